@@ -1,0 +1,42 @@
+# relance — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DEMO   ?= demo
+
+.PHONY: install run test lint typecheck unit bench reliability clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalls only when pyproject.toml changed: `make test` is quick the second time.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check daemon db tests bench
+	$(BIN)/ruff format --check daemon db tests bench
+
+typecheck: install
+	$(BIN)/mypy daemon db
+
+unit: install
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test: lint typecheck unit
+
+run: install
+	$(BIN)/relance demo --dir $(DEMO)
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+reliability: install
+	$(BIN)/python -m bench.reliability
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

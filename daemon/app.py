@@ -1,0 +1,70 @@
+"""What every entry point shares: the settings, one engine, the campaign, the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from daemon.config import Settings
+from db.campaigns import ensure_campaign, ensure_follow_ups
+from db.engine import make_engine
+from db.migrate import ensure_schema
+from db.models import Campaign
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def campaign_calendar(settings: Settings) -> dict[str, Any]:
+    """The campaign row's calendar, from the configuration."""
+    c = settings.campaign
+    return {
+        "start": c.start,
+        "observation_date": c.observation_date,
+        "deadline": c.deadline,
+        "timezone": c.timezone,
+        "holiday_zone": c.holiday_zone,
+        "extra_days_off": [d.isoformat() for d in c.extra_days_off],
+        "validation_requires_confirmation": c.validation_requires_confirmation,
+        "retention_days": c.retention_days,
+        "policy": settings.reminders.model_dump(mode="json"),
+    }
+
+
+@dataclass
+class App:
+    settings: Settings
+    clock: Callable[[], dt.datetime] = utc_now
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @cached_property
+    def engine(self) -> Engine:
+        engine = self._engine or make_engine(self.settings.effective_database_url)
+        ensure_schema(engine=engine)
+        return engine
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    def campaign(self, session: Session, now: dt.datetime) -> Campaign:
+        """The configured campaign, created or updated from the settings, with follow-ups."""
+        campaign = ensure_campaign(
+            session,
+            now=now,
+            name=self.settings.campaign.name,
+            calendar=campaign_calendar(self.settings),
+        )
+        assert campaign.id is not None
+        ensure_follow_ups(session, campaign_id=campaign.id, now=now)
+        return campaign
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()

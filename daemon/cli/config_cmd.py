@@ -1,0 +1,56 @@
+"""`relance config show|check|example`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from daemon.cli.base import Context, console, err_console, fail, pass_context
+from daemon.config.example import example_toml
+from daemon.config.loading import check_file
+from daemon.config.toml_out import render
+
+
+@click.group("config")
+def config_group() -> None:
+    """Configuration : afficher, vérifier, exemple commenté."""
+
+
+@config_group.command("show")
+@pass_context
+def show(ctx: Context) -> None:
+    """Affiche la configuration effective (secrets masqués)."""
+    source = ctx.config_file or "(aucun fichier : valeurs par défaut)"
+    click.echo(f"# fichier : {source}")
+    click.echo(f"# base de données : {_masked_url(ctx.settings.effective_database_url)}")
+    click.echo(render(ctx.settings, mask_secrets=True, with_help=False), nl=False)
+
+
+@config_group.command("check")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@pass_context
+def check(ctx: Context, file: Path | None) -> None:
+    """Vérifie un fichier ; nomme chaque clé ou valeur fausse avec sa ligne."""
+    path = file or ctx.config_file
+    if path is None:
+        fail("aucun fichier à vérifier (donnez un chemin ou --config)")
+    problems = check_file(path)
+    if not problems:
+        console.print(f"{path} : configuration valide")
+        return
+    for problem in problems:
+        err_console.print(f"{path}:{problem}", markup=False)
+    fail(f"{len(problems)} problème(s) dans {path}", code=2)
+
+
+@config_group.command("example")
+def example() -> None:
+    """Imprime l'exemple commenté de tous les réglages (relance.example.toml)."""
+    click.echo(example_toml(), nl=False)
+
+
+def _masked_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

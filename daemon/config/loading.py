@@ -1,0 +1,244 @@
+"""Building the one `Settings` object from `relance.toml`, the environment and credentials.
+
+Order of precedence (last wins): defaults, the TOML file, `$CREDENTIALS_DIRECTORY/<dotted.key>`
+files (systemd `LoadCredential=`), then `RELANCE_<SECTION>__<KEY>` environment variables
+(`RELANCE_DATABASE_URL`, `RELANCE_SMTP__HOST`, …).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+
+from daemon.config.settings import Settings
+from daemon.config.toml_out import is_section
+
+ENV_PREFIX = "RELANCE_"
+DEFAULT_FILE = "relance.toml"
+NOT_SETTINGS = {"RELANCE_CONFIG"}  # RELANCE_ variables that are not settings
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; `problems` names each wrong key or value."""
+
+    def __init__(self, path: Path | None, problems: list[Problem]) -> None:
+        self.path = path
+        self.problems = problems
+        where = str(path) if path else "configuration"
+        super().__init__("\n".join(f"{where}:{p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class Problem:
+    key: str
+    message: str
+    line: int | None = None
+    source: str = "file"
+
+    def __str__(self) -> str:
+        where = f"{self.line}: " if self.line else " "
+        origin = "" if self.source == "file" else f" (from {self.source})"
+        return f"{where}{self.key}: {self.message}{origin}"
+
+
+def config_path(explicit: str | os.PathLike[str] | None, environ: Mapping[str, str]) -> Path | None:
+    """The file to read: --config, else $RELANCE_CONFIG, else ./relance.toml if it exists."""
+    if explicit:
+        return Path(explicit)
+    if environ.get("RELANCE_CONFIG"):
+        return Path(environ["RELANCE_CONFIG"])
+    default = Path(DEFAULT_FILE)
+    return default if default.exists() else None
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read, merge and validate; raise ConfigError naming every problem."""
+    environ = os.environ if environ is None else environ
+    text = _read(path)
+    problems: list[Problem] = []
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = _decode_error_line(str(exc))
+        raise ConfigError(path, [Problem("toml", str(exc), line)]) from exc
+    sources: dict[tuple[str, ...], str] = {}
+    _apply_credentials(data, environ, sources)
+    _apply_environment(data, environ, sources, problems)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_problems_from(exc, text, sources))
+    if problems:
+        raise ConfigError(path, problems)
+    return settings
+
+
+def check_file(path: Path, environ: Mapping[str, str] | None = None) -> list[Problem]:
+    """Every problem of a file (empty list: the file is valid)."""
+    try:
+        load_settings(path, environ if environ is not None else {})
+    except ConfigError as exc:
+        return exc.problems
+    return []
+
+
+def _read(path: Path | None) -> str:
+    if path is None:
+        return ""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(path, [Problem("file", "fichier introuvable")]) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, [Problem("file", "le fichier n'est pas en UTF-8")]) from exc
+
+
+def _decode_error_line(message: str) -> int | None:
+    match = re.search(r"line (\d+)", message)
+    return int(match.group(1)) if match else None
+
+
+# ---- environment and credentials ---------------------------------------------------------------
+
+
+def leaf_paths(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every setting's dotted path, in table order."""
+    paths: list[tuple[str, ...]] = []
+    for name, info in model.model_fields.items():
+        if is_section(info):
+            assert isinstance(info.annotation, type)
+            paths.extend(leaf_paths(info.annotation, (*prefix, name)))
+        else:
+            paths.append((*prefix, name))
+    return paths
+
+
+def env_name(path: tuple[str, ...]) -> str:
+    return ENV_PREFIX + "__".join(path).upper()
+
+
+def _field_info(path: tuple[str, ...]) -> FieldInfo:
+    model: type[BaseModel] = Settings
+    for name in path[:-1]:
+        annotation = model.model_fields[name].annotation
+        assert isinstance(annotation, type)
+        model = annotation
+    return model.model_fields[path[-1]]
+
+
+def _field_is_text(path: tuple[str, ...]) -> bool:
+    return _field_info(path).annotation is str
+
+
+def _parse_env_value(path: tuple[str, ...], raw: str) -> Any:
+    if _field_is_text(path):
+        return raw
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    node = data
+    for name in path[:-1]:
+        child = node.setdefault(name, {})
+        if not isinstance(child, dict):
+            child = node[name] = {}
+        node = child
+    node[path[-1]] = value
+
+
+def _apply_environment(
+    data: dict[str, Any],
+    environ: Mapping[str, str],
+    sources: dict[tuple[str, ...], str],
+    problems: list[Problem],
+) -> None:
+    known = {env_name(p): p for p in leaf_paths(Settings)}
+    for name, raw in environ.items():
+        if (
+            not name.startswith(ENV_PREFIX)
+            or name in NOT_SETTINGS
+            or name.startswith("RELANCE_TEST_")
+        ):
+            continue
+        path = known.get(name)
+        if path is None:
+            problems.append(
+                Problem(name, "variable d'environnement inconnue", source="environment")
+            )
+            continue
+        _set(data, path, _parse_env_value(path, raw))
+        sources[path] = f"environment {name}"
+
+
+def _apply_credentials(
+    data: dict[str, Any], environ: Mapping[str, str], sources: dict[tuple[str, ...], str]
+) -> None:
+    directory = environ.get("CREDENTIALS_DIRECTORY")
+    if not directory:
+        return
+    for path in leaf_paths(Settings):
+        file = Path(directory) / ".".join(path)
+        if file.is_file():
+            _set(data, path, _parse_env_value(path, file.read_text(encoding="utf-8").strip()))
+            sources[path] = f"credential {file.name}"
+
+
+# ---- validation errors with line numbers ---------------------------------------------------------
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\.\"' ]+?)\s*=")
+
+
+def _split_key(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip("\"'") for part in raw.split("."))
+
+
+def locate_line(text: str, loc: tuple[str | int, ...]) -> int | None:
+    """The line of the TOML text that best matches a setting path (longest matching prefix)."""
+    parts = tuple(p for p in loc if isinstance(p, str))
+    best_line, best_len = None, 0
+    table: tuple[str, ...] = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            table = _split_key(header.group(1))
+            candidate = table
+        else:
+            key = _KEY.match(line)
+            if not key or line.lstrip().startswith("#"):
+                continue
+            candidate = table + _split_key(key.group(1))
+        size = len(candidate)
+        if size > best_len and parts[:size] == candidate:
+            best_line, best_len = number, size
+    return best_line
+
+
+def _problems_from(
+    exc: ValidationError, text: str, sources: dict[tuple[str, ...], str]
+) -> list[Problem]:
+    problems = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        key = ".".join(str(p) for p in loc) or "(racine)"
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "réglage inconnu"
+        elif "input" in error and not isinstance(error["input"], dict | list):
+            message = f"{message} (valeur : {error['input']!r})"
+        path = tuple(p for p in loc if isinstance(p, str))
+        source = next((s for p, s in sources.items() if path[: len(p)] == p), "file")
+        line = locate_line(text, loc) if source == "file" else None
+        problems.append(Problem(key, message, line, source))
+    return problems

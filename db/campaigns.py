@@ -1,0 +1,108 @@
+"""Campaigns and each school's follow-up in a campaign."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from db.events import record_event
+from db.models import Campaign, FollowUp, School
+
+CALENDAR_FIELDS = (
+    "start",
+    "observation_date",
+    "deadline",
+    "timezone",
+    "holiday_zone",
+    "extra_days_off",
+    "validation_requires_confirmation",
+    "retention_days",
+    "policy",
+)
+
+
+def get_campaign(session: Session, *, name: str) -> Campaign | None:
+    return session.exec(select(Campaign).where(Campaign.name == name)).first()
+
+
+def active_campaign(session: Session) -> Campaign | None:
+    """The campaign being followed (the newest active one)."""
+    query = (
+        select(Campaign).where(col(Campaign.active).is_(True)).order_by(col(Campaign.start).desc())
+    )
+    return session.exec(query).first()
+
+
+def ensure_campaign(
+    session: Session, *, now: dt.datetime, name: str, calendar: dict[str, Any]
+) -> Campaign:
+    """Create the campaign, or bring its calendar in line with the configuration.
+
+    Ladders already running on follow-ups are copies: changing the policy here never
+    changes them.
+    """
+    campaign = get_campaign(session, name=name)
+    if campaign is None:
+        campaign = Campaign(name=name, created_at=now, **calendar)
+        observation = calendar["observation_date"]
+        session.add(campaign)
+        session.flush()
+        record_event(
+            session,
+            at=now,
+            kind="campaign_created",
+            campaign_id=campaign.id,
+            message=f"Campagne {name} ouverte (observation le {observation:%d/%m/%Y})",
+        )
+        return campaign
+    changed = [k for k in CALENDAR_FIELDS if k in calendar and getattr(campaign, k) != calendar[k]]
+    for key in changed:
+        setattr(campaign, key, calendar[key])
+    if changed:
+        record_event(
+            session,
+            at=now,
+            kind="campaign_updated",
+            campaign_id=campaign.id,
+            message="Calendrier de la campagne modifié : " + ", ".join(changed),
+            data={"fields": changed},
+        )
+    return campaign
+
+
+def get_follow_up(session: Session, *, school_id: int, campaign_id: int) -> FollowUp | None:
+    query = select(FollowUp).where(
+        FollowUp.school_id == school_id, FollowUp.campaign_id == campaign_id
+    )
+    return session.exec(query).first()
+
+
+def follow_up_for(
+    session: Session, *, school_id: int, campaign_id: int, now: dt.datetime
+) -> FollowUp:
+    """The school's follow-up in the campaign, created on first use."""
+    follow_up = get_follow_up(session, school_id=school_id, campaign_id=campaign_id)
+    if follow_up is None:
+        follow_up = FollowUp(
+            school_id=school_id, campaign_id=campaign_id, stage_since=now, updated_at=now
+        )
+        session.add(follow_up)
+        session.flush()
+    return follow_up
+
+
+def ensure_follow_ups(session: Session, *, campaign_id: int, now: dt.datetime) -> int:
+    """Open a follow-up for every active school that has none yet; returns how many."""
+    have = select(FollowUp.school_id).where(FollowUp.campaign_id == campaign_id)
+    missing = session.exec(
+        select(School.id).where(col(School.active).is_(True), col(School.id).not_in(have))
+    ).all()
+    for school_id in missing:
+        assert school_id is not None
+        session.add(
+            FollowUp(school_id=school_id, campaign_id=campaign_id, stage_since=now, updated_at=now)
+        )
+    session.flush()
+    return len(missing)

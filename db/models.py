@@ -1,0 +1,267 @@
+"""The tables. Every timestamp is timezone-aware (stored in UTC); every change is a row.
+
+A school's stage is never typed in: it is derived from the evidence below (archives, comptes
+rendus, extractions, declarations) by `daemon.campaign.school_stage`; `FollowUp.stage` only
+caches the last derivation so pages and the sweep can filter on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from db.types import UTCDateTime
+
+
+def _ts(**kwargs: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+def _json(**kwargs: Any) -> Any:
+    return Field(sa_type=JSON, **kwargs)
+
+
+class School(SQLModel, table=True):
+    """A school followed by the district (from the Annuaire de l'éducation or added by hand)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    uai: str = Field(max_length=8, unique=True, index=True)
+    name: str = Field(max_length=200)
+    commune: str = Field(default="", max_length=120)
+    postal_code: str = Field(default="", max_length=10)
+    departement: str = Field(default="", max_length=3, index=True)
+    circonscription: str = Field(default="", max_length=200, index=True)
+    sector: str = Field(default="prive", max_length=10)  # public | prive
+    contract: str = Field(default="", max_length=20)  # association | simple | hors | sans_objet
+    nature: str = Field(default="", max_length=80)  # ECOLE MATERNELLE, ECOLE DE NIVEAU ELEMENTAIRE…
+    director_name: str = Field(default="", max_length=200)
+    director_email: str = Field(default="", max_length=254)
+    director_email_by_hand: bool = False  # a re-import never overwrites a hand-edited address
+    email_failing_since: dt.datetime | None = _ts(default=None)
+    email_failure: str = Field(default="", max_length=500)
+    active: bool = Field(default=True, index=True)
+    source: str = Field(default="manual", max_length=20)  # annuaire | manual | demo
+    search_key: str = Field(default="", max_length=600)  # folded name, UAI, commune, postcode
+    circonscription_key: str = Field(default="", max_length=200, index=True)  # folded
+    created_at: dt.datetime = _ts()
+    updated_at: dt.datetime = _ts()
+
+
+class Campaign(SQLModel, table=True):
+    """One school year's constat de rentrée, with the calendar it was started with."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=40, unique=True)
+    start: dt.date
+    observation_date: dt.date
+    deadline: dt.date
+    timezone: str = Field(default="Europe/Paris", max_length=64)
+    holiday_zone: str = Field(default="B", max_length=1)
+    extra_days_off: list[str] = _json(default_factory=list)
+    validation_requires_confirmation: bool = False
+    retention_days: int = 120
+    policy: dict[str, Any] = _json(default_factory=dict)  # reminder policy at creation
+    active: bool = Field(default=True, index=True)
+    created_at: dt.datetime = _ts()
+    purged_at: dt.datetime | None = _ts(default=None)
+
+
+class FollowUp(SQLModel, table=True):
+    """A school's file in one campaign: the cached stage and the due-work columns."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (UniqueConstraint("school_id", "campaign_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    stage: str = Field(default="awaiting_export", max_length=30, index=True)
+    stage_reason: str = Field(default="", max_length=500)
+    stage_since: dt.datetime | None = _ts(default=None)
+    next_reminder_at: dt.datetime | None = _ts(default=None, index=True)
+    last_reminder_at: dt.datetime | None = _ts(default=None)
+    snoozed_until: dt.datetime | None = _ts(default=None)
+    declared_validated_at: dt.datetime | None = _ts(default=None)
+    validation_confirmed_at: dt.datetime | None = _ts(default=None)
+    confirmed_by: str = Field(default="", max_length=254)
+    ladder: list[dict[str, Any]] = _json(default_factory=list)  # copied when the stage starts
+    ladder_stage: str = Field(default="", max_length=30)
+    reminders_without_progress: int = 0
+    escalations_done: list[str] = _json(default_factory=list)
+    last_progress_at: dt.datetime | None = _ts(default=None)
+    problem_category: str = Field(default="", max_length=20)  # last "j'ai un problème"
+    updated_at: dt.datetime = _ts()
+
+
+class ExportSubmission(SQLModel, table=True):
+    """One `<UAI>.zip` archive a school submitted, whatever was inside."""
+
+    __tablename__ = "export_submission"
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    filename: str = Field(max_length=255)
+    size: int
+    sha256: str = Field(max_length=64, index=True)
+    received_at: dt.datetime = _ts(index=True)
+    channel: str = Field(max_length=20)  # folder | page | api | cli
+    members: list[str] = _json(default_factory=list)
+    accepted: bool = True
+    refusal: str = Field(default="", max_length=500)
+    headcount: dict[str, Any] | None = _json(default=None)
+    findings: list[dict[str, Any]] = _json(default_factory=list)
+    duplicate_of_id: int | None = Field(default=None, foreign_key="export_submission.id")
+    superseded_by_id: int | None = Field(default=None, foreign_key="export_submission.id")
+    stored_path: str = Field(default="", max_length=500)
+
+
+class Document(SQLModel, table=True):
+    """An ingested compte rendu or ONDE extraction, with its parse result."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    kind: str = Field(max_length=20)  # compte_rendu | onde_extraction
+    filename: str = Field(max_length=255)
+    size: int
+    sha256: str = Field(max_length=64, index=True)
+    received_at: dt.datetime = _ts(index=True)
+    channel: str = Field(max_length=20)
+    submitted_at: dt.datetime | None = _ts(default=None)  # "Déposé le"
+    processed_at: dt.datetime | None = _ts(default=None)  # "Traité le": orders the CRs
+    # counts: what the stage rules read — "rejections" and "warnings" (anomaly rows found),
+    # "pending_ine" (pupils without INE, null when the document says nothing about INEs),
+    # plus the document's own counters (read, integrated, …).
+    counts: dict[str, Any] = _json(default_factory=dict)
+    result: dict[str, Any] = _json(default_factory=dict)
+    needs_review: bool = Field(default=False, index=True)
+    review_reasons: list[str] = _json(default_factory=list)
+    duplicate_of_id: int | None = Field(default=None, foreign_key="document.id")
+    superseded_by_id: int | None = Field(default=None, foreign_key="document.id")
+    stored_path: str = Field(default="", max_length=500)
+
+
+class Pupil(SQLModel, table=True):
+    """A pupil followed for one school and campaign: identity, level, class, INE status only."""
+
+    __table_args__ = (UniqueConstraint("school_id", "campaign_id", "match_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    match_key: str = Field(max_length=300)  # normalised last|first|birth date
+    last_name: str = Field(max_length=120)
+    first_name: str = Field(max_length=120)
+    birth_date: dt.date | None = None
+    level: str = Field(default="", max_length=10)
+    cycle: str = Field(default="", max_length=12)
+    class_label: str = Field(default="", max_length=120)
+    ine: str | None = Field(default=None, max_length=11)
+    ine_status: str = Field(default="inconnu", max_length=12, index=True)
+    ine_status_since: dt.datetime | None = _ts(default=None)
+    first_seen_at: dt.datetime = _ts()
+    last_seen_at: dt.datetime = _ts()
+    last_document_id: int | None = Field(default=None, foreign_key="document.id")
+    source: str = Field(default="", max_length=20)
+
+
+class Anomaly(SQLModel, table=True):
+    """A rejection or warning about one pupil's field; resolved by a newer compte rendu."""
+
+    __table_args__ = (Index("ix_anomaly_open", "school_id", "campaign_id", "resolved_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id")
+    campaign_id: int = Field(foreign_key="campaign.id")
+    pupil_id: int | None = Field(default=None, foreign_key="pupil.id")
+    match_key: str = Field(max_length=300)
+    field: str = Field(max_length=120)  # Rubrique
+    message: str = Field(max_length=1000)
+    severity: str = Field(max_length=15)  # rejet | avertissement
+    category: str = Field(default="", max_length=20)  # export | onde | other
+    first_seen_at: dt.datetime = _ts()
+    last_seen_at: dt.datetime = _ts()
+    first_document_id: int | None = Field(default=None, foreign_key="document.id")
+    last_document_id: int | None = Field(default=None, foreign_key="document.id")
+    resolved_at: dt.datetime | None = _ts(default=None)
+    resolved_by_document_id: int | None = Field(default=None, foreign_key="document.id")
+
+
+class Reminder(SQLModel, table=True):
+    """The ledger: one row per mail to send, claimed with a compare-and-set and a lease."""
+
+    __table_args__ = (Index("ix_reminder_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)  # school, campaign, kind, day
+    school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
+    kind: str = Field(max_length=30)  # reminder | escalation | digest | notice
+    stage: str = Field(default="", max_length=30)
+    day: dt.date
+    recipient: str = Field(max_length=254)
+    cc: list[str] = _json(default_factory=list)
+    payload: dict[str, Any] = _json(default_factory=dict)  # what the mail says, for the record
+    due_at: dt.datetime = _ts()
+    status: str = Field(default="pending", max_length=12)  # pending|claimed|sent|failed|cancelled
+    claimed_by: str = Field(default="", max_length=100)
+    lease_until: dt.datetime | None = _ts(default=None)
+    attempts: int = 0
+    next_attempt_at: dt.datetime = _ts()
+    last_error: str = Field(default="", max_length=1000)
+    sent_at: dt.datetime | None = _ts(default=None)
+    message_id: str = Field(default="", max_length=250)
+    created_at: dt.datetime = _ts()
+
+
+class Event(SQLModel, table=True):
+    """One change in a school's history (or the installation's, when school_id is empty)."""
+
+    __table_args__ = (Index("ix_event_school_at", "school_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int | None = Field(default=None, foreign_key="school.id")
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
+    at: dt.datetime = _ts(index=True)
+    kind: str = Field(max_length=40, index=True)
+    message: str = Field(max_length=1000)  # French, for the timeline; never a pupil's name
+    data: dict[str, Any] = _json(default_factory=dict)
+    actor: str = Field(default="system", max_length=254)
+
+
+class IntakeFile(SQLModel, table=True):
+    """Every file taken from the drop folder, a page, the API or the command line."""
+
+    __tablename__ = "intake_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    original_name: str = Field(max_length=500)
+    stored_path: str = Field(default="", max_length=500)
+    sha256: str = Field(default="", max_length=64, index=True)
+    size: int = 0
+    received_at: dt.datetime = _ts(index=True)
+    channel: str = Field(max_length=20)
+    kind: str = Field(default="", max_length=20)  # compte_rendu | onde_extraction | export | ?
+    outcome: str = Field(max_length=20, index=True)  # processed|duplicate|quarantined|discarded
+    reason: str = Field(default="", max_length=1000)
+    school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
+    document_id: int | None = Field(default=None, foreign_key="document.id")
+    submission_id: int | None = Field(default=None, foreign_key="export_submission.id")
+
+
+class User(SQLModel, table=True):
+    """A coordinator account (password hashed with argon2)."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(default="", max_length=200)
+    password_hash: str = Field(max_length=500)
+    active: bool = True
+    created_at: dt.datetime = _ts()
+    last_login_at: dt.datetime | None = _ts(default=None)

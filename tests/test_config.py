@@ -1,0 +1,196 @@
+"""The settings table, the TOML file, environment overrides, `relance config`."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from daemon.cli import cli
+from daemon.config import ConfigError, Settings, check_file, load_settings
+from daemon.config.example import example_toml
+from daemon.config.loading import env_name, leaf_paths, locate_line
+from daemon.config.toml_out import MASK
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "relance.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_empty_file_is_a_valid_configuration(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, ""), {})
+    assert settings == Settings()
+    assert settings.campaign.timezone == "Europe/Paris"
+
+
+def test_no_file_at_all_gives_the_defaults() -> None:
+    assert load_settings(None, {}) == Settings()
+
+
+def test_default_database_is_a_sqlite_file_in_the_state_dir(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, f'state_dir = "{tmp_path}/st"'), {})
+    assert settings.effective_database_url == f"sqlite:///{tmp_path}/st/relance.sqlite3"
+
+
+def test_database_url_from_file_and_from_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, 'database_url = "postgresql://a@h/db1"')
+    assert load_settings(path, {}).effective_database_url == "postgresql+psycopg://a@h/db1"
+    env = {"RELANCE_DATABASE_URL": "postgresql://b@h/db2"}
+    assert load_settings(path, env).effective_database_url == "postgresql+psycopg://b@h/db2"
+
+
+def test_environment_overrides_nested_settings_with_types(tmp_path: Path) -> None:
+    env = {
+        "RELANCE_SMTP__PORT": "2525",
+        "RELANCE_SMTP__PASSWORD": "s3cret",
+        "RELANCE_CAMPAIGN__OBSERVATION_DATE": "2026-09-17",
+        "RELANCE_CONTACTS__COORDINATORS": '["a@example.org", "b@example.org"]',
+    }
+    settings = load_settings(None, env)
+    assert settings.smtp.port == 2525
+    assert settings.smtp.password == "s3cret"
+    assert str(settings.campaign.observation_date) == "2026-09-17"
+    assert settings.contacts.coordinators == ["a@example.org", "b@example.org"]
+
+
+def test_unknown_environment_variable_is_named() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(None, {"RELANCE_SMTP__HOTS": "x"})
+    assert "RELANCE_SMTP__HOTS" in str(info.value)
+
+
+def test_credentials_directory_provides_secrets(tmp_path: Path) -> None:
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    (creds / "smtp.password").write_text("from-credential\n")
+    settings = load_settings(None, {"CREDENTIALS_DIRECTORY": str(creds)})
+    assert settings.smtp.password == "from-credential"
+
+
+def test_check_names_every_wrong_key_and_value_with_its_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "\n".join(
+            [
+                "# comment",
+                "database_url = 3",
+                "[smtp]",
+                "port = 99999",
+                "bogus = 1",
+                "[reminders.errors]",
+                "interval_days = 0",
+                'ladder = [{after = 0, notify = "x"}]',
+                "[campaign]",
+                'timezone = "Mars/Olympus"',
+                "[nonsense]",
+            ]
+        ),
+    )
+    problems = {(p.key, p.line) for p in check_file(path)}
+    assert ("database_url", 2) in problems
+    assert ("smtp.port", 4) in problems
+    assert ("smtp.bogus", 5) in problems
+    assert ("reminders.errors.interval_days", 7) in problems
+    assert ("reminders.errors.ladder.0.after", 8) in problems
+    assert ("reminders.errors.ladder.0.notify", 8) in problems
+    assert ("campaign.timezone", 10) in problems
+    assert ("nonsense", 11) in problems
+
+
+def test_check_reports_a_toml_syntax_error_with_its_line(tmp_path: Path) -> None:
+    problems = check_file(write(tmp_path, "[smtp]\nport = = 3\n"))
+    assert len(problems) == 1 and problems[0].line == 2
+
+
+def test_campaign_dates_must_be_in_order(tmp_path: Path) -> None:
+    path = write(tmp_path, "[campaign]\nobservation_date = 2026-08-01\n")
+    assert [p.key for p in check_file(path)] == ["campaign"]
+
+
+def test_wrong_address_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, '[contacts]\nonde_support_email = "nobody"\n')
+    assert [(p.key, p.line) for p in check_file(path)] == [("contacts.onde_support_email", 2)]
+
+
+def test_locate_line_prefers_the_deepest_match() -> None:
+    text = "[smtp]\nhost = 'x'\n\n[web]\nhost = 'y'\n"
+    assert locate_line(text, ("web", "host")) == 5
+    assert locate_line(text, ("smtp", "host")) == 2
+    assert locate_line(text, ("web", "port")) == 4
+
+
+def test_every_setting_has_one_line_of_help() -> None:
+    from daemon.config.loading import _field_info
+
+    for path in leaf_paths(Settings):
+        info = _field_info(path)
+        assert info.description and "\n" not in info.description, path
+
+
+def test_example_file_is_the_generated_example_and_documents_every_setting() -> None:
+    committed = (REPO / "relance.example.toml").read_text(encoding="utf-8")
+    assert committed == example_toml(), (
+        "regenerate with: relance config example > relance.example.toml"
+    )
+    parsed = tomllib.loads(committed)
+    Settings.model_validate(parsed)
+    documented = set()
+    for path in leaf_paths(Settings):
+        node = parsed
+        for part in path[:-1]:
+            node = node.get(part, {})
+        if path[-1] in node or re.search(rf"^# {path[-1]} = \(not set\)$", committed, re.M):
+            documented.add(path)
+    assert documented == set(leaf_paths(Settings))
+
+
+def test_example_names_no_real_person() -> None:
+    text = (REPO / "relance.example.toml").read_text(encoding="utf-8")
+    addresses = re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", text)
+    assert addresses and all(a.endswith("@example.org") for a in addresses)
+
+
+def test_environment_variable_names_follow_the_table() -> None:
+    assert env_name(("smtp", "host")) == "RELANCE_SMTP__HOST"
+    assert env_name(("database_url",)) == "RELANCE_DATABASE_URL"
+
+
+def test_cli_config_show_masks_secrets(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, '[smtp]\npassword = "hunter2"\n[web]\nschool_tokens = {"0441234C" = "t"}\n'
+    )
+    result = CliRunner().invoke(cli, ["--config", str(path), "config", "show"], env={})
+    assert result.exit_code == 0, result.output
+    assert "hunter2" not in result.output and MASK in result.output
+    assert '0441234C = "********"' in result.output
+    tomllib.loads(result.output)  # what `show` prints is itself a valid configuration
+
+
+def test_cli_config_check_exit_codes(tmp_path: Path) -> None:
+    runner = CliRunner()
+    good = write(tmp_path, "[smtp]\nport = 25\n")
+    assert runner.invoke(cli, ["config", "check", str(good)]).exit_code == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[smtp]\nport = 0\n")
+    result = runner.invoke(cli, ["config", "check", str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}:2: smtp.port" in result.output
+
+
+def test_no_address_from_the_seed_page_is_hard_coded() -> None:
+    seed = REPO.parent / "shared" / "seed" / "ange-export-vers-onde.txt"
+    if not seed.exists():
+        pytest.skip("seed page not available")
+    addresses = set(re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", seed.read_text(encoding="utf-8")))
+    for folder in ("daemon", "db", "templates", "systemd"):
+        for file in (REPO / folder).rglob("*"):
+            if file.is_file() and file.suffix in {".py", ".txt", ".html", ".toml", ".service"}:
+                content = file.read_text(encoding="utf-8", errors="ignore")
+                assert not any(a in content for a in addresses), file

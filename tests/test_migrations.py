@@ -1,0 +1,73 @@
+"""`relance db upgrade`: an empty database upgraded equals the models, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from click.testing import CliRunner
+from sqlalchemy import inspect
+from sqlmodel import SQLModel
+
+import db.models  # noqa: F401
+from daemon.cli import cli
+from db.engine import make_engine
+from db.migrate import current_revision, ensure_schema, head_revision, upgrade
+
+
+@pytest.fixture
+def empty_url(tmp_path: Path, postgres_url: str | None, migrated_template: str):
+    """An empty database (on PostgreSQL, the test database's schema is emptied, then restored)."""
+    if not postgres_url:
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    yield postgres_url
+    engine = make_engine(postgres_url)
+    upgrade(engine=engine)
+    engine.dispose()
+
+
+def test_upgrading_an_empty_database_gives_exactly_the_models(empty_url: str) -> None:
+    engine = make_engine(empty_url)
+    assert current_revision(engine=engine) is None
+    upgrade(engine=engine)
+    assert current_revision(engine=engine) == head_revision(engine=engine)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, SQLModel.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_every_table_of_the_models_exists_after_upgrade(empty_url: str) -> None:
+    engine = make_engine(empty_url)
+    upgrade(engine=engine)
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert set(SQLModel.metadata.tables) <= tables
+
+
+def test_upgrade_twice_is_harmless(empty_url: str) -> None:
+    engine = make_engine(empty_url)
+    upgrade(engine=engine)
+    ensure_schema(engine=engine)
+    upgrade(engine=engine)
+    assert current_revision(engine=engine) == head_revision(engine=engine)
+    engine.dispose()
+
+
+def test_cli_db_upgrade(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["db", "upgrade"], env={"RELANCE_DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    assert "vide →" in result.output
+    again = runner.invoke(cli, ["db", "upgrade"], env={"RELANCE_DATABASE_URL": url})
+    assert "déjà à jour" in again.output
