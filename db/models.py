@@ -93,6 +93,8 @@ class FollowUp(SQLModel, table=True):
     escalations_done: list[str] = _json(default_factory=list)
     last_progress_at: dt.datetime | None = _ts(default=None)
     problem_category: str = Field(default="", max_length=20)  # last "j'ai un problème"
+    problem_reported_at: dt.datetime | None = _ts(default=None)
+    problem_detail: str = Field(default="", max_length=2000)
     updated_at: dt.datetime = _ts()
 
 

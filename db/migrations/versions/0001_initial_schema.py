@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 16:18:21.098184
+Create Date: 2026-11-28 16:23:26.365225
 """
 
 from collections.abc import Sequence
@@ -230,6 +230,8 @@ def upgrade() -> None:
         sa.Column("escalations_done", sa.JSON(), nullable=False),
         sa.Column("last_progress_at", db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("problem_category", sa.String(length=20), nullable=False),
+        sa.Column("problem_reported_at", db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("problem_detail", sa.String(length=2000), nullable=False),
         sa.Column("updated_at", db.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["campaign_id"],
