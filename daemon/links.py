@@ -1,0 +1,96 @@
+"""Signed links to a school's page: scoped to one school and one campaign, expiring.
+
+The mail carries `/ecole/<token>`; the page verifies the token and shows only that school.
+A link never acts by itself: every change is a POST from the page (design note 8).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import secrets
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, TimestampSigner
+
+from daemon.config import Settings
+
+SALT = "relance.school-link.v1"
+KEY_FILE = "secret_key"
+
+
+class LinkInvalid(Exception):
+    """The link is forged, altered, for another use, or expired; `expired` tells which."""
+
+    def __init__(self, message: str, *, expired: bool = False) -> None:
+        super().__init__(message)
+        self.expired = expired
+
+
+@dataclass(frozen=True)
+class SchoolLink:
+    uai: str
+    campaign: str
+
+
+def secret_key(settings: Settings) -> str:
+    """The configured key, else one generated once and kept in the state folder (mode 600)."""
+    if settings.web.secret_key:
+        return settings.web.secret_key
+    path = settings.state_path / KEY_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        with open(path, "x", encoding="utf-8", opener=_private_opener) as handle:
+            handle.write(key)
+    except FileExistsError:  # another process wrote it first: use theirs
+        return path.read_text(encoding="utf-8").strip()
+    return key
+
+
+def _private_opener(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
+
+
+class _DatedSigner(TimestampSigner):
+    """A timestamp signer that signs with the `now` it is given, not the machine's clock."""
+
+    def __init__(self, key: str, now: dt.datetime | None = None) -> None:
+        super().__init__(key, salt=SALT)
+        self._now = now
+
+    def get_timestamp(self) -> int:
+        return int(self._now.timestamp()) if self._now else super().get_timestamp()
+
+
+def make_token(key: str, *, uai: str, campaign: str, now: dt.datetime) -> str:
+    """A token for one school and campaign, dated `now` (expiry is checked when read)."""
+    payload = json.dumps({"u": uai, "c": campaign}, separators=(",", ":")).encode()
+    return _DatedSigner(key, now).sign(base64.urlsafe_b64encode(payload)).decode("ascii")
+
+
+def read_token(key: str, token: str, *, max_age_days: int, now: dt.datetime) -> SchoolLink:
+    """The school and campaign of a valid token; LinkInvalid otherwise (message in French)."""
+    try:
+        payload, signed_at = _DatedSigner(key).unsign(token, return_timestamp=True)
+    except BadSignature as exc:
+        raise LinkInvalid("lien invalide ou modifié") from exc
+    age = now - signed_at
+    if age > dt.timedelta(days=max_age_days):
+        raise LinkInvalid("lien expiré : utilisez celui du dernier message reçu", expired=True)
+    if age < -dt.timedelta(minutes=5):
+        raise LinkInvalid("lien invalide (daté dans le futur)")
+    try:
+        data = json.loads(base64.urlsafe_b64decode(payload))
+        return SchoolLink(uai=str(data["u"]), campaign=str(data["c"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise LinkInvalid("lien invalide") from exc
+
+
+def school_url(settings: Settings, *, uai: str, campaign: str, now: dt.datetime) -> str:
+    token = make_token(secret_key(settings), uai=uai, campaign=campaign, now=now)
+    return f"{settings.web.base_url.rstrip('/')}/ecole/{token}"
