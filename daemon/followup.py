@@ -24,6 +24,7 @@ def load_evidence(session: Session, *, school_id: int, campaign: Campaign) -> Ev
             ExportSubmission.school_id == school_id,
             ExportSubmission.campaign_id == campaign.id,
             col(ExportSubmission.duplicate_of_id).is_(None),
+            col(ExportSubmission.accepted).is_(True),
         )
     ).all()
     documents = session.exec(

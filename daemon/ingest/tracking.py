@@ -62,7 +62,9 @@ class PupilBook:
         self.by_key = {p.match_key: p for p in rows}
         self.created = 0
 
-    def get(self, row: dict[str, Any], *, now: dt.datetime, document: Document) -> Pupil:
+    def get(
+        self, row: dict[str, Any], *, now: dt.datetime, source: str, document_id: int | None
+    ) -> Pupil:
         last, first = str(row.get("last_name") or ""), str(row.get("first_name") or "")
         birth = parse_iso_date(row.get("birth_date"))
         key = pupil_key(last, first, birth.isoformat() if birth else None)
@@ -77,13 +79,14 @@ class PupilBook:
                 birth_date=birth,
                 first_seen_at=now,
                 last_seen_at=now,
-                source=document.kind,
+                source=source,
             )
             self.session.add(pupil)
             self.by_key[key] = pupil
             self.created += 1
         pupil.last_seen_at = now
-        pupil.last_document_id = document.id
+        if document_id is not None:
+            pupil.last_document_id = document_id
         return pupil
 
     def flush(self) -> None:
@@ -130,7 +133,8 @@ def apply_compte_rendu(
         )
     ).all()
     rows = [
-        (book.get(row, now=now, document=document), row) for row in result.get("anomalies") or []
+        (book.get(row, now=now, source=document.kind, document_id=document.id), row)
+        for row in result.get("anomalies") or []
     ]
     book.flush()  # one flush: the new pupils get their ids
     pupil_of = {p.id: p for p in book.by_key.values()}
@@ -190,7 +194,7 @@ def _apply_ine_section(
         return
     listed: set[str] = set()
     for row in ine["pupils"]:
-        pupil = book.get(row, now=now, document=document)
+        pupil = book.get(row, now=now, source=document.kind, document_id=document.id)
         listed.add(pupil.match_key)
         status = str(row.get("status") or PENDING)
         _set_ine(pupil, status, normalise_ine(row.get("ine")), now, changes)
@@ -209,7 +213,7 @@ def apply_extraction(
     book = PupilBook(session, school_id=document.school_id, campaign_id=document.campaign_id)
     has_ine = result.get("ine_column", True) is not False
     for row in result.get("pupils") or []:
-        pupil = book.get(row, now=now, document=document)
+        pupil = book.get(row, now=now, source=document.kind, document_id=document.id)
         pupil.level = str(row.get("level") or pupil.level)[:10]
         pupil.cycle = str(row.get("cycle") or pupil.cycle)[:12]
         pupil.class_label = str(row.get("class_label") or pupil.class_label)[:120]
