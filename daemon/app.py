@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -16,6 +16,9 @@ from db.campaigns import ensure_campaign, ensure_follow_ups
 from db.engine import make_engine
 from db.migrate import ensure_schema
 from db.models import Campaign
+
+if TYPE_CHECKING:
+    from daemon.main import Lifecycle
 
 
 def utc_now() -> dt.datetime:
@@ -43,6 +46,8 @@ class App:
     settings: Settings
     clock: Callable[[], dt.datetime] = utc_now
     _engine: Engine | None = field(default=None, repr=False)
+    lifecycle: Lifecycle | None = field(default=None, repr=False)  # set by `relance serve`
+    health_extra: Callable[[], dict[str, Any]] | None = field(default=None, repr=False)
 
     @cached_property
     def engine(self) -> Engine:
