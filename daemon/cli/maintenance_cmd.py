@@ -1,0 +1,83 @@
+"""`relance backup`, `relance restore`, `relance purge`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from daemon.backup import BackupError, backup, backup_file_name, prune, restore
+from daemon.cli.base import Context, console, fail, pass_context
+from daemon.purge import PurgeRefused, purge_campaign
+from db.campaigns import get_campaign
+from db.engine import transaction
+
+
+@click.command("backup")
+@click.option(
+    "--to",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Fichier de sauvegarde (défaut : <state_dir>/backups/relance-<date>.sqlite3).",
+)
+@click.option(
+    "--keep", type=int, default=0, help="Ne garder que les N sauvegardes les plus récentes."
+)
+@pass_context
+def backup_cmd(ctx: Context, target: Path | None, keep: int) -> None:
+    """Sauvegarde la base SQLite (à chaud, API de sauvegarde de SQLite)."""
+    settings = ctx.settings
+    folder = settings.state_path / "backups"
+    target = target or folder / backup_file_name(ctx.app.now())
+    try:
+        written = backup(settings.effective_database_url, target)
+    except BackupError as exc:
+        fail(str(exc))
+    console.print(f"sauvegarde écrite : {written}")
+    if keep:
+        for old in prune(written.parent, keep):
+            console.print(f"ancienne sauvegarde supprimée : {old.name}")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Ne pas demander de confirmation.")
+@pass_context
+def restore_cmd(ctx: Context, source: Path, yes: bool) -> None:
+    """Remplace la base SQLite par une sauvegarde (arrêtez le démon avant)."""
+    if not yes:
+        click.confirm("Remplacer toute la base par cette sauvegarde ?", abort=True)
+    try:
+        revision = restore(ctx.settings.effective_database_url, source)
+    except BackupError as exc:
+        fail(str(exc))
+    console.print(
+        f"base restaurée depuis {source} (révision {revision}) ; relance db upgrade si besoin"
+    )
+
+
+@click.command("purge")
+@click.option("--campaign", "name", required=True, help="Nom de la campagne (ex. 2025-2026).")
+@click.option("--force", is_flag=True, help="Purger avant la fin de la durée de conservation.")
+@click.option("--yes", is_flag=True, help="Ne pas demander de confirmation.")
+@pass_context
+def purge_cmd(ctx: Context, name: str, force: bool, yes: bool) -> None:
+    """Supprime les données personnelles d'une campagne terminée (les comptes restent)."""
+    app = ctx.app
+    if not yes:
+        click.confirm(f"Supprimer élèves, fichiers et détails de la campagne {name} ?", abort=True)
+    try:
+        with transaction(app.engine) as session:
+            campaign = get_campaign(session, name=name)
+            if campaign is None:
+                fail(f"campagne {name} inconnue")
+            report = purge_campaign(
+                session, campaign=campaign, now=app.now(), force=force, actor="cli"
+            )
+    except PurgeRefused as exc:
+        fail(str(exc))
+    console.print(
+        f"campagne {name} purgée : {report.pupils} élèves, {report.anomalies} anomalies, "
+        f"{report.files} fichiers supprimés ; {report.documents} documents et "
+        f"{report.submissions} archives gardés en comptes seulement"
+    )
