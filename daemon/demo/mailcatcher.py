@@ -1,0 +1,59 @@
+"""A local mail catcher for the demo: a real SMTP server (aiosmtpd) on loopback that keeps every
+mail in a Maildir folder, listed by the demo's mail page. Never used in production."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import logging
+import mailbox
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+log = logging.getLogger(__name__)
+
+
+class MaildirHandler:
+    def __init__(self, folder: Path) -> None:
+        self.maildir = mailbox.Maildir(folder, create=True)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        if "X-Relance-Envelope-To" not in message:
+            message["X-Relance-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        await asyncio.to_thread(self.maildir.add, message)
+        log.info("mail caught to=%s", ",".join(envelope.rcpt_tos))
+        return "250 Message accepted for delivery"
+
+
+def start_catcher(folder: Path, *, host: str = "127.0.0.1", port: int = 8025) -> Controller:
+    """Start the catcher in its own thread; call `.stop()` when done."""
+    controller = Controller(MaildirHandler(folder), hostname=host, port=port)
+    controller.start()
+    return controller
+
+
+def list_mails(folder: Path, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The caught mails, newest first: headers and the plain-text body."""
+    box = mailbox.Maildir(folder, create=True)
+    items = []
+    for key, message in box.items():
+        items.append((message.get_date(), key, message))
+    items.sort(key=lambda item: item[0], reverse=True)
+    result = []
+    for _date, key, raw in items[:limit]:
+        parsed = email.message_from_bytes(raw.as_bytes(), policy=email.policy.default)
+        body = parsed.get_body(preferencelist=("plain",))  # type: ignore[attr-defined]
+        result.append(
+            {
+                "key": key,
+                "to": str(parsed.get("To", "")),
+                "subject": str(parsed.get("Subject", "")),
+                "date": str(parsed.get("Date", "")),
+                "text": body.get_content() if body is not None else "",
+            }
+        )
+    return result
