@@ -46,7 +46,7 @@ def list_mails(folder: Path, *, limit: int = 200) -> list[dict[str, Any]]:
     result = []
     for _date, key, raw in items[:limit]:
         parsed = email.message_from_bytes(raw.as_bytes(), policy=email.policy.default)
-        body = parsed.get_body(preferencelist=("plain",))  # type: ignore[attr-defined]
+        body = parsed.get_body(preferencelist=("plain",))
         result.append(
             {
                 "key": key,
