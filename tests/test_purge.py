@@ -146,3 +146,16 @@ def test_cli_purge(tmp_path: Path, database_url: str) -> None:
     assert done.exit_code == 0 and "purgée" in done.output
     unknown = runner.invoke(cli, ["purge", "--campaign", "1999", "--yes"], env=env)
     assert unknown.exit_code == 1 and "inconnue" in unknown.output
+
+
+def test_housekeeping_purges_only_campaigns_past_retention(
+    app: App, session: Session, tmp_path: Path
+) -> None:
+    from daemon.housekeeping import purge_expired
+
+    seed(app, session, tmp_path)
+    session.commit()
+    assert purge_expired(app) == []
+    app.clock = lambda: dt.datetime(2027, 2, 1, tzinfo=dt.UTC)
+    assert purge_expired(app) == ["2026-2027"]
+    assert purge_expired(app) == []
