@@ -37,7 +37,7 @@ def test_service_is_hardened_and_notifies() -> None:
     for directive in (
         "Type=notify",
         "WatchdogSec=",
-        "DynamicUser=yes",
+        "User=relance",
         "StateDirectory=relance",
         "ProtectSystem=strict",
         "ProtectHome=yes",
