@@ -1,0 +1,70 @@
+"""`make bench`: run every benchmark and write one Markdown table into the README's
+performance section (between the `bench:start` and `bench:end` markers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPTS = ("ingest.py", "exports.py", "reminders.py", "pages.py")
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def run(script: str, out: Path) -> int:
+    path = REPO / "bench" / script
+    if not path.exists():
+        print(f"== {script}: missing", flush=True)
+        return 1
+    print(f"== {script}", flush=True)
+    env = {**os.environ, "RELANCE_BENCH_JSON": str(out), "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, str(path)], env=env, cwd=REPO, check=False).returncode
+
+
+def table(rows: list[dict[str, object]]) -> str:
+    lines = [
+        "| benchmark | figure | value | baseline (same run) | ratio | target | result |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        ratio = f"{r['ratio']:.2f}×" if isinstance(r["ratio"], int | float) else "—"
+        lines.append(
+            f"| {r['benchmark']} | {r['figure']} | {r['value']} | {r['baseline'] or '—'} | "
+            f"{ratio} | {r['target']} | {'met' if r['met'] else '**MISSED**'} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "rows.jsonl"
+        out.touch()
+        failures = [s for s in SCRIPTS if run(s, out) != 0]
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    text = (
+        f"{START}\nMeasured by `make bench` on {dt.date.today():%Y-%m-%d} ({machine}).\n\n"
+        f"{table(rows)}\n"
+        + (f"\nBenchmarks that failed to run: {', '.join(failures)}\n" if failures else "")
+        + END
+    )
+    readme = REPO / "README.md"
+    content = readme.read_text(encoding="utf-8")
+    if START in content and END in content:
+        before, rest = content.split(START, 1)
+        content = before + text + rest.split(END, 1)[1]
+    else:
+        content += f"\n## Performance\n\n{text}\n"
+    readme.write_text(content, encoding="utf-8")
+    print(table(rows))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
