@@ -53,22 +53,44 @@ def _label_matches(tokens: list[str], labels: Labels, wanted: tuple[str, ...]) -
     return found
 
 
+def piece_owner(
+    text: str, labels: Labels, wanted: tuple[str, ...], taken: list[str] | None = None
+) -> str | None:
+    """The column whose heading contains this piece (`Né(e`, `) le`, `Date de`), or None."""
+    compact = key(text).replace(" ", "")
+    if len(compact) < 2:
+        return None
+    owners = [
+        name
+        for name in wanted
+        if any(compact in label.replace(" ", "") for label in labels["columns"][name])
+    ]
+    free = [name for name in owners if name not in (taken or [])]
+    return (free or owners or [None])[0]
+
+
 def heading_columns(line: Line, labels: Labels, wanted: tuple[str, ...]) -> Columns | None:
-    """Columns when the line is a heading row: only column labels, two or more, Nom first."""
+    """Columns when the line is a heading row: column labels (or parts of them, for headings
+    wrapped over lines), at least two whole ones, Nom first."""
     names: list[str] = []
     starts: list[float] = []
+    whole = 0
     for cell in line.cells:
-        tokens = key(cell.text).split()
-        found = _label_matches(tokens, labels, wanted)
+        found = _label_matches(key(cell.text).split(), labels, wanted)
         if not found:
-            return None
+            owner = piece_owner(cell.text, labels, wanted, names)
+            if owner is None:
+                return None
+            found = [owner]
+        else:
+            whole += len(found)
         offset = 0.0
         for name in found:
             if name not in names:
                 names.append(name)
                 starts.append(cell.x + offset)
             offset += CHAR_WIDTH * cell.size * (len(cell.text) / max(len(found), 1))
-    if len(names) < 2 or names[0] != "last_name":
+    if whole < 2 or names[0] != "last_name":
         return None
     return Columns(names, starts)
 
@@ -77,24 +99,12 @@ def heading_piece(line: Line, labels: Labels, wanted: tuple[str, ...]) -> dict[s
     """For a line holding only parts of headings (`le` under `Né(e)`): column → x; else None."""
     pieces: dict[str, float] = {}
     for cell in line.cells:
-        words = key(cell.text).split()
-        owner = next(
-            (
-                name
-                for name in wanted
-                for label in labels["columns"][name]
-                if words and _contains(label.split(), words)
-            ),
-            None,
-        )
+        found = _label_matches(key(cell.text).split(), labels, wanted)
+        owner = found[0] if found and len(found) == 1 else piece_owner(cell.text, labels, wanted)
         if owner is None:
             return None
         pieces[owner] = min(cell.x, pieces.get(owner, cell.x))
     return pieces or None
-
-
-def _contains(label: list[str], words: list[str]) -> bool:
-    return any(label[i : i + len(words)] == words for i in range(len(label) - len(words) + 1))
 
 
 def single_heading(line: Line, labels: Labels, wanted: tuple[str, ...]) -> str | None:

@@ -40,7 +40,7 @@ def open_pdf(data: bytes, max_pages: int) -> PdfReader:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             raise ReportRefused(ENCRYPTED)
-        count = len(reader.pages)
+        count = max(len(reader.pages), _claimed_pages(reader))
     except ReportRefused:
         raise
     except (FileNotDecryptedError, DependencyError, NotImplementedError) as exc:
@@ -55,6 +55,12 @@ def open_pdf(data: bytes, max_pages: int) -> PdfReader:
             f"PDF de {count} pages, plus que les {max_pages} acceptées / too many pages"
         )
     return reader
+
+
+def _claimed_pages(reader: PdfReader) -> int:
+    """The page count the page tree claims (a hostile file may claim 10,000 for one page)."""
+    claimed = reader.trailer["/Root"]["/Pages"].get("/Count", 0)
+    return claimed if isinstance(claimed, int) else 0
 
 
 def _page_fragments(page: Any) -> list[Fragment]:
@@ -144,19 +150,36 @@ class _Noise:
         folded = fold(text)
         return any(p.fullmatch(folded) for p in patterns)
 
-    def clean_line(self, line: Line, top: float, bottom: float) -> Line | None:
-        if self.matches(line.text, self.labels.noise):
-            return None
+    def clean_page(self, lines: list[Line], top: float, bottom: float) -> list[Line]:
+        """Lines without the printer's: noise anywhere (URLs, `Page 2 sur 3`), and at the top and
+        bottom of the page, outside the content, margin noise (print dates, `1/3`, repeated
+        lines). A cut date (`17/04`) low on the page but above a table row is kept."""
+        lines = [ln for ln in lines if not self.matches(ln.text, self.labels.noise)]
+        first = 0
+        while first < len(lines) and self._margin_noise(lines[first], top, bottom):
+            first += 1
+        if 0 < first < len(lines) and not self._apart(lines[first - 1], lines[first]):
+            first = 0
+        last = len(lines)
+        while last > first and self._margin_noise(lines[last - 1], top, bottom):
+            last -= 1
+        if first < last < len(lines) and not self._apart(lines[last], lines[last - 1]):
+            last = len(lines)
+        return lines[first:last]
+
+    def _apart(self, noise: Line, content: Line) -> bool:
+        """A printer's line stands apart from the content; a table's last cut cell does not."""
+        if self.shape(noise.text, noise.y) in self.repeated:
+            return True
+        return abs(noise.y - content.y) > 1.2 * max(noise.size, content.size)
+
+    def _margin_noise(self, line: Line, top: float, bottom: float) -> bool:
         if not self.in_margin(line, top, bottom):
-            return line
+            return False
         if self.shape(line.text, line.y) in self.repeated:
-            return None
-        if self.matches(line.text, self.labels.margin_noise):
-            return None
-        kept = [c for group in _clusters(line.cells) if not self._noise_cell(group) for c in group]
-        if not kept:
-            return None
-        return Line(line.page, line.y, kept)
+            return True
+        # All of it noise: a footer with a URL and `1/3`, a header with a date and the title.
+        return all(self._noise_cell(group) for group in _clusters(line.cells))
 
     def _noise_cell(self, group: list[Cell]) -> bool:
         text = " ".join(c.text for c in group)
@@ -211,8 +234,5 @@ def pdf_lines(data: bytes, labels: Labels, max_pages: int) -> tuple[list[Line], 
     noise.learn(pages)
     lines: list[Line] = []
     for page_lines, top, bottom in pages:
-        for line in page_lines:
-            kept = noise.clean_line(line, top, bottom)
-            if kept is not None:
-                lines.append(kept)
+        lines.extend(noise.clean_page(page_lines, top, bottom))
     return lines, sideways

@@ -18,7 +18,12 @@ Row = dict[str, Any]
 
 
 def severity_of(text: str, labels: Labels) -> str | None:
-    return labels.find("severities", key(text)) if text.strip() else None
+    """`rejet` / `avertissement`, also for a word cut by a narrow column (`Avertisseme nt`)."""
+    if not text.strip():
+        return None
+    text_key = key(text)
+    return labels.find("severities", text_key) or labels.find(
+        "severities", text_key.replace(" ", ""))
 
 
 def ine_status_of(text: str, labels: Labels) -> tuple[str, str | None] | None:
@@ -109,7 +114,12 @@ def field_name(text: str, labels: Labels) -> str | None:
     text = clean(text)
     if not text:
         return None
-    return labels.rubriques.get(key(text), text)
+    text_key = key(text)
+    compact = text_key.replace(" ", "")
+    known = labels.rubriques.get(text_key) or next(
+        (v for k, v in labels.rubriques.items() if k.replace(" ", "") == compact), None
+    )
+    return known or text
 
 
 def anomaly_from_parts(parts: list[str], labels: Labels) -> Row | None:

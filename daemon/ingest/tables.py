@@ -8,6 +8,7 @@ read in order until the one that ends a row (a severity, an INE status).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ from daemon.ingest.columns import (
 )
 from daemon.ingest.labels import Labels
 from daemon.ingest.lines import Cell, Line
-from daemon.ingest.text import is_date_start, key
+from daemon.ingest.text import is_date_start, iso_date, key
 
 Placed = tuple[Line, Columns]
 
@@ -123,9 +124,8 @@ class Table:
     def finish(self) -> tuple[list[rows.Row], list[str]]:
         """The rows read, and the text of lines that made no row."""
         self._flush_waiting()
-        for page_lines in _by_page(self.placed):
-            for record in self._records(page_lines):
-                self._emit_record(record)
+        for record in self._records(self.placed):
+            self._emit_record(record)
         if self.stream:
             self.unplaced.append(" | ".join(self.stream))
             self.stream = []
@@ -133,27 +133,39 @@ class Table:
         return self.found, self.unplaced
 
     def _records(self, placed: list[Placed]) -> list[list[Placed]]:
-        anchors = self._anchors(placed)
+        anchors, continued = self._anchors(placed)
         if not anchors:
-            return [placed]
-        cuts = [_cut(placed, a, b) for a, b in zip(anchors, anchors[1:], strict=False)]
+            return [placed] if placed else []
+        cuts = [_cut(placed, a, b, continued) for a, b in zip(anchors, anchors[1:], strict=False)]
         bounds = [0, *cuts, len(placed)]
         groups = [placed[start:end] for start, end in zip(bounds, bounds[1:], strict=False)]
         return [g for g in groups if g]
 
-    def _anchors(self, placed: list[Placed]) -> list[int]:
-        """Lines where a row begins: a birth date, else a severity / INE status, in its column."""
+    def _anchors(self, placed: list[Placed]) -> tuple[list[int], set[int]]:
+        """Lines where a row begins: a birth date, else a severity / INE status, in its column.
+
+        A date wrapped over lines (`03/0`, `5/20`, `19`) begins on its first line only; the
+        lines that continue a date are returned too (a row cut by a page break).
+        """
         closing = "severity" if self.kind == "anomalies" else "ine_status"
         dates, ends = [], []
+        continued: set[int] = set()
+        partial = ""
         for index, (line, columns) in enumerate(placed):
             cells = {columns.place(c.x): c.text for c in reversed(line.cells)}
-            if is_date_start(cells.get("birth_date", "")):
+            date = "".join(cells.get("birth_date", "").split())
+            if date and partial and iso_date(partial) is None and len(partial + date) <= 10:
+                partial += date
+                continued.add(index)
+            elif is_date_start(date):
                 dates.append(index)
-            if rows.closes_row(cells.get(closing, ""), self.kind, self.labels) or _starts_status(
-                cells.get(closing, ""), self.kind, self.labels
+                partial = date
+            end = cells.get(closing, "")
+            if rows.closes_row(end, self.kind, self.labels) or _starts_status(
+                end, self.kind, self.labels
             ):
                 ends.append(index)
-        return dates if len(dates) >= len(ends) else ends
+        return (dates if len(dates) >= len(ends) else ends), continued
 
     def _emit_record(self, record: list[Placed]) -> None:
         gathered: dict[str, list[tuple[Line, Cell]]] = {}
@@ -176,21 +188,22 @@ def _starts_status(text: str, kind: str, labels: Labels) -> bool:
     )
 
 
-def _cut(placed: list[Placed], first: int, second: int) -> int:
+def _cut(placed: list[Placed], first: int, second: int, continued: set[int]) -> int:
     """Where the row of anchor `first` ends: at the widest gap before anchor `second`
-    (the lowest of near-equal gaps, rows being top-aligned more often than centred)."""
-    gaps = [(placed[i][0].y - placed[i - 1][0].y, i) for i in range(first + 1, second + 1)]
-    widest = max(gap for gap, _ in gaps)
-    return max(i for gap, i in gaps if gap >= widest * 0.9)
+    (the lowest of near-equal gaps, rows being top-aligned more often than centred).
+    A page break is the widest gap, unless the next page begins by finishing a cut date."""
 
+    def gap(i: int) -> float:
+        line, previous = placed[i][0], placed[i - 1][0]
+        if line.page != previous.page:
+            return -math.inf if continued.intersection(range(i, second)) else math.inf
+        return line.y - previous.y
 
-def _by_page(placed: list[Placed]) -> list[list[Placed]]:
-    pages: list[list[Placed]] = []
-    for item in placed:
-        if not pages or pages[-1][-1][0].page != item[0].page:
-            pages.append([])
-        pages[-1].append(item)
-    return pages
+    gaps = [(gap(i), i) for i in range(first + 1, second + 1)]
+    widest = max(g for g, _ in gaps)
+    if widest == math.inf:
+        return next(i for g, i in gaps if g == widest)
+    return max(i for g, i in gaps if g >= widest * 0.9)
 
 
 def _join(name: str, pieces: list[tuple[Any, Cell]]) -> str:

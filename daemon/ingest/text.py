@@ -100,4 +100,4 @@ def parse_moment(text: str) -> str | None:
 
 def is_date_start(text: str) -> bool:
     """The beginning of a date cell, even when the extraction cut it (`03/05/2`)."""
-    return bool(re.match(r"\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]|\d{4}-\d", text.strip()))
+    return bool(re.match(r"\d{1,2}\s*[/.]\s*\d|\d{1,2}-\d{1,2}-|\d{4}-\d", text.strip()))
