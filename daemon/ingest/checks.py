@@ -60,12 +60,12 @@ def consistency_warnings(
     """One warning per counter that disagrees with the rows found."""
     warnings: list[str] = []
     read, integrated, rejected = counts["read"], counts["integrated"], counts["rejected"]
-    if read is not None and integrated is not None and rejected is not None:
-        if read != integrated + rejected:
-            warnings.append(
-                f"Élèves lus : {read} annoncés, mais intégrés ({integrated}) + rejetés "
-                f"({rejected}) = {integrated + rejected}"
-            )
+    known = read is not None and integrated is not None and rejected is not None
+    if known and read != integrated + rejected:  # type: ignore[operator]
+        warnings.append(
+            f"Élèves lus : {read} annoncés, mais intégrés ({integrated}) + rejetés "
+            f"({rejected}) = {integrated + rejected}"  # type: ignore[operator]
+        )
     for name, severity, label in (
         ("rejected", "rejet", "Élèves rejetés"),
         ("warnings", "avertissement", "Avertissements"),

@@ -66,7 +66,8 @@ def piece_owner(
         if any(compact in label.replace(" ", "") for label in labels["columns"][name])
     ]
     free = [name for name in owners if name not in (taken or [])]
-    return (free or owners or [None])[0]
+    choice = free or owners
+    return choice[0] if choice else None
 
 
 def heading_columns(line: Line, labels: Labels, wanted: tuple[str, ...]) -> Columns | None:

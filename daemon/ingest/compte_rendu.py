@@ -64,9 +64,10 @@ def _header(state: _State, line: Line) -> bool:
             if not starts_with_label(line.key, label):
                 continue
             after = line.key[len(label) :].lstrip()
-            whole_cell = len(line.cells) > 1 and line.cells[0].text.split() == line.text.split()[
-                : len(label.split())
-            ]
+            whole_cell = (
+                len(line.cells) > 1
+                and line.cells[0].text.split() == line.text.split()[: len(label.split())]
+            )
             if not after.startswith(":") and not whole_cell:
                 continue
             value = _rest(line, label)

@@ -18,7 +18,9 @@ from daemon.ingest.labels import Labels
 from daemon.ingest.refusal import ReportRefused
 from daemon.ingest.text import clean, iso_date, key
 
-NOT_EXTRACTION = "CSV qui n'est pas une extraction ONDE (CSVExtraction.csv) / not an ONDE extraction"
+NOT_EXTRACTION = (
+    "CSV qui n'est pas une extraction ONDE (CSVExtraction.csv) / not an ONDE extraction"
+)
 NO_INE_COLUMN = (
     "Extraction « par groupe d'élèves » sans colonne INE : le statut INE des élèves est inconnu"
 )
@@ -86,10 +88,10 @@ def _pupil(row: list[str], columns: dict[str, int], number: int, warnings: list[
 def read_extraction(data: bytes, labels: Labels) -> dict[str, Any]:
     text = decode(data).replace("\x00", "")
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+        read = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     except csv.Error as exc:
         raise ReportRefused(NOT_EXTRACTION) from exc
-    rows = [(n, r) for n, r in enumerate(rows, start=1) if any(c.strip() for c in r)]
+    rows = [(n, r) for n, r in enumerate(read, start=1) if any(c.strip() for c in r)]
     columns = header_columns(rows[0][1], labels) if rows else None
     if columns is None:
         raise ReportRefused(NOT_EXTRACTION)

@@ -47,12 +47,8 @@ def text_lines(text: str) -> list[Line]:
     lines: list[Line] = []
     for number, raw in enumerate(text.splitlines()):
         raw = raw.replace("\u00a0", " ")
-        if "\t" in raw:
-            parts = raw.split("\t")
-        else:
-            parts = re.split(r" {2,}", raw.strip())
+        parts = raw.split("\t") if "\t" in raw else re.split(r" {2,}", raw.strip())
         cells = [Cell(float(i), clean(p)) for i, p in enumerate(parts) if clean(p)]
         if cells:
             lines.append(Line(0, float(number), cells, geometric=False))
     return lines
-

@@ -59,7 +59,7 @@ def open_pdf(data: bytes, max_pages: int) -> PdfReader:
 
 def _claimed_pages(reader: PdfReader) -> int:
     """The page count the page tree claims (a hostile file may claim 10,000 for one page)."""
-    claimed = reader.trailer["/Root"]["/Pages"].get("/Count", 0)
+    claimed = reader.root_object["/Pages"].get_object().get("/Count", 0)  # type: ignore[union-attr]
     return claimed if isinstance(claimed, int) else 0
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from daemon.codes import is_valid_ine, normalise_ine
 from daemon.ingest.labels import Labels
-from daemon.ingest.text import clean, is_date_start, iso_date, key
+from daemon.ingest.text import clean, is_date_start, iso_date, key, starts_with_label
 
 Row = dict[str, Any]
 
@@ -23,7 +23,8 @@ def severity_of(text: str, labels: Labels) -> str | None:
         return None
     text_key = key(text)
     return labels.find("severities", text_key) or labels.find(
-        "severities", text_key.replace(" ", ""))
+        "severities", text_key.replace(" ", "")
+    )
 
 
 def ine_status_of(text: str, labels: Labels) -> tuple[str, str | None] | None:
@@ -68,7 +69,9 @@ def split_names(parts: list[str]) -> tuple[str, str]:
 def _date_split(parts: list[str]) -> tuple[list[str], str, list[str]] | None:
     """Cells before the birth date, the date, cells after; by cell, then by word."""
     for i, part in enumerate(parts):
-        if iso_date(part) or (is_date_start(part) and iso_date(part + "".join(parts[i + 1 : i + 2]))):
+        if iso_date(part) or (
+            is_date_start(part) and iso_date(part + "".join(parts[i + 1 : i + 2]))
+        ):
             if iso_date(part):
                 return parts[:i], part, parts[i + 1 :]
             return parts[:i], part + parts[i + 1], parts[i + 2 :]
@@ -100,9 +103,9 @@ def _rubrique(text: str, labels: Labels) -> tuple[str | None, str]:
     text_key = key(text)
     best: tuple[str, int] | None = None
     for rubrique_key, spelling in labels.rubriques.items():
-        if text_key.startswith(rubrique_key) and (best is None or len(rubrique_key) > best[1]):
-            if len(text_key) == len(rubrique_key) or not text_key[len(rubrique_key)].isalnum():
-                best = (spelling, len(rubrique_key))
+        longer = best is None or len(rubrique_key) > best[1]
+        if longer and starts_with_label(text_key, rubrique_key):
+            best = (spelling, len(rubrique_key))
     if best is None:
         return None, text
     words = len(best[0].split())
@@ -157,13 +160,12 @@ def anomaly_from_columns(cells: dict[str, str], labels: Labels) -> Row | None:
 def _anomaly(
     last: str, first: str, date: str, field: str | None, message: str, severity: Any, labels: Labels
 ) -> Row:
-    message = clean(message) or None
     return {
         "last_name": clean(last) or None,
         "first_name": clean(first) or None,
         "birth_date": iso_date(date),
         "field": field,
-        "message": message,
+        "message": clean(message) or None,
         "severity": severity,
         "category": labels.category(field, message),
     }

@@ -8,6 +8,7 @@ read in order until the one that ends a row (a severity, an INE status).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,7 +93,11 @@ class Table:
         heading = self.heading_line
         if heading is None or self.columns is None or not self._near(line, heading):
             return False
-        if self.placed and self.placed[-1][0].page == line.page and self.placed[-1][0].y > heading.y:
+        if (
+            self.placed
+            and self.placed[-1][0].page == line.page
+            and self.placed[-1][0].y > heading.y
+        ):
             return False
         piece = heading_piece(line, self.labels, self.wanted)
         if piece is None:
@@ -136,9 +141,9 @@ class Table:
         anchors, continued = self._anchors(placed)
         if not anchors:
             return [placed] if placed else []
-        cuts = [_cut(placed, a, b, continued) for a, b in zip(anchors, anchors[1:], strict=False)]
+        cuts = [_cut(placed, a, b, continued) for a, b in itertools.pairwise(anchors)]
         bounds = [0, *cuts, len(placed)]
-        groups = [placed[start:end] for start, end in zip(bounds, bounds[1:], strict=False)]
+        groups = [placed[start:end] for start, end in itertools.pairwise(bounds)]
         return [g for g in groups if g]
 
     def _anchors(self, placed: list[Placed]) -> tuple[list[int], set[int]]:
