@@ -102,3 +102,16 @@ def test_text_lines_one_cell_each() -> None:
 def test_a_row_that_reads_as_nothing_is_kept_unplaced() -> None:
     rows, unplaced = read([line(0, 100, *HEADING), line(0, 120, (40, "n'importe quoi"))])
     assert rows == [] and unplaced == ["n'importe quoi"]
+
+
+def test_cells_merged_by_the_extractor_into_one_per_line() -> None:
+    rows, unplaced = read([
+        line(0, 100, (40, "Nom Prénom Né(e) le Rubrique Message Gravité")),
+        line(0, 112, (40, "MARTIN Léa 01/02/2020 Adresse Code postal Rejet")),
+        line(0, 124, (40, "PETIT Noé 03/05/2019 Doublon Déjà inscrit Rejet")),
+    ])  # fmt: skip
+    assert unplaced == []
+    assert [(r["last_name"], r["field"], r["message"]) for r in rows] == [
+        ("MARTIN", "Adresse", "Code postal"),
+        ("PETIT", "Doublon", "Déjà inscrit"),
+    ]

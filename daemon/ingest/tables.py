@@ -147,13 +147,14 @@ class Table:
         return [g for g in groups if g]
 
     def _anchors(self, placed: list[Placed]) -> tuple[list[int], set[int]]:
-        """Lines where a row begins: a birth date, else a severity / INE status, in its column.
+        """Lines where a row begins: a birth date, else a severity / INE status, in its column,
+        else a whole row in one cell.
 
         A date wrapped over lines (`03/0`, `5/20`, `19`) begins on its first line only; the
         lines that continue a date are returned too (a row cut by a page break).
         """
         closing = "severity" if self.kind == "anomalies" else "ine_status"
-        dates, ends = [], []
+        dates, ends, whole = [], [], []
         continued: set[int] = set()
         partial = ""
         for index, (line, columns) in enumerate(placed):
@@ -170,7 +171,9 @@ class Table:
                 end, self.kind, self.labels
             ):
                 ends.append(index)
-        return (dates if len(dates) >= len(ends) else ends), continued
+            if len(cells) == 1 and rows.closes_row(line.text, self.kind, self.labels):
+                whole.append(index)  # the extractor merged the row's cells into one
+        return max((dates, ends, whole), key=len), continued
 
     def _emit_record(self, record: list[Placed]) -> None:
         gathered: dict[str, list[tuple[Line, Cell]]] = {}
