@@ -29,7 +29,9 @@ _SOME_OF = ("ine", "level", "cycle", "class_label")
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (BOM or not), else cp1252, else latin-1 (which decodes any byte)."""
+    """UTF-8 (BOM or not), UTF-16 with its BOM, else cp1252, else latin-1 (decodes any byte)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", errors="replace")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)

@@ -1,4 +1,6 @@
-"""`parse_report`: a compte rendu (PDF or text) or an ONDE extraction (CSV), told by content.
+"""`parse_report`: a compte rendu (PDF, text or saved web page) or an ONDE extraction (CSV).
+
+The kind is told by the content, not the file name.
 
 The one entry point callers use (intake, command line, upload page). Pure: no database, no
 clock. It returns the spec's JSON object, with these additions:
@@ -16,6 +18,7 @@ from typing import Any
 
 from daemon.ingest.compte_rendu import read_compte_rendu
 from daemon.ingest.extraction import NOT_EXTRACTION, decode, looks_like_extraction, read_extraction
+from daemon.ingest.html_text import html_to_text, looks_like_html
 from daemon.ingest.labels import Labels, default_labels
 from daemon.ingest.lines import text_lines
 from daemon.ingest.pdf import pdf_lines
@@ -70,6 +73,8 @@ def _parse(data: bytes, filename: str, labels: Labels, max_pages: int) -> dict[s
         raise ReportRefused(UNKNOWN)
     if looks_like_extraction(text, labels):
         return read_extraction(data, labels)
+    if looks_like_html(text):
+        text = html_to_text(text)
     try:
         return read_compte_rendu(text_lines(text), labels, "Ce texte")
     except ReportRefused:
