@@ -115,3 +115,16 @@ def test_cells_merged_by_the_extractor_into_one_per_line() -> None:
         ("MARTIN", "Adresse", "Code postal"),
         ("PETIT", "Doublon", "Déjà inscrit"),
     ]
+
+
+def test_a_column_nobody_knows_is_left_out_and_said() -> None:
+    table = Table("anomalies", default_labels())
+    for item in [
+        line(0, 100, *HEADING[:3], (230, "Classe"), *HEADING[3:]),
+        line(0, 112, (40, "MARTIN"), (120, "Léa"), (190, "01/02/2020"), (230, "CP A"),
+             (250, "Adresse"), (320, "Code postal"), (500, "Rejet")),
+    ]:  # fmt: skip
+        table.feed(item)
+    rows, unplaced = table.finish()
+    assert unplaced == [] and (rows[0]["field"], rows[0]["message"]) == ("Adresse", "Code postal")
+    assert table.ignored == ["Classe"]

@@ -14,6 +14,7 @@ from daemon.ingest.text import key
 
 ANOMALY_COLUMNS = ("last_name", "first_name", "birth_date", "field", "message", "severity")
 INE_COLUMNS = ("last_name", "first_name", "birth_date", "ine_status")
+OTHER = "other:"  # prefix of a column whose heading is not in the labels
 CHAR_WIDTH = 0.5  # average glyph width, in font sizes, to estimate where a word ends
 
 
@@ -72,17 +73,19 @@ def piece_owner(
 
 def heading_columns(line: Line, labels: Labels, wanted: tuple[str, ...]) -> Columns | None:
     """Columns when the line is a heading row: column labels (or parts of them, for headings
-    wrapped over lines), at least two whole ones, Nom first."""
+    wrapped over lines), at least two whole ones, Nom first. With three whole ones or more, a
+    heading nobody knows (`Classe`) is a column of its own, named `other:<heading>`."""
     names: list[str] = []
     starts: list[float] = []
-    whole = 0
+    whole, unknown = 0, 0
     for cell in line.cells:
         found = _label_matches(key(cell.text).split(), labels, wanted)
         if not found:
             owner = piece_owner(cell.text, labels, wanted, names)
-            if owner is None:
+            if owner is None and any(ch.isdigit() for ch in cell.text):
                 return None
-            found = [owner]
+            unknown += owner is None
+            found = [owner or f"{OTHER}{cell.text}"]
         else:
             whole += len(found)
         offset = 0.0
@@ -91,7 +94,7 @@ def heading_columns(line: Line, labels: Labels, wanted: tuple[str, ...]) -> Colu
                 names.append(name)
                 starts.append(cell.x + offset)
             offset += CHAR_WIDTH * cell.size * (len(cell.text) / max(len(found), 1))
-    if whole < 2 or names[0] != "last_name":
+    if whole < (3 if unknown else 2) or names[0] != "last_name":
         return None
     return Columns(names, starts)
 

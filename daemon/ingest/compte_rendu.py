@@ -148,6 +148,8 @@ def read_compte_rendu(lines: list[Line], labels: Labels, what: str) -> dict[str,
     anomalies, unplaced = state.tables["anomalies"].finish()
     pupils, unplaced_ine = state.tables["ine"].finish()
     state.unclassified.extend(unplaced + unplaced_ine)
+    for table in state.tables.values():
+        state.warnings.extend(f"Colonne « {name} » non lue" for name in table.ignored)
     uai, school_name, school_warnings = school_fields(state.header)
     counts = {name: state.counters.get(name) for name in ("read", "integrated", "rejected")}
     counts["warnings"] = state.counters.get("warnings")

@@ -17,6 +17,7 @@ from daemon.ingest import rows
 from daemon.ingest.columns import (
     ANOMALY_COLUMNS,
     INE_COLUMNS,
+    OTHER,
     Columns,
     heading_columns,
     heading_piece,
@@ -41,6 +42,7 @@ class Table:
     waiting: list[Line] = field(default_factory=list)  # heading parts seen before the heading
     found: list[rows.Row] = field(default_factory=list)
     unplaced: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # headings of columns nobody reads
 
     @property
     def wanted(self) -> tuple[str, ...]:
@@ -180,7 +182,10 @@ class Table:
         for line, columns in record:
             for cell in line.cells:
                 gathered.setdefault(columns.place(cell.x), []).append((line, cell))
-        order = record[0][1].names
+        order = [n for n in record[0][1].names if not n.startswith(OTHER)]
+        for name in record[0][1].names:
+            if name.startswith(OTHER) and name[len(OTHER) :] not in self.ignored:
+                self.ignored.append(name[len(OTHER) :])
         cells = {name: _join(name, gathered.get(name, [])) for name in order}
         parts = [cells[name] for name in order if cells[name]]
         self._emit(parts, cells)
