@@ -128,3 +128,13 @@ def test_a_column_nobody_knows_is_left_out_and_said() -> None:
     rows, unplaced = table.finish()
     assert unplaced == [] and (rows[0]["field"], rows[0]["message"]) == ("Adresse", "Code postal")
     assert table.ignored == ["Classe"]
+
+
+def test_one_cell_per_line_a_rubrique_named_like_a_heading_is_data() -> None:
+    cells = ["Nom", "Prénom", "Né(e) le", "Rubrique", "Message", "Gravité",
+             "MARTIN", "Léa", "01/02/2020", "Nom", "Caractère interdit", "Rejet"]  # fmt: skip
+    table = Table("anomalies", default_labels())
+    for n, text in enumerate(cells):
+        table.feed(Line(0, n, [Cell(0, text)], geometric=False))
+    rows, _ = table.finish()
+    assert (rows[0]["field"], rows[0]["message"]) == ("Nom", "Caractère interdit")

@@ -110,7 +110,7 @@ def _read_line(state: _State, line: Line) -> None:
     if state.pending is not None and _take_pending(state, line):
         return
     line_key = line.key
-    if not state.titled and _is_title(state, line_key):
+    if _is_title(state, line_key):  # also the title ONDE repeats at the top of each page
         state.titled = True
         return
     section = _section(state, line_key)
@@ -160,13 +160,14 @@ def read_compte_rendu(lines: list[Line], labels: Labels, what: str) -> dict[str,
     }
     if state.no_anomaly and anomalies:
         state.warnings.append("« Aucune anomalie » annoncé, mais des lignes d'anomalie trouvées")
+    submitted_at, processed_at = _moment(state, "submitted"), _moment(state, "processed")
     return {
         "kind": "compte_rendu",
         "uai": uai,
         "school_name": school_name,
         "archive": state.header.get("archive"),
-        "submitted_at": _moment(state, "submitted"),
-        "processed_at": _moment(state, "processed"),
+        "submitted_at": submitted_at,
+        "processed_at": processed_at,
         "counts": counts,
         "anomalies": anomalies,
         "ine": ine,

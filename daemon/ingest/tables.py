@@ -54,7 +54,7 @@ class Table:
             self._heading(line, columns)
         elif self._continues_heading(line):
             return
-        elif single_heading(line, self.labels, self.wanted):
+        elif not self.stream and single_heading(line, self.labels, self.wanted):
             self.columns, self.heading_line = None, None
         elif line.geometric and self.columns is not None:
             self.placed.append((line, self.columns))
