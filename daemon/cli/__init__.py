@@ -15,6 +15,7 @@ from daemon.cli.config_cmd import config_group
 from daemon.cli.db_cmd import db_group
 from daemon.cli.demo_cmd import demo_cmd
 from daemon.cli.maintenance_cmd import backup_cmd, purge_cmd, restore_cmd
+from daemon.cli.report_cmd import report_group
 from daemon.cli.schools_cmd import school_show, schools_group
 
 
@@ -38,6 +39,7 @@ cli.add_command(config_group)
 cli.add_command(db_group)
 cli.add_command(schools_group)
 cli.add_command(demo_cmd)
+cli.add_command(report_group)
 for command in (backup_cmd, restore_cmd, purge_cmd):
     cli.add_command(command)
 

@@ -1,0 +1,125 @@
+"""Benchmark of the compte-rendu parser against pypdf's own layout extraction, in one run.
+
+    .venv/bin/python bench/ingest.py [--files 200] [--seed 44]
+
+Generates CRs of 1 to 5 pages with reportlab in a temporary folder, then for each file measures
+pypdf's `extract_text(extraction_mode="layout")` on every page (the baseline, reader opening
+included) and `parse_report` on the same bytes. Prints the median per-file times, their ratio
+(target: parsing ≤ 1.5 × the baseline) and the peak memory of one parse. Exits 0 even when the
+target is missed, printing MISSED.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from daemon.ingest import parse_report
+
+TARGET = 1.5
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+LASTS = ["MARTIN", "N'GUYEN-LEFÈVRE", "DE LA FONTAINE", "LE GOFF", "OUÉDRAOGO", "MÜLLER"]
+FIRSTS = ["Léa", "Jean-Baptiste", "Marie-Ève", "Noé", "Zoé", "Maël"]
+FIELDS = [
+    ("Adresse", "Code postal incohérent avec la commune de résidence"),
+    ("Lieu de naissance", "Commune de naissance inconnue dans le référentiel INSEE pour l'année"),
+    ("Doublon", "Élève déjà scolarisé dans une autre école"),
+    ("Responsable", "Aucun responsable légal avec autorité parentale"),
+]
+
+
+def make_cr(rng: random.Random, rows: int) -> bytes:
+    """One CR: header, counters, an anomaly table of `rows` rows (about 40 rows a page)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+
+    if "DejaVu" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("DejaVu", FONT))
+    body = ParagraphStyle("b", fontName="DejaVu", fontSize=8, leading=10)
+    lines = ["ONDE Compte rendu d'import", "École : ÉCOLE PRIVÉE SAINT-JOSEPH (0441234C)",
+             "Fichier : 0441234C.zip", "Déposé le : 14/09/2026 à 17:42",
+             "Traité le : 15/09/2026 à 03:10", f"Élèves lus : {rows + 100}",
+             f"Élèves intégrés : {100}", f"Élèves rejetés : {rows}", "Anomalies"]  # fmt: skip
+    story: list = [Paragraph(line, body) for line in lines]
+    table = [["Nom", "Prénom", "Né(e) le", "Rubrique", "Message", "Gravité"]]
+    for i in range(rows):
+        field, message = FIELDS[rng.randrange(len(FIELDS))]
+        born = f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(2015, 2022)}"
+        table.append([f"{LASTS[i % 6]} {i}", FIRSTS[i % 6], born, field, message, "Rejet"])
+    cells = [[Paragraph(c, body) for c in row] for row in table]
+    story.append(Table(cells, colWidths=[95, 65, 55, 70, 190, 50], repeatRows=1))
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4).build(story)
+    return out.getvalue()
+
+
+def baseline(data: bytes) -> None:
+    reader = PdfReader(io.BytesIO(data))
+    for page in reader.pages:
+        page.extract_text(extraction_mode="layout")
+
+
+def timed(function: Callable[[bytes], object], data: bytes) -> float:
+    started = time.perf_counter()
+    function(data)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--files", type=int, default=200)
+    options.add_argument("--seed", type=int, default=44)
+    args = options.parse_args()
+    rng = random.Random(args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        paths, rows = [], []
+        for n in range(args.files):
+            path = Path(tmp) / f"cr-{n:03d}.pdf"
+            rows.append(rng.randint(5, 110))
+            path.write_bytes(make_cr(rng, rows[-1]))
+            paths.append(path)
+        pages = [len(PdfReader(p).pages) for p in paths]
+        base, ours, right = [], [], 0
+        for path, count in zip(paths, rows, strict=True):
+            data = path.read_bytes()
+            base.append(timed(baseline, data))
+            started = time.perf_counter()
+            result = parse_report(data, path.name)
+            ours.append(time.perf_counter() - started)
+            right += len(result["anomalies"]) == count and not result["needs_review"]
+        tracemalloc.start()
+        biggest = max(paths, key=lambda p: p.stat().st_size)
+        parse_report(biggest.read_bytes(), biggest.name)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    report(pages, base, ours, peak)
+    print(f"files read right (every row, nothing to review): {right}/{len(paths)}")
+    return 0
+
+
+def report(pages: list[int], base: list[float], ours: list[float], peak: int) -> None:
+    median_base, median_ours = statistics.median(base), statistics.median(ours)
+    ratio = median_ours / median_base
+    print(f"files: {len(pages)}, pages: {min(pages)}–{max(pages)} (total {sum(pages)})")
+    print(f"pypdf extract_text(layout), median per file: {median_base * 1000:.1f} ms")
+    print(f"parse_report, median per file:               {median_ours * 1000:.1f} ms")
+    print(f"ratio parse / layout: {ratio:.2f} (target ≤ {TARGET})")
+    print(f"peak memory of one parse (largest file): {peak / 1e6:.1f} MB")
+    print("target MET" if ratio <= TARGET else "target MISSED")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

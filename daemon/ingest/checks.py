@@ -1,0 +1,94 @@
+"""What a compte rendu says about itself, checked: the school's UAI, counters against rows.
+
+The wording of these warnings is part of the parser's output (tests compare whole results).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from daemon.codes import InvalidUAI, find_uais, normalise_uai, parse_uai, pupil_key
+
+_UAI_IN_PARENS = re.compile(r"^(.*?)\s*\(\s*([0-9A-Za-z ]{8,10})\s*\)\s*$")
+
+
+def school_fields(header: dict[str, str]) -> tuple[str | None, str | None, list[str]]:
+    """(uai, school name, warnings) from the `École` and `UAI` header lines."""
+    warnings: list[str] = []
+    school = header.get("school")
+    name, raw_uai = school, None
+    if school:
+        match = _UAI_IN_PARENS.match(school)
+        if match:
+            name, raw_uai = match.group(1), match.group(2)
+        elif found := find_uais(school):
+            raw_uai = found[0]
+            name = school.replace(found[0], "").strip(" -–,()")
+    alone = header.get("uai")
+    if alone and raw_uai and normalise_uai(alone) != normalise_uai(raw_uai):
+        warnings.append(f"UAI différents : {raw_uai} (école) et {alone} (UAI)")
+    raw_uai = raw_uai or alone
+    uai = None
+    if raw_uai:
+        try:
+            uai = parse_uai(raw_uai)
+        except InvalidUAI as exc:
+            warnings.append(str(exc))
+    else:
+        warnings.append("UAI absent du compte rendu")
+    return uai, (name or None), warnings
+
+
+def _pupils(rows: list[dict[str, Any]], keep: Any) -> int:
+    return len(
+        {
+            pupil_key(r["last_name"] or "", r["first_name"] or "", r["birth_date"])
+            for r in rows
+            if keep(r)
+        }
+    )
+
+
+def _agrees(announced: int | None, *found: int) -> bool:
+    return announced is None or announced in found
+
+
+def consistency_warnings(
+    counts: dict[str, int | None], anomalies: list[dict[str, Any]], ine: dict[str, Any]
+) -> list[str]:
+    """One warning per counter that disagrees with the rows found."""
+    warnings: list[str] = []
+    read, integrated, rejected = counts["read"], counts["integrated"], counts["rejected"]
+    known = read is not None and integrated is not None and rejected is not None
+    if known and read != integrated + rejected:  # type: ignore[operator]
+        warnings.append(
+            f"Élèves lus : {read} annoncés, mais intégrés ({integrated}) + rejetés "
+            f"({rejected}) = {integrated + rejected}"  # type: ignore[operator]
+        )
+    for name, severity, label in (
+        ("rejected", "rejet", "Élèves rejetés"),
+        ("warnings", "avertissement", "Avertissements"),
+    ):
+        rows = sum(1 for a in anomalies if a["severity"] == severity)
+        pupils = _pupils(anomalies, lambda a, s=severity: a["severity"] == s)
+        if not _agrees(counts[name], rows, pupils):
+            warnings.append(
+                f"{label} : {counts[name]} annoncés, {pupils} élève(s) trouvé(s) "
+                "dans le tableau des anomalies"
+            )
+    pupils_rows = ine["pupils"]
+    waiting = sum(1 for p in pupils_rows if p["status"] != "attribue")
+    en_attente = sum(1 for p in pupils_rows if p["status"] == "en_attente")
+    if not _agrees(ine["pending"], waiting, en_attente):
+        warnings.append(
+            f"Élèves en attente d'INE : {ine['pending']} annoncés, {waiting} élève(s) sans INE "
+            "dans le tableau INE"
+        )
+    attributed = sum(1 for p in pupils_rows if p["status"] == "attribue")
+    if attributed and not _agrees(ine["attributed"], attributed):
+        warnings.append(
+            f"Élèves immatriculés : {ine['attributed']} annoncés, {attributed} élève(s) avec INE "
+            "dans le tableau INE"
+        )
+    return warnings

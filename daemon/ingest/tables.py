@@ -1,0 +1,235 @@
+"""The anomaly and INE tables: heading rows, then data lines rebuilt into rows.
+
+With positions (PDF), each cell goes under its heading by x, and the lines of one row (cells
+wrapped over several lines, top-aligned or centred) are told apart from the next row by the birth
+date each row holds and by the larger gap between rows. Without positions (plain text), cells are
+read in order until the one that ends a row (a severity, an INE status).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from daemon.ingest import rows
+from daemon.ingest.columns import (
+    ANOMALY_COLUMNS,
+    INE_COLUMNS,
+    OTHER,
+    Columns,
+    heading_columns,
+    heading_piece,
+    merge_piece,
+    single_heading,
+)
+from daemon.ingest.labels import Labels
+from daemon.ingest.lines import Cell, Line
+from daemon.ingest.text import is_date_start, iso_date, key
+
+Placed = tuple[Line, Columns]
+
+
+@dataclass
+class Table:
+    kind: str  # "anomalies" or "ine"
+    labels: Labels
+    columns: Columns | None = None
+    heading_line: Line | None = None
+    placed: list[Placed] = field(default_factory=list)
+    stream: list[str] = field(default_factory=list)
+    waiting: list[Line] = field(default_factory=list)  # heading parts seen before the heading
+    found: list[rows.Row] = field(default_factory=list)
+    unplaced: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # headings of columns nobody reads
+
+    @property
+    def wanted(self) -> tuple[str, ...]:
+        return ANOMALY_COLUMNS if self.kind == "anomalies" else INE_COLUMNS
+
+    def feed(self, line: Line) -> None:
+        columns = heading_columns(line, self.labels, self.wanted)
+        if columns is not None:
+            self._heading(line, columns)
+        elif self._continues_heading(line):
+            return
+        elif not self.stream and single_heading(line, self.labels, self.wanted):
+            self.columns, self.heading_line = None, None
+        elif line.geometric and self.columns is not None:
+            self.placed.append((line, self.columns))
+        elif line.geometric and heading_piece(line, self.labels, self.wanted) is not None:
+            self.waiting.append(line)
+        else:
+            self._flush_waiting()
+            self._stream(line)
+
+    def _flush_waiting(self) -> None:
+        waiting, self.waiting = self.waiting, []
+        for line in waiting:
+            self._stream(line)
+
+    def _heading(self, line: Line, columns: Columns) -> None:
+        near = [w for w in self.waiting if self._near(w, line)]
+        self.waiting = [w for w in self.waiting if not self._near(w, line)]
+        self._flush_waiting()
+        if not line.geometric:
+            self.columns, self.heading_line = None, None
+            return
+        for piece_line in near:
+            piece = heading_piece(piece_line, self.labels, self.wanted)
+            if piece is not None:
+                merge_piece(columns, piece)
+        while self.placed and self._near(self.placed[-1][0], line):
+            piece = heading_piece(self.placed[-1][0], self.labels, self.wanted)
+            if piece is None:
+                break
+            merge_piece(columns, piece)
+            self.placed.pop()
+        self.columns, self.heading_line = columns, line
+
+    def _near(self, other: Line, heading: Line) -> bool:
+        return other.page == heading.page and abs(other.y - heading.y) <= 1.6 * heading.size
+
+    def _continues_heading(self, line: Line) -> bool:
+        heading = self.heading_line
+        if heading is None or self.columns is None or not self._near(line, heading):
+            return False
+        if (
+            self.placed
+            and self.placed[-1][0].page == line.page
+            and self.placed[-1][0].y > heading.y
+        ):
+            return False
+        piece = heading_piece(line, self.labels, self.wanted)
+        if piece is None:
+            return False
+        merge_piece(self.columns, piece)
+        return True
+
+    def _stream(self, line: Line) -> None:
+        for cell in line.cells:
+            self.stream.append(cell.text)
+            if rows.closes_row(cell.text, self.kind, self.labels):
+                self._emit(self.stream, None)
+                self.stream = []
+
+    def _emit(self, parts: list[str], cells: dict[str, str] | None) -> None:
+        anomalies = self.kind == "anomalies"
+        row = None
+        if cells is not None:
+            by_columns = rows.anomaly_from_columns if anomalies else rows.ine_from_columns
+            row = by_columns(cells, self.labels)
+        if row is None:
+            by_parts = rows.anomaly_from_parts if anomalies else rows.ine_from_parts
+            row = by_parts(parts, self.labels)
+        if row is None:
+            self.unplaced.append(" | ".join(p for p in parts if p))
+        else:
+            self.found.append(row)
+
+    def finish(self) -> tuple[list[rows.Row], list[str]]:
+        """The rows read, and the text of lines that made no row."""
+        self._flush_waiting()
+        for record in self._records(self.placed):
+            self._emit_record(record)
+        if self.stream:
+            self.unplaced.append(" | ".join(self.stream))
+            self.stream = []
+        self.placed = []
+        return self.found, self.unplaced
+
+    def _records(self, placed: list[Placed]) -> list[list[Placed]]:
+        anchors, continued = self._anchors(placed)
+        if not anchors:
+            return [placed] if placed else []
+        cuts = [_cut(placed, a, b, continued) for a, b in itertools.pairwise(anchors)]
+        bounds = [0, *cuts, len(placed)]
+        groups = [placed[start:end] for start, end in itertools.pairwise(bounds)]
+        return [g for g in groups if g]
+
+    def _anchors(self, placed: list[Placed]) -> tuple[list[int], set[int]]:
+        """Lines where a row begins: a birth date, else a severity / INE status, in its column,
+        else a whole row in one cell.
+
+        A date wrapped over lines (`03/0`, `5/20`, `19`) begins on its first line only; the
+        lines that continue a date are returned too (a row cut by a page break).
+        """
+        closing = "severity" if self.kind == "anomalies" else "ine_status"
+        dates, ends, whole = [], [], []
+        continued: set[int] = set()
+        partial = ""
+        for index, (line, columns) in enumerate(placed):
+            cells = {columns.place(c.x): c.text for c in reversed(line.cells)}
+            date = "".join(cells.get("birth_date", "").split())
+            if date and partial and iso_date(partial) is None and len(partial + date) <= 10:
+                partial += date
+                continued.add(index)
+            elif is_date_start(date):
+                dates.append(index)
+                partial = date
+            end = cells.get(closing, "")
+            if rows.closes_row(end, self.kind, self.labels) or _starts_status(
+                end, self.kind, self.labels
+            ):
+                ends.append(index)
+            if len(cells) == 1 and rows.closes_row(line.text, self.kind, self.labels):
+                whole.append(index)  # the extractor merged the row's cells into one
+        return max((dates, ends, whole), key=len), continued
+
+    def _emit_record(self, record: list[Placed]) -> None:
+        gathered: dict[str, list[tuple[Line, Cell]]] = {}
+        for line, columns in record:
+            for cell in line.cells:
+                gathered.setdefault(columns.place(cell.x), []).append((line, cell))
+        order = [n for n in record[0][1].names if not n.startswith(OTHER)]
+        for name in record[0][1].names:
+            if name.startswith(OTHER) and name[len(OTHER) :] not in self.ignored:
+                self.ignored.append(name[len(OTHER) :])
+        cells = {name: _join(name, gathered.get(name, [])) for name in order}
+        parts = [cells[name] for name in order if cells[name]]
+        self._emit(parts, cells)
+
+
+def _starts_status(text: str, kind: str, labels: Labels) -> bool:
+    """The first words of a status wrapped over lines (`EN` of `EN ATTENTE`)."""
+    words = key(text).split() if kind == "ine" else []
+    return bool(words) and any(
+        label.split()[: len(words)] == words
+        for spellings in labels["ine_statuses"].values()
+        for label in spellings
+    )
+
+
+def _cut(placed: list[Placed], first: int, second: int, continued: set[int]) -> int:
+    """Where the row of anchor `first` ends: at the widest gap before anchor `second`
+    (the lowest of near-equal gaps, rows being top-aligned more often than centred).
+    A page break is the widest gap, unless the next page begins by finishing a cut date."""
+
+    def gap(i: int) -> float:
+        line, previous = placed[i][0], placed[i - 1][0]
+        if line.page != previous.page:
+            return -math.inf if continued.intersection(range(i, second)) else math.inf
+        return line.y - previous.y
+
+    gaps = [(gap(i), i) for i in range(first + 1, second + 1)]
+    widest = max(g for g, _ in gaps)
+    if widest == math.inf:
+        return next(i for g, i in gaps if g == widest)
+    return max(i for g, i in gaps if g >= widest * 0.9)
+
+
+def _join(name: str, pieces: list[tuple[Any, Cell]]) -> str:
+    if name == "birth_date":
+        return "".join("".join(cell.text.split()) for _line, cell in pieces)
+    text = ""
+    previous_line = None
+    for line, cell in pieces:
+        if not text:
+            text = cell.text
+        elif line is not previous_line and text.endswith("-"):
+            text += cell.text
+        else:
+            text += " " + cell.text
+        previous_line = line
+    return text

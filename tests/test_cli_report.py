@@ -1,0 +1,65 @@
+"""`relance report parse`: JSON, French summary, refusals on stderr; never the database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from daemon.cli import cli
+
+FILES = Path(__file__).parent / "fixtures" / "reports" / "files"
+
+
+def run(tmp_path: Path, *args: str) -> tuple[int, str, str]:
+    config = tmp_path / "relance.toml"
+    config.write_text(
+        f'database_url = "sqlite:///{tmp_path}/never.sqlite3"\nstate_dir = "{tmp_path}"\n',
+        "utf-8",
+    )
+    result = CliRunner().invoke(cli, ["--config", str(config), "report", "parse", *args])
+    assert not (tmp_path / "never.sqlite3").exists()
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_json_is_exactly_the_result(tmp_path: Path) -> None:
+    code, out, _ = run(tmp_path, "--json", str(FILES / "sj-tabs.txt"))
+    assert code == 0
+    expected = json.loads((FILES / "sj-tabs.expected.json").read_text("utf-8"))
+    assert json.loads(out) == expected
+
+
+def test_french_summary(tmp_path: Path) -> None:
+    code, out, _ = run(tmp_path, str(FILES / "faux-cellules.txt"))
+    assert code == 0
+    assert "ÉCOLE PRIVÉE SAINT-JOSEPH (0441234C)" in out
+    assert "Élèves : 140 lus, 139 intégrés, 4 rejetés" in out
+    assert "N'GUYEN-LEFÈVRE Jean-Baptiste (03/05/2019)" in out
+    assert "À vérifier" in out and "Élèves rejetés : 4 annoncés" in out
+    code, out, _ = run(tmp_path, str(FILES / "extraction-par-groupe.csv"))
+    assert code == 0 and "Pas de colonne INE" in out
+
+
+def test_refusal_is_one_line_on_stderr(tmp_path: Path) -> None:
+    code, out, err = run(tmp_path, str(FILES / "scan.pdf"))
+    assert code == 1 and out == ""
+    assert (
+        err.strip()
+        == "erreur : scan.pdf : PDF sans texte (scan) : aucune couche texte / no text layer"
+    )
+
+
+def test_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) -> None:
+    big = tmp_path / "gros.pdf"
+    with big.open("wb") as out:
+        out.truncate(51_000_000)
+    code, _, err = run(tmp_path, str(big))
+    assert code == 1 and "plus que 50 Mo" in err
+
+
+def test_labels_option(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.toml"
+    labels.write_text("[counters\n", "utf-8")
+    code, _, err = run(tmp_path, "--labels", str(labels), str(FILES / "sj-tabs.txt"))
+    assert code == 2 and "TOML invalide" in err
