@@ -149,3 +149,12 @@ def name_key(text: str) -> str:
 def pupil_key(last_name: str, first_name: str, birth_date: str | None) -> str:
     """The key pupils are matched on across documents: (last name, first name, birth date)."""
     return f"{name_key(last_name)}|{name_key(first_name)}|{birth_date or ''}"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(text: object, limit: int | None = None) -> str:
+    """Text safe to store and show: control characters (NUL…) removed, optionally cut."""
+    value = _CONTROL.sub("", str(text or ""))
+    return value[:limit] if limit is not None else value

@@ -16,11 +16,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from daemon.campaign import french_date
-from daemon.codes import name_key, normalise_ine, pupil_key
+from daemon.codes import is_valid_ine, name_key, normalise_ine, printable, pupil_key
 from db.models import Anomaly, Document, Pupil
 
 ATTRIBUTED = "attribue"
 PENDING = "en_attente"
+INE_STATUSES = {ATTRIBUTED, PENDING, "litige", "erreur", "non_traite", "bloque"}
 
 
 @dataclass
@@ -65,7 +66,7 @@ class PupilBook:
     def get(
         self, row: dict[str, Any], *, now: dt.datetime, source: str, document_id: int | None
     ) -> Pupil:
-        last, first = str(row.get("last_name") or ""), str(row.get("first_name") or "")
+        last, first = printable(row.get("last_name"), 120), printable(row.get("first_name"), 120)
         birth = parse_iso_date(row.get("birth_date"))
         key = pupil_key(last, first, birth.isoformat() if birth else None)
         pupil = self.by_key.get(key)
@@ -101,7 +102,7 @@ def _set_ine(
     if status != pupil.ine_status:
         pupil.ine_status_since = now
     pupil.ine_status = status
-    if ine:
+    if ine and is_valid_ine(ine):  # a value of another shape is never stored
         pupil.ine = ine
     if status != ATTRIBUTED:
         changes.ine_pending += 1
@@ -175,10 +176,10 @@ def _new_anomaly(
         campaign_id=document.campaign_id,
         pupil_id=pupil.id,
         match_key=pupil.match_key,
-        field=str(row.get("field") or "")[:120],
-        message=str(row.get("message") or "")[:1000],
-        severity=str(row.get("severity") or "rejet")[:15],
-        category=str(row.get("category") or "export")[:20],
+        field=printable(row.get("field"), 120),
+        message=printable(row.get("message"), 1000),
+        severity=printable(row.get("severity") or "rejet", 15),
+        category=printable(row.get("category") or "export", 20),
         first_seen_at=now,
         last_seen_at=now,
         first_document_id=document.id,
@@ -197,6 +198,7 @@ def _apply_ine_section(
         pupil = book.get(row, now=now, source=document.kind, document_id=document.id)
         listed.add(pupil.match_key)
         status = str(row.get("status") or PENDING)
+        status = status if status in INE_STATUSES else PENDING
         _set_ine(pupil, status, normalise_ine(row.get("ine")), now, changes)
     for pupil in book.by_key.values():
         if pupil.match_key not in listed and pupil.ine_status not in (ATTRIBUTED, "inconnu"):
@@ -214,9 +216,9 @@ def apply_extraction(
     has_ine = result.get("ine_column", True) is not False
     for row in result.get("pupils") or []:
         pupil = book.get(row, now=now, source=document.kind, document_id=document.id)
-        pupil.level = str(row.get("level") or pupil.level)[:10]
-        pupil.cycle = str(row.get("cycle") or pupil.cycle)[:12]
-        pupil.class_label = str(row.get("class_label") or pupil.class_label)[:120]
+        pupil.level = printable(row.get("level") or pupil.level, 10)
+        pupil.cycle = printable(row.get("cycle") or pupil.cycle, 12)
+        pupil.class_label = printable(row.get("class_label") or pupil.class_label, 120)
         if has_ine:
             ine = normalise_ine(row.get("ine"))
             _set_ine(pupil, ATTRIBUTED if ine else PENDING, ine, now, changes)

@@ -1,0 +1,39 @@
+"""Documents for tests: comptes rendus and ONDE extractions as directors drop them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from daemon.demo.generate import compte_rendu, make_pupils
+
+UAI = "0441234C"
+OTHER = "0441235D"
+EXTRACTION_HEADER = (
+    "Nom élève;Nom d'usage élève;Prénom élève;Date naissance;Sexe;INE;Adresse1;Cp1;Commune1;"
+    "Pays1;Adresse2;Cp2;Commune2;Pays2; Cycle;Niveau;Libellé classe;Identifiant classe;"
+    "Attestation fournie;Autorisation associations;Autorisation photo;Décision de passage"
+)
+
+
+def cr_text(uai: str = UAI, *, errors: int = 2, pending: int = 1, day: int = 15) -> bytes:
+    rng = random.Random(uai)
+    pupils = make_pupils(uai, {"CP": 12, "CE1": 10}, rng, 2026)
+    return compte_rendu(
+        uai,
+        "École Saint-Joseph",
+        pupils,
+        submitted=dt.datetime(2026, 9, day - 1, 17, 42),
+        processed=dt.datetime(2026, 9, day, 3, 10),
+        errors=errors,
+        pending=pending,
+        rng=rng,
+    ).encode()
+
+
+def extraction_csv(ine: str = "") -> bytes:
+    row = (
+        f"MARTIN;;Léa;03/05/2020;F;{ine};1 rue X;44000;Nantes;France;;;;;"
+        "CYCLE II;CP;CP A;1;Non;Non;Non;"
+    )
+    return (EXTRACTION_HEADER + "\r\n" + row + "\r\n").encode("cp1252")
