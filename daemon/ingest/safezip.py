@@ -1,0 +1,182 @@
+"""Opening an untrusted zip in memory, refusing what is dangerous before and while reading.
+
+Nothing is ever extracted to disk. The headers are checked first (member count, paths,
+encryption, announced sizes and ratios); then every read goes through a counting stream that
+stops as soon as a member expands past what its header announced, the ratio or the total.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+MB = 1024 * 1024
+CHUNK = 64 * 1024
+_DRIVE = re.compile(r"^[A-Za-z]:")
+# What a corrupt or hostile zip can raise from the standard library while being read.
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    UnicodeDecodeError,
+)
+
+
+class ArchiveRefused(Exception):
+    """An archive refused; `reason` is one French sentence."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    max_members: int = 20
+    max_total_bytes: int = 100 * MB
+    max_ratio: int = 100
+
+
+def unsafe_path(name: str) -> bool:
+    """An absolute path, a drive letter or a `..` part: never acceptable in a member name."""
+    if name.startswith(("/", "\\")) or _DRIVE.match(name):
+        return True
+    return any(part == ".." for part in re.split(r"[/\\]", name))
+
+
+class _Counted(io.RawIOBase):
+    """A member's decompressed bytes, counted and cut off past the limits."""
+
+    def __init__(self, archive: SafeZip, info: zipfile.ZipInfo) -> None:
+        self.archive = archive
+        self.info = info
+        self.inner = archive.zip.open(info)
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        chunk = self.inner.read(min(len(buffer), CHUNK))
+        n = len(chunk)
+        self.count += n
+        self.archive.spent += n
+        name = self.info.filename
+        if self.count > self.info.file_size:
+            raise ArchiveRefused(f"le fichier {name} est plus gros que ce qu'annonce l'archive")
+        if self.count > self.archive.limits.max_ratio * max(self.info.compress_size, 1):
+            raise ArchiveRefused(
+                f"le fichier {name} se décompresse au-delà du taux autorisé "
+                f"({self.archive.limits.max_ratio}:1) : archive piégée (bombe zip)"
+            )
+        if self.archive.spent > self.archive.limits.max_total_bytes:
+            raise ArchiveRefused(
+                "l'archive se décompresse au-delà de la taille autorisée "
+                f"({self.archive.limits.max_total_bytes // MB} Mo) : archive piégée (bombe zip)"
+            )
+        buffer[:n] = chunk
+        return n
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+class SafeZip:
+    """A zip held in memory whose headers passed the checks; members are read as CSV rows."""
+
+    def __init__(self, data: bytes, limits: ZipLimits) -> None:
+        self.limits = limits
+        self.spent = 0
+        if not data.startswith(b"PK"):
+            raise ArchiveRefused("le fichier n'est pas une archive zip")
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(data))
+            infos = self.zip.infolist()
+        except ZIP_ERRORS as exc:
+            raise ArchiveRefused("le fichier n'est pas une archive zip lisible") from exc
+        self.infos = [i for i in infos if not i.is_dir()]
+        self._check_headers(infos)
+
+    def _check_headers(self, infos: list[zipfile.ZipInfo]) -> None:
+        if len(infos) > self.limits.max_members:
+            raise ArchiveRefused(
+                f"l'archive contient {len(infos)} fichiers, plus que les "
+                f"{self.limits.max_members} autorisés"
+            )
+        total = 0
+        for info in infos:
+            if unsafe_path(info.filename):
+                raise ArchiveRefused(
+                    f"l'archive contient un chemin interdit (absolu ou avec « .. ») : "
+                    f"{info.filename[:100]!r}"
+                )
+            if info.flag_bits & 0x1:
+                raise ArchiveRefused(
+                    f"le fichier {info.filename[:100]} de l'archive est chiffré : "
+                    "déposez l'archive sans mot de passe"
+                )
+            if info.file_size > self.limits.max_ratio * max(info.compress_size, 1):
+                raise ArchiveRefused(
+                    f"le fichier {info.filename[:100]} se décompresserait au-delà du taux "
+                    f"autorisé ({self.limits.max_ratio}:1) : archive piégée (bombe zip)"
+                )
+            total += info.file_size
+        if total > self.limits.max_total_bytes:
+            raise ArchiveRefused(
+                "l'archive se décompresserait au-delà de la taille autorisée "
+                f"({self.limits.max_total_bytes // MB} Mo) : archive piégée (bombe zip)"
+            )
+
+    @property
+    def names(self) -> list[str]:
+        return [i.filename for i in self.infos]
+
+    def rows(self, info: zipfile.ZipInfo) -> Iterator[list[str]]:
+        """The member's `;`-separated rows, read as a stream (UTF-8 with or without BOM, else
+        cp1252 from the first byte that is not UTF-8: the bytes before it were ASCII-compatible)."""
+        with _Counted(self, info) as raw:
+            yield from csv.reader(_lines(raw), delimiter=";")
+
+
+def _lines(raw: _Counted) -> Iterator[str]:
+    decoder: codecs.IncrementalDecoder = codecs.getincrementaldecoder("utf-8-sig")()
+    fallback = False
+    pending = ""
+    buffer = bytearray(CHUNK)
+    view = memoryview(buffer)
+    while True:
+        n = raw.readinto(view)
+        chunk = bytes(view[:n])
+        final = n == 0
+        try:
+            text = decoder.decode(chunk, final)
+        except UnicodeDecodeError:
+            if fallback:
+                raise
+            held = decoder.getstate()[0]
+            decoder = codecs.getincrementaldecoder("cp1252")(errors="replace")
+            fallback = True
+            text = decoder.decode(held + chunk, final)
+        pending += text
+        parts = pending.split("\n")
+        pending = parts.pop()
+        for part in parts:
+            yield part + "\n"
+        if final:
+            break
+    if pending:
+        yield pending
