@@ -63,18 +63,28 @@ class _Counted(io.RawIOBase):
     def __init__(self, archive: SafeZip, info: zipfile.ZipInfo) -> None:
         self.archive = archive
         self.info = info
-        self.inner = archive.zip.open(info)
+        try:
+            self.inner = archive.zip.open(info)
+        except ZIP_ERRORS as exc:
+            raise ArchiveRefused(
+                f"le fichier {info.filename[:100]} de l'archive est abîmé et ne peut pas être lu"
+            ) from exc
         self.count = 0
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        chunk = self.inner.read(min(len(buffer), CHUNK))
+        name = self.info.filename[:100]
+        try:
+            chunk = self.inner.read(min(len(buffer), CHUNK))
+        except ZIP_ERRORS as exc:
+            raise ArchiveRefused(
+                f"le fichier {name} de l'archive est abîmé et ne peut pas être lu"
+            ) from exc
         n = len(chunk)
         self.count += n
         self.archive.spent += n
-        name = self.info.filename
         if self.count > self.info.file_size:
             raise ArchiveRefused(f"le fichier {name} est plus gros que ce qu'annonce l'archive")
         if self.count > self.archive.limits.max_ratio * max(self.info.compress_size, 1):
