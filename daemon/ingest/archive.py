@@ -183,6 +183,7 @@ class _Reader:
             return
         rows = self.archive.rows(info)
         header: Header | None = None
+        getter = None
         for row in rows:
             if header is None:
                 header = read_header(self.aliases, member, row)
@@ -200,9 +201,11 @@ class _Reader:
                         f"Colonne(s) absente(s) : {', '.join(header.missing)} ; fichier non lu",
                     )
                     return
+                getter = header.getter
                 continue
-            if any(cell.strip() for cell in row):
-                yield header.getter(row)
+            if row and (len(row) > 1 or row[0].strip()):
+                assert getter is not None
+                yield getter(row)
         if header is None:
             self.note(f"{member}.csv", f"{member}.csv", f"Fichier {member}.csv vide")
 

@@ -8,15 +8,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Any
 
 from daemon.codes import LEVEL_AGE, cycle_of, fold, normalise_cycle, normalise_level
 
+_level = lru_cache(maxsize=512)(normalise_level)
+_cycle = lru_cache(maxsize=512)(normalise_cycle)
 ERROR, WARNING, NOT_ALLOWED = "erreur", "avertissement", "donnee_non_autorisee"
+_SEXES = {"M", "F", "m", "f"}
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _YES = {"oui", "o", "yes", "1", "vrai", "true"}
 
 
+@lru_cache(maxsize=8192)
 def parse_date(text: str) -> dt.date | None:
     """`03/05/2019` or `2019-05-03`; None otherwise."""
     text = text.strip()
@@ -30,10 +35,12 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
+@lru_cache(maxsize=512)
 def is_france(country: str) -> bool:
     return fold(country).strip().casefold() in {"france", "fr", "fra", "100"}
 
 
+@lru_cache(maxsize=512)
 def is_yes(value: str) -> bool:
     return fold(value).strip().casefold() in _YES
 
@@ -86,7 +93,7 @@ class PupilCheck:
     uai: str
     year_start: dt.date
 
-    @property
+    @cached_property
     def identity(self) -> dict[str, Any]:
         born = parse_date(self.row.get("date_naissance", ""))
         return {
@@ -125,7 +132,22 @@ class PupilCheck:
         return findings, kept
 
     def _identity(self) -> list[tuple[str, str, str, str]]:
-        row, out = self.row, []
+        row = self.row
+        out: list[tuple[str, str, str, str]] = []
+        get = row.get
+        if (
+            get("nom")
+            and get("prenom")
+            and get("sexe") in _SEXES
+            and self.identity["birth_date"]
+            and get("commune_naissance")
+            and get("departement_naissance")
+            and get("adresse")
+            and get("code_postal")
+            and get("commune")
+            and get("pays")
+        ):
+            return out  # the common case: everything there
         member = "eleves.csv"
         for column, label in (
             ("nom", "Nom"),
@@ -183,7 +205,7 @@ class PupilCheck:
 
     def _schooling(self, s: Schooling) -> tuple[list[tuple[str, str, str, str]], str | None, Any]:
         member, out = "scolarites.csv", []
-        level = normalise_level(s.niveau)
+        level = _level(s.niveau)
         school_class = self.classes.get(s.id_classe)
         label = school_class.label if school_class else None
         if level is None:
@@ -200,7 +222,7 @@ class PupilCheck:
                 )
             )
         if level:
-            cycle = normalise_cycle(s.cycle)
+            cycle = _cycle(s.cycle)
             if cycle != cycle_of(level):
                 out.append(
                     (

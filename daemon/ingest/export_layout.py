@@ -10,6 +10,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -109,9 +110,14 @@ class Header:
     index: dict[str, int]
     unknown: list[str]
     missing: list[str]
+    last: int = -1  # the last position read: shorter rows take the slow path
+    columns: tuple[str, ...] = ()
+    pick: Any = None  # operator.itemgetter of the known positions
 
     def getter(self, row: list[str]) -> dict[str, str]:
         """The known columns of one row (stripped), and nothing else."""
+        if len(row) > self.last and len(self.index) > 1:
+            return dict(zip(self.columns, map(str.strip, self.pick(row)), strict=True))
         size = len(row)
         return {c: row[i].strip() if i < size else "" for c, i in self.index.items()}
 
@@ -127,4 +133,6 @@ def read_header(aliases: Aliases, member: str, header: list[str]) -> Header:
         elif column not in index:
             index[column] = position
     missing = [c for c in REQUIRED_COLUMNS[member] if c not in index]
-    return Header(member, index, unknown, missing)
+    last = max(index.values(), default=-1)
+    pick = itemgetter(*index.values()) if index else None
+    return Header(member, index, unknown, missing, last, tuple(index), pick)
