@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 import zipfile
 import zlib
@@ -156,37 +157,38 @@ class SafeZip:
         return [i.filename for i in self.infos]
 
     def rows(self, info: zipfile.ZipInfo) -> Iterator[list[str]]:
-        """The member's `;`-separated rows, read as a stream (UTF-8 with or without BOM, else
-        cp1252 from the first byte that is not UTF-8: the bytes before it were ASCII-compatible)."""
+        """The member's `;`-separated rows, read as a stream: UTF-8 (with or without BOM), and
+        any byte that is not UTF-8 read as cp1252 (files saved by Windows software)."""
         with _Counted(self, info) as raw:
-            yield from csv.reader(_lines(raw), delimiter=";")
+            lines = itertools.chain.from_iterable(_blocks(raw))
+            yield from csv.reader(lines, delimiter=";")
 
 
-def _lines(raw: _Counted) -> Iterator[str]:
-    decoder: codecs.IncrementalDecoder = codecs.getincrementaldecoder("utf-8-sig")()
-    fallback = False
-    pending = ""
+def _blocks(raw: _Counted) -> Iterator[io.StringIO]:
+    """The decoded text in blocks of whole lines (cut after a `\n`), each iterable by line."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors=FALLBACK)
     buffer = bytearray(CHUNK)
     view = memoryview(buffer)
+    pending = ""
     while True:
         n = raw.readinto(view)
-        chunk = bytes(view[:n])
-        final = n == 0
-        try:
-            text = decoder.decode(chunk, final)
-        except UnicodeDecodeError:
-            if fallback:
-                raise
-            held = decoder.getstate()[0]
-            decoder = codecs.getincrementaldecoder("cp1252")(errors="replace")
-            fallback = True
-            text = decoder.decode(held + chunk, final)
-        pending += text
-        parts = pending.split("\n")
-        pending = parts.pop()
-        for part in parts:
-            yield part + "\n"
-        if final:
-            break
-    if pending:
-        yield pending
+        text = pending + decoder.decode(bytes(view[:n]), n == 0)
+        if n == 0:
+            if text:
+                yield io.StringIO(text, newline="")
+            return
+        cut = text.rfind("\n") + 1
+        if cut:
+            yield io.StringIO(text[:cut], newline="")
+        pending = text[cut:]
+
+
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    return bytes(bad).decode("cp1252", errors="replace"), error.end
+
+
+FALLBACK = "relance-cp1252"
+codecs.register_error(FALLBACK, _cp1252_fallback)
