@@ -13,6 +13,7 @@ import logging
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -121,6 +122,7 @@ class _Reader:
         self.archive, self.aliases, self.uai, self.year_start = archive, aliases, uai, year_start
         self.findings: list[dict[str, Any]] = []
         self.members: dict[str, zipfile.ZipInfo] = {}
+        self.headers: dict[str, Header] = {}
 
     def note(self, member: str, field: str, message: str, severity: str = ERROR) -> None:
         self.findings.append(finding(None, None, member, field, message, severity))
@@ -176,8 +178,23 @@ class _Reader:
             if member not in self.members:
                 self.note(f"{member}.csv", f"{member}.csv", f"Fichier {member}.csv absent")
 
-    def _rows(self, member: str) -> Iterator[dict[str, str]]:
-        """The known columns of each row of a member; unknown columns reported, never read."""
+    def _tuples(self, member: str, columns: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+        """`columns` of each row (stripped; "" for an absent optional column)."""
+        header = None
+        for row in self._rows(member, raw=True):
+            if header is None:
+                header = self.headers[member]
+                positions = [header.index.get(c) for c in columns]
+                fast = itemgetter(*positions) if None not in positions else None
+            if fast is not None and len(row) > header.last:
+                yield tuple(map(str.strip, fast(row)))
+            else:
+                size = len(row)
+                yield tuple(row[i].strip() if i is not None and i < size else "" for i in positions)
+
+    def _rows(self, member: str, raw: bool = False) -> Iterator[Any]:
+        """The known columns of each row of a member (a dict; with `raw` the row itself, for
+        `_tuples` to pick from); unknown columns reported, never read."""
         info = self.members.get(member)
         if info is None:
             return
@@ -201,11 +218,12 @@ class _Reader:
                         f"Colonne(s) absente(s) : {', '.join(header.missing)} ; fichier non lu",
                     )
                     return
+                self.headers[member] = header
                 getter = header.getter
                 continue
             if row and (len(row) > 1 or row[0].strip()):
                 assert getter is not None
-                yield getter(row)
+                yield row if raw else getter(row)
         if header is None:
             self.note(f"{member}.csv", f"{member}.csv", f"Fichier {member}.csv vide")
 
@@ -218,16 +236,9 @@ class _Reader:
 
     def _schoolings(self) -> dict[str, list[Schooling]]:
         found: dict[str, list[Schooling]] = {}
-        for row in self._rows("scolarites"):
-            found.setdefault(row["id_eleve"], []).append(
-                Schooling(
-                    row["id_classe"],
-                    row.get("code_ecole", ""),
-                    row["niveau"],
-                    row.get("cycle", ""),
-                    row.get("date_debut", ""),
-                )
-            )
+        columns = ("id_eleve", "id_classe", "code_ecole", "niveau", "cycle", "date_debut")
+        for id_eleve, *rest in self._tuples("scolarites", columns):
+            found.setdefault(id_eleve, []).append(Schooling(*rest))
         return found
 
     def _responsables(self) -> tuple[set[str], set[str]]:
@@ -235,10 +246,12 @@ class _Reader:
         columns are looked at; names and everything else of the row are dropped at once."""
         anyone: set[str] = set()
         authority: set[str] = set()
-        for row in self._rows("responsables"):
-            anyone.add(row["id_eleve"])
-            if is_yes(row["autorite_parentale"]):
-                authority.add(row["id_eleve"])
+        for id_eleve, authority_flag in self._tuples(
+            "responsables", ("id_eleve", "autorite_parentale")
+        ):
+            anyone.add(id_eleve)
+            if is_yes(authority_flag):
+                authority.add(id_eleve)
         return anyone, authority
 
     def _pupils(

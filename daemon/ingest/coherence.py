@@ -9,9 +9,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from daemon.codes import LEVEL_AGE, cycle_of, fold, normalise_cycle, normalise_level
+
+
+@lru_cache(maxsize=8)
+def _year_end(start: dt.date) -> dt.date:
+    return dt.date(start.year + 1, 8, 31)
+
 
 _level = lru_cache(maxsize=512)(normalise_level)
 _cycle = lru_cache(maxsize=512)(normalise_cycle)
@@ -45,8 +51,7 @@ def is_yes(value: str) -> bool:
     return fold(value).strip().casefold() in _YES
 
 
-@dataclass(frozen=True)
-class Schooling:
+class Schooling(NamedTuple):
     """One row of scolarites.csv (only what the checks need)."""
 
     id_classe: str
@@ -106,7 +111,8 @@ class PupilCheck:
         """The findings about this pupil, and what is kept of them (identity, level, class)."""
         found: list[tuple[str, str, str, str]] = []  # member, field, message, severity
         found += self._identity()
-        found += self._responsables()
+        if not self.has_authority:
+            found += self._responsables()
         level, cycle, label = None, None, None
         if len(self.schoolings) != 1:
             found.append(
@@ -124,10 +130,14 @@ class PupilCheck:
             found += schooling_found
             cycle = cycle_of(level) if level else None
         identity = self.identity
-        findings = [
-            finding(self.id_eleve, identity, member, field, message, severity)
-            for member, field, message, severity in found
-        ]
+        findings = (
+            [
+                finding(self.id_eleve, identity, member, field, message, severity)
+                for member, field, message, severity in found
+            ]
+            if found
+            else []
+        )
         kept = {**identity, "level": level, "cycle": cycle, "class_label": label}
         return findings, kept
 
@@ -236,7 +246,7 @@ class PupilCheck:
         if s.code_ecole.upper() != self.uai:
             out.append((member, "code_ecole", f"Code école différent de l'UAI {self.uai}", ERROR))
         start = parse_date(s.date_debut)
-        year_end = dt.date(self.year_start.year + 1, 8, 31)
+        year_end = _year_end(self.year_start)
         if start is None:
             out.append((member, "date_debut", "Date de début de scolarité absente", ERROR))
         elif not self.year_start <= start <= year_end:
