@@ -17,7 +17,7 @@ from operator import itemgetter
 from pathlib import PurePosixPath
 from typing import Any
 
-from daemon.codes import InvalidUAI, parse_uai, split_levels
+from daemon.codes import InvalidUAI, parse_uai, printable, split_levels
 from daemon.ingest.coherence import (
     ERROR,
     NOT_ALLOWED,
@@ -160,15 +160,15 @@ class _Reader:
             member = self.aliases.member_of(info.filename)
             if member is None:
                 self.note(
-                    info.filename[:200],
-                    info.filename[:200],
+                    printable(info.filename, 200),
+                    printable(info.filename, 200),
                     "Fichier hors de la liste des données autorisées : non lu",
                     NOT_ALLOWED,
                 )
             elif member in self.members:
                 self.note(
-                    info.filename[:200],
-                    info.filename[:200],
+                    printable(info.filename, 200),
+                    printable(info.filename, 200),
                     f"Deuxième fichier {member}.csv dans l'archive : non lu",
                     WARNING,
                 )

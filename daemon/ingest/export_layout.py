@@ -14,7 +14,7 @@ from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from daemon.codes import fold
+from daemon.codes import fold, printable
 
 ALIASES_FILE = Path(__file__).resolve().parents[1] / "data" / "export_aliases.toml"
 MEMBERS = ("eleves", "responsables", "classes", "scolarites")
@@ -129,7 +129,7 @@ def read_header(aliases: Aliases, member: str, header: list[str]) -> Header:
         column = aliases.column_of(member, name)
         if column is None:
             if name.strip():
-                unknown.append(name.strip()[:100])
+                unknown.append(printable(name.strip(), 100))
         elif column not in index:
             index[column] = position
     missing = [c for c in REQUIRED_COLUMNS[member] if c not in index]

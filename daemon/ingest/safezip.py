@@ -17,6 +17,8 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from daemon.codes import printable
+
 MB = 1024 * 1024
 CHUNK = 64 * 1024
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -68,7 +70,8 @@ class _Counted(io.RawIOBase):
             self.inner = archive.zip.open(info)
         except ZIP_ERRORS as exc:
             raise ArchiveRefused(
-                f"le fichier {info.filename[:100]} de l'archive est abîmé et ne peut pas être lu"
+                f"le fichier {printable(info.filename, 100)} de l'archive est abîmé "
+                "et ne peut pas être lu"
             ) from exc
         self.count = 0
 
@@ -76,7 +79,7 @@ class _Counted(io.RawIOBase):
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        name = self.info.filename[:100]
+        name = printable(self.info.filename, 100)
         try:
             chunk = self.inner.read(min(len(buffer), CHUNK))
         except ZIP_ERRORS as exc:
@@ -133,17 +136,18 @@ class SafeZip:
             if unsafe_path(info.filename):
                 raise ArchiveRefused(
                     f"l'archive contient un chemin interdit (absolu ou avec « .. ») : "
-                    f"{info.filename[:100]!r}"
+                    f"{printable(info.filename, 100)}"
                 )
             if info.flag_bits & 0x1:
                 raise ArchiveRefused(
-                    f"le fichier {info.filename[:100]} de l'archive est chiffré : "
+                    f"le fichier {printable(info.filename, 100)} de l'archive est chiffré : "
                     "déposez l'archive sans mot de passe"
                 )
             if info.file_size > self.limits.max_ratio * max(info.compress_size, 1):
                 raise ArchiveRefused(
-                    f"le fichier {info.filename[:100]} se décompresserait au-delà du taux "
-                    f"autorisé ({self.limits.max_ratio}:1) : archive piégée (bombe zip)"
+                    f"le fichier {printable(info.filename, 100)} se décompresserait "
+                    f"au-delà du taux autorisé ({self.limits.max_ratio}:1) : "
+                    "archive piégée (bombe zip)"
                 )
             total += info.file_size
         if total > self.limits.max_total_bytes:
