@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from daemon.codes import LEVEL_AGE, cycle_of, fold, normalise_cycle, normalise_level
@@ -97,9 +97,12 @@ class PupilCheck:
     has_authority: bool
     uai: str
     year_start: dt.date
+    identity: dict[str, Any] = field(init=False)  # what the findings name the pupil by
 
-    @cached_property
-    def identity(self) -> dict[str, Any]:
+    def __post_init__(self) -> None:
+        self.identity = self._identity_of()
+
+    def _identity_of(self) -> dict[str, Any]:
         born = parse_date(self.row.get("date_naissance", ""))
         return {
             "last_name": self.row.get("nom", "")[:120],

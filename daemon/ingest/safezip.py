@@ -163,13 +163,17 @@ class SafeZip:
     def rows(self, info: zipfile.ZipInfo) -> Iterator[list[str]]:
         """The member's `;`-separated rows, read as a stream: UTF-8 (with or without BOM), and
         any byte that is not UTF-8 read as cp1252 (files saved by Windows software)."""
-        with _Counted(self, info) as raw:
-            lines = itertools.chain.from_iterable(_blocks(raw))
-            yield from csv.reader(lines, delimiter=";")
+        blocks = _blocks(_Counted(self, info))
+        return csv.reader(itertools.chain.from_iterable(blocks), delimiter=";")
 
 
 def _blocks(raw: _Counted) -> Iterator[io.StringIO]:
     """The decoded text in blocks of whole lines (cut after a `\n`), each iterable by line."""
+    with raw:
+        yield from _decoded(raw)
+
+
+def _decoded(raw: _Counted) -> Iterator[io.StringIO]:
     decoder = codecs.getincrementaldecoder("utf-8-sig")(errors=FALLBACK)
     buffer = bytearray(CHUNK)
     view = memoryview(buffer)
