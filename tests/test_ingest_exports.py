@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -85,3 +86,16 @@ def test_an_archive_for_another_school_is_quarantined_with_its_reason(
         to_zip(layout(2)), filename=f"{UAI}.zip", channel="api", now=NOW, school_uai="0350001A"
     )
     assert result.outcome == "quarantined" and "0350001A" in result.reason
+
+
+def test_a_zip_bomb_is_quarantined_with_its_reason_and_recorded(
+    intake: Intake, session: Session
+) -> None:
+    bomb = to_zip({"eleves.csv": [["0" * 5_000_000]]})
+    result = intake.take_bytes(bomb, filename=f"{UAI}.zip", channel="api", now=NOW)
+    assert result.outcome == "quarantined" and "bombe zip" in result.reason
+    reason_file = Path(result.stored_path + ".reason.txt")
+    assert "bombe zip" in reason_file.read_text(encoding="utf-8")
+    submission = session.exec(select(ExportSubmission)).one()
+    assert not submission.accepted and "bombe zip" in submission.refusal
+    assert submission.members == ["eleves.csv"]

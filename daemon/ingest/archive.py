@@ -104,7 +104,7 @@ def check_archive(
             raise ArchiveRefused(f"l'école {uai} n'est pas suivie par cette installation")
         archive = SafeZip(data, limits.zip)
     except ArchiveRefused as exc:
-        return refused(uai, exc.reason)
+        return refused(uai, exc.reason, exc.members)
     try:
         reader = _Reader(archive, limits.aliases, uai, school_year_start)
         return reader.run()

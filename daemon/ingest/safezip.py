@@ -41,9 +41,10 @@ ZIP_ERRORS = (
 class ArchiveRefused(Exception):
     """An archive refused; `reason` is one French sentence."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, members: list[str] | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.members = members or []  # the archive's member names, when it could be opened
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,10 @@ class SafeZip:
         except ZIP_ERRORS as exc:
             raise ArchiveRefused("le fichier n'est pas une archive zip lisible") from exc
         self.infos = [i for i in infos if not i.is_dir()]
-        self._check_headers(infos)
+        try:
+            self._check_headers(infos)
+        except ArchiveRefused as refused:
+            raise ArchiveRefused(refused.reason, self.names[:100]) from None
 
     def _check_headers(self, infos: list[zipfile.ZipInfo]) -> None:
         if len(infos) > self.limits.max_members:
@@ -158,7 +162,7 @@ class SafeZip:
 
     @property
     def names(self) -> list[str]:
-        return [i.filename for i in self.infos]
+        return [printable(i.filename, 200) for i in self.infos]
 
     def rows(self, info: zipfile.ZipInfo) -> Iterator[list[str]]:
         """The member's `;`-separated rows, read as a stream: UTF-8 (with or without BOM), and
