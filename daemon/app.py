@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from daemon.clock import utc_now
 from daemon.config import Settings
 from db.campaigns import ensure_campaign, ensure_follow_ups
 from db.engine import make_engine
@@ -19,10 +20,6 @@ from db.models import Campaign
 
 if TYPE_CHECKING:
     from daemon.main import Lifecycle
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def campaign_calendar(settings: Settings) -> dict[str, Any]:

@@ -20,12 +20,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+
 from daemon import systemd
 from daemon.app import App
 
 log = logging.getLogger(__name__)
 Part = Callable[[App, asyncio.Event], Awaitable[None]]
 
+DB_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError)
 CRASH_WINDOW_SECONDS = 300
 MAX_CRASHES_IN_WINDOW = 5
 
@@ -36,6 +39,7 @@ class PartState:
     alive: bool = False
     started_at: dt.datetime | None = None
     restarts: int = 0
+    db_waits: int = 0
     last_error: str = ""
     crashes: list[float] = field(default_factory=list)
 
@@ -44,6 +48,7 @@ class PartState:
             "alive": self.alive,
             "started_at": self.started_at.isoformat() if self.started_at else None,
             "restarts": self.restarts,
+            "db_waits": self.db_waits,
             "last_error": self.last_error,
         }
 
@@ -110,6 +115,19 @@ class Lifecycle:
                 raise RuntimeError("the part returned while the daemon runs")
             except asyncio.CancelledError:
                 raise
+            except DB_UNAVAILABLE as exc:
+                # The database is locked or unreachable (SQLite busy, PostgreSQL restarting):
+                # not the part's fault. Wait and resume; nothing is lost, since every unit of
+                # work is a transaction that was rolled back.
+                state.alive = False
+                state.last_error = f"base de données indisponible : {type(exc).__name__}"
+                state.db_waits += 1
+                log.warning(
+                    "part %s: database unavailable (%s), retrying", name, exc.__class__.__name__
+                )
+                await self._sleep(min(delay, 10.0))
+                delay = min(delay * 2, 10.0)
+                continue
             except Exception as exc:
                 state.alive = False
                 state.last_error = f"{type(exc).__name__}: {exc}"[:500]

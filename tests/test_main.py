@@ -87,3 +87,31 @@ async def test_a_part_that_ignores_stop_is_cancelled_after_the_timeout(app: App)
     lifecycle.stop.set()
     assert await asyncio.wait_for(task, 5) == 0
     assert cancelled.is_set()
+
+
+async def test_an_unavailable_database_is_waited_for_not_counted_as_a_crash(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    calls = 0
+    # A real failure: a database file that cannot be opened.
+    missing = create_engine("sqlite:////nonexistent-folder/relance.sqlite3")
+
+    async def needs_database(app: App, stop: asyncio.Event) -> None:
+        nonlocal calls
+        calls += 1
+        if calls <= main_module.MAX_CRASHES_IN_WINDOW + 2:
+            with missing.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        await stop.wait()
+
+    monkeypatch.setattr(Lifecycle, "_sleep", lambda self, s: asyncio.sleep(0))
+    lifecycle = Lifecycle(app, [("db", needs_database)], stop_timeout=5)
+    task = asyncio.create_task(lifecycle.run())
+    await asyncio.sleep(0.2)
+    state = lifecycle.health()["parts"]["db"]
+    assert lifecycle.failed is None and state["alive"]
+    assert state["db_waits"] == main_module.MAX_CRASHES_IN_WINDOW + 2 and state["restarts"] == 0
+    lifecycle.stop.set()
+    assert await asyncio.wait_for(task, 5) == 0

@@ -19,6 +19,7 @@ from daemon.cli.ingest_cmd import ingest_cmd
 from daemon.cli.maintenance_cmd import backup_cmd, purge_cmd, restore_cmd
 from daemon.cli.report_cmd import report_group
 from daemon.cli.schools_cmd import school_show, schools_group
+from daemon.cli.serve_cmd import serve_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -44,6 +45,7 @@ cli.add_command(demo_cmd)
 cli.add_command(report_group)
 cli.add_command(ingest_cmd)
 cli.add_command(export_group)
+cli.add_command(serve_cmd)
 for command in (backup_cmd, restore_cmd, purge_cmd):
     cli.add_command(command)
 

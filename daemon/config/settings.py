@@ -253,6 +253,9 @@ class WebSettings(Section):
         None, description="Secure cookies (empty: on when base_url is https)."
     )
     max_upload_mb: int = Field(20, ge=1, description="Largest file accepted on the pages.")
+    demo_mail_dir: str = Field(
+        "", description="Mail catcher folder listed on /demo/mails (demo only; empty: no page)."
+    )
     login_attempts_per_minute: int = Field(
         5, ge=1, description="Failed logins allowed per minute and address."
     )

@@ -1,0 +1,60 @@
+"""The living demo: a campaign around today with a realistic mix of stages, built through the
+real intake path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+from sqlmodel import col, func, select
+
+from daemon.app import App
+from daemon.config import load_settings
+from daemon.demo.build import build_demo, school_days_before
+from db.engine import reading
+from db.models import FollowUp, IntakeFile, School
+
+TODAY = dt.date(2026, 11, 30)  # a Monday
+
+
+def test_the_demo_shows_every_stage_built_through_the_intake(tmp_path: Path) -> None:
+    info = build_demo(tmp_path / "demo", today=TODAY)
+    assert info.created and info.schools > 200
+    config = tomllib.loads(info.config.read_text(encoding="utf-8"))
+    assert config["campaign"]["deadline"] == TODAY + dt.timedelta(days=12)
+    app = App(load_settings(info.config, {}))
+    with reading(app.engine) as session:
+        stages = dict(
+            session.exec(select(FollowUp.stage, func.count()).group_by(col(FollowUp.stage))).all()
+        )
+        outcomes = dict(
+            session.exec(
+                select(IntakeFile.outcome, func.count()).group_by(col(IntakeFile.outcome))
+            ).all()
+        )
+        addresses = session.exec(select(School.director_email)).all()
+    app.close()
+    assert set(stages) >= {
+        "awaiting_export",
+        "exported",
+        "errors",
+        "awaiting_ine",
+        "ready_to_validate",
+        "validated",
+    }
+    assert sum(stages.values()) == info.schools
+    assert set(outcomes) == {"processed"}  # every generated file is accepted
+    assert all(a.endswith("@ecoles.demo.invalid") for a in addresses)
+
+
+def test_building_the_demo_twice_keeps_the_first_one(tmp_path: Path) -> None:
+    first = build_demo(tmp_path / "demo", today=TODAY)
+    again = build_demo(tmp_path / "demo", today=TODAY + dt.timedelta(days=1))
+    assert not again.created and again.schools == first.schools
+
+
+def test_the_replayed_history_skips_weekends() -> None:
+    days = school_days_before(TODAY, 6)
+    assert days == sorted(days) and len(days) == 6
+    assert all(d.weekday() < 5 for d in days) and days[-1] == dt.date(2026, 11, 27)
