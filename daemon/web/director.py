@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from daemon.actions import (
@@ -37,6 +37,7 @@ from daemon.codes import printable
 from daemon.ingest.intake import Intake, IntakeResult
 from daemon.links import LinkInvalid, SchoolLink, read_token, secret_key
 from daemon.open_items import load_open_items
+from daemon.web.csrf import verify_csrf
 from daemon.web.render import render
 from db.campaigns import get_campaign
 from db.engine import reading, transaction
@@ -44,7 +45,7 @@ from db.models import Campaign, School
 from db.schools import get_school
 
 log = logging.getLogger(__name__)
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 
 ACTOR = "direction (page de l'école)"
 # What may be dropped on the page: the file name's ending, and the first bytes it must have.
