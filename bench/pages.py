@@ -32,7 +32,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.report import Row, emit  # noqa: E402
+from bench.report import Row, emit
 
 TARGET_MS = 150.0
 TARGET_RSS_MB = 300.0
@@ -55,10 +55,33 @@ STAGE_LABELS = {
     "ready_to_validate": "Prête à valider",
     "validated": "Constat validé",
 }
-WORDS = ("Saint-Joseph", "Sainte-Anne", "Notre-Dame", "Jeanne-d'Arc", "Saint-Michel",
-         "La Providence", "Sacré-Cœur", "Saint-Yves", "Les Tilleuls", "Immaculée-Conception")  # fmt: skip
-COMMUNES = ("Rennes", "Vitré", "Fougères", "Redon", "Dinard", "Saint-Malo", "Bruz", "Janzé",
-            "Montfort-sur-Meu", "Combourg", "Guichen", "Liffré", "Châteaugiron")  # fmt: skip
+WORDS = (
+    "Saint-Joseph",
+    "Sainte-Anne",
+    "Notre-Dame",
+    "Jeanne-d'Arc",
+    "Saint-Michel",
+    "La Providence",
+    "Sacré-Cœur",
+    "Saint-Yves",
+    "Les Tilleuls",
+    "Immaculée-Conception",
+)
+COMMUNES = (
+    "Rennes",
+    "Vitré",
+    "Fougères",
+    "Redon",
+    "Dinard",
+    "Saint-Malo",
+    "Bruz",
+    "Janzé",
+    "Montfort-sur-Meu",
+    "Combourg",
+    "Guichen",
+    "Liffré",
+    "Châteaugiron",
+)
 
 
 # ---- data ------------------------------------------------------------------------------------
@@ -101,12 +124,17 @@ def generate(settings: Any, *, schools: int, seed: int, now: dt.datetime) -> dic
         campaign_id = campaign.id
         start = dt.datetime.combine(campaign.start, dt.time(9), PARIS)
         session.add(
-            User(email=EMAIL, name="Banc d'essai", password_hash=password_hash(PASSWORD),
-                 created_at=now)  # fmt: skip
+            User(
+                email=EMAIL,
+                name="Banc d'essai",
+                password_hash=password_hash(PASSWORD),
+                created_at=now,
+            )
         )
     days = max(1, (now - start).days)
-    counts = dict.fromkeys(("school", "follow_up", "export", "document", "anomaly",
-                            "reminder", "event"), 0)  # fmt: skip
+    counts = dict.fromkeys(
+        ("school", "follow_up", "export", "document", "anomaly", "reminder", "event"), 0
+    )
     school_rows: list[dict[str, Any]] = []
     for i in range(schools):
         dept = 1 + i % 95
@@ -117,20 +145,29 @@ def generate(settings: Any, *, schools: int, seed: int, now: dt.datetime) -> dic
         circ = f"Circonscription {dept:02d}-{i % 7 + 1}"
         school_rows.append(
             {
-                "id": i + 1, "uai": uai, "name": name, "commune": commune,
-                "postal_code": f"{dept:02d}{rng.randint(0, 999):03d}", "departement": f"{dept:03d}",
-                "circonscription": circ, "sector": "prive",
+                "id": i + 1,
+                "uai": uai,
+                "name": name,
+                "commune": commune,
+                "postal_code": f"{dept:02d}{rng.randint(0, 999):03d}",
+                "departement": f"{dept:03d}",
+                "circonscription": circ,
+                "sector": "prive",
                 "contract": rng.choice(("association", "association", "simple")),
-                "nature": "ECOLE DE NIVEAU ELEMENTAIRE", "director_name": "",
+                "nature": "ECOLE DE NIVEAU ELEMENTAIRE",
+                "director_name": "",
                 "director_email": f"ce.{uai.lower()}@ac-exemple.fr",
                 "director_email_by_hand": False,
                 "email_failing_since": now if rng.random() < 0.01 else None,
-                "email_failure": "", "active": True, "source": "annuaire",
+                "email_failure": "",
+                "active": True,
+                "source": "annuaire",
                 "search_key": search_form(f"{name} {uai} {commune}"),
                 "circonscription_key": search_form(circ),
-                "created_at": start - dt.timedelta(days=10), "updated_at": start,
+                "created_at": start - dt.timedelta(days=10),
+                "updated_at": start,
             }
-        )  # fmt: skip
+        )
     follow_ups: list[dict[str, Any]] = []
     exports: list[dict[str, Any]] = []
     documents: list[dict[str, Any]] = []
@@ -139,8 +176,17 @@ def generate(settings: Any, *, schools: int, seed: int, now: dt.datetime) -> dic
     events: list[dict[str, Any]] = []
 
     def event(school_id: int, at: dt.datetime, kind: str, message: str, **data: Any) -> None:
-        events.append({"school_id": school_id, "campaign_id": campaign_id, "at": at, "kind": kind,
-                       "message": message, "data": data, "actor": "system"})  # fmt: skip
+        events.append(
+            {
+                "school_id": school_id,
+                "campaign_id": campaign_id,
+                "at": at,
+                "kind": kind,
+                "message": message,
+                "data": data,
+                "actor": "system",
+            }
+        )
 
     order = [s for s, _ in STAGES]
     weights = [w for _, w in STAGES]
@@ -158,65 +204,130 @@ def generate(settings: Any, *, schools: int, seed: int, now: dt.datetime) -> dic
         for step in steps:
             moment = min(now, moment + dt.timedelta(hours=rng.randint(6, 72)))
             if step == "exported":
-                exports.append({"school_id": sid, "campaign_id": campaign_id,
-                                "filename": f"{row['uai']}.zip", "size": 40_000,
-                                "sha256": f"{rng.getrandbits(256):064x}", "received_at": moment,
-                                "channel": "folder", "members": ["eleves.csv", "classes.csv"],
-                                "accepted": True, "refusal": "", "headcount": {"total": 120},
-                                "findings": [], "stored_path": ""})  # fmt: skip
+                exports.append(
+                    {
+                        "school_id": sid,
+                        "campaign_id": campaign_id,
+                        "filename": f"{row['uai']}.zip",
+                        "size": 40_000,
+                        "sha256": f"{rng.getrandbits(256):064x}",
+                        "received_at": moment,
+                        "channel": "folder",
+                        "members": ["eleves.csv", "classes.csv"],
+                        "accepted": True,
+                        "refusal": "",
+                        "headcount": {"total": 120},
+                        "findings": [],
+                        "stored_path": "",
+                    }
+                )
                 event(sid, moment, "export_received", "Archive reçue : 120 élève(s)")
             elif step in {"errors", "awaiting_ine", "ready_to_validate"} and step != previous:
                 errors = 2 if step == "errors" else 0
-                documents.append({"school_id": sid, "campaign_id": campaign_id,
-                                  "kind": "compte_rendu", "filename": "cr.pdf", "size": 30_000,
-                                  "sha256": f"{rng.getrandbits(256):064x}", "received_at": moment,
-                                  "channel": "folder", "submitted_at": moment,
-                                  "processed_at": moment,
-                                  "counts": {"rejections": errors, "warnings": 0,
-                                             "pending_ine": 1 if step == "awaiting_ine" else 0},
-                                  "result": {}, "needs_review": False, "review_reasons": [],
-                                  "stored_path": ""})  # fmt: skip
+                documents.append(
+                    {
+                        "school_id": sid,
+                        "campaign_id": campaign_id,
+                        "kind": "compte_rendu",
+                        "filename": "cr.pdf",
+                        "size": 30_000,
+                        "sha256": f"{rng.getrandbits(256):064x}",
+                        "received_at": moment,
+                        "channel": "folder",
+                        "submitted_at": moment,
+                        "processed_at": moment,
+                        "counts": {
+                            "rejections": errors,
+                            "warnings": 0,
+                            "pending_ine": 1 if step == "awaiting_ine" else 0,
+                        },
+                        "result": {},
+                        "needs_review": False,
+                        "review_reasons": [],
+                        "stored_path": "",
+                    }
+                )
                 event(sid, moment, "document_received", "Compte rendu reçu")
                 if errors:
                     for k in range(errors):
-                        anomalies.append({"school_id": sid, "campaign_id": campaign_id,
-                                          "match_key": f"x{k}|y|2019-01-0{k + 1}",
-                                          "field": "Adresse", "message": "Code postal absent",
-                                          "severity": "rejet", "category": "export",
-                                          "first_seen_at": moment,
-                                          "last_seen_at": moment})  # fmt: skip
+                        anomalies.append(
+                            {
+                                "school_id": sid,
+                                "campaign_id": campaign_id,
+                                "match_key": f"x{k}|y|2019-01-0{k + 1}",
+                                "field": "Adresse",
+                                "message": "Code postal absent",
+                                "severity": "rejet",
+                                "category": "export",
+                                "first_seen_at": moment,
+                                "last_seen_at": moment,
+                            }
+                        )
             elif step == "validated":
                 event(sid, moment, "validation_declared", "Constat déclaré validé par l'école")
-            event(sid, moment, "stage_changed",
-                  f"{STAGE_LABELS[previous]} → {STAGE_LABELS[step]}", to=step,
-                  **{"from": previous})  # fmt: skip
+            event(
+                sid,
+                moment,
+                "stage_changed",
+                f"{STAGE_LABELS[previous]} → {STAGE_LABELS[step]}",
+                to=step,
+                **{"from": previous},
+            )
             previous = step
         sent = rng.randint(0 if reached >= 4 else 1, 5 - min(reached, 4))
         for k in range(sent):
             day = (start + dt.timedelta(days=3 * k + 1)).date()
             due = dt.datetime.combine(day, dt.time(8, 30), PARIS)
             failed = rng.random() < 0.02
-            reminders.append({"key": f"{sid}:{campaign_id}:reminder:{day.isoformat()}",
-                              "school_id": sid, "campaign_id": campaign_id, "kind": "reminder",
-                              "stage": "awaiting_export", "day": day,
-                              "recipient": row["director_email"], "cc": [], "payload": {},
-                              "due_at": due, "status": "failed" if failed else "sent",
-                              "claimed_by": "", "attempts": 1, "next_attempt_at": due,
-                              "last_error": "550 boîte inconnue" if failed else "",
-                              "sent_at": None if failed else due, "message_id": "",
-                              "created_at": due})  # fmt: skip
+            reminders.append(
+                {
+                    "key": f"{sid}:{campaign_id}:reminder:{day.isoformat()}",
+                    "school_id": sid,
+                    "campaign_id": campaign_id,
+                    "kind": "reminder",
+                    "stage": "awaiting_export",
+                    "day": day,
+                    "recipient": row["director_email"],
+                    "cc": [],
+                    "payload": {},
+                    "due_at": due,
+                    "status": "failed" if failed else "sent",
+                    "claimed_by": "",
+                    "attempts": 1,
+                    "next_attempt_at": due,
+                    "last_error": "550 boîte inconnue" if failed else "",
+                    "sent_at": None if failed else due,
+                    "message_id": "",
+                    "created_at": due,
+                }
+            )
             event(sid, due, "reminder_failed" if failed else "reminder_sent", "Relance envoyée")
-        follow_ups.append({"school_id": sid, "campaign_id": campaign_id, "stage": stage,
-                           "stage_reason": "généré pour le banc d'essai", "stage_since": moment,
-                           "next_reminder_at": None if stage == "validated"
-                           else now + dt.timedelta(days=rng.randint(0, 4)),
-                           "last_reminder_at": None, "snoozed_until": None,
-                           "declared_validated_at": moment if stage == "validated" else None,
-                           "validation_confirmed_at": None, "confirmed_by": "", "ladder": [],
-                           "ladder_stage": "", "reminders_without_progress": sent,
-                           "escalations_done": [], "last_progress_at": moment,
-                           "problem_category": "", "problem_reported_at": None,
-                           "problem_detail": "", "updated_at": moment})  # fmt: skip
+        follow_ups.append(
+            {
+                "school_id": sid,
+                "campaign_id": campaign_id,
+                "stage": stage,
+                "stage_reason": "généré pour le banc d'essai",
+                "stage_since": moment,
+                "next_reminder_at": None
+                if stage == "validated"
+                else now + dt.timedelta(days=rng.randint(0, 4)),
+                "last_reminder_at": None,
+                "snoozed_until": None,
+                "declared_validated_at": moment if stage == "validated" else None,
+                "validation_confirmed_at": None,
+                "confirmed_by": "",
+                "ladder": [],
+                "ladder_stage": "",
+                "reminders_without_progress": sent,
+                "escalations_done": [],
+                "last_progress_at": moment,
+                "problem_category": "",
+                "problem_reported_at": None,
+                "problem_detail": "",
+                "updated_at": moment,
+            }
+        )
     with app.engine.begin() as conn:
         for table, rows, key in (
             (School, school_rows, "school"),
@@ -257,8 +368,7 @@ def serve(state: str, url: str, port: int, now: str) -> None:
 
     moment = dt.datetime.fromisoformat(now)
     app = App(bench_settings(Path(state), url), clock=lambda: moment)
-    uvicorn.run(create_app(app), host="127.0.0.1", port=port, log_level="warning",
-                access_log=False)  # fmt: skip
+    uvicorn.run(create_app(app), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 def start_server(state: Path, url: str, now: dt.datetime) -> tuple[subprocess.Popen[bytes], str]:
@@ -355,15 +465,34 @@ def main(argv: list[str] | None = None) -> int:
         f"table {table_median:.1f} ms; resident now {rss:.0f} MB"
     )
     rows = [
-        Row("pages", f"dashboard p95 ({args.schools} schools)", f"{dash_p95:.1f} ms",
-            f"static file {static_p95:.1f} ms", dash_p95 / static_p95, f"≤ {TARGET_MS:.0f} ms",
-            dash_p95 <= TARGET_MS),
-        Row("pages", f"school table first page p95 ({args.schools} schools)",
-            f"{table_p95:.1f} ms", f"static file {static_p95:.1f} ms", table_p95 / static_p95,
-            f"≤ {TARGET_MS:.0f} ms", table_p95 <= TARGET_MS),
-        Row("pages", "server peak resident memory", f"{peak:.0f} MB", "", None,
-            f"< {TARGET_RSS_MB:.0f} MB", peak < TARGET_RSS_MB),
-    ]  # fmt: skip
+        Row(
+            "pages",
+            f"dashboard p95 ({args.schools} schools)",
+            f"{dash_p95:.1f} ms",
+            f"static file {static_p95:.1f} ms",
+            dash_p95 / static_p95,
+            f"≤ {TARGET_MS:.0f} ms",
+            dash_p95 <= TARGET_MS,
+        ),
+        Row(
+            "pages",
+            f"school table first page p95 ({args.schools} schools)",
+            f"{table_p95:.1f} ms",
+            f"static file {static_p95:.1f} ms",
+            table_p95 / static_p95,
+            f"≤ {TARGET_MS:.0f} ms",
+            table_p95 <= TARGET_MS,
+        ),
+        Row(
+            "pages",
+            "server peak resident memory",
+            f"{peak:.0f} MB",
+            "",
+            None,
+            f"< {TARGET_RSS_MB:.0f} MB",
+            peak < TARGET_RSS_MB,
+        ),
+    ]
     emit(rows)
     return 0
 

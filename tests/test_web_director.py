@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from daemon.app import App
 from daemon.links import make_token, secret_key
 from daemon.web.app import create_app
-from db.models import Document, Event, FollowUp, IntakeFile, School
+from db.models import Document, Event, FollowUp, IntakeFile
 from db.schools import add_school, get_school
 from tests.conftest import NOW, make_settings
 from tests.factories import OTHER, UAI, cr_text
@@ -77,7 +77,8 @@ def follow_up(session: Session, uai: str) -> FollowUp:
     session.rollback()
     school = get_school(session, uai=uai)
     assert school is not None
-    return session.exec(select(FollowUp).where(FollowUp.school_id == school.id)).one()
+    found = session.exec(select(FollowUp).where(FollowUp.school_id == school.id)).first()
+    return found or FollowUp(school_id=school.id, campaign_id=0)  # no campaign opened yet
 
 
 # ---- the link ---------------------------------------------------------------------------------
@@ -216,10 +217,12 @@ def test_a_file_staged_on_one_link_cannot_be_taken_from_another(
     )
     fichier_id = re.search(r'name="fichier_id" value="([^"]+)"', staged.text)
     assert fichier_id
-    stolen = post(client, f"{theirs}/depot/confirmer", {"fichier_id": fichier_id.group(1)})
+    stolen = post(
+        client, f"{theirs}/depot/confirmer", {"fichier_id": fichier_id.group(1)}, page=theirs
+    )
     assert stolen.status_code == 404 and "introuvable" in stolen.text
     assert session.exec(select(Document)).all() == []
-    taken = post(client, f"{mine}/depot/confirmer", {"fichier_id": fichier_id.group(1)})
+    taken = post(client, f"{mine}/depot/confirmer", {"fichier_id": fichier_id.group(1)}, page=mine)
     assert taken.status_code == 200
 
 
@@ -282,7 +285,9 @@ def test_an_export_archive_is_taken_on_the_page(
     from daemon.demo.generate import archive, make_pupils
 
     pupils = make_pupils(UAI, {"CP": 5}, random.Random(1), 2026)
-    _staged, done = upload(client, link(app), f"{UAI}.zip", archive(UAI, pupils, dt.date(2026, 9, 1)))
+    _staged, done = upload(
+        client, link(app), f"{UAI}.zip", archive(UAI, pupils, dt.date(2026, 9, 1))
+    )
     assert done is not None and done.status_code == 200, done.text if done else ""
     assert "Archive d&#39;export" in done.text and 'data-stage="exported"' in done.text
     intake = session.exec(select(IntakeFile)).one()

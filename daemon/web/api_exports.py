@@ -17,24 +17,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
-from daemon.app import App
 from daemon.codes import InvalidUAI, parse_uai, printable
 from daemon.ingest.intake import Intake
+from daemon.web.common import relance_app
 
 router = APIRouter()
 CHECK_KEYS = ("uai", "accepted", "refusal", "members", "headcount", "findings")
-
-
-def _app(request: Request) -> App:
-    app: App = request.app.state.app
-    return app
 
 
 def _intake(request: Request) -> Intake:
     state = request.app.state
     intake: Intake | None = getattr(state, "intake", None)
     if intake is None:
-        intake = Intake(_app(request))
+        intake = Intake(relance_app(request))
         state.intake = intake
     return intake
 
@@ -49,12 +44,14 @@ def _same(given: str, expected: str) -> bool:
 
 def authorise(request: Request, uai: str) -> JSONResponse | None:
     """None when the bearer token may submit for `uai`, else the refusal to send."""
-    web = _app(request).settings.web
+    web = relance_app(request).settings.web
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        return _error(401, "jeton manquant (Authorization: Bearer …)", **{"WWW-Authenticate": "Bearer"})
+        return _error(
+            401, "jeton manquant (Authorization: Bearer …)", **{"WWW-Authenticate": "Bearer"}
+        )
     if _same(token, web.api_token):
         return None
     tokens = {parse_uai_or_none(k) or k: v for k, v in web.school_tokens.items()}
@@ -125,7 +122,7 @@ async def submit_export(request: Request, uai: str) -> JSONResponse:
     refused = authorise(request, wanted)
     if refused is not None:
         return refused
-    app = _app(request)
+    app = relance_app(request)
     body = await _body(request, wanted, app.settings.web.max_upload_mb * 1024 * 1024)
     if isinstance(body, JSONResponse):
         return body

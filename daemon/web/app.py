@@ -20,7 +20,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from daemon.app import App
 from daemon.links import secret_key
-from daemon.web import api, auth, coordinator, director
+from daemon.web import api, api_exports, auth, coordinator, director
 from daemon.web.auth import LoginLimiter, NotSignedIn
 from daemon.web.render import render, templates_root
 
@@ -163,6 +163,7 @@ def create_app(app: App) -> FastAPI:
     web.include_router(coordinator.router)
     web.include_router(director.router)
     web.include_router(api.router)
+    web.include_router(api_exports.router)
     return web
 
 

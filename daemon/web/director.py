@@ -37,9 +37,9 @@ from daemon.codes import printable
 from daemon.ingest.intake import Intake, IntakeResult
 from daemon.links import LinkInvalid, SchoolLink, read_token, secret_key
 from daemon.open_items import load_open_items
+from daemon.web.common import current_campaign, relance_app
 from daemon.web.csrf import verify_csrf
 from daemon.web.render import render
-from db.campaigns import get_campaign
 from db.engine import reading, transaction
 from db.models import Campaign, School
 from db.schools import get_school
@@ -101,23 +101,18 @@ class Scope:
 
 
 # ---- the link -------------------------------------------------------------------------------
-def web_app(request: Request) -> App:
-    app: App = request.app.state.app
-    return app
-
-
 def intake_for(request: Request) -> Intake:
     """One Intake per server (labels and limits are read once)."""
     state = request.app.state
     intake: Intake | None = getattr(state, "intake", None)
     if intake is None:
-        intake = Intake(web_app(request))
+        intake = Intake(relance_app(request))
         state.intake = intake
     return intake
 
 
 def open_link(request: Request, token: str) -> Scope:
-    app = web_app(request)
+    app = relance_app(request)
     now = app.now()
     try:
         link = read_token(
@@ -142,14 +137,14 @@ def _scope(app: App, token: str, link: SchoolLink, now: dt.datetime) -> Scope:
         )
     with reading(app.engine) as session:
         school = get_school(session, uai=link.uai)
-        campaign = get_campaign(session, name=link.campaign)
-    if school is None or not school.active:
-        raise PageError(
-            403, "École inconnue", "cette école n'est plus suivie : contactez la coordination"
-        )
-    if campaign is None:
-        with transaction(app.engine) as session:
-            campaign = app.campaign(session, now)
+        if school is None or not school.active:
+            raise PageError(
+                403, "École inconnue", "cette école n'est plus suivie : contactez la coordination"
+            )
+        campaign = current_campaign(app, session)
+        for row in (school, campaign):  # kept readable after the reading session ends
+            if row in session:
+                session.expunge(row)
     return Scope(token, app, school, campaign, now)
 
 
@@ -471,7 +466,9 @@ def snooze_form(
                 question=f"Ne plus recevoir de relance avant le {french_date(until)} ?",
                 explain="Vous vous occupez du constat ; nous vous relancerons ce jour-là "
                 "s'il reste quelque chose à faire.",
-                fields={"date": until.astimezone(ZoneInfo(scope.campaign.timezone)).date().isoformat()},
+                fields={
+                    "date": until.astimezone(ZoneInfo(scope.campaign.timezone)).date().isoformat()
+                },
                 button="Oui, me relancer à cette date",
             )
         with transaction(scope.app.engine) as session:
