@@ -69,6 +69,8 @@ def current_user(request: Request) -> User | None:
     app = request.app.state.app
     with reading(app.engine) as session:
         user = session.get(User, user_id)
+        if user is not None:
+            session.expunge(user)  # the reading session's rollback would expire it
     if user is None or not user.active:
         return None
     return user
