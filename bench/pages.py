@@ -411,7 +411,10 @@ def login(client: httpx.Client) -> None:
 def p95(client: httpx.Client, path: str, requests: int) -> tuple[float, float]:
     """95th percentile and median in ms of `requests` GETs, after 5 not counted."""
     for _ in range(5):
-        client.get(path).raise_for_status()
+        answer = client.get(path)
+        answer.raise_for_status()
+        if answer.url.path != path:  # redirected (to the login page): not what we measure
+            raise SystemExit(f"{path} answered with a redirect to {answer.url.path}")
     times = []
     for _ in range(requests):
         started = time.perf_counter()
