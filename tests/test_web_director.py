@@ -329,6 +329,23 @@ def test_a_file_over_the_size_limit_is_refused(
     app.close()
 
 
+def test_a_body_declared_too_large_is_refused_before_the_form_is_read(
+    tmp_path: Path, database_url: str, schools: None
+) -> None:
+    settings = make_settings(tmp_path, database_url, web={"max_upload_mb": 1})
+    app = App(settings, clock=lambda: NOW)
+    with TestClient(create_app(app), base_url="http://127.0.0.1") as client:
+        token = csrf(client.get(link(app)))
+        staged = client.post(
+            f"{link(app)}/depot",
+            data={"csrf_token": token},
+            files={"fichier": ("cr.txt", b"a" * (2 * 1024 * 1024))},
+        )
+    assert staged.status_code == 413 and "1 Mo" in staged.text
+    assert not (settings.state_path / "web-uploads" / UAI).exists()
+    app.close()
+
+
 # ---- the three actions ----------------------------------------------------------------------
 def test_snooze_is_asked_then_done(client: TestClient, app: App, session: Session) -> None:
     base = link(app)

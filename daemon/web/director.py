@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from daemon.actions import (
@@ -45,7 +45,20 @@ from db.models import Campaign, School
 from db.schools import get_school
 
 log = logging.getLogger(__name__)
-router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
+
+
+def limit_body(request: Request) -> None:
+    """Refuse a body larger than the upload limit from its declared length, before the form
+    (and the file in it) is read for the CSRF check."""
+    declared = request.headers.get("content-length", "")
+    limit = relance_app(request).settings.web.max_upload_mb * 1024 * 1024
+    if declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
+        raise HTTPException(413, f"Le fichier dépasse la limite de {limit // (1024 * 1024)} Mo.")
+
+
+router = APIRouter(
+    dependencies=[Depends(limit_body), Depends(verify_csrf)], include_in_schema=False
+)
 
 ACTOR = "direction (page de l'école)"
 # What may be dropped on the page: the file name's ending, and the first bytes it must have.
@@ -57,6 +70,7 @@ ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
     ".htm": (),
     ".html": (),
 }
+FORM_OVERHEAD = 64 * 1024  # the multipart envelope and the other fields of the form
 STAGED_DIR = "web-uploads"
 STAGED_TTL_SECONDS = 3600
 DONE_MESSAGES = {
@@ -267,9 +281,6 @@ async def stage_upload(request: Request, token: str, fichier: UploadFile | None 
     try:
         scope = open_link(request, token)
         limit = scope.app.settings.web.max_upload_mb * 1024 * 1024
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit + 64 * 1024:
-            raise _too_big(scope)
         if fichier is None or not fichier.filename:
             return _page(
                 request, scope, errors={"depot": "choisissez un fichier à déposer"}, status=422
