@@ -234,6 +234,7 @@ def test_a_compte_rendu_is_confirmed_then_read_and_the_stage_shown(
     assert staged.status_code == 200 and "Déposer le fichier « compte-rendu.txt »" in staged.text
     assert done is not None and done.status_code == 200
     assert "reçu et lu" in done.text
+    assert "1 élève(s) rejeté(s)" in done.text and "1 élève(s) sans INE attribué" in done.text
     assert 'data-stage="errors"' in done.text and "Erreurs à corriger" in done.text
     assert "Corriger les élèves en erreur" in done.text
     document = session.exec(select(Document)).one()

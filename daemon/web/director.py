@@ -400,9 +400,16 @@ def _summary(result: IntakeResult) -> list[str]:
     anomalies = detail.get("anomalies")
     if isinstance(anomalies, list):
         lines.append(f"{len(anomalies)} anomalie(s) signalée(s)")
+    ine = detail.get("ine")
+    if isinstance(ine, dict) and isinstance(ine.get("pending"), int):
+        lines.append(f"{ine['pending']} élève(s) sans INE attribué")
     pupils = detail.get("pupils")
     if result.kind == "onde_extraction" and isinstance(pupils, list):
         lines.append(f"{len(pupils)} élève(s) dans l'extraction")
+    if detail.get("needs_review"):
+        lines.append(
+            "Une partie du document n'a pas pu être lue avec certitude : la coordination vérifiera."
+        )
     return lines
 
 
