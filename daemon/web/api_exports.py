@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from daemon.codes import InvalidUAI, parse_uai, printable
@@ -127,7 +128,8 @@ async def submit_export(request: Request, uai: str) -> JSONResponse:
     if isinstance(body, JSONResponse):
         return body
     data, name = body
-    result = _intake(request).take_bytes(
+    result = await run_in_threadpool(  # the check and the database are blocking work
+        _intake(request).take_bytes,
         data,
         filename=name,
         channel="api",

@@ -47,19 +47,6 @@ from db.schools import get_school
 log = logging.getLogger(__name__)
 
 
-def limit_body(request: Request) -> None:
-    """Refuse a body larger than the upload limit from its declared length, before the form
-    (and the file in it) is read for the CSRF check."""
-    declared = request.headers.get("content-length", "")
-    limit = relance_app(request).settings.web.max_upload_mb * 1024 * 1024
-    if declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
-        raise HTTPException(413, f"Le fichier dépasse la limite de {limit // (1024 * 1024)} Mo.")
-
-
-router = APIRouter(
-    dependencies=[Depends(limit_body), Depends(verify_csrf)], include_in_schema=False
-)
-
 ACTOR = "direction (page de l'école)"
 # What may be dropped on the page: the file name's ending, and the first bytes it must have.
 ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
@@ -73,6 +60,20 @@ ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
 FORM_OVERHEAD = 64 * 1024  # the multipart envelope and the other fields of the form
 STAGED_DIR = "web-uploads"
 STAGED_TTL_SECONDS = 3600
+
+
+def limit_body(request: Request) -> None:
+    """Refuse a body larger than the upload limit from its declared length, before the form
+    (and the file in it) is read for the CSRF check."""
+    declared = request.headers.get("content-length", "")
+    limit = relance_app(request).settings.web.max_upload_mb * 1024 * 1024
+    if declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
+        raise HTTPException(413, f"Le fichier dépasse la limite de {limit // (1024 * 1024)} Mo.")
+
+
+router = APIRouter(
+    dependencies=[Depends(limit_body), Depends(verify_csrf)], include_in_schema=False
+)
 DONE_MESSAGES = {
     "relance": "C'est noté : nous ne vous relancerons pas avant la date choisie.",
     "probleme": "Votre problème est transmis à la bonne personne, qui reviendra vers vous.",
@@ -259,11 +260,11 @@ def check_type(filename: str, head: bytes) -> str:
     return ""
 
 
-async def read_limited(upload: UploadFile, limit: int) -> bytes | None:
+def read_limited(upload: UploadFile, limit: int) -> bytes | None:
     """The upload's bytes, or None when it is larger than `limit`."""
     chunks: list[bytes] = []
     size = 0
-    while chunk := await upload.read(256 * 1024):
+    while chunk := upload.file.read(256 * 1024):
         size += len(chunk)
         if size > limit:
             return None
@@ -277,7 +278,7 @@ def _too_big(scope: Scope) -> PageError:
 
 
 @router.post("/ecole/{token}/depot")
-async def stage_upload(request: Request, token: str, fichier: UploadFile | None = None) -> Response:
+def stage_upload(request: Request, token: str, fichier: UploadFile | None = None) -> Response:
     try:
         scope = open_link(request, token)
         limit = scope.app.settings.web.max_upload_mb * 1024 * 1024
@@ -286,7 +287,7 @@ async def stage_upload(request: Request, token: str, fichier: UploadFile | None 
                 request, scope, errors={"depot": "choisissez un fichier à déposer"}, status=422
             )
         filename = printable(Path(fichier.filename).name, 255) or "fichier"
-        data = await read_limited(fichier, limit)
+        data = read_limited(fichier, limit)
         if data is None:
             raise _too_big(scope)
         if not data:
