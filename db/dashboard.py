@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Date, and_, case, cast, func, literal
+from sqlalchemy import Date, String, and_, case, cast, func, literal, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -238,3 +238,97 @@ def quarantined(session: Session, *, limit: int = 500) -> list[tuple[IntakeFile,
         .limit(limit)
     )
     return [(intake, school) for intake, school in session.exec(query).all()]
+
+
+@dataclass(frozen=True)
+class AttentionRow:
+    school: School
+    follow_up: FollowUp | None
+    reason: str
+    since: dt.datetime | None
+
+
+def needing_attention(
+    session: Session, *, campaign_id: int, now: dt.datetime, idle_days: int = 10, per_kind: int = 15
+) -> list[AttentionRow]:
+    """Schools to look at first: escalated, failing address, errors open longest, no activity.
+
+    Each kind is one indexed query limited to `per_kind` rows; a school is listed once."""
+    base = (
+        select(School, FollowUp)
+        .join(
+            FollowUp,
+            and_(col(FollowUp.school_id) == School.id, col(FollowUp.campaign_id) == campaign_id),
+        )
+        .where(col(School.active).is_(True), col(FollowUp.stage) != VALIDATED)
+    )
+    escalated = cast(col(FollowUp.escalations_done), String).not_in(["[]", ""])
+    kinds: list[tuple[str, Any, Any, Any]] = [
+        ("Escaladée", escalated, col(FollowUp.stage_since), "stage_since"),
+        (
+            "Adresse du directeur en échec",
+            col(School.email_failing_since).is_not(None),
+            col(School.email_failing_since),
+            "email_failing_since",
+        ),
+        (
+            "Erreurs ouvertes",
+            col(FollowUp.stage) == "errors",
+            col(FollowUp.stage_since),
+            "stage_since",
+        ),
+        (
+            "Aucune activité",
+            or_(
+                col(FollowUp.last_progress_at).is_(None),
+                col(FollowUp.last_progress_at) < now - dt.timedelta(days=idle_days),
+            )
+            & (
+                col(FollowUp.stage_since).is_(None)
+                | (col(FollowUp.stage_since) < now - dt.timedelta(days=idle_days))
+            ),
+            col(FollowUp.last_progress_at),
+            "last_progress_at",
+        ),
+    ]
+    seen: set[int] = set()
+    rows: list[AttentionRow] = []
+    for reason, condition, order, attribute in kinds:
+        query = base.where(condition).order_by(order.asc().nulls_first(), col(School.uai))
+        for school, follow_up in session.exec(query.limit(per_kind)).all():
+            assert school.id is not None
+            if school.id in seen:
+                continue
+            seen.add(school.id)
+            holder = school if attribute == "email_failing_since" else follow_up
+            detail = reason
+            if attribute == "email_failing_since" and school.email_failure:
+                detail = f"{reason} : {school.email_failure}"
+            if attribute == "stage_since" and reason == "Escaladée":
+                detail = f"{reason} ({', '.join(follow_up.escalations_done)})"
+            rows.append(AttentionRow(school, follow_up, detail, getattr(holder, attribute)))
+    return rows
+
+
+def nothing_scheduled(
+    session: Session, *, campaign_id: int, limit: int = 50
+) -> tuple[int, list[tuple[School, FollowUp]]]:
+    """Active schools not validated and with no reminder planned: how many, and the first ones."""
+    where = (
+        col(School.active).is_(True),
+        col(FollowUp.stage) != VALIDATED,
+        col(FollowUp.next_reminder_at).is_(None),
+        col(FollowUp.campaign_id) == campaign_id,
+    )
+    joined = and_(col(FollowUp.school_id) == School.id)
+    count = session.exec(
+        select(func.count()).select_from(School).join(FollowUp, joined).where(*where)
+    ).one()
+    query = (
+        select(School, FollowUp)
+        .join(FollowUp, joined)
+        .where(*where)
+        .order_by(col(School.uai))
+        .limit(limit)
+    )
+    return int(count), [(s, f) for s, f in session.exec(query).all()]

@@ -14,9 +14,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from daemon.campaign import Stage
-from daemon.web.common import current_campaign, relance_app
+from daemon.web.common import current_campaign, reading, relance_app
 from db.dashboard import SchoolFilters, school_count, school_rows, stage_totals
-from db.engine import reading
 from db.models import FollowUp, School
 from db.schools import get_school
 

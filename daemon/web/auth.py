@@ -11,9 +11,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from daemon.accounts import authenticate
+from daemon.web.common import reading
 from daemon.web.csrf import verify_csrf
 from daemon.web.render import render
-from db.engine import reading, transaction
+from db.engine import transaction
 from db.models import User
 
 SESSION_USER = "uid"
@@ -69,10 +70,9 @@ def current_user(request: Request) -> User | None:
     app = request.app.state.app
     with reading(app.engine) as session:
         user = session.get(User, user_id)
-        if user is not None:
-            session.expunge(user)  # the reading session's rollback would expire it
-    if user is None or not user.active:
-        return None
+        if user is None or not user.active:
+            return None
+        session.expunge(user)
     return user
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from fastapi import Request
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from daemon.app import App
@@ -23,3 +27,14 @@ def current_campaign(app: App, session: Session) -> Campaign:
         with transaction(app.engine) as writer:
             campaign = app.campaign(writer, app.now())
     return campaign
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A read-only session whose rows stay readable after it ends (for the templates)."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+        finally:
+            session.expunge_all()
+            session.rollback()
