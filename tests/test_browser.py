@@ -8,6 +8,8 @@ the README: docs/screenshots/dashboard.png and docs/screenshots/school.png.
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 import re
 import socket
 import threading
@@ -21,8 +23,11 @@ import uvicorn
 from sqlmodel import Session, col, select
 
 from daemon.accounts import add_user
+from daemon.actions import declare_validated
 from daemon.annuaire import Filters, import_directory
 from daemon.app import App
+from daemon.demo.generate import archive, make_pupils
+from daemon.ingest.intake import Intake
 from daemon.links import make_token, secret_key
 from daemon.web.app import create_app
 from db.engine import transaction
@@ -55,12 +60,13 @@ pytestmark = [
 class LiveServer:
     url: str
     app: App
-    school: School  # a school of the demo, to drop a CR for
+    busy: School  # a school with an archive and a CR with errors
+    idle: School  # a school with nothing received yet
 
     def director_url(self) -> str:
         settings = self.app.settings
         token = make_token(
-            secret_key(settings), uai=self.school.uai, campaign=settings.campaign.name, now=NOW
+            secret_key(settings), uai=self.idle.uai, campaign=settings.campaign.name, now=NOW
         )
         return f"{self.url}/ecole/{token}"
 
@@ -71,6 +77,34 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def seed_activity(app: App, schools: list[School]) -> None:
+    """A few days of campaign for the screenshots: archives, comptes rendus, validations."""
+    intake = Intake(app)
+    rentree = app.settings.campaign.start
+    for n, school in enumerate(schools):
+        pupils = make_pupils(school.uai, {"CP": 8, "CE1": 6}, random.Random(n), rentree.year)
+        day = NOW - dt.timedelta(days=12 - n % 12, hours=n % 7)
+        intake.take_bytes(
+            archive(school.uai, pupils, rentree),
+            filename=f"{school.uai}.zip",
+            channel="folder",
+            now=day,
+        )
+        if n % 3 == 0:
+            continue
+        report = cr_text(school.uai, errors=2 if n % 3 == 1 else 0, pending=n % 2, day=15)
+        intake.take_bytes(report, filename="compte-rendu.txt", channel="folder", now=day)
+        if n % 5 == 2:
+            with transaction(app.engine) as session:
+                declare_validated(
+                    session,
+                    school=session.get(School, school.id),
+                    campaign=app.campaign(session, day),
+                    now=day,
+                    actor="test",
+                )
+
+
 @pytest.fixture
 def live_server(app: App) -> Iterator[LiveServer]:
     """The real application under uvicorn, in a thread, on a free loopback port."""
@@ -79,17 +113,18 @@ def live_server(app: App) -> Iterator[LiveServer]:
             session,
             data=ANNUAIRE.read_bytes(),
             filters=Filters(statut="prive", contrat="association"),
-            now=NOW,
+            now=NOW - dt.timedelta(days=14),
             actor="test",
         )
         app.campaign(session, NOW)
         add_user(session, email=EMAIL, password=PASSWORD, name="Coordination", now=NOW)
     with Session(app.engine, expire_on_commit=False) as session:
-        school = session.exec(
-            select(School).where(col(School.active).is_(True)).order_by(col(School.uai))
-        ).first()
-    assert school is not None
-    # The CR below must be this school's: give it the name the generated CR carries.
+        schools = list(
+            session.exec(
+                select(School).where(col(School.active).is_(True)).order_by(col(School.uai))
+            )
+        )
+    seed_activity(app, schools[:36])
     port = free_port()
     config = uvicorn.Config(
         create_app(app), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
@@ -102,7 +137,8 @@ def live_server(app: App) -> Iterator[LiveServer]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}", app, school)
+    # schools[1] has an archive and a CR with errors; the last one has nothing yet
+    yield LiveServer(f"http://127.0.0.1:{port}", app, schools[1], schools[-1])
     server.should_exit = True
     thread.join(timeout=10)
 
@@ -135,7 +171,7 @@ def test_a_coordinator_logs_in_filters_the_table_and_opens_a_school(
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
 
-    school = live_server.school
+    school = live_server.busy
     page.goto(f"{live_server.url}/ecoles")
     rows = page.locator("table tbody tr")
     total = rows.count()
@@ -160,7 +196,7 @@ def test_a_director_uploads_a_compte_rendu_and_sees_the_stage_change(
     stage = page.locator(".stage").first
     expect(stage).to_have_attribute("data-stage", "awaiting_export")
     document = tmp_path / "compte-rendu.txt"
-    document.write_bytes(cr_text(live_server.school.uai))
+    document.write_bytes(cr_text(live_server.idle.uai))
     page.set_input_files("#fichier", str(document))
     page.get_by_role("button", name="Déposer").click()
     expect(page.locator("h1")).to_contain_text("compte-rendu.txt")
