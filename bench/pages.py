@@ -269,7 +269,7 @@ def generate(settings: Any, *, schools: int, seed: int, now: dt.datetime) -> dic
                 sid,
                 moment,
                 "stage_changed",
-                f"{STAGE_LABELS[previous]} → {STAGE_LABELS[step]}",
+                f"{STAGE_LABELS[previous]} → {STAGE_LABELS[step]} : généré pour le banc d'essai",
                 to=step,
                 **{"from": previous},
             )
@@ -438,6 +438,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--schools", type=int, default=45_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument(
+        "--keep", metavar="DIR", help="build the database in DIR (reused if already there)"
+    )
     parser.add_argument("--serve", nargs=4, metavar=("STATE", "URL", "PORT", "NOW"))
     args = parser.parse_args(argv)
     if args.serve:
@@ -446,12 +449,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     now = dt.datetime(2026, 9, 24, 10, 0, tzinfo=PARIS).astimezone(dt.UTC)
     with tempfile.TemporaryDirectory(prefix="relance-bench-pages-") as tmp:
-        state = Path(tmp) / "state"
-        url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        started = time.perf_counter()
-        counts = generate(bench_settings(state, url), schools=args.schools, seed=args.seed, now=now)
-        built = time.perf_counter() - started
-        print(f"[pages] database: {counts} built in {built:.1f} s")
+        folder = Path(args.keep or tmp)
+        state = folder / "state"
+        database = folder / "bench.sqlite3"
+        url = f"sqlite:///{database}"
+        if not (args.keep and database.exists()):
+            started = time.perf_counter()
+            settings = bench_settings(state, url)
+            counts = generate(settings, schools=args.schools, seed=args.seed, now=now)
+            built = time.perf_counter() - started
+            print(f"[pages] database: {counts} built in {built:.1f} s")
         process, base = start_server(state, url, now)
         try:
             with httpx.Client(base_url=base, timeout=30, follow_redirects=True) as client:
