@@ -401,6 +401,17 @@ def test_a_problem_is_asked_then_recorded_with_its_category(
     assert "transmis" in client.get(done.headers["location"]).text
 
 
+def test_the_confirm_step_names_who_will_help(
+    tmp_path: Path, database_url: str, schools: None
+) -> None:
+    contacts = {"onde_support_email": "assistance-onde@ac-exemple.fr"}
+    app = App(make_settings(tmp_path, database_url, contacts=contacts), clock=lambda: NOW)
+    with TestClient(create_app(app), base_url="http://127.0.0.1") as client:
+        asked = post(client, f"{link(app)}/probleme", {"categorie": "onde"})
+    assert "Assistance ONDE de l&#39;académie (assistance-onde@ac-exemple.fr)" in asked.text
+    app.close()
+
+
 def test_a_problem_without_a_known_category_is_refused(
     client: TestClient, app: App, session: Session
 ) -> None:

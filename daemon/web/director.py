@@ -36,7 +36,7 @@ from daemon.campaign import Stage, french_date
 from daemon.codes import printable
 from daemon.ingest.intake import Intake, IntakeResult
 from daemon.links import LinkInvalid, SchoolLink, read_token, secret_key
-from daemon.open_items import load_open_items
+from daemon.open_items import contact_for, load_open_items
 from daemon.web.common import current_campaign, relance_app
 from daemon.web.csrf import verify_csrf
 from daemon.web.render import render
@@ -530,7 +530,7 @@ def problem_form(
             scope,
             action="probleme",
             question=f"Signaler un problème : {category.label} ?",
-            explain="Votre message sera transmis à la personne qui peut vous aider."
+            explain=_who_helps(scope, category)
             + (f" Votre message : « {detail} »" if detail else ""),
             fields={"categorie": category.value, "detail": detail},
             button="Oui, signaler ce problème",
@@ -546,6 +546,13 @@ def problem_form(
             actor=ACTOR,
         )
     return _done(scope, "probleme")
+
+
+def _who_helps(scope: Scope, category: ProblemCategory) -> str:
+    contact = contact_for(scope.app.settings.contacts, category.value)
+    if contact is None:
+        return "Votre message sera transmis à la coordination du constat."
+    return f"Votre message sera transmis à : {contact.label} ({contact.email})."
 
 
 @router.post("/ecole/{token}/valide")
