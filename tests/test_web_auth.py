@@ -1,4 +1,4 @@
-"""Coordinator sign-in: password check, session cookie flags, rate limit, logout, disabled accounts."""
+"""Coordinator sign-in: passwords, cookie flags, rate limit, logout, disabled accounts."""
 
 from __future__ import annotations
 
