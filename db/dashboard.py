@@ -35,6 +35,7 @@ class SchoolFilters:
     search: str = ""
     sort: str = "uai"
     descending: bool = False
+    uai: str = ""  # only this school (a school's API token)
 
     def conditions(self) -> list[ColumnElement[bool]]:
         where: list[ColumnElement[bool]] = [col(School.active).is_(True)]
@@ -44,6 +45,8 @@ class SchoolFilters:
             where.append(col(School.circonscription) == self.circonscription)
         if self.contract:
             where.append(col(School.contract) == self.contract)
+        if self.uai:
+            where.append(col(School.uai) == self.uai)
         if self.search.strip():
             where.append(col(School.search_key).contains(search_form(self.search)))
         return where

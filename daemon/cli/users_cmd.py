@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 from rich.table import Table
@@ -45,27 +46,25 @@ def add_cmd(ctx: Context, email: str, name: str, password_stdin: bool) -> None:
 def list_cmd(ctx: Context, as_json: bool) -> None:
     """Lister les comptes."""
     with reading(ctx.app.engine) as session:
-        users = list_users(session)
+        users: list[dict[str, Any]] = [
+            {
+                "email": u.email,
+                "name": u.name,
+                "active": u.active,
+                "last_login_at": u.last_login_at,
+            }
+            for u in list_users(session)
+        ]
     if as_json:
-        print_json(
-            [
-                {
-                    "email": u.email,
-                    "name": u.name,
-                    "active": u.active,
-                    "last_login_at": u.last_login_at,
-                }
-                for u in users
-            ]
-        )
+        print_json(users)
         return
     if not users:
         console.print("Aucun compte. Créez-en un avec « relance users add ADRESSE ».")
         return
     table = Table("Adresse", "Nom", "Actif", "Dernière connexion")
     for u in users:
-        last = french_date(u.last_login_at) if u.last_login_at else "jamais"
-        table.add_row(u.email, u.name, "oui" if u.active else "non", last)
+        last = french_date(u["last_login_at"]) if u["last_login_at"] else "jamais"
+        table.add_row(u["email"], u["name"], "oui" if u["active"] else "non", last)
     console.print(table)
 
 

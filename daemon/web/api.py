@@ -114,10 +114,11 @@ def list_schools(
 ) -> SchoolPage:
     app = relance_app(request)
     filters = SchoolFilters(
-        stage=stage.value if stage else "", circonscription=circonscription, search=search
+        stage=stage.value if stage else "",
+        circonscription=circonscription,
+        search=search,
+        uai=client.uai or "",
     )
-    if client.uai is not None:
-        filters = SchoolFilters(stage=filters.stage, search=client.uai)
     with reading(app.engine) as session:
         campaign = current_campaign(app, session)
         assert campaign.id is not None
@@ -125,9 +126,6 @@ def list_schools(
             session, campaign_id=campaign.id, filters=filters, offset=offset, limit=limit
         )
         total = school_count(session, campaign_id=campaign.id, filters=filters)
-    if client.uai is not None:
-        rows = [(s, f) for s, f in rows if s.uai == client.uai]
-        total = len(rows)
     return SchoolPage(
         total=total, offset=offset, limit=limit, schools=[school_out(s, f) for s, f in rows]
     )
