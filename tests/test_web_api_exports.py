@@ -175,7 +175,10 @@ def test_an_empty_body_is_a_bad_request(client: TestClient) -> None:
 
 def test_the_endpoint_is_in_the_openapi_description(client: TestClient) -> None:
     schema = client.get("/api/v1/openapi.json").json()
-    assert "post" in schema["paths"]["/api/v1/schools/{uai}/exports"]
+    operation = schema["paths"]["/api/v1/schools/{uai}/exports"]["post"]
+    assert {"application/zip", "multipart/form-data"} <= set(operation["requestBody"]["content"])
+    assert operation["security"] == [{"HTTPBearer": []}]
+    assert {"201", "401", "403", "413", "422"} <= set(operation["responses"])
 
 
 def test_get_is_not_allowed(client: TestClient) -> None:

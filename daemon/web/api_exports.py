@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import hmac
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from daemon.codes import InvalidUAI, parse_uai, printable
 from daemon.ingest.intake import Intake
+from daemon.web.api import bearer
 from daemon.web.common import relance_app
 
-router = APIRouter()
+router = APIRouter(tags=["API"])
 CHECK_KEYS = ("uai", "accepted", "refusal", "members", "headcount", "findings")
 
 
@@ -114,9 +116,31 @@ async def _body(request: Request, uai: str, limit: int) -> tuple[bytes, str] | J
         413: {"description": "Archive trop grosse"},
         422: {"description": "Archive refusée : le résultat du contrôle dit pourquoi"},
     },
+    summary="Déposer l'archive d'export d'une école",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "L'archive <UAI>.zip : le corps brut, ou la partie `file` d'un "
+            "formulaire multipart.",
+            "content": {
+                "application/zip": {"schema": {"type": "string", "format": "binary"}},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                },
+            },
+        }
+    },
 )
-async def submit_export(request: Request, uai: str) -> JSONResponse:
-    """Submit a school's export archive (raw body, or a multipart form with a `file` part)."""
+async def submit_export(
+    request: Request,
+    uai: str,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
+) -> JSONResponse:
+    """Check and record a school's export archive; the answer is the check result."""
     wanted = parse_uai_or_none(uai)
     if wanted is None:
         return _error(404, f"UAI invalide : {printable(uai, 20)}")
