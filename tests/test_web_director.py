@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from httpx import Response
 from sqlmodel import Session, select
 
 from daemon.app import App
+from daemon.config import Settings
 from daemon.links import make_token, secret_key
 from daemon.web.app import create_app
 from db.models import Document, Event, FollowUp, IntakeFile
@@ -244,6 +247,26 @@ def test_a_compte_rendu_is_confirmed_then_read_and_the_stage_shown(
     assert follow_up(session, UAI).stage == "errors"
     page = client.get(link(app))
     assert 'data-stage="errors"' in page.text
+
+
+def test_a_hostile_file_name_is_escaped(client: TestClient, app: App) -> None:
+    staged, done = upload(client, link(app), '<img src=x onerror="alert(1)">.txt', cr_text())
+    assert staged.status_code == 200 and done is not None
+    for page in (staged, done):
+        assert "<img" not in page.text and "&lt;img src=x" in page.text
+
+
+def test_files_left_unconfirmed_are_deleted_after_an_hour(
+    client: TestClient, app: App, settings: Settings
+) -> None:
+    folder = settings.state_path / "web-uploads" / OTHER
+    folder.mkdir(parents=True)
+    old = folder / "oublie.bin"
+    old.write_bytes(b"donnees")
+    an_hour_ago = time.time() - 3700
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    upload(client, link(app), "cr.txt", cr_text())
+    assert not old.exists()
 
 
 def test_nothing_is_read_before_the_confirmation(

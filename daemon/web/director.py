@@ -233,12 +233,18 @@ def _page(
 
 # ---- dropping a file: stage it, confirm, then the one ingest path ---------------------------
 def _staging(scope: Scope) -> Path:
-    folder = scope.app.settings.state_path / STAGED_DIR / scope.school.uai
+    """The school's folder of files waiting for their confirmation; files left unconfirmed for
+    an hour (of any school) are deleted on the way."""
+    root = scope.app.settings.state_path / STAGED_DIR
+    folder = root / scope.school.uai
     folder.mkdir(parents=True, exist_ok=True)
     cutoff = time.time() - STAGED_TTL_SECONDS
-    for old in folder.iterdir():
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
+    for old in root.glob("*/*"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except FileNotFoundError:  # taken or deleted by another request meanwhile
+            continue
     return folder
 
 
