@@ -20,7 +20,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from daemon.app import App
 from daemon.links import secret_key
-from daemon.web import api, api_exports, auth, coordinator, director
+from daemon.web import api, api_exports, auth, coordinator, demo_mails, director
 from daemon.web.auth import LoginLimiter, NotSignedIn
 from daemon.web.render import render, templates_root
 
@@ -164,6 +164,7 @@ def create_app(app: App) -> FastAPI:
     web.include_router(director.router)
     web.include_router(api.router)
     web.include_router(api_exports.router)
+    web.include_router(demo_mails.router)
     return web
 
 

@@ -82,6 +82,7 @@ def render(
         "request": request,
         "user": getattr(request.state, "user", None),
         "title": "",
+        "demo_mails": bool(app.settings.web.demo_mail_dir),
     }
     values.update(context or {})
     html = env.get_template(template).render(values)
