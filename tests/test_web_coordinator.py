@@ -323,6 +323,7 @@ def test_quarantined_files_can_be_retried_once_the_school_exists(
         school(session, "0441234C")
         done = client.post(f"/quarantaine/{result.intake_id}/reprendre", data={"csrf_token": token})
         assert done.status_code == 200 and "traité" in done.text
+        assert not Path(result.stored_path).exists()  # the quarantined copy is gone
         assert "cr.txt" not in client.get("/quarantaine").text.split("<main>")[1]
     session.rollback()
     outcomes = [r.outcome for r in session.exec(select(IntakeFile).order_by(IntakeFile.id))]

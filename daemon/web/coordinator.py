@@ -601,6 +601,9 @@ def retry_quarantined(
         )
     else:
         result = intake.take_path(path, channel="page", now=now)
+    if result.outcome in ("processed", "duplicate") and result.stored_path != str(path):
+        path.unlink(missing_ok=True)  # kept again by the intake: the quarantined copy goes
+        path.with_name(path.name + REASON_SUFFIX).unlink(missing_ok=True)
     with transaction(app.engine) as session:
         old = session.get(IntakeFile, row.id)
         assert old is not None
