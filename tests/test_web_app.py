@@ -133,3 +133,21 @@ def test_run_web_fails_clearly_when_the_port_is_taken(tmp_path, database_url: st
                 asyncio.run(asyncio.wait_for(run_web(app, asyncio.Event()), 10))
         finally:
             app.close()
+
+
+def test_health_reports_the_lifecycle_and_503_when_a_part_is_down(app: App) -> None:
+    from daemon.main import Lifecycle
+
+    async def idle(_app: App, stop: asyncio.Event) -> None:
+        await stop.wait()
+
+    lifecycle = Lifecycle(app, [("web", idle)])
+    app.lifecycle = lifecycle
+    with client_for(app) as client:
+        lifecycle.states["web"].alive = True
+        ok = client.get("/healthz")
+        assert ok.status_code == 200 and ok.json()["status"] == "ok"
+        assert "web" in ok.json()["parts"]
+        lifecycle.states["web"].alive = False
+        down = client.get("/healthz")
+        assert down.status_code == 503 and down.json()["status"] == "degraded"
