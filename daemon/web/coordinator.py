@@ -19,7 +19,9 @@ from daemon import actions
 from daemon.app import App
 from daemon.campaign import Stage, french_date
 from daemon.ingest.storage import REASON_SUFFIX
+from daemon.open_items import INE_STATUS_LABELS
 from daemon.web.auth import Coordinator, require_coordinator
+from daemon.web.cache import TTLCache
 from daemon.web.charts import SERIES, progress_svg
 from daemon.web.common import current_campaign, reading, relance_app
 from daemon.web.csrf import verify_csrf
@@ -103,10 +105,18 @@ def dashboard(request: Request, user: Coordinator) -> Response:
             session, campaign_id=campaign.id, deadline_end=deadline_end
         )
         chart_end = min(max(today, campaign.start), campaign.deadline + dt.timedelta(days=14))
-        days = progress_by_day(
-            session, campaign_id=campaign.id, start=campaign.start, end=chart_end
+        cache: TTLCache = request.app.state.dashboard_cache
+        campaign_id = campaign.id
+        days = cache.get(
+            ("progress", campaign_id, campaign.start, chart_end),
+            lambda: progress_by_day(
+                session, campaign_id=campaign_id, start=campaign.start, end=chart_end
+            ),
         )
-        attention = needing_attention(session, campaign_id=campaign.id, now=now)
+        attention = cache.get(
+            ("attention", campaign_id, now.replace(second=0, microsecond=0)),
+            lambda: needing_attention(session, campaign_id=campaign_id, now=now),
+        )
         idle_count, idle = nothing_scheduled(session, campaign_id=campaign.id)
     context = {
         "title": "Tableau de bord",
@@ -189,8 +199,9 @@ def school_table(
             offset=(page - 1) * PER_PAGE,
             limit=PER_PAGE,
         )
-        all_circonscriptions = circonscriptions(session)
-        all_contracts = contracts(session)
+        cache: TTLCache = request.app.state.dashboard_cache
+        all_circonscriptions = cache.get("circonscriptions", lambda: circonscriptions(session))
+        all_contracts = cache.get("contracts", lambda: contracts(session))
 
     def sort_link(key: str) -> str:
         descending = filters.sort == key and not filters.descending
@@ -337,6 +348,8 @@ def school_page(request: Request, user: Coordinator, uai: str, fait: str = "") -
             "actions": ACTIONS,
             "flash": DONE.get(fait, ""),
             "contract_labels": CONTRACT_LABELS,
+            "ine_labels": INE_STATUS_LABELS,
+            "problem_labels": {c.value: c.label for c in actions.ProblemCategory},
             "max_snooze_days": app.settings.reminders.max_snooze_days,
             "today": app.now().astimezone(_zone(campaign)).date(),
         }
@@ -496,6 +509,7 @@ def do_action(
             note,
             error=message[:1].upper() + message[1:] + ".",
         )
+    request.app.state.dashboard_cache.clear()
     return RedirectResponse(f"/ecoles/{school.uai}?fait={action}", status_code=303)
 
 
@@ -590,6 +604,9 @@ def retry_quarantined(
         )
     else:
         result = intake.take_path(path, channel="page", now=now)
+    if result.outcome in ("processed", "duplicate") and result.stored_path != str(path):
+        path.unlink(missing_ok=True)  # kept again by the intake: the quarantined copy goes
+        path.with_name(path.name + REASON_SUFFIX).unlink(missing_ok=True)
     with transaction(app.engine) as session:
         old = session.get(IntakeFile, row.id)
         assert old is not None
