@@ -80,17 +80,21 @@ def claim_due(
     """Claim up to `limit` due rows, oldest due first; returns what this call won."""
     token = f"{worker[:80]}/{uuid.uuid4().hex[:12]}"
     lease = now + dt.timedelta(seconds=lease_seconds)
-    candidates = (
+    # A materialised CTE is evaluated once: an `IN (SELECT … LIMIT n FOR UPDATE)` subquery can
+    # be rescanned by PostgreSQL and then claim more than `n` rows.
+    picked = (
         select(Reminder.id)
         .where(_due(now))
         .order_by(col(Reminder.due_at), col(Reminder.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("picked")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     with transaction(engine) as session:
         session.execute(
             update(Reminder)
-            .where(col(Reminder.id).in_(candidates.scalar_subquery()), _due(now))
+            .where(col(Reminder.id).in_(select(picked.c.id)), _due(now))
             .values(status="claimed", claimed_by=token, lease_until=lease)
             .execution_options(synchronize_session=False)
         )
