@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from daemon.delivery.message import build_message, message_id
+from daemon.delivery.message import message_id, render_message
 from daemon.delivery.outbox import claim_due
 from daemon.delivery.sender import delivery_status, run_sender, send_due
 from daemon.delivery.smtp import Connection
@@ -78,7 +78,7 @@ async def test_a_crash_mid_send_is_retried_after_the_lease_with_the_same_message
     claims = claim_due(engine, worker="mort", now=clock(), limit=10, lease_seconds=60)
     connection = Connection(app.settings.smtp)
     for claim in claims[:2]:
-        message = build_message(
+        mail = render_message(
             key=claim.key,
             recipient=claim.recipient,
             cc=[],
@@ -86,7 +86,7 @@ async def test_a_crash_mid_send_is_retried_after_the_lease_with_the_same_message
             settings=app.settings,
             now=clock(),
         )
-        assert (await connection.send(message)).kind == "sent"
+        assert (await connection.send(mail)).kind == "sent"
     await connection.close()
     assert await send_due(app) == 0  # the lease still holds
     clock.advance(61)

@@ -30,7 +30,7 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from db.engine import transaction
+from db.engine import reading, transaction
 from db.events import record_event
 from db.models import Reminder, School
 
@@ -231,11 +231,9 @@ def release(engine: Engine, claims: Sequence[Claimed]) -> None:
 
 
 def queued(engine: Engine, *, limit: int = 200) -> list[Reminder]:
-    """Rows not sent yet, and failed ones: what `relance outbox` lists."""
-    from db.engine import reading
-
+    """Rows not sent yet, and failed ones: what `relance outbox` lists (detached copies)."""
     with reading(engine) as session:
-        return list(
+        found = list(
             session.exec(
                 select(Reminder)
                 .where(col(Reminder.status).in_(("pending", "claimed", "failed")))
@@ -243,3 +241,5 @@ def queued(engine: Engine, *, limit: int = 200) -> list[Reminder]:
                 .limit(limit)
             )
         )
+        session.expunge_all()
+        return found
