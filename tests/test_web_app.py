@@ -151,3 +151,21 @@ def test_health_reports_the_lifecycle_and_503_when_a_part_is_down(app: App) -> N
         lifecycle.states["web"].alive = False
         down = client.get("/healthz")
         assert down.status_code == 503 and down.json()["status"] == "degraded"
+
+
+def test_an_smtp_outage_is_shown_on_every_coordinator_page(app: App) -> None:
+    import datetime as dt
+
+    from daemon.delivery.sender import smtp_health
+
+    health = smtp_health(app)
+    with signed_in(app) as (client, _csrf):
+        assert "serveur de courrier ne répond pas" not in client.get("/").text
+        health.state, health.since = "down", dt.datetime(2026, 9, 14, 8, 0, tzinfo=dt.UTC)
+        health.last_error = "Connexion refusée"
+        for path in ("/", "/ecoles", "/quarantaine"):
+            page = client.get(path).text
+            assert "Le serveur de courrier ne répond pas depuis le 14/09/2026 10:00" in page
+            assert "Connexion refusée" in page
+        health.state = "up"
+        assert "serveur de courrier ne répond pas" not in client.get("/").text

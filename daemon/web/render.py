@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from daemon.campaign import STAGE_LABELS, STAGE_ORDER, Stage, french_date
+from daemon.delivery.sender import smtp_health
 from daemon.web.csrf import csrf_field, csrf_token
 
 PACKAGED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -83,6 +84,7 @@ def render(
         "user": getattr(request.state, "user", None),
         "title": "",
         "demo_mails": bool(app.settings.web.demo_mail_dir),
+        "smtp": smtp_health(app),
     }
     values.update(context or {})
     html = env.get_template(template).render(values)
