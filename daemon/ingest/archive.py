@@ -133,7 +133,7 @@ class _Reader:
         schoolings = self._schoolings()
         responsables, authority = self._responsables()
         headcount = Headcount()
-        pupils = list(self._pupils(classes, schoolings, responsables, authority, headcount))
+        pupils = self._pupils(classes, schoolings, responsables, authority, headcount)
         for id_eleve in sorted(schoolings)[:1000]:
             self.findings.append(
                 finding(
@@ -178,54 +178,74 @@ class _Reader:
             if member not in self.members:
                 self.note(f"{member}.csv", f"{member}.csv", f"Fichier {member}.csv absent")
 
-    def _tuples(self, member: str, columns: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
-        """`columns` of each row (stripped; "" for an absent optional column)."""
-        header = None
-        for row in self._rows(member, raw=True):
-            if header is None:
-                header = self.headers[member]
-                positions = [header.index.get(c) for c in columns]
-                fast = itemgetter(*positions) if None not in positions else None
-            if fast is not None and len(row) > header.last:
-                yield tuple(map(str.strip, fast(row)))
-            else:
-                size = len(row)
-                yield tuple(row[i].strip() if i is not None and i < size else "" for i in positions)
-
-    def _rows(self, member: str, raw: bool = False) -> Iterator[Any]:
-        """The known columns of each row of a member (a dict; with `raw` the row itself, for
-        `_tuples` to pick from); unknown columns reported, never read."""
+    def _open(self, member: str) -> tuple[Header, Iterator[list[str]]] | None:
+        """A member's header (unknown columns reported, never read) and its remaining rows;
+        None when the member is absent, empty or lacks a required column (each noted)."""
         info = self.members.get(member)
         if info is None:
-            return
+            return None
         rows = self.archive.rows(info)
-        header: Header | None = None
-        getter = None
+        for first in rows:
+            header = read_header(self.aliases, member, first)
+            for column in header.unknown:
+                self.note(
+                    f"{member}.csv",
+                    column,
+                    "Colonne hors de la liste des données autorisées : non lue",
+                    NOT_ALLOWED,
+                )
+            if header.missing:
+                self.note(
+                    f"{member}.csv",
+                    header.missing[0],
+                    f"Colonne(s) absente(s) : {', '.join(header.missing)} ; fichier non lu",
+                )
+                return None
+            self.headers[member] = header
+            return header, rows
+        self.note(f"{member}.csv", f"{member}.csv", f"Fichier {member}.csv vide")
+        return None
+
+    def _rows(self, member: str) -> Iterator[dict[str, str]]:
+        """The known columns of each non-blank row of a member (stripped), and nothing else."""
+        opened = self._open(member)
+        if opened is None:
+            return
+        header, rows = opened
+        columns, pick, getter = header.columns, header.pick, header.getter
+        # rows at least this long hold every known column and are not blank
+        wide = max(header.last, 1) if len(columns) > 1 else None
+        strip = str.strip
         for row in rows:
-            if header is None:
-                header = read_header(self.aliases, member, row)
-                for column in header.unknown:
-                    self.note(
-                        f"{member}.csv",
-                        column,
-                        "Colonne hors de la liste des données autorisées : non lue",
-                        NOT_ALLOWED,
-                    )
-                if header.missing:
-                    self.note(
-                        f"{member}.csv",
-                        header.missing[0],
-                        f"Colonne(s) absente(s) : {', '.join(header.missing)} ; fichier non lu",
-                    )
-                    return
-                self.headers[member] = header
-                getter = header.getter
-                continue
-            if row and (len(row) > 1 or row[0].strip()):
-                assert getter is not None
-                yield row if raw else getter(row)
-        if header is None:
-            self.note(f"{member}.csv", f"{member}.csv", f"Fichier {member}.csv vide")
+            if wide is not None and len(row) > wide:
+                yield dict(zip(columns, map(strip, pick(row)), strict=True))
+            elif row and (len(row) > 1 or row[0].strip()):
+                yield getter(row)
+
+    def _tuples(self, member: str, columns: tuple[str, ...]) -> list[tuple[str, ...]]:
+        """`columns` (two or more) of each non-blank row (stripped; "" for an absent optional
+        column)."""
+        opened = self._open(member)
+        if opened is None:
+            return []
+        header, rows = opened
+        positions = [header.index.get(c) for c in columns]
+        found: list[tuple[str, ...]] = []
+        add = found.append
+        if None not in positions:
+            pick = itemgetter(*positions)
+            wide = max(header.last, 1)
+            strip = str.strip
+            for row in rows:
+                if len(row) > wide:
+                    add(tuple(map(strip, pick(row))))
+                elif row and (len(row) > 1 or row[0].strip()):
+                    add(_picked(row, positions))
+        else:
+            for row in rows:
+                if row and (len(row) > 1 or row[0].strip()):
+                    add(_picked(row, positions))
+        return found
 
     def _classes(self) -> dict[str, SchoolClass]:
         classes: dict[str, SchoolClass] = {}
@@ -237,8 +257,9 @@ class _Reader:
     def _schoolings(self) -> dict[str, list[Schooling]]:
         found: dict[str, list[Schooling]] = {}
         columns = ("id_eleve", "id_classe", "code_ecole", "niveau", "cycle", "date_debut")
-        for id_eleve, *rest in self._tuples("scolarites", columns):
-            found.setdefault(id_eleve, []).append(Schooling(*rest))
+        new = tuple.__new__
+        for values in self._tuples("scolarites", columns):
+            found.setdefault(values[0], []).append(new(Schooling, values[1:]))
         return found
 
     def _responsables(self) -> tuple[set[str], set[str]]:
@@ -261,15 +282,15 @@ class _Reader:
         responsables: set[str],
         authority: set[str],
         headcount: Headcount,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> list[dict[str, Any]]:
+        pupils: list[dict[str, Any]] = []
         seen: set[str] = set()
+        uai, year_start, findings = self.uai, self.year_start, self.findings
         for row in self._rows("eleves"):
             id_eleve = row["id_eleve"][:40]
             if not id_eleve or id_eleve in seen:
-                check = PupilCheck(
-                    id_eleve, row, [], classes, True, True, self.uai, self.year_start
-                )
-                self.findings.append(
+                check = PupilCheck(id_eleve, row, [], classes, True, True, uai, year_start)
+                findings.append(
                     finding(
                         id_eleve or None,
                         check.identity,
@@ -287,11 +308,19 @@ class _Reader:
                 classes,
                 id_eleve in responsables,
                 id_eleve in authority,
-                self.uai,
-                self.year_start,
+                uai,
+                year_start,
             )
-            findings, kept = check.run()
-            self.findings.extend(findings)
+            found, kept = check.run()
+            if found:
+                findings.extend(found)
             headcount.add(kept["level"], kept["class_label"])
             if kept["last_name"] or kept["first_name"]:
-                yield kept
+                pupils.append(kept)
+        return pupils
+
+
+def _picked(row: list[str], positions: list[int | None]) -> tuple[str, ...]:
+    """The values at `positions` of a short row, stripped ("" past its end or for None)."""
+    size = len(row)
+    return tuple(row[i].strip() if i is not None and i < size else "" for i in positions)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -85,53 +85,78 @@ def finding(
     }
 
 
-@dataclass
+@lru_cache(maxsize=8192)
+def _birth(text: str) -> tuple[dt.date | None, str | None]:
+    """A birth date and how it is kept (ISO), read once per distinct string."""
+    born = parse_date(text)
+    return born, born.isoformat() if born else None
+
+
 class PupilCheck:
     """Everything known about one pupil once the other members are read."""
 
-    id_eleve: str
-    row: dict[str, str]  # the known columns of eleves.csv
-    schoolings: list[Schooling]
-    classes: dict[str, SchoolClass]
-    has_responsable: bool
-    has_authority: bool
-    uai: str
-    year_start: dt.date
-    identity: dict[str, Any] = field(init=False)  # what the findings name the pupil by
+    __slots__ = (
+        "born",
+        "classes",
+        "has_authority",
+        "has_responsable",
+        "id_eleve",
+        "identity",
+        "row",
+        "schoolings",
+        "uai",
+        "year_start",
+    )
 
-    def __post_init__(self) -> None:
-        self.identity = self._identity_of()
-
-    def _identity_of(self) -> dict[str, Any]:
-        born = parse_date(self.row.get("date_naissance", ""))
-        return {
-            "last_name": self.row.get("nom", "")[:120],
-            "first_name": self.row.get("prenom", "")[:120],
-            "birth_date": born.isoformat() if born else None,
+    def __init__(
+        self,
+        id_eleve: str,
+        row: dict[str, str],  # the known columns of eleves.csv
+        schoolings: list[Schooling],
+        classes: dict[str, SchoolClass],
+        has_responsable: bool,
+        has_authority: bool,
+        uai: str,
+        year_start: dt.date,
+    ) -> None:
+        self.id_eleve = id_eleve
+        self.row = row
+        self.schoolings = schoolings
+        self.classes = classes
+        self.has_responsable = has_responsable
+        self.has_authority = has_authority
+        self.uai = uai
+        self.year_start = year_start
+        get = row.get
+        born, birth_date = _birth(get("date_naissance", ""))
+        self.born = born
+        # what the findings name the pupil by
+        self.identity: dict[str, Any] = {
+            "last_name": get("nom", "")[:120],
+            "first_name": get("prenom", "")[:120],
+            "birth_date": birth_date,
         }
 
     def run(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """The findings about this pupil, and what is kept of them (identity, level, class)."""
-        found: list[tuple[str, str, str, str]] = []  # member, field, message, severity
-        found += self._identity()
+        found = self._identity()  # (member, field, message, severity)
         if not self.has_authority:
             found += self._responsables()
         level, cycle, label = None, None, None
-        if len(self.schoolings) != 1:
+        schoolings = self.schoolings
+        if len(schoolings) != 1:
             found.append(
                 (
                     "scolarites.csv",
                     "id_eleve",
                     "Aucune scolarité en cours"
-                    if not self.schoolings
-                    else f"{len(self.schoolings)} scolarités en cours au lieu d'une seule",
+                    if not schoolings
+                    else f"{len(schoolings)} scolarités en cours au lieu d'une seule",
                     ERROR,
                 )
             )
-        if self.schoolings:
-            schooling_found, level, label = self._schooling(self.schoolings[0])
-            found += schooling_found
-            cycle = cycle_of(level) if level else None
+        if schoolings:
+            level, cycle, label = self._schooling(schoolings[0], found)
         identity = self.identity
         findings = (
             [
@@ -152,7 +177,7 @@ class PupilCheck:
             get("nom")
             and get("prenom")
             and get("sexe") in _SEXES
-            and self.identity["birth_date"]
+            and self.born is not None
             and get("commune_naissance")
             and get("departement_naissance")
             and get("adresse")
@@ -216,8 +241,11 @@ class PupilCheck:
             ]
         return []
 
-    def _schooling(self, s: Schooling) -> tuple[list[tuple[str, str, str, str]], str | None, Any]:
-        member, out = "scolarites.csv", []
+    def _schooling(
+        self, s: Schooling, out: list[tuple[str, str, str, str]]
+    ) -> tuple[str | None, str | None, str | None]:
+        """Checks the pupil's scolarité into `out`; its level, cycle and class label."""
+        member = "scolarites.csv"
         level = _level(s.niveau)
         school_class = self.classes.get(s.id_classe)
         label = school_class.label if school_class else None
@@ -234,44 +262,43 @@ class PupilCheck:
                     ERROR,
                 )
             )
+        cycle = None
         if level:
-            cycle = _cycle(s.cycle)
-            if cycle != cycle_of(level):
+            cycle = cycle_of(level)
+            if _cycle(s.cycle) != cycle:
                 out.append(
                     (
                         member,
                         "cycle",
-                        f"Cycle incohérent avec le niveau {level} : {cycle_of(level)} attendu",
+                        f"Cycle incohérent avec le niveau {level} : {cycle} attendu",
                         ERROR,
                     )
                 )
-            out += self._age(level)
+            if self.born is not None:
+                self._age(level, self.born, out)
         if s.code_ecole.upper() != self.uai:
             out.append((member, "code_ecole", f"Code école différent de l'UAI {self.uai}", ERROR))
         start = parse_date(s.date_debut)
-        year_end = _year_end(self.year_start)
+        year_start = self.year_start
         if start is None:
             out.append((member, "date_debut", "Date de début de scolarité absente", ERROR))
-        elif not self.year_start <= start <= year_end:
+        elif not year_start <= start <= _year_end(year_start):
             out.append(
                 (
                     member,
                     "date_debut",
-                    f"Date de début hors de l'année scolaire {self.year_start.year}-"
-                    f"{self.year_start.year + 1}",
+                    f"Date de début hors de l'année scolaire {year_start.year}-"
+                    f"{year_start.year + 1}",
                     ERROR,
                 )
             )
-        return out, level, label
+        return level, cycle, label
 
-    def _age(self, level: str) -> list[tuple[str, str, str, str]]:
-        born = parse_date(self.row.get("date_naissance", ""))
-        if born is None:
-            return []
+    def _age(self, level: str, born: dt.date, out: list[tuple[str, str, str, str]]) -> None:
         gap = (self.year_start.year - born.year) - LEVEL_AGE[level]
         if gap == 0:
-            return []
+            return
         text = "en avance" if gap < 0 else "en retard"
         years = abs(gap)
         message = f"Âge incohérent avec le niveau {level} : {years} an(s) {text}"
-        return [("eleves.csv", "date_naissance", message, WARNING if years == 1 else ERROR)]
+        out.append(("eleves.csv", "date_naissance", message, WARNING if years == 1 else ERROR))
