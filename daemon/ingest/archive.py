@@ -215,10 +215,13 @@ class _Reader:
         columns, pick, getter = header.columns, header.pick, header.getter
         # rows at least this long hold every known column and are not blank
         wide = max(header.last, 1) if len(columns) > 1 else None
+        # known columns first and in order: zip() stops after the last of them
+        leading = list(header.index.values()) == list(range(len(columns)))
         strip = str.strip
         for row in rows:
             if wide is not None and len(row) > wide:
-                yield dict(zip(columns, map(strip, pick(row)), strict=True))
+                values = row if leading else pick(row)
+                yield dict(zip(columns, map(strip, values), strict=False))
             elif row and (len(row) > 1 or row[0].strip()):
                 yield getter(row)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from daemon.codes import LEVEL_AGE, cycle_of, fold, normalise_cycle, normalise_level
+from daemon.codes import CYCLE_OF_LEVEL, LEVEL_AGE, cycle_of, fold, normalise_cycle, normalise_level
 
 
 @lru_cache(maxsize=8)
@@ -25,6 +25,7 @@ ERROR, WARNING, NOT_ALLOWED = "erreur", "avertissement", "donnee_non_autorisee"
 _SEXES = {"M", "F", "m", "f"}
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _YES = {"oui", "o", "yes", "1", "vrai", "true"}
+_CYCLE_OF = {level: cycle_of(level) for level in CYCLE_OF_LEVEL}
 
 
 @lru_cache(maxsize=8192)
@@ -246,11 +247,12 @@ class PupilCheck:
     ) -> tuple[str | None, str | None, str | None]:
         """Checks the pupil's scolarité into `out`; its level, cycle and class label."""
         member = "scolarites.csv"
-        level = _level(s.niveau)
-        school_class = self.classes.get(s.id_classe)
+        id_classe, code_ecole, niveau, cycle_text, date_debut = s
+        level = _level(niveau)
+        school_class = self.classes.get(id_classe)
         label = school_class.label if school_class else None
         if level is None:
-            out.append((member, "niveau", f"Niveau inconnu : « {s.niveau[:20]} »", ERROR))
+            out.append((member, "niveau", f"Niveau inconnu : « {niveau[:20]} »", ERROR))
         if school_class is None:
             out.append((member, "id_classe", "Classe inexistante dans classes.csv", ERROR))
         elif level and level not in school_class.levels:
@@ -264,8 +266,8 @@ class PupilCheck:
             )
         cycle = None
         if level:
-            cycle = cycle_of(level)
-            if _cycle(s.cycle) != cycle:
+            cycle = _CYCLE_OF[level]
+            if _cycle(cycle_text) != cycle:
                 out.append(
                     (
                         member,
@@ -274,11 +276,12 @@ class PupilCheck:
                         ERROR,
                     )
                 )
-            if self.born is not None:
-                self._age(level, self.born, out)
-        if s.code_ecole.upper() != self.uai:
+            born = self.born
+            if born is not None and self.year_start.year - born.year != LEVEL_AGE[level]:
+                self._age(level, born, out)
+        if code_ecole.upper() != self.uai:
             out.append((member, "code_ecole", f"Code école différent de l'UAI {self.uai}", ERROR))
-        start = parse_date(s.date_debut)
+        start = parse_date(date_debut)
         year_start = self.year_start
         if start is None:
             out.append((member, "date_debut", "Date de début de scolarité absente", ERROR))

@@ -80,21 +80,22 @@ class _Counted(io.RawIOBase):
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        name = printable(self.info.filename, 100)
         try:
             chunk = self.inner.read(min(len(buffer), CHUNK))
         except ZIP_ERRORS as exc:
             raise ArchiveRefused(
-                f"le fichier {name} de l'archive est abîmé et ne peut pas être lu"
+                f"le fichier {self._name} de l'archive est abîmé et ne peut pas être lu"
             ) from exc
         n = len(chunk)
         self.count += n
         self.archive.spent += n
         if self.count > self.info.file_size:
-            raise ArchiveRefused(f"le fichier {name} est plus gros que ce qu'annonce l'archive")
+            raise ArchiveRefused(
+                f"le fichier {self._name} est plus gros que ce qu'annonce l'archive"
+            )
         if self.count > self.archive.limits.max_ratio * max(self.info.compress_size, 1):
             raise ArchiveRefused(
-                f"le fichier {name} se décompresse au-delà du taux autorisé "
+                f"le fichier {self._name} se décompresse au-delà du taux autorisé "
                 f"({self.archive.limits.max_ratio}:1) : archive piégée (bombe zip)"
             )
         if self.archive.spent > self.archive.limits.max_total_bytes:
@@ -104,6 +105,10 @@ class _Counted(io.RawIOBase):
             )
         buffer[:n] = chunk
         return n
+
+    @property
+    def _name(self) -> str:
+        return printable(self.info.filename, 100)
 
     def close(self) -> None:
         self.inner.close()
