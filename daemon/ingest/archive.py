@@ -22,11 +22,12 @@ from daemon.ingest.coherence import (
     ERROR,
     NOT_ALLOWED,
     WARNING,
-    PupilCheck,
     SchoolClass,
     Schooling,
+    check_pupil,
     finding,
     is_yes,
+    pupil_identity,
 )
 from daemon.ingest.export_layout import MEMBERS, Aliases, Header, load_aliases, read_header
 from daemon.ingest.headcount import Headcount
@@ -292,11 +293,10 @@ class _Reader:
         for row in self._rows("eleves"):
             id_eleve = row["id_eleve"][:40]
             if not id_eleve or id_eleve in seen:
-                check = PupilCheck(id_eleve, row, [], classes, True, True, uai, year_start)
                 findings.append(
                     finding(
                         id_eleve or None,
-                        check.identity,
+                        pupil_identity(row),
                         "eleves.csv",
                         "id_eleve",
                         "Identifiant d'élève absent" if not id_eleve else "Élève en double",
@@ -304,7 +304,7 @@ class _Reader:
                 )
                 continue
             seen.add(id_eleve)
-            check = PupilCheck(
+            found, kept = check_pupil(
                 id_eleve,
                 row,
                 schoolings.pop(id_eleve, []),
@@ -314,7 +314,6 @@ class _Reader:
                 uai,
                 year_start,
             )
-            found, kept = check.run()
             if found:
                 findings.extend(found)
             headcount.add(kept["level"], kept["class_label"])

@@ -93,215 +93,225 @@ def _birth(text: str) -> tuple[dt.date | None, str | None]:
     return born, born.isoformat() if born else None
 
 
+Found = list[tuple[str, str, str, str]]  # member, field, message, severity
+
+
+def pupil_identity(row: dict[str, str]) -> dict[str, Any]:
+    """What the findings name a pupil by (a row of eleves.csv)."""
+    get = row.get
+    return {
+        "last_name": get("nom", "")[:120],
+        "first_name": get("prenom", "")[:120],
+        "birth_date": _birth(get("date_naissance", ""))[1],
+    }
+
+
+def check_pupil(
+    id_eleve: str,
+    row: dict[str, str],  # the known columns of eleves.csv
+    schoolings: list[Schooling],
+    classes: dict[str, SchoolClass],
+    has_responsable: bool,
+    has_authority: bool,
+    uai: str,
+    year_start: dt.date,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The findings about one pupil, and what is kept of them (identity, level, class)."""
+    get = row.get
+    born, birth_date = _birth(get("date_naissance", ""))
+    found: Found = []
+    if not (
+        get("nom")
+        and get("prenom")
+        and get("sexe") in _SEXES
+        and born is not None
+        and get("commune_naissance")
+        and get("departement_naissance")
+        and get("adresse")
+        and get("code_postal")
+        and get("commune")
+        and get("pays")
+    ):  # the common case is everything there
+        _identity(row, found)
+    if not has_authority:
+        _responsables(has_responsable, found)
+    level, cycle, label = None, None, None
+    if len(schoolings) != 1:
+        found.append(
+            (
+                "scolarites.csv",
+                "id_eleve",
+                "Aucune scolarité en cours"
+                if not schoolings
+                else f"{len(schoolings)} scolarités en cours au lieu d'une seule",
+                ERROR,
+            )
+        )
+    if schoolings:
+        level, cycle, label = _schooling(schoolings[0], classes, born, uai, year_start, found)
+    kept = {
+        "last_name": get("nom", "")[:120],
+        "first_name": get("prenom", "")[:120],
+        "birth_date": birth_date,
+        "level": level,
+        "cycle": cycle,
+        "class_label": label,
+    }
+    if not found:
+        return [], kept
+    identity = pupil_identity(row)
+    findings = [
+        finding(id_eleve, identity, member, field, message, severity)
+        for member, field, message, severity in found
+    ]
+    return findings, kept
+
+
+@dataclass(frozen=True)
 class PupilCheck:
     """Everything known about one pupil once the other members are read."""
 
-    __slots__ = (
-        "born",
-        "classes",
-        "has_authority",
-        "has_responsable",
-        "id_eleve",
-        "identity",
-        "row",
-        "schoolings",
-        "uai",
-        "year_start",
-    )
-
-    def __init__(
-        self,
-        id_eleve: str,
-        row: dict[str, str],  # the known columns of eleves.csv
-        schoolings: list[Schooling],
-        classes: dict[str, SchoolClass],
-        has_responsable: bool,
-        has_authority: bool,
-        uai: str,
-        year_start: dt.date,
-    ) -> None:
-        self.id_eleve = id_eleve
-        self.row = row
-        self.schoolings = schoolings
-        self.classes = classes
-        self.has_responsable = has_responsable
-        self.has_authority = has_authority
-        self.uai = uai
-        self.year_start = year_start
-        get = row.get
-        born, birth_date = _birth(get("date_naissance", ""))
-        self.born = born
-        # what the findings name the pupil by
-        self.identity: dict[str, Any] = {
-            "last_name": get("nom", "")[:120],
-            "first_name": get("prenom", "")[:120],
-            "birth_date": birth_date,
-        }
+    id_eleve: str
+    row: dict[str, str]  # the known columns of eleves.csv
+    schoolings: list[Schooling]
+    classes: dict[str, SchoolClass]
+    has_responsable: bool
+    has_authority: bool
+    uai: str
+    year_start: dt.date
 
     def run(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """The findings about this pupil, and what is kept of them (identity, level, class)."""
-        found = self._identity()  # (member, field, message, severity)
-        if not self.has_authority:
-            found += self._responsables()
-        level, cycle, label = None, None, None
-        schoolings = self.schoolings
-        if len(schoolings) != 1:
-            found.append(
-                (
-                    "scolarites.csv",
-                    "id_eleve",
-                    "Aucune scolarité en cours"
-                    if not schoolings
-                    else f"{len(schoolings)} scolarités en cours au lieu d'une seule",
-                    ERROR,
-                )
-            )
-        if schoolings:
-            level, cycle, label = self._schooling(schoolings[0], found)
-        identity = self.identity
-        findings = (
-            [
-                finding(self.id_eleve, identity, member, field, message, severity)
-                for member, field, message, severity in found
-            ]
-            if found
-            else []
+        return check_pupil(
+            self.id_eleve,
+            self.row,
+            self.schoolings,
+            self.classes,
+            self.has_responsable,
+            self.has_authority,
+            self.uai,
+            self.year_start,
         )
-        kept = {**identity, "level": level, "cycle": cycle, "class_label": label}
-        return findings, kept
 
-    def _identity(self) -> list[tuple[str, str, str, str]]:
-        row = self.row
-        out: list[tuple[str, str, str, str]] = []
-        get = row.get
-        if (
-            get("nom")
-            and get("prenom")
-            and get("sexe") in _SEXES
-            and self.born is not None
-            and get("commune_naissance")
-            and get("departement_naissance")
-            and get("adresse")
-            and get("code_postal")
-            and get("commune")
-            and get("pays")
-        ):
-            return out  # the common case: everything there
-        member = "eleves.csv"
-        for column, label in (
-            ("nom", "Nom"),
-            ("prenom", "Prénom"),
-            ("sexe", "Sexe"),
-            ("date_naissance", "Date de naissance"),
-        ):
-            if not row.get(column):
-                out.append((member, column, f"{label} absent", ERROR))
-        sex = row.get("sexe", "")
-        if sex and sex.upper() not in {"M", "F"}:
-            out.append((member, "sexe", "Sexe invalide : M ou F attendu", ERROR))
-        if row.get("date_naissance") and parse_date(row["date_naissance"]) is None:
-            out.append((member, "date_naissance", "Date de naissance illisible", ERROR))
-        country = row.get("pays_naissance", "")
-        born_abroad = bool(country) and not is_france(country)
-        place = row.get("commune_naissance") and row.get("departement_naissance")
-        if not born_abroad and not place:
+
+def _identity(row: dict[str, str], out: Found) -> None:
+    member = "eleves.csv"
+    for column, label in (
+        ("nom", "Nom"),
+        ("prenom", "Prénom"),
+        ("sexe", "Sexe"),
+        ("date_naissance", "Date de naissance"),
+    ):
+        if not row.get(column):
+            out.append((member, column, f"{label} absent", ERROR))
+    sex = row.get("sexe", "")
+    if sex and sex.upper() not in {"M", "F"}:
+        out.append((member, "sexe", "Sexe invalide : M ou F attendu", ERROR))
+    if row.get("date_naissance") and parse_date(row["date_naissance"]) is None:
+        out.append((member, "date_naissance", "Date de naissance illisible", ERROR))
+    country = row.get("pays_naissance", "")
+    born_abroad = bool(country) and not is_france(country)
+    place = row.get("commune_naissance") and row.get("departement_naissance")
+    if not born_abroad and not place:
+        out.append(
+            (
+                member,
+                "commune_naissance",
+                "Lieu de naissance absent : commune et département, ou pays étranger",
+                ERROR,
+            )
+        )
+    parts = [("adresse", "voie"), ("code_postal", "code postal"), ("commune", "commune")]
+    parts.append(("pays", "pays"))
+    abroad = bool(row.get("pays")) and not is_france(row.get("pays", ""))
+    missing = [
+        (column, label)
+        for column, label in parts
+        if not row.get(column) and not (abroad and column == "code_postal")
+    ]
+    if missing:
+        labels = ", ".join(label for _c, label in missing)
+        out.append((member, missing[0][0], f"Adresse de résidence incomplète : {labels}", ERROR))
+
+
+def _responsables(has_responsable: bool, out: Found) -> None:
+    """For a pupil without a responsable with autorité parentale."""
+    if not has_responsable:
+        out.append(("responsables.csv", "id_eleve", "Aucun responsable", ERROR))
+    else:
+        out.append(
+            (
+                "responsables.csv",
+                "autorite_parentale",
+                "Aucun responsable avec autorité parentale",
+                ERROR,
+            )
+        )
+
+
+def _schooling(
+    s: Schooling,
+    classes: dict[str, SchoolClass],
+    born: dt.date | None,
+    uai: str,
+    year_start: dt.date,
+    out: Found,
+) -> tuple[str | None, str | None, str | None]:
+    """Checks the pupil's scolarité into `out`; its level, cycle and class label."""
+    member = "scolarites.csv"
+    id_classe, code_ecole, niveau, cycle_text, date_debut = s
+    level = _level(niveau)
+    school_class = classes.get(id_classe)
+    label = school_class.label if school_class else None
+    if level is None:
+        out.append((member, "niveau", f"Niveau inconnu : « {niveau[:20]} »", ERROR))
+    if school_class is None:
+        out.append((member, "id_classe", "Classe inexistante dans classes.csv", ERROR))
+    elif level and level not in school_class.levels:
+        out.append(
+            (
+                member,
+                "niveau",
+                f"Niveau {level} absent de la classe {school_class.label[:60]}",
+                ERROR,
+            )
+        )
+    cycle = None
+    if level:
+        cycle = _CYCLE_OF[level]
+        if _cycle(cycle_text) != cycle:
             out.append(
                 (
                     member,
-                    "commune_naissance",
-                    "Lieu de naissance absent : commune et département, ou pays étranger",
+                    "cycle",
+                    f"Cycle incohérent avec le niveau {level} : {cycle} attendu",
                     ERROR,
                 )
             )
-        parts = [("adresse", "voie"), ("code_postal", "code postal"), ("commune", "commune")]
-        parts.append(("pays", "pays"))
-        abroad = bool(row.get("pays")) and not is_france(row.get("pays", ""))
-        missing = [
-            (column, label)
-            for column, label in parts
-            if not row.get(column) and not (abroad and column == "code_postal")
-        ]
-        if missing:
-            labels = ", ".join(label for _c, label in missing)
-            out.append(
-                (member, missing[0][0], f"Adresse de résidence incomplète : {labels}", ERROR)
+        if born is not None:
+            _age(level, born, year_start, out)
+    if code_ecole.upper() != uai:
+        out.append((member, "code_ecole", f"Code école différent de l'UAI {uai}", ERROR))
+    start = parse_date(date_debut)
+    if start is None:
+        out.append((member, "date_debut", "Date de début de scolarité absente", ERROR))
+    elif not year_start <= start <= _year_end(year_start):
+        out.append(
+            (
+                member,
+                "date_debut",
+                f"Date de début hors de l'année scolaire {year_start.year}-{year_start.year + 1}",
+                ERROR,
             )
-        return out
+        )
+    return level, cycle, label
 
-    def _responsables(self) -> list[tuple[str, str, str, str]]:
-        if not self.has_responsable:
-            return [("responsables.csv", "id_eleve", "Aucun responsable", ERROR)]
-        if not self.has_authority:
-            return [
-                (
-                    "responsables.csv",
-                    "autorite_parentale",
-                    "Aucun responsable avec autorité parentale",
-                    ERROR,
-                )
-            ]
-        return []
 
-    def _schooling(
-        self, s: Schooling, out: list[tuple[str, str, str, str]]
-    ) -> tuple[str | None, str | None, str | None]:
-        """Checks the pupil's scolarité into `out`; its level, cycle and class label."""
-        member = "scolarites.csv"
-        id_classe, code_ecole, niveau, cycle_text, date_debut = s
-        level = _level(niveau)
-        school_class = self.classes.get(id_classe)
-        label = school_class.label if school_class else None
-        if level is None:
-            out.append((member, "niveau", f"Niveau inconnu : « {niveau[:20]} »", ERROR))
-        if school_class is None:
-            out.append((member, "id_classe", "Classe inexistante dans classes.csv", ERROR))
-        elif level and level not in school_class.levels:
-            out.append(
-                (
-                    member,
-                    "niveau",
-                    f"Niveau {level} absent de la classe {school_class.label[:60]}",
-                    ERROR,
-                )
-            )
-        cycle = None
-        if level:
-            cycle = _CYCLE_OF[level]
-            if _cycle(cycle_text) != cycle:
-                out.append(
-                    (
-                        member,
-                        "cycle",
-                        f"Cycle incohérent avec le niveau {level} : {cycle} attendu",
-                        ERROR,
-                    )
-                )
-            born = self.born
-            if born is not None and self.year_start.year - born.year != LEVEL_AGE[level]:
-                self._age(level, born, out)
-        if code_ecole.upper() != self.uai:
-            out.append((member, "code_ecole", f"Code école différent de l'UAI {self.uai}", ERROR))
-        start = parse_date(date_debut)
-        year_start = self.year_start
-        if start is None:
-            out.append((member, "date_debut", "Date de début de scolarité absente", ERROR))
-        elif not year_start <= start <= _year_end(year_start):
-            out.append(
-                (
-                    member,
-                    "date_debut",
-                    f"Date de début hors de l'année scolaire {year_start.year}-"
-                    f"{year_start.year + 1}",
-                    ERROR,
-                )
-            )
-        return level, cycle, label
-
-    def _age(self, level: str, born: dt.date, out: list[tuple[str, str, str, str]]) -> None:
-        gap = (self.year_start.year - born.year) - LEVEL_AGE[level]
-        if gap == 0:
-            return
-        text = "en avance" if gap < 0 else "en retard"
-        years = abs(gap)
-        message = f"Âge incohérent avec le niveau {level} : {years} an(s) {text}"
-        out.append(("eleves.csv", "date_naissance", message, WARNING if years == 1 else ERROR))
+def _age(level: str, born: dt.date, year_start: dt.date, out: Found) -> None:
+    gap = (year_start.year - born.year) - LEVEL_AGE[level]
+    if gap == 0:
+        return
+    text = "en avance" if gap < 0 else "en retard"
+    years = abs(gap)
+    message = f"Âge incohérent avec le niveau {level} : {years} an(s) {text}"
+    out.append(("eleves.csv", "date_naissance", message, WARNING if years == 1 else ERROR))
