@@ -24,6 +24,7 @@ from daemon.ingest.coherence import (
     WARNING,
     SchoolClass,
     Schooling,
+    SchoolingMemo,
     check_pupil,
     finding,
     is_yes,
@@ -290,6 +291,7 @@ class _Reader:
         pupils: list[dict[str, Any]] = []
         seen: set[str] = set()
         uai, year_start, findings = self.uai, self.year_start, self.findings
+        memo: SchoolingMemo = {}  # for this archive only
         for row in self._rows("eleves"):
             id_eleve = row["id_eleve"][:40]
             if not id_eleve or id_eleve in seen:
@@ -313,6 +315,7 @@ class _Reader:
                 id_eleve in authority,
                 uai,
                 year_start,
+                memo,
             )
             if found:
                 findings.extend(found)

@@ -94,6 +94,10 @@ def _birth(text: str) -> tuple[dt.date | None, str | None]:
 
 
 Found = list[tuple[str, str, str, str]]  # member, field, message, severity
+SchoolingMemo = dict[
+    tuple[Schooling, int | None],
+    tuple[str | None, str | None, str | None, tuple[tuple[str, str, str, str], ...]],
+]
 
 
 def pupil_identity(row: dict[str, str]) -> dict[str, Any]:
@@ -115,8 +119,12 @@ def check_pupil(
     has_authority: bool,
     uai: str,
     year_start: dt.date,
+    memo: SchoolingMemo | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The findings about one pupil, and what is kept of them (identity, level, class)."""
+    """The findings about one pupil, and what is kept of them (identity, level, class).
+
+    `memo`, kept by the caller for the pupils of one archive (same classes, UAI and year),
+    holds the outcome of each distinct scolarité (and birth year): it depends on nothing else."""
     get = row.get
     born, birth_date = _birth(get("date_naissance", ""))
     found: Found = []
@@ -148,7 +156,18 @@ def check_pupil(
             )
         )
     if schoolings:
-        level, cycle, label = _schooling(schoolings[0], classes, born, uai, year_start, found)
+        if memo is None:
+            level, cycle, label = _schooling(schoolings[0], classes, born, uai, year_start, found)
+        else:
+            key = (schoolings[0], None if born is None else born.year)
+            outcome = memo.get(key)
+            if outcome is None:
+                out: Found = []
+                level, cycle, label = _schooling(schoolings[0], classes, born, uai, year_start, out)
+                outcome = memo[key] = (level, cycle, label, tuple(out))
+            level, cycle, label, schooling_found = outcome
+            if schooling_found:
+                found += schooling_found
     kept = {
         "last_name": get("nom", "")[:120],
         "first_name": get("prenom", "")[:120],
