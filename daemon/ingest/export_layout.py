@@ -34,6 +34,7 @@ class AliasesError(ValueError):
 _SEPARATORS = re.compile(r"[\s\-'’.]+")
 
 
+@lru_cache(maxsize=1024)
 def name_form(raw: str) -> str:
     """How names are compared: no accents, lower case, spaces/hyphens/apostrophes as `_`."""
     text = fold(raw.replace("\ufeff", "")).casefold().strip()
