@@ -13,7 +13,7 @@ import logging
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from operator import itemgetter
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -214,16 +214,13 @@ class _Reader:
         if opened is None:
             return
         header, rows = opened
-        columns, pick, getter = header.columns, header.pick, header.getter
-        # rows at least this long hold every known column and are not blank
-        wide = max(header.last, 1) if len(columns) > 1 else None
-        # known columns first and in order: zip() stops after the last of them
-        leading = list(header.index.values()) == list(range(len(columns)))
-        strip = str.strip
+        getter = header.getter
+        known = tuple(header.index.items())
+        # rows longer than this hold every known column and are not blank
+        wide = max(header.last, 1)
         for row in rows:
-            if wide is not None and len(row) > wide:
-                values = row if leading else pick(row)
-                yield dict(zip(columns, map(strip, values), strict=False))
+            if len(row) > wide:
+                yield {column: row[i].strip() for column, i in known}
             elif row and (len(row) > 1 or row[0].strip()):
                 yield getter(row)
 
@@ -237,13 +234,12 @@ class _Reader:
         positions = [header.index.get(c) for c in columns]
         found: list[tuple[str, ...]] = []
         add = found.append
-        if None not in positions:
-            pick = itemgetter(*positions)
+        indices = [i for i in positions if i is not None]
+        if len(indices) == len(positions):
             wide = max(header.last, 1)
-            strip = str.strip
             for row in rows:
                 if len(row) > wide:
-                    add(tuple(map(strip, pick(row))))
+                    add(tuple([row[i].strip() for i in indices]))
                 elif row and (len(row) > 1 or row[0].strip()):
                     add(_picked(row, positions))
         else:
@@ -256,7 +252,7 @@ class _Reader:
         classes: dict[str, SchoolClass] = {}
         for row in self._rows("classes"):
             label = row["nom"][:120] or row["id_classe"][:120]
-            classes[row["id_classe"]] = SchoolClass(label, frozenset(split_levels(row["niveaux"])))
+            classes[row["id_classe"]] = SchoolClass(label, _levels_of(row["niveaux"]))
         return classes
 
     def _schoolings(self) -> dict[str, list[Schooling]]:
@@ -329,3 +325,9 @@ def _picked(row: list[str], positions: list[int | None]) -> tuple[str, ...]:
     """The values at `positions` of a short row, stripped ("" past its end or for None)."""
     size = len(row)
     return tuple(row[i].strip() if i is not None and i < size else "" for i in positions)
+
+
+@lru_cache(maxsize=512)
+def _levels_of(niveaux: str) -> frozenset[str]:
+    """The levels of a class, read once per distinct `niveaux` text."""
+    return frozenset(split_levels(niveaux))
