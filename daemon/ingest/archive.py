@@ -224,22 +224,22 @@ class _Reader:
             elif row and (len(row) > 1 or row[0].strip()):
                 yield getter(row)
 
-    def _tuples(self, member: str, columns: tuple[str, ...]) -> list[tuple[str, ...]]:
-        """`columns` (two or more) of each non-blank row (stripped; "" for an absent optional
+    def _values(self, member: str, columns: tuple[str, ...]) -> list[list[str]]:
+        """`columns` of each non-blank row, in that order (stripped; "" for an absent optional
         column)."""
         opened = self._open(member)
         if opened is None:
             return []
         header, rows = opened
         positions = [header.index.get(c) for c in columns]
-        found: list[tuple[str, ...]] = []
+        found: list[list[str]] = []
         add = found.append
         indices = [i for i in positions if i is not None]
         if len(indices) == len(positions):
             wide = max(header.last, 1)
             for row in rows:
                 if len(row) > wide:
-                    add(tuple([row[i].strip() for i in indices]))
+                    add([row[i].strip() for i in indices])
                 elif row and (len(row) > 1 or row[0].strip()):
                     add(_picked(row, positions))
         else:
@@ -258,22 +258,17 @@ class _Reader:
     def _schoolings(self) -> dict[str, list[Schooling]]:
         found: dict[str, list[Schooling]] = {}
         columns = ("id_eleve", "id_classe", "code_ecole", "niveau", "cycle", "date_debut")
-        new = tuple.__new__
-        for values in self._tuples("scolarites", columns):
+        new = tuple.__new__  # Schooling._make without its length check: 5 values by construction
+        for values in self._values("scolarites", columns):
             found.setdefault(values[0], []).append(new(Schooling, values[1:]))
         return found
 
     def _responsables(self) -> tuple[set[str], set[str]]:
         """Which pupils have a responsable, and one with autorité parentale. Only these two
         columns are looked at; names and everything else of the row are dropped at once."""
-        anyone: set[str] = set()
-        authority: set[str] = set()
-        for id_eleve, authority_flag in self._tuples(
-            "responsables", ("id_eleve", "autorite_parentale")
-        ):
-            anyone.add(id_eleve)
-            if is_yes(authority_flag):
-                authority.add(id_eleve)
+        rows = self._values("responsables", ("id_eleve", "autorite_parentale"))
+        anyone = {id_eleve for id_eleve, _flag in rows}
+        authority = {id_eleve for id_eleve, flag in rows if is_yes(flag)}
         return anyone, authority
 
     def _pupils(
@@ -321,10 +316,10 @@ class _Reader:
         return pupils
 
 
-def _picked(row: list[str], positions: list[int | None]) -> tuple[str, ...]:
+def _picked(row: list[str], positions: list[int | None]) -> list[str]:
     """The values at `positions` of a short row, stripped ("" past its end or for None)."""
     size = len(row)
-    return tuple(row[i].strip() if i is not None and i < size else "" for i in positions)
+    return [row[i].strip() if i is not None and i < size else "" for i in positions]
 
 
 @lru_cache(maxsize=512)
