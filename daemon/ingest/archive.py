@@ -21,6 +21,7 @@ from daemon.codes import InvalidUAI, parse_uai, printable, split_levels
 from daemon.ingest.coherence import (
     ERROR,
     NOT_ALLOWED,
+    PUPIL_COLUMNS,
     WARNING,
     SchoolClass,
     Schooling,
@@ -208,51 +209,35 @@ class _Reader:
         self.note(f"{member}.csv", f"{member}.csv", f"Fichier {member}.csv vide")
         return None
 
-    def _rows(self, member: str) -> Iterator[dict[str, str]]:
-        """The known columns of each non-blank row of a member (stripped), and nothing else."""
+    def _rows(self, member: str, columns: tuple[str, ...]) -> Iterator[list[str]]:
+        """`columns` of each non-blank row, in that order (stripped; "" for an absent optional
+        column); the other columns of the member are never looked at."""
         opened = self._open(member)
         if opened is None:
             return
         header, rows = opened
-        getter = header.getter
-        known = tuple(header.index.items())
-        # rows longer than this hold every known column and are not blank
-        wide = max(header.last, 1)
-        for row in rows:
-            if len(row) > wide:
-                yield {column: row[i].strip() for column, i in known}
-            elif row and (len(row) > 1 or row[0].strip()):
-                yield getter(row)
-
-    def _values(self, member: str, columns: tuple[str, ...]) -> list[list[str]]:
-        """`columns` of each non-blank row, in that order (stripped; "" for an absent optional
-        column)."""
-        opened = self._open(member)
-        if opened is None:
-            return []
-        header, rows = opened
         positions = [header.index.get(c) for c in columns]
-        found: list[list[str]] = []
-        add = found.append
         indices = [i for i in positions if i is not None]
         if len(indices) == len(positions):
-            wide = max(header.last, 1)
+            wide = max(header.last, 1)  # longer rows hold every known column and are not blank
             for row in rows:
                 if len(row) > wide:
-                    add([row[i].strip() for i in indices])
+                    yield [row[i].strip() for i in indices]
                 elif row and (len(row) > 1 or row[0].strip()):
-                    add(_picked(row, positions))
+                    yield _picked(row, positions)
         else:
             for row in rows:
                 if row and (len(row) > 1 or row[0].strip()):
-                    add(_picked(row, positions))
-        return found
+                    yield _picked(row, positions)
+
+    def _values(self, member: str, columns: tuple[str, ...]) -> list[list[str]]:
+        return list(self._rows(member, columns))
 
     def _classes(self) -> dict[str, SchoolClass]:
         classes: dict[str, SchoolClass] = {}
-        for row in self._rows("classes"):
-            label = row["nom"][:120] or row["id_classe"][:120]
-            classes[row["id_classe"]] = SchoolClass(label, _levels_of(row["niveaux"]))
+        for id_classe, name, levels in self._rows("classes", ("id_classe", "nom", "niveaux")):
+            label = name[:120] or id_classe[:120]
+            classes[id_classe] = SchoolClass(label, _levels_of(levels))
         return classes
 
     def _schoolings(self) -> dict[str, list[Schooling]]:
@@ -283,8 +268,8 @@ class _Reader:
         seen: set[str] = set()
         uai, year_start, findings = self.uai, self.year_start, self.findings
         memo: SchoolingMemo = {}  # for this archive only
-        for row in self._rows("eleves"):
-            id_eleve = row["id_eleve"][:40]
+        for row in self._rows("eleves", PUPIL_COLUMNS):
+            id_eleve = row[0][:40]
             if not id_eleve or id_eleve in seen:
                 findings.append(
                     finding(

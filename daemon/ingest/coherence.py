@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -100,19 +101,35 @@ SchoolingMemo = dict[
 ]
 
 
-def pupil_identity(row: dict[str, str]) -> dict[str, Any]:
-    """What the findings name a pupil by (a row of eleves.csv)."""
-    get = row.get
+# The columns of eleves.csv the checks read, in the order `check_pupil` takes their values.
+PUPIL_COLUMNS = (
+    "id_eleve",
+    "nom",
+    "prenom",
+    "sexe",
+    "date_naissance",
+    "commune_naissance",
+    "departement_naissance",
+    "pays_naissance",
+    "adresse",
+    "code_postal",
+    "commune",
+    "pays",
+)
+
+
+def pupil_identity(values: Sequence[str]) -> dict[str, Any]:
+    """What the findings name a pupil by (`PUPIL_COLUMNS` values of eleves.csv)."""
     return {
-        "last_name": get("nom", "")[:120],
-        "first_name": get("prenom", "")[:120],
-        "birth_date": _birth(get("date_naissance", ""))[1],
+        "last_name": values[1][:120],
+        "first_name": values[2][:120],
+        "birth_date": _birth(values[4])[1],
     }
 
 
 def check_pupil(
     id_eleve: str,
-    row: dict[str, str],  # the known columns of eleves.csv
+    values: Sequence[str],  # of eleves.csv, stripped, in PUPIL_COLUMNS order ("" if absent)
     schoolings: list[Schooling],
     classes: dict[str, SchoolClass],
     has_responsable: bool,
@@ -125,22 +142,35 @@ def check_pupil(
 
     `memo`, kept by the caller for the pupils of one archive (same classes, UAI and year),
     holds the outcome of each distinct scolarité (and birth year): it depends on nothing else."""
-    get = row.get
-    born, birth_date = _birth(get("date_naissance", ""))
+    (
+        _id,
+        nom,
+        prenom,
+        sexe,
+        date_naissance,
+        commune_naissance,
+        departement_naissance,
+        _pays_naissance,
+        adresse,
+        code_postal,
+        commune,
+        pays,
+    ) = values
+    born, birth_date = _birth(date_naissance)
     found: Found = []
     if not (
-        get("nom")
-        and get("prenom")
-        and get("sexe") in _SEXES
+        nom
+        and prenom
+        and sexe in _SEXES
         and born is not None
-        and get("commune_naissance")
-        and get("departement_naissance")
-        and get("adresse")
-        and get("code_postal")
-        and get("commune")
-        and get("pays")
+        and commune_naissance
+        and departement_naissance
+        and adresse
+        and code_postal
+        and commune
+        and pays
     ):  # the common case is everything there
-        _identity(row, found)
+        _identity(dict(zip(PUPIL_COLUMNS, values, strict=True)), found)
     if not has_authority:
         _responsables(has_responsable, found)
     level, cycle, label = None, None, None
@@ -169,8 +199,8 @@ def check_pupil(
             if schooling_found:
                 found += schooling_found
     kept = {
-        "last_name": get("nom", "")[:120],
-        "first_name": get("prenom", "")[:120],
+        "last_name": nom[:120],
+        "first_name": prenom[:120],
         "birth_date": birth_date,
         "level": level,
         "cycle": cycle,
@@ -178,7 +208,7 @@ def check_pupil(
     }
     if not found:
         return [], kept
-    identity = pupil_identity(row)
+    identity = pupil_identity(values)
     findings = [
         finding(id_eleve, identity, member, field, message, severity)
         for member, field, message, severity in found
@@ -203,7 +233,7 @@ class PupilCheck:
         """The findings about this pupil, and what is kept of them (identity, level, class)."""
         return check_pupil(
             self.id_eleve,
-            self.row,
+            [self.row.get(column, "") for column in PUPIL_COLUMNS],
             self.schoolings,
             self.classes,
             self.has_responsable,
