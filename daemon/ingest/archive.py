@@ -231,6 +231,7 @@ class _Reader:
                     yield _picked(row, positions)
 
     def _values(self, member: str, columns: tuple[str, ...]) -> list[list[str]]:
+        """`_rows` of a member kept whole (the ones looked up per pupil)."""
         return list(self._rows(member, columns))
 
     def _classes(self) -> dict[str, SchoolClass]:
