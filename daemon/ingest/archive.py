@@ -243,10 +243,16 @@ class _Reader:
 
     def _schoolings(self) -> dict[str, list[Schooling]]:
         found: dict[str, list[Schooling]] = {}
-        columns = ("id_eleve", "id_classe", "code_ecole", "niveau", "cycle", "date_debut")
+        columns = ("id_classe", "code_ecole", "niveau", "cycle", "date_debut", "id_eleve")
         new = tuple.__new__  # Schooling._make without its length check: 5 values by construction
         for values in self._values("scolarites", columns):
-            found.setdefault(values[0], []).append(new(Schooling, values[1:]))
+            id_eleve = values.pop()
+            schooling = new(Schooling, values)
+            group = found.get(id_eleve)
+            if group is None:
+                found[id_eleve] = [schooling]
+            else:
+                group.append(schooling)
         return found
 
     def _responsables(self) -> tuple[set[str], set[str]]:
