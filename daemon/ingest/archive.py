@@ -275,6 +275,7 @@ class _Reader:
         seen: set[str] = set()
         uai, year_start, findings = self.uai, self.year_start, self.findings
         memo: SchoolingMemo = {}  # for this archive only
+        placed: list[tuple[str | None, str | None]] = []  # (level, class) of each pupil
         for row in self._rows("eleves", PUPIL_COLUMNS):
             id_eleve = row[0][:40]
             if not id_eleve or id_eleve in seen:
@@ -302,9 +303,10 @@ class _Reader:
             )
             if found:
                 findings.extend(found)
-            headcount.add(kept["level"], kept["class_label"])
+            placed.append((kept["level"], kept["class_label"]))
             if kept["last_name"] or kept["first_name"]:
                 pupils.append(kept)
+        headcount.add_all(placed)
         return pupils
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from daemon.codes import LEVELS, cycle_of
@@ -13,12 +14,15 @@ _CYCLE_ORDER = ("CYCLE I", "CYCLE II", "CYCLE III")
 class Headcount:
     def __init__(self) -> None:
         # pupils per (level, class label): the totals are summed up once, in as_json
-        self.pairs: dict[tuple[str | None, str | None], int] = {}
+        self.pairs: Counter[tuple[str | None, str | None]] = Counter()
 
     def add(self, level: str | None, class_label: str | None) -> None:
         """One pupil; a pupil without a known level counts in the total only."""
-        key = (level, class_label)
-        self.pairs[key] = self.pairs.get(key, 0) + 1
+        self.pairs[level, class_label] += 1
+
+    def add_all(self, pupils: Iterable[tuple[str | None, str | None]]) -> None:
+        """Pupils given as (level, class label), as many `add`."""
+        self.pairs.update(pupils)
 
     @property
     def total(self) -> int:
