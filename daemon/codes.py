@@ -137,6 +137,8 @@ def split_levels(raw: str) -> list[str]:
 
 def fold(text: str) -> str:
     """Accents stripped (é → e, œ → oe) for comparisons; never for display."""
+    if text.isascii():
+        return text  # nothing to strip (ASCII is its own NFKD form)
     text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -6,7 +6,16 @@ import datetime as dt
 
 import pytest
 
-from daemon.ingest.coherence import PupilCheck, SchoolClass, Schooling, is_yes, parse_date
+from daemon.ingest.coherence import (
+    PUPIL_COLUMNS,
+    PupilCheck,
+    SchoolClass,
+    Schooling,
+    SchoolingMemo,
+    check_pupil,
+    is_yes,
+    parse_date,
+)
 
 YEAR = dt.date(2026, 9, 1)
 ROW = {
@@ -77,3 +86,34 @@ def test_dates_and_yes() -> None:
     assert parse_date("2019-05-03") == dt.date(2019, 5, 3)
     assert parse_date("2019-5-3") is None
     assert is_yes(" OUI ") and is_yes("o") and not is_yes("Non")
+
+
+def test_a_memo_shared_by_the_pupils_of_an_archive_changes_no_finding() -> None:
+    schooling = Schooling("C1", "0441234C", "CP", "CYCLE II", "01/09/2026")
+    other = Schooling("C9", "0441234C", "CP", "CYCLE II", "2027-09-01")
+    pupils = [
+        ({**ROW, "date_naissance": "03/05/2020"}, [schooling]),  # on time
+        ({**ROW, "date_naissance": "03/05/2018"}, [schooling]),  # same scolarité, 2 years late
+        ({**ROW, "date_naissance": "31/02/2020"}, [schooling]),  # unreadable birth date
+        ({**ROW, "date_naissance": "03/05/2020"}, [other, schooling]),
+        ({**ROW, "date_naissance": "03/05/2020"}, [other]),
+        ({**ROW, "date_naissance": "03/05/2020"}, [schooling]),
+    ]
+    memo: SchoolingMemo = {}
+    for row, schoolings in pupils:
+        values = [row.get(column, "") for column in PUPIL_COLUMNS]
+        args = ("E1", values, schoolings, CLASSES, True, True, "0441234C", YEAR)
+        assert check_pupil(*args, memo) == check_pupil(*args)
+    assert len(memo) == 4  # (scolarité, birth year) seen: C1/2020, C1/2018, C1/none, C9/2020
+    found, _kept = check_pupil(
+        "E1",
+        [{**ROW, "date_naissance": "03/05/2018"}.get(c, "") for c in PUPIL_COLUMNS],
+        [schooling],
+        CLASSES,
+        True,
+        True,
+        "0441234C",
+        YEAR,
+        memo,
+    )
+    assert [f["field"] for f in found] == ["date_naissance"]

@@ -20,3 +20,16 @@ def test_pupils_are_counted_per_class_level_and_cycle() -> None:
 
 def test_an_empty_headcount() -> None:
     assert Headcount().as_json() == {"total": 0, "by_level": {}, "by_class": {}, "by_cycle": {}}
+
+
+def test_pupils_added_all_at_once_count_as_added_one_by_one() -> None:
+    pupils = [("CE1", "CP-CE1"), ("CP", "CP-CE1"), (None, "CP-CE1"), ("PS", None), (None, None)]
+    one_by_one, at_once = Headcount(), Headcount()
+    for level, label in pupils:
+        one_by_one.add(level, label)
+    at_once.add_all(pupils)
+    at_once.add("CP", "CP-CE1")
+    one_by_one.add("CP", "CP-CE1")
+    assert at_once.as_json() == one_by_one.as_json()
+    assert at_once.as_json()["total"] == 6
+    assert at_once.as_json()["by_level"] == {"PS": 1, "CP": 2, "CE1": 1}

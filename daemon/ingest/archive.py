@@ -13,7 +13,7 @@ import logging
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from operator import itemgetter
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -21,12 +21,15 @@ from daemon.codes import InvalidUAI, parse_uai, printable, split_levels
 from daemon.ingest.coherence import (
     ERROR,
     NOT_ALLOWED,
+    PUPIL_COLUMNS,
     WARNING,
-    PupilCheck,
     SchoolClass,
     Schooling,
+    SchoolingMemo,
+    check_pupil,
     finding,
     is_yes,
+    pupil_identity,
 )
 from daemon.ingest.export_layout import MEMBERS, Aliases, Header, load_aliases, read_header
 from daemon.ingest.headcount import Headcount
@@ -133,7 +136,7 @@ class _Reader:
         schoolings = self._schoolings()
         responsables, authority = self._responsables()
         headcount = Headcount()
-        pupils = list(self._pupils(classes, schoolings, responsables, authority, headcount))
+        pupils = self._pupils(classes, schoolings, responsables, authority, headcount)
         for id_eleve in sorted(schoolings)[:1000]:
             self.findings.append(
                 finding(
@@ -178,80 +181,86 @@ class _Reader:
             if member not in self.members:
                 self.note(f"{member}.csv", f"{member}.csv", f"Fichier {member}.csv absent")
 
-    def _tuples(self, member: str, columns: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
-        """`columns` of each row (stripped; "" for an absent optional column)."""
-        header = None
-        for row in self._rows(member, raw=True):
-            if header is None:
-                header = self.headers[member]
-                positions = [header.index.get(c) for c in columns]
-                fast = itemgetter(*positions) if None not in positions else None
-            if fast is not None and len(row) > header.last:
-                yield tuple(map(str.strip, fast(row)))
-            else:
-                size = len(row)
-                yield tuple(row[i].strip() if i is not None and i < size else "" for i in positions)
-
-    def _rows(self, member: str, raw: bool = False) -> Iterator[Any]:
-        """The known columns of each row of a member (a dict; with `raw` the row itself, for
-        `_tuples` to pick from); unknown columns reported, never read."""
+    def _open(self, member: str) -> tuple[Header, Iterator[list[str]]] | None:
+        """A member's header (unknown columns reported, never read) and its remaining rows;
+        None when the member is absent, empty or lacks a required column (each noted)."""
         info = self.members.get(member)
         if info is None:
-            return
+            return None
         rows = self.archive.rows(info)
-        header: Header | None = None
-        getter = None
-        for row in rows:
-            if header is None:
-                header = read_header(self.aliases, member, row)
-                for column in header.unknown:
-                    self.note(
-                        f"{member}.csv",
-                        column,
-                        "Colonne hors de la liste des données autorisées : non lue",
-                        NOT_ALLOWED,
-                    )
-                if header.missing:
-                    self.note(
-                        f"{member}.csv",
-                        header.missing[0],
-                        f"Colonne(s) absente(s) : {', '.join(header.missing)} ; fichier non lu",
-                    )
-                    return
-                self.headers[member] = header
-                getter = header.getter
-                continue
-            if row and (len(row) > 1 or row[0].strip()):
-                assert getter is not None
-                yield row if raw else getter(row)
-        if header is None:
-            self.note(f"{member}.csv", f"{member}.csv", f"Fichier {member}.csv vide")
+        for first in rows:
+            header = read_header(self.aliases, member, first)
+            for column in header.unknown:
+                self.note(
+                    f"{member}.csv",
+                    column,
+                    "Colonne hors de la liste des données autorisées : non lue",
+                    NOT_ALLOWED,
+                )
+            if header.missing:
+                self.note(
+                    f"{member}.csv",
+                    header.missing[0],
+                    f"Colonne(s) absente(s) : {', '.join(header.missing)} ; fichier non lu",
+                )
+                return None
+            self.headers[member] = header
+            return header, rows
+        self.note(f"{member}.csv", f"{member}.csv", f"Fichier {member}.csv vide")
+        return None
+
+    def _rows(self, member: str, columns: tuple[str, ...]) -> Iterator[list[str]]:
+        """`columns` of each non-blank row, in that order (stripped; "" for an absent optional
+        column); the other columns of the member are never looked at."""
+        opened = self._open(member)
+        if opened is None:
+            return
+        header, rows = opened
+        positions = [header.index.get(c) for c in columns]
+        indices = [i for i in positions if i is not None]
+        if len(indices) == len(positions):
+            wide = max(header.last, 1)  # longer rows hold every known column and are not blank
+            for row in rows:
+                if len(row) > wide:
+                    yield [row[i].strip() for i in indices]
+                elif row and (len(row) > 1 or row[0].strip()):
+                    yield _picked(row, positions)
+        else:
+            for row in rows:
+                if row and (len(row) > 1 or row[0].strip()):
+                    yield _picked(row, positions)
+
+    def _values(self, member: str, columns: tuple[str, ...]) -> list[list[str]]:
+        """`_rows` of a member kept whole (the ones looked up per pupil)."""
+        return list(self._rows(member, columns))
 
     def _classes(self) -> dict[str, SchoolClass]:
         classes: dict[str, SchoolClass] = {}
-        for row in self._rows("classes"):
-            label = row["nom"][:120] or row["id_classe"][:120]
-            classes[row["id_classe"]] = SchoolClass(label, frozenset(split_levels(row["niveaux"])))
+        for id_classe, name, levels in self._rows("classes", ("id_classe", "nom", "niveaux")):
+            label = name[:120] or id_classe[:120]
+            classes[id_classe] = SchoolClass(label, _levels_of(levels))
         return classes
 
     def _schoolings(self) -> dict[str, list[Schooling]]:
         found: dict[str, list[Schooling]] = {}
-        columns = ("id_eleve", "id_classe", "code_ecole", "niveau", "cycle", "date_debut")
-        for id_eleve, *rest in self._tuples("scolarites", columns):
-            found.setdefault(id_eleve, []).append(Schooling(*rest))
+        columns = ("id_classe", "code_ecole", "niveau", "cycle", "date_debut", "id_eleve")
+        new = tuple.__new__  # Schooling._make without its length check: 5 values by construction
+        for values in self._values("scolarites", columns):
+            id_eleve = values.pop()
+            schooling = new(Schooling, values)
+            group = found.get(id_eleve)
+            if group is None:
+                found[id_eleve] = [schooling]
+            else:
+                group.append(schooling)
         return found
 
     def _responsables(self) -> tuple[set[str], set[str]]:
         """Which pupils have a responsable, and one with autorité parentale. Only these two
         columns are looked at; names and everything else of the row are dropped at once."""
-        anyone: set[str] = set()
-        authority: set[str] = set()
-        for id_eleve, authority_flag in self._tuples(
-            "responsables", ("id_eleve", "autorite_parentale")
-        ):
-            anyone.add(id_eleve)
-            if is_yes(authority_flag):
-                authority.add(id_eleve)
+        rows = self._values("responsables", ("id_eleve", "autorite_parentale"))
+        anyone = {id_eleve for id_eleve, _flag in rows}
+        authority = {id_eleve for id_eleve, flag in rows if is_yes(flag)}
         return anyone, authority
 
     def _pupils(
@@ -261,18 +270,19 @@ class _Reader:
         responsables: set[str],
         authority: set[str],
         headcount: Headcount,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> list[dict[str, Any]]:
+        pupils: list[dict[str, Any]] = []
         seen: set[str] = set()
-        for row in self._rows("eleves"):
-            id_eleve = row["id_eleve"][:40]
+        uai, year_start, findings = self.uai, self.year_start, self.findings
+        memo: SchoolingMemo = {}  # for this archive only
+        placed: list[tuple[str | None, str | None]] = []  # (level, class) of each pupil
+        for row in self._rows("eleves", PUPIL_COLUMNS):
+            id_eleve = row[0][:40]
             if not id_eleve or id_eleve in seen:
-                check = PupilCheck(
-                    id_eleve, row, [], classes, True, True, self.uai, self.year_start
-                )
-                self.findings.append(
+                findings.append(
                     finding(
                         id_eleve or None,
-                        check.identity,
+                        pupil_identity(row),
                         "eleves.csv",
                         "id_eleve",
                         "Identifiant d'élève absent" if not id_eleve else "Élève en double",
@@ -280,18 +290,33 @@ class _Reader:
                 )
                 continue
             seen.add(id_eleve)
-            check = PupilCheck(
+            found, kept = check_pupil(
                 id_eleve,
                 row,
                 schoolings.pop(id_eleve, []),
                 classes,
                 id_eleve in responsables,
                 id_eleve in authority,
-                self.uai,
-                self.year_start,
+                uai,
+                year_start,
+                memo,
             )
-            findings, kept = check.run()
-            self.findings.extend(findings)
-            headcount.add(kept["level"], kept["class_label"])
+            if found:
+                findings.extend(found)
+            placed.append((kept["level"], kept["class_label"]))
             if kept["last_name"] or kept["first_name"]:
-                yield kept
+                pupils.append(kept)
+        headcount.add_all(placed)
+        return pupils
+
+
+def _picked(row: list[str], positions: list[int | None]) -> list[str]:
+    """The values at `positions` of a short row, stripped ("" past its end or for None)."""
+    size = len(row)
+    return [row[i].strip() if i is not None and i < size else "" for i in positions]
+
+
+@lru_cache(maxsize=512)
+def _levels_of(niveaux: str) -> frozenset[str]:
+    """The levels of a class, read once per distinct `niveaux` text."""
+    return frozenset(split_levels(niveaux))

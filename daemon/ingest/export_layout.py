@@ -31,10 +31,14 @@ class AliasesError(ValueError):
     """An alias file that cannot be used; the message says why in French."""
 
 
+_SEPARATORS = re.compile(r"[\s\-'’.]+")
+
+
+@lru_cache(maxsize=1024)
 def name_form(raw: str) -> str:
     """How names are compared: no accents, lower case, spaces/hyphens/apostrophes as `_`."""
     text = fold(raw.replace("\ufeff", "")).casefold().strip()
-    return re.sub(r"[\s\-'’.]+", "_", text).strip("_")
+    return _SEPARATORS.sub("_", text).strip("_")
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def unsafe_path(name: str) -> bool:
     return any(part == ".." for part in re.split(r"[/\\]", name))
 
 
-class _Counted(io.RawIOBase):
+class _Counted:
     """A member's decompressed bytes, counted and cut off past the limits."""
 
     def __init__(self, archive: SafeZip, info: zipfile.ZipInfo) -> None:
@@ -76,25 +76,30 @@ class _Counted(io.RawIOBase):
             ) from exc
         self.count = 0
 
-    def readable(self) -> bool:
-        return True
+    def __enter__(self) -> _Counted:
+        return self
 
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        name = printable(self.info.filename, 100)
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def read(self, size: int = CHUNK) -> bytes:
+        """At most `size` (≤ CHUNK) more bytes; b"" at the end."""
         try:
-            chunk = self.inner.read(min(len(buffer), CHUNK))
+            chunk = self.inner.read(min(size, CHUNK))
         except ZIP_ERRORS as exc:
             raise ArchiveRefused(
-                f"le fichier {name} de l'archive est abîmé et ne peut pas être lu"
+                f"le fichier {self._name} de l'archive est abîmé et ne peut pas être lu"
             ) from exc
         n = len(chunk)
         self.count += n
         self.archive.spent += n
         if self.count > self.info.file_size:
-            raise ArchiveRefused(f"le fichier {name} est plus gros que ce qu'annonce l'archive")
+            raise ArchiveRefused(
+                f"le fichier {self._name} est plus gros que ce qu'annonce l'archive"
+            )
         if self.count > self.archive.limits.max_ratio * max(self.info.compress_size, 1):
             raise ArchiveRefused(
-                f"le fichier {name} se décompresse au-delà du taux autorisé "
+                f"le fichier {self._name} se décompresse au-delà du taux autorisé "
                 f"({self.archive.limits.max_ratio}:1) : archive piégée (bombe zip)"
             )
         if self.archive.spent > self.archive.limits.max_total_bytes:
@@ -102,12 +107,14 @@ class _Counted(io.RawIOBase):
                 "l'archive se décompresse au-delà de la taille autorisée "
                 f"({self.archive.limits.max_total_bytes // MB} Mo) : archive piégée (bombe zip)"
             )
-        buffer[:n] = chunk
-        return n
+        return chunk
+
+    @property
+    def _name(self) -> str:
+        return printable(self.info.filename, 100)
 
     def close(self) -> None:
         self.inner.close()
-        super().close()
 
 
 class SafeZip:
@@ -179,12 +186,11 @@ def _blocks(raw: _Counted) -> Iterator[io.StringIO]:
 
 def _decoded(raw: _Counted) -> Iterator[io.StringIO]:
     decoder = codecs.getincrementaldecoder("utf-8-sig")(errors=FALLBACK)
-    buffer = bytearray(CHUNK)
-    view = memoryview(buffer)
     pending = ""
     while True:
-        n = raw.readinto(view)
-        text = pending + decoder.decode(bytes(view[:n]), n == 0)
+        chunk = raw.read(CHUNK)
+        n = len(chunk)
+        text = pending + decoder.decode(chunk, n == 0)
         if n == 0:
             if text:
                 yield io.StringIO(text, newline="")
