@@ -64,11 +64,12 @@ class SmtpHealth:
         }
 
 
-_HEALTH: dict[int, SmtpHealth] = {}
-
-
 def smtp_health(app: App) -> SmtpHealth:
-    return _HEALTH.setdefault(id(app), SmtpHealth())
+    """The SMTP state seen by this app's sender (kept on the app: one per process in service)."""
+    health = app.__dict__.get("_smtp_health")
+    if not isinstance(health, SmtpHealth):
+        health = app.__dict__["_smtp_health"] = SmtpHealth()
+    return health
 
 
 def delivery_status(app: App) -> dict[str, Any]:
