@@ -8,7 +8,8 @@ kept-open aiosmtplib connections sending `count` prebuilt mails, nothing else. F
 sender (`daemon.delivery.sender.send_due`: claim from the ledger, build each mail, send under the
 rate limiter, mark) over `count` due rows in a fresh SQLite database (or the given PostgreSQL
 one), same concurrency. Each is run `--runs` times (3), alternating, and the best run kept.
-Target: the sender reaches ≥ 80 % of the baseline's throughput. Exits 0 even when missed, printing MISSED.
+Target: the sender reaches ≥ 80 % of the baseline's throughput. Exits 0 even when missed,
+printing MISSED.
 """
 
 from __future__ import annotations
