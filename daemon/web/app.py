@@ -22,11 +22,13 @@ from daemon.app import App
 from daemon.links import secret_key
 from daemon.web import api, api_exports, auth, coordinator, director
 from daemon.web.auth import LoginLimiter, NotSignedIn
+from daemon.web.cache import TTLCache
 from daemon.web.render import render, templates_root
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "relance_session"
+DASHBOARD_CACHE_SECONDS = 60.0
 CSP = (
     "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -100,6 +102,7 @@ def create_app(app: App) -> FastAPI:
     key = secret_key(app.settings)
     web.state.csrf_key = _derived(key, "csrf")
     web.state.login_limiter = LoginLimiter(app.settings.web.login_attempts_per_minute)
+    web.state.dashboard_cache = TTLCache(DASHBOARD_CACHE_SECONDS)
 
     web.add_middleware(
         SessionMiddleware,

@@ -20,6 +20,7 @@ from daemon.app import App
 from daemon.campaign import Stage, french_date
 from daemon.ingest.storage import REASON_SUFFIX
 from daemon.web.auth import Coordinator, require_coordinator
+from daemon.web.cache import TTLCache
 from daemon.web.charts import SERIES, progress_svg
 from daemon.web.common import current_campaign, reading, relance_app
 from daemon.web.csrf import verify_csrf
@@ -103,10 +104,18 @@ def dashboard(request: Request, user: Coordinator) -> Response:
             session, campaign_id=campaign.id, deadline_end=deadline_end
         )
         chart_end = min(max(today, campaign.start), campaign.deadline + dt.timedelta(days=14))
-        days = progress_by_day(
-            session, campaign_id=campaign.id, start=campaign.start, end=chart_end
+        cache: TTLCache = request.app.state.dashboard_cache
+        campaign_id = campaign.id
+        days = cache.get(
+            ("progress", campaign_id, campaign.start, chart_end),
+            lambda: progress_by_day(
+                session, campaign_id=campaign_id, start=campaign.start, end=chart_end
+            ),
         )
-        attention = needing_attention(session, campaign_id=campaign.id, now=now)
+        attention = cache.get(
+            ("attention", campaign_id, now.replace(second=0, microsecond=0)),
+            lambda: needing_attention(session, campaign_id=campaign_id, now=now),
+        )
         idle_count, idle = nothing_scheduled(session, campaign_id=campaign.id)
     context = {
         "title": "Tableau de bord",
@@ -189,8 +198,9 @@ def school_table(
             offset=(page - 1) * PER_PAGE,
             limit=PER_PAGE,
         )
-        all_circonscriptions = circonscriptions(session)
-        all_contracts = contracts(session)
+        cache: TTLCache = request.app.state.dashboard_cache
+        all_circonscriptions = cache.get("circonscriptions", lambda: circonscriptions(session))
+        all_contracts = cache.get("contracts", lambda: contracts(session))
 
     def sort_link(key: str) -> str:
         descending = filters.sort == key and not filters.descending
@@ -496,6 +506,7 @@ def do_action(
             note,
             error=message[:1].upper() + message[1:] + ".",
         )
+    request.app.state.dashboard_cache.clear()
     return RedirectResponse(f"/ecoles/{school.uai}?fait={action}", status_code=303)
 
 
