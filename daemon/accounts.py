@@ -72,8 +72,9 @@ def list_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(col(User.email))))
 
 
-def authenticate(session: Session, *, email: str, password: str, now: dt.datetime) -> User | None:
-    """The active user with this e-mail and password, else None (same cost either way)."""
+def check_password(session: Session, *, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, else None (same cost either way).
+    Reads only: the caller records the login (`record_login`) in a short transaction."""
     user = get_user(session, email)
     if user is None or not user.active:
         with contextlib.suppress(VerificationError):
@@ -83,7 +84,21 @@ def authenticate(session: Session, *, email: str, password: str, now: dt.datetim
         _hasher.verify(user.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
+    return user
+
+
+def record_login(session: Session, *, user_id: int, password: str, now: dt.datetime) -> None:
+    user = session.get(User, user_id)
+    if user is None:
+        return
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now
+
+
+def authenticate(session: Session, *, email: str, password: str, now: dt.datetime) -> User | None:
+    """Check the password and record the login in the caller's session."""
+    user = check_password(session, email=email, password=password)
+    if user is not None and user.id is not None:
+        record_login(session, user_id=user.id, password=password, now=now)
     return user

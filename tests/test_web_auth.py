@@ -133,3 +133,15 @@ def test_a_tampered_session_cookie_is_ignored(app: App) -> None:
         tampered = value[:-2] + ("AA" if value[-2:] != "AA" else "BB")
         client.cookies.set("relance_session", tampered)
         assert client.get("/").status_code == 303
+
+
+def test_a_sign_in_is_recorded_on_the_account(app: App) -> None:
+    from daemon.accounts import get_user
+    from db.engine import reading
+
+    make_user(app)
+    with client_for(app) as client:
+        sign_in(client)
+    with reading(app.engine) as session:
+        user = get_user(session, EMAIL)
+        assert user is not None and user.last_login_at == NOW

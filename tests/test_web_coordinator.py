@@ -14,7 +14,17 @@ from sqlmodel import Session, select
 from daemon.app import App
 from daemon.ingest.intake import Intake
 from db.campaigns import get_follow_up
-from db.models import Anomaly, Campaign, Document, Event, FollowUp, IntakeFile, Pupil, School
+from db.models import (
+    Anomaly,
+    Campaign,
+    Document,
+    Event,
+    FollowUp,
+    IntakeFile,
+    Pupil,
+    Reminder,
+    School,
+)
 from tests.conftest import NOW
 from tests.factories import cr_text
 from tests.web_helpers import school, signed_in
@@ -212,8 +222,27 @@ def test_the_school_page_shows_stage_timeline_documents_anomalies_and_pupils(
     campaign_of(app, session)
     result = Intake(app).take_bytes(cr_text(), filename="cr.txt", channel="page", now=NOW)
     assert result.outcome == "processed"
+    row = session.exec(select(School)).one()
+    session.add(
+        Reminder(
+            key="r1",
+            school_id=row.id,
+            kind="reminder",
+            stage="errors",
+            day=NOW.date(),
+            recipient="dir@example.org",
+            due_at=NOW,
+            next_attempt_at=NOW,
+            created_at=NOW,
+            status="failed",
+            attempts=3,
+            last_error="550 5.1.1 boîte inconnue",
+        )
+    )
+    session.commit()
     with signed_in(app) as (client, _token):
         html = client.get("/ecoles/0441234c").text
+    assert "Mails (1)" in html and "échec (3 essais)" in html and "550 5.1.1" in html
     assert "Erreurs à corriger" in html
     assert "cr.txt" in html and "/ecoles/0441234C/fichiers/document/" in html
     assert "Anomalies ouvertes (2)" in html
@@ -317,12 +346,13 @@ def test_quarantined_files_can_be_retried_once_the_school_exists(
     assert result.outcome == "quarantined"
     with signed_in(app) as (client, token):
         page = client.get("/quarantaine").text
-        assert "cr.txt" in page and "inconnue" in page
+        assert "cr.txt" in page and "inconnue" in page and "page web" in page
         confirm = client.get(f"/quarantaine/{result.intake_id}/reprendre")
         assert confirm.status_code == 200 and "relu" in confirm.text
         school(session, "0441234C")
         done = client.post(f"/quarantaine/{result.intake_id}/reprendre", data={"csrf_token": token})
         assert done.status_code == 200 and "traité" in done.text
+        assert not Path(result.stored_path).exists()  # the quarantined copy is gone
         assert "cr.txt" not in client.get("/quarantaine").text.split("<main>")[1]
     session.rollback()
     outcomes = [r.outcome for r in session.exec(select(IntakeFile).order_by(IntakeFile.id))]

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from daemon.campaign import Stage
 from daemon.web.common import current_campaign, reading, relance_app
+from db.campaigns import get_follow_up
 from db.dashboard import SchoolFilters, school_count, school_rows, stage_totals
 from db.models import FollowUp, School
 from db.schools import get_school
@@ -142,8 +143,6 @@ def one_school(request: Request, client: Client, uai: str) -> SchoolOut:
         if school is None or school.id is None:
             raise HTTPException(404, "École inconnue.")
         campaign = current_campaign(app, session)
-        from db.campaigns import get_follow_up
-
         assert campaign.id is not None
         follow_up = get_follow_up(session, school_id=school.id, campaign_id=campaign.id)
         return school_out(school, follow_up)

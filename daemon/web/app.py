@@ -191,12 +191,22 @@ async def run_web(app: App, stop: asyncio.Event) -> None:
         server_header=False,
     )
     server = _QuietServer(config)
-    serving = asyncio.create_task(server.serve(), name="uvicorn")
+
+    async def serve() -> None:
+        try:
+            await server.serve()
+        except SystemExit as exc:  # uvicorn exits when it cannot listen
+            web = app.settings.web
+            raise RuntimeError(
+                f"web server could not listen on {web.host}:{web.port} (port in use?)"
+            ) from exc
+
+    serving = asyncio.create_task(serve(), name="uvicorn")
     stopping = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
     if serving in done:
         stopping.cancel()
         serving.result()
-        raise RuntimeError("le serveur web s'est arrêté")
+        raise RuntimeError("web server stopped on its own")
     server.should_exit = True
     await serving

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import logging
 import threading
 import time
 from typing import Annotated
@@ -10,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from daemon.accounts import authenticate
+from daemon.accounts import check_password, record_login
 from daemon.web.common import reading
 from daemon.web.csrf import verify_csrf
 from daemon.web.render import render
@@ -18,6 +19,7 @@ from db.engine import transaction
 from db.models import User
 
 SESSION_USER = "uid"
+log = logging.getLogger(__name__)
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 
@@ -115,14 +117,17 @@ def login(
         context["error"] = "Trop de tentatives : attendez une minute avant de réessayer."
         return render(request, "login.html", context, status=429)
     app = request.app.state.app
-    with transaction(app.engine) as session:
-        user = authenticate(session, email=email, password=password, now=app.now())
+    with reading(app.engine) as session:  # hashing outside any write lock
+        user = check_password(session, email=email, password=password)
         user_id = user.id if user else None
     if user_id is None:
         limiter.failed(key)
+        log.warning("web: failed sign-in from %s", key)
         context["error"] = "Adresse ou mot de passe incorrect."
         return render(request, "login.html", context, status=401)
     limiter.succeeded(key)
+    with transaction(app.engine) as session:
+        record_login(session, user_id=user_id, password=password, now=app.now())
     request.session.clear()  # a fresh session (and CSRF token) at each sign-in
     request.session[SESSION_USER] = user_id
     return RedirectResponse(_safe_next(suivant), status_code=303)

@@ -17,7 +17,7 @@ SERIES = (
 
 def progress_svg(days: Sequence[DayProgress], *, width: int = 720, height: int = 240) -> Markup:
     """A line per series, one point per day; a title and description for screen readers."""
-    left, right, top, bottom = 40, 10, 10, 30
+    left, right, top, bottom = 40, 30, 10, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max([1, *(max(d.validated, d.exported, d.errors) for d in days)])
     step = plot_w / max(1, len(days) - 1)

@@ -19,6 +19,7 @@ from daemon import actions
 from daemon.app import App
 from daemon.campaign import Stage, french_date
 from daemon.ingest.storage import REASON_SUFFIX
+from daemon.open_items import INE_STATUS_LABELS
 from daemon.web.auth import Coordinator, require_coordinator
 from daemon.web.cache import TTLCache
 from daemon.web.charts import SERIES, progress_svg
@@ -347,6 +348,8 @@ def school_page(request: Request, user: Coordinator, uai: str, fait: str = "") -
             "actions": ACTIONS,
             "flash": DONE.get(fait, ""),
             "contract_labels": CONTRACT_LABELS,
+            "ine_labels": INE_STATUS_LABELS,
+            "problem_labels": {c.value: c.label for c in actions.ProblemCategory},
             "max_snooze_days": app.settings.reminders.max_snooze_days,
             "today": app.now().astimezone(_zone(campaign)).date(),
         }
@@ -601,6 +604,9 @@ def retry_quarantined(
         )
     else:
         result = intake.take_path(path, channel="page", now=now)
+    if result.outcome in ("processed", "duplicate") and result.stored_path != str(path):
+        path.unlink(missing_ok=True)  # kept again by the intake: the quarantined copy goes
+        path.with_name(path.name + REASON_SUFFIX).unlink(missing_ok=True)
     with transaction(app.engine) as session:
         old = session.get(IntakeFile, row.id)
         assert old is not None
