@@ -470,6 +470,10 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             process.terminate()
             process.wait(timeout=30)
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(
+        f"[pages] machine load average (1, 5, 15 min) at the end: {load} on {os.cpu_count()} cores"
+    )
     print(
         f"[pages] medians: static {static_median:.1f} ms, dashboard {dash_median:.1f} ms, "
         f"table {table_median:.1f} ms; resident now {rss:.0f} MB"
