@@ -1,0 +1,157 @@
+"""Pure decisions: for one follow-up at `now`, send a reminder or not, and when to look again.
+
+`FollowUp.next_reminder_at` is the due column: the sweep selects the follow-ups whose time has
+come (or that were never scheduled) and asks `decide`. Rules: no mail outside the window or on a
+day off; at most one reminder per school per day; a snoozed school is quiet until its date; a
+validated school gets nothing; a reminder missed while the daemon was down goes at the next tick
+inside the window, once (the next one is counted from the day it actually left).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from daemon.campaign import Stage
+from daemon.config.settings import ReadyPolicy, ReminderSettings, StagePolicy
+from daemon.reminders.calendar import SchoolCalendar
+from daemon.reminders.policy import OVERDUE, ladder_copy, policy_stage, stage_policy, step_name
+
+
+@dataclass(frozen=True)
+class CampaignContext:
+    calendar: SchoolCalendar
+    policy: ReminderSettings
+    start: dt.date
+    observation_date: dt.date
+    deadline: dt.date
+
+    @property
+    def overdue_from(self) -> dt.datetime:
+        """The first moment past the deadline: every open school must be looked at again."""
+        return self.calendar.at(self.deadline + dt.timedelta(days=1), dt.time(0, 0))
+
+
+@dataclass(frozen=True)
+class DueState:
+    """The columns of a follow-up that the decision reads."""
+
+    stage: str
+    stage_since: dt.datetime | None
+    ladder_stage: str
+    ladder: tuple[dict[str, Any], ...]
+    reminders_without_progress: int
+    escalations_done: tuple[str, ...]
+    next_reminder_at: dt.datetime | None
+    last_reminder_at: dt.datetime | None
+    snoozed_until: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    send: bool
+    next_reminder_at: dt.datetime | None
+    policy_stage: str
+    started: bool = False  # a new stage began: its ladder was copied, the count restarted
+    ladder: tuple[dict[str, Any], ...] = ()
+    reminders_without_progress: int = 0
+    escalations_done: tuple[str, ...] = ()
+    escalate: tuple[dict[str, Any], ...] = field(default=())  # ladder steps reached now
+    why: str = ""
+
+
+def decide(state: DueState, ctx: CampaignContext, now: dt.datetime) -> Decision:
+    cal = ctx.calendar
+    today = cal.local_day(now)
+    stage = policy_stage(state.stage, today, ctx.deadline)
+    if stage == Stage.VALIDATED.value:
+        return Decision(False, None, stage, why="constat validé : plus de relance")
+    policy = stage_policy(ctx.policy, stage)
+    started = state.ladder_stage != stage
+    base = Decision(
+        send=False,
+        next_reminder_at=None,
+        policy_stage=stage,
+        started=started,
+        ladder=tuple(ladder_copy(policy)) if started else state.ladder,
+        reminders_without_progress=0 if started else state.reminders_without_progress,
+        escalations_done=() if started else state.escalations_done,
+    )
+    due = state.next_reminder_at
+    if started or due is None:
+        due = first_reminder(stage, state, ctx, policy)
+    if state.snoozed_until and state.snoozed_until > now:
+        due = max(due, state.snoozed_until)
+    due = cal.next_send_moment(due)
+    if due > now:
+        return _later(base, ctx, due, "pas encore")
+    if not cal.in_window(now):
+        return _later(base, ctx, cal.next_send_moment(now), "hors de la plage d'envoi")
+    if state.last_reminder_at and cal.local_day(state.last_reminder_at) == today:
+        return _later(base, ctx, cal.opening(today + dt.timedelta(days=1)), "déjà relancée")
+    return sent(base, ctx, policy, today)
+
+
+def sent(base: Decision, ctx: CampaignContext, policy: StagePolicy, today: dt.date) -> Decision:
+    """A reminder leaves today: count it, schedule the next, and find the ladder steps reached."""
+    count = base.reminders_without_progress + 1
+    next_day = ctx.calendar.add_school_days(today, interval(policy, ctx, today))
+    reached = tuple(
+        s
+        for s in base.ladder
+        if int(s["after"]) <= count and step_name(s) not in base.escalations_done
+    )
+    decision = replace(
+        base,
+        send=True,
+        reminders_without_progress=count,
+        escalations_done=base.escalations_done + tuple(step_name(s) for s in reached),
+        escalate=reached,
+        why="relance due",
+    )
+    return _later(decision, ctx, ctx.calendar.at(next_day, ctx.calendar.window_start), "")
+
+
+def with_progress(decision: Decision, ctx: CampaignContext) -> Decision:
+    """The school made progress since its last reminder: the count restarts at this one."""
+    restarted = replace(decision, reminders_without_progress=0, escalations_done=())
+    reached = tuple(s for s in restarted.ladder if int(s["after"]) <= 1)
+    return replace(
+        restarted,
+        reminders_without_progress=1,
+        escalations_done=tuple(step_name(s) for s in reached),
+        escalate=reached,
+    )
+
+
+def first_reminder(
+    stage: str, state: DueState, ctx: CampaignContext, policy: StagePolicy
+) -> dt.datetime:
+    """When a stage's first reminder is due: N school days after the stage started (after the
+    campaign's start for 'no export yet', the observation date for 'ready', the deadline for
+    'overdue')."""
+    cal = ctx.calendar
+    since = cal.local_day(state.stage_since) if state.stage_since else ctx.start
+    base = max(since, ctx.start)
+    if stage == Stage.READY_TO_VALIDATE.value:
+        base = max(base, ctx.observation_date)
+    elif stage == OVERDUE:
+        base = ctx.deadline + dt.timedelta(days=1)
+    return cal.at(cal.add_school_days(base, policy.first_after_days), cal.window_start)
+
+
+def interval(policy: StagePolicy, ctx: CampaignContext, today: dt.date) -> int:
+    """School days until the next reminder; shorter near the deadline for 'ready'."""
+    if isinstance(policy, ReadyPolicy):
+        left = ctx.calendar.school_days_between(today, ctx.deadline)
+        if left <= policy.near_deadline_days:
+            return policy.near_deadline_interval_days
+    return policy.interval_days
+
+
+def _later(decision: Decision, ctx: CampaignContext, when: dt.datetime, why: str) -> Decision:
+    """Schedule the next look, never past the deadline's end for a stage that will change."""
+    if decision.policy_stage != OVERDUE and when > ctx.overdue_from:
+        when = ctx.overdue_from
+    return replace(decision, next_reminder_at=when, why=decision.why or why)
