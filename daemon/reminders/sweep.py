@@ -99,7 +99,7 @@ def due_query(campaign_id: int, now: dt.datetime) -> Any:
         sa_select(*DUE_COLUMNS)
         .join(School, col(School.id) == FollowUp.school_id)
         .where(
-            FollowUp.campaign_id == campaign_id,
+            col(FollowUp.campaign_id) == campaign_id,
             col(School.active).is_(True),
             or_(
                 col(FollowUp.next_reminder_at) <= now,
