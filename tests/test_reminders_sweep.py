@@ -224,3 +224,37 @@ def test_a_dry_run_writes_nothing(
     assert [p.uai for p in report.kinds("reminder")] == [uai(1)]
     assert not ledger(session, "reminder")
     assert len(sweep(app, paris(D(2026, 10, 7), 9)).kinds("reminder")) == 1
+
+
+def test_a_new_compte_rendu_with_fewer_errors_restarts_the_count(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    app = reminder_app(tmp_path, database_url, engine)
+    school = add(session, 1, "École Saint-Joseph")
+
+    def drop(errors: int, day: int, now: dt.datetime) -> None:
+        result = Intake(app).take_bytes(
+            cr_text(school.uai, errors=errors, pending=0, day=day),
+            filename=f"cr-{day}.txt",
+            channel="page",
+            now=now,
+            school_uai=school.uai,
+        )
+        assert result.outcome == "processed"
+
+    sweep(app, paris(D(2026, 10, 5), 7))
+    drop(3, 15, paris(D(2026, 10, 5), 8))
+    for day in (D(2026, 10, 5), D(2026, 10, 7)):
+        assert sweep(app, paris(day, 9)).kinds("reminder")
+    follow_up = session.exec(select(FollowUp)).one()
+    session.refresh(follow_up)
+    assert follow_up.reminders_without_progress == 2
+    drop(1, 16, paris(D(2026, 10, 8), 8))
+    report = sweep(app, paris(D(2026, 10, 9), 9))
+    assert report.kinds("reminder") and not report.escalations  # would have been the 3rd
+    session.rollback()  # leave the test's read snapshot
+    session.refresh(follow_up)
+    assert follow_up.reminders_without_progress == 1
+    assert follow_up.last_progress_at == paris(D(2026, 10, 9), 9)
+    kinds = [e.kind for e in session.exec(select(Event).where(Event.school_id == school.id))]
+    assert "progress" in kinds
