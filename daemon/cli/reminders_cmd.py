@@ -96,7 +96,8 @@ def preview_cmd(ctx: Context, uai: str, now_text: str | None, as_html: bool) -> 
             number=follow_up.reminders_without_progress + 1,
             now=now,
         )
-    console.print(f"À : {school.director_email or '(aucune adresse)'}", markup=False)
+        recipient = school.director_email or "(aucune adresse)"
+    console.print(f"À : {recipient}", markup=False)
     console.print(f"Répondre à : {payload['reply_to'] or '(non configuré)'}", markup=False)
     console.print(f"Objet : {payload['subject']}\n", markup=False)
     console.print(payload["html"] if as_html else payload["text"], markup=False)

@@ -80,7 +80,7 @@ def decide(state: DueState, ctx: CampaignContext, now: dt.datetime) -> Decision:
     )
     due = state.next_reminder_at
     if started or due is None:
-        due = first_reminder(stage, state, ctx, policy)
+        due = first_reminder(stage, state, ctx, policy, today)
     if state.snoozed_until and state.snoozed_until > now:
         due = max(due, state.snoozed_until)
     due = cal.next_send_moment(due)
@@ -126,15 +126,17 @@ def with_progress(decision: Decision, ctx: CampaignContext) -> Decision:
 
 
 def first_reminder(
-    stage: str, state: DueState, ctx: CampaignContext, policy: StagePolicy
+    stage: str, state: DueState, ctx: CampaignContext, policy: StagePolicy, today: dt.date
 ) -> dt.datetime:
     """When a stage's first reminder is due: N school days after the stage started (after the
     campaign's start for 'no export yet', the observation date for 'ready', the deadline for
     'overdue')."""
     cal = ctx.calendar
     since = cal.local_day(state.stage_since) if state.stage_since else ctx.start
-    base = max(since, ctx.start)
-    if stage == Stage.READY_TO_VALIDATE.value:
+    base = max(min(since, today), ctx.start)  # a stage never starts after `now`
+    if stage == Stage.AWAITING_EXPORT.value:
+        base = min(ctx.start, today)
+    elif stage == Stage.READY_TO_VALIDATE.value:
         base = max(base, ctx.observation_date)
     elif stage == OVERDUE:
         base = ctx.deadline + dt.timedelta(days=1)
