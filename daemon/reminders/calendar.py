@@ -38,7 +38,7 @@ def _is_school_holiday(day: dt.date, zone: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: its methods cache their answers
 class SchoolCalendar:
     timezone: ZoneInfo
     holiday_zone: str
@@ -59,9 +59,11 @@ class SchoolCalendar:
         )
 
     # ---- days -----------------------------------------------------------------------------
+    @lru_cache(maxsize=4096)  # noqa: B019 (one calendar per sweep)
     def local_day(self, moment: dt.datetime) -> dt.date:
         return moment.astimezone(self.timezone).date()
 
+    @lru_cache(maxsize=4096)  # noqa: B019 (one calendar per sweep)
     def day_off_reason(self, day: dt.date) -> str:
         """Why no mail leaves on that day, in French ("" on a school day)."""
         if day.weekday() >= 5:
@@ -77,6 +79,7 @@ class SchoolCalendar:
     def is_school_day(self, day: dt.date) -> bool:
         return not self.day_off_reason(day)
 
+    @lru_cache(maxsize=4096)  # noqa: B019 (one calendar per sweep)
     def next_school_day(self, day: dt.date, *, include: bool = True) -> dt.date:
         """`day` itself when it is a school day and `include`, else the next one."""
         current = day if include else day + dt.timedelta(days=1)
@@ -86,6 +89,7 @@ class SchoolCalendar:
             current += dt.timedelta(days=1)
         raise ValueError(f"aucun jour de classe dans l'année qui suit le {day:%d/%m/%Y}")
 
+    @lru_cache(maxsize=4096)  # noqa: B019 (one calendar per sweep)
     def add_school_days(self, day: dt.date, count: int) -> dt.date:
         """The school day `count` school days after `day` (0: `day` or the next school day)."""
         current = self.next_school_day(day)
@@ -105,10 +109,12 @@ class SchoolCalendar:
     def at(self, day: dt.date, time: dt.time) -> dt.datetime:
         return dt.datetime.combine(day, time, tzinfo=self.timezone).astimezone(dt.UTC)
 
+    @lru_cache(maxsize=4096)  # noqa: B019 (one calendar per sweep)
     def opening(self, day: dt.date) -> dt.datetime:
         """The window's start on the first school day from `day`."""
         return self.at(self.next_school_day(day), self.window_start)
 
+    @lru_cache(maxsize=4096)  # noqa: B019 (one calendar per sweep)
     def in_window(self, moment: dt.datetime) -> bool:
         local = moment.astimezone(self.timezone)
         return (
@@ -116,6 +122,7 @@ class SchoolCalendar:
             and self.window_start <= local.time().replace(tzinfo=None) < self.window_end
         )
 
+    @lru_cache(maxsize=4096)  # noqa: B019 (one calendar per sweep)
     def next_send_moment(self, moment: dt.datetime) -> dt.datetime:
         """`moment` itself when inside the window, else the next opening of the window."""
         if self.in_window(moment):

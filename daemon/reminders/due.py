@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from daemon.campaign import Stage
@@ -19,7 +20,7 @@ from daemon.reminders.calendar import SchoolCalendar
 from daemon.reminders.policy import OVERDUE, ladder_copy, policy_stage, stage_policy, step_name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CampaignContext:
     calendar: SchoolCalendar
     policy: ReminderSettings
@@ -27,7 +28,7 @@ class CampaignContext:
     observation_date: dt.date
     deadline: dt.date
 
-    @property
+    @cached_property
     def overdue_from(self) -> dt.datetime:
         """The first moment past the deadline: every open school must be looked at again."""
         return self.calendar.at(self.deadline + dt.timedelta(days=1), dt.time(0, 0))
@@ -69,48 +70,52 @@ def decide(state: DueState, ctx: CampaignContext, now: dt.datetime) -> Decision:
         return Decision(False, None, stage, why="constat validé : plus de relance")
     policy = stage_policy(ctx.policy, stage)
     started = state.ladder_stage != stage
-    base = Decision(
-        send=False,
-        next_reminder_at=None,
-        policy_stage=stage,
-        started=started,
-        ladder=tuple(ladder_copy(policy)) if started else state.ladder,
-        reminders_without_progress=0 if started else state.reminders_without_progress,
-        escalations_done=() if started else state.escalations_done,
-    )
+    ladder = _ladder(policy) if started else state.ladder
+    count = 0 if started else state.reminders_without_progress
+    done = () if started else state.escalations_done
     due = state.next_reminder_at
     if started or due is None:
         due = first_reminder(stage, state, ctx, policy, today)
     if state.snoozed_until and state.snoozed_until > now:
         due = max(due, state.snoozed_until)
     due = cal.next_send_moment(due)
-    if due > now:
-        return _later(base, ctx, due, "pas encore")
-    if not cal.in_window(now):
-        return _later(base, ctx, cal.next_send_moment(now), "hors de la plage d'envoi")
-    if state.last_reminder_at and cal.local_day(state.last_reminder_at) == today:
-        return _later(base, ctx, cal.opening(today + dt.timedelta(days=1)), "déjà relancée")
-    return sent(base, ctx, policy, today)
+    if due <= now and not cal.in_window(now):
+        due, why = cal.next_send_moment(now), "hors de la plage d'envoi"
+    elif due <= now and state.last_reminder_at and cal.local_day(state.last_reminder_at) == today:
+        due, why = cal.opening(today + dt.timedelta(days=1)), "déjà relancée"
+    elif due <= now:
+        return sent(stage, ladder, count, done, ctx, policy, today, started)
+    else:
+        why = "pas encore"
+    return Decision(False, _capped(ctx, stage, due), stage, started, ladder, count, done, (), why)
 
 
-def sent(base: Decision, ctx: CampaignContext, policy: StagePolicy, today: dt.date) -> Decision:
+def sent(
+    stage: str,
+    ladder: tuple[dict[str, Any], ...],
+    count: int,
+    done: tuple[str, ...],
+    ctx: CampaignContext,
+    policy: StagePolicy,
+    today: dt.date,
+    started: bool,
+) -> Decision:
     """A reminder leaves today: count it, schedule the next, and find the ladder steps reached."""
-    count = base.reminders_without_progress + 1
-    next_day = ctx.calendar.add_school_days(today, interval(policy, ctx, today))
-    reached = tuple(
-        s
-        for s in base.ladder
-        if int(s["after"]) <= count and step_name(s) not in base.escalations_done
+    count += 1
+    cal = ctx.calendar
+    next_at = cal.at(cal.add_school_days(today, interval(policy, ctx, today)), cal.window_start)
+    reached = tuple(s for s in ladder if int(s["after"]) <= count and step_name(s) not in done)
+    return Decision(
+        True,
+        _capped(ctx, stage, next_at),
+        stage,
+        started,
+        ladder,
+        count,
+        done + tuple(step_name(s) for s in reached),
+        reached,
+        "relance due",
     )
-    decision = replace(
-        base,
-        send=True,
-        reminders_without_progress=count,
-        escalations_done=base.escalations_done + tuple(step_name(s) for s in reached),
-        escalate=reached,
-        why="relance due",
-    )
-    return _later(decision, ctx, ctx.calendar.at(next_day, ctx.calendar.window_start), "")
 
 
 def with_progress(decision: Decision, ctx: CampaignContext) -> Decision:
@@ -152,8 +157,12 @@ def interval(policy: StagePolicy, ctx: CampaignContext, today: dt.date) -> int:
     return policy.interval_days
 
 
-def _later(decision: Decision, ctx: CampaignContext, when: dt.datetime, why: str) -> Decision:
-    """Schedule the next look, never past the deadline's end for a stage that will change."""
-    if decision.policy_stage != OVERDUE and when > ctx.overdue_from:
-        when = ctx.overdue_from
-    return replace(decision, next_reminder_at=when, why=decision.why or why)
+def _capped(ctx: CampaignContext, stage: str, when: dt.datetime) -> dt.datetime:
+    """Never past the deadline's end for a stage that will then become 'overdue'."""
+    if stage != OVERDUE and when > ctx.overdue_from:
+        return ctx.overdue_from
+    return when
+
+
+def _ladder(policy: StagePolicy) -> tuple[dict[str, Any], ...]:
+    return tuple(ladder_copy(policy))
