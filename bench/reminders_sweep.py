@@ -55,7 +55,9 @@ SELECT f.id, f.school_id, f.stage, f.stage_since, f.ladder_stage, f.ladder,
        f.last_reminder_at, f.snoozed_until
 FROM follow_up f JOIN school s ON s.id = f.school_id
 WHERE f.campaign_id = ? AND s.active = 1
-  AND (f.next_reminder_at <= ? OR (f.next_reminder_at IS NULL AND f.stage != 'validated'))
+  AND (f.next_reminder_at <= ?
+       OR (f.stage != 'validated' AND (f.next_reminder_at IS NULL OR f.ladder_stage != f.stage))
+       OR (f.stage = 'validated' AND f.next_reminder_at IS NOT NULL))
 ORDER BY f.id
 """
 NOW = dt.datetime(2026, 9, 22, 8, 5, tzinfo=dt.timezone(dt.timedelta(hours=2))).astimezone(dt.UTC)

@@ -77,7 +77,6 @@ def refresh_stage(
         follow_up.stage = result.stage.value
         follow_up.stage_since = now
         follow_up.updated_at = now
-        follow_up.next_reminder_at = now  # due work: the reminder sweep decides again
         record_event(
             session,
             at=now,

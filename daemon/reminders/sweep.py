@@ -94,7 +94,8 @@ def campaign_context(app: App, campaign: Campaign) -> CampaignContext:
 
 
 def due_query(campaign_id: int, now: dt.datetime) -> Any:
-    """The follow-ups to decide on: due, or never scheduled and not validated."""
+    """The follow-ups to decide on: due, never scheduled, or whose stage changed since."""
+    validated = Stage.VALIDATED.value
     return (
         sa_select(*DUE_COLUMNS)
         .join(School, col(School.id) == FollowUp.school_id)
@@ -103,9 +104,16 @@ def due_query(campaign_id: int, now: dt.datetime) -> Any:
             col(School.active).is_(True),
             or_(
                 col(FollowUp.next_reminder_at) <= now,
-                and_(
-                    col(FollowUp.next_reminder_at).is_(None),
-                    col(FollowUp.stage) != Stage.VALIDATED.value,
+                and_(  # never scheduled, or its stage changed since (new evidence)
+                    col(FollowUp.stage) != validated,
+                    or_(
+                        col(FollowUp.next_reminder_at).is_(None),
+                        col(FollowUp.ladder_stage) != col(FollowUp.stage),
+                    ),
+                ),
+                and_(  # validated since: stop its reminders
+                    col(FollowUp.stage) == validated,
+                    col(FollowUp.next_reminder_at).is_not(None),
                 ),
             ),
         )
