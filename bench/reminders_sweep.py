@@ -50,9 +50,8 @@ STAGES = (
     ("awaiting_export", 0.18),
 )
 PLAIN_SQL = """
-SELECT f.id, f.school_id, f.stage, f.stage_since, f.ladder_stage, f.ladder,
-       f.reminders_without_progress, f.escalations_done, f.next_reminder_at,
-       f.last_reminder_at, f.snoozed_until
+SELECT f.id, f.school_id, f.stage, f.stage_since, f.ladder_stage,
+       f.reminders_without_progress, f.next_reminder_at, f.last_reminder_at, f.snoozed_until
 FROM follow_up f JOIN school s ON s.id = f.school_id
 WHERE f.campaign_id = ? AND s.active = 1
   AND (f.next_reminder_at <= ?

@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 
 from daemon.config.settings import ReminderSettings
 from daemon.reminders.calendar import SchoolCalendar
-from daemon.reminders.due import CampaignContext, DueState, decide, with_progress
+from daemon.reminders.due import (
+    CampaignContext,
+    DueState,
+    decide,
+    with_escalations,
+    with_progress,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 D = dt.date
@@ -31,9 +37,7 @@ def state(stage: str = "errors", **changes: object) -> DueState:
         stage=stage,
         stage_since=at(D(2026, 10, 6), 9),
         ladder_stage="",
-        ladder=(),
         reminders_without_progress=0,
-        escalations_done=(),
         next_reminder_at=None,
         last_reminder_at=None,
         snoozed_until=None,
@@ -57,40 +61,37 @@ def test_errors_are_reminded_the_day_they_appear_inside_the_window() -> None:
     assert decision.next_reminder_at == at(D(2026, 10, 8), 8)
 
 
-def test_the_running_ladder_is_kept_when_the_configuration_changes() -> None:
+def test_the_running_ladder_is_kept_and_each_step_taken_once() -> None:
     running = state(
         "errors",
         ladder_stage="errors",
-        ladder=({"after": 9, "notify": "support"},),
         reminders_without_progress=8,
         next_reminder_at=at(D(2026, 10, 8), 8),
     )
-    decision = decide(running, CTX, at(D(2026, 10, 8), 9))
-    assert decision.send and decision.escalate == ({"after": 9, "notify": "support"},)
+    kept = ({"after": 9, "notify": "support"},)  # copied under an older configuration
+    decision = with_escalations(decide(running, CTX, at(D(2026, 10, 8), 9)), kept, ())
+    assert decision.send and decision.escalate == kept
+    assert decision.escalations_done == ("support@9",)
     again = decide(
-        replace(
-            running,
-            reminders_without_progress=9,
-            escalations_done=decision.escalations_done,
-            next_reminder_at=at(D(2026, 10, 12), 8),
-        ),
+        replace(running, reminders_without_progress=9, next_reminder_at=at(D(2026, 10, 12), 8)),
         CTX,
         at(D(2026, 10, 12), 9),
     )
-    assert again.send and again.escalate == ()  # each step once
+    assert with_escalations(again, kept, decision.escalations_done).escalate == ()
 
 
 def test_progress_restarts_the_count() -> None:
+    ladder = ({"after": 3, "notify": "coordinator"},)
     running = state(
         "errors",
         ladder_stage="errors",
-        ladder=({"after": 3, "notify": "coordinator"},),
         reminders_without_progress=2,
         next_reminder_at=at(D(2026, 10, 8), 8),
     )
     decision = decide(running, CTX, at(D(2026, 10, 8), 9))
-    assert decision.escalate and decision.reminders_without_progress == 3
-    restarted = with_progress(decision, CTX)
+    assert decision.reminders_without_progress == 3
+    assert with_escalations(decision, ladder, ()).escalate == ladder
+    restarted = with_escalations(with_progress(decision), ladder, ())
     assert restarted.reminders_without_progress == 1 and restarted.escalate == ()
 
 

@@ -41,9 +41,7 @@ class DueState:
     stage: str
     stage_since: dt.datetime | None
     ladder_stage: str
-    ladder: tuple[dict[str, Any], ...]
     reminders_without_progress: int
-    escalations_done: tuple[str, ...]
     next_reminder_at: dt.datetime | None
     last_reminder_at: dt.datetime | None
     snoozed_until: dt.datetime | None
@@ -54,12 +52,12 @@ class Decision:
     send: bool
     next_reminder_at: dt.datetime | None
     policy_stage: str
-    started: bool = False  # a new stage began: its ladder was copied, the count restarted
-    ladder: tuple[dict[str, Any], ...] = ()
+    started: bool = False  # a new stage began: its ladder is copied, the count restarts
+    ladder: tuple[dict[str, Any], ...] = ()  # the new ladder when `started`
     reminders_without_progress: int = 0
-    escalations_done: tuple[str, ...] = ()
-    escalate: tuple[dict[str, Any], ...] = field(default=())  # ladder steps reached now
     why: str = ""
+    escalations_done: tuple[str, ...] = ()  # filled by `with_escalations` for a reminder sent
+    escalate: tuple[dict[str, Any], ...] = field(default=())  # ladder steps reached now
 
 
 def decide(state: DueState, ctx: CampaignContext, now: dt.datetime) -> Decision:
@@ -70,9 +68,8 @@ def decide(state: DueState, ctx: CampaignContext, now: dt.datetime) -> Decision:
         return Decision(False, None, stage, why="constat validé : plus de relance")
     policy = stage_policy(ctx.policy, stage)
     started = state.ladder_stage != stage
-    ladder = _ladder(policy) if started else state.ladder
+    ladder = _ladder(policy) if started else ()
     count = 0 if started else state.reminders_without_progress
-    done = () if started else state.escalations_done
     due = state.next_reminder_at
     if started or due is None:
         due = first_reminder(stage, state, ctx, policy, today)
@@ -84,50 +81,49 @@ def decide(state: DueState, ctx: CampaignContext, now: dt.datetime) -> Decision:
     elif due <= now and state.last_reminder_at and cal.local_day(state.last_reminder_at) == today:
         due, why = cal.opening(today + dt.timedelta(days=1)), "déjà relancée"
     elif due <= now:
-        return sent(stage, ladder, count, done, ctx, policy, today, started)
+        return sent(stage, ladder, count, ctx, policy, today, started)
     else:
         why = "pas encore"
-    return Decision(False, _capped(ctx, stage, due), stage, started, ladder, count, done, (), why)
+    return Decision(False, _capped(ctx, stage, due), stage, started, ladder, count, why)
 
 
 def sent(
     stage: str,
     ladder: tuple[dict[str, Any], ...],
     count: int,
-    done: tuple[str, ...],
     ctx: CampaignContext,
     policy: StagePolicy,
     today: dt.date,
     started: bool,
 ) -> Decision:
-    """A reminder leaves today: count it, schedule the next, and find the ladder steps reached."""
-    count += 1
+    """A reminder leaves today: count it and schedule the next."""
     cal = ctx.calendar
     next_at = cal.at(cal.add_school_days(today, interval(policy, ctx, today)), cal.window_start)
-    reached = tuple(s for s in ladder if int(s["after"]) <= count and step_name(s) not in done)
     return Decision(
-        True,
-        _capped(ctx, stage, next_at),
-        stage,
-        started,
-        ladder,
-        count,
-        done + tuple(step_name(s) for s in reached),
-        reached,
-        "relance due",
+        True, _capped(ctx, stage, next_at), stage, started, ladder, count + 1, "relance due"
     )
 
 
-def with_progress(decision: Decision, ctx: CampaignContext) -> Decision:
-    """The school made progress since its last reminder: the count restarts at this one."""
-    restarted = replace(decision, reminders_without_progress=0, escalations_done=())
-    reached = tuple(s for s in restarted.ladder if int(s["after"]) <= 1)
+def with_escalations(
+    decision: Decision, ladder: tuple[dict[str, Any], ...], done: tuple[str, ...]
+) -> Decision:
+    """The ladder steps a reminder sent reaches, each once (`done`: steps already taken)."""
+    if decision.started:
+        ladder, done = decision.ladder, ()
+    count = decision.reminders_without_progress
+    reached = tuple(s for s in ladder if int(s["after"]) <= count and step_name(s) not in done)
     return replace(
-        restarted,
-        reminders_without_progress=1,
-        escalations_done=tuple(step_name(s) for s in reached),
+        decision,
+        ladder=ladder,
+        escalations_done=done + tuple(step_name(s) for s in reached),
         escalate=reached,
     )
+
+
+def with_progress(decision: Decision) -> Decision:
+    """The school made progress since its last reminder: the count restarts at this one (the
+    caller then takes the ladder from its first step: `with_escalations(…, done=())`)."""
+    return replace(decision, reminders_without_progress=1)
 
 
 def first_reminder(

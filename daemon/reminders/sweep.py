@@ -23,7 +23,14 @@ from daemon.app import App
 from daemon.campaign import Stage
 from daemon.reminders.calendar import SchoolCalendar
 from daemon.reminders.digest import digest_day, digest_key, digest_payload
-from daemon.reminders.due import CampaignContext, Decision, DueState, decide, with_progress
+from daemon.reminders.due import (
+    CampaignContext,
+    Decision,
+    DueState,
+    decide,
+    with_escalations,
+    with_progress,
+)
 from daemon.reminders.mails import (
     escalation_mail,
     open_count,
@@ -43,9 +50,7 @@ DUE_COLUMNS: tuple[Any, ...] = (
     FollowUp.stage,
     FollowUp.stage_since,
     FollowUp.ladder_stage,
-    FollowUp.ladder,
     FollowUp.reminders_without_progress,
-    FollowUp.escalations_done,
     FollowUp.next_reminder_at,
     FollowUp.last_reminder_at,
     FollowUp.snoozed_until,
@@ -126,9 +131,7 @@ def due_state(row: Any) -> DueState:
         stage=row.stage,
         stage_since=row.stage_since,
         ladder_stage=row.ladder_stage,
-        ladder=tuple(row.ladder or ()),
         reminders_without_progress=row.reminders_without_progress,
-        escalations_done=tuple(row.escalations_done or ()),
         next_reminder_at=row.next_reminder_at,
         last_reminder_at=row.last_reminder_at,
         snoozed_until=row.snoozed_until,
@@ -203,12 +206,12 @@ def _apply(
     report: SweepReport,
 ) -> None:
     quiet = [(fid, d) for fid, _sid, d in decisions if not d.send]
-    if quiet:
-        session.execute(
-            update(FollowUp),
-            [_columns(fid, d) for fid, d in quiet],
-            execution_options={"synchronize_session": False},
-        )
+    for started in (True, False):
+        rows = [_columns(fid, d) for fid, d in quiet if d.started is started]
+        if rows:
+            session.execute(
+                update(FollowUp), rows, execution_options={"synchronize_session": False}
+            )
     report.stopped += sum(1 for _f, d in quiet if d.next_reminder_at is None)
     report.scheduled += sum(1 for _f, d in quiet if d.next_reminder_at is not None)
     for follow_up_id, _school_id, decision in decisions:
@@ -217,14 +220,17 @@ def _apply(
 
 
 def _columns(follow_up_id: int, d: Decision) -> dict[str, Any]:
-    return {
+    """The follow-up's new columns; the ladder only when a stage starts (or a reminder left)."""
+    columns: dict[str, Any] = {
         "id": follow_up_id,
         "next_reminder_at": d.next_reminder_at,
         "ladder_stage": d.policy_stage if d.next_reminder_at else "",
-        "ladder": list(d.ladder),
         "reminders_without_progress": d.reminders_without_progress,
-        "escalations_done": list(d.escalations_done),
     }
+    if d.started or d.send:
+        columns["ladder"] = list(d.ladder)
+        columns["escalations_done"] = list(d.escalations_done)
+    return columns
 
 
 def _previous_open_count(session: Session, follow_up: FollowUp, stage: str) -> int | None:
@@ -260,10 +266,12 @@ def _send(
     assert school is not None
     items = open_items(session, app.settings, school, campaign, now)
     previous = _previous_open_count(session, follow_up, decision.policy_stage)
+    done = tuple(follow_up.escalations_done or ())
     if not decision.started and previous is not None and open_count(items) < previous:
-        decision = with_progress(decision, ctx)
+        decision, done = with_progress(decision), ()
         follow_up.last_progress_at = now
         _event(session, follow_up, now, "progress", "Progrès depuis la dernière relance")
+    decision = with_escalations(decision, tuple(follow_up.ladder or ()), done)
     day = ctx.calendar.local_day(now)
     payload = reminder_payload(
         app.settings,
