@@ -12,12 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from daemon.campaign import Stage
 from daemon.config.settings import ReadyPolicy, ReminderSettings, StagePolicy
 from daemon.reminders.calendar import SchoolCalendar
 from daemon.reminders.policy import OVERDUE, ladder_copy, policy_stage, stage_policy, step_name
+
+VALIDATED = Stage.VALIDATED.value
+AWAITING_EXPORT = Stage.AWAITING_EXPORT.value
+READY = Stage.READY_TO_VALIDATE.value
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,6 +31,7 @@ class CampaignContext:
     start: dt.date
     observation_date: dt.date
     deadline: dt.date
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False)  # answers within one sweep
 
     @cached_property
     def overdue_from(self) -> dt.datetime:
@@ -34,9 +39,21 @@ class CampaignContext:
         return self.calendar.at(self.deadline + dt.timedelta(days=1), dt.time(0, 0))
 
 
+class DueColumns(Protocol):
+    """The columns of a follow-up that the decision reads (a result row of the due query)."""
+
+    stage: str
+    stage_since: dt.datetime | None
+    ladder_stage: str
+    reminders_without_progress: int
+    next_reminder_at: dt.datetime | None
+    last_reminder_at: dt.datetime | None
+    snoozed_until: dt.datetime | None
+
+
 @dataclass(frozen=True)
 class DueState:
-    """The columns of a follow-up that the decision reads."""
+    """The same columns as a plain value (tests, previews)."""
 
     stage: str
     stage_since: dt.datetime | None
@@ -60,11 +77,11 @@ class Decision:
     escalate: tuple[dict[str, Any], ...] = field(default=())  # ladder steps reached now
 
 
-def decide(state: DueState, ctx: CampaignContext, now: dt.datetime) -> Decision:
+def decide(state: DueColumns, ctx: CampaignContext, now: dt.datetime) -> Decision:
     cal = ctx.calendar
     today = cal.local_day(now)
     stage = policy_stage(state.stage, today, ctx.deadline)
-    if stage == Stage.VALIDATED.value:
+    if stage == VALIDATED:
         return Decision(False, None, stage, why="constat validé : plus de relance")
     policy = stage_policy(ctx.policy, stage)
     started = state.ladder_stage != stage
@@ -97,8 +114,7 @@ def sent(
     started: bool,
 ) -> Decision:
     """A reminder leaves today: count it and schedule the next."""
-    cal = ctx.calendar
-    next_at = cal.at(cal.add_school_days(today, interval(policy, ctx, today)), cal.window_start)
+    next_at = _next_after_send(ctx, stage, policy, today)
     return Decision(
         True, _capped(ctx, stage, next_at), stage, started, ladder, count + 1, "relance due"
     )
@@ -127,7 +143,7 @@ def with_progress(decision: Decision) -> Decision:
 
 
 def first_reminder(
-    stage: str, state: DueState, ctx: CampaignContext, policy: StagePolicy, today: dt.date
+    stage: str, state: DueColumns, ctx: CampaignContext, policy: StagePolicy, today: dt.date
 ) -> dt.datetime:
     """When a stage's first reminder is due: N school days after the stage started (after the
     campaign's start for 'no export yet', the observation date for 'ready', the deadline for
@@ -135,9 +151,9 @@ def first_reminder(
     cal = ctx.calendar
     since = cal.local_day(state.stage_since) if state.stage_since else ctx.start
     base = max(min(since, today), ctx.start)  # a stage never starts after `now`
-    if stage == Stage.AWAITING_EXPORT.value:
+    if stage == AWAITING_EXPORT:
         base = min(ctx.start, today)
-    elif stage == Stage.READY_TO_VALIDATE.value:
+    elif stage == READY:
         base = max(base, ctx.observation_date)
     elif stage == OVERDUE:
         base = ctx.deadline + dt.timedelta(days=1)
@@ -151,6 +167,20 @@ def interval(policy: StagePolicy, ctx: CampaignContext, today: dt.date) -> int:
         if left <= policy.near_deadline_days:
             return policy.near_deadline_interval_days
     return policy.interval_days
+
+
+def _next_after_send(
+    ctx: CampaignContext, stage: str, policy: StagePolicy, today: dt.date
+) -> dt.datetime:
+    """The next reminder's moment after one sent today (the same for every school of a stage,
+    so computed once per sweep)."""
+    key = (stage, today)
+    found = ctx.memo.get(key)
+    if found is None:
+        cal = ctx.calendar
+        day = cal.add_school_days(today, interval(policy, ctx, today))
+        found = ctx.memo[key] = cal.at(day, cal.window_start)
+    return found
 
 
 def _capped(ctx: CampaignContext, stage: str, when: dt.datetime) -> dt.datetime:

@@ -23,6 +23,7 @@ POLICY_STAGES = (
     Stage.READY_TO_VALIDATE.value,
     OVERDUE,
 )
+_VALIDATED = Stage.VALIDATED.value
 POLICY_LABELS = {**{s.value: s.label for s in Stage}, OVERDUE: "Date limite dépassée"}
 
 
@@ -35,7 +36,7 @@ def campaign_policy(campaign: Campaign, fallback: ReminderSettings) -> ReminderS
 
 def policy_stage(stage: str, today: dt.date, deadline: dt.date) -> str:
     """The stage whose cadence applies: past the deadline, every open school is overdue."""
-    if stage == Stage.VALIDATED.value:
+    if stage == _VALIDATED:
         return stage
     return OVERDUE if today > deadline else stage
 

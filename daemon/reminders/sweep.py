@@ -143,7 +143,7 @@ def decide_due(
 ) -> list[tuple[int, int, Decision]]:
     """(follow-up id, school id, decision) for every follow-up due at `now`."""
     rows = session.execute(due_query(campaign_id, now)).all()
-    return [(row.id, row.school_id, decide(due_state(row), ctx, now)) for row in rows]
+    return [(row.id, row.school_id, decide(row, ctx, now)) for row in rows]
 
 
 @contextmanager
