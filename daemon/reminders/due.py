@@ -43,12 +43,20 @@ class DueColumns(Protocol):
     """The columns of a follow-up that the decision reads (a result row of the due query)."""
 
     stage: str
-    stage_since: dt.datetime | None
+    stage_since: Any  # datetime | ISO text (UTC) | None: read raw, parsed only when needed
     ladder_stage: str
     reminders_without_progress: int
-    next_reminder_at: dt.datetime | None
-    last_reminder_at: dt.datetime | None
-    snoozed_until: dt.datetime | None
+    next_reminder_at: Any
+    last_reminder_at: Any
+    snoozed_until: Any
+
+
+def moment(value: Any) -> dt.datetime | None:
+    """A timestamp column read raw: SQLite gives UTC text, PostgreSQL an aware datetime."""
+    if value is None or isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC) if value is not None and value.tzinfo else value
+    parsed = dt.datetime.fromisoformat(str(value))
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed
 
 
 @dataclass(frozen=True)
@@ -87,15 +95,16 @@ def decide(state: DueColumns, ctx: CampaignContext, now: dt.datetime) -> Decisio
     started = state.ladder_stage != stage
     ladder = _ladder(policy) if started else ()
     count = 0 if started else state.reminders_without_progress
-    due = state.next_reminder_at
+    due = moment(state.next_reminder_at)
     if started or due is None:
         due = first_reminder(stage, state, ctx, policy, today)
-    if state.snoozed_until and state.snoozed_until > now:
-        due = max(due, state.snoozed_until)
+    snoozed = moment(state.snoozed_until) if state.snoozed_until else None
+    if snoozed and snoozed > now:
+        due = max(due, snoozed)
     due = cal.next_send_moment(due)
     if due <= now and not cal.in_window(now):
         due, why = cal.next_send_moment(now), "hors de la plage d'envoi"
-    elif due <= now and state.last_reminder_at and cal.local_day(state.last_reminder_at) == today:
+    elif due <= now and _sent_today(state.last_reminder_at, cal, today):
         due, why = cal.opening(today + dt.timedelta(days=1)), "déjà relancée"
     elif due <= now:
         return sent(stage, ladder, count, ctx, policy, today, started)
@@ -149,7 +158,8 @@ def first_reminder(
     campaign's start for 'no export yet', the observation date for 'ready', the deadline for
     'overdue')."""
     cal = ctx.calendar
-    since = cal.local_day(state.stage_since) if state.stage_since else ctx.start
+    stage_since = moment(state.stage_since)
+    since = cal.local_day(stage_since) if stage_since else ctx.start
     base = max(min(since, today), ctx.start)  # a stage never starts after `now`
     if stage == AWAITING_EXPORT:
         base = min(ctx.start, today)
@@ -181,6 +191,11 @@ def _next_after_send(
         day = cal.add_school_days(today, interval(policy, ctx, today))
         found = ctx.memo[key] = cal.at(day, cal.window_start)
     return found
+
+
+def _sent_today(value: Any, cal: SchoolCalendar, today: dt.date) -> bool:
+    last = moment(value) if value else None
+    return last is not None and cal.local_day(last) == today
 
 
 def _capped(ctx: CampaignContext, stage: str, when: dt.datetime) -> dt.datetime:

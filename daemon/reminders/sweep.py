@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import String, and_, or_, type_coerce, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -48,12 +48,12 @@ DUE_COLUMNS: tuple[Any, ...] = (
     FollowUp.id,
     FollowUp.school_id,
     FollowUp.stage,
-    FollowUp.stage_since,
+    type_coerce(FollowUp.stage_since, String).label("stage_since"),
     FollowUp.ladder_stage,
     FollowUp.reminders_without_progress,
-    FollowUp.next_reminder_at,
-    FollowUp.last_reminder_at,
-    FollowUp.snoozed_until,
+    type_coerce(FollowUp.next_reminder_at, String).label("next_reminder_at"),
+    type_coerce(FollowUp.last_reminder_at, String).label("last_reminder_at"),
+    type_coerce(FollowUp.snoozed_until, String).label("snoozed_until"),
 )
 
 
