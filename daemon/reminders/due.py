@@ -72,7 +72,7 @@ class DueState:
     snoozed_until: dt.datetime | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     send: bool
     next_reminder_at: dt.datetime | None
@@ -85,10 +85,35 @@ class Decision:
     escalate: tuple[dict[str, Any], ...] = field(default=())  # ladder steps reached now
 
 
+@dataclass(frozen=True)
+class _Tick:
+    """What is the same for every follow-up at one `now` (computed once per sweep)."""
+
+    today: dt.date
+    in_window: bool
+    next_window: dt.datetime
+    tomorrow: dt.datetime
+    today_start: dt.datetime
+
+
+def _tick(ctx: CampaignContext, now: dt.datetime) -> _Tick:
+    found = ctx.memo.get(now)
+    if found is None:
+        cal = ctx.calendar
+        today = cal.local_day(now)
+        found = ctx.memo[now] = _Tick(
+            today,
+            cal.in_window(now),
+            cal.next_send_moment(now),
+            cal.opening(today + dt.timedelta(days=1)),
+            cal.at(today, dt.time(0, 0)),
+        )
+    return found
+
+
 def decide(state: DueColumns, ctx: CampaignContext, now: dt.datetime) -> Decision:
-    cal = ctx.calendar
-    today = cal.local_day(now)
-    stage = policy_stage(state.stage, today, ctx.deadline)
+    cal, tick = ctx.calendar, _tick(ctx, now)
+    stage = policy_stage(state.stage, tick.today, ctx.deadline)
     if stage == VALIDATED:
         return Decision(False, None, stage, why="constat validé : plus de relance")
     policy = stage_policy(ctx.policy, stage)
@@ -97,19 +122,19 @@ def decide(state: DueColumns, ctx: CampaignContext, now: dt.datetime) -> Decisio
     count = 0 if started else state.reminders_without_progress
     due = moment(state.next_reminder_at)
     if started or due is None:
-        due = first_reminder(stage, state, ctx, policy, today)
+        due = first_reminder(stage, state, ctx, policy, tick.today)
     snoozed = moment(state.snoozed_until) if state.snoozed_until else None
     if snoozed and snoozed > now:
         due = max(due, snoozed)
     due = cal.next_send_moment(due)
-    if due <= now and not cal.in_window(now):
-        due, why = cal.next_send_moment(now), "hors de la plage d'envoi"
-    elif due <= now and _sent_today(state.last_reminder_at, cal, today):
-        due, why = cal.opening(today + dt.timedelta(days=1)), "déjà relancée"
-    elif due <= now:
-        return sent(stage, ladder, count, ctx, policy, today, started)
-    else:
+    if due > now:
         why = "pas encore"
+    elif not tick.in_window:
+        due, why = tick.next_window, "hors de la plage d'envoi"
+    elif state.last_reminder_at and moment(state.last_reminder_at) >= tick.today_start:  # type: ignore[operator]
+        due, why = tick.tomorrow, "déjà relancée"
+    else:
+        return sent(stage, ladder, count, ctx, policy, tick.today, started)
     return Decision(False, _capped(ctx, stage, due), stage, started, ladder, count, why)
 
 
@@ -191,11 +216,6 @@ def _next_after_send(
         day = cal.add_school_days(today, interval(policy, ctx, today))
         found = ctx.memo[key] = cal.at(day, cal.window_start)
     return found
-
-
-def _sent_today(value: Any, cal: SchoolCalendar, today: dt.date) -> bool:
-    last = moment(value) if value else None
-    return last is not None and cal.local_day(last) == today
 
 
 def _capped(ctx: CampaignContext, stage: str, when: dt.datetime) -> dt.datetime:

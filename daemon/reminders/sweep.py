@@ -142,7 +142,7 @@ def decide_due(
     session: Session, ctx: CampaignContext, campaign_id: int, now: dt.datetime
 ) -> list[tuple[int, int, Decision]]:
     """(follow-up id, school id, decision) for every follow-up due at `now`."""
-    rows = session.execute(due_query(campaign_id, now)).all()
+    rows = session.connection().execute(due_query(campaign_id, now)).all()  # Core: no ORM rows
     return [(row.id, row.school_id, decide(row, ctx, now)) for row in rows]
 
 
