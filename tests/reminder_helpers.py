@@ -89,6 +89,7 @@ def ledger(session: Session, kind: str | None = None) -> list[Reminder]:
     query = select(Reminder).order_by(col(Reminder.created_at), col(Reminder.id))
     if kind:
         query = query.where(Reminder.kind == kind)
+    session.rollback()  # a fresh snapshot: the sweeps wrote in other sessions
     session.expire_all()
     return list(session.exec(query))
 
