@@ -1,0 +1,133 @@
+"""The payload of a school's reminder and of an escalation to a support contact."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from daemon.actions import PROBLEM_LABELS, ProblemCategory
+from daemon.config import Settings
+from daemon.links import school_url
+from daemon.open_items import CONTACT_LABELS, OpenItems, contact_for, load_open_items
+from daemon.reminders.compose import render
+from daemon.reminders.policy import POLICY_LABELS
+from db.models import Campaign, FollowUp, School
+
+
+@dataclass(frozen=True)
+class Mail:
+    recipient: str
+    payload: dict[str, Any]
+
+
+def open_items(
+    session: Session, settings: Settings, school: School, campaign: Campaign, now: dt.datetime
+) -> OpenItems:
+    return load_open_items(
+        session,
+        school=school,
+        campaign=campaign,
+        contacts=settings.contacts,
+        onde_url=settings.contacts.onde_url,
+        now=now,
+    )
+
+
+def open_count(items: OpenItems) -> int:
+    """What progress is measured on: open anomalies plus pupils without INE."""
+    return len(items.anomalies) + len(items.pending)
+
+
+def reminder_payload(
+    settings: Settings,
+    *,
+    school: School,
+    campaign: Campaign,
+    items: OpenItems,
+    stage: str,
+    number: int,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """The director's mail: next step, pupils in error, pupils without INE, help contacts."""
+    context = {
+        "school": school,
+        "campaign": campaign.name,
+        "director_name": school.director_name,
+        "stage": stage,
+        "step": items.next_step,
+        "anomalies": items.anomalies,
+        "pending": items.pending,
+        "contacts": items.contacts,
+        "link": school_url(settings, uai=school.uai, campaign=campaign.name, now=now),
+        "deadline": campaign.deadline,
+        "coordinator_name": settings.contacts.coordinator_name,
+        "reply_to": settings.contacts.coordinator_email,
+    }
+    mail = render(settings.templates_path, "reminder", context)
+    return {
+        **mail,
+        "reply_to": settings.contacts.coordinator_email,
+        "stage": stage,
+        "number": number,
+        "open_count": open_count(items),
+        "next_step": items.next_step.title,
+    }
+
+
+def escalation_category(follow_up: FollowUp, items: OpenItems) -> str:
+    """Whom a stuck school is routed to: the problem it reported, else its step's kind."""
+    if follow_up.problem_category in {c.value for c in ProblemCategory}:
+        return follow_up.problem_category
+    if items.anomalies:
+        return "onde" if any(a.category == "onde" for a in items.anomalies) else "export"
+    return items.next_step.help_category
+
+
+def escalation_mail(
+    settings: Settings,
+    *,
+    school: School,
+    campaign: Campaign,
+    follow_up: FollowUp,
+    items: OpenItems,
+    stage: str,
+    count: int,
+) -> Mail | None:
+    """The mail to the support contact of the school's problem category (None: no address)."""
+    category = escalation_category(follow_up, items)
+    contact = contact_for(settings.contacts, category) or contact_for(settings.contacts, "other")
+    if contact is None:
+        return None
+    problem = ""
+    if follow_up.problem_category:
+        label = PROBLEM_LABELS.get(ProblemCategory(follow_up.problem_category), "")
+        problem = label + (f" : {follow_up.problem_detail}" if follow_up.problem_detail else "")
+    context = {
+        "school": school,
+        "campaign": campaign.name,
+        "category_label": CONTACT_LABELS.get(category, category),
+        "count": count,
+        "stage_label": POLICY_LABELS.get(stage, stage),
+        "reason": items.stage.reason,
+        "problem": problem,
+        "director_email": school.director_email,
+        "rejections": items.rejections,
+        "warnings": items.warnings,
+        "pending_count": len(items.pending),
+        "deadline": campaign.deadline,
+        "coordinator_name": settings.contacts.coordinator_name,
+    }
+    mail = render(settings.templates_path, "escalation", context)
+    return Mail(
+        contact.email,
+        {
+            **mail,
+            "reply_to": settings.contacts.coordinator_email,
+            "category": category,
+            "stage": stage,
+            "count": count,
+        },
+    )

@@ -1,0 +1,181 @@
+"""One tick: select the follow-ups whose time has come (SQL), decide (pure), write ledger rows.
+
+`sweep(app, now, dry_run)` is what the scheduler runs every `tick_seconds` and what
+`relance sweep --now …` runs once. It never sends: the delivery side claims the rows it writes.
+Each batch of schools is one transaction; a dry run writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import String, and_, or_, type_coerce, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
+
+from daemon.app import App
+from daemon.campaign import Stage
+from daemon.reminders.calendar import SchoolCalendar
+from daemon.reminders.due import (
+    CampaignContext,
+    Decision,
+    DueState,
+    decide,
+)
+from daemon.reminders.policy import campaign_policy
+from daemon.reminders.report import SweepReport
+from daemon.reminders.writing import columns, write_digests, write_reminder
+from db.engine import reading, transaction
+from db.models import Campaign, FollowUp, School
+
+log = logging.getLogger(__name__)
+BATCH = 500
+DUE_COLUMNS: tuple[Any, ...] = (
+    FollowUp.id,
+    FollowUp.school_id,
+    FollowUp.stage,
+    type_coerce(FollowUp.stage_since, String).label("stage_since"),
+    FollowUp.ladder_stage,
+    FollowUp.reminders_without_progress,
+    type_coerce(FollowUp.next_reminder_at, String).label("next_reminder_at"),
+    type_coerce(FollowUp.last_reminder_at, String).label("last_reminder_at"),
+    type_coerce(FollowUp.snoozed_until, String).label("snoozed_until"),
+)
+
+
+def campaign_context(app: App, campaign: Campaign) -> CampaignContext:
+    reminders = app.settings.reminders
+    policy = campaign_policy(campaign, reminders)
+    return CampaignContext(
+        calendar=SchoolCalendar.for_campaign(campaign, policy.window_start, policy.window_end),
+        policy=policy,
+        start=campaign.start,
+        observation_date=campaign.observation_date,
+        deadline=campaign.deadline,
+    )
+
+
+def due_query(campaign_id: int, now: dt.datetime) -> Any:
+    """The follow-ups to decide on: due, never scheduled, or whose stage changed since."""
+    validated = Stage.VALIDATED.value
+    return (
+        sa_select(*DUE_COLUMNS)
+        .join(School, col(School.id) == FollowUp.school_id)
+        .where(
+            col(FollowUp.campaign_id) == campaign_id,
+            col(School.active).is_(True),
+            or_(
+                col(FollowUp.next_reminder_at) <= now,
+                and_(  # never scheduled, or its stage changed since (new evidence)
+                    col(FollowUp.stage) != validated,
+                    or_(
+                        col(FollowUp.next_reminder_at).is_(None),
+                        col(FollowUp.ladder_stage) != col(FollowUp.stage),
+                    ),
+                ),
+                and_(  # validated since: stop its reminders
+                    col(FollowUp.stage) == validated,
+                    col(FollowUp.next_reminder_at).is_not(None),
+                ),
+            ),
+        )
+        .order_by(col(FollowUp.id))
+    )
+
+
+def due_state(row: Any) -> DueState:
+    return DueState(
+        stage=row.stage,
+        stage_since=row.stage_since,
+        ladder_stage=row.ladder_stage,
+        reminders_without_progress=row.reminders_without_progress,
+        next_reminder_at=row.next_reminder_at,
+        last_reminder_at=row.last_reminder_at,
+        snoozed_until=row.snoozed_until,
+    )
+
+
+def decide_due(
+    session: Session, ctx: CampaignContext, campaign_id: int, now: dt.datetime
+) -> list[tuple[int, int, Decision]]:
+    """(follow-up id, school id, decision) for every follow-up due at `now`."""
+    rows = session.connection().execute(due_query(campaign_id, now)).all()  # Core: no ORM rows
+    return [(row.id, row.school_id, decide(row, ctx, now)) for row in rows]
+
+
+@contextmanager
+def _writing(app: App, dry_run: bool) -> Iterator[Session]:
+    if dry_run:
+        with reading(app.engine) as session:
+            yield session
+    else:
+        with transaction(app.engine) as session:
+            yield session
+
+
+def sweep(app: App, now: dt.datetime, dry_run: bool = False) -> SweepReport:
+    """One tick at `now`; a dry run decides and composes but writes nothing."""
+    started = time.perf_counter()
+    report = SweepReport(now=now, dry_run=dry_run)
+    with _writing(app, dry_run) as session:
+        campaign = app.campaign(session, now)
+        assert campaign.id is not None
+        ctx = campaign_context(app, campaign)
+        clock = time.perf_counter()
+        decisions = decide_due(session, ctx, campaign.id, now)
+        report.decide_seconds = time.perf_counter() - clock
+        report.examined = len(decisions)
+        if dry_run:
+            _apply(app, session, campaign, ctx, decisions, now, report)
+            write_digests(app, session, campaign, ctx, now, report)
+    if not dry_run:
+        for start in range(0, len(decisions), BATCH):
+            with transaction(app.engine) as session:
+                batch_campaign = session.get(Campaign, campaign.id)
+                assert batch_campaign is not None
+                batch = decisions[start : start + BATCH]
+                _apply(app, session, batch_campaign, ctx, batch, now, report)
+        with transaction(app.engine) as session:
+            digest_campaign = session.get(Campaign, campaign.id)
+            assert digest_campaign is not None
+            write_digests(app, session, digest_campaign, ctx, now, report)
+    report.seconds = time.perf_counter() - started
+    log.info(
+        "sweep at %s: %d examined, %d mails, %d scheduled in %.3fs (deciding %.3fs)%s",
+        now.isoformat(),
+        report.examined,
+        len(report.created),
+        report.scheduled,
+        report.seconds,
+        report.decide_seconds,
+        " (dry run)" if dry_run else "",
+    )
+    return report
+
+
+def _apply(
+    app: App,
+    session: Session,
+    campaign: Campaign,
+    ctx: CampaignContext,
+    decisions: Sequence[tuple[int, int, Decision]],
+    now: dt.datetime,
+    report: SweepReport,
+) -> None:
+    quiet = [(fid, d) for fid, _sid, d in decisions if not d.send]
+    for started in (True, False):
+        rows = [columns(fid, d) for fid, d in quiet if d.started is started]
+        if rows:
+            session.execute(
+                update(FollowUp), rows, execution_options={"synchronize_session": False}
+            )
+    report.stopped += sum(1 for _f, d in quiet if d.next_reminder_at is None)
+    report.scheduled += sum(1 for _f, d in quiet if d.next_reminder_at is not None)
+    for follow_up_id, _school_id, decision in decisions:
+        if decision.send:
+            write_reminder(app, session, campaign, ctx, follow_up_id, decision, now, report)

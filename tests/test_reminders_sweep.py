@@ -1,0 +1,260 @@
+"""The sweep over a whole campaign, day by day: who gets what, when (ledger rows)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from daemon.actions import ProblemCategory, declare_validated, report_problem, resend_now, snooze
+from daemon.ingest.intake import Intake
+from daemon.reminders.sweep import sweep
+from db.models import Campaign, Event, FollowUp, School
+from tests.factories import cr_text
+from tests.reminder_helpers import (
+    PARIS,
+    add,
+    days,
+    ledger,
+    paris,
+    reminder_app,
+    reminder_days,
+    run_day,
+    uai,
+)
+
+D = dt.date
+
+
+def _campaign(session: Session) -> Campaign:
+    return session.exec(select(Campaign)).one()
+
+
+def test_a_whole_campaign_day_by_day_sends_on_school_days_only(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    app = reminder_app(tmp_path, database_url, engine)
+    silent = add(session, 1, "École Saint-Joseph")  # never exports
+    snoozer = add(session, 2, "École Sainte-Anne")  # asks for a pause
+    fixer = add(session, 3, "École Notre-Dame")  # errors, then validates
+    for day in days(D(2026, 10, 5), D(2026, 11, 13)):
+        if day == D(2026, 10, 6):
+            with Session(engine) as s:
+                school = s.get(School, snoozer.id)
+                assert school is not None
+                snooze(
+                    s,
+                    school=school,
+                    campaign=_campaign(s),
+                    until=paris(D(2026, 10, 14), 8),
+                    now=paris(day, 12),
+                    max_days=10,
+                    actor="directeur",
+                )
+                s.commit()
+        if day == D(2026, 10, 8):
+            result = Intake(app).take_bytes(
+                cr_text(fixer.uai, errors=2, pending=1),
+                filename="cr.txt",
+                channel="page",
+                now=paris(day, 9, 30),
+                school_uai=fixer.uai,
+            )
+            assert result.outcome == "processed"
+        if day == D(2026, 10, 9):
+            with Session(engine) as s:
+                school = s.get(School, fixer.id)
+                assert school is not None
+                declare_validated(
+                    s, school=school, campaign=_campaign(s), now=paris(day, 11), actor="directeur"
+                )
+                s.commit()
+        run_day(app, day)
+
+    # Wed 7 (2 school days after the start), Mon 12, Thu 15 (coordinator told), Toussaint
+    # (17 Oct – 1 Nov) skipped, Tue 3, Fri 6 (support told), then overdue from Thu 12 (the 11th
+    # is a public holiday), every school day.
+    assert reminder_days(session, silent.uai) == [
+        D(2026, 10, 7),
+        D(2026, 10, 12),
+        D(2026, 10, 15),
+        D(2026, 11, 3),
+        D(2026, 11, 6),
+        D(2026, 11, 12),
+        D(2026, 11, 13),
+    ]
+    # Quiet until its date, then its own cadence.
+    assert reminder_days(session, snoozer.uai) == [
+        D(2026, 10, 14),
+        D(2026, 11, 2),
+        D(2026, 11, 5),
+        D(2026, 11, 10),
+        D(2026, 11, 12),
+        D(2026, 11, 13),
+    ]
+    # The export reminder on the 7th, the errors the day the CR came, nothing once validated.
+    assert reminder_days(session, fixer.uai) == [D(2026, 10, 7), D(2026, 10, 8)]
+    stages = [(r.day, r.stage) for r in ledger(session, "reminder") if r.school_id == fixer.id]
+    assert stages == [(D(2026, 10, 7), "awaiting_export"), (D(2026, 10, 8), "errors")]
+
+    rows = ledger(session)
+    assert all(r.status == "pending" for r in rows)
+    assert all(r.day.weekday() < 5 for r in rows)
+    assert not [r for r in rows if D(2026, 10, 17) <= r.day <= D(2026, 11, 1)]
+    assert not [r for r in rows if r.day == D(2026, 11, 11)]
+    per_school_day = Counter((r.school_id, r.day) for r in ledger(session, "reminder"))
+    assert max(per_school_day.values()) == 1
+    for row in ledger(session, "reminder"):
+        local = row.due_at.astimezone(PARIS)
+        assert local.date() == row.day and dt.time(8) <= local.time() < dt.time(18)
+
+    digests = ledger(session, "digest")
+    assert [d.day for d in digests] == sorted({d.day for d in digests})
+    assert len(digests) == 19  # school days from 5 Oct to 13 Nov, holidays and the 11th excluded
+    assert all(d.recipient == "coord@example.org" for d in digests)
+
+    escalations = ledger(session, "escalation")
+    assert [(e.day, e.recipient) for e in escalations if e.school_id == silent.id] == [
+        (D(2026, 11, 6), "ange@example.org")
+    ]
+    told = session.exec(
+        select(Event).where(Event.kind == "escalated", Event.school_id == silent.id)
+    ).all()
+    assert [e.at.date() for e in told] == [D(2026, 10, 15), D(2026, 11, 6), D(2026, 11, 12)]
+    assert "Signalée à la coordination : 3 relances sans progrès" in told[0].message
+    digest_after = next(d for d in digests if d.day == D(2026, 10, 16))
+    assert f"({silent.uai}) : Signalée à la coordination" in digest_after.payload["text"]
+
+
+def test_a_missed_reminder_is_sent_late_once_at_the_next_tick_inside_the_window(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    app = reminder_app(tmp_path, database_url, engine)
+    school = add(session, 1, "École Saint-Joseph")
+    sweep(app, paris(D(2026, 10, 5), 9))  # scheduled for Wed 7 at 08:00
+    # The daemon is down all Wednesday; it comes back on Thursday at 06:00, before the window.
+    assert not sweep(app, paris(D(2026, 10, 8), 6)).kinds("reminder")
+    late = sweep(app, paris(D(2026, 10, 8), 8, 1))
+    assert [p.uai for p in late.kinds("reminder")] == [school.uai]
+    assert not sweep(app, paris(D(2026, 10, 8), 8, 2)).kinds("reminder")
+    follow_up = session.exec(select(FollowUp)).one()
+    session.refresh(follow_up)
+    # The next one counts from the day it really left: three school days after Thursday.
+    assert follow_up.next_reminder_at == paris(D(2026, 10, 13), 8)
+
+
+def test_resend_now_sends_at_the_next_tick_but_never_twice_the_same_day(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    app = reminder_app(tmp_path, database_url, engine)
+    school = add(session, 1, "École Saint-Joseph")
+    sweep(app, paris(D(2026, 10, 5), 9))
+    campaign = _campaign(session)
+    resend_now(session, school=school, campaign=campaign, now=paris(D(2026, 10, 5), 10), actor="c")
+    session.commit()
+    assert len(sweep(app, paris(D(2026, 10, 5), 10, 1)).kinds("reminder")) == 1
+    resend_now(session, school=school, campaign=campaign, now=paris(D(2026, 10, 5), 11), actor="c")
+    session.commit()
+    assert not sweep(app, paris(D(2026, 10, 5), 11, 1)).kinds("reminder")
+    assert len(sweep(app, paris(D(2026, 10, 6), 8, 1)).kinds("reminder")) == 1
+
+
+def test_nothing_is_sent_outside_the_window_or_when_nothing_is_due(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    app = reminder_app(tmp_path, database_url, engine)
+    add(session, 1, "École Saint-Joseph")
+    assert not sweep(app, paris(D(2026, 10, 5), 9)).kinds("reminder")  # first on the 7th
+    assert not sweep(app, paris(D(2026, 10, 7), 7)).kinds("reminder")  # before the window
+    assert sweep(app, paris(D(2026, 10, 7), 8)).kinds("reminder")
+    assert sweep(app, paris(D(2026, 10, 7), 9)).examined == 0  # not due until Monday
+    assert not sweep(app, paris(D(2026, 10, 12), 7, 59)).kinds("reminder")
+    assert sweep(app, paris(D(2026, 10, 12), 8)).kinds("reminder")
+
+
+def test_escalation_goes_to_the_contact_of_the_reported_problem(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    app = reminder_app(
+        tmp_path,
+        database_url,
+        engine,
+        reminders={
+            "awaiting_export": {
+                "first_after_days": 0,
+                "interval_days": 1,
+                "ladder": [{"after": 2, "notify": "support"}],
+            }
+        },
+    )
+    onde = add(session, 1, "École Saint-Joseph")
+    export = add(session, 2, "École Sainte-Anne")
+    sweep(app, paris(D(2026, 10, 5), 7))
+    report_problem(
+        session,
+        school=onde,
+        campaign=_campaign(session),
+        category=ProblemCategory.ONDE,
+        detail="Je n'ai pas reçu ma clé OTP",
+        now=paris(D(2026, 10, 5), 7, 30),
+        actor="directeur",
+    )
+    session.commit()
+    sweep(app, paris(D(2026, 10, 5), 9))
+    sweep(app, paris(D(2026, 10, 6), 9))
+    sweep(app, paris(D(2026, 10, 7), 9))
+    routed = {e.school_id: e.recipient for e in ledger(session, "escalation")}
+    assert routed == {onde.id: "assistance-onde@example.org", export.id: "ange@example.org"}
+    mail = next(e for e in ledger(session, "escalation") if e.school_id == onde.id)
+    assert "Je n'ai pas reçu ma clé OTP" in mail.payload["text"]
+    assert mail.day == D(2026, 10, 6)  # once: not again on the 7th
+    assert len(ledger(session, "escalation")) == 2
+
+
+def test_a_dry_run_writes_nothing(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    app = reminder_app(tmp_path, database_url, engine)
+    add(session, 1, "École Saint-Joseph")
+    sweep(app, paris(D(2026, 10, 5), 9))
+    report = sweep(app, paris(D(2026, 10, 7), 9), dry_run=True)
+    assert [p.uai for p in report.kinds("reminder")] == [uai(1)]
+    assert not ledger(session, "reminder")
+    assert len(sweep(app, paris(D(2026, 10, 7), 9)).kinds("reminder")) == 1
+
+
+def test_a_new_compte_rendu_with_fewer_errors_restarts_the_count(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    app = reminder_app(tmp_path, database_url, engine)
+    school = add(session, 1, "École Saint-Joseph")
+
+    def drop(errors: int, day: int, now: dt.datetime) -> None:
+        result = Intake(app).take_bytes(
+            cr_text(school.uai, errors=errors, pending=0, day=day),
+            filename=f"cr-{day}.txt",
+            channel="page",
+            now=now,
+            school_uai=school.uai,
+        )
+        assert result.outcome == "processed"
+
+    sweep(app, paris(D(2026, 10, 5), 7))
+    drop(3, 15, paris(D(2026, 10, 5), 8))
+    for day in (D(2026, 10, 5), D(2026, 10, 7)):
+        assert sweep(app, paris(day, 9)).kinds("reminder")
+    follow_up = session.exec(select(FollowUp)).one()
+    session.refresh(follow_up)
+    assert follow_up.reminders_without_progress == 2
+    drop(1, 16, paris(D(2026, 10, 8), 8))
+    report = sweep(app, paris(D(2026, 10, 9), 9))
+    assert report.kinds("reminder") and not report.escalations  # would have been the 3rd
+    session.rollback()  # leave the test's read snapshot
+    session.refresh(follow_up)
+    assert follow_up.reminders_without_progress == 1
+    assert follow_up.last_progress_at == paris(D(2026, 10, 9), 9)
+    kinds = [e.kind for e in session.exec(select(Event).where(Event.school_id == school.id))]
+    assert "progress" in kinds
