@@ -23,9 +23,8 @@ from sqlmodel import Session, col, select
 
 from daemon.actions import PROBLEM_LABELS, ProblemCategory, report_problem
 from daemon.app import App
-from daemon.campaign import french_date
 from daemon.open_items import CONTACT_LABELS, Contact, OpenItems, contact_for
-from daemon.reminders.compose import render
+from daemon.reminders.compose import PARIS, long_date, render
 from daemon.reminders.mails import Mail, open_items
 from daemon.reminders.sweep import campaign_context
 from db.events import record_event
@@ -71,7 +70,11 @@ def routed_sentence(
         )
     when = ""
     if due_at is not None and now is not None and due_at > now + dt.timedelta(minutes=5):
-        when = f" Le message partira le {french_date(due_at)} à l'ouverture des envois."
+        local = due_at.astimezone(PARIS)
+        when = (
+            f" Hors des heures d'envoi : le message partira le {long_date(due_at)} "
+            f"à {local.hour} h {local.minute:02d}."
+        )
     return (
         f"Votre problème a été transmis à : {contact.label} ({contact.email}){copy}. "
         f"Les réponses vous parviendront à votre adresse.{when}"
