@@ -19,6 +19,7 @@ from tests.conftest import make_settings
 from tests.delivery_helpers import Clock
 from tests.mailsink import MailSink
 from tests.reminder_helpers import CAMPAIGN, CONTACTS, add, paris, reminder_app, uai
+from tests.web_helpers import signed_in
 
 D = dt.date
 MONDAY = paris(D(2026, 10, 5), 10)  # a school day, inside the 08:00–18:00 window
@@ -223,3 +224,20 @@ def test_the_mail_reaches_the_contact_with_the_coordinator_in_copy_and_the_direc
     body = message.get_body(("plain",))
     assert body is not None and HOSTILE in body.get_content()
     assert problem_rows(session)[0].status == "sent"
+
+
+def test_the_coordinator_school_page_shows_the_problem_mail_and_the_timeline_entry(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    # plain http here: the test client does not send Secure cookies back
+    web = {"secret_key": "clé-de-test", "base_url": "http://testserver"}
+    settings = make_settings(tmp_path, database_url, campaign=CAMPAIGN, contacts=CONTACTS, web=web)
+    app = App(settings, clock=lambda: MONDAY, _engine=engine)
+    school = add(session, 1, "École Saint-Joseph")
+    report(app, session, school, ProblemCategory.EXPORT)
+    with signed_in(app) as (client, _token):
+        page = client.get(f"/ecoles/{uai(1)}")
+    assert page.status_code == 200
+    assert "problème signalé" in page.text
+    assert "ange@example.org" in page.text
+    assert "transmis à Support export / Ange (ange@example.org)" in page.text
