@@ -35,8 +35,8 @@ from daemon.campaign import Stage, french_date
 from daemon.codes import printable
 from daemon.ingest.intake import Intake, IntakeResult
 from daemon.links import LinkInvalid, SchoolLink, read_token, secret_key
-from daemon.open_items import contact_for, load_open_items
-from daemon.reminders.problem import report_sentence, route_problem
+from daemon.open_items import load_open_items
+from daemon.reminders.problem import recipient_for, report_sentence, route_problem
 from daemon.web.common import current_campaign, relance_app
 from daemon.web.csrf import verify_csrf
 from daemon.web.render import render
@@ -560,10 +560,11 @@ def problem_form(
 
 
 def _who_helps(scope: Scope, category: ProblemCategory) -> str:
-    contact = contact_for(scope.app.settings.contacts, category.value)
+    contact, cc = recipient_for(scope.app, category)
     if contact is None:
-        return "Votre message sera transmis à la coordination du constat."
-    return f"Votre message sera transmis à : {contact.label} ({contact.email})."
+        return "Votre message sera enregistré pour la coordination du constat."
+    copy = ", avec copie à la coordination" if cc else ""
+    return f"Votre message sera transmis à : {contact.label} ({contact.email}){copy}."
 
 
 @router.post("/ecole/{token}/valide")
