@@ -56,21 +56,21 @@ def make_zip(members: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def zip_bomb() -> bytes:
-    """One member of BOMB_MB megabytes of zeros, about 300 kB compressed."""
+def zip_bomb(megabytes: int = BOMB_MB) -> bytes:
+    """One member of `megabytes` (BOMB_MB) of zeros, about 300 kB compressed."""
     out = io.BytesIO()
     with (
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
         archive.open("CSVExtraction.csv", "w", force_zip64=True) as member,
     ):
-        for _ in range(BOMB_MB):
+        for _ in range(megabytes):
             member.write(bytes(1024 * 1024))
     return out.getvalue()
 
 
 def garbage_csv(rng: random.Random) -> bytes:
-    columns = rng.randint(1, 60)
-    rows = rng.randint(0, 3000)
+    columns = rng.randint(1, 40)
+    rows = rng.randint(0, 400)
     sep = rng.choice(";,\t|")
     cell = lambda: rng.choice(("", "NOM", "é" * rng.randint(1, 50), str(rng.random()), '"', "\0"))  # noqa: E731
     lines = [sep.join(cell() for _ in range(columns)) for _ in range(rows)]
@@ -85,9 +85,9 @@ class Sources:
     bomb: bytes
 
     @classmethod
-    def load(cls) -> Sources:
+    def load(cls, bomb_mb: int) -> Sources:
         read = lambda pattern: [p.read_bytes() for p in sorted(FIXTURES.glob(pattern))]  # noqa: E731
-        return cls(read("*.pdf"), read("extraction-*.csv"), read("*.txt"), zip_bomb())
+        return cls(read("*.pdf"), read("extraction-*.csv"), read("*.txt"), zip_bomb(bomb_mb))
 
 
 Maker = Callable[[int, random.Random, Sources], tuple[str, bytes]]
@@ -185,9 +185,11 @@ MAKERS: list[tuple[str, int, Maker]] = [
 ]
 
 
-def plan_files(target: Path, *, count: int = 1000, max_file_mb: int, seed: int = 8) -> Plan:
+def plan_files(
+    target: Path, *, count: int = 1000, max_file_mb: int, seed: int = 8, bomb_mb: int = BOMB_MB
+) -> Plan:
     """Write `count` hostile files under `target` (some in sub-folders); returns what was made."""
-    rng, sources = random.Random(seed), Sources.load()
+    rng, sources = random.Random(seed), Sources.load(bomb_mb)
     by_kind: dict[str, int] = {}
     written = junk = 0
     for kind, how_many, make in MAKERS:
