@@ -46,6 +46,7 @@ def seed_reminders(
             start=first_due.date(),
             observation_date=first_due.date(),
             deadline=first_due.date() + dt.timedelta(days=30),
+            created_at=first_due,
         )
         session.add(campaign)
         session.flush()

@@ -38,4 +38,6 @@ class OutageWatch:
 
     def describe(self) -> str:
         peak = max(self.samples, default=0)
-        return f"up to {peak} rows waiting, e.g. {self.example!r}" if peak else "nothing seen"
+        if not peak:
+            return "no row waiting for a retry seen"
+        return f"up to {peak} rows waiting, now {self.samples[-1]}; e.g. {self.example}"
