@@ -40,6 +40,7 @@ class Bench:
     sink_port: int
     sink_out: Path
     smtp: dict[str, Any]
+    web_port: int
     daemons: list[Proc] = field(default_factory=list)
     sink_proc: Proc | None = None
 
@@ -51,9 +52,9 @@ class Bench:
         self.sink_proc = self.ws.sink(f"sink-{len(self.ws.procs)}", self.sink_port, self.sink_out)
         return self.sink_proc
 
-    def start_daemon(self, *extra: str) -> Proc:
+    def start_daemon(self, *extra: str, parts: tuple[str, ...] = ("sender",)) -> Proc:
         name = f"daemon-{len(self.daemons) + 1}"
-        proc = self.ws.daemon(name, self.config, ["sender"], "--stop-timeout", "5", *extra)
+        proc = self.ws.daemon(name, self.config, list(parts), "--stop-timeout", "5", *extra)
         self.daemons.append(proc)
         return proc
 
@@ -105,7 +106,7 @@ def sending_bench(
     """A migrated database with `count` reminders due, and the config of a sender for it."""
     smtp = {**FAST_SMTP, **smtp}
     url = database_url or f"sqlite:///{ws.root / 'relance.sqlite3'}"
-    port = free_port()
+    port, web_port = free_port(), free_port()
     config = ws.config(
         "relance",
         {
@@ -113,14 +114,14 @@ def sending_bench(
             "state_dir": str(ws.root / "state"),
             "log_level": "INFO",
             "smtp": {"host": "127.0.0.1", "port": port, **smtp},
-            "web": {"port": free_port()},
+            "web": {"port": web_port, "base_url": f"http://127.0.0.1:{web_port}"},
         },
     )
     ws.relance(config, "db", "upgrade")
     engine = make_engine(normalise_database_url(url))
     start = first_due or dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     due = seed_reminders(engine, count, first_due=start, spacing=spacing)
-    return Bench(ws, config, engine, due, port, ws.root / "received.jsonl", smtp)
+    return Bench(ws, config, engine, due, port, ws.root / "received.jsonl", smtp, web_port)
 
 
 def timed(action: Any) -> float:

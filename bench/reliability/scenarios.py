@@ -14,7 +14,7 @@ from bench.reliability.harness import PYTHON, Outcome, Workspace, wait_until
 from bench.reliability.hostile import UAIS, plan_files
 from bench.reliability.ledger import lateness, ledger_rows
 from bench.reliability.mailing import Bench, sending_bench
-from bench.reliability.outage import OutageWatch
+from bench.reliability.outage import OutageWatch, web_available
 from bench.reliability.postgres import private_server, shared_database
 from daemon.config.settings import normalise_database_url
 from daemon.ingest.storage import REASON_SUFFIX, is_junk
@@ -96,15 +96,17 @@ def smtp_outage(ws: Workspace, out: Outcome) -> None:
         retry_base_seconds=5, retry_max_seconds=60, lease_seconds=600,
     )  # fmt: skip
     b.start_sink()
-    b.start_daemon("--clock", start.isoformat(), "--clock-speed", str(speed))
+    parts = ("sender", "web") if web_available() else ("sender",)
+    b.start_daemon("--clock", start.isoformat(), "--clock-speed", str(speed), parts=parts)
     out.check("sending started", b.wait_received(60, 60), f"{b.received_count()} received")
+    watch = OutageWatch(b, f"http://127.0.0.1:{b.web_port}/healthz" if "web" in parts else "")
+    out.check("nothing shown down before the outage", watch.down() is False, watch.describe())
     assert b.sink_proc is not None
     b.sink_proc.stop()
     down_at, received_before = time.monotonic(), b.received_count()
-    watch = OutageWatch(b)
     seen_down = watch.wait_visible(timeout=8)
     time.sleep(max(0.0, 5 - (time.monotonic() - down_at)))
-    watch.sample()
+    watch.down()
     b.start_sink()
     up_at = time.monotonic()
     seen_up = watch.wait_cleared(timeout=30)
