@@ -11,6 +11,7 @@ from pathlib import Path
 from bench.reliability.harness import Outcome, toml_document
 from bench.reliability.hostile import mutate, plan_files
 from bench.reliability.ledger import compare, lateness
+from bench.reliability.outage import smtp_down
 
 T0 = dt.datetime(2026, 9, 7, 8, tzinfo=dt.UTC)
 
@@ -85,3 +86,11 @@ def test_plan_files_writes_the_announced_number_of_files(tmp_path: Path) -> None
     assert plan.files == len(written) == 1000
     assert plan.junk == 60
     assert sum(plan.by_kind.values()) == 1000
+
+
+def test_smtp_down_reads_the_smtp_entry_of_healthz_wherever_it_is() -> None:
+    assert smtp_down({"status": "ok", "parts": {}}) is None
+    assert smtp_down({"smtp": {"up": False, "since": "…"}}) is True
+    assert smtp_down({"delivery": {"smtp": {"state": "up"}}}) is False
+    assert smtp_down({"smtp_up": True}) is False
+    assert smtp_down({"smtp": "down"}) is True
