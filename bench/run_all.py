@@ -13,7 +13,15 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SCRIPTS = ("ingest.py", "exports.py", "reminders.py", "pages.py")
+# Every benchmark script of bench/, except the shared helpers and the reliability suite.
+NOT_BENCHMARKS = {"__init__.py", "run_all.py", "report.py", "sink.py", "reliability.py"}
+SCRIPTS = tuple(
+    sorted(
+        p.name
+        for p in (REPO / "bench").glob("*.py")
+        if p.name not in NOT_BENCHMARKS and not p.name.startswith("_")
+    )
+)
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 

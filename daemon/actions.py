@@ -8,6 +8,7 @@ event, and the stage recomputed from the evidence.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 
 from sqlmodel import Session
@@ -17,6 +18,8 @@ from daemon.followup import refresh_stage
 from db.campaigns import follow_up_for
 from db.events import record_event
 from db.models import Campaign, FollowUp, School
+
+EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
 
 
 class ActionRefused(ValueError):
@@ -206,3 +209,42 @@ def add_note(
         actor=actor,
         message=f"Note : {text[:900]}",
     )
+
+
+def resend_now(
+    session: Session, *, school: School, campaign: Campaign, now: dt.datetime, actor: str
+) -> FollowUp:
+    """A coordinator asks for the next reminder now (the sweep sends it at its next tick)."""
+    follow_up = _follow_up(session, school, campaign, now)
+    if follow_up.stage == "validated":
+        raise ActionRefused("le constat est validé : plus de relance")
+    if not school.active:
+        raise ActionRefused("école désactivée : aucune relance")
+    follow_up.next_reminder_at = now
+    follow_up.snoozed_until = None
+    follow_up.updated_at = now
+    record_event(
+        session,
+        at=now,
+        kind="resend_requested",
+        school_id=school.id,
+        campaign_id=campaign.id,
+        actor=actor,
+        message="Relance demandée maintenant par la coordination",
+    )
+    return follow_up
+
+
+def set_director_email(
+    session: Session, *, school: School, email: str, now: dt.datetime, actor: str
+) -> bool:
+    """Edit the director's address by hand (a re-import of the annuaire keeps it)."""
+    from db.schools import edit_school
+
+    email = email.strip()
+    if not email:
+        raise ActionRefused("l'adresse est vide")
+    if len(email) > 254 or not EMAIL.fullmatch(email):
+        raise ActionRefused(f"adresse e-mail invalide : {email}")
+    changed = edit_school(session, now=now, school=school, actor=actor, director_email=email)
+    return bool(changed)

@@ -98,6 +98,8 @@ CYCLE_OF_LEVEL = {
     "CM1": 3,
     "CM2": 3,
 }
+# The age a pupil of each level turns in the calendar year of the rentrée.
+LEVEL_AGE = {"TPS": 2, "PS": 3, "MS": 4, "GS": 5, "CP": 6, "CE1": 7, "CE2": 8, "CM1": 9, "CM2": 10}
 CYCLE_NAMES = {1: "CYCLE I", 2: "CYCLE II", 3: "CYCLE III"}
 _CYCLE_NUMBERS = {"I": 1, "II": 2, "III": 3, "1": 1, "2": 2, "3": 3}
 

@@ -10,9 +10,10 @@ from pathlib import Path
 from sqlmodel import col, func, select
 
 from daemon.app import App
+from daemon.clock import utc_now
 from daemon.config import load_settings
 from daemon.demo.build import build_demo, school_days_before
-from db.engine import reading
+from db.engine import reading, transaction
 from db.models import FollowUp, IntakeFile, School
 
 TODAY = dt.date(2026, 11, 30)  # a Monday
@@ -58,3 +59,22 @@ def test_the_replayed_history_skips_weekends() -> None:
     days = school_days_before(TODAY, 6)
     assert days == sorted(days) and len(days) == 6
     assert all(d.weekday() < 5 for d in days) and days[-1] == dt.date(2026, 11, 27)
+
+
+def test_relance_demo_build_only_prepares_the_demo_and_its_sign_in(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from daemon.accounts import authenticate
+    from daemon.cli import cli
+    from daemon.demo.build import DEMO_PASSWORD, DEMO_USER
+
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path / "d"), "--build-only"])
+    assert result.exit_code == 0, result.output
+    assert "démo créée" in result.output
+    app = App(load_settings(tmp_path / "d" / "relance.toml", {}))
+    with transaction(app.engine) as session:
+        user = authenticate(session, email=DEMO_USER, password=DEMO_PASSWORD, now=utc_now())
+    app.close()
+    assert user is not None
+    again = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path / "d"), "--build-only"])
+    assert again.exit_code == 0 and "démo reprise" in again.output

@@ -14,11 +14,13 @@ from daemon.cli.base import Context, fail
 from daemon.cli.config_cmd import config_group
 from daemon.cli.db_cmd import db_group
 from daemon.cli.demo_cmd import demo_cmd
+from daemon.cli.export_cmd import export_group
 from daemon.cli.ingest_cmd import ingest_cmd
 from daemon.cli.maintenance_cmd import backup_cmd, purge_cmd, restore_cmd
 from daemon.cli.report_cmd import report_group
 from daemon.cli.schools_cmd import school_show, schools_group
 from daemon.cli.serve_cmd import serve_cmd
+from daemon.cli.users_cmd import users_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -43,7 +45,9 @@ cli.add_command(schools_group)
 cli.add_command(demo_cmd)
 cli.add_command(report_group)
 cli.add_command(ingest_cmd)
+cli.add_command(export_group)
 cli.add_command(serve_cmd)
+cli.add_command(users_group)
 for command in (backup_cmd, restore_cmd, purge_cmd):
     cli.add_command(command)
 

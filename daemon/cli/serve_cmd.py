@@ -7,9 +7,11 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Sequence
 
 import click
 
+from daemon.app import App
 from daemon.cli.base import Context, fail, parse_now, pass_context
 from daemon.clock import SimulatedClock
 from daemon.logs import setup_logging
@@ -57,8 +59,9 @@ def serve_cmd(
     stop_timeout: float,
 ) -> None:
     """Lance le démon : pages web, relances, envoi des mails, dossier de dépôt."""
-    settings = ctx.settings
-    setup_logging(settings.log_level, settings.log_format, journal="JOURNAL_STREAM" in os.environ)
+    setup_logging(
+        ctx.settings.log_level, ctx.settings.log_format, journal="JOURNAL_STREAM" in os.environ
+    )
     app = ctx.app
     if clock_start:
         app.clock = SimulatedClock(parse_now(clock_start), clock_speed)
@@ -66,6 +69,13 @@ def serve_cmd(
     names = [n for n in PART_NAMES if (not only or n in only) and n not in without]
     if not names:
         fail("aucune partie à lancer")
+    sys.exit(run_daemon(app, names, stop_timeout=stop_timeout))
+
+
+def run_daemon(app: App, names: Sequence[str] = PART_NAMES, *, stop_timeout: float = 20.0) -> int:
+    """Run the named parts under one lifecycle until a signal; returns the exit code."""
+    settings = app.settings
+    setup_logging(settings.log_level, settings.log_format, journal="JOURNAL_STREAM" in os.environ)
     parts = all_parts()
     try:
         app.engine  # noqa: B018 — connect and migrate before announcing readiness
@@ -80,4 +90,4 @@ def serve_cmd(
     lifecycle = Lifecycle(app, [(n, parts[n]) for n in names], stop_timeout=stop_timeout)
     code = asyncio.run(lifecycle.run())
     app.close()
-    sys.exit(code)
+    return code

@@ -13,14 +13,13 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from daemon.codes import cycle_of
+from daemon.codes import LEVEL_AGE, cycle_of
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "demo"
 _NAMES = tomllib.loads((DATA / "names.toml").read_text(encoding="utf-8"))
 LAST_NAMES: list[str] = _NAMES["last_names"]
 FIRST_NAMES: list[str] = _NAMES["first_names"]
 BIRTH_PLACES = ("Rennes", "Saint-Malo", "Fougères", "Vitré", "Redon", "Nantes", "Brest")
-LEVEL_AGE = {"TPS": 2, "PS": 3, "MS": 4, "GS": 5, "CP": 6, "CE1": 7, "CE2": 8, "CM1": 9, "CM2": 10}
 ANOMALIES = (
     (
         "Lieu de naissance",

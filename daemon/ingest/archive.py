@@ -1,54 +1,297 @@
-# TEMPORARY local stand-in, never committed: the real module comes from branch exports2.
-import io
+"""Checking an export archive `<UAI>.zip`: refuse it safely, or read the recognised layout and
+run the test de cohérence (spec: shared/formats/ange-export.md).
+
+`check_archive` never writes anything and never raises on a hostile file: it returns a refusal.
+What it returns keeps the pupils' identity, level and class, the headcount and the findings —
+never an address nor a responsable (they are read to check them, then dropped)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import logging
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import itemgetter
+from pathlib import PurePosixPath
 from typing import Any
 
-from daemon.codes import InvalidUAI, parse_uai
+from daemon.codes import InvalidUAI, parse_uai, printable, split_levels
+from daemon.ingest.coherence import (
+    ERROR,
+    NOT_ALLOWED,
+    WARNING,
+    PupilCheck,
+    SchoolClass,
+    Schooling,
+    finding,
+    is_yes,
+)
+from daemon.ingest.export_layout import MEMBERS, Aliases, Header, load_aliases, read_header
+from daemon.ingest.headcount import Headcount
+from daemon.ingest.safezip import MB, ZIP_ERRORS, ArchiveRefused, SafeZip, ZipLimits
+
+log = logging.getLogger(__name__)
+READ_ERRORS = (*ZIP_ERRORS, csv.Error)
 
 
 @dataclass(frozen=True)
 class ArchiveLimits:
     max_members: int = 20
+    max_total_mb: int = 100
+    max_ratio: int = 100
+    aliases_file: str = ""
 
     @classmethod
-    def from_settings(cls, s: Any) -> "ArchiveLimits":
-        return cls()
+    def from_settings(cls, s: Any) -> ArchiveLimits:
+        limits = cls(s.max_members, s.max_total_mb, s.max_ratio, s.aliases_file)
+        limits.aliases  # noqa: B018 — a broken alias file fails now, not on the first archive
+        return limits
+
+    @property
+    def aliases(self) -> Aliases:
+        return load_aliases(self.aliases_file)
+
+    @property
+    def zip(self) -> ZipLimits:
+        return ZipLimits(self.max_members, self.max_total_mb * MB, self.max_ratio)
 
 
-def check_archive(
-    data, filename, *, limits, school_year_start, expected_uai=None, known_uais=None
-) -> dict:
-    try:
-        uai = parse_uai(filename.rsplit(".", 1)[0])
-    except InvalidUAI as e:
-        return {
-            "uai": None,
-            "accepted": False,
-            "refusal": str(e),
-            "members": [],
-            "headcount": None,
-            "findings": [],
-            "pupils": [],
-        }
-    try:
-        z = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        return {
-            "uai": uai,
-            "accepted": False,
-            "refusal": "pas une archive zip",
-            "members": [],
-            "headcount": None,
-            "findings": [],
-            "pupils": [],
-        }
+def refused(uai: str | None, reason: str, members: list[str] | None = None) -> dict[str, Any]:
     return {
         "uai": uai,
-        "accepted": True,
-        "refusal": None,
-        "members": z.namelist(),
-        "headcount": {"total": 5},
+        "accepted": False,
+        "refusal": reason,
+        "members": members or [],
+        "headcount": None,
         "findings": [],
         "pupils": [],
     }
+
+
+def uai_of_filename(filename: str) -> str:
+    """The UAI of `<UAI>.zip`, or ArchiveRefused saying what is wrong with the name."""
+    name = PurePosixPath(filename.replace("\\", "/")).name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or extension.lower() != "zip":
+        raise ArchiveRefused(f"le nom « {name[:100]} » n'est pas de la forme <UAI>.zip")
+    try:
+        return parse_uai(stem)
+    except InvalidUAI as exc:
+        raise ArchiveRefused(f"le nom de l'archive ne donne pas un UAI valide : {exc}") from exc
+
+
+def check_archive(
+    data: bytes,
+    filename: str,
+    *,
+    limits: ArchiveLimits,
+    school_year_start: dt.date,
+    expected_uai: str | None = None,
+    known_uais: set[str] | None = None,
+) -> dict[str, Any]:
+    """The check result (see the module doc); a refusal rather than an exception."""
+    uai: str | None = None
+    try:
+        uai = uai_of_filename(filename)
+        if expected_uai and uai != expected_uai:
+            raise ArchiveRefused(
+                f"l'archive est celle de l'école {uai}, pas de l'école {expected_uai} "
+                "pour laquelle elle a été déposée"
+            )
+        if known_uais is not None and uai not in known_uais:
+            raise ArchiveRefused(f"l'école {uai} n'est pas suivie par cette installation")
+        archive = SafeZip(data, limits.zip)
+    except ArchiveRefused as exc:
+        return refused(uai, exc.reason, exc.members)
+    try:
+        reader = _Reader(archive, limits.aliases, uai, school_year_start)
+        return reader.run()
+    except ArchiveRefused as exc:
+        return refused(uai, exc.reason, archive.names)
+    except READ_ERRORS as exc:
+        log.info("archive %s unreadable: %s", uai, type(exc).__name__)
+        return refused(
+            uai, "l'archive est abîmée : un de ses fichiers ne peut pas être lu", archive.names
+        )
+
+
+class _Reader:
+    def __init__(self, archive: SafeZip, aliases: Aliases, uai: str, year_start: dt.date) -> None:
+        self.archive, self.aliases, self.uai, self.year_start = archive, aliases, uai, year_start
+        self.findings: list[dict[str, Any]] = []
+        self.members: dict[str, zipfile.ZipInfo] = {}
+        self.headers: dict[str, Header] = {}
+
+    def note(self, member: str, field: str, message: str, severity: str = ERROR) -> None:
+        self.findings.append(finding(None, None, member, field, message, severity))
+
+    def run(self) -> dict[str, Any]:
+        self._sort_members()
+        classes = self._classes()
+        schoolings = self._schoolings()
+        responsables, authority = self._responsables()
+        headcount = Headcount()
+        pupils = list(self._pupils(classes, schoolings, responsables, authority, headcount))
+        for id_eleve in sorted(schoolings)[:1000]:
+            self.findings.append(
+                finding(
+                    id_eleve,
+                    None,
+                    "scolarites.csv",
+                    "id_eleve",
+                    "Scolarité d'un élève absent de eleves.csv",
+                    ERROR,
+                )
+            )
+        return {
+            "uai": self.uai,
+            "accepted": True,
+            "refusal": None,
+            "members": self.archive.names,
+            "headcount": headcount.as_json(),
+            "findings": self.findings,
+            "pupils": pupils,
+        }
+
+    def _sort_members(self) -> None:
+        for info in self.archive.infos:
+            member = self.aliases.member_of(info.filename)
+            if member is None:
+                self.note(
+                    printable(info.filename, 200),
+                    printable(info.filename, 200),
+                    "Fichier hors de la liste des données autorisées : non lu",
+                    NOT_ALLOWED,
+                )
+            elif member in self.members:
+                self.note(
+                    printable(info.filename, 200),
+                    printable(info.filename, 200),
+                    f"Deuxième fichier {member}.csv dans l'archive : non lu",
+                    WARNING,
+                )
+            else:
+                self.members[member] = info
+        for member in MEMBERS:
+            if member not in self.members:
+                self.note(f"{member}.csv", f"{member}.csv", f"Fichier {member}.csv absent")
+
+    def _tuples(self, member: str, columns: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+        """`columns` of each row (stripped; "" for an absent optional column)."""
+        header = None
+        for row in self._rows(member, raw=True):
+            if header is None:
+                header = self.headers[member]
+                positions = [header.index.get(c) for c in columns]
+                fast = itemgetter(*positions) if None not in positions else None
+            if fast is not None and len(row) > header.last:
+                yield tuple(map(str.strip, fast(row)))
+            else:
+                size = len(row)
+                yield tuple(row[i].strip() if i is not None and i < size else "" for i in positions)
+
+    def _rows(self, member: str, raw: bool = False) -> Iterator[Any]:
+        """The known columns of each row of a member (a dict; with `raw` the row itself, for
+        `_tuples` to pick from); unknown columns reported, never read."""
+        info = self.members.get(member)
+        if info is None:
+            return
+        rows = self.archive.rows(info)
+        header: Header | None = None
+        getter = None
+        for row in rows:
+            if header is None:
+                header = read_header(self.aliases, member, row)
+                for column in header.unknown:
+                    self.note(
+                        f"{member}.csv",
+                        column,
+                        "Colonne hors de la liste des données autorisées : non lue",
+                        NOT_ALLOWED,
+                    )
+                if header.missing:
+                    self.note(
+                        f"{member}.csv",
+                        header.missing[0],
+                        f"Colonne(s) absente(s) : {', '.join(header.missing)} ; fichier non lu",
+                    )
+                    return
+                self.headers[member] = header
+                getter = header.getter
+                continue
+            if row and (len(row) > 1 or row[0].strip()):
+                assert getter is not None
+                yield row if raw else getter(row)
+        if header is None:
+            self.note(f"{member}.csv", f"{member}.csv", f"Fichier {member}.csv vide")
+
+    def _classes(self) -> dict[str, SchoolClass]:
+        classes: dict[str, SchoolClass] = {}
+        for row in self._rows("classes"):
+            label = row["nom"][:120] or row["id_classe"][:120]
+            classes[row["id_classe"]] = SchoolClass(label, frozenset(split_levels(row["niveaux"])))
+        return classes
+
+    def _schoolings(self) -> dict[str, list[Schooling]]:
+        found: dict[str, list[Schooling]] = {}
+        columns = ("id_eleve", "id_classe", "code_ecole", "niveau", "cycle", "date_debut")
+        for id_eleve, *rest in self._tuples("scolarites", columns):
+            found.setdefault(id_eleve, []).append(Schooling(*rest))
+        return found
+
+    def _responsables(self) -> tuple[set[str], set[str]]:
+        """Which pupils have a responsable, and one with autorité parentale. Only these two
+        columns are looked at; names and everything else of the row are dropped at once."""
+        anyone: set[str] = set()
+        authority: set[str] = set()
+        for id_eleve, authority_flag in self._tuples(
+            "responsables", ("id_eleve", "autorite_parentale")
+        ):
+            anyone.add(id_eleve)
+            if is_yes(authority_flag):
+                authority.add(id_eleve)
+        return anyone, authority
+
+    def _pupils(
+        self,
+        classes: dict[str, SchoolClass],
+        schoolings: dict[str, list[Schooling]],
+        responsables: set[str],
+        authority: set[str],
+        headcount: Headcount,
+    ) -> Iterator[dict[str, Any]]:
+        seen: set[str] = set()
+        for row in self._rows("eleves"):
+            id_eleve = row["id_eleve"][:40]
+            if not id_eleve or id_eleve in seen:
+                check = PupilCheck(
+                    id_eleve, row, [], classes, True, True, self.uai, self.year_start
+                )
+                self.findings.append(
+                    finding(
+                        id_eleve or None,
+                        check.identity,
+                        "eleves.csv",
+                        "id_eleve",
+                        "Identifiant d'élève absent" if not id_eleve else "Élève en double",
+                    )
+                )
+                continue
+            seen.add(id_eleve)
+            check = PupilCheck(
+                id_eleve,
+                row,
+                schoolings.pop(id_eleve, []),
+                classes,
+                id_eleve in responsables,
+                id_eleve in authority,
+                self.uai,
+                self.year_start,
+            )
+            findings, kept = check.run()
+            self.findings.extend(findings)
+            headcount.add(kept["level"], kept["class_label"])
+            if kept["last_name"] or kept["first_name"]:
+                yield kept

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from daemon.campaign import french_date
@@ -143,6 +144,7 @@ def apply_compte_rendu(
         anomaly_key(pupil_of[a.pupil_id], a.field): a for a in open_rows if a.pupil_id in pupil_of
     }
     seen: set[tuple[str, str]] = set()
+    new_anomalies: list[dict[str, Any]] = []
     for pupil, row in rows:
         key = anomaly_key(pupil, str(row.get("field") or ""))
         if key in seen:
@@ -150,7 +152,7 @@ def apply_compte_rendu(
         seen.add(key)
         existing = open_by_key.get(key)
         if existing is None:
-            session.add(_new_anomaly(document, pupil, row, now))
+            new_anomalies.append(_new_anomaly(document, pupil, row, now))
             changes.new_anomalies += 1
             continue
         existing.last_seen_at, existing.last_document_id = now, document.id
@@ -161,6 +163,8 @@ def apply_compte_rendu(
         if key not in seen:
             anomaly.resolved_at, anomaly.resolved_by_document_id = now, document.id
             changes.resolved += 1
+    if new_anomalies:  # one multi-row INSERT, without an ORM object per row
+        session.execute(insert(Anomaly), new_anomalies)
     if apply_ine:
         _apply_ine_section(book, result.get("ine"), document, now, changes)
     changes.new_pupils = book.created
@@ -169,9 +173,10 @@ def apply_compte_rendu(
 
 def _new_anomaly(
     document: Document, pupil: Pupil, row: dict[str, Any], now: dt.datetime
-) -> Anomaly:
+) -> dict[str, Any]:
+    """The column values of a new anomaly row."""
     assert document.school_id is not None
-    return Anomaly(
+    return dict(
         school_id=document.school_id,
         campaign_id=document.campaign_id,
         pupil_id=pupil.id,

@@ -1,0 +1,512 @@
+"""Benchmark of the coordinators' pages on a district-sized installation, served for real.
+
+    .venv/bin/python bench/pages.py [--schools 45000] [--requests 200] [--seed 6]
+
+Builds a SQLite database with `--schools` schools and a campaign's worth of history (follow-ups
+in every stage, archives, comptes rendus, anomalies, reminders sent, about ten events a school)
+with bulk inserts, then starts the real web application under uvicorn in a subprocess on a free
+loopback port, logs in as a coordinator and measures, after a warm-up, the 95th percentile of:
+the dashboard, the first page of the school table, and — the baseline — a static file served by
+the same server in the same run. Targets: each page ≤ 150 ms at p95; the server process under
+300 MB resident (VmHWM, its peak, read from /proc at the end). Exits 0 even when a target is
+missed, printing MISSED.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.report import Row, emit
+
+TARGET_MS = 150.0
+TARGET_RSS_MB = 300.0
+PARIS = dt.timezone(dt.timedelta(hours=2))
+EMAIL = "bench@example.org"
+PASSWORD = "mot de passe du banc d'essai"
+STAGES = (  # share of the schools in each stage, a few days after the observation date
+    ("validated", 0.30),
+    ("ready_to_validate", 0.20),
+    ("awaiting_ine", 0.08),
+    ("errors", 0.14),
+    ("exported", 0.10),
+    ("awaiting_export", 0.18),
+)
+STAGE_LABELS = {
+    "awaiting_export": "Export attendu",
+    "exported": "Exporté, compte rendu attendu",
+    "errors": "Erreurs à corriger",
+    "awaiting_ine": "INE en attente",
+    "ready_to_validate": "Prête à valider",
+    "validated": "Constat validé",
+}
+WORDS = (
+    "Saint-Joseph",
+    "Sainte-Anne",
+    "Notre-Dame",
+    "Jeanne-d'Arc",
+    "Saint-Michel",
+    "La Providence",
+    "Sacré-Cœur",
+    "Saint-Yves",
+    "Les Tilleuls",
+    "Immaculée-Conception",
+)
+COMMUNES = (
+    "Rennes",
+    "Vitré",
+    "Fougères",
+    "Redon",
+    "Dinard",
+    "Saint-Malo",
+    "Bruz",
+    "Janzé",
+    "Montfort-sur-Meu",
+    "Combourg",
+    "Guichen",
+    "Liffré",
+    "Châteaugiron",
+)
+
+
+# ---- data ------------------------------------------------------------------------------------
+def bench_settings(state: Path, url: str) -> Any:
+    from daemon.config import Settings
+
+    return Settings.model_validate(
+        {
+            "state_dir": str(state),
+            "database_url": url,
+            "log_level": "WARNING",
+            "web": {"secret_key": "bench-secret-key-" + "x" * 32},
+        }
+    )
+
+
+def generate(settings: Any, *, schools: int, seed: int, now: dt.datetime) -> dict[str, int]:
+    """Fill the database with bulk inserts; returns the row counts."""
+    from sqlalchemy import insert
+
+    from daemon.app import App
+    from daemon.codes import uai_check_letter
+    from db.engine import transaction
+    from db.models import (
+        Anomaly,
+        Document,
+        Event,
+        ExportSubmission,
+        FollowUp,
+        Reminder,
+        School,
+        User,
+    )
+    from db.schools import search_form
+
+    rng = random.Random(seed)
+    app = App(settings, clock=lambda: now)
+    with transaction(app.engine) as session:
+        campaign = app.campaign(session, now)
+        campaign_id = campaign.id
+        start = dt.datetime.combine(campaign.start, dt.time(9), PARIS)
+        session.add(
+            User(
+                email=EMAIL,
+                name="Banc d'essai",
+                password_hash=password_hash(PASSWORD),
+                created_at=now,
+            )
+        )
+    days = max(1, (now - start).days)
+    counts = dict.fromkeys(
+        ("school", "follow_up", "export", "document", "anomaly", "reminder", "event"), 0
+    )
+    school_rows: list[dict[str, Any]] = []
+    for i in range(schools):
+        dept = 1 + i % 95
+        digits = f"{dept:03d}{i // 95:04d}"
+        uai = digits + uai_check_letter(digits)
+        name = f"École privée {rng.choice(WORDS)} {i}"
+        commune = rng.choice(COMMUNES)
+        circ = f"Circonscription {dept:02d}-{i % 7 + 1}"
+        school_rows.append(
+            {
+                "id": i + 1,
+                "uai": uai,
+                "name": name,
+                "commune": commune,
+                "postal_code": f"{dept:02d}{rng.randint(0, 999):03d}",
+                "departement": f"{dept:03d}",
+                "circonscription": circ,
+                "sector": "prive",
+                "contract": rng.choice(("association", "association", "simple")),
+                "nature": "ECOLE DE NIVEAU ELEMENTAIRE",
+                "director_name": "",
+                "director_email": f"ce.{uai.lower()}@ac-exemple.fr",
+                "director_email_by_hand": False,
+                "email_failing_since": now if rng.random() < 0.01 else None,
+                "email_failure": "",
+                "active": True,
+                "source": "annuaire",
+                "search_key": search_form(f"{name} {uai} {commune}"),
+                "circonscription_key": search_form(circ),
+                "created_at": start - dt.timedelta(days=10),
+                "updated_at": start,
+            }
+        )
+    follow_ups: list[dict[str, Any]] = []
+    exports: list[dict[str, Any]] = []
+    documents: list[dict[str, Any]] = []
+    anomalies: list[dict[str, Any]] = []
+    reminders: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+
+    def event(school_id: int, at: dt.datetime, kind: str, message: str, **data: Any) -> None:
+        events.append(
+            {
+                "school_id": school_id,
+                "campaign_id": campaign_id,
+                "at": at,
+                "kind": kind,
+                "message": message,
+                "data": data,
+                "actor": "system",
+            }
+        )
+
+    order = [s for s, _ in STAGES]
+    weights = [w for _, w in STAGES]
+    for row in school_rows:
+        sid = row["id"]
+        stage = rng.choices(order, weights)[0]
+        reached = order.index(stage)
+        event(sid, row["created_at"], "school_imported", "Importée depuis l'annuaire")
+        moment = start + dt.timedelta(hours=rng.randint(0, 24 * days // 3))
+        previous = "awaiting_export"
+        path = ["exported", "errors", "awaiting_ine", "ready_to_validate", "validated"]
+        steps = [] if stage == "awaiting_export" else path[: path.index(stage) + 1]
+        if stage in {"awaiting_ine", "ready_to_validate", "validated"} and rng.random() < 0.6:
+            steps = [s for s in steps if s != "errors"]
+        for step in steps:
+            moment = min(now, moment + dt.timedelta(hours=rng.randint(6, 72)))
+            if step == "exported":
+                exports.append(
+                    {
+                        "school_id": sid,
+                        "campaign_id": campaign_id,
+                        "filename": f"{row['uai']}.zip",
+                        "size": 40_000,
+                        "sha256": f"{rng.getrandbits(256):064x}",
+                        "received_at": moment,
+                        "channel": "folder",
+                        "members": ["eleves.csv", "classes.csv"],
+                        "accepted": True,
+                        "refusal": "",
+                        "headcount": {"total": 120},
+                        "findings": [],
+                        "stored_path": "",
+                    }
+                )
+                event(sid, moment, "export_received", "Archive reçue : 120 élève(s)")
+            elif step in {"errors", "awaiting_ine", "ready_to_validate"} and step != previous:
+                errors = 2 if step == "errors" else 0
+                documents.append(
+                    {
+                        "school_id": sid,
+                        "campaign_id": campaign_id,
+                        "kind": "compte_rendu",
+                        "filename": "cr.pdf",
+                        "size": 30_000,
+                        "sha256": f"{rng.getrandbits(256):064x}",
+                        "received_at": moment,
+                        "channel": "folder",
+                        "submitted_at": moment,
+                        "processed_at": moment,
+                        "counts": {
+                            "rejections": errors,
+                            "warnings": 0,
+                            "pending_ine": 1 if step == "awaiting_ine" else 0,
+                        },
+                        "result": {},
+                        "needs_review": False,
+                        "review_reasons": [],
+                        "stored_path": "",
+                    }
+                )
+                event(sid, moment, "document_received", "Compte rendu reçu")
+                if errors:
+                    for k in range(errors):
+                        anomalies.append(
+                            {
+                                "school_id": sid,
+                                "campaign_id": campaign_id,
+                                "match_key": f"x{k}|y|2019-01-0{k + 1}",
+                                "field": "Adresse",
+                                "message": "Code postal absent",
+                                "severity": "rejet",
+                                "category": "export",
+                                "first_seen_at": moment,
+                                "last_seen_at": moment,
+                            }
+                        )
+            elif step == "validated":
+                event(sid, moment, "validation_declared", "Constat déclaré validé par l'école")
+            event(
+                sid,
+                moment,
+                "stage_changed",
+                f"{STAGE_LABELS[previous]} → {STAGE_LABELS[step]} : généré pour le banc d'essai",
+                to=step,
+                **{"from": previous},
+            )
+            previous = step
+        sent = rng.randint(0 if reached >= 4 else 1, 5 - min(reached, 4))
+        for k in range(sent):
+            day = (start + dt.timedelta(days=3 * k + 1)).date()
+            due = dt.datetime.combine(day, dt.time(8, 30), PARIS)
+            failed = rng.random() < 0.02
+            reminders.append(
+                {
+                    "key": f"{sid}:{campaign_id}:reminder:{day.isoformat()}",
+                    "school_id": sid,
+                    "campaign_id": campaign_id,
+                    "kind": "reminder",
+                    "stage": "awaiting_export",
+                    "day": day,
+                    "recipient": row["director_email"],
+                    "cc": [],
+                    "payload": {},
+                    "due_at": due,
+                    "status": "failed" if failed else "sent",
+                    "claimed_by": "",
+                    "attempts": 1,
+                    "next_attempt_at": due,
+                    "last_error": "550 boîte inconnue" if failed else "",
+                    "sent_at": None if failed else due,
+                    "message_id": "",
+                    "created_at": due,
+                }
+            )
+            event(sid, due, "reminder_failed" if failed else "reminder_sent", "Relance envoyée")
+        follow_ups.append(
+            {
+                "school_id": sid,
+                "campaign_id": campaign_id,
+                "stage": stage,
+                "stage_reason": "généré pour le banc d'essai",
+                "stage_since": moment,
+                "next_reminder_at": None
+                if stage == "validated"
+                else now + dt.timedelta(days=rng.randint(0, 4)),
+                "last_reminder_at": None,
+                "snoozed_until": None,
+                "declared_validated_at": moment if stage == "validated" else None,
+                "validation_confirmed_at": None,
+                "confirmed_by": "",
+                "ladder": [],
+                "ladder_stage": "",
+                "reminders_without_progress": sent,
+                "escalations_done": [],
+                "last_progress_at": moment,
+                "problem_category": "",
+                "problem_reported_at": None,
+                "problem_detail": "",
+                "updated_at": moment,
+            }
+        )
+    with app.engine.begin() as conn:
+        for table, rows, key in (
+            (School, school_rows, "school"),
+            (FollowUp, follow_ups, "follow_up"),
+            (ExportSubmission, exports, "export"),
+            (Document, documents, "document"),
+            (Anomaly, anomalies, "anomaly"),
+            (Reminder, reminders, "reminder"),
+            (Event, events, "event"),
+        ):
+            for i in range(0, len(rows), 20_000):
+                conn.execute(insert(table.__table__), rows[i : i + 20_000])  # type: ignore[attr-defined]
+            counts[key] = len(rows)
+        conn.exec_driver_sql("ANALYZE")
+    app.close()
+    return counts
+
+
+def password_hash(password: str) -> str:
+    from daemon.accounts import hash_password
+
+    return hash_password(password)
+
+
+# ---- the server ----------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve(state: str, url: str, port: int, now: str) -> None:
+    """The server process: the real application under uvicorn (run as a subprocess)."""
+    import uvicorn
+
+    from daemon.app import App
+    from daemon.web.app import create_app
+
+    moment = dt.datetime.fromisoformat(now)
+    app = App(bench_settings(Path(state), url), clock=lambda: moment)
+    uvicorn.run(create_app(app), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def start_server(state: Path, url: str, now: dt.datetime) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(state), url, str(port), now.isoformat()],
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(base + STATIC_PATH, timeout=1)
+            return process, base
+        except httpx.TransportError:
+            if process.poll() is not None:
+                raise SystemExit("the server stopped at start") from None
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the server did not answer within 60 s")
+
+
+STATIC_PATH = "/static/style.css"
+LOGIN_PATH = "/connexion"
+DASHBOARD_PATH = "/"
+TABLE_PATH = "/ecoles"
+
+
+def login(client: httpx.Client) -> None:
+    page = client.get(LOGIN_PATH)
+    token = re.search(r'name="csrf_token"\s+value="([^"]+)"', page.text)
+    form = {"email": EMAIL, "password": PASSWORD}
+    if token:
+        form["csrf_token"] = token.group(1)
+    answer = client.post(LOGIN_PATH, data=form)
+    if answer.status_code >= 400 or "connexion" in str(answer.url).lower():
+        raise SystemExit(f"login failed: {answer.status_code}")
+
+
+def p95(client: httpx.Client, path: str, requests: int) -> tuple[float, float]:
+    """95th percentile and median in ms of `requests` GETs, after 5 not counted."""
+    for _ in range(5):
+        answer = client.get(path)
+        answer.raise_for_status()
+        if answer.url.path != path:  # redirected (to the login page): not what we measure
+            raise SystemExit(f"{path} answered with a redirect to {answer.url.path}")
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        answer = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        answer.raise_for_status()
+    return statistics.quantiles(times, n=20)[18], statistics.median(times)
+
+
+def resident_mb(pid: int) -> tuple[float, float]:
+    """(current, peak) resident memory of a process, in MB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--schools", type=int, default=45_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument(
+        "--keep", metavar="DIR", help="build the database in DIR (reused if already there)"
+    )
+    parser.add_argument("--serve", nargs=4, metavar=("STATE", "URL", "PORT", "NOW"))
+    args = parser.parse_args(argv)
+    if args.serve:
+        state, url, port, now = args.serve
+        serve(state, url, int(port), now)
+        return 0
+    now = dt.datetime(2026, 9, 24, 10, 0, tzinfo=PARIS).astimezone(dt.UTC)
+    with tempfile.TemporaryDirectory(prefix="relance-bench-pages-") as tmp:
+        folder = Path(args.keep or tmp)
+        state = folder / "state"
+        database = folder / "bench.sqlite3"
+        url = f"sqlite:///{database}"
+        if not (args.keep and database.exists()):
+            started = time.perf_counter()
+            settings = bench_settings(state, url)
+            counts = generate(settings, schools=args.schools, seed=args.seed, now=now)
+            built = time.perf_counter() - started
+            print(f"[pages] database: {counts} built in {built:.1f} s")
+        process, base = start_server(state, url, now)
+        try:
+            with httpx.Client(base_url=base, timeout=30, follow_redirects=True) as client:
+                login(client)
+                static_p95, static_median = p95(client, STATIC_PATH, args.requests)
+                dash_p95, dash_median = p95(client, DASHBOARD_PATH, args.requests)
+                table_p95, table_median = p95(client, TABLE_PATH, args.requests)
+            rss, peak = resident_mb(process.pid)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    print(
+        f"[pages] medians: static {static_median:.1f} ms, dashboard {dash_median:.1f} ms, "
+        f"table {table_median:.1f} ms; resident now {rss:.0f} MB"
+    )
+    rows = [
+        Row(
+            "pages",
+            f"dashboard p95 ({args.schools} schools)",
+            f"{dash_p95:.1f} ms",
+            f"static file {static_p95:.1f} ms",
+            dash_p95 / static_p95,
+            f"≤ {TARGET_MS:.0f} ms",
+            dash_p95 <= TARGET_MS,
+        ),
+        Row(
+            "pages",
+            f"school table first page p95 ({args.schools} schools)",
+            f"{table_p95:.1f} ms",
+            f"static file {static_p95:.1f} ms",
+            table_p95 / static_p95,
+            f"≤ {TARGET_MS:.0f} ms",
+            table_p95 <= TARGET_MS,
+        ),
+        Row(
+            "pages",
+            "server peak resident memory",
+            f"{peak:.0f} MB",
+            "",
+            None,
+            f"< {TARGET_RSS_MB:.0f} MB",
+            peak < TARGET_RSS_MB,
+        ),
+    ]
+    emit(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    raise SystemExit(main())

@@ -1,0 +1,138 @@
+"""`relance export check FILE` (nothing written) and `relance export submit FILE` (recorded)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+from sqlmodel import col, select
+
+from daemon.cli.base import Context, console, fail, pass_context, print_json
+from daemon.ingest.archive import ArchiveLimits, check_archive
+from daemon.ingest.export_layout import AliasesError
+from daemon.ingest.exports import school_year_start
+from daemon.ingest.intake import Intake
+from db.engine import reading
+from db.models import Campaign, School
+
+SEVERITY_LABELS = {
+    "erreur": "erreur",
+    "avertissement": "avertissement",
+    "donnee_non_autorisee": "donnée non autorisée",
+}
+
+
+@click.group("export")
+def export_group() -> None:
+    """Archives d'export <UAI>.zip : vérifier, enregistrer."""
+
+
+@export_group.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Le résultat en JSON, pour les scripts.")
+@pass_context
+def check_cmd(ctx: Context, file: Path, as_json: bool) -> None:
+    """Vérifie une archive (test de cohérence) sans rien enregistrer."""
+    settings = ctx.settings
+    try:
+        limits = ArchiveLimits.from_settings(settings.exports)
+    except AliasesError as exc:
+        fail(str(exc), code=2)
+    size = file.stat().st_size
+    if size > settings.intake.max_file_mb * 1024 * 1024:
+        fail(f"{file.name} : fichier trop gros ({size // (1024 * 1024)} Mo)")
+    with reading(ctx.app.engine) as session:
+        known = set(session.exec(select(School.uai).where(col(School.active).is_(True))).all())
+    # The campaign as configured, not stored: only its start gives the school year.
+    c = settings.campaign
+    campaign = Campaign(
+        name=c.name, start=c.start, observation_date=c.observation_date, deadline=c.deadline
+    )
+    result = check_archive(
+        file.read_bytes(),
+        file.name,
+        limits=limits,
+        school_year_start=school_year_start(campaign),
+        expected_uai=None,
+        known_uais=known,
+    )
+    if as_json:
+        print_json(result)
+    else:
+        print_check(file.name, result)
+    if not result["accepted"]:
+        raise SystemExit(3)
+
+
+@export_group.command("submit")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--channel",
+    type=click.Choice(["cli", "api", "page", "mail"]),
+    default="cli",
+    show_default=True,
+    help="Canal de dépôt enregistré (le fichier est copié, jamais déplacé).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Le résultat en JSON, pour les scripts.")
+@pass_context
+def submit_cmd(ctx: Context, file: Path, channel: str, as_json: bool) -> None:
+    """Enregistre une archive pour son école (comme un dépôt), après l'avoir vérifiée."""
+    app = ctx.app
+    result = Intake(app).take_path(file, channel=channel, now=app.now())
+    if as_json:
+        print_json(result.as_json())
+    elif result.outcome == "quarantined":
+        console.print(f"{file.name} : refusée ({result.reason}), mise en quarantaine")
+    else:
+        console.print(result.message or f"{file.name} : {result.outcome}")
+    if result.outcome == "quarantined":
+        raise SystemExit(3)
+
+
+def print_check(filename: str, result: dict[str, Any]) -> None:
+    if not result["accepted"]:
+        console.print(f"{filename} : archive refusée — {result['refusal']}")
+        return
+    headcount = result["headcount"]
+    console.print(
+        f"{filename} : archive de l'école {result['uai']}, {headcount['total']} élève(s) ; "
+        f"fichiers : {', '.join(result['members']) or 'aucun'}"
+    )
+    table = Table(title="Tableau d'effectif")
+    table.add_column("Classe", overflow="fold")
+    table.add_column("Niveaux")
+    table.add_column("Élèves", justify="right")
+    for label, levels in headcount["by_class"].items():
+        table.add_row(
+            label,
+            ", ".join(f"{lv} : {n}" for lv, n in levels.items()),
+            str(sum(levels.values())),
+        )
+    console.print(table)
+    cycles = " ; ".join(f"{c} : {n}" for c, n in headcount["by_cycle"].items())
+    console.print(f"Par cycle : {cycles or '—'}")
+    findings = result["findings"]
+    if not findings:
+        console.print("Test de cohérence : aucune anomalie.")
+        return
+    counts = Counter(SEVERITY_LABELS.get(f["severity"], f["severity"]) for f in findings)
+    console.print(
+        "Test de cohérence : " + " ; ".join(f"{label} : {n}" for label, n in sorted(counts.items()))
+    )
+    detail = Table()
+    for column in ("Élève", "Fichier", "Champ", "Message", "Gravité"):
+        detail.add_column(column, overflow="fold")
+    for f in findings:
+        pupil = f.get("pupil") or {}
+        who = " ".join(x for x in (pupil.get("last_name"), pupil.get("first_name")) if x)
+        detail.add_row(
+            who or f.get("id_eleve") or "—",
+            f["member"],
+            f["field"],
+            f["message"],
+            SEVERITY_LABELS.get(f["severity"], f["severity"]),
+        )
+    console.print(detail)

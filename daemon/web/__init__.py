@@ -1,0 +1,1 @@
+"""The web server: coordinator pages, director pages, JSON API."""

@@ -1,0 +1,171 @@
+"""`POST /api/v1/schools/{uai}/exports`: the school software or a script submits one school's
+export archive `<UAI>.zip` and gets the check result back as JSON.
+
+Authentication: `Authorization: Bearer <token>`, the installation's token (`web.api_token`,
+any school) or the school's own (`web.school_tokens[UAI]`, that school only). The archive goes
+through the one ingest path (`Intake.take_bytes`, channel "api", the school of the URL expected),
+so it is recorded, or quarantined with its reason, exactly like a dropped file.
+"""
+
+from __future__ import annotations
+
+import hmac
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from daemon.codes import InvalidUAI, parse_uai, printable
+from daemon.ingest.intake import Intake
+from daemon.web.api import bearer
+from daemon.web.common import relance_app
+
+router = APIRouter(tags=["API"])
+CHECK_KEYS = ("uai", "accepted", "refusal", "members", "headcount", "findings")
+
+
+def _intake(request: Request) -> Intake:
+    state = request.app.state
+    intake: Intake | None = getattr(state, "intake", None)
+    if intake is None:
+        intake = Intake(relance_app(request))
+        state.intake = intake
+    return intake
+
+
+def _error(status: int, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers or None)
+
+
+def _same(given: str, expected: str) -> bool:
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def authorise(request: Request, uai: str) -> JSONResponse | None:
+    """None when the bearer token may submit for `uai`, else the refusal to send."""
+    web = relance_app(request).settings.web
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return _error(
+            401, "jeton manquant (Authorization: Bearer …)", **{"WWW-Authenticate": "Bearer"}
+        )
+    if _same(token, web.api_token):
+        return None
+    tokens = {parse_uai_or_none(k) or k: v for k, v in web.school_tokens.items()}
+    if _same(token, tokens.get(uai, "")):
+        return None
+    if any(_same(token, v) for v in tokens.values()):
+        return _error(403, f"ce jeton n'autorise pas l'école {uai}")
+    return _error(401, "jeton invalide", **{"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+def parse_uai_or_none(raw: str) -> str | None:
+    try:
+        return parse_uai(raw)
+    except InvalidUAI:
+        return None
+
+
+async def _body(request: Request, uai: str, limit: int) -> tuple[bytes, str] | JSONResponse:
+    """The archive's bytes and file name: the raw body, or the `file` part of a form."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + 64 * 1024:
+        return _error(413, f"archive trop grosse (limite {limit // (1024 * 1024)} Mo)")
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        part = form.get("file")
+        if not isinstance(part, UploadFile):
+            return _error(400, "champ « file » absent du formulaire")
+        data = await part.read(limit + 1)
+        name = printable(Path(part.filename or "").name, 255) or f"{uai}.zip"
+    else:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                break
+            chunks.append(chunk)
+        data = b"".join(chunks)
+        if size > limit:
+            data += b"\0"  # over the limit: refused below
+        name = f"{uai}.zip"
+    if len(data) > limit:
+        return _error(413, f"archive trop grosse (limite {limit // (1024 * 1024)} Mo)")
+    if not data:
+        return _error(400, "corps de la requête vide : envoyez l'archive")
+    if not name.lower().endswith(".zip"):
+        return _error(415, f"« {name} » n'est pas une archive .zip")
+    return data, name
+
+
+@router.post(
+    "/api/v1/schools/{uai}/exports",
+    status_code=201,
+    responses={
+        201: {"description": "Archive reçue : le résultat du contrôle"},
+        401: {"description": "Jeton manquant ou invalide"},
+        403: {"description": "Jeton d'une autre école"},
+        413: {"description": "Archive trop grosse"},
+        422: {"description": "Archive refusée : le résultat du contrôle dit pourquoi"},
+    },
+    summary="Déposer l'archive d'export d'une école",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "L'archive <UAI>.zip : le corps brut, ou la partie `file` d'un "
+            "formulaire multipart.",
+            "content": {
+                "application/zip": {"schema": {"type": "string", "format": "binary"}},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                },
+            },
+        }
+    },
+)
+async def submit_export(
+    request: Request,
+    uai: str,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
+) -> JSONResponse:
+    """Check and record a school's export archive; the answer is the check result."""
+    wanted = parse_uai_or_none(uai)
+    if wanted is None:
+        return _error(404, f"UAI invalide : {printable(uai, 20)}")
+    refused = authorise(request, wanted)
+    if refused is not None:
+        return refused
+    app = relance_app(request)
+    body = await _body(request, wanted, app.settings.web.max_upload_mb * 1024 * 1024)
+    if isinstance(body, JSONResponse):
+        return body
+    data, name = body
+    result = await run_in_threadpool(  # the check and the database are blocking work
+        _intake(request).take_bytes,
+        data,
+        filename=name,
+        channel="api",
+        now=app.now(),
+        school_uai=wanted,
+        actor="api",
+    )
+    check: dict[str, Any] = {k: (result.detail or {}).get(k) for k in CHECK_KEYS}
+    if not result.detail:
+        check.update(uai=result.uai, accepted=False, refusal=result.reason, members=[])
+        check["findings"] = []
+    accepted = result.outcome in {"processed", "duplicate"} and bool(check.get("accepted"))
+    check["outcome"] = result.outcome
+    check["message"] = result.message
+    return JSONResponse(check, status_code=201 if accepted else 422)

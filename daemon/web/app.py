@@ -1,0 +1,213 @@
+"""The web application: coordinator pages, director pages, JSON API, served by uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from http import HTTPStatus
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from daemon.app import App
+from daemon.links import secret_key
+from daemon.web import api, api_exports, auth, coordinator, demo_mails, director
+from daemon.web.auth import LoginLimiter, NotSignedIn
+from daemon.web.cache import TTLCache
+from daemon.web.render import render, templates_root
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "relance_session"
+DASHBOARD_CACHE_SECONDS = 60.0
+CSP = (
+    "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+ERROR_TITLES = {
+    400: "Requête invalide",
+    401: "Connexion requise",
+    403: "Accès refusé",
+    404: "Page introuvable",
+    405: "Méthode non autorisée",
+    413: "Fichier trop volumineux",
+    422: "Formulaire incomplet ou invalide",
+    429: "Trop de tentatives",
+    500: "Erreur interne",
+}
+ERROR_MESSAGES = {
+    404: "Cette page n'existe pas ou plus.",
+    405: "Cette adresse ne s'utilise pas ainsi.",
+    422: "Certaines valeurs du formulaire sont absentes ou invalides.",
+    500: "Une erreur est survenue de notre côté ; elle a été enregistrée.",
+}
+
+
+def cookie_secure(app: App) -> bool:
+    web = app.settings.web
+    if web.cookie_secure is not None:
+        return web.cookie_secure
+    return web.base_url.lower().startswith("https://")
+
+
+def _derived(key: str, purpose: str) -> str:
+    return hashlib.sha256(f"{purpose}:{key}".encode()).hexdigest()
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+
+def _error(request: Request, status: int, detail: Any = None) -> Response:
+    standard = {HTTPStatus(status).phrase} if status in HTTPStatus._value2member_map_ else set()
+    if isinstance(detail, str) and detail and detail not in standard:
+        message = detail
+    else:
+        message = ERROR_MESSAGES.get(status, "")
+    if _wants_json(request):
+        return JSONResponse({"detail": message or ERROR_TITLES.get(status, "Erreur")}, status)
+    title = ERROR_TITLES.get(status, "Erreur")
+    context = {"title": title, "status": status, "message": message}
+    return render(request, "error.html", context, status)
+
+
+def create_app(app: App) -> FastAPI:
+    """The FastAPI application for one relance installation."""
+    web = FastAPI(
+        title="relance",
+        version="1",
+        description="API JSON de relance : écoles, étapes du constat de rentrée, effectifs.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    web.state.app = app
+    key = secret_key(app.settings)
+    web.state.csrf_key = _derived(key, "csrf")
+    web.state.login_limiter = LoginLimiter(app.settings.web.login_attempts_per_minute)
+    web.state.dashboard_cache = TTLCache(DASHBOARD_CACHE_SECONDS)
+
+    web.add_middleware(
+        SessionMiddleware,
+        secret_key=_derived(key, "session"),
+        session_cookie=SESSION_COOKIE,
+        max_age=app.settings.web.session_hours * 3600,
+        same_site="lax",
+        https_only=cookie_secure(app),
+    )
+
+    @web.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path.startswith(("/api/", "/ecoles", "/ecole/", "/quarantaine")) or (
+            request.url.path == "/"
+        ):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @web.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/connexion?suivant={quote(exc.next_url, safe='/')}", 303)
+
+    @web.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        response = _error(request, exc.status_code, exc.detail)
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @web.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.errors()}, 422)
+        return _error(request, 422)
+
+    @web.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("web: unhandled error on %s", request.url.path)
+        return _error(request, 500)
+
+    @web.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        if app.lifecycle is not None:
+            health = app.lifecycle.health()
+            return JSONResponse(health, 200 if health.get("status") == "ok" else 503)
+        return JSONResponse({"status": "ok"})
+
+    web.mount(
+        "/static",
+        StaticFiles(directory=templates_root(app.settings.templates_dir) / "static"),
+        name="static",
+    )
+    web.include_router(auth.router)
+    web.include_router(coordinator.router)
+    web.include_router(director.router)
+    web.include_router(api.router)
+    web.include_router(api_exports.router)
+    web.include_router(demo_mails.router)
+    return web
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handlers: the Lifecycle owns SIGTERM/SIGINT."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def run_web(app: App, stop: asyncio.Event) -> None:
+    """A part of `relance serve`: the web server on settings.web.host/port until `stop`."""
+    config = uvicorn.Config(
+        create_app(app),
+        host=app.settings.web.host,
+        port=app.settings.web.port,
+        log_config=None,
+        lifespan="off",
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+    )
+    server = _QuietServer(config)
+
+    async def serve() -> None:
+        try:
+            await server.serve()
+        except SystemExit as exc:  # uvicorn exits when it cannot listen
+            web = app.settings.web
+            raise RuntimeError(
+                f"web server could not listen on {web.host}:{web.port} (port in use?)"
+            ) from exc
+
+    serving = asyncio.create_task(serve(), name="uvicorn")
+    stopping = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if serving in done:
+        stopping.cancel()
+        serving.result()
+        raise RuntimeError("web server stopped on its own")
+    server.should_exit = True
+    await serving

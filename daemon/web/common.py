@@ -1,0 +1,40 @@
+"""What the routers share: the relance App of a request, the campaign followed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from fastapi import Request
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from daemon.app import App
+from db.campaigns import get_campaign
+from db.engine import transaction
+from db.models import Campaign
+
+
+def relance_app(request: Request) -> App:
+    app: App = request.app.state.app
+    return app
+
+
+def current_campaign(app: App, session: Session) -> Campaign:
+    """The configured campaign (created, with its follow-ups, the first time it is asked for)."""
+    campaign = get_campaign(session, name=app.settings.campaign.name)
+    if campaign is None:
+        with transaction(app.engine) as writer:
+            campaign = app.campaign(writer, app.now())
+    return campaign
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A read-only session whose rows stay readable after it ends (for the templates)."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+        finally:
+            session.expunge_all()
+            session.rollback()

@@ -1,0 +1,647 @@
+"""Coordinator pages (sign-in required): dashboard, school table, school page, quarantine."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlmodel import Session, col, select
+
+from daemon import actions
+from daemon.app import App
+from daemon.campaign import Stage, french_date
+from daemon.ingest.storage import REASON_SUFFIX
+from daemon.open_items import INE_STATUS_LABELS
+from daemon.web.auth import Coordinator, require_coordinator
+from daemon.web.cache import TTLCache
+from daemon.web.charts import SERIES, progress_svg
+from daemon.web.common import current_campaign, reading, relance_app
+from daemon.web.csrf import verify_csrf
+from daemon.web.render import render
+from db.campaigns import get_follow_up
+from db.dashboard import (
+    SORTS,
+    SchoolFilters,
+    circonscriptions,
+    contracts,
+    needing_attention,
+    nothing_scheduled,
+    progress_by_day,
+    quarantined,
+    school_count,
+    school_rows,
+    stage_counts,
+)
+from db.engine import transaction
+from db.events import record_event, school_events
+from db.models import Campaign, Document, ExportSubmission, IntakeFile, Reminder, School
+from db.pupils import open_anomalies, pupils_by_id, pupils_without_ine, resolved_anomalies
+from db.schools import get_school
+
+router = APIRouter(
+    dependencies=[Depends(require_coordinator), Depends(verify_csrf)], include_in_schema=False
+)
+
+PER_PAGE = 50
+CONTRACT_LABELS = {
+    "association": "Sous contrat d'association",
+    "simple": "Sous contrat simple",
+    "hors": "Hors contrat",
+    "sans_objet": "Sans objet (public)",
+}
+SORT_LABELS = {
+    "uai": "UAI",
+    "nom": "Nom",
+    "commune": "Commune",
+    "circonscription": "Circonscription",
+    "etape": "Étape",
+    "depuis": "Dans l'étape depuis",
+    "relance": "Prochaine relance",
+}
+ACTIONS = {
+    "pause": "Suspendre les relances",
+    "confirmer": "Confirmer le constat",
+    "relancer": "Relancer maintenant",
+    "adresse": "Modifier l'adresse du directeur",
+    "note": "Ajouter une note",
+}
+DONE = {
+    "pause": "Relances suspendues.",
+    "confirmer": "Constat confirmé.",
+    "relancer": "Relance programmée : elle partira au prochain passage de l'envoi.",
+    "adresse": "Adresse du directeur enregistrée.",
+    "note": "Note ajoutée.",
+    "reprendre": "Fichier repris.",
+    "supprimer": "Fichier écarté.",
+}
+
+
+def _zone(campaign: Campaign) -> ZoneInfo:
+    return ZoneInfo(campaign.timezone or "Europe/Paris")
+
+
+# ---- dashboard --------------------------------------------------------------------------------
+@router.get("/")
+def dashboard(request: Request, user: Coordinator) -> Response:
+    app = relance_app(request)
+    now = app.now()
+    with reading(app.engine) as session:
+        campaign = current_campaign(app, session)
+        assert campaign.id is not None
+        zone = _zone(campaign)
+        today = now.astimezone(zone).date()
+        deadline_end = dt.datetime.combine(
+            campaign.deadline + dt.timedelta(days=1), dt.time(0), zone
+        )
+        district, per_circonscription = stage_counts(
+            session, campaign_id=campaign.id, deadline_end=deadline_end
+        )
+        chart_end = min(max(today, campaign.start), campaign.deadline + dt.timedelta(days=14))
+        cache: TTLCache = request.app.state.dashboard_cache
+        campaign_id = campaign.id
+        days = cache.get(
+            ("progress", campaign_id, campaign.start, chart_end),
+            lambda: progress_by_day(
+                session, campaign_id=campaign_id, start=campaign.start, end=chart_end
+            ),
+        )
+        attention = cache.get(
+            ("attention", campaign_id, now.replace(second=0, microsecond=0)),
+            lambda: needing_attention(session, campaign_id=campaign_id, now=now),
+        )
+        idle_count, idle = nothing_scheduled(session, campaign_id=campaign.id)
+    context = {
+        "title": "Tableau de bord",
+        "campaign": campaign,
+        "today": today,
+        "days_to_observation": (campaign.observation_date - today).days,
+        "days_to_deadline": (campaign.deadline - today).days,
+        "district": district,
+        "per_circonscription": per_circonscription,
+        "chart": progress_svg(days),
+        "series": SERIES,
+        "chart_days": days,
+        "totals": {
+            "validated": sum(d.validated for d in days),
+            "exported": sum(d.exported for d in days),
+            "errors": sum(d.errors for d in days),
+        },
+        "attention": attention,
+        "idle_count": idle_count,
+        "idle": idle,
+        "french_date": french_date,
+    }
+    return render(request, "dashboard.html", context)
+
+
+# ---- school table ------------------------------------------------------------------------------
+def _filters(
+    etape: str = "",
+    circonscription: str = "",
+    contrat: str = "",
+    q: str = "",
+    tri: str = "uai",
+    ordre: str = "asc",
+) -> SchoolFilters:
+    stage = etape if etape in {s.value for s in Stage} else ""
+    return SchoolFilters(
+        stage=stage,
+        circonscription=circonscription[:200],
+        contract=contrat[:20],
+        search=q[:200],
+        sort=tri if tri in SORTS else "uai",
+        descending=ordre == "desc",
+    )
+
+
+Filters = Annotated[SchoolFilters, Depends(_filters)]
+
+
+def _query_string(filters: SchoolFilters, **extra: Any) -> str:
+    values = {
+        "etape": filters.stage,
+        "circonscription": filters.circonscription,
+        "contrat": filters.contract,
+        "q": filters.search,
+        "tri": filters.sort,
+        "ordre": "desc" if filters.descending else "asc",
+    }
+    values.update(extra)
+    return urlencode({k: v for k, v in values.items() if v not in ("", None)})
+
+
+@router.get("/ecoles")
+def school_table(
+    request: Request,
+    user: Coordinator,
+    filters: Filters,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    app = relance_app(request)
+    with reading(app.engine) as session:
+        campaign = current_campaign(app, session)
+        assert campaign.id is not None
+        total = school_count(session, campaign_id=campaign.id, filters=filters)
+        pages = max(1, math.ceil(total / PER_PAGE))
+        page = min(page, pages)
+        rows = school_rows(
+            session,
+            campaign_id=campaign.id,
+            filters=filters,
+            offset=(page - 1) * PER_PAGE,
+            limit=PER_PAGE,
+        )
+        cache: TTLCache = request.app.state.dashboard_cache
+        all_circonscriptions = cache.get("circonscriptions", lambda: circonscriptions(session))
+        all_contracts = cache.get("contracts", lambda: contracts(session))
+
+    def sort_link(key: str) -> str:
+        descending = filters.sort == key and not filters.descending
+        return "/ecoles?" + _query_string(filters, tri=key, ordre="desc" if descending else "asc")
+
+    context = {
+        "title": "Écoles",
+        "rows": rows,
+        "filters": filters,
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "circonscriptions": all_circonscriptions,
+        "contracts": all_contracts,
+        "contract_labels": CONTRACT_LABELS,
+        "sort_labels": SORT_LABELS,
+        "sort_link": sort_link,
+        "page_link": lambda n: "/ecoles?" + _query_string(filters, page=n),
+        "csv_link": "/ecoles.csv?" + _query_string(filters),
+    }
+    return render(request, "schools.html", context)
+
+
+CSV_COLUMNS = (
+    "UAI",
+    "Nom",
+    "Commune",
+    "Code postal",
+    "Circonscription",
+    "Contrat",
+    "Étape",
+    "Dans l'étape depuis",
+    "Motif",
+    "Prochaine relance",
+    "Adresse du directeur",
+)
+
+
+def _csv_cell(value: str) -> str:
+    """Text a spreadsheet will not run as a formula."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+@router.get("/ecoles.csv")
+def school_csv(request: Request, user: Coordinator, filters: Filters) -> Response:
+    app = relance_app(request)
+    with reading(app.engine) as session:
+        campaign = current_campaign(app, session)
+        assert campaign.id is not None
+        zone = _zone(campaign)
+        rows = school_rows(session, campaign_id=campaign.id, filters=filters, limit=None)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+
+    def moment(value: dt.datetime | None) -> str:
+        return value.astimezone(zone).strftime("%d/%m/%Y %H:%M") if value else ""
+
+    for school, follow_up in rows:
+        stage = Stage(follow_up.stage) if follow_up else Stage.AWAITING_EXPORT
+        writer.writerow(
+            [
+                _csv_cell(v)
+                for v in (
+                    school.uai,
+                    school.name,
+                    school.commune,
+                    school.postal_code,
+                    school.circonscription,
+                    CONTRACT_LABELS.get(school.contract, school.contract),
+                    stage.label,
+                    moment(follow_up.stage_since if follow_up else None),
+                    follow_up.stage_reason if follow_up else "",
+                    moment(follow_up.next_reminder_at if follow_up else None),
+                    school.director_email,
+                )
+            ]
+        )
+    stamp = app.now().astimezone(zone).strftime("%Y-%m-%d")
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="ecoles-{stamp}.csv"'},
+    )
+
+
+# ---- one school --------------------------------------------------------------------------------
+def _school_or_404(session: Session, uai: str) -> School:
+    school = get_school(session, uai=uai.strip().upper()[:8])
+    if school is None or school.id is None:
+        raise HTTPException(404, "École inconnue.")
+    return school
+
+
+@router.get("/ecoles/{uai}")
+def school_page(request: Request, user: Coordinator, uai: str, fait: str = "") -> Response:
+    app = relance_app(request)
+    with reading(app.engine) as session:
+        school = _school_or_404(session, uai)
+        campaign = current_campaign(app, session)
+        assert school.id is not None and campaign.id is not None
+        ids = {"school_id": school.id, "campaign_id": campaign.id}
+        follow_up = get_follow_up(session, **ids)
+        opened = open_anomalies(session, **ids)
+        resolved = resolved_anomalies(session, **ids)
+        pupil_ids = [a.pupil_id for a in [*opened, *resolved] if a.pupil_id is not None]
+        context = {
+            "title": f"{school.name} ({school.uai})",
+            "school": school,
+            "campaign": campaign,
+            "follow_up": follow_up,
+            "stage": Stage(follow_up.stage) if follow_up else Stage.AWAITING_EXPORT,
+            "events": school_events(session, school_id=school.id, campaign_id=campaign.id),
+            "submissions": list(
+                session.exec(
+                    select(ExportSubmission)
+                    .where(ExportSubmission.school_id == school.id)
+                    .where(ExportSubmission.campaign_id == campaign.id)
+                    .order_by(col(ExportSubmission.received_at).desc())
+                )
+            ),
+            "documents": list(
+                session.exec(
+                    select(Document)
+                    .where(Document.school_id == school.id)
+                    .where(Document.campaign_id == campaign.id)
+                    .order_by(col(Document.received_at).desc())
+                )
+            ),
+            "open_anomalies": opened,
+            "resolved_anomalies": resolved,
+            "pupils": pupils_by_id(session, ids=pupil_ids),
+            "without_ine": pupils_without_ine(session, **ids),
+            "reminders": list(
+                session.exec(
+                    select(Reminder)
+                    .where(Reminder.school_id == school.id)
+                    .order_by(col(Reminder.due_at).desc())
+                    .limit(100)
+                )
+            ),
+            "actions": ACTIONS,
+            "flash": DONE.get(fait, ""),
+            "contract_labels": CONTRACT_LABELS,
+            "ine_labels": INE_STATUS_LABELS,
+            "problem_labels": {c.value: c.label for c in actions.ProblemCategory},
+            "max_snooze_days": app.settings.reminders.max_snooze_days,
+            "today": app.now().astimezone(_zone(campaign)).date(),
+        }
+    return render(request, "school.html", context)
+
+
+def _stored_file(app: App, stored_path: str) -> Path:
+    """A stored original, only if it lies under the state folder."""
+    if not stored_path:
+        raise HTTPException(404, "Fichier non conservé.")
+    root = app.settings.state_path.resolve()
+    path = Path(stored_path)
+    if not path.is_absolute():
+        path = root / path
+    path = path.resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise HTTPException(404, "Fichier introuvable.")
+    return path
+
+
+@router.get("/ecoles/{uai}/fichiers/{kind}/{file_id}")
+def download(request: Request, user: Coordinator, uai: str, kind: str, file_id: int) -> Response:
+    app = relance_app(request)
+    row: Document | ExportSubmission | None
+    with reading(app.engine) as session:
+        school = _school_or_404(session, uai)
+        if kind == "document":
+            row = session.get(Document, file_id)
+        elif kind == "envoi":
+            row = session.get(ExportSubmission, file_id)
+        else:
+            raise HTTPException(404)
+        if row is None or row.school_id != school.id:
+            raise HTTPException(404, "Fichier introuvable.")
+    path = _stored_file(app, row.stored_path)
+    return FileResponse(path, filename=row.filename, media_type="application/octet-stream")
+
+
+def _action_or_404(action: str) -> str:
+    if action not in ACTIONS:
+        raise HTTPException(404, "Action inconnue.")
+    return action
+
+
+def _parse_day(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@router.get("/ecoles/{uai}/actions/{action}")
+def confirm_action(
+    request: Request,
+    user: Coordinator,
+    uai: str,
+    action: str,
+    jusquau: str = "",
+    adresse: Annotated[str, Query(max_length=254)] = "",
+    note: Annotated[str, Query(max_length=900)] = "",
+) -> Response:
+    """The confirm step: what will be done, and a POST form to do it."""
+    _action_or_404(action)
+    app = relance_app(request)
+    with reading(app.engine) as session:
+        school = _school_or_404(session, uai)
+        campaign = current_campaign(app, session)
+    return _confirm_page(request, school, campaign, action, jusquau, adresse, note)
+
+
+def _confirm_page(
+    request: Request,
+    school: School,
+    campaign: Campaign,
+    action: str,
+    until: str,
+    email: str,
+    note: str,
+    error: str = "",
+) -> Response:
+    day = _parse_day(until)
+    context = {
+        "title": ACTIONS[action],
+        "school": school,
+        "action": action,
+        "action_label": ACTIONS[action],
+        "until": until,
+        "until_label": french_date(day) if day else "",
+        "email": email,
+        "note": note,
+        "error": error,
+    }
+    return render(request, "confirm_action.html", context, status=400 if error else 200)
+
+
+@router.post("/ecoles/{uai}/actions/{action}")
+def do_action(
+    request: Request,
+    user: Coordinator,
+    uai: str,
+    action: str,
+    jusquau: Annotated[str, Form(max_length=20)] = "",
+    adresse: Annotated[str, Form(max_length=254)] = "",
+    note: Annotated[str, Form(max_length=900)] = "",
+) -> Response:
+    _action_or_404(action)
+    app = relance_app(request)
+    now = app.now()
+    actor = user.email
+    try:
+        with transaction(app.engine) as session:
+            school = _school_or_404(session, uai)
+            campaign = current_campaign(app, session)
+            campaign = session.merge(campaign)
+            if action == "pause":
+                day = _parse_day(jusquau)
+                if day is None:
+                    raise actions.ActionRefused("indiquez la date de reprise des relances")
+                until = dt.datetime.combine(
+                    day, app.settings.reminders.window_start, _zone(campaign)
+                )
+                actions.snooze(
+                    session,
+                    school=school,
+                    campaign=campaign,
+                    until=until,
+                    now=now,
+                    max_days=app.settings.reminders.max_snooze_days,
+                    actor=actor,
+                )
+            elif action == "confirmer":
+                actions.confirm_validation(
+                    session, school=school, campaign=campaign, now=now, actor=actor
+                )
+            elif action == "relancer":
+                actions.resend_now(session, school=school, campaign=campaign, now=now, actor=actor)
+            elif action == "adresse":
+                actions.set_director_email(
+                    session, school=school, email=adresse, now=now, actor=actor
+                )
+            elif action == "note":
+                actions.add_note(
+                    session, school=school, campaign=campaign, text=note, now=now, actor=actor
+                )
+    except actions.ActionRefused as exc:
+        with reading(app.engine) as session:
+            school = _school_or_404(session, uai)
+            campaign = current_campaign(app, session)
+        message = str(exc)
+        return _confirm_page(
+            request,
+            school,
+            campaign,
+            action,
+            jusquau,
+            adresse,
+            note,
+            error=message[:1].upper() + message[1:] + ".",
+        )
+    request.app.state.dashboard_cache.clear()
+    return RedirectResponse(f"/ecoles/{school.uai}?fait={action}", status_code=303)
+
+
+# ---- quarantine --------------------------------------------------------------------------------
+QUARANTINE_ACTIONS = {"reprendre": "Reprendre le fichier", "supprimer": "Écarter le fichier"}
+
+
+@router.get("/quarantaine")
+def quarantine_page(request: Request, user: Coordinator, fait: str = "") -> Response:
+    app = relance_app(request)
+    with reading(app.engine) as session:
+        rows = quarantined(session)
+    return render(
+        request,
+        "quarantine.html",
+        {"title": "Fichiers en quarantaine", "rows": rows, "flash": DONE.get(fait, "")},
+    )
+
+
+def _quarantined_or_404(session: Session, intake_id: int) -> IntakeFile:
+    row = session.get(IntakeFile, intake_id)
+    if row is None or row.outcome != "quarantined":
+        raise HTTPException(404, "Ce fichier n'est pas (ou plus) en quarantaine.")
+    return row
+
+
+@router.get("/quarantaine/{intake_id}/fichier")
+def quarantine_download(request: Request, user: Coordinator, intake_id: int) -> Response:
+    app = relance_app(request)
+    with reading(app.engine) as session:
+        row = _quarantined_or_404(session, intake_id)
+    path = _stored_file(app, row.stored_path)
+    return FileResponse(path, filename=row.original_name, media_type="application/octet-stream")
+
+
+@router.get("/quarantaine/{intake_id}/{action}")
+def quarantine_confirm(
+    request: Request, user: Coordinator, intake_id: int, action: str
+) -> Response:
+    if action not in QUARANTINE_ACTIONS:
+        raise HTTPException(404, "Action inconnue.")
+    app = relance_app(request)
+    with reading(app.engine) as session:
+        row = _quarantined_or_404(session, intake_id)
+        school = session.get(School, row.school_id) if row.school_id else None
+    context = {
+        "title": QUARANTINE_ACTIONS[action],
+        "row": row,
+        "school": school,
+        "action": action,
+        "action_label": QUARANTINE_ACTIONS[action],
+    }
+    return render(request, "confirm_quarantine.html", context)
+
+
+@router.post("/quarantaine/{intake_id}/{action}")
+def quarantine_act(request: Request, user: Coordinator, intake_id: int, action: str) -> Response:
+    if action not in QUARANTINE_ACTIONS:
+        raise HTTPException(404, "Action inconnue.")
+    app = relance_app(request)
+    now = app.now()
+    with reading(app.engine) as session:
+        row = _quarantined_or_404(session, intake_id)
+        school = session.get(School, row.school_id) if row.school_id else None
+    if action == "reprendre":
+        result = retry_quarantined(app, row, school, now=now, actor=user.email)
+        return render(
+            request,
+            "quarantine_result.html",
+            {"title": "Fichier repris", "row": row, "result": result},
+        )
+    discard_quarantined(app, row, now=now, actor=user.email)
+    return RedirectResponse("/quarantaine?fait=supprimer", status_code=303)
+
+
+def retry_quarantined(
+    app: App, row: IntakeFile, school: School | None, *, now: dt.datetime, actor: str
+) -> Any:
+    """Run the stored file through the intake again; the old row is marked `retried`."""
+    from daemon.ingest.intake import Intake
+
+    path = _stored_file(app, row.stored_path)
+    intake = Intake(app)
+    if school is not None:
+        result = intake.take_bytes(
+            path.read_bytes(),
+            filename=row.original_name,
+            channel="page",
+            now=now,
+            school_uai=school.uai,
+            actor=actor,
+        )
+    else:
+        result = intake.take_path(path, channel="page", now=now)
+    if result.outcome in ("processed", "duplicate") and result.stored_path != str(path):
+        path.unlink(missing_ok=True)  # kept again by the intake: the quarantined copy goes
+        path.with_name(path.name + REASON_SUFFIX).unlink(missing_ok=True)
+    with transaction(app.engine) as session:
+        old = session.get(IntakeFile, row.id)
+        assert old is not None
+        old.outcome = "retried"
+        record_event(
+            session,
+            at=now,
+            kind="quarantine_retried",
+            school_id=old.school_id,
+            actor=actor,
+            message=f"Fichier de quarantaine repris : {old.original_name} ({result.outcome})",
+            data={"intake_id": old.id, "new_intake_id": result.intake_id},
+        )
+    return result
+
+
+def discard_quarantined(app: App, row: IntakeFile, *, now: dt.datetime, actor: str) -> None:
+    """Mark the file discarded and delete the stored copy (only under the state folder)."""
+    try:
+        path: Path | None = _stored_file(app, row.stored_path)
+    except HTTPException:
+        path = None
+    with transaction(app.engine) as session:
+        old = session.get(IntakeFile, row.id)
+        assert old is not None
+        old.outcome = "discarded"
+        record_event(
+            session,
+            at=now,
+            kind="quarantine_discarded",
+            school_id=old.school_id,
+            actor=actor,
+            message=f"Fichier de quarantaine écarté : {old.original_name}",
+            data={"intake_id": old.id},
+        )
+    if path is not None:
+        path.unlink(missing_ok=True)
+        path.with_name(path.name + REASON_SUFFIX).unlink(missing_ok=True)

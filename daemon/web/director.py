@@ -1,0 +1,597 @@
+"""The director's page: reached from the signed link of a mail, scoped to one school and one
+campaign, expiring. It shows what is open and the next step, and offers four actions — drop a
+file, "relancez-moi le …", "j'ai un problème", "j'ai validé le constat" — each a POST form with a
+confirm step (design note 8: a link never acts by itself).
+
+The school always comes from the token, never from the request: a link for one school cannot
+read or act on another. Files go through the one ingest path, `Intake.take_bytes`, with the
+channel "page" and the link's school.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from daemon.actions import (
+    PROBLEM_LABELS,
+    ActionRefused,
+    ProblemCategory,
+    declare_validated,
+    report_problem,
+    snooze,
+)
+from daemon.app import App
+from daemon.campaign import Stage, french_date
+from daemon.codes import printable
+from daemon.ingest.intake import Intake, IntakeResult
+from daemon.links import LinkInvalid, SchoolLink, read_token, secret_key
+from daemon.open_items import contact_for, load_open_items
+from daemon.web.common import current_campaign, relance_app
+from daemon.web.csrf import verify_csrf
+from daemon.web.render import render
+from db.engine import reading, transaction
+from db.models import Campaign, School
+from db.schools import get_school
+
+log = logging.getLogger(__name__)
+
+
+ACTOR = "direction (page de l'école)"
+# What may be dropped on the page: the file name's ending, and the first bytes it must have.
+ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
+    ".pdf": (b"%PDF",),
+    ".zip": (b"PK\x03\x04",),
+    ".csv": (),
+    ".txt": (),
+    ".htm": (),
+    ".html": (),
+}
+FORM_OVERHEAD = 64 * 1024  # the multipart envelope and the other fields of the form
+STAGED_DIR = "web-uploads"
+STAGED_TTL_SECONDS = 3600
+
+
+def limit_body(request: Request) -> None:
+    """Refuse a body larger than the upload limit from its declared length, before the form
+    (and the file in it) is read for the CSRF check."""
+    declared = request.headers.get("content-length", "")
+    limit = relance_app(request).settings.web.max_upload_mb * 1024 * 1024
+    if declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
+        raise HTTPException(413, f"Le fichier dépasse la limite de {limit // (1024 * 1024)} Mo.")
+
+
+router = APIRouter(
+    dependencies=[Depends(limit_body), Depends(verify_csrf)], include_in_schema=False
+)
+DONE_MESSAGES = {
+    "relance": "C'est noté : nous ne vous relancerons pas avant la date choisie.",
+    "probleme": "Votre problème est transmis à la bonne personne, qui reviendra vers vous.",
+    "valide": "Merci ! Le constat est noté comme validé : les relances s'arrêtent.",
+}
+KIND_LABELS = {
+    "compte_rendu": "compte rendu d'import",
+    "onde_extraction": "extraction ONDE",
+    "export": "archive d'export",
+}
+OUTCOME_LABELS = {
+    "processed": "Fichier reçu et lu",
+    "duplicate": "Fichier déjà reçu",
+    "quarantined": "Fichier non retenu",
+    "ignored": "Fichier ignoré",
+}
+
+
+class PageError(Exception):
+    """Stop here and show a French page with this status."""
+
+    def __init__(self, status: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.title, self.message = status, title, message
+
+
+@dataclass
+class Scope:
+    """What a valid link opens: one school in one campaign."""
+
+    token: str
+    app: App
+    school: School
+    campaign: Campaign
+    now: dt.datetime
+
+    @property
+    def base(self) -> str:
+        return f"/ecole/{self.token}"
+
+
+# ---- the link -------------------------------------------------------------------------------
+def intake_for(request: Request) -> Intake:
+    """One Intake per server (labels and limits are read once)."""
+    state = request.app.state
+    intake: Intake | None = getattr(state, "intake", None)
+    if intake is None:
+        intake = Intake(relance_app(request))
+        state.intake = intake
+    return intake
+
+
+def open_link(request: Request, token: str) -> Scope:
+    app = relance_app(request)
+    now = app.now()
+    try:
+        link = read_token(
+            secret_key(app.settings),
+            token,
+            max_age_days=app.settings.web.link_ttl_days,
+            now=now,
+        )
+    except LinkInvalid as exc:
+        if exc.expired:
+            raise PageError(410, "Lien expiré", str(exc)) from exc
+        raise PageError(403, "Lien invalide", str(exc)) from exc
+    return _scope(app, token, link, now)
+
+
+def _scope(app: App, token: str, link: SchoolLink, now: dt.datetime) -> Scope:
+    if link.campaign != app.settings.campaign.name:
+        raise PageError(
+            410,
+            "Lien d'une campagne terminée",
+            "ce lien concerne une campagne terminée : utilisez celui du dernier message reçu",
+        )
+    with reading(app.engine) as session:
+        school = get_school(session, uai=link.uai)
+        if school is None or not school.active:
+            raise PageError(
+                403, "École inconnue", "cette école n'est plus suivie : contactez la coordination"
+            )
+        campaign = current_campaign(app, session)
+        for row in (school, campaign):  # kept readable after the reading session ends
+            if row in session:
+                session.expunge(row)
+    return Scope(token, app, school, campaign, now)
+
+
+def error_page(request: Request, error: PageError) -> Response:
+    return render(
+        request,
+        "director/error.html",
+        {"title": error.title, "message": error.message},
+        status=error.status,
+    )
+
+
+# ---- the page -------------------------------------------------------------------------------
+@router.get("/ecole/{token}")
+def school_page(request: Request, token: str, fait: str = "") -> Response:
+    try:
+        scope = open_link(request, token)
+    except PageError as error:
+        return error_page(request, error)
+    return _page(request, scope, done=DONE_MESSAGES.get(fait, ""))
+
+
+def _page(
+    request: Request,
+    scope: Scope,
+    *,
+    done: str = "",
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    settings = scope.app.settings
+    with reading(scope.app.engine) as session:
+        items = load_open_items(
+            session,
+            school=scope.school,
+            campaign=scope.campaign,
+            contacts=settings.contacts,
+            onde_url=settings.contacts.onde_url,
+            now=scope.now,
+        )
+    zone = ZoneInfo(scope.campaign.timezone)
+    today = scope.now.astimezone(zone).date()
+    latest_snooze = today + dt.timedelta(days=settings.reminders.max_snooze_days)
+    return render(
+        request,
+        "director/page.html",
+        {
+            "title": f"{scope.school.name} ({scope.school.uai})",
+            "scope": scope,
+            "school": scope.school,
+            "campaign": scope.campaign,
+            "items": items,
+            "stage_label": items.stage.stage.label,
+            "validated": items.stage.stage == Stage.VALIDATED,
+            "observation_date": french_date(scope.campaign.observation_date),
+            "deadline": french_date(scope.campaign.deadline),
+            "snoozed_until": french_date(items.snoozed_until) if items.snoozed_until else "",
+            "snooze_min": (today + dt.timedelta(days=1)).isoformat(),
+            "snooze_max": latest_snooze.isoformat(),
+            "max_snooze_days": settings.reminders.max_snooze_days,
+            "max_upload_mb": settings.web.max_upload_mb,
+            "accept": ",".join(ALLOWED_TYPES),
+            "categories": [(c.value, PROBLEM_LABELS[c]) for c in ProblemCategory],
+            "done": done,
+            "errors": errors or {},
+            "french_date": french_date,
+        },
+        status=status,
+    )
+
+
+# ---- dropping a file: stage it, confirm, then the one ingest path ---------------------------
+def _staging(scope: Scope) -> Path:
+    """The school's folder of files waiting for their confirmation; files left unconfirmed for
+    an hour (of any school) are deleted on the way."""
+    root = scope.app.settings.state_path / STAGED_DIR
+    folder = root / scope.school.uai
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - STAGED_TTL_SECONDS
+    for old in root.glob("*/*"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except FileNotFoundError:  # taken or deleted by another request meanwhile
+            continue
+    return folder
+
+
+def check_type(filename: str, head: bytes) -> str:
+    """'' when the file may be dropped here, else why not (in French)."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in ALLOWED_TYPES:
+        return (
+            "type de fichier non accepté : déposez un PDF, un texte, un CSV, une page web "
+            "enregistrée ou une archive .zip"
+        )
+    magics = ALLOWED_TYPES[suffix]
+    if magics and not any(head.startswith(m) for m in magics):
+        return f"le contenu du fichier ne correspond pas à son extension {suffix}"
+    if not magics and (head.startswith(b"PK\x03\x04") or head.startswith(b"%PDF")):
+        return f"le contenu du fichier ne correspond pas à son extension {suffix}"
+    if not magics and b"\x00" in head[:2048] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "ce fichier n'est pas un texte lisible"
+    return ""
+
+
+def read_limited(upload: UploadFile, limit: int) -> bytes | None:
+    """The upload's bytes, or None when it is larger than `limit`."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := upload.file.read(256 * 1024):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_big(scope: Scope) -> PageError:
+    mb = scope.app.settings.web.max_upload_mb
+    return PageError(413, "Fichier trop gros", f"le fichier dépasse la limite de {mb} Mo")
+
+
+@router.post("/ecole/{token}/depot")
+def stage_upload(request: Request, token: str, fichier: UploadFile | None = None) -> Response:
+    try:
+        scope = open_link(request, token)
+        limit = scope.app.settings.web.max_upload_mb * 1024 * 1024
+        if fichier is None or not fichier.filename:
+            return _page(
+                request, scope, errors={"depot": "choisissez un fichier à déposer"}, status=422
+            )
+        filename = printable(Path(fichier.filename).name, 255) or "fichier"
+        data = read_limited(fichier, limit)
+        if data is None:
+            raise _too_big(scope)
+        if not data:
+            return _page(request, scope, errors={"depot": "le fichier est vide"}, status=422)
+        wrong = check_type(filename, data[:4096])
+        if wrong:
+            return _page(request, scope, errors={"depot": wrong}, status=415)
+    except PageError as error:
+        return error_page(request, error)
+    staged = secrets.token_urlsafe(18)
+    folder = _staging(scope)
+    (folder / f"{staged}.bin").write_bytes(data)
+    meta = {"filename": filename, "size": len(data), "at": scope.now.isoformat()}
+    (folder / f"{staged}.json").write_text(json.dumps(meta), encoding="utf-8")
+    return _confirm(
+        request,
+        scope,
+        action="depot/confirmer",
+        question=f"Déposer le fichier « {filename} » ({_size(len(data))}) pour votre école ?",
+        explain="Le fichier sera lu tout de suite et le résultat affiché.",
+        fields={"fichier_id": staged},
+        button="Oui, déposer ce fichier",
+    )
+
+
+@router.post("/ecole/{token}/depot/confirmer")
+def take_upload(request: Request, token: str, fichier_id: str = Form("")) -> Response:
+    try:
+        scope = open_link(request, token)
+    except PageError as error:
+        return error_page(request, error)
+    folder = _staging(scope)
+    if not fichier_id.replace("-", "").replace("_", "").isalnum():
+        fichier_id = ""
+    data_path, meta_path = folder / f"{fichier_id}.bin", folder / f"{fichier_id}.json"
+    if not fichier_id or not data_path.is_file() or not meta_path.is_file():
+        return _page(
+            request,
+            scope,
+            errors={"depot": "fichier introuvable ou déjà déposé : choisissez-le à nouveau"},
+            status=404,
+        )
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    data = data_path.read_bytes()
+    data_path.unlink(missing_ok=True)
+    meta_path.unlink(missing_ok=True)
+    result = intake_for(request).take_bytes(
+        data,
+        filename=str(meta["filename"]),
+        channel="page",
+        now=scope.now,
+        school_uai=scope.school.uai,
+        actor=ACTOR,
+    )
+    return _upload_result(request, scope, result)
+
+
+def _upload_result(request: Request, scope: Scope, result: IntakeResult) -> Response:
+    with reading(scope.app.engine) as session:
+        items = load_open_items(
+            session,
+            school=scope.school,
+            campaign=scope.campaign,
+            contacts=scope.app.settings.contacts,
+            onde_url=scope.app.settings.contacts.onde_url,
+            now=scope.now,
+        )
+    accepted = result.outcome in {"processed", "duplicate"}
+    return render(
+        request,
+        "director/result.html",
+        {
+            "title": OUTCOME_LABELS.get(result.outcome, result.outcome),
+            "scope": scope,
+            "school": scope.school,
+            "result": result,
+            "accepted": accepted,
+            "kind_label": KIND_LABELS.get(result.kind, "fichier"),
+            "summary": _summary(result),
+            "items": items,
+            "stage_label": items.stage.stage.label,
+        },
+        status=200 if accepted else 422,
+    )
+
+
+def _summary(result: IntakeResult) -> list[str]:
+    """What was read, in a few French lines (no pupil names: those are in the tables)."""
+    detail = result.detail or {}
+    lines: list[str] = []
+    if result.kind == "export":
+        total = (detail.get("headcount") or {}).get("total")
+        if total is not None:
+            lines.append(f"{total} élève(s) dans l'archive")
+        findings = detail.get("findings") or []
+        errors = sum(1 for f in findings if f.get("severity") == "erreur")
+        warnings = sum(1 for f in findings if f.get("severity") == "avertissement")
+        if findings:
+            lines.append(f"Test de cohérence : {errors} erreur(s), {warnings} avertissement(s)")
+        return lines
+    counts = detail.get("counts") or {}
+    for key, label in (
+        ("read", "élève(s) lu(s)"),
+        ("integrated", "élève(s) intégré(s)"),
+        ("rejected", "élève(s) rejeté(s)"),
+        ("warnings", "avertissement(s)"),
+    ):
+        value = counts.get(key)
+        if isinstance(value, int):
+            lines.append(f"{value} {label}")
+    anomalies = detail.get("anomalies")
+    if isinstance(anomalies, list):
+        lines.append(f"{len(anomalies)} anomalie(s) signalée(s)")
+    ine = detail.get("ine")
+    if isinstance(ine, dict) and isinstance(ine.get("pending"), int):
+        lines.append(f"{ine['pending']} élève(s) sans INE attribué")
+    pupils = detail.get("pupils")
+    if result.kind == "onde_extraction" and isinstance(pupils, list):
+        lines.append(f"{len(pupils)} élève(s) dans l'extraction")
+    if detail.get("needs_review"):
+        lines.append(
+            "Une partie du document n'a pas pu être lue avec certitude : la coordination vérifiera."
+        )
+    return lines
+
+
+def _size(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{max(1, size // 1024)} Ko"
+    return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
+
+
+# ---- the three actions: first POST asks, second POST (confirmer=oui) acts --------------------
+def _confirm(
+    request: Request,
+    scope: Scope,
+    *,
+    action: str,
+    question: str,
+    explain: str,
+    fields: dict[str, str],
+    button: str,
+) -> Response:
+    return render(
+        request,
+        "director/confirm.html",
+        {
+            "title": "Confirmer",
+            "scope": scope,
+            "school": scope.school,
+            "action": f"{scope.base}/{action}",
+            "question": question,
+            "explain": explain,
+            "fields": fields,
+            "button": button,
+        },
+    )
+
+
+def _done(scope: Scope, what: str) -> Response:
+    return RedirectResponse(f"{scope.base}?fait={what}", status_code=303)
+
+
+def _snooze_until(raw: str, scope: Scope) -> dt.datetime:
+    try:
+        day = dt.date.fromisoformat(raw.strip())
+    except ValueError as exc:
+        raise ActionRefused("indiquez une date (jj/mm/aaaa)") from exc
+    # Reminders go out from the sending window's start on the chosen day.
+    start = scope.app.settings.reminders.window_start
+    return dt.datetime.combine(day, start, ZoneInfo(scope.campaign.timezone)).astimezone(dt.UTC)
+
+
+@router.post("/ecole/{token}/relance")
+def snooze_form(
+    request: Request, token: str, date: str = Form(""), confirmer: str = Form("")
+) -> Response:
+    try:
+        scope = open_link(request, token)
+    except PageError as error:
+        return error_page(request, error)
+    settings = scope.app.settings
+    try:
+        until = _snooze_until(date, scope)
+        if confirmer != "oui":
+            # check before asking: the same rules as the action itself
+            if until <= scope.now:
+                raise ActionRefused("la date de relance doit être dans le futur")
+            if until - scope.now > dt.timedelta(days=settings.reminders.max_snooze_days):
+                raise ActionRefused(f"au plus {settings.reminders.max_snooze_days} jours de pause")
+            return _confirm(
+                request,
+                scope,
+                action="relance",
+                question=f"Ne plus recevoir de relance avant le {french_date(until)} ?",
+                explain="Vous vous occupez du constat ; nous vous relancerons ce jour-là "
+                "s'il reste quelque chose à faire.",
+                fields={
+                    "date": until.astimezone(ZoneInfo(scope.campaign.timezone)).date().isoformat()
+                },
+                button="Oui, me relancer à cette date",
+            )
+        with transaction(scope.app.engine) as session:
+            snooze(
+                session,
+                school=_attached(session, scope.school),
+                campaign=_attached(session, scope.campaign),
+                until=until,
+                now=scope.now,
+                max_days=settings.reminders.max_snooze_days,
+                actor=ACTOR,
+            )
+    except ActionRefused as refused:
+        return _page(request, scope, errors={"relance": str(refused)}, status=422)
+    return _done(scope, "relance")
+
+
+@router.post("/ecole/{token}/probleme")
+def problem_form(
+    request: Request,
+    token: str,
+    categorie: str = Form(""),
+    detail: str = Form(""),
+    confirmer: str = Form(""),
+) -> Response:
+    try:
+        scope = open_link(request, token)
+    except PageError as error:
+        return error_page(request, error)
+    try:
+        category = ProblemCategory(categorie)
+    except ValueError:
+        return _page(
+            request, scope, errors={"probleme": "choisissez le type de problème"}, status=422
+        )
+    detail = detail.strip()[:2000]
+    if confirmer != "oui":
+        return _confirm(
+            request,
+            scope,
+            action="probleme",
+            question=f"Signaler un problème : {category.label} ?",
+            explain=_who_helps(scope, category)
+            + (f" Votre message : « {detail} »" if detail else ""),
+            fields={"categorie": category.value, "detail": detail},
+            button="Oui, signaler ce problème",
+        )
+    with transaction(scope.app.engine) as session:
+        report_problem(
+            session,
+            school=_attached(session, scope.school),
+            campaign=_attached(session, scope.campaign),
+            category=category,
+            detail=detail,
+            now=scope.now,
+            actor=ACTOR,
+        )
+    return _done(scope, "probleme")
+
+
+def _who_helps(scope: Scope, category: ProblemCategory) -> str:
+    contact = contact_for(scope.app.settings.contacts, category.value)
+    if contact is None:
+        return "Votre message sera transmis à la coordination du constat."
+    return f"Votre message sera transmis à : {contact.label} ({contact.email})."
+
+
+@router.post("/ecole/{token}/valide")
+def validated_form(request: Request, token: str, confirmer: str = Form("")) -> Response:
+    try:
+        scope = open_link(request, token)
+    except PageError as error:
+        return error_page(request, error)
+    if confirmer != "oui":
+        return _confirm(
+            request,
+            scope,
+            action="valide",
+            question="Avez-vous validé le constat des effectifs dans ONDE ?",
+            explain="Les relances s'arrêtent. Ne confirmez qu'après avoir cliqué sur "
+            "« Valider » dans ONDE.",
+            fields={},
+            button="Oui, j'ai validé le constat",
+        )
+    try:
+        with transaction(scope.app.engine) as session:
+            declare_validated(
+                session,
+                school=_attached(session, scope.school),
+                campaign=_attached(session, scope.campaign),
+                now=scope.now,
+                actor=ACTOR,
+            )
+    except ActionRefused as refused:
+        return _page(request, scope, errors={"valide": str(refused)}, status=422)
+    return _done(scope, "valide")
+
+
+def _attached(session: Any, row: Any) -> Any:
+    """The row loaded in this session (the scope's rows come from a closed reading session)."""
+    return session.get(type(row), row.id)

@@ -1,0 +1,89 @@
+"""Server-rendered pages: jinja2 templates from `templates/pages/`, autoescaped."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from markupsafe import Markup
+
+from daemon.campaign import STAGE_LABELS, STAGE_ORDER, Stage, french_date
+from daemon.web.csrf import csrf_field, csrf_token
+
+PACKAGED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def templates_root(templates_dir: str) -> Path:
+    return Path(templates_dir) if templates_dir else PACKAGED_TEMPLATES
+
+
+def stage_label(value: str | None) -> str:
+    if not value:
+        return "—"
+    try:
+        return Stage(value).label
+    except ValueError:
+        return value
+
+
+def local_time(moment: dt.datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """A moment as Paris wall-clock time ("—" when empty)."""
+    if moment is None:
+        return "—"
+    return moment.astimezone(PARIS).strftime(fmt)
+
+
+def local_date(moment: dt.datetime | dt.date | None) -> str:
+    if moment is None:
+        return "—"
+    return french_date(moment)
+
+
+def percent(part: int, whole: int) -> str:
+    if not whole:
+        return "—"
+    return f"{100 * part / whole:.0f} %".replace(".", ",")
+
+
+@lru_cache(maxsize=8)
+def environment(root: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(Path(root) / "pages")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        stage_label=stage_label,
+        stage_labels=STAGE_LABELS,
+        stage_order=STAGE_ORDER,
+        csrf_field=lambda request: Markup(csrf_field(request)),
+        csrf_token=csrf_token,
+    )
+    env.filters.update(local_time=local_time, local_date=local_date, percent=percent)
+    return env
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    """Render `templates/pages/<template>` with the request, the signed-in user and `context`."""
+    app = request.app.state.app
+    env = environment(str(templates_root(app.settings.templates_dir)))
+    values: dict[str, Any] = {
+        "request": request,
+        "user": getattr(request.state, "user", None),
+        "title": "",
+        "demo_mails": bool(app.settings.web.demo_mail_dir),
+    }
+    values.update(context or {})
+    html = env.get_template(template).render(values)
+    return HTMLResponse(html, status_code=status)

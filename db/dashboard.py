@@ -1,0 +1,337 @@
+"""Queries behind the coordinator pages and the JSON API, aggregated in SQL (45,000 schools)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Date, String, and_, case, cast, func, literal, or_
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
+
+from daemon.campaign import Stage
+from db.models import Event, ExportSubmission, FollowUp, IntakeFile, School
+from db.schools import search_form
+
+VALIDATED = "validated"
+ERRORS_LABEL = Stage.ERRORS.label
+SORTS: dict[str, Any] = {
+    "uai": col(School.uai),
+    "nom": col(School.name),
+    "commune": col(School.commune),
+    "circonscription": col(School.circonscription),
+    "etape": col(FollowUp.stage),
+    "depuis": col(FollowUp.stage_since),
+    "relance": col(FollowUp.next_reminder_at),
+}
+
+
+@dataclass(frozen=True)
+class SchoolFilters:
+    stage: str = ""
+    circonscription: str = ""
+    contract: str = ""
+    search: str = ""
+    sort: str = "uai"
+    descending: bool = False
+    uai: str = ""  # only this school (a school's API token)
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = [col(School.active).is_(True)]
+        if self.stage:
+            where.append(col(FollowUp.stage) == self.stage)
+        if self.circonscription:
+            where.append(col(School.circonscription) == self.circonscription)
+        if self.contract:
+            where.append(col(School.contract) == self.contract)
+        if self.uai:
+            where.append(col(School.uai) == self.uai)
+        if self.search.strip():
+            where.append(col(School.search_key).contains(search_form(self.search)))
+        return where
+
+
+def _school_follow_up(campaign_id: int) -> Any:
+    return select(School, FollowUp).outerjoin(
+        FollowUp,
+        and_(col(FollowUp.school_id) == School.id, col(FollowUp.campaign_id) == campaign_id),
+    )
+
+
+def school_rows(
+    session: Session,
+    *,
+    campaign_id: int,
+    filters: SchoolFilters,
+    offset: int = 0,
+    limit: int | None = 50,
+) -> list[tuple[School, FollowUp | None]]:
+    """One page of the school table (limit None: every row, for the CSV export)."""
+    order = SORTS.get(filters.sort, SORTS["uai"])
+    order_by = [order.desc().nulls_last() if filters.descending else order.asc().nulls_last()]
+    query = _school_follow_up(campaign_id).where(*filters.conditions())
+    query = query.order_by(*order_by, col(School.uai)).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [(school, follow_up) for school, follow_up in session.exec(query).all()]
+
+
+def school_count(session: Session, *, campaign_id: int, filters: SchoolFilters) -> int:
+    query = (
+        select(func.count())
+        .select_from(School)
+        .outerjoin(
+            FollowUp,
+            and_(col(FollowUp.school_id) == School.id, col(FollowUp.campaign_id) == campaign_id),
+        )
+        .where(*filters.conditions())
+    )
+    return int(session.exec(query).one())
+
+
+def circonscriptions(session: Session) -> list[str]:
+    query = (
+        select(School.circonscription)
+        .where(col(School.active).is_(True), School.circonscription != "")
+        .distinct()
+        .order_by(School.circonscription)
+    )
+    return list(session.exec(query).all())
+
+
+def contracts(session: Session) -> list[str]:
+    query = (
+        select(School.contract)
+        .where(col(School.active).is_(True), School.contract != "")
+        .distinct()
+        .order_by(School.contract)
+    )
+    return list(session.exec(query).all())
+
+
+@dataclass
+class StageCounts:
+    """How many schools are in each stage, for the district or one circonscription."""
+
+    name: str
+    by_stage: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+    validated_on_time: int = 0
+
+    @property
+    def validated(self) -> int:
+        return self.by_stage.get(VALIDATED, 0)
+
+
+def stage_counts(
+    session: Session, *, campaign_id: int, deadline_end: dt.datetime
+) -> tuple[StageCounts, list[StageCounts]]:
+    """The district's counts and each circonscription's, in one grouped query.
+
+    `deadline_end`: the end of the deadline day; a school validated before it is on time."""
+    on_time = case(
+        (
+            and_(
+                col(FollowUp.stage) == VALIDATED,
+                col(FollowUp.declared_validated_at).is_not(None),
+                col(FollowUp.declared_validated_at) < deadline_end,
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    stage = func.coalesce(col(FollowUp.stage), literal("awaiting_export"))
+    query = (
+        select(School.circonscription, stage, func.count(), func.sum(on_time))
+        .select_from(School)
+        .outerjoin(
+            FollowUp,
+            and_(col(FollowUp.school_id) == School.id, col(FollowUp.campaign_id) == campaign_id),
+        )
+        .where(col(School.active).is_(True))
+        .group_by(School.circonscription, stage)
+    )
+    district = StageCounts("Tout le district")
+    per: dict[str, StageCounts] = {}
+    for circonscription, stage_value, count, on_time_count in session.exec(query).all():
+        name = circonscription or "(sans circonscription)"
+        entry = per.setdefault(name, StageCounts(name))
+        for target in (district, entry):
+            target.by_stage[stage_value] = target.by_stage.get(stage_value, 0) + int(count)
+            target.total += int(count)
+            target.validated_on_time += int(on_time_count or 0)
+    return district, [per[k] for k in sorted(per)]
+
+
+def stage_totals(session: Session, *, campaign_id: int) -> dict[str, int]:
+    """Schools per stage in the whole district (active schools)."""
+    stage = func.coalesce(col(FollowUp.stage), literal("awaiting_export"))
+    query = (
+        select(stage, func.count())
+        .select_from(School)
+        .outerjoin(
+            FollowUp,
+            and_(col(FollowUp.school_id) == School.id, col(FollowUp.campaign_id) == campaign_id),
+        )
+        .where(col(School.active).is_(True))
+        .group_by(stage)
+    )
+    return {value: int(count) for value, count in session.exec(query).all()}
+
+
+@dataclass(frozen=True)
+class DayProgress:
+    day: dt.date
+    validated: int = 0
+    exported: int = 0
+    errors: int = 0
+
+
+def progress_by_day(
+    session: Session, *, campaign_id: int, start: dt.date, end: dt.date
+) -> list[DayProgress]:
+    """Per day of the campaign: constats validated, archives received, CRs with rejections.
+
+    Days are UTC days (the chart's resolution); each count is one grouped query."""
+
+    def per_day(column: Any, *where: Any) -> dict[dt.date, int]:
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        day = func.date(column) if sqlite else cast(func.timezone("UTC", column), Date)
+        query = select(day, func.count()).where(*where).group_by(day)
+        result: dict[dt.date, int] = {}
+        for value, count in session.exec(query).all():
+            key = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+            result[key] = result.get(key, 0) + int(count)
+        return result
+
+    validated = per_day(
+        col(FollowUp.declared_validated_at),
+        FollowUp.campaign_id == campaign_id,
+        col(FollowUp.declared_validated_at).is_not(None),
+    )
+    exported = per_day(
+        col(ExportSubmission.received_at),
+        ExportSubmission.campaign_id == campaign_id,
+        col(ExportSubmission.accepted).is_(True),
+        col(ExportSubmission.duplicate_of_id).is_(None),
+    )
+    errors = per_day(
+        col(Event.at),
+        Event.campaign_id == campaign_id,
+        Event.kind == "stage_changed",
+        col(Event.message).contains(f"→ {ERRORS_LABEL} :"),
+    )
+    days = []
+    day = start
+    while day <= end:
+        days.append(
+            DayProgress(day, validated.get(day, 0), exported.get(day, 0), errors.get(day, 0))
+        )
+        day += dt.timedelta(days=1)
+    return days
+
+
+def quarantined(session: Session, *, limit: int = 500) -> list[tuple[IntakeFile, School | None]]:
+    query = (
+        select(IntakeFile, School)
+        .outerjoin(School, col(School.id) == IntakeFile.school_id)
+        .where(IntakeFile.outcome == "quarantined")
+        .order_by(col(IntakeFile.received_at).desc())
+        .limit(limit)
+    )
+    return [(intake, school) for intake, school in session.exec(query).all()]
+
+
+@dataclass(frozen=True)
+class AttentionRow:
+    school: School
+    follow_up: FollowUp | None
+    reason: str
+    since: dt.datetime | None
+
+
+def needing_attention(
+    session: Session, *, campaign_id: int, now: dt.datetime, idle_days: int = 10, per_kind: int = 15
+) -> list[AttentionRow]:
+    """Schools to look at first: escalated, failing address, errors open longest, no activity.
+
+    Each kind is one indexed query limited to `per_kind` rows; a school is listed once."""
+    base = (
+        select(School, FollowUp)
+        .join(
+            FollowUp,
+            and_(col(FollowUp.school_id) == School.id, col(FollowUp.campaign_id) == campaign_id),
+        )
+        .where(col(School.active).is_(True), col(FollowUp.stage) != VALIDATED)
+    )
+    escalated = cast(col(FollowUp.escalations_done), String).not_in(["[]", ""])
+    kinds: list[tuple[str, Any, Any, Any]] = [
+        ("Escaladée", escalated, col(FollowUp.stage_since), "stage_since"),
+        (
+            "Adresse du directeur en échec",
+            col(School.email_failing_since).is_not(None),
+            col(School.email_failing_since),
+            "email_failing_since",
+        ),
+        (
+            "Erreurs ouvertes",
+            col(FollowUp.stage) == "errors",
+            col(FollowUp.stage_since),
+            "stage_since",
+        ),
+        (
+            "Aucune activité",
+            or_(
+                col(FollowUp.last_progress_at).is_(None),
+                col(FollowUp.last_progress_at) < now - dt.timedelta(days=idle_days),
+            )
+            & (
+                col(FollowUp.stage_since).is_(None)
+                | (col(FollowUp.stage_since) < now - dt.timedelta(days=idle_days))
+            ),
+            col(FollowUp.last_progress_at),
+            "last_progress_at",
+        ),
+    ]
+    seen: set[int] = set()
+    rows: list[AttentionRow] = []
+    for reason, condition, order, attribute in kinds:
+        query = base.where(condition).order_by(order.asc().nulls_first(), col(School.uai))
+        for school, follow_up in session.exec(query.limit(per_kind)).all():
+            assert school.id is not None
+            if school.id in seen:
+                continue
+            seen.add(school.id)
+            holder = school if attribute == "email_failing_since" else follow_up
+            detail = reason
+            if attribute == "email_failing_since" and school.email_failure:
+                detail = f"{reason} : {school.email_failure}"
+            if attribute == "stage_since" and reason == "Escaladée":
+                detail = f"{reason} ({', '.join(follow_up.escalations_done)})"
+            rows.append(AttentionRow(school, follow_up, detail, getattr(holder, attribute)))
+    return rows
+
+
+def nothing_scheduled(
+    session: Session, *, campaign_id: int, limit: int = 50
+) -> tuple[int, list[tuple[School, FollowUp]]]:
+    """Active schools not validated and with no reminder planned: how many, and the first ones."""
+    where = (
+        col(School.active).is_(True),
+        col(FollowUp.stage) != VALIDATED,
+        col(FollowUp.next_reminder_at).is_(None),
+        col(FollowUp.campaign_id) == campaign_id,
+    )
+    joined = and_(col(FollowUp.school_id) == School.id)
+    count = session.exec(
+        select(func.count()).select_from(School).join(FollowUp, joined).where(*where)
+    ).one()
+    query = (
+        select(School, FollowUp)
+        .join(FollowUp, joined)
+        .where(*where)
+        .order_by(col(School.uai))
+        .limit(limit)
+    )
+    return int(count), [(s, f) for s, f in session.exec(query).all()]

@@ -1,0 +1,101 @@
+"""Recording archives through the intake into a real database: what is kept, what never is."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, SQLModel, select
+
+from daemon.app import App
+from daemon.ingest.intake import Intake
+from db.models import Event, ExportSubmission, FollowUp, Pupil
+from db.schools import add_school
+from tests.archives import SECRETS, UAI, add_column, layout, set_cell, to_zip
+from tests.conftest import NOW
+
+
+@pytest.fixture
+def intake(app: App, session: Session) -> Intake:
+    add_school(session, now=NOW, uai=UAI, actor="t", name="École Saint-Joseph")
+    session.commit()
+    return Intake(app)
+
+
+def dump_every_table(session: Session) -> str:
+    session.rollback()
+    chunks = []
+    for table in SQLModel.metadata.sorted_tables:
+        rows = session.exec(text(f'SELECT * FROM "{table.name}"')).all()  # type: ignore[call-overload]
+        # every value in full (a row's repr would shorten long values)
+        chunks += [f"{table.name}: " + " | ".join(str(v) for v in row) for row in rows]
+    return "\n".join(chunks)
+
+
+def test_no_address_nor_responsable_reaches_the_database_or_the_logs(
+    intake: Intake, session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    m = layout(12)
+    set_cell(m, "responsables.csv", 1, "autorite_parentale", "Non")  # a finding about them
+    set_cell(m, "eleves.csv", 2, "code_postal", "")  # a finding about an address
+    add_column(m, "eleves.csv", "religion", "SECRET-RELIGION")
+    data = to_zip(m, raw={"sante.csv": b"id_eleve;allergie\nE00001;SECRET-SANTE\n"})
+    result = intake.take_bytes(data, filename=f"{UAI}.zip", channel="api", now=NOW)
+    assert result.outcome == "processed", result.reason
+    dump = dump_every_table(session)
+    assert "MARTIN0" in dump and "E00001" in dump  # the dump does hold what is kept
+    for secret in (*SECRETS, "SECRET-RELIGION", "SECRET-SANTE"):
+        assert secret not in dump, secret
+        assert secret not in caplog.text, secret
+    assert "MARTIN0" not in caplog.text  # no pupil names in the logs either
+
+
+def test_pupils_headcount_findings_and_stage_are_recorded(intake: Intake, session: Session) -> None:
+    m = layout(8)
+    set_cell(m, "eleves.csv", 3, "sexe", "")
+    intake.take_bytes(to_zip(m), filename=f"{UAI}.zip", channel="api", now=NOW)
+    submission = session.exec(select(ExportSubmission)).one()
+    assert submission.accepted and submission.headcount
+    assert submission.headcount["by_cycle"] == {"CYCLE I": 3, "CYCLE II": 3, "CYCLE III": 2}
+    assert [(f["id_eleve"], f["field"]) for f in submission.findings] == [("E00003", "sexe")]
+    pupils = session.exec(select(Pupil).order_by(Pupil.last_name)).all()  # type: ignore[arg-type]
+    assert len(pupils) == 8
+    assert {(p.level, p.cycle, p.class_label) for p in pupils if p.last_name == "LE GOFF1"} == {
+        ("MS", "CYCLE I", "MS Mme Durand")
+    }
+    assert session.exec(select(FollowUp)).one().stage == "exported"
+    kinds = [e.kind for e in session.exec(select(Event)).all()]
+    assert "export_received" in kinds and "stage_changed" in kinds
+
+
+def test_a_new_archive_supersedes_the_previous_one(intake: Intake, session: Session) -> None:
+    first = intake.take_bytes(to_zip(layout(3)), filename=f"{UAI}.zip", channel="api", now=NOW)
+    second = intake.take_bytes(to_zip(layout(4)), filename=f"{UAI}.zip", channel="cli", now=NOW)
+    assert (first.outcome, second.outcome) == ("processed", "processed")
+    rows = session.exec(select(ExportSubmission).order_by(ExportSubmission.id)).all()  # type: ignore[arg-type]
+    assert rows[0].superseded_by_id == rows[1].id and rows[1].superseded_by_id is None
+
+
+def test_an_archive_for_another_school_is_quarantined_with_its_reason(
+    intake: Intake, session: Session
+) -> None:
+    result = intake.take_bytes(
+        to_zip(layout(2)), filename=f"{UAI}.zip", channel="api", now=NOW, school_uai="0350001A"
+    )
+    assert result.outcome == "quarantined" and "0350001A" in result.reason
+
+
+def test_a_zip_bomb_is_quarantined_with_its_reason_and_recorded(
+    intake: Intake, session: Session
+) -> None:
+    bomb = to_zip({"eleves.csv": [["0" * 5_000_000]]})
+    result = intake.take_bytes(bomb, filename=f"{UAI}.zip", channel="api", now=NOW)
+    assert result.outcome == "quarantined" and "bombe zip" in result.reason
+    reason_file = Path(result.stored_path + ".reason.txt")
+    assert "bombe zip" in reason_file.read_text(encoding="utf-8")
+    submission = session.exec(select(ExportSubmission)).one()
+    assert not submission.accepted and "bombe zip" in submission.refusal
+    assert submission.members == ["eleves.csv"]

@@ -1,0 +1,111 @@
+"""The JSON API: bearer tokens, a school token sees only its school, the OpenAPI description."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openapi_spec_validator import validate
+from sqlmodel import Session
+
+from daemon.app import App
+from db.campaigns import get_follow_up
+from tests.conftest import NOW, make_settings
+from tests.web_helpers import client_for, school
+
+TOKEN = "jeton-du-district-0123456789"
+SCHOOL_TOKEN = "jeton-de-l-ecole-0123456789"
+
+
+@pytest.fixture
+def api_app(tmp_path: Path, database_url: str, engine) -> App:
+    settings = make_settings(
+        tmp_path,
+        database_url,
+        web={"api_token": TOKEN, "school_tokens": {"0441234C": SCHOOL_TOKEN}},
+    )
+    return App(settings, clock=lambda: NOW, _engine=engine)
+
+
+@pytest.fixture
+def schools(api_app: App, session: Session) -> None:
+    a = school(session, "0441234C", "École Saint-Joseph")
+    school(session, "0441235D", "École Sainte-Anne", circonscription="Saint-Nazaire")
+    campaign = api_app.campaign(session, NOW)
+    assert a.id is not None and campaign.id is not None
+    follow_up = get_follow_up(session, school_id=a.id, campaign_id=campaign.id)
+    assert follow_up is not None
+    follow_up.stage = "errors"
+    follow_up.stage_reason = "2 rejets à corriger"
+    session.add(follow_up)
+    session.commit()
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_the_district_token_lists_schools_with_their_stage(api_app: App, schools: None) -> None:
+    with client_for(api_app) as client:
+        body = client.get("/api/v1/schools", headers=auth(TOKEN)).json()
+        assert body["total"] == 2
+        first = body["schools"][0]
+        assert (first["uai"], first["stage"], first["stage_label"]) == (
+            "0441234C",
+            "errors",
+            "Erreurs à corriger",
+        )
+        assert first["stage_reason"] == "2 rejets à corriger"
+        filtered = client.get("/api/v1/schools?stage=errors", headers=auth(TOKEN)).json()
+        assert [s["uai"] for s in filtered["schools"]] == ["0441234C"]
+        page = client.get("/api/v1/schools?limit=1&offset=1", headers=auth(TOKEN)).json()
+        assert [s["uai"] for s in page["schools"]] == ["0441235D"] and page["total"] == 2
+        one = client.get("/api/v1/schools/0441235d", headers=auth(TOKEN)).json()
+        assert one["name"] == "École Sainte-Anne" and one["stage"] == "awaiting_export"
+
+
+def test_counts_per_stage(api_app: App, schools: None) -> None:
+    with client_for(api_app) as client:
+        body = client.get("/api/v1/stages", headers=auth(TOKEN)).json()
+    counts = {s["stage"]: s["count"] for s in body["stages"]}
+    assert body["total"] == 2 and counts["errors"] == 1 and counts["awaiting_export"] == 1
+    assert counts["validated"] == 0 and body["campaign"] == "2026-2027"
+
+
+def test_a_school_token_sees_only_its_school(api_app: App, schools: None) -> None:
+    with client_for(api_app) as client:
+        listed = client.get("/api/v1/schools", headers=auth(SCHOOL_TOKEN)).json()
+        assert [s["uai"] for s in listed["schools"]] == ["0441234C"] and listed["total"] == 1
+        assert client.get("/api/v1/schools/0441234C", headers=auth(SCHOOL_TOKEN)).status_code == 200
+        other = client.get("/api/v1/schools/0441235D", headers=auth(SCHOOL_TOKEN))
+        assert other.status_code == 404
+        assert client.get("/api/v1/stages", headers=auth(SCHOOL_TOKEN)).status_code == 403
+        search = client.get("/api/v1/schools?search=Sainte-Anne", headers=auth(SCHOOL_TOKEN))
+        assert search.json()["schools"] == []
+
+
+@pytest.mark.parametrize("header", ["", "Bearer ", "Bearer faux", f"Basic {TOKEN}", TOKEN])
+def test_bad_tokens_are_refused(api_app: App, schools: None, header: str) -> None:
+    with client_for(api_app) as client:
+        response = client.get("/api/v1/schools", headers={"Authorization": header})
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Jeton absent ou invalide."
+
+
+def test_without_a_configured_token_nothing_is_open(app: App) -> None:
+    with client_for(app) as client:
+        assert client.get("/api/v1/schools", headers=auth("")).status_code == 401
+        assert client.get("/api/v1/stages", headers=auth("x")).status_code == 401
+
+
+def test_the_openapi_description_is_valid(api_app: App) -> None:
+    with client_for(api_app) as client:
+        spec = client.get("/api/v1/openapi.json").json()
+    validate(spec)
+    assert set(spec["paths"]) == {
+        "/api/v1/schools",
+        "/api/v1/schools/{uai}",
+        "/api/v1/stages",
+        "/api/v1/schools/{uai}/exports",  # daemon/web/api_exports.py
+    }
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]

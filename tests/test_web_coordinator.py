@@ -1,0 +1,381 @@
+"""Coordinator pages against a real database: dashboard, table, CSV, school page, actions,
+downloads, quarantine; hostile names from files stay text."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from daemon.app import App
+from daemon.ingest.intake import Intake
+from db.campaigns import get_follow_up
+from db.models import (
+    Anomaly,
+    Campaign,
+    Document,
+    Event,
+    FollowUp,
+    IntakeFile,
+    Pupil,
+    Reminder,
+    School,
+)
+from tests.conftest import NOW
+from tests.factories import cr_text
+from tests.web_helpers import school, signed_in
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def campaign_of(app: App, session: Session) -> Campaign:
+    campaign = app.campaign(session, NOW)
+    session.commit()
+    return campaign
+
+
+def set_stage(
+    session: Session, school_row: School, campaign: Campaign, stage: str, **extra
+) -> None:
+    assert school_row.id is not None and campaign.id is not None
+    follow_up = get_follow_up(session, school_id=school_row.id, campaign_id=campaign.id)
+    assert follow_up is not None
+    follow_up.stage = stage
+    for name, value in extra.items():
+        setattr(follow_up, name, value)
+    session.add(follow_up)
+    session.commit()
+
+
+@pytest.fixture
+def district(app: App, session: Session) -> Campaign:
+    """Four schools in two circonscriptions, in different stages."""
+    a = school(session, "0441234C", "École Saint-Joseph")
+    b = school(session, "0441235D", "École Sainte-Anne", contract="simple")
+    c = school(
+        session, "0441236E", "École du Port", circonscription="Saint-Nazaire", commune="Pornic"
+    )
+    d = school(session, "0441237F", "École Notre-Dame", circonscription="Saint-Nazaire")
+    campaign = campaign_of(app, session)
+    set_stage(session, a, campaign, "errors", stage_since=NOW - dt.timedelta(days=5))
+    set_stage(
+        session,
+        b,
+        campaign,
+        "validated",
+        declared_validated_at=NOW - dt.timedelta(days=1),
+        next_reminder_at=None,
+    )
+    set_stage(session, c, campaign, "exported", next_reminder_at=NOW + dt.timedelta(days=2))
+    set_stage(session, d, campaign, "awaiting_export", escalations_done=["coordinator"])
+    c.email_failing_since = NOW - dt.timedelta(days=2)
+    c.email_failure = "550 boîte inconnue"
+    session.add(c)
+    session.commit()
+    return campaign
+
+
+def test_the_dashboard_counts_stages_for_the_district_and_each_circonscription(
+    app: App, district: Campaign
+) -> None:
+    with signed_in(app) as (client, _token):
+        html = client.get("/").text
+    assert "Tableau de bord" in html and "Campagne 2026-2027" in html
+    assert "Tout le district" in html and "Nantes Centre" in html and "Saint-Nazaire" in html
+    assert "écoles suivies" in html
+    assert "25 %" in html  # one school validated out of four, on time
+    assert "<svg" in html and "Avancement de la campagne" in html
+    assert "date d'observation" in html and "date limite" in html
+
+
+def test_the_dashboard_lists_schools_needing_attention_and_those_without_reminders(
+    app: App, district: Campaign
+) -> None:
+    with signed_in(app) as (client, _token):
+        html = client.get("/").text
+    attention = html.split("À regarder en premier")[1].split("Écoles sans relance prévue")[0]
+    assert "École Notre-Dame" in attention and "Escaladée" in attention
+    assert "École du Port" in attention and "550 boîte inconnue" in attention
+    assert "École Saint-Joseph" in attention and "Erreurs ouvertes" in attention
+    idle = html.split("Écoles sans relance prévue")[1]
+    assert "École Saint-Joseph" in idle and "École Notre-Dame" in idle
+    assert "École du Port" not in idle and "École Sainte-Anne" not in idle
+
+
+def test_the_progress_chart_counts_validations_per_day(
+    app: App, district: Campaign, session: Session
+) -> None:
+    from db.dashboard import progress_by_day
+
+    assert district.id is not None
+    days = progress_by_day(
+        session, campaign_id=district.id, start=dt.date(2026, 9, 1), end=dt.date(2026, 9, 14)
+    )
+    assert len(days) == 14
+    assert sum(d.validated for d in days) == 1
+    assert [d.validated for d in days if d.day == dt.date(2026, 9, 13)] == [1]
+
+
+def test_the_table_filters_by_stage_circonscription_contract_and_search(
+    app: App, district: Campaign
+) -> None:
+    with signed_in(app) as (client, _token):
+        errors = client.get("/ecoles?etape=errors").text
+        assert "École Saint-Joseph" in errors and "École du Port" not in errors
+        nazaire = client.get("/ecoles", params={"circonscription": "Saint-Nazaire"}).text
+        assert "École du Port" in nazaire and "École Saint-Joseph" not in nazaire
+        simple = client.get("/ecoles?contrat=simple").text
+        assert "École Sainte-Anne" in simple and "École Saint-Joseph" not in simple
+        by_commune = client.get("/ecoles?q=pornic").text
+        assert "École du Port" in by_commune and "École Notre-Dame" not in by_commune
+        by_uai = client.get("/ecoles?q=0441237f").text
+        assert "École Notre-Dame" in by_uai and "1 école." in by_uai
+
+
+def test_the_table_sorts_and_paginates(app: App, session: Session) -> None:
+    for n in range(60):
+        school(session, f"04410{n:02d}A", f"École {n:02d}")
+    campaign_of(app, session)
+    with signed_in(app) as (client, _token):
+        first = client.get("/ecoles").text
+        assert "60 écoles — page 1 sur 2" in first
+        assert "École 00" in first and "École 49" in first and "École 50" not in first
+        second = client.get("/ecoles?page=2").text
+        assert "École 50" in second and "École 59" in second and "École 49" not in second
+        reverse = client.get("/ecoles?tri=nom&ordre=desc").text
+        assert reverse.index("École 59") < reverse.index("École 58")
+        assert "École 09" not in reverse
+        assert client.get("/ecoles?page=99").status_code == 200  # clamped to the last page
+
+
+def test_the_csv_is_the_current_view_with_bom_and_semicolons(
+    app: App, district: Campaign, session: Session
+) -> None:
+    school(session, "0441238G", '=HYPERLINK("http://x")', circonscription="Saint-Nazaire")
+    campaign_of(app, session)
+    with signed_in(app) as (client, _token):
+        response = client.get("/ecoles.csv?circonscription=Saint-Nazaire&tri=uai&ordre=desc")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    raw = response.content
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:3] == ["UAI", "Nom", "Commune"]
+    names = [r[1] for r in rows[1:]]
+    assert names == ['\'=HYPERLINK("http://x")', "École Notre-Dame", "École du Port"]
+    port = next(r for r in rows if r[0] == "0441236E")
+    assert port[6] == "Exporté, compte rendu attendu"
+
+
+def test_hostile_names_from_files_are_escaped(app: App, session: Session) -> None:
+    row = school(session, "0441234C", HOSTILE, commune=HOSTILE, circonscription=HOSTILE)
+    campaign = campaign_of(app, session)
+    assert row.id is not None and campaign.id is not None
+    pupil = Pupil(
+        school_id=row.id,
+        campaign_id=campaign.id,
+        match_key="k",
+        last_name=HOSTILE,
+        first_name="<b>Léa</b>",
+        ine_status="en_attente",
+        first_seen_at=NOW,
+        last_seen_at=NOW,
+    )
+    session.add(pupil)
+    session.flush()
+    session.add(
+        Anomaly(
+            school_id=row.id,
+            campaign_id=campaign.id,
+            pupil_id=pupil.id,
+            match_key="k",
+            field=HOSTILE,
+            message=HOSTILE,
+            severity="rejet",
+            first_seen_at=NOW,
+            last_seen_at=NOW,
+        )
+    )
+    set_stage(session, row, campaign, "errors", stage_reason=HOSTILE)
+    with signed_in(app) as (client, _token):
+        pages = [
+            client.get("/ecoles/0441234C").text,
+            client.get("/ecoles").text,
+            client.get("/").text,
+            client.get("/ecoles/0441234C/actions/note", params={"note": HOSTILE}).text,
+        ]
+    for html in pages:
+        assert "<script>alert" not in html and "<img src=x" not in html and "<b>Léa" not in html
+        assert "&lt;script&gt;alert(" in html
+    assert "&lt;b&gt;Léa&lt;/b&gt;" in pages[0]
+
+
+def test_the_school_page_shows_stage_timeline_documents_anomalies_and_pupils(
+    app: App, session: Session
+) -> None:
+    school(session, "0441234C")
+    campaign_of(app, session)
+    result = Intake(app).take_bytes(cr_text(), filename="cr.txt", channel="page", now=NOW)
+    assert result.outcome == "processed"
+    row = session.exec(select(School)).one()
+    session.add(
+        Reminder(
+            key="r1",
+            school_id=row.id,
+            kind="reminder",
+            stage="errors",
+            day=NOW.date(),
+            recipient="dir@example.org",
+            due_at=NOW,
+            next_attempt_at=NOW,
+            created_at=NOW,
+            status="failed",
+            attempts=3,
+            last_error="550 5.1.1 boîte inconnue",
+        )
+    )
+    session.commit()
+    with signed_in(app) as (client, _token):
+        html = client.get("/ecoles/0441234c").text
+    assert "Mails (1)" in html and "échec (3 essais)" in html and "550 5.1.1" in html
+    assert "Erreurs à corriger" in html
+    assert "cr.txt" in html and "/ecoles/0441234C/fichiers/document/" in html
+    assert "Anomalies ouvertes (2)" in html
+    assert "Élèves sans INE (1)" in html
+    assert "Historique" in html and "Export attendu → Erreurs à corriger" in html
+    assert "aucune relance prévue" in html
+
+
+def test_an_original_can_be_downloaded_but_only_from_the_state_folder(
+    app: App, session: Session, tmp_path: Path
+) -> None:
+    school(session, "0441234C")
+    campaign_of(app, session)
+    Intake(app).take_bytes(cr_text(), filename="cr.txt", channel="page", now=NOW)
+    document = session.exec(select(Document)).one()
+    session.commit()
+    with signed_in(app) as (client, _token):
+        response = client.get(f"/ecoles/0441234C/fichiers/document/{document.id}")
+        assert response.status_code == 200 and response.content == cr_text()
+        assert "cr.txt" in response.headers["content-disposition"]
+        assert client.get(f"/ecoles/0441235D/fichiers/document/{document.id}").status_code == 404
+        outside = tmp_path / "secret.txt"
+        outside.write_text("secret")
+        document.stored_path = str(outside)
+        session.add(document)
+        session.commit()
+        assert client.get(f"/ecoles/0441234C/fichiers/document/{document.id}").status_code == 404
+        document.stored_path = "../../secret.txt"
+        session.add(document)
+        session.commit()
+        assert client.get(f"/ecoles/0441234C/fichiers/document/{document.id}").status_code == 404
+
+
+def _follow_up(session: Session, campaign: Campaign) -> FollowUp:
+    session.rollback()  # a fresh snapshot: the pages wrote through other connections
+    return session.exec(select(FollowUp).where(FollowUp.campaign_id == campaign.id)).one()
+
+
+def test_each_action_asks_for_confirmation_before_changing_anything(
+    app: App, session: Session
+) -> None:
+    school(session, "0441234C")
+    campaign = campaign_of(app, session)
+    with signed_in(app) as (client, _token):
+        page = client.get("/ecoles/0441234C/actions/relancer")
+    assert page.status_code == 200 and "Confirmer" in page.text and 'method="post"' in page.text
+    assert _follow_up(session, campaign).next_reminder_at is None
+
+
+def test_actions_change_the_database(app: App, session: Session) -> None:
+    row = school(session, "0441234C")
+    campaign = campaign_of(app, session)
+    with signed_in(app) as (client, token):
+
+        def act(action: str, **data: str):
+            return client.post(
+                f"/ecoles/0441234C/actions/{action}", data={"csrf_token": token, **data}
+            )
+
+        response = act("note", note="Appelée le directeur : export demain.")
+        assert response.status_code == 303
+        assert response.headers["location"] == "/ecoles/0441234C?fait=note"
+        assert "Note ajoutée." in client.get(response.headers["location"]).text
+
+        assert act("relancer").status_code == 303
+        assert _follow_up(session, campaign).next_reminder_at == NOW
+
+        assert act("pause", jusquau="2026-09-18").status_code == 303
+        snoozed = _follow_up(session, campaign).snoozed_until
+        assert snoozed is not None and snoozed.date() == dt.date(2026, 9, 18)
+
+        too_far = act("pause", jusquau="2027-01-18")
+        assert too_far.status_code == 400 and "Au plus" in too_far.text
+
+        assert act("adresse", adresse="direction@ecole.example").status_code == 303
+        bad = act("adresse", adresse="pas-une-adresse")
+        assert bad.status_code == 400 and "invalide" in bad.text
+
+        assert act("confirmer").status_code == 303
+        follow_up = _follow_up(session, campaign)
+        assert follow_up.validation_confirmed_at == NOW and follow_up.stage == "validated"
+        again = act("relancer")
+        assert again.status_code == 400 and "validé" in again.text
+
+    session.rollback()
+    edited = session.get(School, row.id)
+    assert edited is not None
+    assert edited.director_email == "direction@ecole.example" and edited.director_email_by_hand
+    kinds = [e.kind for e in session.exec(select(Event).where(Event.school_id == row.id))]
+    for kind in ("note", "resend_requested", "snoozed", "school_edited", "validation_confirmed"):
+        assert kind in kinds
+    actors = {e.actor for e in session.exec(select(Event).where(Event.kind == "note"))}
+    assert actors == {"coordination@example.org"}
+
+
+def test_quarantined_files_can_be_retried_once_the_school_exists(
+    app: App, session: Session
+) -> None:
+    campaign_of(app, session)
+    result = Intake(app).take_bytes(cr_text(), filename="cr.txt", channel="page", now=NOW)
+    assert result.outcome == "quarantined"
+    with signed_in(app) as (client, token):
+        page = client.get("/quarantaine").text
+        assert "cr.txt" in page and "inconnue" in page and "page web" in page
+        confirm = client.get(f"/quarantaine/{result.intake_id}/reprendre")
+        assert confirm.status_code == 200 and "relu" in confirm.text
+        school(session, "0441234C")
+        done = client.post(f"/quarantaine/{result.intake_id}/reprendre", data={"csrf_token": token})
+        assert done.status_code == 200 and "traité" in done.text
+        assert not Path(result.stored_path).exists()  # the quarantined copy is gone
+        assert "cr.txt" not in client.get("/quarantaine").text.split("<main>")[1]
+    session.rollback()
+    outcomes = [r.outcome for r in session.exec(select(IntakeFile).order_by(IntakeFile.id))]
+    assert outcomes == ["retried", "processed"]
+    assert session.exec(select(Document)).one().school_id is not None
+
+
+def test_a_quarantined_file_can_be_discarded(app: App, session: Session) -> None:
+    campaign_of(app, session)
+    result = Intake(app).take_bytes(b"n'importe quoi", filename="x.bin", channel="page", now=NOW)
+    assert result.outcome == "quarantined"
+    stored = Path(result.stored_path)
+    assert stored.exists()
+    with signed_in(app) as (client, token):
+        response = client.post(
+            f"/quarantaine/{result.intake_id}/supprimer", data={"csrf_token": token}
+        )
+        assert response.status_code == 303
+        assert "Fichier écarté." in client.get(response.headers["location"]).text
+        again = client.post(
+            f"/quarantaine/{result.intake_id}/supprimer", data={"csrf_token": token}
+        )
+        assert again.status_code == 404
+    assert not stored.exists()
+    session.rollback()
+    assert session.get(IntakeFile, result.intake_id).outcome == "discarded"  # type: ignore[union-attr]

@@ -1,0 +1,466 @@
+"""The director's page: reached by a signed link, one school only, every change a confirmed POST."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlmodel import Session, select
+
+from daemon.app import App
+from daemon.config import Settings
+from daemon.links import make_token, secret_key
+from daemon.web.app import create_app
+from db.models import Document, Event, FollowUp, IntakeFile
+from db.schools import add_school, get_school
+from tests.conftest import NOW, make_settings
+from tests.factories import OTHER, UAI, cr_text
+
+HOSTILE = '<script>alert("x")</script> École'
+
+
+@pytest.fixture
+def schools(session: Session) -> None:
+    add_school(session, now=NOW, uai=UAI, actor="t", name="École Saint-Joseph")
+    add_school(session, now=NOW, uai=OTHER, actor="t", name=HOSTILE)
+    session.commit()
+
+
+@pytest.fixture
+def client(app: App, schools: None) -> Iterator[TestClient]:
+    with TestClient(create_app(app), base_url="http://127.0.0.1") as client:
+        yield client
+
+
+def link(app: App, uai: str = UAI, *, now: dt.datetime = NOW, campaign: str = "") -> str:
+    campaign = campaign or app.settings.campaign.name
+    token = make_token(secret_key(app.settings), uai=uai, campaign=campaign, now=now)
+    return f"/ecole/{token}"
+
+
+def csrf(page: Response) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found, "no CSRF field on the page"
+    return found.group(1)
+
+
+def post(client: TestClient, url: str, data: dict[str, str], *, page: str = "") -> Response:
+    """POST a form of the page at `page` (default: the link's own page) with its CSRF token."""
+    token = csrf(client.get(page or url.rsplit("/", 1)[0]))
+    return client.post(url, data={**data, "csrf_token": token}, follow_redirects=False)
+
+
+def upload(
+    client: TestClient, base: str, name: str, data: bytes
+) -> tuple[Response, Response | None]:
+    """Drop a file, then confirm it: (the confirm page, the result page or None)."""
+    token = csrf(client.get(base))
+    staged = client.post(
+        f"{base}/depot", data={"csrf_token": token}, files={"fichier": (name, data)}
+    )
+    found = re.search(r'name="fichier_id" value="([^"]+)"', staged.text)
+    if staged.status_code != 200 or not found:
+        return staged, None
+    done = client.post(
+        f"{base}/depot/confirmer", data={"csrf_token": token, "fichier_id": found.group(1)}
+    )
+    return staged, done
+
+
+def follow_up(session: Session, uai: str) -> FollowUp:
+    session.rollback()
+    school = get_school(session, uai=uai)
+    assert school is not None
+    found = session.exec(select(FollowUp).where(FollowUp.school_id == school.id)).first()
+    return found or FollowUp(school_id=school.id, campaign_id=0)  # no campaign opened yet
+
+
+# ---- the link ---------------------------------------------------------------------------------
+def test_the_page_shows_the_stage_and_the_next_step(client: TestClient, app: App) -> None:
+    page = client.get(link(app))
+    assert page.status_code == 200
+    assert "École Saint-Joseph" in page.text and UAI in page.text
+    assert 'data-stage="awaiting_export"' in page.text and "Export attendu" in page.text
+    assert "Exporter les élèves depuis Ange" in page.text
+    assert page.headers["cache-control"] == "no-store"
+
+
+def test_an_altered_link_is_refused_with_a_french_page(client: TestClient, app: App) -> None:
+    url = link(app)
+    page = client.get(url[:-3] + ("aaa" if not url.endswith("aaa") else "bbb"))
+    assert page.status_code == 403
+    assert "Lien invalide" in page.text and "École Saint-Joseph" not in page.text
+
+
+def test_an_expired_link_says_so(client: TestClient, app: App) -> None:
+    old = NOW - dt.timedelta(days=app.settings.web.link_ttl_days + 1)
+    page = client.get(link(app, now=old))
+    assert page.status_code == 410
+    assert "Lien expiré" in page.text and "dernier message" in page.text
+
+
+def test_a_link_of_another_campaign_is_gone(client: TestClient, app: App) -> None:
+    page = client.get(link(app, campaign="2025-2026"))
+    assert page.status_code == 410 and "campagne terminée" in page.text
+
+
+def test_a_link_signed_with_another_key_is_refused(client: TestClient, app: App) -> None:
+    token = make_token("une autre clé", uai=UAI, campaign=app.settings.campaign.name, now=NOW)
+    assert client.get(f"/ecole/{token}").status_code == 403
+
+
+def test_a_link_to_a_school_no_longer_followed_is_refused(
+    client: TestClient, app: App, session: Session
+) -> None:
+    school = get_school(session, uai=UAI)
+    assert school is not None
+    school.active = False
+    session.commit()
+    page = client.get(link(app))
+    assert page.status_code == 403 and "plus suivie" in page.text
+
+
+def test_hostile_school_names_are_escaped(client: TestClient, app: App) -> None:
+    page = client.get(link(app, OTHER))
+    assert page.status_code == 200
+    assert "<script>" not in page.text and "&lt;script&gt;" in page.text
+
+
+# ---- every action route: POST only, CSRF, one school ------------------------------------------
+ACTIONS = ("depot", "depot/confirmer", "relance", "probleme", "valide")
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_actions_are_post_only(client: TestClient, app: App, action: str) -> None:
+    assert client.get(f"{link(app)}/{action}").status_code == 405
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_actions_without_the_csrf_token_are_refused(
+    client: TestClient, app: App, session: Session, action: str
+) -> None:
+    answer = client.post(f"{link(app)}/{action}", data={"confirmer": "oui", "categorie": "onde"})
+    assert answer.status_code == 403
+    assert follow_up(session, UAI).problem_category == ""
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_the_csrf_token_of_one_school_does_not_work_for_another(
+    client: TestClient, app: App, session: Session, action: str
+) -> None:
+    token_a = csrf(client.get(link(app, UAI)))
+    answer = client.post(
+        f"{link(app, OTHER)}/{action}",
+        data={"csrf_token": token_a, "confirmer": "oui", "categorie": "onde"},
+    )
+    assert answer.status_code == 403
+    assert follow_up(session, OTHER).problem_category == ""
+
+
+@pytest.mark.parametrize("action", ("", *ACTIONS))
+def test_a_link_forged_for_another_school_opens_nothing(
+    client: TestClient, app: App, action: str
+) -> None:
+    """Change the school in a valid token's payload: the signature no longer holds."""
+    token = link(app, UAI).removeprefix("/ecole/")
+    payload, rest = token.split(".", 1)
+    other = link(app, OTHER).removeprefix("/ecole/").split(".", 1)[0]
+    forged = f"/ecole/{other}.{rest}"
+    assert payload != other
+    if action:
+        # with the CSRF token that matches the forged link: only the link check can refuse
+        key = client.app.state.csrf_key  # type: ignore[attr-defined]
+        token = hmac.new(key.encode(), f"link:{forged[7:]}".encode(), hashlib.sha256).hexdigest()
+        answer = client.post(
+            f"{forged}/{action}",
+            data={"csrf_token": token, "confirmer": "oui", "categorie": "onde"},
+            files={"fichier": ("cr.txt", cr_text(OTHER))} if action == "depot" else None,
+        )
+        assert answer.status_code == 403 and "Lien invalide" in answer.text
+    else:
+        page = client.get(forged)
+        assert page.status_code == 403 and HOSTILE not in page.text
+
+
+def test_actions_on_one_link_change_only_its_school(
+    client: TestClient, app: App, session: Session
+) -> None:
+    base = link(app, OTHER)
+    post(client, f"{base}/probleme", {"categorie": "export", "confirmer": "oui"})
+    post(client, f"{base}/valide", {"confirmer": "oui"})
+    until = (NOW + dt.timedelta(days=3)).date().isoformat()
+    post(client, f"{base}/relance", {"date": until, "confirmer": "oui"})
+    upload(client, base, "cr.txt", cr_text(UAI))
+    mine, theirs = follow_up(session, UAI), follow_up(session, OTHER)
+    assert (mine.problem_category, mine.declared_validated_at, mine.snoozed_until) == (
+        "",
+        None,
+        None,
+    )
+    assert theirs.problem_category == "export" and theirs.declared_validated_at is not None
+    assert session.exec(select(Document)).all() == []
+
+
+def test_a_file_staged_on_one_link_cannot_be_taken_from_another(
+    client: TestClient, app: App, session: Session
+) -> None:
+    mine, theirs = link(app, UAI), link(app, OTHER)
+    token = csrf(client.get(mine))
+    staged = client.post(
+        f"{mine}/depot", data={"csrf_token": token}, files={"fichier": ("cr.txt", cr_text())}
+    )
+    fichier_id = re.search(r'name="fichier_id" value="([^"]+)"', staged.text)
+    assert fichier_id
+    stolen = post(
+        client, f"{theirs}/depot/confirmer", {"fichier_id": fichier_id.group(1)}, page=theirs
+    )
+    assert stolen.status_code == 404 and "introuvable" in stolen.text
+    assert session.exec(select(Document)).all() == []
+    taken = post(client, f"{mine}/depot/confirmer", {"fichier_id": fichier_id.group(1)}, page=mine)
+    assert taken.status_code == 200
+
+
+# ---- dropping a file ----------------------------------------------------------------------
+def test_a_compte_rendu_is_confirmed_then_read_and_the_stage_shown(
+    client: TestClient, app: App, session: Session
+) -> None:
+    staged, done = upload(client, link(app), "compte-rendu.txt", cr_text())
+    assert staged.status_code == 200 and "Déposer le fichier « compte-rendu.txt »" in staged.text
+    assert done is not None and done.status_code == 200
+    assert "reçu et lu" in done.text
+    assert "1 élève(s) rejeté(s)" in done.text and "1 élève(s) sans INE attribué" in done.text
+    assert 'data-stage="errors"' in done.text and "Erreurs à corriger" in done.text
+    assert "Corriger les élèves en erreur" in done.text
+    document = session.exec(select(Document)).one()
+    assert document.channel == "page"
+    intake = session.exec(select(IntakeFile)).one()
+    assert (intake.channel, intake.outcome, intake.kind) == ("page", "processed", "compte_rendu")
+    assert follow_up(session, UAI).stage == "errors"
+    page = client.get(link(app))
+    assert 'data-stage="errors"' in page.text
+
+
+def test_a_hostile_file_name_is_escaped(client: TestClient, app: App) -> None:
+    staged, done = upload(client, link(app), '<img src=x onerror="alert(1)">.txt', cr_text())
+    assert staged.status_code == 200 and done is not None
+    for page in (staged, done):
+        assert "<img" not in page.text and "&lt;img src=x" in page.text
+
+
+def test_files_left_unconfirmed_are_deleted_after_an_hour(
+    client: TestClient, app: App, settings: Settings
+) -> None:
+    folder = settings.state_path / "web-uploads" / OTHER
+    folder.mkdir(parents=True)
+    old = folder / "oublie.bin"
+    old.write_bytes(b"donnees")
+    an_hour_ago = time.time() - 3700
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    upload(client, link(app), "cr.txt", cr_text())
+    assert not old.exists()
+
+
+def test_nothing_is_read_before_the_confirmation(
+    client: TestClient, app: App, session: Session
+) -> None:
+    token = csrf(client.get(link(app)))
+    client.post(
+        f"{link(app)}/depot", data={"csrf_token": token}, files={"fichier": ("cr.txt", cr_text())}
+    )
+    assert session.exec(select(IntakeFile)).all() == []
+
+
+def test_a_confirmed_file_cannot_be_taken_twice(client: TestClient, app: App) -> None:
+    base = link(app)
+    token = csrf(client.get(base))
+    staged = client.post(
+        f"{base}/depot", data={"csrf_token": token}, files={"fichier": ("cr.txt", cr_text())}
+    )
+    found = re.search(r'name="fichier_id" value="([^"]+)"', staged.text)
+    assert found
+    form = {"csrf_token": token, "fichier_id": found.group(1)}
+    assert client.post(f"{base}/depot/confirmer", data=form).status_code == 200
+    assert client.post(f"{base}/depot/confirmer", data=form).status_code == 404
+
+
+def test_a_document_of_another_school_is_refused_with_its_reason(
+    client: TestClient, app: App, session: Session
+) -> None:
+    _staged, done = upload(client, link(app, UAI), "cr.txt", cr_text(OTHER))
+    assert done is not None and done.status_code == 422
+    assert "non retenu" in done.text and f"celui de l&#39;école {OTHER}" in done.text
+    assert session.exec(select(IntakeFile)).one().outcome == "quarantined"
+
+
+def test_an_export_archive_is_taken_on_the_page(
+    client: TestClient, app: App, session: Session
+) -> None:
+    import random
+
+    from daemon.demo.generate import archive, make_pupils
+
+    pupils = make_pupils(UAI, {"CP": 5}, random.Random(1), 2026)
+    _staged, done = upload(
+        client, link(app), f"{UAI}.zip", archive(UAI, pupils, dt.date(2026, 9, 1))
+    )
+    assert done is not None and done.status_code == 200, done.text if done else ""
+    assert "Archive d&#39;export" in done.text and 'data-stage="exported"' in done.text
+    intake = session.exec(select(IntakeFile)).one()
+    assert (intake.channel, intake.kind) == ("page", "export")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "why"),
+    [
+        ("programme.exe", b"MZ\x90\x00", "type de fichier non accepté"),
+        ("cr.pdf", b"ceci n'est pas un PDF", "ne correspond pas à son extension .pdf"),
+        (f"{UAI}.zip", b"pas une archive", "ne correspond pas à son extension .zip"),
+        ("cr.txt", b"\x00\x01\x02binaire" * 10, "pas un texte lisible"),
+    ],
+)
+def test_files_of_the_wrong_type_are_refused_before_reading(
+    client: TestClient, app: App, session: Session, name: str, data: bytes, why: str
+) -> None:
+    staged, done = upload(client, link(app), name, data)
+    assert staged.status_code == 415 and done is None
+    assert why in staged.text.replace("&#39;", "'")
+    assert session.exec(select(IntakeFile)).all() == []
+
+
+def test_an_empty_file_is_refused(client: TestClient, app: App) -> None:
+    staged, _ = upload(client, link(app), "cr.txt", b"")
+    assert staged.status_code == 422 and "vide" in staged.text
+
+
+def test_a_file_over_the_size_limit_is_refused(
+    tmp_path: Path, database_url: str, session: Session, schools: None
+) -> None:
+    settings = make_settings(tmp_path, database_url, web={"max_upload_mb": 1})
+    app = App(settings, clock=lambda: NOW)
+    with TestClient(create_app(app), base_url="http://127.0.0.1") as client:
+        staged, done = upload(client, link(app), "cr.txt", b"a" * (1024 * 1024 + 10))
+    assert staged.status_code == 413 and done is None
+    assert "1 Mo" in staged.text
+    app.close()
+
+
+def test_a_body_declared_too_large_is_refused_before_the_form_is_read(
+    tmp_path: Path, database_url: str, schools: None
+) -> None:
+    settings = make_settings(tmp_path, database_url, web={"max_upload_mb": 1})
+    app = App(settings, clock=lambda: NOW)
+    with TestClient(create_app(app), base_url="http://127.0.0.1") as client:
+        token = csrf(client.get(link(app)))
+        staged = client.post(
+            f"{link(app)}/depot",
+            data={"csrf_token": token},
+            files={"fichier": ("cr.txt", b"a" * (2 * 1024 * 1024))},
+        )
+    assert staged.status_code == 413 and "1 Mo" in staged.text
+    assert not (settings.state_path / "web-uploads" / UAI).exists()
+    app.close()
+
+
+# ---- the three actions ----------------------------------------------------------------------
+def test_snooze_is_asked_then_done(client: TestClient, app: App, session: Session) -> None:
+    base = link(app)
+    day = (NOW + dt.timedelta(days=5)).date()
+    asked = post(client, f"{base}/relance", {"date": day.isoformat()})
+    assert asked.status_code == 200
+    assert f"Ne plus recevoir de relance avant le {day:%d/%m/%Y}" in asked.text
+    assert follow_up(session, UAI).snoozed_until is None
+    done = post(client, f"{base}/relance", {"date": day.isoformat(), "confirmer": "oui"})
+    assert done.status_code == 303 and done.headers["location"] == f"{base}?fait=relance"
+    until = follow_up(session, UAI).snoozed_until
+    assert until is not None and until.astimezone(dt.timezone(dt.timedelta(hours=2))).date() == day
+    page = client.get(done.headers["location"])
+    assert "C&#39;est noté" in page.text and f"jusqu'au {day:%d/%m/%Y}" in page.text.replace(
+        "&#39;", "'"
+    )
+    event = session.exec(select(Event).where(Event.kind == "snoozed")).one()
+    assert event.actor == "direction (page de l'école)"
+
+
+@pytest.mark.parametrize(
+    ("days", "why"), [(0, "dans le futur"), (-3, "dans le futur"), (60, "au plus")]
+)
+def test_snooze_outside_the_allowed_days_is_refused(
+    client: TestClient, app: App, session: Session, days: int, why: str
+) -> None:
+    day = (NOW + dt.timedelta(days=days)).date().isoformat()
+    for confirm in ("", "oui"):
+        answer = post(client, f"{link(app)}/relance", {"date": day, "confirmer": confirm})
+        assert answer.status_code == 422 and why in answer.text
+    assert follow_up(session, UAI).snoozed_until is None
+
+
+def test_snooze_without_a_date_is_refused(client: TestClient, app: App) -> None:
+    answer = post(client, f"{link(app)}/relance", {"date": "demain"})
+    assert answer.status_code == 422 and "indiquez une date" in answer.text
+
+
+def test_a_problem_is_asked_then_recorded_with_its_category(
+    client: TestClient, app: App, session: Session
+) -> None:
+    base = link(app)
+    form = {"categorie": "onde", "detail": "Pas de clé OTP <b>reçue</b>"}
+    asked = post(client, f"{base}/probleme", form)
+    assert asked.status_code == 200 and "accès à ONDE" in asked.text
+    assert "&lt;b&gt;reçue&lt;/b&gt;" in asked.text
+    assert follow_up(session, UAI).problem_category == ""
+    done = post(client, f"{base}/probleme", {**form, "confirmer": "oui"})
+    assert done.status_code == 303
+    row = follow_up(session, UAI)
+    assert (row.problem_category, row.problem_detail) == ("onde", "Pas de clé OTP <b>reçue</b>")
+    assert "transmis" in client.get(done.headers["location"]).text
+
+
+def test_the_confirm_step_names_who_will_help(
+    tmp_path: Path, database_url: str, schools: None
+) -> None:
+    contacts = {"onde_support_email": "assistance-onde@ac-exemple.fr"}
+    app = App(make_settings(tmp_path, database_url, contacts=contacts), clock=lambda: NOW)
+    with TestClient(create_app(app), base_url="http://127.0.0.1") as client:
+        asked = post(client, f"{link(app)}/probleme", {"categorie": "onde"})
+    assert "Assistance ONDE de l&#39;académie (assistance-onde@ac-exemple.fr)" in asked.text
+    app.close()
+
+
+def test_a_problem_without_a_known_category_is_refused(
+    client: TestClient, app: App, session: Session
+) -> None:
+    answer = post(client, f"{link(app)}/probleme", {"categorie": "pirate", "confirmer": "oui"})
+    assert answer.status_code == 422 and "type de problème" in answer.text
+    assert follow_up(session, UAI).problem_category == ""
+
+
+def test_validation_is_asked_then_declared_and_the_stage_moves(
+    client: TestClient, app: App, session: Session
+) -> None:
+    base = link(app)
+    asked = post(client, f"{base}/valide", {})
+    assert asked.status_code == 200 and "Avez-vous validé le constat" in asked.text
+    assert follow_up(session, UAI).declared_validated_at is None
+    done = post(client, f"{base}/valide", {"confirmer": "oui"})
+    assert done.status_code == 303
+    assert follow_up(session, UAI).stage == "validated"
+    page = client.get(done.headers["location"])
+    assert 'data-stage="validated"' in page.text and "Rien à faire" in page.text
+    again = post(client, f"{base}/valide", {"confirmer": "oui"}, page=base)
+    assert again.status_code == 422 and "déjà déclaré validé" in again.text
+
+
+def test_the_confirm_step_keeps_the_link_scope(client: TestClient, app: App) -> None:
+    base = link(app)
+    asked = post(client, f"{base}/valide", {})
+    assert f'action="{base}/valide"' in asked.text
+    assert 'name="confirmer" value="oui"' in asked.text

@@ -1,0 +1,100 @@
+"""Helpers for the web tests: a client on the real app, a signed-in coordinator, schools."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from daemon.accounts import add_user
+from daemon.app import App
+from daemon.config import Settings
+from daemon.web.app import create_app
+from db.engine import transaction
+from db.models import School
+from db.schools import add_school
+from tests.conftest import NOW
+
+EMAIL = "coordination@example.org"
+PASSWORD = "mot-de-passe-solide"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def client_for(app: App, **kwargs: Any) -> TestClient:
+    return TestClient(create_app(app), follow_redirects=False, **kwargs)
+
+
+def make_user(app: App, email: str = EMAIL, password: str = PASSWORD) -> None:
+    with transaction(app.engine) as session:
+        add_user(session, email=email, password=password, name="Camille", now=NOW)
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "no CSRF field in the page"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, email: str = EMAIL, password: str = PASSWORD) -> str:
+    """Sign in through the login form; returns the session's CSRF token."""
+    token = csrf_from(client.get("/connexion").text)
+    response = client.post(
+        "/connexion", data={"email": email, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 303, response.text
+    return csrf_from(client.get("/ecoles").text)
+
+
+@contextmanager
+def signed_in(app: App) -> Iterator[tuple[TestClient, str]]:
+    make_user(app)
+    with client_for(app) as client:
+        yield client, sign_in(client)
+
+
+def school(session: Session, uai: str, name: str = "École Saint-Joseph", **fields: Any) -> School:
+    fields.setdefault("commune", "Nantes")
+    fields.setdefault("circonscription", "Nantes Centre")
+    fields.setdefault("contract", "association")
+    created = add_school(session, now=NOW, uai=uai, actor="test", name=name, **fields)
+    session.commit()
+    return created
+
+
+def route_list() -> list[tuple[str, str]]:
+    """(method, path) of every route of the app, built with throwaway settings."""
+    settings = Settings.model_validate(
+        {"state_dir": "/nonexistent-relance-state", "web": {"secret_key": "k" * 40}}
+    )
+    web: FastAPI = create_app(App(settings))
+    found = []
+    pending = list(web.routes)
+    while pending:
+        route = pending.pop(0)
+        included = getattr(route, "original_router", None)  # FastAPI's included routers
+        if included is not None:
+            pending.extend(included.routes)
+        elif isinstance(route, APIRoute):
+            for method in sorted(route.methods):
+                found.append((method, route.path))
+    return found
+
+
+SAMPLE_PARAMS = {
+    "uai": "0441234C",
+    "intake_id": "1",
+    "file_id": "1",
+    "kind": "document",
+    "action": "note",
+    "token": "jeton-invalide",
+}
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{(\w+)(:\w+)?\}", lambda m: SAMPLE_PARAMS.get(m.group(1), "x"), path)
