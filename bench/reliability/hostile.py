@@ -5,6 +5,7 @@ symlinks, and junk names the watcher must leave alone."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import random
@@ -25,6 +26,7 @@ class Plan:
     files: int  # files written (symlinks included)
     junk: int  # of which junk names, which the watcher leaves in place by design
     by_kind: dict[str, int]
+    bomb_sha256: str
 
 
 def mutate(data: bytes, rng: random.Random) -> bytes:
@@ -212,7 +214,7 @@ def plan_files(
     written += 5
     if written != count:
         raise AssertionError(f"planned {written} files, not {count}")
-    return Plan(written, junk, by_kind)
+    return Plan(written, junk, by_kind, hashlib.sha256(sources.bomb).hexdigest())
 
 
 def awkward_name(n: int, rng: random.Random) -> str:

@@ -280,6 +280,16 @@ def hostile_drop(ws: Workspace, out: Outcome) -> None:
         len(junk_in_drop(drop)) == plan.junk,
         f"{len(junk_in_drop(drop))} of {plan.junk}",
     )
+    with Session(engine) as session:
+        bombs = session.exec(
+            select(IntakeFile.outcome).where(IntakeFile.sha256 == plan.bomb_sha256)
+        )
+        bomb_outcomes = list(bombs.all())
+    out.check(
+        "zip bombs quarantined unread",
+        bomb_outcomes == ["quarantined"] * plan.by_kind["zip bomb"],
+        f"outcomes {bomb_outcomes}",
+    )
     out.check(
         f"peak RSS ≤ {rss_bound_mb} MB", 0 < peak_kb <= rss_bound_mb * 1024, f"{peak_kb // 1024} MB"
     )
