@@ -19,6 +19,7 @@ from daemon.app import App
 from daemon.config import Settings
 from db.engine import make_engine
 from db.migrate import upgrade
+from tests.mailsink import mailsink  # noqa: F401 — a real SMTP server for every test
 
 PARIS = dt.timezone(dt.timedelta(hours=2))
 # A fixed "now" for tests: Monday 14 September 2026, 10:00 in Paris.

@@ -17,6 +17,7 @@ from daemon.cli.demo_cmd import demo_cmd
 from daemon.cli.export_cmd import export_group
 from daemon.cli.ingest_cmd import ingest_cmd
 from daemon.cli.maintenance_cmd import backup_cmd, purge_cmd, restore_cmd
+from daemon.cli.outbox_cmd import outbox_cmd
 from daemon.cli.report_cmd import report_group
 from daemon.cli.schools_cmd import school_show, schools_group
 from daemon.cli.serve_cmd import serve_cmd
@@ -47,6 +48,7 @@ cli.add_command(report_group)
 cli.add_command(ingest_cmd)
 cli.add_command(export_group)
 cli.add_command(serve_cmd)
+cli.add_command(outbox_cmd)
 cli.add_command(users_group)
 for command in (backup_cmd, restore_cmd, purge_cmd):
     cli.add_command(command)

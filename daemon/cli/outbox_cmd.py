@@ -1,0 +1,48 @@
+"""`relance outbox`: the mails waiting in the ledger (and the failed ones); `--send` sends what
+is due once."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+from rich.table import Table
+
+from daemon.cli.base import Context, console, parse_now, pass_context
+
+
+@click.command("outbox")
+@click.option("--send", is_flag=True, help="Envoyer une fois ce qui est dû, puis lister.")
+@click.option("--now", "now_text", help="Heure de référence (ISO, Europe/Paris sans décalage).")
+@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True)
+@pass_context
+def outbox_cmd(ctx: Context, send: bool, now_text: str | None, limit: int) -> None:
+    """Mails en attente d'envoi ou en échec ; --send envoie ceux qui sont dus."""
+    from daemon.delivery.outbox import queued
+    from daemon.delivery.sender import send_due, smtp_health
+
+    app = ctx.app
+    if now_text:
+        now = parse_now(now_text)
+        app.clock = lambda: now
+    if send:
+        handled = asyncio.run(send_due(app))
+        health = smtp_health(app)
+        console.print(f"{handled} mail(s) traité(s) ; serveur SMTP : {health.state}")
+        if health.last_error:
+            console.print(f"dernière erreur : {health.last_error}")
+    rows = queued(app.engine, limit=limit)
+    if not rows:
+        console.print("Aucun mail en attente ni en échec.")
+        return
+    table = Table("clé", "destinataire", "état", "essais", "prochain essai", "erreur")
+    for row in rows:
+        table.add_row(
+            row.key,
+            row.recipient,
+            row.status,
+            str(row.attempts),
+            row.next_attempt_at.isoformat(timespec="seconds"),
+            row.last_error[:80],
+        )
+    console.print(table)

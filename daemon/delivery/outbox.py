@@ -1,0 +1,241 @@
+"""The ledger's claims and marks: who may send a row, and what happened to it.
+
+A sender claims due rows with one compare-and-set UPDATE: the row must still be due (pending and
+`next_attempt_at <= now`, or claimed with an expired lease) when the UPDATE runs, and the claim
+carries a token unique to this batch, so the rows read back are exactly the ones this sender won.
+On PostgreSQL the candidate rows are picked with `FOR UPDATE SKIP LOCKED` (two senders pick
+different rows instead of waiting on each other); on SQLite the writing transaction is
+`BEGIN IMMEDIATE`, so claims are serialised. A crash leaves rows claimed: their lease expires and
+another pass takes them again (at-least-once; the Message-ID is the same).
+
+Marks: sent; retry (4xx: `attempts + 1`, next try after exponential backoff with jitter);
+deferred (the server is down: the row goes back unchanged in order, the sender backs off as a
+whole); failed (5xx: the row fails, the school's address is marked failing with an event, and the
+other pending rows to that address fail too — they would bounce the same way; the coordinator
+sees the address on the school's page and fixes it, which produces new rows).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import socket
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from db.engine import transaction
+from db.events import record_event
+from db.models import Reminder, School
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A snapshot of one claimed row: what sending needs, read inside the claim."""
+
+    id: int
+    key: str
+    token: str
+    kind: str
+    recipient: str
+    cc: list[str]
+    payload: dict[str, Any]
+    attempts: int
+    school_id: int | None
+    campaign_id: int | None
+    due_at: dt.datetime
+
+
+@dataclass
+class Result:
+    """What happened to one claimed row."""
+
+    claim: Claimed
+    outcome: str  # sent | retry | deferred | failed | released
+    error: str = ""
+    message_id: str = ""
+    at: dt.datetime | None = field(default=None)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:60]}:{os.getpid()}"
+
+
+def _due(now: dt.datetime) -> Any:
+    return or_(
+        and_(col(Reminder.status) == "pending", col(Reminder.next_attempt_at) <= now),
+        and_(col(Reminder.status) == "claimed", col(Reminder.lease_until) < now),
+    )
+
+
+def claim_due(
+    engine: Engine, *, worker: str, now: dt.datetime, limit: int, lease_seconds: int
+) -> list[Claimed]:
+    """Claim up to `limit` due rows, oldest due first; returns what this call won."""
+    token = f"{worker[:80]}/{uuid.uuid4().hex[:12]}"
+    lease = now + dt.timedelta(seconds=lease_seconds)
+    candidates = (
+        select(Reminder.id)
+        .where(_due(now))
+        .order_by(col(Reminder.due_at), col(Reminder.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    with transaction(engine) as session:
+        session.execute(
+            update(Reminder)
+            .where(col(Reminder.id).in_(candidates.scalar_subquery()), _due(now))
+            .values(status="claimed", claimed_by=token, lease_until=lease)
+            .execution_options(synchronize_session=False)
+        )
+        rows = session.exec(
+            select(Reminder)
+            .where(col(Reminder.claimed_by) == token, col(Reminder.status) == "claimed")
+            .order_by(col(Reminder.due_at), col(Reminder.id))
+        ).all()
+        return [_snapshot(row, token) for row in rows]
+
+
+def _snapshot(row: Reminder, token: str) -> Claimed:
+    assert row.id is not None
+    return Claimed(
+        id=row.id,
+        key=row.key,
+        token=token,
+        kind=row.kind,
+        recipient=row.recipient,
+        cc=list(row.cc or []),
+        payload=dict(row.payload or {}),
+        attempts=row.attempts,
+        school_id=row.school_id,
+        campaign_id=row.campaign_id,
+        due_at=row.due_at,
+    )
+
+
+def backoff_seconds(
+    attempts: int, *, base: float, cap: float, rng: random.Random | None = None
+) -> float:
+    """Exponential backoff with "equal jitter": half the delay fixed, half random."""
+    delay = min(cap, base * 2 ** max(0, attempts - 1))
+    return delay / 2 + (rng or random).uniform(0, delay / 2)
+
+
+def record_results(engine: Engine, results: Sequence[Result], *, base: float, cap: float) -> None:
+    """Write a batch of outcomes in one transaction. A row whose claim was lost (lease expired
+    and taken by another sender) is still marked sent when we sent it; other marks need the
+    claim."""
+    if not results:
+        return
+    with transaction(engine) as session:
+        for result in results:
+            _record(session, result, base=base, cap=cap)
+
+
+def _record(session: Any, result: Result, *, base: float, cap: float) -> None:
+    claim, at = result.claim, result.at
+    assert at is not None
+    mine = and_(
+        col(Reminder.id) == claim.id,
+        col(Reminder.claimed_by) == claim.token,
+        col(Reminder.status) == "claimed",
+    )
+    free = {"claimed_by": "", "lease_until": None}
+    error = result.error[:1000]
+    if result.outcome == "sent":
+        session.execute(
+            update(Reminder)
+            .where(col(Reminder.id) == claim.id, col(Reminder.status) != "sent")
+            .values(
+                status="sent",
+                sent_at=at,
+                message_id=result.message_id,
+                last_error="",
+                attempts=claim.attempts + 1,
+                **free,
+            )
+        )
+    elif result.outcome == "retry":
+        wait = backoff_seconds(claim.attempts + 1, base=base, cap=cap)
+        session.execute(
+            update(Reminder)
+            .where(mine)
+            .values(
+                status="pending",
+                attempts=claim.attempts + 1,
+                last_error=error,
+                next_attempt_at=at + dt.timedelta(seconds=wait),
+                **free,
+            )
+        )
+    elif result.outcome == "deferred":  # server down: back in the queue, in due order
+        session.execute(
+            update(Reminder)
+            .where(mine)
+            .values(status="pending", attempts=claim.attempts + 1, last_error=error, **free)
+        )
+    elif result.outcome == "released":
+        session.execute(update(Reminder).where(mine).values(status="pending", **free))
+    elif result.outcome == "failed":
+        changed = session.execute(
+            update(Reminder)
+            .where(mine)
+            .values(status="failed", attempts=claim.attempts + 1, last_error=error, **free)
+        )
+        if changed.rowcount == 1:
+            _address_failing(session, claim, error, at)
+
+
+def _address_failing(session: Any, claim: Claimed, error: str, at: dt.datetime) -> None:
+    address = claim.recipient
+    held = session.execute(
+        update(Reminder)
+        .where(col(Reminder.recipient) == address, col(Reminder.status) == "pending")
+        .values(status="failed", last_error=f"adresse en échec : {error}"[:1000])
+    ).rowcount
+    schools = session.exec(select(School).where(col(School.director_email) == address)).all()
+    for school in schools:
+        if school.email_failing_since is None:
+            school.email_failing_since = at
+        school.email_failure = error[:500]
+        session.add(school)
+    school_ids = [s.id for s in schools] or [claim.school_id]
+    for school_id in school_ids:
+        record_event(
+            session,
+            at=at,
+            kind="email_failing",
+            message=f"Adresse refusée par le serveur de messagerie : {address} ({error[:300]})",
+            school_id=school_id,
+            campaign_id=claim.campaign_id,
+            data={"address": address, "key": claim.key, "error": error[:500], "held": held},
+        )
+
+
+def release(engine: Engine, claims: Sequence[Claimed]) -> None:
+    """Give back rows claimed but not attempted (clean stop, server down)."""
+    if not claims:
+        return
+    now = dt.datetime.now(dt.UTC)
+    record_results(engine, [Result(c, "released", at=now) for c in claims], base=1, cap=1)
+
+
+def queued(engine: Engine, *, limit: int = 200) -> list[Reminder]:
+    """Rows not sent yet, and failed ones: what `relance outbox` lists."""
+    from db.engine import reading
+
+    with reading(engine) as session:
+        return list(
+            session.exec(
+                select(Reminder)
+                .where(col(Reminder.status).in_(("pending", "claimed", "failed")))
+                .order_by(col(Reminder.status), col(Reminder.next_attempt_at), col(Reminder.id))
+                .limit(limit)
+            )
+        )

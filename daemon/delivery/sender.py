@@ -1,0 +1,254 @@
+"""The sender: the long-running part that claims due ledger rows, sends them and marks them.
+
+Each pass claims a batch (oldest due first), sends it over `smtp.concurrency` kept-open
+connections under a per-minute rate limit, then records every outcome in one transaction. When
+the server is unusable (refused, timeout, 421…) the rows in hand go back to the queue in order
+and the sender waits with exponential backoff and jitter before trying again, so nothing is lost
+and everything leaves in due order once it is back. On stop, the mails being sent are finished
+and the rows not yet started are released.
+
+The SMTP server's state (up, down since when, last error) is kept per app for `/healthz` and the
+status page (`delivery_status`); each change of state is an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import math
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+
+from daemon.app import App
+from daemon.delivery.message import build_message, message_id
+from daemon.delivery.outbox import (
+    Claimed,
+    Result,
+    backoff_seconds,
+    claim_due,
+    record_results,
+    worker_name,
+)
+from daemon.delivery.smtp import PERMANENT, SENT, SERVER, Connection, SendOutcome
+from db.engine import transaction
+from db.events import record_event
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 2.0
+OUTCOME_TO_MARK = {SENT: "sent", PERMANENT: "failed", SERVER: "deferred"}
+
+
+@dataclass
+class SmtpHealth:
+    state: str = "unknown"  # unknown | up | down
+    since: dt.datetime | None = None
+    last_error: str = ""
+    last_sent_at: dt.datetime | None = None
+    sent: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "up": self.state != "down",
+            "since": self.since.isoformat() if self.since else None,
+            "last_error": self.last_error,
+            "last_sent_at": self.last_sent_at.isoformat() if self.last_sent_at else None,
+            "sent": self.sent,
+        }
+
+
+_HEALTH: dict[int, SmtpHealth] = {}
+
+
+def smtp_health(app: App) -> SmtpHealth:
+    return _HEALTH.setdefault(id(app), SmtpHealth())
+
+
+def delivery_status(app: App) -> dict[str, Any]:
+    """What /healthz and the status page show of the SMTP server."""
+    return {"smtp": smtp_health(app).as_json()}
+
+
+def make_limiter(rate_per_minute: int) -> AsyncLimiter:
+    """At most `rate_per_minute` per minute, spread out: bursts of at most a second's worth."""
+    burst = max(1, math.ceil(rate_per_minute / 60))
+    return AsyncLimiter(burst, burst * 60 / rate_per_minute)
+
+
+class Sender:
+    def __init__(self, app: App, *, worker: str | None = None) -> None:
+        self.app = app
+        self.smtp = app.settings.smtp
+        self.worker = worker or worker_name()
+        self.limiter = make_limiter(self.smtp.rate_per_minute)
+        self.connections = [Connection(self.smtp) for _ in range(self.smtp.concurrency)]
+        self.health = smtp_health(app)
+
+    @property
+    def batch_size(self) -> int:
+        by_rate = max(1, self.smtp.rate_per_minute * self.smtp.lease_seconds // 120)
+        return max(1, min(max(50, self.smtp.concurrency * 16), by_rate))
+
+    async def pass_once(self, stop: asyncio.Event | None = None) -> tuple[int, bool]:
+        """Claim one batch, send it, record it. Returns (rows claimed, server down)."""
+        started = time.monotonic()
+        claims = await asyncio.to_thread(
+            claim_due,
+            self.app.engine,
+            worker=self.worker,
+            now=self.app.now(),
+            limit=self.batch_size,
+            lease_seconds=self.smtp.lease_seconds,
+        )
+        if not claims:
+            return 0, False
+        results = await self._send_batch(claims, stop or asyncio.Event())
+        await asyncio.to_thread(
+            record_results,
+            self.app.engine,
+            results,
+            base=self.smtp.retry_base_seconds,
+            cap=self.smtp.retry_max_seconds,
+        )
+        down = await self._note_health(results)
+        counts: dict[str, int] = {}
+        for result in results:
+            counts[result.outcome] = counts.get(result.outcome, 0) + 1
+        log.info("sender: %d claimed, %s in %.2fs", len(claims), counts, time.monotonic() - started)
+        return len(claims), down
+
+    async def _send_batch(self, claims: list[Claimed], stop: asyncio.Event) -> list[Result]:
+        queue = deque(claims)
+        results: list[Result] = []
+        halt = asyncio.Event()
+
+        async def work(connection: Connection) -> None:
+            while queue and not stop.is_set() and not halt.is_set():
+                claim = queue.popleft()
+                async with self.limiter:
+                    result = await self._send_one(connection, claim)
+                results.append(result)
+                if result.outcome == "deferred":
+                    halt.set()
+
+        workers = self.connections[: min(len(self.connections), len(claims))]
+        await asyncio.gather(*(work(c) for c in workers))
+        now = self.app.now()
+        results.extend(Result(c, "released", at=now) for c in queue)
+        return results
+
+    async def _send_one(self, connection: Connection, claim: Claimed) -> Result:
+        now = self.app.now()
+        message = build_message(
+            key=claim.key,
+            recipient=claim.recipient,
+            cc=claim.cc,
+            payload=claim.payload,
+            settings=self.app.settings,
+            now=now,
+        )
+        try:
+            outcome = await connection.send(message)
+        except Exception as exc:  # never let one mail stop the part
+            log.exception("sender: unexpected error on %s", claim.key)
+            outcome = SendOutcome(SERVER, f"{type(exc).__name__}: {exc}")
+        mark = OUTCOME_TO_MARK.get(outcome.kind, "retry")
+        mid = message_id(claim.key, self.smtp.from_address)
+        if mark != "sent":
+            log.warning("sender: %s → %s (%s)", claim.key, mark, outcome.error)
+        return Result(claim, mark, error=outcome.error, message_id=mid, at=self.app.now())
+
+    async def _note_health(self, results: list[Result]) -> bool:
+        """Update the server state; an event when it goes down or comes back."""
+        answered = [r for r in results if r.outcome in ("sent", "retry", "failed")]
+        refused = [r for r in results if r.outcome == "deferred"]
+        sent = [r for r in results if r.outcome == "sent"]
+        health, now = self.health, self.app.now()
+        health.sent += len(sent)
+        if sent:
+            health.last_sent_at = now
+        if refused:
+            health.last_error = refused[-1].error
+            if health.state != "down":
+                health.state, health.since = "down", now
+                await self._event(
+                    "smtp_down",
+                    f"Serveur de messagerie injoignable : {health.last_error[:300]}",
+                    now,
+                )
+            return True
+        if answered and health.state != "up":
+            was_down = health.state == "down"
+            health.state, health.since = "up", now
+            if was_down:
+                await self._event("smtp_up", "Serveur de messagerie de nouveau joignable", now)
+        return False
+
+    async def _event(self, kind: str, message: str, now: dt.datetime) -> None:
+        def write() -> None:
+            with transaction(self.app.engine) as session:
+                record_event(
+                    session,
+                    at=now,
+                    kind=kind,
+                    message=message,
+                    data={"worker": self.worker, "error": self.health.last_error},
+                )
+
+        log.warning("sender: %s (%s)", kind, self.health.last_error)
+        await asyncio.to_thread(write)
+
+    async def close(self) -> None:
+        await asyncio.gather(*(c.close() for c in self.connections), return_exceptions=True)
+
+
+async def send_due(app: App, *, stop: asyncio.Event | None = None) -> int:
+    """Send what is due now, once (`relance outbox --send`): stops when nothing is left due or
+    the server is down. Returns the number of rows handled."""
+    sender = Sender(app)
+    total = 0
+    try:
+        while True:
+            handled, down = await sender.pass_once(stop)
+            total += handled
+            if not handled or down:
+                return total
+    finally:
+        await sender.close()
+
+
+async def run_sender(app: App, stop: asyncio.Event, *, poll_seconds: float = POLL_SECONDS) -> None:
+    """The daemon part: claim, send, mark until `stop`; back off while the server is down."""
+    sender = Sender(app)
+    previous = app.health_extra
+
+    def health_extra() -> dict[str, Any]:
+        return {**(previous() if previous else {}), "delivery": delivery_status(app)}
+
+    app.health_extra = health_extra
+    failures = 0
+    try:
+        while not stop.is_set():
+            handled, down = await sender.pass_once(stop)
+            if down:
+                failures += 1
+                wait = backoff_seconds(
+                    failures,
+                    base=app.settings.smtp.retry_base_seconds,
+                    cap=app.settings.smtp.retry_max_seconds,
+                )
+            else:
+                failures = 0
+                wait = 0.0 if handled >= sender.batch_size else poll_seconds
+            if wait:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=wait)
+    finally:
+        await sender.close()
+        app.health_extra = previous
