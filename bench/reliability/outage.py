@@ -95,7 +95,9 @@ class OutageWatch:
         said = ""
         if self.health_url:
             shown = {True: "down", False: "up", None: "not said"}
-            said = "/healthz said " + " → ".join(dict.fromkeys(shown[s] for s in self.samples))
+            steps = [shown[s] for s in self.samples]
+            changes = [w for n, w in enumerate(steps) if n == 0 or steps[n - 1] != w]
+            said = "/healthz said " + " → ".join(changes)
             said += "; "
         peak = max(self.waiting, default=0)
         return said + f"ledger: up to {peak} rows waiting with an error, e.g. {self.example}"
