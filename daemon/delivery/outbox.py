@@ -30,7 +30,7 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from db.engine import transaction
+from db.engine import reading, transaction
 from db.events import record_event
 from db.models import Reminder, School
 
@@ -80,17 +80,21 @@ def claim_due(
     """Claim up to `limit` due rows, oldest due first; returns what this call won."""
     token = f"{worker[:80]}/{uuid.uuid4().hex[:12]}"
     lease = now + dt.timedelta(seconds=lease_seconds)
-    candidates = (
+    # A materialised CTE is evaluated once: an `IN (SELECT … LIMIT n FOR UPDATE)` subquery can
+    # be rescanned by PostgreSQL and then claim more than `n` rows.
+    picked = (
         select(Reminder.id)
         .where(_due(now))
         .order_by(col(Reminder.due_at), col(Reminder.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("picked")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     with transaction(engine) as session:
         session.execute(
             update(Reminder)
-            .where(col(Reminder.id).in_(candidates.scalar_subquery()), _due(now))
+            .where(col(Reminder.id).in_(select(picked.c.id)), _due(now))
             .values(status="claimed", claimed_by=token, lease_until=lease)
             .execution_options(synchronize_session=False)
         )
@@ -227,11 +231,9 @@ def release(engine: Engine, claims: Sequence[Claimed]) -> None:
 
 
 def queued(engine: Engine, *, limit: int = 200) -> list[Reminder]:
-    """Rows not sent yet, and failed ones: what `relance outbox` lists."""
-    from db.engine import reading
-
+    """Rows not sent yet, and failed ones: what `relance outbox` lists (detached copies)."""
     with reading(engine) as session:
-        return list(
+        found = list(
             session.exec(
                 select(Reminder)
                 .where(col(Reminder.status).in_(("pending", "claimed", "failed")))
@@ -239,3 +241,5 @@ def queued(engine: Engine, *, limit: int = 200) -> list[Reminder]:
                 .limit(limit)
             )
         )
+        session.expunge_all()
+        return found

@@ -26,7 +26,7 @@ from typing import Any
 from aiolimiter import AsyncLimiter
 
 from daemon.app import App
-from daemon.delivery.message import build_message, message_id
+from daemon.delivery.message import render_message
 from daemon.delivery.outbox import (
     Claimed,
     Result,
@@ -145,7 +145,7 @@ class Sender:
 
     async def _send_one(self, connection: Connection, claim: Claimed) -> Result:
         now = self.app.now()
-        message = build_message(
+        mail = render_message(
             key=claim.key,
             recipient=claim.recipient,
             cc=claim.cc,
@@ -154,15 +154,16 @@ class Sender:
             now=now,
         )
         try:
-            outcome = await connection.send(message)
+            outcome = await connection.send(mail)
         except Exception as exc:  # never let one mail stop the part
             log.exception("sender: unexpected error on %s", claim.key)
             outcome = SendOutcome(SERVER, f"{type(exc).__name__}: {exc}")
         mark = OUTCOME_TO_MARK.get(outcome.kind, "retry")
-        mid = message_id(claim.key, self.smtp.from_address)
         if mark != "sent":
             log.warning("sender: %s → %s (%s)", claim.key, mark, outcome.error)
-        return Result(claim, mark, error=outcome.error, message_id=mid, at=self.app.now())
+        return Result(
+            claim, mark, error=outcome.error, message_id=mail.message_id, at=self.app.now()
+        )
 
     async def _note_health(self, results: list[Result]) -> bool:
         """Update the server state; an event when it goes down or comes back."""

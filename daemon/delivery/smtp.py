@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from email.message import EmailMessage
 
 import aiosmtplib
 
 from daemon.config.settings import SmtpSettings
+from daemon.delivery.message import Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +47,16 @@ class Connection:
         self.smtp = smtp
         self.client: aiosmtplib.SMTP | None = None
 
-    async def send(self, message: EmailMessage) -> SendOutcome:
+    async def send(self, mail: Outgoing) -> SendOutcome:
         try:
             if self.client is None or not self.client.is_connected:
                 self.client = make_client(self.smtp)
                 await self.client.connect()
-            errors, _response = await self.client.send_message(message)
+            errors, _response = await self.client.sendmail(mail.sender, mail.recipients, mail.data)
         except Exception as exc:
             await self.close()
             return classify(exc)
-        main = str(message["To"])
+        main = mail.recipients[0]
         if main in errors:
             code, text = errors[main]
             return _by_code(code, f"{code} {text}")
