@@ -176,3 +176,14 @@ async def test_a_clean_stop_finishes_the_mail_in_hand_and_releases_the_rest(
     sent = [r for r in stored if r.status == "sent"]
     assert len(sent) == len(mailsink.messages) < 20
     assert all(r.status == "pending" and r.claimed_by == "" for r in stored if r.status != "sent")
+
+
+async def test_sent_at_is_the_time_of_sending(
+    tmp_path: Path, engine: Engine, mailsink: MailSink
+) -> None:
+    keys = add_reminders(engine, 2)
+    clock = Clock()
+    clock.advance(90)
+    app = sending_app(tmp_path, engine, mailsink, clock)
+    await send_due(app)
+    assert [rows(engine)[k].sent_at for k in keys] == [clock(), clock()]

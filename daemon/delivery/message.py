@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
+from functools import lru_cache
 from typing import Any, cast
 
 from daemon.config import Settings
@@ -42,6 +43,11 @@ def message_id(key: str, from_address: str) -> str:
     domain = from_address.rpartition("@")[2] or "relance.local"
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
     return f"<relance.{digest}@{domain}>"
+
+
+@lru_cache(maxsize=8)
+def _from(name: str, address: str) -> str:
+    return formataddr((name, address), charset="utf-8")
 
 
 def _header(name: str, value: str) -> bytes:
@@ -73,7 +79,7 @@ def render_message(
     mid = message_id(key, smtp.from_address)
     reply_to = str(payload.get("reply_to") or "")
     headers = [
-        ("From", formataddr((smtp.from_name, smtp.from_address), charset="utf-8")),
+        ("From", _from(smtp.from_name, smtp.from_address)),
         ("To", recipient),
         *([("Cc", ", ".join(cc))] if cc else []),
         *([("Reply-To", reply_to)] if reply_to else []),

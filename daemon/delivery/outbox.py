@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, bindparam, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -98,29 +98,34 @@ def claim_due(
             .values(status="claimed", claimed_by=token, lease_until=lease)
             .execution_options(synchronize_session=False)
         )
-        rows = session.exec(
-            select(Reminder)
+        rows = session.execute(
+            select(*(getattr(Reminder, name) for name in SNAPSHOT))
             .where(col(Reminder.claimed_by) == token, col(Reminder.status) == "claimed")
             .order_by(col(Reminder.due_at), col(Reminder.id))
         ).all()
         return [_snapshot(row, token) for row in rows]
 
 
-def _snapshot(row: Reminder, token: str) -> Claimed:
-    assert row.id is not None
-    return Claimed(
-        id=row.id,
-        key=row.key,
-        token=token,
-        kind=row.kind,
-        recipient=row.recipient,
-        cc=list(row.cc or []),
-        payload=dict(row.payload or {}),
-        attempts=row.attempts,
-        school_id=row.school_id,
-        campaign_id=row.campaign_id,
-        due_at=row.due_at,
-    )
+LEDGER: Any = Reminder.__table__  # type: ignore[attr-defined]
+SNAPSHOT = (
+    "id",
+    "key",
+    "kind",
+    "recipient",
+    "cc",
+    "payload",
+    "attempts",
+    "school_id",
+    "campaign_id",
+    "due_at",
+)
+
+
+def _snapshot(row: Any, token: str) -> Claimed:
+    values = dict(zip(SNAPSHOT, row, strict=True))
+    values["cc"] = list(values["cc"] or [])
+    values["payload"] = dict(values["payload"] or {})
+    return Claimed(token=token, **values)
 
 
 def backoff_seconds(
@@ -137,9 +142,29 @@ def record_results(engine: Engine, results: Sequence[Result], *, base: float, ca
     claim."""
     if not results:
         return
+    sent = [r for r in results if r.outcome == "sent"]
     with transaction(engine) as session:
+        if sent:
+            session.execute(
+                update(LEDGER)
+                .where(LEDGER.c.id == bindparam("rid"), LEDGER.c.status != "sent")
+                .values(
+                    status="sent",
+                    sent_at=bindparam("at"),
+                    message_id=bindparam("mid"),
+                    last_error="",
+                    attempts=bindparam("n"),
+                    claimed_by="",
+                    lease_until=None,
+                ),
+                [
+                    {"rid": r.claim.id, "at": r.at, "mid": r.message_id, "n": r.claim.attempts + 1}
+                    for r in sent
+                ],
+            )
         for result in results:
-            _record(session, result, base=base, cap=cap)
+            if result.outcome != "sent":
+                _record(session, result, base=base, cap=cap)
 
 
 def _record(session: Any, result: Result, *, base: float, cap: float) -> None:

@@ -33,6 +33,7 @@ from daemon.delivery.outbox import (
     backoff_seconds,
     claim_due,
     record_results,
+    release,
     worker_name,
 )
 from daemon.delivery.smtp import PERMANENT, SENT, SERVER, Connection, SendOutcome
@@ -63,11 +64,12 @@ class SmtpHealth:
         }
 
 
-_HEALTH: dict[int, SmtpHealth] = {}
-
-
 def smtp_health(app: App) -> SmtpHealth:
-    return _HEALTH.setdefault(id(app), SmtpHealth())
+    """The SMTP state seen by this app's sender (kept on the app: one per process in service)."""
+    health = app.__dict__.get("_smtp_health")
+    if not isinstance(health, SmtpHealth):
+        health = app.__dict__["_smtp_health"] = SmtpHealth()
+    return health
 
 
 def delivery_status(app: App) -> dict[str, Any]:
@@ -92,13 +94,12 @@ class Sender:
 
     @property
     def batch_size(self) -> int:
-        by_rate = max(1, self.smtp.rate_per_minute * self.smtp.lease_seconds // 120)
+        # Two batches are claimed at once (pipelining): together they must go out in one lease.
+        by_rate = max(1, self.smtp.rate_per_minute * self.smtp.lease_seconds // 240)
         return max(1, min(max(50, self.smtp.concurrency * 16), by_rate))
 
-    async def pass_once(self, stop: asyncio.Event | None = None) -> tuple[int, bool]:
-        """Claim one batch, send it, record it. Returns (rows claimed, server down)."""
-        started = time.monotonic()
-        claims = await asyncio.to_thread(
+    async def _claim(self) -> list[Claimed]:
+        return await asyncio.to_thread(
             claim_due,
             self.app.engine,
             worker=self.worker,
@@ -106,9 +107,8 @@ class Sender:
             limit=self.batch_size,
             lease_seconds=self.smtp.lease_seconds,
         )
-        if not claims:
-            return 0, False
-        results = await self._send_batch(claims, stop or asyncio.Event())
+
+    async def _record(self, results: list[Result]) -> None:
         await asyncio.to_thread(
             record_results,
             self.app.engine,
@@ -116,12 +116,39 @@ class Sender:
             base=self.smtp.retry_base_seconds,
             cap=self.smtp.retry_max_seconds,
         )
-        down = await self._note_health(results)
+
+    async def drain(self, stop: asyncio.Event | None = None) -> tuple[int, bool]:
+        """Send batches back to back until nothing is due, the server is down or `stop`.
+        Pipelined: while a batch is sent, the previous one is recorded and the next claimed.
+        Returns (rows handled, server down)."""
+        stop = stop or asyncio.Event()
+        total, down = 0, False
+        claims = await self._claim()
+        recording: asyncio.Task[None] | None = None
+        while claims:
+            started = time.monotonic()
+            following = asyncio.create_task(self._claim())
+            results = await self._send_batch(claims, stop)
+            if recording is not None:
+                await recording
+            recording = asyncio.create_task(self._record(results))
+            down = await self._note_health(results)
+            total += len(claims)
+            self._log(results, time.monotonic() - started)
+            claims = await following
+            if down or stop.is_set():
+                await asyncio.to_thread(release, self.app.engine, claims)
+                break
+        if recording is not None:
+            await recording
+        return total, down
+
+    @staticmethod
+    def _log(results: list[Result], seconds: float) -> None:
         counts: dict[str, int] = {}
         for result in results:
             counts[result.outcome] = counts.get(result.outcome, 0) + 1
-        log.info("sender: %d claimed, %s in %.2fs", len(claims), counts, time.monotonic() - started)
-        return len(claims), down
+        log.info("sender: batch of %d, %s in %.2fs", len(results), counts, seconds)
 
     async def _send_batch(self, claims: list[Claimed], stop: asyncio.Event) -> list[Result]:
         queue = deque(claims)
@@ -213,13 +240,9 @@ async def send_due(app: App, *, stop: asyncio.Event | None = None) -> int:
     """Send what is due now, once (`relance outbox --send`): stops when nothing is left due or
     the server is down. Returns the number of rows handled."""
     sender = Sender(app)
-    total = 0
     try:
-        while True:
-            handled, down = await sender.pass_once(stop)
-            total += handled
-            if not handled or down:
-                return total
+        total, _down = await sender.drain(stop)
+        return total
     finally:
         await sender.close()
 
@@ -236,7 +259,7 @@ async def run_sender(app: App, stop: asyncio.Event, *, poll_seconds: float = POL
     failures = 0
     try:
         while not stop.is_set():
-            handled, down = await sender.pass_once(stop)
+            _handled, down = await sender.drain(stop)
             if down:
                 failures += 1
                 wait = backoff_seconds(
@@ -246,7 +269,7 @@ async def run_sender(app: App, stop: asyncio.Event, *, poll_seconds: float = POL
                 )
             else:
                 failures = 0
-                wait = 0.0 if handled >= sender.batch_size else poll_seconds
+                wait = poll_seconds
             if wait:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=wait)
