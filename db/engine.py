@@ -29,6 +29,35 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+QUICK_TIMEOUT_MS = 250
+
+
+def make_quick_engine(url: str) -> Engine:
+    """An engine for short writes made from the event loop itself: it gives up after
+    `QUICK_TIMEOUT_MS` instead of waiting on a lock (the caller then falls back to a thread
+    that waits), so a locked or unreachable database never freezes the loop for long."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = make_engine(url, pool_size=1, max_overflow=0)
+
+        def short_busy(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.execute(f"PRAGMA busy_timeout={QUICK_TIMEOUT_MS}")
+
+        event.listen(engine, "connect", short_busy)
+        return engine
+    return make_engine(
+        url,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=QUICK_TIMEOUT_MS / 1000,
+        connect_args={
+            "connect_timeout": 1,
+            "options": f"-c statement_timeout={QUICK_TIMEOUT_MS} "
+            f"-c lock_timeout={QUICK_TIMEOUT_MS}",
+        },
+    )
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # let the "begin" listener issue BEGIN itself
     cursor = dbapi_connection.cursor()
