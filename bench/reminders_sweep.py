@@ -7,7 +7,8 @@ days after the observation date, ladders running, next reminders spread over the
 days so that about a third are due, validated schools unscheduled), then measures, at the same
 `now`, the median over `--runs` runs of:
 - the sweep's deciding time: `daemon.reminders.sweep.decide_due` — the SQL selection of the due
-  follow-ups plus the pure decision for each (what to send, when to look again);
+  follow-ups plus the pure decision for each (what to send, when to look again), with a fresh
+  campaign context (calendar, memo) per run as each sweep builds one;
 - the baseline: one plain SQL query selecting the same due rows (same columns, same condition),
   fetched with a bare DB-API cursor.
 Target: deciding ≤ 3 × the plain query. Composing and writing the mails is not measured here
@@ -144,15 +145,19 @@ def main() -> None:
             assert campaign is not None
             from daemon.reminders.calendar import SchoolCalendar
 
-            ctx = CampaignContext(
-                calendar=SchoolCalendar.for_campaign(
-                    campaign, settings.reminders.window_start, settings.reminders.window_end
-                ),
-                policy=settings.reminders,
-                start=campaign.start,
-                observation_date=campaign.observation_date,
-                deadline=campaign.deadline,
-            )
+            def context() -> CampaignContext:
+                """A fresh context, as each sweep builds one: nothing carried between runs."""
+                assert campaign is not None
+                return CampaignContext(
+                    calendar=SchoolCalendar.for_campaign(
+                        campaign, settings.reminders.window_start, settings.reminders.window_end
+                    ),
+                    policy=settings.reminders,
+                    start=campaign.start,
+                    observation_date=campaign.observation_date,
+                    deadline=campaign.deadline,
+                )
+
             raw = engine.raw_connection()
             bound = (campaign_id, NOW.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f"))
             cursor = raw.cursor()
@@ -160,10 +165,12 @@ def main() -> None:
             baseline = median_seconds(
                 lambda: cursor.execute(PLAIN_SQL, bound).fetchall(), args.runs
             )
-            decisions = decide_due(session, ctx, campaign_id, NOW)
+            decisions = decide_due(session, context(), campaign_id, NOW)
             assert len(decisions) == due_rows, (len(decisions), due_rows)
             sends = sum(1 for _f, _s, d in decisions if d.send)
-            deciding = median_seconds(lambda: decide_due(session, ctx, campaign_id, NOW), args.runs)
+            deciding = median_seconds(
+                lambda: decide_due(session, context(), campaign_id, NOW), args.runs
+            )
             raw.close()
         engine.dispose()
     ratio = deciding / baseline

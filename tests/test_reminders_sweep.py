@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections import Counter
 from pathlib import Path
 
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from daemon.actions import ProblemCategory, declare_validated, report_problem, resend_now, snooze
 from daemon.ingest.intake import Intake
-from daemon.reminders.sweep import sweep
+from daemon.reminders.due import DUE_FIELDS, decide
+from daemon.reminders.sweep import campaign_context, decide_due, due_query, sweep
 from db.models import Campaign, Event, FollowUp, School
 from tests.factories import cr_text
 from tests.reminder_helpers import (
@@ -258,3 +261,64 @@ def test_a_new_compte_rendu_with_fewer_errors_restarts_the_count(
     assert follow_up.last_progress_at == paris(D(2026, 10, 9), 9)
     kinds = [e.kind for e in session.exec(select(Event).where(Event.school_id == school.id))]
     assert "progress" in kinds
+
+
+def test_the_sweep_decides_every_due_row_as_decide_does_alone(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    """The sweep shares one decision among the rows SQL puts in the same class: for follow-ups
+    in every state and ticks in and out of the window, on days off and past the deadline, each
+    row's decision is still exactly what `decide` answers for that row alone."""
+    app = reminder_app(tmp_path, database_url, engine)
+    for number in range(1, 61):
+        add(session, number, f"École {number}")
+    campaign = app.campaign(session, paris(D(2026, 10, 5), 7))
+    session.commit()
+    assert campaign.id is not None
+    rng = random.Random(5)
+    stages = ("awaiting_export", "exported", "errors", "awaiting_ine", "ready_to_validate")
+    base = paris(D(2026, 10, 12), 8)
+
+    def moment(chance: float) -> dt.datetime | None:
+        if rng.random() > chance:
+            return None
+        return base + dt.timedelta(hours=rng.randint(-100, 150), minutes=rng.choice((0, 5, 30)))
+
+    for follow_up in session.exec(select(FollowUp)).all():
+        stage = rng.choice((*stages, "validated"))
+        session.execute(
+            update(FollowUp)
+            .where(FollowUp.id == follow_up.id)  # type: ignore[arg-type]
+            .values(
+                stage=stage,
+                stage_since=moment(0.9),
+                ladder_stage=rng.choice((stage, stage, stage, "", "overdue", "errors")),
+                reminders_without_progress=rng.randint(0, 3),
+                next_reminder_at=moment(0.9),
+                last_reminder_at=moment(0.7),
+                snoozed_until=moment(0.2),
+            )
+        )
+    session.commit()
+    # school days, a Saturday, the Toussaint holidays, the deadline and past it
+    day_numbers = (12, 14, 17, 19, 41, 43)  # counted from 1 October
+    ticks = [
+        paris(D(2026, 10, 1) + dt.timedelta(days=day - 1), hour, minute)
+        for day in day_numbers
+        for hour, minute in ((7, 59), (8, 0), (9, 30), (17, 59), (18, 0), (22, 0))
+    ]
+    shared_rows = 0
+    for now in ticks:
+        ctx = campaign_context(app, campaign)
+        decided = decide_due(session, ctx, campaign.id, now)
+        midnight = paris(ctx.calendar.local_day(now), 0)
+        rows = session.connection().execute(due_query(campaign.id, now, midnight)).all()
+        alone = campaign_context(app, campaign)
+        assert decided == [(row.id, row.school_id, decide(row, alone, now)) for row in rows]
+        shared_rows += len(decided) - len({id(d) for _f, _s, d in decided})
+    assert shared_rows > 50  # the shared path was taken, and often
+
+
+def test_the_due_query_gives_the_columns_in_the_order_the_decision_reads_them() -> None:
+    query = due_query(1, paris(D(2026, 10, 12), 9), paris(D(2026, 10, 12), 0))
+    assert tuple(c.name for c in query.selected_columns) == DUE_FIELDS

@@ -10,6 +10,7 @@ inside the window, once (the next one is counted from the day it actually left).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Protocol
@@ -111,6 +112,11 @@ def _tick(ctx: CampaignContext, now: dt.datetime) -> _Tick:
     return found
 
 
+def today_start(ctx: CampaignContext, now: dt.datetime) -> dt.datetime:
+    """Midnight of `now`'s local day: a reminder sent since then was sent today."""
+    return _tick(ctx, now).today_start
+
+
 def decide(state: DueColumns, ctx: CampaignContext, now: dt.datetime) -> Decision:
     cal, tick = ctx.calendar, _tick(ctx, now)
     stage = policy_stage(state.stage, tick.today, ctx.deadline)
@@ -136,6 +142,57 @@ def decide(state: DueColumns, ctx: CampaignContext, now: dt.datetime) -> Decisio
     else:
         return sent(stage, ladder, count, ctx, policy, tick.today, started)
     return Decision(False, _capped(ctx, stage, due), stage, started, ladder, count, why)
+
+
+DUE_FIELDS = (
+    "id",
+    "school_id",
+    "stage",
+    "stage_since",
+    "ladder_stage",
+    "reminders_without_progress",
+    "next_reminder_at",
+    "last_reminder_at",
+    "snoozed_until",
+    "due_now",  # next_reminder_at <= now (compared by SQL; None when NULL)
+    "snoozing",  # snoozed_until > now
+    "sent_today",  # last_reminder_at >= the start of today, local time
+)
+
+
+def decide_rows(
+    rows: Iterable[Any], ctx: CampaignContext, now: dt.datetime
+) -> list[tuple[int, int, Decision]]:
+    """(follow-up id, school id, decision) for rows of the due query: `decide`, with its answer
+    shared by the rows that SQL's comparisons with `now` put in the same class.
+
+    A row is a sequence of `DUE_FIELDS` that also reads them by name (a result row). Inside the
+    window, a follow-up that is due (`next_reminder_at <= now`), not snoozed past `now` and whose
+    ladder is its running stage's gets a decision that depends only on that stage, its count and
+    whether a reminder already left today (a due moment inside today's window or before it has
+    its next send moment at or before `now`: the timestamps play no further part). `decide` is
+    asked for the first row of each class and its (immutable) answer reused for the others;
+    the classes live for this call only. Every other row is decided on its own.
+    """
+    tick = _tick(ctx, now)
+    open_stage: dict[str, str] = {}  # stage -> the policy stage today
+    shared: dict[tuple[str, int, bool], Decision] = {}
+    decided = []
+    for row in rows:
+        (fid, sid, stage, _s, ladder_stage, count, _n, _l, _z, due_now, snoozing, sent_today) = row
+        found_stage = open_stage.get(stage)
+        if found_stage is None:
+            found_stage = open_stage[stage] = policy_stage(stage, tick.today, ctx.deadline)
+        stage = found_stage
+        if not (tick.in_window and due_now) or snoozing or ladder_stage != stage:
+            decided.append((fid, sid, decide(row, ctx, now)))
+            continue
+        key = (stage, count, bool(sent_today))
+        found = shared.get(key)
+        if found is None:
+            found = shared[key] = decide(row, ctx, now)
+        decided.append((fid, sid, found))
+    return decided
 
 
 def sent(

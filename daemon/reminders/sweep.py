@@ -25,7 +25,8 @@ from daemon.reminders.due import (
     CampaignContext,
     Decision,
     DueState,
-    decide,
+    decide_rows,
+    today_start,
 )
 from daemon.reminders.policy import campaign_policy
 from daemon.reminders.report import SweepReport
@@ -60,11 +61,17 @@ def campaign_context(app: App, campaign: Campaign) -> CampaignContext:
     )
 
 
-def due_query(campaign_id: int, now: dt.datetime) -> Any:
-    """The follow-ups to decide on: due, never scheduled, or whose stage changed since."""
+def due_query(campaign_id: int, now: dt.datetime, today_start: dt.datetime) -> Any:
+    """The follow-ups to decide on: due, never scheduled, or whose stage changed since; with
+    the comparisons to `now` that the decision needs, made by SQL (see `decide_rows`)."""
     validated = Stage.VALIDATED.value
     return (
-        sa_select(*DUE_COLUMNS)
+        sa_select(
+            *DUE_COLUMNS,
+            (col(FollowUp.next_reminder_at) <= now).label("due_now"),
+            (col(FollowUp.snoozed_until) > now).label("snoozing"),
+            (col(FollowUp.last_reminder_at) >= today_start).label("sent_today"),
+        )
         .join(School, col(School.id) == FollowUp.school_id)
         .where(
             col(FollowUp.campaign_id) == campaign_id,
@@ -104,8 +111,9 @@ def decide_due(
     session: Session, ctx: CampaignContext, campaign_id: int, now: dt.datetime
 ) -> list[tuple[int, int, Decision]]:
     """(follow-up id, school id, decision) for every follow-up due at `now`."""
-    rows = session.connection().execute(due_query(campaign_id, now)).all()  # Core: no ORM rows
-    return [(row.id, row.school_id, decide(row, ctx, now)) for row in rows]
+    query = due_query(campaign_id, now, today_start(ctx, now))
+    rows = session.connection().execute(query).all()  # Core: no ORM rows
+    return decide_rows(rows, ctx, now)
 
 
 @contextmanager
