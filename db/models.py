@@ -82,6 +82,8 @@ class FollowUp(SQLModel, table=True):
         Index(
             "ix_follow_up_dashboard", "campaign_id", "school_id", "stage", "declared_validated_at"
         ),
+        # the dashboard's schools without a next reminder (validated ones have none either)
+        Index("ix_follow_up_unscheduled", "campaign_id", "next_reminder_at", "stage"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
