@@ -168,7 +168,9 @@ def report_problem(
     now: dt.datetime,
     actor: str,
 ) -> FollowUp:
-    """ "J'ai un problème": recorded here; the reminder sweep routes it to the right contact."""
+    """ "J'ai un problème": recorded here. The director's page calls it through
+    `daemon.reminders.problem.route_problem`, which also queues the mail to the category's
+    contact; the escalation ladder's support step reads the category later on."""
     follow_up = _follow_up(session, school, campaign, now)
     follow_up.problem_category = category.value
     follow_up.problem_reported_at = now

@@ -32,6 +32,11 @@ class StepContext:
     onde_url: str
     onde_problems: bool = False  # open anomalies only ONDE/the académie can solve
 
+    @property
+    def onde(self) -> str:
+        """ "ONDE", with the portal's address when the configuration gives it."""
+        return f"ONDE ({self.onde_url})" if self.onde_url else "ONDE"
+
 
 def next_step(stage: Stage, ctx: StepContext) -> NextStep:
     return _BUILDERS[stage](ctx)
@@ -45,7 +50,7 @@ def _awaiting_export(ctx: StepContext) -> NextStep:
             "contrôlez le tableau d'effectif.",
             f"S'il n'y a aucune erreur, enregistrez l'archive {ctx.uai}.zip proposée sous le "
             "tableau.",
-            f"Connectez-vous à ONDE ({ctx.onde_url}), puis {ONDE_PATH} › « Effectuer un import "
+            f"Connectez-vous à {ctx.onde}, puis {ONDE_PATH} › « Effectuer un import "
             "pour le constat de rentrée » : indiquez l'archive et cliquez sur « Valider ».",
             "Déposez aussi l'archive sur votre page relance : nous saurons qu'elle est partie.",
         ),
@@ -57,7 +62,7 @@ def _exported(ctx: StepContext) -> NextStep:
     return NextStep(
         "Consulter le compte rendu d'import dans ONDE",
         (
-            f"Le lendemain de l'import, connectez-vous à ONDE ({ctx.onde_url}), puis "
+            f"Le lendemain de l'import, connectez-vous à {ctx.onde}, puis "
             f"{ONDE_PATH} › « Consulter les comptes rendus ».",
             "Enregistrez le compte rendu en PDF (« Imprimer » › « Enregistrer au format PDF ») "
             "et déposez-le sur votre page relance.",
@@ -85,7 +90,7 @@ def _awaiting_ine(ctx: StepContext) -> NextStep:
     return NextStep(
         "Vérifier que chaque élève a reçu son INE",
         (
-            f"Dans ONDE ({ctx.onde_url}), {ONDE_PATH} › « Consulter les comptes rendus » : "
+            f"Dans {ctx.onde}, {ONDE_PATH} › « Consulter les comptes rendus » : "
             "vérifiez l'immatriculation des élèves listés ci-dessous.",
             "Vous pouvez aussi déposer l'extraction ONDE des élèves (« Listes & documents » › "
             "« Extractions » › « Élèves » › format CSV) sur votre page relance.",
@@ -105,7 +110,7 @@ def _ready(ctx: StepContext) -> NextStep:
     return NextStep(
         title,
         (
-            f"{when}, effectuez le « Constat des effectifs » dans ONDE ({ctx.onde_url}).",
+            f"{when}, effectuez le « Constat des effectifs » dans {ctx.onde}.",
             "Puis cliquez sur « J'ai validé le constat » sur votre page relance : les relances "
             "s'arrêtent.",
             f"Date limite : {french_date(ctx.deadline)}.",

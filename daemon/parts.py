@@ -18,11 +18,26 @@ async def run_watcher(app: App, stop: asyncio.Event) -> None:
     await DropWatcher(Intake(app), clock=app.now).run(stop)
 
 
-def all_parts() -> dict[str, Part]:
-    from daemon.delivery.sender import run_sender
-    from daemon.reminders.scheduler import run_scheduler
-    from daemon.web.app import run_web
+async def run_scheduler(app: App, stop: asyncio.Event) -> None:
+    from daemon.reminders.scheduler import run_scheduler as run
 
+    await run(app, stop)
+
+
+async def run_sender(app: App, stop: asyncio.Event) -> None:
+    from daemon.delivery.sender import run_sender as run
+
+    await run(app, stop)
+
+
+async def run_web(app: App, stop: asyncio.Event) -> None:
+    from daemon.web.app import run_web as run
+
+    await run(app, stop)
+
+
+def all_parts() -> dict[str, Part]:
+    """Each part imports its code when it starts: `--only watcher` needs no web stack."""
     return {
         "web": run_web,
         "watcher": run_watcher,

@@ -213,7 +213,7 @@ class Reminder(SQLModel, table=True):
     key: str = Field(max_length=200, unique=True)  # school, campaign, kind, day
     school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
-    kind: str = Field(max_length=30)  # reminder | escalation | digest | notice
+    kind: str = Field(max_length=30)  # reminder | escalation | problem | digest | notice
     stage: str = Field(default="", max_length=30)
     day: dt.date
     recipient: str = Field(max_length=254)

@@ -184,11 +184,14 @@ def test_cli_config_check_exit_codes(tmp_path: Path) -> None:
     assert f"{bad}:2: smtp.port" in result.output
 
 
-def test_no_address_from_the_seed_page_is_hard_coded() -> None:
+def test_no_mail_or_web_address_from_the_seed_page_is_hard_coded() -> None:
     seed = REPO.parent / "shared" / "seed" / "ange-export-vers-onde.txt"
     if not seed.exists():
         pytest.skip("seed page not available")
-    addresses = set(re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", seed.read_text(encoding="utf-8")))
+    text = seed.read_text(encoding="utf-8")
+    addresses = set(re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", text))
+    addresses |= {u.rstrip(").,") for u in re.findall(r"https?://[^\s\)]+", text)}
+    assert addresses  # the seed page does give mail and web addresses
     for folder in ("daemon", "db", "templates", "systemd"):
         for file in (REPO / folder).rglob("*"):
             if file.is_file() and file.suffix in {".py", ".txt", ".html", ".toml", ".service"}:

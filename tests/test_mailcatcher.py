@@ -34,3 +34,23 @@ def test_caught_mails_are_listed_newest_first(tmp_path: Path) -> None:
     mails = list_mails(tmp_path / "mails")
     assert [m["subject"] for m in mails] == ["Relance n°2", "Relance n°1"]
     assert mails[0]["to"] == "ecole@example.org" and "étape 2" in mails[0]["text"]
+
+
+def test_an_existing_empty_folder_becomes_a_working_maildir(
+    tmp_path: Path, unused_tcp_port: int
+) -> None:
+    import smtplib
+    from email.message import EmailMessage
+
+    folder = tmp_path / "mails"
+    folder.mkdir()
+    controller = start_catcher(folder, port=unused_tcp_port)
+    try:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "a@x.invalid", "b@x.invalid", "Test"
+        message.set_content("Bonjour")
+        with smtplib.SMTP("127.0.0.1", unused_tcp_port) as smtp:
+            smtp.send_message(message)
+    finally:
+        controller.stop()
+    assert [m["subject"] for m in list_mails(folder)] == ["Test"]

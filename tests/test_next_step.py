@@ -44,3 +44,12 @@ def test_errors_that_only_onde_can_solve_point_to_the_academie() -> None:
     assert next_step(Stage.ERRORS, CTX).help_category == "export"
     onde = StepContext(**{**CTX.__dict__, "onde_problems": True})
     assert next_step(Stage.ERRORS, onde).help_category == "onde"
+
+
+def test_the_onde_portal_address_is_given_only_when_configured() -> None:
+    day = dt.date(2026, 9, 14)
+    without = StepContext("0441234C", day, day, day, onde_url="")
+    with_url = StepContext("0441234C", day, day, day, onde_url="https://onde.example.org")
+    assert without.onde == "ONDE"
+    assert with_url.onde == "ONDE (https://onde.example.org)"
+    assert "ONDE (https://onde.example.org)" in next_step(Stage.EXPORTED, with_url).steps[0]

@@ -20,7 +20,7 @@ from daemon.app import App
 from daemon.config import Settings
 from daemon.links import make_token, secret_key
 from daemon.web.app import create_app
-from db.models import Document, Event, FollowUp, IntakeFile
+from db.models import Document, Event, FollowUp, IntakeFile, Reminder
 from db.schools import add_school, get_school
 from tests.conftest import NOW, make_settings
 from tests.factories import OTHER, UAI, cr_text
@@ -421,7 +421,8 @@ def test_a_problem_is_asked_then_recorded_with_its_category(
     assert done.status_code == 303
     row = follow_up(session, UAI)
     assert (row.problem_category, row.problem_detail) == ("onde", "Pas de clé OTP <b>reçue</b>")
-    assert "transmis" in client.get(done.headers["location"]).text
+    # no support address is configured in these settings: the page says so
+    assert "aucune adresse d&#39;assistance" in client.get(done.headers["location"]).text
 
 
 def test_the_confirm_step_names_who_will_help(
@@ -432,6 +433,34 @@ def test_the_confirm_step_names_who_will_help(
     with TestClient(create_app(app), base_url="http://127.0.0.1") as client:
         asked = post(client, f"{link(app)}/probleme", {"categorie": "onde"})
     assert "Assistance ONDE de l&#39;académie (assistance-onde@ac-exemple.fr)" in asked.text
+    app.close()
+
+
+def test_the_page_after_a_report_names_the_contact_it_was_sent_to(
+    tmp_path: Path, database_url: str, schools: None
+) -> None:
+    contacts = {
+        "onde_support_email": "assistance-onde@ac-exemple.fr",
+        "coordinator_email": "coordination@ddec-exemple.fr",
+    }
+    app = App(make_settings(tmp_path, database_url, contacts=contacts), clock=lambda: NOW)
+    with TestClient(create_app(app), base_url="http://127.0.0.1") as client:
+        form = {"categorie": "onde", "detail": "Pas de clé OTP", "confirmer": "oui"}
+        done = post(client, f"{link(app)}/probleme", form)
+        page = client.get(done.headers["location"]).text
+        again = post(client, f"{link(app)}/probleme", form)
+        page_again = client.get(again.headers["location"]).text
+    assert (
+        "Votre problème a été transmis à : Assistance ONDE de l&#39;académie "
+        "(assistance-onde@ac-exemple.fr), avec copie à la coordination "
+        "(coordination@ddec-exemple.fr)."
+    ) in page
+    assert "déjà été transmis aujourd&#39;hui" in page_again
+    with Session(app.engine) as session:
+        rows = session.exec(select(Reminder).where(Reminder.kind == "problem")).all()
+    assert [(r.recipient, r.cc) for r in rows] == [
+        ("assistance-onde@ac-exemple.fr", ["coordination@ddec-exemple.fr"])
+    ]
     app.close()
 
 

@@ -170,7 +170,7 @@ class ContactSettings(Section):
         "", description="Contact for any other problem (empty: the coordinator)."
     )
     onde_url: str = Field(
-        "https://si1d.ac-nantes.fr/arena", description="ONDE portal address given to directors."
+        "", description="ONDE portal address given to directors (your académie's; empty: none)."
     )
 
     @field_validator(

@@ -17,6 +17,7 @@ from daemon.app import App
 from daemon.config import load_settings
 from daemon.demo.generate import archive, compte_rendu, headcounts, make_pupils
 from daemon.ingest.intake import Intake
+from daemon.reminders.sweep import sweep
 from db.engine import transaction
 from db.models import School
 from db.schools import list_schools
@@ -66,6 +67,7 @@ deadline = {deadline.isoformat()}
 [contacts]
 coordinator_name = "Coordination de la démo"
 coordinator_email = "{DEMO_USER}"
+coordinators = ["{DEMO_USER}"]
 export_support_email = "assistance-ange@demo.invalid"
 onde_support_email = "assistance-onde@demo.invalid"
 other_support_email = "{DEMO_USER}"
@@ -74,6 +76,7 @@ other_support_email = "{DEMO_USER}"
 host = "127.0.0.1"
 port = {MAIL_PORT}
 from_address = "relance@demo.invalid"
+rate_per_minute = 6000
 
 [web]
 host = "127.0.0.1"
@@ -137,6 +140,9 @@ def build_demo(directory: Path, *, today: dt.date | None = None, seed: int = 202
             session.add(school)
         app.campaign(session, start)
     replay_history(app, schools, history, seed)
+    # The last school day's round of reminders and digest, sent when the daemon starts (late,
+    # as after any stop: due mail is never skipped).
+    sweep(app, at(history[-1], 10))
     app.close()
     return DemoInfo(directory, config, len(schools), created=True)
 

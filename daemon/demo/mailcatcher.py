@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 class MaildirHandler:
     def __init__(self, folder: Path) -> None:
+        for sub in ("tmp", "new", "cur"):  # Maildir(create=True) skips them if folder exists
+            (folder / sub).mkdir(parents=True, exist_ok=True)
         self.maildir = mailbox.Maildir(folder, create=True)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:

@@ -28,7 +28,6 @@ from daemon.actions import (
     ActionRefused,
     ProblemCategory,
     declare_validated,
-    report_problem,
     snooze,
 )
 from daemon.app import App
@@ -36,7 +35,8 @@ from daemon.campaign import Stage, french_date
 from daemon.codes import printable
 from daemon.ingest.intake import Intake, IntakeResult
 from daemon.links import LinkInvalid, SchoolLink, read_token, secret_key
-from daemon.open_items import contact_for, load_open_items
+from daemon.open_items import load_open_items
+from daemon.reminders.problem import recipient_for, report_sentence, route_problem
 from daemon.web.common import current_campaign, relance_app
 from daemon.web.csrf import verify_csrf
 from daemon.web.render import render
@@ -76,7 +76,7 @@ router = APIRouter(
 )
 DONE_MESSAGES = {
     "relance": "C'est noté : nous ne vous relancerons pas avant la date choisie.",
-    "probleme": "Votre problème est transmis à la bonne personne, qui reviendra vers vous.",
+    "probleme": "Votre problème est enregistré.",
     "valide": "Merci ! Le constat est noté comme validé : les relances s'arrêtent.",
 }
 KIND_LABELS = {
@@ -179,7 +179,11 @@ def school_page(request: Request, token: str, fait: str = "") -> Response:
         scope = open_link(request, token)
     except PageError as error:
         return error_page(request, error)
-    return _page(request, scope, done=DONE_MESSAGES.get(fait, ""))
+    done = DONE_MESSAGES.get(fait, "")
+    if fait == "probleme":
+        with reading(scope.app.engine) as session:
+            done = report_sentence(session, school=scope.school, campaign=scope.campaign) or done
+    return _page(request, scope, done=done)
 
 
 def _page(
@@ -542,7 +546,8 @@ def problem_form(
             button="Oui, signaler ce problème",
         )
     with transaction(scope.app.engine) as session:
-        report_problem(
+        route_problem(
+            scope.app,
             session,
             school=_attached(session, scope.school),
             campaign=_attached(session, scope.campaign),
@@ -555,10 +560,11 @@ def problem_form(
 
 
 def _who_helps(scope: Scope, category: ProblemCategory) -> str:
-    contact = contact_for(scope.app.settings.contacts, category.value)
+    contact, cc = recipient_for(scope.app, category)
     if contact is None:
-        return "Votre message sera transmis à la coordination du constat."
-    return f"Votre message sera transmis à : {contact.label} ({contact.email})."
+        return "Votre message sera enregistré pour la coordination du constat."
+    copy = ", avec copie à la coordination" if cc else ""
+    return f"Votre message sera transmis à : {contact.label} ({contact.email}){copy}."
 
 
 @router.post("/ecole/{token}/valide")

@@ -1,0 +1,233 @@
+"""1,000 hostile files for the drop folder, made reproducibly (seeded): mutated PDFs of the test
+fixtures, mutated and garbage CSVs, zips (broken, nested, too many members, path traversal, a zip
+bomb), zero-byte files, files over `intake.max_file_mb` (sparse), wrong extensions, awkward names,
+symlinks, and junk names the watcher must leave alone."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import random
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from daemon.ingest.storage import is_junk
+
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "reports" / "files"
+UAIS = ("0441234C", "0441235D", "0441236E", "0441237F")  # the schools of the fixtures
+BOMB_MB = 300
+
+
+@dataclass(frozen=True)
+class Plan:
+    files: int  # files written (symlinks included)
+    junk: int  # of which junk names, which the watcher leaves in place by design
+    by_kind: dict[str, int]
+    bomb_sha256: str
+
+
+def mutate(data: bytes, rng: random.Random) -> bytes:
+    """One random mutation: flipped bytes, a truncation, an insertion or a repeated chunk."""
+    buf = bytearray(data)
+    how = rng.choice(("flip", "truncate", "insert", "repeat", "header"))
+    if how == "flip" or not buf:
+        for _ in range(rng.randint(1, 40)):
+            if buf:
+                buf[rng.randrange(len(buf))] = rng.randrange(256)
+    elif how == "truncate":
+        del buf[rng.randrange(len(buf)) :]
+    elif how == "insert":
+        at = rng.randrange(len(buf))
+        buf[at:at] = rng.randbytes(rng.randint(1, 4096))
+    elif how == "repeat":
+        at = rng.randrange(len(buf))
+        buf[at:at] = buf[at : at + rng.randint(1, 20000)] * rng.randint(2, 50)
+    else:
+        buf[:8] = rng.randbytes(8)
+    return bytes(buf)
+
+
+def make_zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def zip_bomb(megabytes: int = BOMB_MB) -> bytes:
+    """One member of `megabytes` (BOMB_MB) of zeros, about 300 kB compressed."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("CSVExtraction.csv", "w", force_zip64=True) as member,
+    ):
+        for _ in range(megabytes):
+            member.write(bytes(1024 * 1024))
+    return out.getvalue()
+
+
+def garbage_csv(rng: random.Random) -> bytes:
+    columns = rng.randint(1, 40)
+    rows = rng.randint(0, 400)
+    sep = rng.choice(";,\t|")
+    cell = lambda: rng.choice(("", "NOM", "é" * rng.randint(1, 50), str(rng.random()), '"', "\0"))  # noqa: E731
+    lines = [sep.join(cell() for _ in range(columns)) for _ in range(rows)]
+    return "\n".join(lines).encode(rng.choice(("utf-8", "utf-16", "cp1252")), "replace")
+
+
+@dataclass(frozen=True)
+class Sources:
+    pdfs: list[bytes]
+    csvs: list[bytes]
+    texts: list[bytes]
+    bomb: bytes
+
+    @classmethod
+    def load(cls, bomb_mb: int) -> Sources:
+        read = lambda pattern: [p.read_bytes() for p in sorted(FIXTURES.glob(pattern))]  # noqa: E731
+        return cls(read("*.pdf"), read("extraction-*.csv"), read("*.txt"), zip_bomb(bomb_mb))
+
+
+Maker = Callable[[int, random.Random, Sources], tuple[str, bytes]]
+JUNK = ("~${}.pdf", "cr-{}.pdf.part", "cr-{}.pdf.crdownload", ".~lock.cr-{}.pdf#", "{}.tmp", ".x{}")
+EXTENSIONS = (".csv", ".zip", ".exe", ".docx", "", ".pdf", ".txt", ".bin")
+
+
+def uai(n: int) -> str:
+    return UAIS[n % len(UAIS)]
+
+
+def mutated_pdf(n: int, r: random.Random, s: Sources) -> tuple[str, bytes]:
+    return f"{uai(n)}-cr-{n}.pdf", mutate(r.choice(s.pdfs), r)
+
+
+def fixture_pdf(n: int, r: random.Random, s: Sources) -> tuple[str, bytes]:
+    return f"{uai(n)}/cr-{n}.pdf", r.choice(s.pdfs)
+
+
+def mutated_csv(n: int, r: random.Random, s: Sources) -> tuple[str, bytes]:
+    return f"{uai(n)}-CSVExtraction-{n}.csv", mutate(r.choice(s.csvs), r)
+
+
+def junk_csv(n: int, r: random.Random, s: Sources) -> tuple[str, bytes]:
+    return f"extraction-{n}.csv", garbage_csv(r)
+
+
+def mutated_text(n: int, r: random.Random, s: Sources) -> tuple[str, bytes]:
+    return f"{uai(n)}-cr-{n}.txt", mutate(r.choice(s.texts), r)
+
+
+def fixture_zip(n: int, r: random.Random, s: Sources) -> tuple[str, bytes]:
+    return f"lot-{n}/{uai(n)}.zip", make_zip({"CSVExtraction.csv": r.choice(s.csvs)})
+
+
+def mutated_zip(n: int, r: random.Random, s: Sources) -> tuple[str, bytes]:
+    return f"zip-casse-{n}/{uai(n)}.zip", mutate(
+        make_zip({"CSVExtraction.csv": r.choice(s.csvs)}), r
+    )
+
+
+def bomb_zip(n: int, r: random.Random, s: Sources) -> tuple[str, bytes]:
+    return f"bombe-{n}/{uai(n)}.zip", s.bomb
+
+
+def nested_zip(n: int, r: random.Random, s: Sources) -> tuple[str, bytes]:
+    return f"gigogne-{n}/{uai(n)}.zip", make_zip({"in.zip": make_zip({"x.csv": b"a"})})
+
+
+def crowded_zip(n: int, r: random.Random, s: Sources) -> tuple[str, bytes]:
+    return f"membres-{n}/{uai(n)}.zip", make_zip({f"m{i}.csv": b"a" for i in range(500)})
+
+
+def escaping_zip(n: int, r: random.Random, s: Sources) -> tuple[str, bytes]:
+    return f"evasion-{n}/{uai(n)}.zip", make_zip({"../../../etc/cron.d/x": b"* * * * * id"})
+
+
+def zero_byte(n: int, r: random.Random, s: Sources) -> tuple[str, bytes]:
+    return f"vide-{n}" + r.choice(EXTENSIONS), b""
+
+
+def wrong_extension(n: int, r: random.Random, s: Sources) -> tuple[str, bytes]:
+    return f"cr-{n}" + r.choice(EXTENSIONS[:5]), r.choice(s.pdfs + s.csvs)
+
+
+def random_bytes(n: int, r: random.Random, s: Sources) -> tuple[str, bytes]:
+    return f"inconnu-{n}" + r.choice(EXTENSIONS), r.randbytes(r.randint(1, 200_000))
+
+
+def awkward(n: int, r: random.Random, s: Sources) -> tuple[str, bytes]:
+    return awkward_name(n, r), r.choice([*s.pdfs, *s.csvs, b"x"])
+
+
+def junk_name(n: int, r: random.Random, s: Sources) -> tuple[str, bytes]:
+    return r.choice(JUNK).format(n), b"junk"
+
+
+MAKERS: list[tuple[str, int, Maker]] = [
+    ("mutated PDF", 280, mutated_pdf),
+    ("fixture PDF as is", 40, fixture_pdf),
+    ("mutated extraction CSV", 100, mutated_csv),
+    ("garbage CSV", 60, junk_csv),
+    ("mutated text CR", 40, mutated_text),
+    ("zip of a fixture", 40, fixture_zip),
+    ("mutated zip", 60, mutated_zip),
+    ("zip bomb", 5, bomb_zip),
+    ("nested zip", 15, nested_zip),
+    ("zip of 500 members", 5, crowded_zip),
+    ("zip with ../ members", 10, escaping_zip),
+    ("zero-byte", 60, zero_byte),
+    ("wrong extension", 90, wrong_extension),
+    ("random bytes", 60, random_bytes),
+    ("awkward name", 70, awkward),
+    ("junk name (left alone)", 60, junk_name),
+]
+
+
+def plan_files(
+    target: Path, *, count: int = 1000, max_file_mb: int, seed: int = 8, bomb_mb: int = BOMB_MB
+) -> Plan:
+    """Write `count` hostile files under `target` (some in sub-folders); returns what was made."""
+    rng, sources = random.Random(seed), Sources.load(bomb_mb)
+    by_kind: dict[str, int] = {}
+    written = junk = 0
+    for kind, how_many, make in MAKERS:
+        for _ in range(how_many):
+            name, data = make(written, rng, sources)
+            path = target / name
+            if path.exists():
+                raise AssertionError(f"two hostile files named {name!r}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            written += 1
+            junk += is_junk(path.name)
+        by_kind[kind] = how_many
+    for n in range(3):  # over the size limit, sparse so it costs nothing
+        with (target / f"{uai(n)}-enorme-{n}.pdf").open("wb") as handle:
+            handle.truncate((max_file_mb + 150) * 1024 * 1024)
+    for n in range(2):
+        os.symlink("/etc/passwd", target / f"lien-{n}.pdf")
+    by_kind["over max_file_mb (sparse)"], by_kind["symlink"] = 3, 2
+    written += 5
+    if written != count:
+        raise AssertionError(f"planned {written} files, not {count}")
+    return Plan(written, junk, by_kind, hashlib.sha256(sources.bomb).hexdigest())
+
+
+def awkward_name(n: int, rng: random.Random) -> str:
+    names = (
+        f"Compte rendu école n°{n} (copie).pdf",
+        f"{n}-" + "très long nom " * 16 + ".pdf",
+        f"-{n}-commence-par-un-tiret.csv",
+        f"retour\nà la ligne {n}.pdf",
+        f"tab\tet espace {n} .csv",
+        f"emoji-{n}-📄.pdf",
+        f"\u202eRTL-{n}-fdp.exe",
+        f"{n}..pdf",
+        f"backslash\\{n}.csv",
+        f"CR_{n}.PDF",
+    )
+    return rng.choice(names)

@@ -1,0 +1,261 @@
+"""« J'ai un problème » routed at once: the director's report becomes a ledger row to the
+contact of its category, copied to the coordinator, with the director as reply-to.
+
+`route_problem` records the report (`daemon.actions.report_problem`), then writes, in the same
+transaction, one ledger row of kind "problem" keyed `<UAI>:<campaign>:problem:<day>:<category>`
+(the same category reported twice the same day is one mail; the second report is recorded on the
+timeline and named "déjà transmis") and an event "Problème signalé … transmis à …".
+
+When it leaves: a director's explicit request is not a reminder, but it is still a mail from the
+district office to a support desk, so it follows the same sending window and school days as every
+other mail: due at once inside the window, else at the next opening of the window (a report on
+Saturday leaves on Monday at the window's start). The escalation ladder's support step keeps
+using the reported category later on (`mails.escalation_category`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from daemon.actions import PROBLEM_LABELS, ProblemCategory, report_problem
+from daemon.app import App
+from daemon.open_items import CONTACT_LABELS, Contact, OpenItems, contact_for
+from daemon.reminders.compose import PARIS, long_date, render
+from daemon.reminders.mails import Mail, open_items
+from daemon.reminders.sweep import campaign_context
+from db.events import record_event
+from db.models import Campaign, Event, Reminder, School
+
+KIND = "problem"
+
+
+@dataclass(frozen=True)
+class Routed:
+    """Where a report went: what the director's page tells them."""
+
+    category: ProblemCategory
+    contact: Contact | None  # None: no address configured at all
+    cc: tuple[str, ...]
+    key: str
+    due_at: dt.datetime | None
+    already: bool  # the same category was already routed today: no second mail
+
+    @property
+    def sentence(self) -> str:
+        return routed_sentence(self.contact, self.cc, self.due_at, self.already)
+
+
+def routed_sentence(
+    contact: Contact | None,
+    cc: tuple[str, ...] | list[str],
+    due_at: dt.datetime | None,
+    already: bool = False,
+    now: dt.datetime | None = None,
+) -> str:
+    """The French sentence the director reads after reporting."""
+    if contact is None:
+        return (
+            "Votre problème est enregistré ; aucune adresse d'assistance n'est configurée : "
+            "la coordination le voit sur le suivi de votre école."
+        )
+    copy = f", avec copie à la coordination ({', '.join(cc)})" if cc else ""
+    if already:
+        return (
+            f"Ce problème a déjà été transmis aujourd'hui à : {contact.label} ({contact.email})"
+            f"{copy}. Votre nouveau signalement est noté dans le suivi de l'école."
+        )
+    when = ""
+    if due_at is not None and now is not None and due_at > now + dt.timedelta(minutes=5):
+        local = due_at.astimezone(PARIS)
+        when = (
+            f" Hors des heures d'envoi : le message partira le {long_date(due_at)} "
+            f"à {local.hour} h {local.minute:02d}."
+        )
+    return (
+        f"Votre problème a été transmis à : {contact.label} ({contact.email}){copy}. "
+        f"Les réponses vous parviendront à votre adresse.{when}"
+    )
+
+
+def recipient_for(app: App, category: ProblemCategory) -> tuple[Contact | None, tuple[str, ...]]:
+    """The contact of the category (else the "other" contact, else the coordinator) and the
+    copy to the coordinator (none when the coordinator is the recipient)."""
+    contacts = app.settings.contacts
+    contact = contact_for(contacts, category.value) or contact_for(contacts, "other")
+    coordinator = contacts.coordinator_email
+    if contact is None:
+        return None, ()
+    cc = (coordinator,) if coordinator and coordinator.lower() != contact.email.lower() else ()
+    return contact, cc
+
+
+def problem_key(school: School, campaign: Campaign, day: dt.date, category: str) -> str:
+    return f"{school.uai}:{campaign.name}:{KIND}:{day.isoformat()}:{category}"
+
+
+def coordinator_school_url(app: App, school: School) -> str:
+    return f"{app.settings.web.base_url.rstrip('/')}/ecoles/{school.uai}"
+
+
+def problem_mail(
+    app: App,
+    *,
+    school: School,
+    campaign: Campaign,
+    category: ProblemCategory,
+    detail: str,
+    items: OpenItems,
+    contact: Contact,
+) -> Mail:
+    """The mail to the contact: school, director, category, message, stage, what is open."""
+    settings = app.settings
+    context: dict[str, Any] = {
+        "school": school,
+        "campaign": campaign.name,
+        "director_name": school.director_name,
+        "director_email": school.director_email,
+        "category_label": CONTACT_LABELS.get(category.value, category.value),
+        "problem_label": PROBLEM_LABELS[category],
+        "detail": detail,
+        "stage_label": items.stage.stage.label,
+        "reason": items.stage.reason,
+        "next_step": items.next_step.title,
+        "rejections": items.rejections,
+        "warnings": items.warnings,
+        "pending_count": len(items.pending),
+        "school_page": coordinator_school_url(app, school),
+        "deadline": campaign.deadline,
+        "coordinator_name": settings.contacts.coordinator_name,
+    }
+    mail = render(settings.templates_path, KIND, context)
+    return Mail(
+        contact.email,
+        {
+            **mail,
+            "reply_to": school.director_email or settings.contacts.coordinator_email,
+            "category": category.value,
+            "stage": items.stage.stage.value,
+        },
+    )
+
+
+def route_problem(
+    app: App,
+    session: Session,
+    *,
+    school: School,
+    campaign: Campaign,
+    category: ProblemCategory,
+    detail: str,
+    now: dt.datetime,
+    actor: str,
+) -> Routed:
+    """Record the report and queue its mail to the right contact (the caller's transaction)."""
+    follow_up = report_problem(
+        session,
+        school=school,
+        campaign=campaign,
+        category=category,
+        detail=detail,
+        now=now,
+        actor=actor,
+    )
+    detail = follow_up.problem_detail
+    contact, cc = recipient_for(app, category)
+    calendar = campaign_context(app, campaign).calendar
+    day = calendar.local_day(now)
+    key = problem_key(school, campaign, day, category.value)
+    label = PROBLEM_LABELS[category]
+
+    def event(message: str, data: dict[str, Any]) -> None:
+        record_event(
+            session,
+            at=now,
+            kind="problem_routed",
+            school_id=school.id,
+            campaign_id=campaign.id,
+            actor=actor,
+            message=message,
+            data={"category": category.value, "key": key, **data},
+        )
+
+    if contact is None:
+        event(f"Problème signalé ({label}) : aucun contact d'assistance configuré", {})
+        return Routed(category, None, (), key, None, False)
+    existing = session.exec(select(Reminder).where(Reminder.key == key)).first()
+    if existing is not None:
+        event(
+            f"Problème signalé de nouveau ({label}) : déjà transmis aujourd'hui à "
+            f"{existing.recipient}",
+            {
+                "to": existing.recipient,
+                "cc": list(existing.cc or []),
+                "label": contact.label,
+                "already": True,
+            },
+        )
+        return Routed(category, contact, tuple(existing.cc or ()), key, existing.due_at, True)
+    items = open_items(session, app.settings, school, campaign, now)
+    mail = problem_mail(
+        app,
+        school=school,
+        campaign=campaign,
+        category=category,
+        detail=detail,
+        items=items,
+        contact=contact,
+    )
+    due = calendar.next_send_moment(now)
+    session.add(
+        Reminder(
+            key=key,
+            school_id=school.id,
+            campaign_id=campaign.id,
+            kind=KIND,
+            stage=items.stage.stage.value,
+            day=day,
+            recipient=mail.recipient,
+            cc=list(cc),
+            payload=mail.payload,
+            due_at=due,
+            next_attempt_at=due,
+            status="pending",
+            created_at=now,
+        )
+    )
+    session.flush()
+    copy = f" (copie : {', '.join(cc)})" if cc else ""
+    event(
+        f"Problème signalé ({label}) transmis à {contact.label} ({contact.email}){copy}",
+        {"to": contact.email, "cc": list(cc), "label": contact.label, "due_at": due.isoformat()},
+    )
+    return Routed(category, contact, cc, key, due, False)
+
+
+def report_sentence(session: Session, *, school: School, campaign: Campaign) -> str:
+    """What the director's page says after a report: to whom the latest one went."""
+    query = (
+        select(Event)
+        .where(
+            Event.school_id == school.id,
+            Event.campaign_id == campaign.id,
+            Event.kind == "problem_routed",
+        )
+        .order_by(col(Event.at).desc(), col(Event.id).desc())
+        .limit(1)
+    )
+    found = session.exec(query).first()
+    if found is None:
+        return ""
+    data = found.data or {}
+    if not data.get("to"):
+        return routed_sentence(None, (), None)
+    contact = Contact(str(data.get("category", "")), str(data.get("label", "")), str(data["to"]))
+    due = dt.datetime.fromisoformat(data["due_at"]) if data.get("due_at") else None
+    return routed_sentence(
+        contact, list(data.get("cc") or []), due, bool(data.get("already")), found.at
+    )
