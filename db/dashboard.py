@@ -316,16 +316,19 @@ def needing_attention(
 def nothing_scheduled(
     session: Session, *, campaign_id: int, limit: int = 50
 ) -> tuple[int, list[tuple[School, FollowUp]]]:
-    """Active schools not validated and with no reminder planned: how many, and the first ones."""
-    where = (
-        col(School.active).is_(True),
-        col(FollowUp.stage) != VALIDATED,
-        col(FollowUp.next_reminder_at).is_(None),
+    """Active schools not validated and with no reminder planned: how many, and the first ones.
+
+    Both queries start from the follow-ups without a next reminder (indexed, few once the
+    campaign runs) rather than walking every school in UAI order."""
+    unscheduled = select(FollowUp.id).where(
         col(FollowUp.campaign_id) == campaign_id,
+        col(FollowUp.next_reminder_at).is_(None),
+        col(FollowUp.stage) != VALIDATED,
     )
-    joined = and_(col(FollowUp.school_id) == School.id)
+    where = (col(School.active).is_(True), col(FollowUp.id).in_(unscheduled))
+    joined = col(FollowUp.school_id) == School.id
     count = session.exec(
-        select(func.count()).select_from(School).join(FollowUp, joined).where(*where)
+        select(func.count()).select_from(FollowUp).join(School, joined).where(*where)
     ).one()
     query = (
         select(School, FollowUp)

@@ -27,6 +27,9 @@ def _json(**kwargs: Any) -> Any:
 class School(SQLModel, table=True):
     """A school followed by the district (from the Annuaire de l'éducation or added by hand)."""
 
+    # covers the dashboard's count per circonscription (index-only scan of the active schools)
+    __table_args__ = (Index("ix_school_circonscription_active", "circonscription", "active", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     uai: str = Field(max_length=8, unique=True, index=True)
     name: str = Field(max_length=200)
@@ -73,7 +76,15 @@ class FollowUp(SQLModel, table=True):
     """A school's file in one campaign: the cached stage and the due-work columns."""
 
     __tablename__ = "follow_up"
-    __table_args__ = (UniqueConstraint("school_id", "campaign_id"),)
+    __table_args__ = (
+        UniqueConstraint("school_id", "campaign_id"),
+        # covers the dashboard's counts per stage: no table row read per school
+        Index(
+            "ix_follow_up_dashboard", "campaign_id", "school_id", "stage", "declared_validated_at"
+        ),
+        # the dashboard's schools without a next reminder (validated ones have none either)
+        Index("ix_follow_up_unscheduled", "campaign_id", "next_reminder_at", "stage"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     school_id: int = Field(foreign_key="school.id", index=True)

@@ -92,6 +92,22 @@ def test_the_dashboard_counts_stages_for_the_district_and_each_circonscription(
     assert "date d'observation" in html and "date limite" in html
 
 
+def test_the_dashboard_says_when_its_memoised_counts_were_computed(
+    app: App, session: Session, district: Campaign
+) -> None:
+    with signed_in(app) as (client, _token):
+        first = client.get("/").text
+        validated = session.exec(select(School).where(School.uai == "0441234C")).one()
+        set_stage(session, validated, district, "validated", declared_validated_at=NOW)
+        memoised = client.get("/").text
+        client.app.state.dashboard_cache.clear()  # type: ignore[attr-defined]
+        fresh = client.get("/").text
+    assert "Chiffres calculés le 14/09/2026 à 10:00" in first
+    one, two = (f'<div class="value">{n}</div><div class="label">constats validés' for n in (1, 2))
+    assert one in first and one in memoised  # a minute-old figure, as the page says
+    assert two in fresh
+
+
 def test_the_dashboard_lists_schools_needing_attention_and_those_without_reminders(
     app: App, district: Campaign
 ) -> None:

@@ -101,12 +101,18 @@ def dashboard(request: Request, user: Coordinator) -> Response:
         deadline_end = dt.datetime.combine(
             campaign.deadline + dt.timedelta(days=1), dt.time(0), zone
         )
-        district, per_circonscription = stage_counts(
-            session, campaign_id=campaign.id, deadline_end=deadline_end
-        )
-        chart_end = min(max(today, campaign.start), campaign.deadline + dt.timedelta(days=14))
         cache: TTLCache = request.app.state.dashboard_cache
         campaign_id = campaign.id
+        # ~50 ms at 45,000 schools even with covering indexes: memoised like the chart, and the
+        # page says when the figures were computed
+        counted_at, (district, per_circonscription) = cache.get(
+            ("stages", campaign_id, deadline_end),
+            lambda: (
+                now,
+                stage_counts(session, campaign_id=campaign_id, deadline_end=deadline_end),
+            ),
+        )
+        chart_end = min(max(today, campaign.start), campaign.deadline + dt.timedelta(days=14))
         days = cache.get(
             ("progress", campaign_id, campaign.start, chart_end),
             lambda: progress_by_day(
@@ -126,6 +132,7 @@ def dashboard(request: Request, user: Coordinator) -> Response:
         "days_to_deadline": (campaign.deadline - today).days,
         "district": district,
         "per_circonscription": per_circonscription,
+        "counted_at": counted_at,
         "chart": progress_svg(days),
         "series": SERIES,
         "chart_days": days,
