@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col, select
 
 from db.engine import reading, transaction
@@ -136,6 +136,34 @@ def backoff_seconds(
     return delay / 2 + (rng or random).uniform(0, delay / 2)
 
 
+SENT_MARK = (
+    update(LEDGER)
+    .where(LEDGER.c.id == bindparam("rid"), LEDGER.c.status != "sent")
+    .values(
+        status="sent",
+        sent_at=bindparam("at"),
+        message_id=bindparam("mid"),
+        last_error="",
+        attempts=bindparam("n"),
+        claimed_by="",
+        lease_until=None,
+    )
+)
+
+
+def sent_params(sent: Sequence[Result]) -> list[dict[str, Any]]:
+    return [
+        {"rid": r.claim.id, "at": r.at, "mid": r.message_id, "n": r.claim.attempts + 1}
+        for r in sent
+    ]
+
+
+def record_sent(connection: Connection, sent: Sequence[Result]) -> None:
+    """Mark rows sent on an open connection, in one short transaction (the sender's hot path)."""
+    with connection.begin():
+        connection.execute(SENT_MARK, sent_params(sent))
+
+
 def record_results(engine: Engine, results: Sequence[Result], *, base: float, cap: float) -> None:
     """Write a batch of outcomes in one transaction. A row whose claim was lost (lease expired
     and taken by another sender) is still marked sent when we sent it; other marks need the
@@ -145,23 +173,7 @@ def record_results(engine: Engine, results: Sequence[Result], *, base: float, ca
     sent = [r for r in results if r.outcome == "sent"]
     with transaction(engine) as session:
         if sent:
-            session.execute(
-                update(LEDGER)
-                .where(LEDGER.c.id == bindparam("rid"), LEDGER.c.status != "sent")
-                .values(
-                    status="sent",
-                    sent_at=bindparam("at"),
-                    message_id=bindparam("mid"),
-                    last_error="",
-                    attempts=bindparam("n"),
-                    claimed_by="",
-                    lease_until=None,
-                ),
-                [
-                    {"rid": r.claim.id, "at": r.at, "mid": r.message_id, "n": r.claim.attempts + 1}
-                    for r in sent
-                ],
-            )
+            session.execute(SENT_MARK, sent_params(sent))
         for result in results:
             if result.outcome != "sent":
                 _record(session, result, base=base, cap=cap)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiolimiter import AsyncLimiter
+from sqlalchemy.engine import Connection as DbConnection
 
 from daemon.app import App
 from daemon.delivery.message import render_message
@@ -37,6 +38,7 @@ from daemon.delivery.outbox import (
     backoff_seconds,
     claim_due,
     record_results,
+    record_sent,
     release,
     worker_name,
 )
@@ -101,6 +103,7 @@ class Recorder:
         # quarter of the throughput); the quick engine gives up fast on a lock and the write
         # is then retried from a thread that may wait.
         self.quick = make_quick_engine(app.engine.url.render_as_string(hide_password=False))
+        self.connection: DbConnection | None = None
         self.pending: list[tuple[Result, asyncio.Future[None]]] = []
         self.writer: asyncio.Task[None] | None = None
         self.waits = 0
@@ -130,10 +133,13 @@ class Recorder:
         smtp = self.app.settings.smtp
         retry = {"base": smtp.retry_base_seconds, "cap": smtp.retry_max_seconds}
         try:
-            record_results(self.quick, results, **retry)
+            if all(r.outcome == "sent" for r in results):
+                record_sent(self._connection(), results)
+            else:
+                record_results(self.quick, results, **retry)
             return
         except DB_UNAVAILABLE:
-            pass  # locked or unreachable: wait for it from a thread, not in the loop
+            self._drop_connection()  # locked or unreachable: wait from a thread, not the loop
         delay = 0.2
         while True:
             try:
@@ -149,7 +155,20 @@ class Recorder:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
+    def _connection(self) -> DbConnection:
+        if self.connection is None or self.connection.closed:
+            self.connection = self.quick.connect().execution_options(write=True)
+        return self.connection
+
+    def _drop_connection(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(Exception):
+                self.connection.invalidate()
+                self.connection.close()
+            self.connection = None
+
     def close(self) -> None:
+        self._drop_connection()
         self.quick.dispose()
 
 
