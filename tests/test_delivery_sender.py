@@ -188,3 +188,24 @@ async def test_sent_at_is_the_time_of_sending(
     app = sending_app(tmp_path, engine, mailsink, clock)
     await send_due(app)
     assert [rows(engine)[k].sent_at for k in keys] == [clock(), clock()]
+
+
+async def test_a_claim_held_past_its_lease_is_never_sent_from_that_claim(
+    tmp_path: Path, engine: Engine, mailsink: MailSink
+) -> None:
+    from daemon.delivery.sender import Sender
+
+    keys = add_reminders(engine, 3)
+    clock = Clock()
+    app = sending_app(tmp_path, engine, mailsink, clock, lease_seconds=60)
+    sender = Sender(app)
+    claims = claim_due(engine, worker="lent", now=clock(), limit=10, lease_seconds=60)
+    clock.advance(61)  # the database was away for longer than the lease
+    results = await sender._send_batch(claims, asyncio.Event())
+    await sender.close()
+    assert {r.outcome for r in results} == {"released"} and mailsink.messages == []
+    # Another pass takes them and sends each once.
+    assert await send_due(app) == 3
+    assert sorted(mailsink.message_ids()) == sorted(
+        message_id(k, app.settings.smtp.from_address) for k in keys
+    )

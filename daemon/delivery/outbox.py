@@ -50,6 +50,7 @@ class Claimed:
     school_id: int | None
     campaign_id: int | None
     due_at: dt.datetime
+    lease_until: dt.datetime | None = None  # past it, the row may be claimed by another pass
 
 
 @dataclass
@@ -103,7 +104,7 @@ def claim_due(
             .where(col(Reminder.claimed_by) == token, col(Reminder.status) == "claimed")
             .order_by(col(Reminder.due_at), col(Reminder.id))
         ).all()
-        return [_snapshot(row, token) for row in rows]
+        return [_snapshot(row, token, lease) for row in rows]
 
 
 LEDGER: Any = Reminder.__table__  # type: ignore[attr-defined]
@@ -121,11 +122,11 @@ SNAPSHOT = (
 )
 
 
-def _snapshot(row: Any, token: str) -> Claimed:
+def _snapshot(row: Any, token: str, lease: dt.datetime | None = None) -> Claimed:
     values = dict(zip(SNAPSHOT, row, strict=True))
     values["cc"] = list(values["cc"] or [])
     values["payload"] = dict(values["payload"] or {})
-    return Claimed(token=token, **values)
+    return Claimed(token=token, lease_until=lease, **values)
 
 
 def backoff_seconds(

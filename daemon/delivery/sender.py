@@ -132,14 +132,12 @@ class Recorder:
     async def _write_batch(self, results: list[Result]) -> None:
         smtp = self.app.settings.smtp
         retry = {"base": smtp.retry_base_seconds, "cap": smtp.retry_max_seconds}
-        try:
-            if all(r.outcome == "sent" for r in results):
+        if all(r.outcome == "sent" for r in results):  # the hot path, from the loop
+            try:
                 record_sent(self._connection(), results)
-            else:
-                record_results(self.quick, results, **retry)
-            return
-        except DB_UNAVAILABLE:
-            self._drop_connection()  # locked or unreachable: wait from a thread, not the loop
+                return
+            except DB_UNAVAILABLE:
+                self._drop_connection()  # locked or unreachable: wait from a thread instead
         delay = 0.2
         while True:
             try:
@@ -251,6 +249,11 @@ class Sender:
         async def work(connection: Connection) -> None:
             while queue and not stop.is_set() and not halt.is_set():
                 claim = queue.popleft()
+                if self._lease_over(claim):
+                    # Held too long (the database was away, the server slow): another pass
+                    # may have claimed it again. Never send it from here; it goes back.
+                    results.append(Result(claim, "released", at=self.app.now()))
+                    continue
                 async with self.limiter:
                     result = await self._send_one(connection, claim)
                 await self.recorder.record(result)  # before this connection's next mail
@@ -263,6 +266,12 @@ class Sender:
         now = self.app.now()
         results.extend(Result(c, "released", at=now) for c in queue)
         return results
+
+    def _lease_over(self, claim: Claimed) -> bool:
+        if claim.lease_until is None:
+            return False
+        margin = dt.timedelta(seconds=min(5.0, self.smtp.lease_seconds / 10))
+        return self.app.now() >= claim.lease_until - margin
 
     async def _send_one(self, connection: Connection, claim: Claimed) -> Result:
         now = self.app.now()
