@@ -55,8 +55,12 @@ class App:
     def now(self) -> dt.datetime:
         return self.clock()
 
-    def campaign(self, session: Session, now: dt.datetime) -> Campaign:
-        """The configured campaign, created or updated from the settings, with follow-ups."""
+    def campaign(
+        self, session: Session, now: dt.datetime, *, follow_ups: bool = True
+    ) -> Campaign:
+        """The configured campaign, created or updated from the settings, with a follow-up for
+        every active school (`follow_ups=False` where follow-ups are made on demand, such as
+        the intake: it skips a pass over every school for each file)."""
         campaign = ensure_campaign(
             session,
             now=now,
@@ -64,7 +68,8 @@ class App:
             calendar=campaign_calendar(self.settings),
         )
         assert campaign.id is not None
-        ensure_follow_ups(session, campaign_id=campaign.id, now=now)
+        if follow_ups:
+            ensure_follow_ups(session, campaign_id=campaign.id, now=now)
         return campaign
 
     def close(self) -> None:

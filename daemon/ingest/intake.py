@@ -232,7 +232,7 @@ class Intake:
             raise Refused(exc.reason) from exc
         kind = str(parsed.get("kind"))
         with transaction(self.app.engine) as session:
-            campaign = self.app.campaign(session, now)
+            campaign = self.app.campaign(session, now, follow_ups=False)
             school = self._school_for(
                 session, parsed.get("uai"), school_uai, hint or filename, kind
             )
@@ -286,7 +286,7 @@ class Intake:
         actor: str,
     ) -> IntakeResult:
         with transaction(self.app.engine) as session:
-            campaign = self.app.campaign(session, now)
+            campaign = self.app.campaign(session, now, follow_ups=False)
             outcome = self.archives.take(
                 session,
                 data=data,
