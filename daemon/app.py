@@ -55,9 +55,7 @@ class App:
     def now(self) -> dt.datetime:
         return self.clock()
 
-    def campaign(
-        self, session: Session, now: dt.datetime, *, follow_ups: bool = True
-    ) -> Campaign:
+    def campaign(self, session: Session, now: dt.datetime, *, follow_ups: bool = True) -> Campaign:
         """The configured campaign, created or updated from the settings, with a follow-up for
         every active school (`follow_ups=False` where follow-ups are made on demand, such as
         the intake: it skips a pass over every school for each file)."""
