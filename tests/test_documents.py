@@ -236,3 +236,15 @@ def test_review_flag_follows_unclassified_lines_and_warnings(session: Session, c
         "4 rejets comptés mais 3 lignes trouvées",
     ]
     assert session.exec(select(Document)).one().needs_review
+
+
+def test_a_pupil_in_error_and_without_ine_in_one_report_is_one_pupil(session: Session, ctx) -> None:
+    _school, _campaign, ingest = ctx
+    ingest(
+        cr("2026-09-15T03:10:00+02:00", [(*C, "Adresse", "rejet")], [(*C, "en_attente")]),
+        NOW + DAY,
+    )
+    (durand,) = session.exec(select(Pupil)).all()
+    assert durand.ine_status == "en_attente"
+    anomaly = session.exec(select(Anomaly)).one()
+    assert anomaly.pupil_id == durand.id

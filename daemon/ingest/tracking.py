@@ -13,7 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
+from pydantic_core import PydanticUndefined
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from daemon.campaign import french_date
@@ -53,26 +54,74 @@ def parse_iso_datetime(value: Any) -> dt.datetime | None:
     return moment if moment is None or moment.tzinfo else None
 
 
+# `Pupil`'s columns but its id, and their defaults: what a `NewPupil` carries.
+PUPIL_COLUMNS = tuple(c.name for c in Pupil.__table__.columns if c.name != "id")  # type: ignore[attr-defined]
+PUPIL_DEFAULTS = {
+    name: info.default
+    for name, info in Pupil.model_fields.items()
+    if info.default is not PydanticUndefined
+}
+
+
+class NewPupil:
+    """A pupil first seen in the document being applied. Plain attributes named as `Pupil`'s:
+    `PupilBook.flush` writes all of them with one multi-row INSERT — an ORM object per pupil
+    costs more than the database write itself."""
+
+    school_id: int
+    campaign_id: int
+    match_key: str
+    last_name: str
+    first_name: str
+    birth_date: dt.date | None
+    level: str
+    cycle: str
+    class_label: str
+    ine: str | None
+    ine_status: str
+    ine_status_since: dt.datetime | None
+    first_seen_at: dt.datetime
+    last_seen_at: dt.datetime
+    last_document_id: int | None
+    source: str
+
+    def __init__(self, **values: Any) -> None:
+        for name in PUPIL_COLUMNS:
+            setattr(self, name, values.get(name, PUPIL_DEFAULTS.get(name)))
+        self.id: int | None = None
+        self._written: dict[str, Any] | None = None
+
+    def values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in PUPIL_COLUMNS}
+
+
 class PupilBook:
-    """The school's pupils in one campaign, indexed by matching key, created on demand."""
+    """The school's pupils in one campaign, indexed by matching key, created on demand.
+
+    Known pupils are ORM rows (their changes are flushed with the session); new ones are
+    `NewPupil`s, inserted together by `flush`, which also gives them their ids."""
 
     def __init__(self, session: Session, *, school_id: int, campaign_id: int) -> None:
         self.session, self.school_id, self.campaign_id = session, school_id, campaign_id
         rows = session.exec(
             select(Pupil).where(Pupil.school_id == school_id, Pupil.campaign_id == campaign_id)
         ).all()
-        self.by_key = {p.match_key: p for p in rows}
-        self.created = 0
+        self.by_key: dict[str, Pupil | NewPupil] = {p.match_key: p for p in rows}
+        self.new: list[NewPupil] = []
+
+    @property
+    def created(self) -> int:
+        return len(self.new)
 
     def get(
         self, row: dict[str, Any], *, now: dt.datetime, source: str, document_id: int | None
-    ) -> Pupil:
+    ) -> Pupil | NewPupil:
         last, first = printable(row.get("last_name"), 120), printable(row.get("first_name"), 120)
         birth = parse_iso_date(row.get("birth_date"))
         key = pupil_key(last, first, birth.isoformat() if birth else None)
         pupil = self.by_key.get(key)
         if pupil is None:
-            pupil = Pupil(
+            pupil = NewPupil(
                 school_id=self.school_id,
                 campaign_id=self.campaign_id,
                 match_key=key[:300],
@@ -83,20 +132,36 @@ class PupilBook:
                 last_seen_at=now,
                 source=source,
             )
-            self.session.add(pupil)
             self.by_key[key] = pupil
-            self.created += 1
+            self.new.append(pupil)
         pupil.last_seen_at = now
         if document_id is not None:
             pupil.last_document_id = document_id
         return pupil
 
     def flush(self) -> None:
+        """Insert the new pupils (one statement; ids read back in order), write the changes
+        made to them since, and flush the known ones."""
+        pending = [p for p in self.new if p._written is None]
+        if pending:
+            rows = [p.values() for p in pending]
+            # Matched back by key (unique per school and campaign): RETURNING's row order is
+            # not guaranteed, and asking for it makes SQLite insert row by row.
+            statement = insert(Pupil).returning(col(Pupil.id), col(Pupil.match_key))
+            ids = dict((key, pupil_id) for pupil_id, key in self.session.execute(statement, rows))
+            for pupil, values in zip(pending, rows, strict=True):
+                pupil.id, pupil._written = ids[pupil.match_key], values
+        for pupil in self.new:
+            values = pupil.values()
+            if pupil._written is not None and values != pupil._written:
+                change = update(Pupil).where(col(Pupil.id) == pupil.id).values(values)
+                self.session.execute(change.execution_options(synchronize_session=False))
+                pupil._written = values
         self.session.flush()
 
 
 def _set_ine(
-    pupil: Pupil, status: str, ine: str | None, now: dt.datetime, changes: Changes
+    pupil: Pupil | NewPupil, status: str, ine: str | None, now: dt.datetime, changes: Changes
 ) -> None:
     if status == ATTRIBUTED and pupil.ine_status != ATTRIBUTED:
         changes.ine_attributed += 1
@@ -109,7 +174,7 @@ def _set_ine(
         changes.ine_pending += 1
 
 
-def anomaly_key(pupil: Pupil, field_name: str) -> tuple[str, str]:
+def anomaly_key(pupil: Pupil | NewPupil, field_name: str) -> tuple[str, str]:
     """Same pupil, same part of the record: the same anomaly (the wording may change)."""
     return (pupil.match_key, name_key(field_name))
 
@@ -138,7 +203,9 @@ def apply_compte_rendu(
         (book.get(row, now=now, source=document.kind, document_id=document.id), row)
         for row in result.get("anomalies") or []
     ]
-    book.flush()  # one flush: the new pupils get their ids
+    if apply_ine:
+        _apply_ine_section(book, result.get("ine"), document, now, changes)
+    book.flush()  # one flush, once every change is made: the new pupils get their ids
     pupil_of = {p.id: p for p in book.by_key.values()}
     open_by_key = {
         anomaly_key(pupil_of[a.pupil_id], a.field): a for a in open_rows if a.pupil_id in pupil_of
@@ -165,14 +232,12 @@ def apply_compte_rendu(
             changes.resolved += 1
     if new_anomalies:  # one multi-row INSERT, without an ORM object per row
         session.execute(insert(Anomaly), new_anomalies)
-    if apply_ine:
-        _apply_ine_section(book, result.get("ine"), document, now, changes)
     changes.new_pupils = book.created
     return changes
 
 
 def _new_anomaly(
-    document: Document, pupil: Pupil, row: dict[str, Any], now: dt.datetime
+    document: Document, pupil: Pupil | NewPupil, row: dict[str, Any], now: dt.datetime
 ) -> dict[str, Any]:
     """The column values of a new anomaly row."""
     assert document.school_id is not None
@@ -208,7 +273,6 @@ def _apply_ine_section(
     for pupil in book.by_key.values():
         if pupil.match_key not in listed and pupil.ine_status not in (ATTRIBUTED, "inconnu"):
             _set_ine(pupil, ATTRIBUTED, None, now, changes)
-    book.flush()
 
 
 def apply_extraction(
