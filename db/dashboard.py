@@ -11,7 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from daemon.campaign import Stage
-from db.models import Event, ExportSubmission, FollowUp, IntakeFile, School
+from db.models import Document, Event, ExportSubmission, FollowUp, IntakeFile, School
 from db.schools import search_form
 
 VALIDATED = "validated"
@@ -254,7 +254,8 @@ class AttentionRow:
 def needing_attention(
     session: Session, *, campaign_id: int, now: dt.datetime, idle_days: int = 10, per_kind: int = 15
 ) -> list[AttentionRow]:
-    """Schools to look at first: escalated, failing address, errors open longest, no activity.
+    """Schools to look at first: escalated, failing address, a document to check by hand (lines
+    the parser could not place, counters that disagree), errors open longest, no activity.
 
     Each kind is one indexed query limited to `per_kind` rows; a school is listed once."""
     base = (
@@ -273,6 +274,19 @@ def needing_attention(
             col(School.email_failing_since).is_not(None),
             col(School.email_failing_since),
             "email_failing_since",
+        ),
+        (
+            "Document à vérifier",
+            col(School.id).in_(
+                select(Document.school_id).where(
+                    col(Document.needs_review).is_(True),
+                    col(Document.campaign_id) == campaign_id,
+                    col(Document.superseded_by_id).is_(None),
+                    col(Document.duplicate_of_id).is_(None),
+                )
+            ),
+            col(FollowUp.stage_since),
+            "stage_since",
         ),
         (
             "Erreurs ouvertes",

@@ -122,6 +122,34 @@ def test_the_dashboard_lists_schools_needing_attention_and_those_without_reminde
     assert "École du Port" not in idle and "École Sainte-Anne" not in idle
 
 
+def test_a_document_to_check_by_hand_puts_its_school_on_the_attention_list(
+    app: App, session: Session, district: Campaign
+) -> None:
+    joseph = session.exec(select(School).where(School.uai == "0441234C")).one()
+    assert joseph.id is not None and district.id is not None
+    for n, review in enumerate((False, True)):
+        session.add(
+            Document(
+                school_id=joseph.id,
+                campaign_id=district.id,
+                kind="compte_rendu",
+                filename=f"cr{n}.pdf",
+                size=1,
+                sha256=f"{n:064d}",
+                received_at=NOW,
+                channel="cli",
+                needs_review=review,
+                review_reasons=["ligne non reconnue : ???"] if review else [],
+            )
+        )
+    session.commit()
+    with signed_in(app) as (client, _token):
+        html = client.get("/").text
+    attention = html.split("À regarder en premier")[1].split("Écoles sans relance prévue")[0]
+    row = attention.split("École Saint-Joseph")[1].split("</tr>")[0]
+    assert "Document à vérifier" in row
+
+
 def test_the_progress_chart_counts_validations_per_day(
     app: App, district: Campaign, session: Session
 ) -> None:
