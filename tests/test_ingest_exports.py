@@ -88,6 +88,24 @@ def test_an_archive_for_another_school_is_quarantined_with_its_reason(
     assert result.outcome == "quarantined" and "0350001A" in result.reason
 
 
+def test_an_archive_sent_for_another_school_is_not_recorded_as_its_own_school_s(
+    intake: Intake, session: Session
+) -> None:
+    data = to_zip(layout(3))
+    first = intake.take_bytes(data, filename=f"{UAI}.zip", channel="api", now=NOW)
+    assert first.outcome == "processed"
+    for archive in (data, to_zip(layout(4))):  # bytes seen before (not a re-submission), new bytes
+        result = intake.take_bytes(
+            archive, filename=f"{UAI}.zip", channel="api", now=NOW, school_uai="0350001L"
+        )
+        assert result.outcome == "quarantined" and "0350001L" in result.reason
+        assert result.uai is None and result.submission_id is None
+        assert "0350001L" in Path(result.stored_path + ".reason.txt").read_text(encoding="utf-8")
+    assert len(session.exec(select(ExportSubmission)).all()) == 1
+    kinds = [e.kind for e in session.exec(select(Event)).all()]
+    assert kinds.count("export_received") == 1 and "export_resubmitted" not in kinds
+
+
 def test_a_zip_bomb_is_quarantined_with_its_reason_and_recorded(
     intake: Intake, session: Session
 ) -> None:

@@ -69,6 +69,8 @@ class ArchiveIntake:
         )
         uai = check.get("uai")
         school = get_school(session, uai=uai) if uai in known else None
+        if expected_uai and uai != expected_uai:
+            school = None  # sent for another school: neither a submission nor a re-submission
         if school is None:
             refusal = str(check.get("refusal") or "école inconnue de cette installation")
             return ArchiveOutcome(
