@@ -79,6 +79,17 @@ def test_a_new_archive_supersedes_the_previous_one(intake: Intake, session: Sess
     assert rows[0].superseded_by_id == rows[1].id and rows[1].superseded_by_id is None
 
 
+def test_a_refused_archive_in_between_does_not_keep_the_older_one_current(
+    intake: Intake, session: Session
+) -> None:
+    bomb = to_zip({"eleves.csv": [["0" * 5_000_000]]})
+    for archive in (to_zip(layout(3)), bomb, to_zip(layout(4))):
+        intake.take_bytes(archive, filename=f"{UAI}.zip", channel="api", now=NOW)
+    rows = session.exec(select(ExportSubmission).order_by(ExportSubmission.id)).all()  # type: ignore[arg-type]
+    assert [r.accepted for r in rows] == [True, False, True]
+    assert [r.superseded_by_id for r in rows] == [rows[2].id, None, None]
+
+
 def test_an_archive_for_another_school_is_quarantined_with_its_reason(
     intake: Intake, session: Session
 ) -> None:
