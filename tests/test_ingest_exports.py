@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,52 @@ def test_no_address_nor_responsable_reaches_the_database_or_the_logs(
         assert secret not in dump, secret
         assert secret not in caplog.text, secret
     assert "MARTIN0" not in caplog.text  # no pupil names in the logs either
+
+
+def files_under(*folders: Path) -> list[Path]:
+    return sorted(
+        p for folder in folders if folder.exists() for p in folder.rglob("*") if p.is_file()
+    )
+
+
+def test_an_accepted_archive_is_not_kept_on_disk(
+    app: App, intake: Intake, session: Session
+) -> None:
+    state, drop = app.settings.state_path, app.settings.drop_path
+    stored = to_zip(layout(5), compression=zipfile.ZIP_STORED)  # a kept copy would show SECRETS
+    by_api = intake.take_bytes(stored, filename=f"{UAI}.zip", channel="api", now=NOW)
+    again = intake.take_bytes(stored, filename=f"{UAI}.zip", channel="cli", now=NOW)
+    assert (by_api.outcome, by_api.stored_path) == ("processed", "")
+    assert (again.outcome, again.stored_path) == ("duplicate", "")
+    drop.mkdir(parents=True, exist_ok=True)
+    dropped = drop / f"{UAI}.zip"
+    dropped.write_bytes(to_zip(layout(6), compression=zipfile.ZIP_STORED))
+    by_drop = intake.take_path(dropped, channel="folder", now=NOW, root=drop)
+    assert by_drop.outcome == "processed" and not dropped.exists()
+    receipt = Path(by_drop.stored_path)
+    assert receipt.parent.parent == drop / "processed" and receipt.name == f"{UAI}.zip.txt"
+    text = receipt.read_text(encoding="utf-8")
+    assert "6 élève(s)" in text and "n'est pas conservée" in text
+    everything = files_under(state, drop)
+    assert not [p for p in everything if p.suffix == ".zip"], everything
+    for path in everything:
+        content = path.read_bytes()
+        for secret in SECRETS:
+            assert secret.encode() not in content, (path, secret)
+    paths = [s.stored_path for s in session.exec(select(ExportSubmission)).all()]
+    assert paths == ["", "", ""]
+
+
+def test_a_refused_archive_is_kept_as_received_in_quarantine(
+    app: App, intake: Intake, session: Session
+) -> None:
+    data = to_zip(layout(2), raw={"../evasion.csv": b"x"})
+    result = intake.take_bytes(data, filename=f"{UAI}.zip", channel="api", now=NOW)
+    assert result.outcome == "quarantined" and "chemin interdit" in result.reason
+    kept = Path(result.stored_path)
+    assert kept.parent == app.settings.state_path / "quarantine" and kept.read_bytes() == data
+    submission = session.exec(select(ExportSubmission)).one()
+    assert submission.stored_path == str(kept) and not submission.accepted
 
 
 def test_pupils_headcount_findings_and_stage_are_recorded(intake: Intake, session: Session) -> None:

@@ -74,7 +74,8 @@ def check_cmd(ctx: Context, file: Path, as_json: bool) -> None:
     type=click.Choice(["cli", "api", "page", "mail"]),
     default="cli",
     show_default=True,
-    help="Canal de dépôt enregistré (le fichier est copié, jamais déplacé).",
+    help="Canal de dépôt enregistré (le fichier donné reste en place ; une archive "
+    "acceptée n'est pas conservée, une archive refusée est copiée en quarantaine).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Le résultat en JSON, pour les scripts.")
 @pass_context
