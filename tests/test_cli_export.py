@@ -41,6 +41,7 @@ def test_check_prints_the_result_and_writes_nothing(tmp_path: Path, database_url
     result = runner.invoke(cli, ["export", "check", str(path), "--json"], env=env)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
+    assert list(data) == ["uai", "accepted", "refusal", "members", "headcount", "findings"]
     assert data["accepted"] and data["headcount"]["total"] == 6
     assert [(f["id_eleve"], f["field"], f["severity"]) for f in data["findings"]] == [
         ("E00002", "prenom", "erreur")

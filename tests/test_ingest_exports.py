@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,52 @@ def test_no_address_nor_responsable_reaches_the_database_or_the_logs(
     assert "MARTIN0" not in caplog.text  # no pupil names in the logs either
 
 
+def files_under(*folders: Path) -> list[Path]:
+    return sorted(
+        p for folder in folders if folder.exists() for p in folder.rglob("*") if p.is_file()
+    )
+
+
+def test_an_accepted_archive_is_not_kept_on_disk(
+    app: App, intake: Intake, session: Session
+) -> None:
+    state, drop = app.settings.state_path, app.settings.drop_path
+    stored = to_zip(layout(5), compression=zipfile.ZIP_STORED)  # a kept copy would show SECRETS
+    by_api = intake.take_bytes(stored, filename=f"{UAI}.zip", channel="api", now=NOW)
+    again = intake.take_bytes(stored, filename=f"{UAI}.zip", channel="cli", now=NOW)
+    assert (by_api.outcome, by_api.stored_path) == ("processed", "")
+    assert (again.outcome, again.stored_path) == ("duplicate", "")
+    drop.mkdir(parents=True, exist_ok=True)
+    dropped = drop / f"{UAI}.zip"
+    dropped.write_bytes(to_zip(layout(6), compression=zipfile.ZIP_STORED))
+    by_drop = intake.take_path(dropped, channel="folder", now=NOW, root=drop)
+    assert by_drop.outcome == "processed" and not dropped.exists()
+    receipt = Path(by_drop.stored_path)
+    assert receipt.parent.parent == drop / "processed" and receipt.name == f"{UAI}.zip.txt"
+    text = receipt.read_text(encoding="utf-8")
+    assert "6 élève(s)" in text and "n'est pas conservée" in text
+    everything = files_under(state, drop)
+    assert not [p for p in everything if p.suffix == ".zip"], everything
+    for path in everything:
+        content = path.read_bytes()
+        for secret in SECRETS:
+            assert secret.encode() not in content, (path, secret)
+    paths = [s.stored_path for s in session.exec(select(ExportSubmission)).all()]
+    assert paths == ["", "", ""]
+
+
+def test_a_refused_archive_is_kept_as_received_in_quarantine(
+    app: App, intake: Intake, session: Session
+) -> None:
+    data = to_zip(layout(2), raw={"../evasion.csv": b"x"})
+    result = intake.take_bytes(data, filename=f"{UAI}.zip", channel="api", now=NOW)
+    assert result.outcome == "quarantined" and "chemin interdit" in result.reason
+    kept = Path(result.stored_path)
+    assert kept.parent == app.settings.state_path / "quarantine" and kept.read_bytes() == data
+    submission = session.exec(select(ExportSubmission)).one()
+    assert submission.stored_path == str(kept) and not submission.accepted
+
+
 def test_pupils_headcount_findings_and_stage_are_recorded(intake: Intake, session: Session) -> None:
     m = layout(8)
     set_cell(m, "eleves.csv", 3, "sexe", "")
@@ -79,6 +126,17 @@ def test_a_new_archive_supersedes_the_previous_one(intake: Intake, session: Sess
     assert rows[0].superseded_by_id == rows[1].id and rows[1].superseded_by_id is None
 
 
+def test_a_refused_archive_in_between_does_not_keep_the_older_one_current(
+    intake: Intake, session: Session
+) -> None:
+    bomb = to_zip({"eleves.csv": [["0" * 5_000_000]]})
+    for archive in (to_zip(layout(3)), bomb, to_zip(layout(4))):
+        intake.take_bytes(archive, filename=f"{UAI}.zip", channel="api", now=NOW)
+    rows = session.exec(select(ExportSubmission).order_by(ExportSubmission.id)).all()  # type: ignore[arg-type]
+    assert [r.accepted for r in rows] == [True, False, True]
+    assert [r.superseded_by_id for r in rows] == [rows[2].id, None, None]
+
+
 def test_an_archive_for_another_school_is_quarantined_with_its_reason(
     intake: Intake, session: Session
 ) -> None:
@@ -86,6 +144,24 @@ def test_an_archive_for_another_school_is_quarantined_with_its_reason(
         to_zip(layout(2)), filename=f"{UAI}.zip", channel="api", now=NOW, school_uai="0350001A"
     )
     assert result.outcome == "quarantined" and "0350001A" in result.reason
+
+
+def test_an_archive_sent_for_another_school_is_not_recorded_as_its_own_school_s(
+    intake: Intake, session: Session
+) -> None:
+    data = to_zip(layout(3))
+    first = intake.take_bytes(data, filename=f"{UAI}.zip", channel="api", now=NOW)
+    assert first.outcome == "processed"
+    for archive in (data, to_zip(layout(4))):  # bytes seen before (not a re-submission), new bytes
+        result = intake.take_bytes(
+            archive, filename=f"{UAI}.zip", channel="api", now=NOW, school_uai="0350001L"
+        )
+        assert result.outcome == "quarantined" and "0350001L" in result.reason
+        assert result.uai is None and result.submission_id is None
+        assert "0350001L" in Path(result.stored_path + ".reason.txt").read_text(encoding="utf-8")
+    assert len(session.exec(select(ExportSubmission)).all()) == 1
+    kinds = [e.kind for e in session.exec(select(Event)).all()]
+    assert kinds.count("export_received") == 1 and "export_resubmitted" not in kinds
 
 
 def test_a_zip_bomb_is_quarantined_with_its_reason_and_recorded(

@@ -404,6 +404,33 @@ def test_quarantined_files_can_be_retried_once_the_school_exists(
     assert session.exec(select(Document)).one().school_id is not None
 
 
+def test_a_quarantined_archive_retried_once_accepted_is_not_kept_anywhere(
+    app: App, session: Session
+) -> None:
+    from tests.archives import UAI, export_archive
+
+    campaign_of(app, session)
+    result = Intake(app).take_bytes(
+        export_archive(4), filename=f"{UAI}.zip", channel="page", now=NOW
+    )
+    assert result.outcome == "quarantined" and "pas suivie" in result.reason
+    quarantined = Path(result.stored_path)
+    assert quarantined.exists()
+    school(session, UAI)
+    with signed_in(app) as (client, token):
+        done = client.post(f"/quarantaine/{result.intake_id}/reprendre", data={"csrf_token": token})
+        assert done.status_code == 200
+        page = client.get(f"/ecoles/{UAI}").text
+        assert f"{UAI}.zip" in page and "/fichiers/envoi/" not in page  # no copy to download
+    assert not quarantined.exists()
+    assert not Path(str(quarantined) + ".reason.txt").exists()
+    state = app.settings.state_path
+    assert not [p for p in state.rglob("*.zip")], list(state.rglob("*.zip"))
+    session.rollback()
+    outcomes = [r.outcome for r in session.exec(select(IntakeFile).order_by(IntakeFile.id))]
+    assert outcomes == ["retried", "processed"]
+
+
 def test_a_quarantined_file_can_be_discarded(app: App, session: Session) -> None:
     campaign_of(app, session)
     result = Intake(app).take_bytes(b"n'importe quoi", filename="x.bin", channel="page", now=NOW)

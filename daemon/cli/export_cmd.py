@@ -11,7 +11,7 @@ from rich.table import Table
 from sqlmodel import col, select
 
 from daemon.cli.base import Context, console, fail, pass_context, print_json
-from daemon.ingest.archive import ArchiveLimits, check_archive
+from daemon.ingest.archive import ArchiveLimits, check_archive, public_result
 from daemon.ingest.export_layout import AliasesError
 from daemon.ingest.exports import school_year_start
 from daemon.ingest.intake import Intake
@@ -60,7 +60,7 @@ def check_cmd(ctx: Context, file: Path, as_json: bool) -> None:
         known_uais=known,
     )
     if as_json:
-        print_json(result)
+        print_json(public_result(result))
     else:
         print_check(file.name, result)
     if not result["accepted"]:
@@ -74,7 +74,8 @@ def check_cmd(ctx: Context, file: Path, as_json: bool) -> None:
     type=click.Choice(["cli", "api", "page", "mail"]),
     default="cli",
     show_default=True,
-    help="Canal de dépôt enregistré (le fichier est copié, jamais déplacé).",
+    help="Canal de dépôt enregistré (le fichier donné reste en place ; une archive "
+    "acceptée n'est pas conservée, une archive refusée est copiée en quarantaine).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Le résultat en JSON, pour les scripts.")
 @pass_context

@@ -37,6 +37,9 @@ from daemon.ingest.safezip import MB, ZIP_ERRORS, ArchiveRefused, SafeZip, ZipLi
 
 log = logging.getLogger(__name__)
 READ_ERRORS = (*ZIP_ERRORS, csv.Error)
+# What a check result shows outside (`relance export check --json`, the API); "pupils" is for
+# the intake only.
+CHECK_KEYS = ("uai", "accepted", "refusal", "members", "headcount", "findings")
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,11 @@ def refused(uai: str | None, reason: str, members: list[str] | None = None) -> d
         "findings": [],
         "pupils": [],
     }
+
+
+def public_result(check: dict[str, Any]) -> dict[str, Any]:
+    """The check result as the spec shows it: `CHECK_KEYS`, in that order."""
+    return {key: check.get(key) for key in CHECK_KEYS}
 
 
 def uai_of_filename(filename: str) -> str:

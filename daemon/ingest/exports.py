@@ -69,6 +69,8 @@ class ArchiveIntake:
         )
         uai = check.get("uai")
         school = get_school(session, uai=uai) if uai in known else None
+        if expected_uai and uai != expected_uai:
+            school = None  # sent for another school: neither a submission nor a re-submission
         if school is None:
             refusal = str(check.get("refusal") or "école inconnue de cette installation")
             return ArchiveOutcome(
@@ -80,7 +82,7 @@ class ArchiveIntake:
                 session, school, campaign, previous, check, filename, channel, now, actor
             )
         return self._record(
-            session, school, campaign, previous, check, data, sha, filename, channel, now, actor
+            session, school, campaign, check, data, sha, filename, channel, now, actor
         )
 
     @staticmethod
@@ -154,7 +156,6 @@ class ArchiveIntake:
         session: Session,
         school: School,
         campaign: Campaign,
-        previous: ExportSubmission | None,
         check: dict[str, Any],
         data: bytes,
         sha: str,
@@ -182,8 +183,7 @@ class ArchiveIntake:
         session.add(row)
         session.flush()
         if accepted:
-            if previous is not None and previous.accepted:
-                previous.superseded_by_id = row.id
+            self._supersede(session, row)
             self._follow_pupils(session, school, campaign, check, now)
         message = _summary(filename, check)
         record_event(
@@ -200,6 +200,23 @@ class ArchiveIntake:
         return ArchiveOutcome(
             accepted, row.refusal, school, row, message=f"{school.uai} : {message}", check=check
         )
+
+    @staticmethod
+    def _supersede(session: Session, row: ExportSubmission) -> None:
+        """`row`, a new accepted archive, replaces every accepted one before it (a refused
+        archive in between replaces nothing)."""
+        older = session.exec(
+            select(ExportSubmission).where(
+                ExportSubmission.school_id == row.school_id,
+                ExportSubmission.campaign_id == row.campaign_id,
+                col(ExportSubmission.accepted).is_(True),
+                col(ExportSubmission.duplicate_of_id).is_(None),
+                col(ExportSubmission.superseded_by_id).is_(None),
+                ExportSubmission.id != row.id,
+            )
+        ).all()
+        for previous in older:
+            previous.superseded_by_id = row.id
 
     @staticmethod
     def _follow_pupils(

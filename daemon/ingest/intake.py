@@ -299,9 +299,15 @@ class Intake:
                 actor=actor,
             )
             quarantined = not outcome.accepted
-            target = self._final_path(filename, data, source, now, quarantined=quarantined)
+            # An accepted archive is not kept (addresses, responsables): only a dropped one
+            # leaves a receipt. A refused one is kept in quarantine, as received, with its reason.
+            target: Path | None = None
+            if quarantined:
+                target = self._final_path(filename, data, source, now, quarantined=True)
+            elif source is not None:
+                target = self.store.receipt(filename, now=now)
             if outcome.submission is not None:
-                outcome.submission.stored_path = str(target)
+                outcome.submission.stored_path = str(target) if quarantined else ""
             status = (
                 "quarantined"
                 if quarantined
@@ -310,7 +316,7 @@ class Intake:
             row = self._intake_row(
                 session,
                 filename,
-                target,
+                target or "",
                 sha,
                 len(data),
                 now,
@@ -321,9 +327,14 @@ class Intake:
                 outcome.school,
                 submission_id=outcome.submission.id if outcome.submission else None,
             )
-        self._settle(data, source, target)
         if quarantined:
+            assert target is not None
+            self._settle(data, source, target)
             self.store.write_reason(target, outcome.refusal, original=filename, now=now)
+        elif source is not None:
+            assert target is not None
+            self.store.write_receipt(target, outcome.message, original=filename, now=now)
+            source.unlink(missing_ok=True)
         return IntakeResult(
             status,
             filename,
@@ -333,7 +344,7 @@ class Intake:
             message=outcome.message,
             intake_id=row.id,
             submission_id=outcome.submission.id if outcome.submission else None,
-            stored_path=str(target),
+            stored_path=str(target or ""),
             detail=outcome.check,
         )
 
@@ -499,7 +510,7 @@ class Intake:
     def _intake_row(
         session: Session,
         filename: str,
-        target: Path,
+        target: Path | str,
         sha: str,
         size: int,
         now: dt.datetime,

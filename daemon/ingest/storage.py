@@ -3,6 +3,10 @@
 Files from the drop folder are moved inside it (`drop/processed/<day>/`, `drop/quarantine/`);
 files from a page, the API or the command line are written under the state folder
 (`files/<month>/`, `quarantine/`). Nothing is overwritten: a name already taken gets a suffix.
+
+An accepted export archive is the exception: it is not kept (it holds addresses and
+responsables; what relance keeps of it is in the database). Dropped, it leaves a receipt
+`<name>.txt` in `drop/processed/<day>/` instead. A refused one is quarantined like any file.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import unicodedata
 from pathlib import Path
 
 REASON_SUFFIX = ".reason.txt"
+RECEIPT_SUFFIX = ".txt"
 JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini", ".directory", "icon\r"}
 JUNK_PREFIXES = ("~$", ".~lock", "._", ".#")
 JUNK_SUFFIXES = (
@@ -100,6 +105,20 @@ class Store:
                 else self.state_dir / "files" / f"{now:%Y-%m}"
             )
         return free_path(folder, safe_name(name))
+
+    def receipt(self, name: str, *, now: dt.datetime) -> Path:
+        """Where the receipt of a dropped file that is not kept goes."""
+        return free_path(self.drop_processed / f"{now:%Y-%m-%d}", safe_name(name + RECEIPT_SUFFIX))
+
+    @staticmethod
+    def write_receipt(target: Path, message: str, *, original: str, now: dt.datetime) -> None:
+        text = (
+            f"Fichier : {original}\nReçu le : {now.isoformat()}\n{message}\n"
+            "L'archive elle-même n'est pas conservée : elle contient les adresses des élèves et "
+            "leurs responsables, que relance ne garde pas. Ce qui en est retenu (tableau "
+            "d'effectif, élèves, test de cohérence) est sur la page de l'école.\n"
+        )
+        Store.write(target, text.encode("utf-8"))
 
     @staticmethod
     def write(target: Path, data: bytes) -> None:

@@ -20,12 +20,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from daemon.codes import InvalidUAI, parse_uai, printable
+from daemon.ingest.archive import public_result
 from daemon.ingest.intake import Intake
 from daemon.web.api import bearer
 from daemon.web.common import relance_app
 
 router = APIRouter(tags=["API"])
-CHECK_KEYS = ("uai", "accepted", "refusal", "members", "headcount", "findings")
 
 
 def _intake(request: Request) -> Intake:
@@ -161,7 +161,7 @@ async def submit_export(
         school_uai=wanted,
         actor="api",
     )
-    check: dict[str, Any] = {k: (result.detail or {}).get(k) for k in CHECK_KEYS}
+    check: dict[str, Any] = public_result(result.detail or {})
     if not result.detail:
         check.update(uai=result.uai, accepted=False, refusal=result.reason, members=[])
         check["findings"] = []
