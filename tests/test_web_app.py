@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from daemon.actions import add_note
@@ -18,7 +19,7 @@ from daemon.app import App
 from daemon.ingest.intake import Intake
 from daemon.links import make_token, secret_key
 from daemon.web import coordinator
-from daemon.web.app import run_web
+from daemon.web.app import create_app, run_web
 from db.campaigns import get_follow_up
 from db.models import Document, Event, FollowUp, IntakeFile, Reminder
 from db.schools import add_school, get_school
@@ -76,6 +77,42 @@ def test_security_headers_are_on_every_answer(app: App) -> None:
             assert headers["x-content-type-options"] == "nosniff"
             assert headers["referrer-policy"] == "same-origin"
             assert headers["x-frame-options"] == "DENY"
+
+
+def _assert_security_headers(response: httpx.Response, where: str) -> None:
+    headers = response.headers
+    csp = headers.get("content-security-policy", "")
+    assert "default-src 'self'" in csp and "script-src 'none'" in csp, where
+    assert "unsafe-inline" not in csp, where
+    assert headers.get("x-content-type-options") == "nosniff", where
+    assert headers.get("referrer-policy") == "same-origin", where
+    assert headers.get("x-frame-options") == "DENY", where
+
+
+def test_security_headers_are_on_every_route_signed_in_or_not(app: App) -> None:
+    with signed_in(app) as (client, csrf), client_for(app) as anonymous:
+        for method, path in ROUTES:
+            url = concrete(path)
+            for who, http in (("signed in", client), ("anonymous", anonymous)):
+                response = http.request(method, url, data={"csrf_token": csrf})
+                _assert_security_headers(response, f"{who} {method} {url}")
+                if path.startswith(("/api/", "/ecoles", "/ecole/", "/quarantaine")):
+                    assert response.headers.get("cache-control") == "no-store", url
+
+
+def test_an_internal_error_page_has_the_security_headers_too(app: App) -> None:
+    web = create_app(app)
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    web.add_api_route("/api/v1/en-panne", broken)
+    web.add_api_route("/en-panne", broken)
+    with TestClient(web, raise_server_exceptions=False) as client:
+        for path in ("/en-panne", "/api/v1/en-panne"):
+            response = client.get(path)
+            assert response.status_code == 500 and "boom" not in response.text
+            _assert_security_headers(response, path)
 
 
 def test_pages_have_no_inline_script_or_style(app: App) -> None:

@@ -88,6 +88,16 @@ def _error(request: Request, status: int, detail: Any = None) -> Response:
     return render(request, "error.html", context, status)
 
 
+def _with_security_headers(request: Request, response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.url.path.startswith(("/api/", "/ecoles", "/ecole/", "/quarantaine")) or (
+        request.url.path == "/"
+    ):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 def create_app(app: App) -> FastAPI:
     """The FastAPI application for one relance installation."""
     web = FastAPI(
@@ -117,14 +127,7 @@ def create_app(app: App) -> FastAPI:
     async def security_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.url.path.startswith(("/api/", "/ecoles", "/ecole/", "/quarantaine")) or (
-            request.url.path == "/"
-        ):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+        return _with_security_headers(request, await call_next(request))
 
     @web.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
@@ -148,7 +151,8 @@ def create_app(app: App) -> FastAPI:
     @web.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("web: unhandled error on %s", request.url.path)
-        return _error(request, 500)
+        # answered outside the middlewares (Starlette's ServerErrorMiddleware): headers here
+        return _with_security_headers(request, _error(request, 500))
 
     @web.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
