@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 import re
 import socket
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -113,6 +114,52 @@ def test_an_internal_error_page_has_the_security_headers_too(app: App) -> None:
             response = client.get(path)
             assert response.status_code == 500 and "boom" not in response.text
             _assert_security_headers(response, path)
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["declared", "chunked"])
+def test_no_route_takes_a_body_over_the_upload_limit(
+    tmp_path, database_url: str, engine, streamed: bool
+) -> None:
+    """Every POST route, signed in or not, with a body over the limit: declared by its length
+    or streamed without one (chunked), it is refused with 413 before it is all taken."""
+    settings = make_settings(
+        tmp_path, database_url, web={"max_upload_mb": 1, "api_token": "jeton-" + "x" * 30}
+    )
+    app = App(settings, clock=lambda: NOW, _engine=engine)
+    with Session(engine) as session:
+        add_school(session, now=NOW, uai=UAI, actor="t", name="École Saint-Joseph")
+        session.commit()
+    token = make_token(secret_key(settings), uai=UAI, campaign=settings.campaign.name, now=NOW)
+    boundary = "limite"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="fichier"; filename="cr.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\n"
+    ).encode()
+    body = head + b"a" * (2 * 1024 * 1024) + f"\r\n--{boundary}--\r\n".encode()
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(body), 64 * 1024):
+            yield body[start : start + 64 * 1024]
+
+    headers = {
+        "content-type": f"multipart/form-data; boundary={boundary}",
+        "authorization": f"Bearer {settings.web.api_token}",  # the API reads the body too
+    }
+    with signed_in(app) as (client, _csrf), client_for(app) as anonymous:
+        for method, path in ROUTES:
+            if method != "POST":
+                continue
+            url = concrete(path).replace("jeton-invalide", token)
+            for who, http in (("signed in", client), ("anonymous", anonymous)):
+                content = chunks() if streamed else body
+                response = http.post(url, content=content, headers=headers)
+                where = f"{who} POST {url} → {response.status_code}"
+                if who == "anonymous" and response.status_code == 303:
+                    continue  # a coordinator page: sent to the login form, the body unread
+                assert response.status_code == 413, where
+                assert "1 Mo" in response.text, where
+    assert not (settings.state_path / "web-uploads" / UAI).exists()
+    app.close()
 
 
 def test_pages_have_no_inline_script_or_style(app: App) -> None:

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from daemon.app import App
 from daemon.links import secret_key
@@ -88,6 +89,41 @@ def _error(request: Request, status: int, detail: Any = None) -> Response:
     return render(request, "error.html", context, status)
 
 
+BODY_OVERHEAD = 64 * 1024  # a form's envelope and its other fields, around the largest file
+
+
+class BodyLimit:
+    """No request body larger than the upload limit on any route, declared or streamed
+    (chunked): reading past it raises 413, answered by the app's error handlers. The routes
+    read their form (for the CSRF check) before anything else: without this, a body of any
+    size sent to the login form or to a director page would be spooled to disk first."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        over = declared.isdigit() and int(declared) > self.limit
+        received = 0
+        mb = (self.limit - BODY_OVERHEAD) // (1024 * 1024)
+
+        async def limited() -> Message:
+            nonlocal received
+            if over:
+                raise StarletteHTTPException(413, f"Le fichier dépasse la limite de {mb} Mo.")
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise StarletteHTTPException(413, f"Le fichier dépasse la limite de {mb} Mo.")
+            return message
+
+        await self.app(scope, limited, send)
+
+
 def _with_security_headers(request: Request, response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
@@ -114,6 +150,9 @@ def create_app(app: App) -> FastAPI:
     web.state.login_limiter = LoginLimiter(app.settings.web.login_attempts_per_minute)
     web.state.dashboard_cache = TTLCache(DASHBOARD_CACHE_SECONDS)
 
+    web.add_middleware(
+        BodyLimit, limit=app.settings.web.max_upload_mb * 1024 * 1024 + BODY_OVERHEAD
+    )
     web.add_middleware(
         SessionMiddleware,
         secret_key=_derived(key, "session"),
