@@ -206,3 +206,99 @@ def test_a_director_uploads_a_compte_rendu_and_sees_the_stage_change(
     page.get_by_role("link", name="Retour à la page de l'école").click()
     expect(page.locator(".stage").first).to_have_attribute("data-stage", "errors")
     expect(page.locator(".next-step")).to_contain_text("Corriger les élèves en erreur")
+
+
+PHONE = {"width": 375, "height": 740}
+NO_OVERFLOW = "document.documentElement.scrollWidth <= window.innerWidth"
+
+
+def phone_without_javascript(browser: object) -> object:
+    """A phone-sized page with JavaScript turned off: every step must still work."""
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    context = browser.new_context(viewport=PHONE, is_mobile=True, java_script_enabled=False)
+    return context.new_page()
+
+
+def assert_fits_the_phone(page: object) -> None:
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert page.evaluate(NO_OVERFLOW), f"{page.url} is wider than a phone ({width} px)"
+
+
+def test_a_coordinator_works_on_a_phone_without_javascript(
+    live_server: LiveServer, browser: object
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    page = phone_without_javascript(browser)
+    assert isinstance(page, Page)
+    page.goto(f"{live_server.url}/ecoles")
+    expect(page).to_have_url(re.compile(r"/connexion"))
+    assert_fits_the_phone(page)
+    page.fill("#email", EMAIL)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("Écoles")  # back to the page asked for
+    assert_fits_the_phone(page)
+
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("h1")).to_contain_text("Tableau de bord")
+    assert_fits_the_phone(page)
+
+    page.goto(f"{live_server.url}/ecoles")
+    page.select_option("select[name=etape]", "errors")
+    page.locator("form.filters button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"etape=errors"))
+    rows = page.locator("table tbody tr")
+    assert rows.count() >= 1
+    for n in range(rows.count()):
+        expect(rows.nth(n)).to_contain_text("Erreurs à corriger")
+    assert_fits_the_phone(page)
+
+    school = live_server.busy
+    page.goto(f"{live_server.url}/ecoles/{school.uai}")
+    expect(page.locator("h1")).to_contain_text(school.name)
+    assert_fits_the_phone(page)
+    page.fill("#note", "Appel passé au directeur")
+    page.get_by_role("button", name="Ajouter la note…").click()
+    expect(page.locator("h1")).to_contain_text("Ajouter une note")
+    assert_fits_the_phone(page)
+    page.get_by_role("button", name="Confirmer").click()
+    expect(page.locator("[role=status]")).to_contain_text("Note ajoutée")
+    expect(page.locator("ul.timeline")).to_contain_text("Appel passé au directeur")
+
+    page.goto(f"{live_server.url}/quarantaine")
+    expect(page.locator("h1")).to_contain_text("quarantaine")
+    assert_fits_the_phone(page)
+
+
+def test_a_director_acts_on_a_phone_without_javascript(
+    live_server: LiveServer, browser: object, tmp_path: Path
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    page = phone_without_javascript(browser)
+    assert isinstance(page, Page)
+    page.goto(live_server.director_url())
+    expect(page.locator(".stage").first).to_have_attribute("data-stage", "awaiting_export")
+    assert_fits_the_phone(page)
+
+    page.get_by_label("Accès à ONDE", exact=False).check()
+    page.get_by_role("button", name="Signaler le problème").click()
+    expect(page.locator("h1")).to_contain_text("Signaler un problème : accès à ONDE")
+    assert_fits_the_phone(page)
+    page.get_by_role("button", name="Oui, signaler ce problème").click()
+    expect(page.locator("[role=status]")).to_contain_text("Votre problème est enregistré")
+
+    document = tmp_path / "compte-rendu.txt"
+    document.write_bytes(cr_text(live_server.idle.uai))
+    page.set_input_files("#fichier", str(document))
+    page.get_by_role("button", name="Déposer").click()
+    page.get_by_role("button", name="Oui, déposer ce fichier").click()
+    expect(page.locator("[role=status]")).to_contain_text("reçu et lu")
+    expect(page.locator(".stage").first).to_have_attribute("data-stage", "errors")
+    assert_fits_the_phone(page)

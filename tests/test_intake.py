@@ -54,6 +54,29 @@ def test_the_same_bytes_again_are_a_duplicate(intake: Intake, session: Session) 
     assert session.exec(select(Event).where(Event.kind == "duplicate_file")).one()
 
 
+def test_another_schools_file_given_for_a_school_is_no_duplicate_of_it(
+    intake: Intake, session: Session
+) -> None:
+    """The same bytes dropped on school A's page as school B already sent: refused as B's
+    document, and nothing written in B's history."""
+    intake.take_bytes(cr_text(OTHER), filename="cr.txt", channel="folder", now=NOW)
+    session.rollback()
+    events = len(session.exec(select(Event)).all())
+    given = intake.take_bytes(
+        cr_text(OTHER), filename="cr.txt", channel="page", now=NOW, school_uai=UAI
+    )
+    assert given.outcome == "quarantined"
+    assert f"celui de l'école {OTHER}, pas de {UAI}" in given.reason
+    assert rows(session) == [("cr.txt", "processed"), ("cr.txt", "quarantined")]
+    quarantined = session.exec(select(IntakeFile).order_by(IntakeFile.id)).all()[-1]
+    assert quarantined.school_id is None
+    assert len(session.exec(select(Event)).all()) == events
+    same_school = intake.take_bytes(
+        cr_text(OTHER), filename="cr.txt", channel="page", now=NOW, school_uai=OTHER
+    )
+    assert same_school.outcome == "duplicate"
+
+
 def test_an_unknown_school_goes_to_quarantine_with_its_reason(
     intake: Intake, session: Session
 ) -> None:

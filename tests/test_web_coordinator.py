@@ -216,6 +216,28 @@ def test_the_csv_is_the_current_view_with_bom_and_semicolons(
     assert port[6] == "Exporté, compte rendu attendu"
 
 
+def test_the_csv_keeps_awkward_text_and_every_page_of_the_view(app: App, session: Session) -> None:
+    """Semicolons, quotes, line breaks and accents survive; all the rows of the filtered view,
+    not only the page shown; each record ends with CRLF, as spreadsheets expect."""
+    awkward = 'École "La Source" ; site\nannexe'
+    school(session, "0441299A", awkward, commune="Saint-Étienne-de-Montluc")
+    for n in range(60):
+        school(session, f"04413{n:02d}A", f"École {n:02d}", commune="Ancenis")
+    campaign_of(app, session)
+    with signed_in(app) as (client, _token):
+        response = client.get("/ecoles.csv?q=Ancenis")
+        everything = client.get("/ecoles.csv?q=Montluc")
+    assert response.headers["content-disposition"] == 'attachment; filename="ecoles-2026-09-14.csv"'
+    text = response.content.decode("utf-8-sig")
+    assert text.count("\r\n") == 61 and "\n" not in text.replace("\r\n", "")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert len(rows) == 61 and all(len(r) == len(rows[0]) for r in rows)
+    rows = list(
+        csv.reader(io.StringIO(everything.content.decode("utf-8-sig"), newline=""), delimiter=";")
+    )
+    assert rows[1][1] == awkward and rows[1][2] == "Saint-Étienne-de-Montluc"
+
+
 def test_hostile_names_from_files_are_escaped(app: App, session: Session) -> None:
     row = school(session, "0441234C", HOSTILE, commune=HOSTILE, circonscription=HOSTILE)
     campaign = campaign_of(app, session)

@@ -221,7 +221,7 @@ class Intake:
         source: Path | None,
         actor: str,
     ) -> IntakeResult:
-        duplicate = self._duplicate(data, sha, filename, channel, now, source)
+        duplicate = self._duplicate(data, sha, filename, channel, now, source, school_uai)
         if duplicate:
             return duplicate
         try:
@@ -392,13 +392,21 @@ class Intake:
         channel: str,
         now: dt.datetime,
         source: Path | None,
+        school_uai: str | None,
     ) -> IntakeResult | None:
+        """The answer for a file already read, else None. A file given for one school (its page,
+        the API) is only a duplicate of that school's files: the same bytes taken for another
+        school are read again, and refused as that school's document."""
         with transaction(self.app.engine) as session:
-            first = session.exec(
-                select(IntakeFile)
-                .where(IntakeFile.sha256 == sha, col(IntakeFile.document_id).is_not(None))
-                .order_by(col(IntakeFile.id))
-            ).first()
+            query = select(IntakeFile).where(
+                IntakeFile.sha256 == sha, col(IntakeFile.document_id).is_not(None)
+            )
+            if school_uai:
+                given = get_school(session, uai=school_uai)
+                if given is None:
+                    return None
+                query = query.where(IntakeFile.school_id == given.id)
+            first = session.exec(query.order_by(col(IntakeFile.id))).first()
             if first is None:
                 return None
             target = self._final_path(filename, data, source, now)

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from daemon.app import App
 from daemon.links import secret_key
@@ -88,6 +89,51 @@ def _error(request: Request, status: int, detail: Any = None) -> Response:
     return render(request, "error.html", context, status)
 
 
+BODY_OVERHEAD = 64 * 1024  # a form's envelope and its other fields, around the largest file
+
+
+class BodyLimit:
+    """No request body larger than the upload limit on any route, declared or streamed
+    (chunked): reading past it raises 413, answered by the app's error handlers. The routes
+    read their form (for the CSRF check) before anything else: without this, a body of any
+    size sent to the login form or to a director page would be spooled to disk first."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        over = declared.isdigit() and int(declared) > self.limit
+        received = 0
+        mb = (self.limit - BODY_OVERHEAD) // (1024 * 1024)
+
+        async def limited() -> Message:
+            nonlocal received
+            if over:
+                raise StarletteHTTPException(413, f"Le fichier dépasse la limite de {mb} Mo.")
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise StarletteHTTPException(413, f"Le fichier dépasse la limite de {mb} Mo.")
+            return message
+
+        await self.app(scope, limited, send)
+
+
+def _with_security_headers(request: Request, response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.url.path.startswith(("/api/", "/ecoles", "/ecole/", "/quarantaine")) or (
+        request.url.path == "/"
+    ):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 def create_app(app: App) -> FastAPI:
     """The FastAPI application for one relance installation."""
     web = FastAPI(
@@ -105,6 +151,9 @@ def create_app(app: App) -> FastAPI:
     web.state.dashboard_cache = TTLCache(DASHBOARD_CACHE_SECONDS)
 
     web.add_middleware(
+        BodyLimit, limit=app.settings.web.max_upload_mb * 1024 * 1024 + BODY_OVERHEAD
+    )
+    web.add_middleware(
         SessionMiddleware,
         secret_key=_derived(key, "session"),
         session_cookie=SESSION_COOKIE,
@@ -117,14 +166,7 @@ def create_app(app: App) -> FastAPI:
     async def security_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.url.path.startswith(("/api/", "/ecoles", "/ecole/", "/quarantaine")) or (
-            request.url.path == "/"
-        ):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+        return _with_security_headers(request, await call_next(request))
 
     @web.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
@@ -148,7 +190,8 @@ def create_app(app: App) -> FastAPI:
     @web.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("web: unhandled error on %s", request.url.path)
-        return _error(request, 500)
+        # answered outside the middlewares (Starlette's ServerErrorMiddleware): headers here
+        return _with_security_headers(request, _error(request, 500))
 
     @web.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
