@@ -285,14 +285,39 @@ def test_the_school_page_shows_stage_timeline_documents_anomalies_and_pupils(
     app: App, session: Session
 ) -> None:
     school(session, "0441234C")
-    campaign_of(app, session)
+    current = campaign_of(app, session)
     result = Intake(app).take_bytes(cr_text(), filename="cr.txt", channel="page", now=NOW)
     assert result.outcome == "processed"
     row = session.exec(select(School)).one()
+    last_year = Campaign(
+        name="2025-2026",
+        start=dt.date(2025, 9, 1),
+        observation_date=dt.date(2025, 9, 15),
+        deadline=dt.date(2025, 9, 30),
+        created_at=NOW,
+    )
+    session.add(last_year)
+    session.flush()
+    session.add(
+        Reminder(
+            key="last-year",
+            school_id=row.id,
+            campaign_id=last_year.id,
+            kind="reminder",
+            stage="awaiting_export",
+            day=dt.date(2025, 9, 10),
+            recipient="dir@example.org",
+            due_at=NOW - dt.timedelta(days=365),
+            next_attempt_at=NOW - dt.timedelta(days=365),
+            created_at=NOW - dt.timedelta(days=365),
+            status="sent",
+        )
+    )
     session.add(
         Reminder(
             key="r1",
             school_id=row.id,
+            campaign_id=current.id,
             kind="reminder",
             stage="errors",
             day=NOW.date(),

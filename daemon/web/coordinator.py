@@ -348,6 +348,7 @@ def school_page(request: Request, user: Coordinator, uai: str, fait: str = "") -
                 session.exec(
                     select(Reminder)
                     .where(Reminder.school_id == school.id)
+                    .where(Reminder.campaign_id == campaign.id)
                     .order_by(col(Reminder.due_at).desc())
                     .limit(100)
                 )
