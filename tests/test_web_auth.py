@@ -89,11 +89,14 @@ def test_the_cookie_is_secure_when_the_site_is_https(tmp_path: Path, database_ur
         app.close()
 
 
-def test_failed_logins_are_rate_limited_per_address(tmp_path: Path, database_url: str) -> None:
+def test_failed_logins_are_rate_limited_per_address_and_account(
+    tmp_path: Path, database_url: str
+) -> None:
     settings = make_settings(tmp_path, database_url, web={"login_attempts_per_minute": 3})
     app = App(settings, clock=lambda: NOW)
     try:
         make_user(app)
+        make_user(app, email="collegue@example.org", password="un autre mot de passe")
         with client_for(app) as client:
             for _ in range(3):
                 assert _login(client, "mauvais-mot-de-passe").status_code == 401
@@ -101,6 +104,9 @@ def test_failed_logins_are_rate_limited_per_address(tmp_path: Path, database_url
             assert blocked.status_code == 429
             assert "Trop de tentatives" in blocked.text
             assert client.get("/").status_code == 303
+            # a colleague behind the same address (a reverse proxy) still signs in
+            colleague = _login(client, "un autre mot de passe", email="collegue@example.org")
+            assert colleague.status_code == 303 and client.get("/").status_code == 200
     finally:
         app.close()
 

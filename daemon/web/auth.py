@@ -32,7 +32,9 @@ class NotSignedIn(Exception):
 
 
 class LoginLimiter:
-    """At most N failed logins per minute and client address."""
+    """At most N failed logins per minute for one account from one client address (behind a
+    reverse proxy every coordinator shares its address: one person mistyping must not lock
+    the others out)."""
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
@@ -61,8 +63,9 @@ class LoginLimiter:
             self._failures.pop(key, None)
 
 
-def client_key(request: Request) -> str:
-    return request.client.host if request.client else "?"
+def client_key(request: Request, email: str = "") -> str:
+    address = request.client.host if request.client else "?"
+    return f"{address} {email.strip().lower()}"
 
 
 def current_user(request: Request) -> User | None:
@@ -111,7 +114,7 @@ def login(
     suivant: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     limiter: LoginLimiter = request.app.state.login_limiter
-    key = client_key(request)
+    key = client_key(request, email)
     context = {"title": "Connexion", "next": _safe_next(suivant), "email": email}
     if limiter.blocked(key):
         context["error"] = "Trop de tentatives : attendez une minute avant de réessayer."
@@ -122,7 +125,7 @@ def login(
         user_id = user.id if user else None
     if user_id is None:
         limiter.failed(key)
-        log.warning("web: failed sign-in from %s", key)
+        log.warning("web: failed sign-in from %s", key.split(" ")[0])
         context["error"] = "Adresse ou mot de passe incorrect."
         return render(request, "login.html", context, status=401)
     limiter.succeeded(key)
