@@ -217,6 +217,64 @@ def test_escalation_goes_to_the_contact_of_the_reported_problem(
     assert len(ledger(session, "escalation")) == 2
 
 
+def test_a_reminder_that_cannot_leave_is_not_counted_nor_escalated(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    """A failing address: the school never gets the reminders, so they count for nothing and
+    reach no support desk (the digest lists the address for the coordinator)."""
+    app = reminder_app(
+        tmp_path,
+        database_url,
+        engine,
+        reminders={
+            "awaiting_export": {
+                "first_after_days": 0,
+                "interval_days": 1,
+                "ladder": [
+                    {"after": 1, "notify": "coordinator"},
+                    {"after": 2, "notify": "support"},
+                ],
+            }
+        },
+    )
+    failing = add(session, 1, "École Saint-Joseph")
+    working = add(session, 2, "École Sainte-Anne")
+    session.execute(
+        update(School)
+        .where(School.id == failing.id)  # type: ignore[arg-type]
+        .values(email_failing_since=paris(D(2026, 10, 1), 9), email_failure="550 Refusé")
+    )
+    session.commit()
+    for day in (D(2026, 10, 5), D(2026, 10, 6), D(2026, 10, 7)):
+        report = sweep(app, paris(day, 9))
+        assert report.skipped == [f"{failing.uai} : relance non préparée (adresse en échec)"]
+    assert {e.school_id for e in ledger(session, "escalation")} == {working.id}
+    assert not [r for r in ledger(session) if r.school_id == failing.id]
+    follow_up = session.exec(select(FollowUp).where(FollowUp.school_id == failing.id)).one()
+    session.refresh(follow_up)
+    assert follow_up.reminders_without_progress == 0 and not follow_up.escalations_done
+    escalated = session.exec(
+        select(Event).where(Event.kind == "escalated").order_by(Event.id)  # type: ignore[arg-type]
+    ).all()
+    assert {e.school_id for e in escalated} == {working.id}
+    assert escalated[0].message == (
+        "Signalée à la coordination : 1 relance sans progrès (Export attendu)"
+    )
+    # The coordinator fixes the address: the next reminder leaves and is the first counted.
+    session.execute(
+        update(School)
+        .where(School.id == failing.id)  # type: ignore[arg-type]
+        .values(email_failing_since=None, email_failure="")
+    )
+    session.commit()
+    assert [p.uai for p in sweep(app, paris(D(2026, 10, 8), 9)).kinds("reminder")] == [
+        failing.uai,
+        working.uai,
+    ]
+    session.refresh(follow_up)
+    assert follow_up.reminders_without_progress == 1
+
+
 def test_a_dry_run_writes_nothing(
     tmp_path: Path, database_url: str, engine: Engine, session: Session
 ) -> None:
