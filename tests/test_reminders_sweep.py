@@ -544,6 +544,8 @@ def test_a_month_of_campaign_delivered_to_a_real_smtp_server_day_by_day(
     assert f"({exporter.uai}) : Signalée à la coordination : 3 relances sans progrès" in on_the_14th
     on_the_8th = next(t for s, t in texts.items() if "jeudi 8 octobre 2026" in s)
     assert "ADRESSES EN ÉCHEC" in on_the_8th and "inconnu@example.org" in on_the_8th
+    on_the_13th = next(t for s, t in texts.items() if "vendredi 13 novembre 2026" in s)
+    assert "2026-2027 : 1 école validée sur 3." in on_the_13th
     # The support contact, once: the exporter's fifth reminder without progress (2 November),
     # to the ONDE assistance (its next step is reading the compte rendu in ONDE); the refused
     # address is nobody's support case.
