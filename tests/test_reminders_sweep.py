@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import random
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -556,3 +558,22 @@ def test_a_month_of_campaign_delivered_to_a_real_smtp_server_day_by_day(
             (D(2026, 11, 2), f"École Saint-Joseph ({exporter.uai}) a besoin d'aide")
         ],
     }
+
+
+def test_a_campaign_past_the_shipped_holiday_data_is_logged_once(
+    tmp_path: Path, database_url: str, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    later = {
+        "name": "2030-2031",
+        "start": "2030-09-02",
+        "observation_date": "2030-09-13",
+        "deadline": "2030-10-15",
+    }
+    settings = make_settings(tmp_path, database_url, campaign=later, contacts=CONTACTS)
+    app = App(settings, clock=lambda: paris(D(2030, 9, 2), 7), _engine=engine)
+    with caplog.at_level(logging.WARNING, logger="daemon.reminders.sweep"):
+        sweep(app, paris(D(2030, 9, 2), 9))
+        sweep(app, paris(D(2030, 9, 2), 10))
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("campaign 2030-2031: les vacances scolaires ne sont connues")
