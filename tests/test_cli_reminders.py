@@ -42,9 +42,13 @@ def run(tmp_path: Path, database_url: str):
 def test_sweep_at_a_given_time_prints_what_it_prepared(run) -> None:
     first = run("sweep", "--now", "2026-10-05T09:00")
     assert first.exit_code == 0, first.output
-    assert "1 écoles examinées" in first.output and "digest" in first.output
+    assert first.output.startswith(
+        "Passage du lundi 5 octobre 2026 à 9 h 00 (heure de Paris) : 1 école examinée, "
+        "1 mail préparé, 1 relance planifiée."
+    )
+    assert "digest" in first.output
     dry = run("sweep", "--now", "2026-10-07T09:00", "--dry-run")
-    assert "seraient préparés" in dry.output
+    assert "2 mails seraient préparés" in dry.output
     assert (
         "reminder   0441234C → ce.0441234c@example.org : Constat de rentrée : export" in dry.output
     )

@@ -6,7 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from daemon.reminders.calendar import SchoolCalendar
+from daemon.reminders.calendar import (
+    SchoolCalendar,
+    holiday_data_gap,
+    school_holidays_known_until,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 D = dt.date
@@ -51,3 +55,13 @@ def test_the_next_moment_inside_the_window() -> None:
     assert not CAL.in_window(paris(D(2026, 10, 15), 18))
     # Winter time: the window is 08:00 in Paris, 07:00 UTC.
     assert CAL.opening(D(2026, 11, 2)) == dt.datetime(2026, 11, 2, 7, tzinfo=dt.UTC)
+
+
+def test_a_campaign_past_the_shipped_holiday_data_is_told() -> None:
+    known = school_holidays_known_until()
+    assert known >= D(2027, 8, 31)  # the data shipped covers the 2026-2027 school year
+    assert holiday_data_gap(D(2026, 9, 1), D(2026, 11, 10)) == ""
+    later = known + dt.timedelta(days=60)
+    gap = holiday_data_gap(known - dt.timedelta(days=30), later)
+    assert gap.startswith(f"les vacances scolaires ne sont connues que jusqu'au {known:%d/%m/%Y}")
+    assert "campaign.extra_days_off" in gap

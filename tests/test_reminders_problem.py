@@ -1,5 +1,6 @@
 """« J'ai un problème »: routed at once to the contact of its category, copied to the
-coordinator, answered to the director; one mail per category and day; inside the window."""
+coordinator, answered to the director; a repeated message is one mail, a new one another (capped
+per category and day); inside the window."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlmodel import Session, col, select
 from daemon.actions import ProblemCategory
 from daemon.app import App
 from daemon.delivery.sender import send_due
-from daemon.reminders.problem import Routed, report_sentence, route_problem
+from daemon.reminders.problem import MAX_MAILS_PER_DAY, Routed, report_sentence, route_problem
 from db.models import Campaign, Event, Reminder, School
 from tests.conftest import make_settings
 from tests.delivery_helpers import Clock
@@ -140,6 +141,69 @@ def test_the_same_report_twice_a_day_is_one_mail_and_the_next_day_another(
     assert len(problem_rows(session)) == 1
     report(app, session, school, ProblemCategory.EXPORT, now=MONDAY + dt.timedelta(days=1))
     assert [r.day for r in problem_rows(session)] == [D(2026, 10, 5), D(2026, 10, 6)]
+
+
+def test_a_second_report_with_a_new_message_the_same_day_reaches_the_contact(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session, mailsink: MailSink
+) -> None:
+    clock = Clock(MONDAY)
+    settings = make_settings(
+        tmp_path,
+        database_url,
+        campaign=CAMPAIGN,
+        contacts=CONTACTS,
+        web={"secret_key": "clé-de-test", "base_url": "https://relance.example.org"},
+        smtp=mailsink.smtp_settings(retry_base_seconds=1, retry_max_seconds=2),
+    )
+    app = App(settings, clock=clock, _engine=engine)
+    school = add(session, 1, "École Saint-Joseph")
+    report(app, session, school, ProblemCategory.ONDE, detail="Je n'ai pas reçu ma clé OTP.")
+    assert asyncio.run(send_due(app)) == 1  # the first mail has left
+    later = MONDAY + dt.timedelta(hours=3)
+    clock.now = later
+    added = "J'ai reçu la clé, mais le profil « Accès directeur » n'apparaît pas."
+    second = report(app, session, school, ProblemCategory.ONDE, detail=added, now=later)
+    assert not second.already and second.key == f"{uai(1)}:2026-2027:problem:2026-10-05:onde:2"
+    assert second.sentence.startswith("Votre problème a été transmis à : ")
+    # the same words once more (a form sent twice) are no third mail
+    again = report(
+        app, session, school, ProblemCategory.ONDE, detail=f"  {added.upper()} ", now=later
+    )
+    assert again.already and again.key == second.key
+    assert asyncio.run(send_due(app)) == 1
+    first_mail, second_mail = (r.message for r in mailsink.received)
+    assert second_mail["To"] == "assistance-onde@example.org"
+    assert str(second_mail["Subject"]).endswith("(complément)")
+    assert second_mail["Message-ID"] != first_mail["Message-ID"]
+    body = second_mail.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert added in text
+    assert (
+        "Ce message complète le signalement du même type déjà transmis aujourd'hui "
+        "pour cette école." in text
+    )
+    assert "complément" not in str(first_mail["Subject"])
+
+
+def test_reports_of_one_category_a_day_are_capped(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    app = reminder_app(tmp_path, database_url, engine)
+    school = add(session, 1, "École Saint-Joseph")
+    routed = [
+        report(app, session, school, ProblemCategory.EXPORT, detail=f"Essai {n}.")
+        for n in range(1, MAX_MAILS_PER_DAY + 2)
+    ]
+    assert [r.already for r in routed] == [False] * MAX_MAILS_PER_DAY + [True]
+    rows = problem_rows(session)
+    assert len(rows) == MAX_MAILS_PER_DAY
+    assert [r.payload["detail"] for r in rows] == [
+        f"Essai {n}." for n in range(1, MAX_MAILS_PER_DAY + 1)
+    ]
+    assert "déjà été transmis aujourd'hui" in routed[-1].sentence
+    # another category the same day is its own mail
+    assert not report(app, session, school, ProblemCategory.ONDE, detail="Essai 1.").already
 
 
 def test_a_report_outside_the_window_leaves_at_the_next_opening(

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 import random
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from daemon.actions import ProblemCategory, declare_validated, report_problem, resend_now, snooze
+from daemon.app import App
+from daemon.delivery.sender import send_due
+from daemon.demo.generate import compte_rendu, make_pupils
 from daemon.ingest.intake import Intake
 from daemon.reminders.due import DUE_FIELDS, decide
 from daemon.reminders.sweep import campaign_context, decide_due, due_query, sweep
-from db.models import Campaign, Event, FollowUp, School
+from db.models import Campaign, Event, FollowUp, Reminder, School
+from tests.archives import export_archive
+from tests.conftest import make_settings
+from tests.delivery_helpers import Clock
 from tests.factories import cr_text
+from tests.mailsink import MailSink
 from tests.reminder_helpers import (
+    CAMPAIGN,
+    CONTACTS,
     PARIS,
     add,
     days,
@@ -217,6 +230,62 @@ def test_escalation_goes_to_the_contact_of_the_reported_problem(
     assert len(ledger(session, "escalation")) == 2
 
 
+def test_a_reminder_that_cannot_leave_is_not_counted_nor_escalated(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    """A failing address: the school never gets the reminders, so they count for nothing and
+    reach no support desk (the digest lists the address for the coordinator)."""
+    app = reminder_app(
+        tmp_path,
+        database_url,
+        engine,
+        reminders={
+            "awaiting_export": {
+                "first_after_days": 0,
+                "interval_days": 1,
+                "ladder": [
+                    {"after": 1, "notify": "coordinator"},
+                    {"after": 2, "notify": "support"},
+                ],
+            }
+        },
+    )
+    failing = add(session, 1, "École Saint-Joseph")
+    working = add(session, 2, "École Sainte-Anne")
+    session.execute(
+        update(School)
+        .where(School.id == failing.id)  # type: ignore[arg-type]
+        .values(email_failing_since=paris(D(2026, 10, 1), 9), email_failure="550 Refusé")
+    )
+    session.commit()
+    for day in (D(2026, 10, 5), D(2026, 10, 6), D(2026, 10, 7)):
+        report = sweep(app, paris(day, 9))
+        assert report.skipped == [f"{failing.uai} : relance non préparée (adresse en échec)"]
+    assert {e.school_id for e in ledger(session, "escalation")} == {working.id}
+    assert not [r for r in ledger(session) if r.school_id == failing.id]
+    follow_up = session.exec(select(FollowUp).where(FollowUp.school_id == failing.id)).one()
+    session.refresh(follow_up)
+    assert follow_up.reminders_without_progress == 0 and not follow_up.escalations_done
+    escalated = session.exec(
+        select(Event).where(Event.kind == "escalated").order_by(Event.id)  # type: ignore[arg-type]
+    ).all()
+    assert {e.school_id for e in escalated} == {working.id}
+    assert escalated[0].message == (
+        "Signalée à la coordination : 1 relance sans progrès (Export attendu)"
+    )
+    # The coordinator fixes the address: the next reminder leaves and is the first counted.
+    session.execute(
+        update(School)
+        .where(School.id == failing.id)  # type: ignore[arg-type]
+        .values(email_failing_since=None, email_failure="")
+    )
+    session.commit()
+    fixed = sweep(app, paris(D(2026, 10, 8), 9)).kinds("reminder")
+    assert sorted(p.uai for p in fixed) == [failing.uai, working.uai]
+    session.refresh(follow_up)
+    assert follow_up.reminders_without_progress == 1
+
+
 def test_a_dry_run_writes_nothing(
     tmp_path: Path, database_url: str, engine: Engine, session: Session
 ) -> None:
@@ -322,3 +391,189 @@ def test_the_sweep_decides_every_due_row_as_decide_does_alone(
 def test_the_due_query_gives_the_columns_in_the_order_the_decision_reads_them() -> None:
     query = due_query(1, paris(D(2026, 10, 12), 9), paris(D(2026, 10, 12), 0))
     assert tuple(c.name for c in query.selected_columns) == DUE_FIELDS
+
+
+def cr_processed(school_uai: str, *, pending: int, at: dt.datetime) -> bytes:
+    """A compte rendu without errors, treated by ONDE at `at` (after the school's export)."""
+    rng = random.Random(school_uai)
+    pupils = make_pupils(school_uai, {"CP": 12, "CE1": 10}, rng, 2026)
+    submitted = at - dt.timedelta(hours=10)
+    text = compte_rendu(
+        school_uai,
+        "École",
+        pupils,
+        submitted=submitted,
+        processed=at,
+        errors=0,
+        pending=pending,
+        rng=rng,
+    )
+    return text.encode()
+
+
+def test_a_month_of_campaign_delivered_to_a_real_smtp_server_day_by_day(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session, mailsink: MailSink
+) -> None:
+    """Five weeks (5 October – 13 November 2026: weekends, the Toussaint holidays of zone B,
+    11 November) through the scheduler's ticks and the sender, with what the SMTP server
+    received each day: who got what, when — a stage each, a refused address, the digest."""
+    clock = Clock(paris(D(2026, 10, 5), 6))
+    settings = make_settings(
+        tmp_path,
+        database_url,
+        campaign=CAMPAIGN,
+        contacts=CONTACTS,
+        web={"secret_key": "clé-de-test", "base_url": "https://relance.example.org"},
+        smtp=mailsink.smtp_settings(retry_base_seconds=1, retry_max_seconds=2),
+    )
+    app = App(settings, clock=clock, _engine=engine)
+    exporter = add(session, 1, "École Saint-Joseph")  # exports, never drops its compte rendu
+    finisher = add(session, 2, "École Sainte-Anne")  # INE missing, then ready, then validates
+    bouncing = add(session, 3, "École Notre-Dame", email="inconnu@example.org")
+    mailsink.refuse("inconnu@example.org", 550)
+    names = {exporter.director_email: "exporter", finisher.director_email: "finisher"}
+
+    def take(school: School, data: bytes, filename: str, at: dt.datetime) -> None:
+        result = Intake(app).take_bytes(
+            data, filename=filename, channel="page", now=at, school_uai=school.uai
+        )
+        assert result.outcome == "processed", result
+
+    def validate(at: dt.datetime) -> None:
+        with Session(engine) as s:
+            school = s.get(School, finisher.id)
+            assert school is not None
+            declare_validated(s, school=school, campaign=_campaign(s), now=at, actor="directeur")
+            s.commit()
+
+    # What the schools do, at its time (between two ticks of the scheduler).
+    actions: list[tuple[dt.datetime, Callable[[dt.datetime], None]]] = [
+        (
+            paris(D(2026, 10, 5), 9),
+            lambda at: take(exporter, export_archive(uai=exporter.uai), f"{exporter.uai}.zip", at),
+        ),
+        (
+            paris(D(2026, 10, 5), 9),
+            lambda at: take(finisher, export_archive(uai=finisher.uai), f"{finisher.uai}.zip", at),
+        ),
+        (
+            paris(D(2026, 10, 6), 9, 30),
+            lambda at: take(
+                finisher,
+                cr_processed(finisher.uai, pending=2, at=dt.datetime(2026, 10, 6, 3, 10)),
+                "cr-1.txt",
+                at,
+            ),
+        ),
+        (
+            paris(D(2026, 10, 14), 9, 30),
+            lambda at: take(
+                finisher,
+                cr_processed(finisher.uai, pending=0, at=dt.datetime(2026, 10, 14, 3, 10)),
+                "cr-2.txt",
+                at,
+            ),
+        ),
+        (paris(D(2026, 11, 12), 12), validate),
+    ]
+    received: dict[str, list[tuple[dt.date, str]]] = {}
+    for day in days(D(2026, 10, 5), D(2026, 11, 13)):
+        before = len(mailsink.received)
+        for hour in (6, 7, 8, 10, 13, 17, 19):  # the ticks; the sender runs after each
+            clock.now = paris(day, hour, 45 if hour == 7 else 5)
+            while actions and actions[0][0] <= clock.now:
+                at, action = actions.pop(0)
+                action(at)
+            sweep(app, clock.now)
+            asyncio.run(send_due(app))
+        for mail in mailsink.received[before:]:
+            subject = str(mail.message["Subject"]).split(" : ", 1)[1].split(" – ")[0]
+            who = names.get(str(mail.message["To"]), str(mail.message["To"]))
+            received.setdefault(who, []).append((day, subject))
+
+    def on(*dates: tuple[int, int], subject: str) -> list[tuple[dt.date, str]]:
+        return [(D(2026, month, number), subject) for month, number in dates]
+
+    # Exported on the 5th, no compte rendu: two school days later, then every two school days
+    # (the holidays skipped), until the deadline; then every school day, overdue (the 11th is a
+    # public holiday).
+    assert received["exporter"] == [
+        *on(
+            (10, 7),
+            (10, 9),
+            (10, 13),
+            (10, 15),
+            (11, 2),
+            (11, 4),
+            (11, 6),
+            (11, 10),
+            subject="compte rendu d'import attendu",
+        ),
+        *on((11, 12), (11, 13), subject="date limite dépassée"),
+    ]
+    # Two pupils without INE on the 6th: two school days later, then three; clean compte rendu
+    # on the 14th: ready to validate from the observation date (Friday 16), every three school
+    # days, then every day in the last three; overdue on the 12th and validated at noon: quiet.
+    assert received["finisher"] == [
+        *on((10, 8), (10, 13), subject="2 élèves sans INE"),
+        *on((10, 16), (11, 4), (11, 9), (11, 10), subject="constat à valider"),
+        *on((11, 12), subject="date limite dépassée"),
+    ]
+    # The refused address gets nothing, and is never tried again.
+    assert "inconnu@example.org" not in received
+    with Session(engine) as s:
+        tries = s.exec(select(Reminder).where(Reminder.school_id == bouncing.id)).all()
+        assert [(r.kind, r.day, r.status) for r in tries] == [
+            ("reminder", D(2026, 10, 7), "failed")
+        ]
+        failing = s.get(School, bouncing.id)
+        assert failing is not None and failing.email_failing_since is not None
+
+    # The coordinator: one digest every school day at 07:45, none on a day off; the exporter's
+    # third reminder without progress is in the next digest; the failing address too.
+    digests = received.pop("coord@example.org")
+    school_days = [d for d in days(D(2026, 10, 5), D(2026, 11, 13)) if d.weekday() < 5]
+    school_days = [
+        d for d in school_days if not D(2026, 10, 17) <= d <= D(2026, 11, 1) and d.day != 11
+    ]
+    assert [d for d, _s in digests] == school_days and len(school_days) == 19
+    texts = {
+        m.message["Subject"]: m.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        for m in mailsink.received
+        if m.message["To"] == "coord@example.org"
+    }
+    on_the_14th = next(t for s, t in texts.items() if "mercredi 14 octobre 2026" in s)
+    assert f"({exporter.uai}) : Signalée à la coordination : 3 relances sans progrès" in on_the_14th
+    on_the_8th = next(t for s, t in texts.items() if "jeudi 8 octobre 2026" in s)
+    assert "ADRESSES EN ÉCHEC" in on_the_8th and "inconnu@example.org" in on_the_8th
+    on_the_13th = next(t for s, t in texts.items() if "vendredi 13 novembre 2026" in s)
+    assert "2026-2027 : 1 école validée sur 3." in on_the_13th
+    # The support contact, once: the exporter's fifth reminder without progress (2 November),
+    # to the ONDE assistance (its next step is reading the compte rendu in ONDE); the refused
+    # address is nobody's support case.
+    assert received == {
+        "exporter": received["exporter"],
+        "finisher": received["finisher"],
+        "assistance-onde@example.org": [
+            (D(2026, 11, 2), f"École Saint-Joseph ({exporter.uai}) a besoin d'aide")
+        ],
+    }
+
+
+def test_a_campaign_past_the_shipped_holiday_data_is_logged_once(
+    tmp_path: Path, database_url: str, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    later = {
+        "name": "2030-2031",
+        "start": "2030-09-02",
+        "observation_date": "2030-09-13",
+        "deadline": "2030-10-15",
+    }
+    settings = make_settings(tmp_path, database_url, campaign=later, contacts=CONTACTS)
+    app = App(settings, clock=lambda: paris(D(2030, 9, 2), 7), _engine=engine)
+    with caplog.at_level(logging.WARNING, logger="daemon.reminders.sweep"):
+        sweep(app, paris(D(2030, 9, 2), 9))
+        sweep(app, paris(D(2030, 9, 2), 10))
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("campaign 2030-2031: les vacances scolaires ne sont connues")

@@ -6,6 +6,7 @@ import click
 
 from daemon.cli.base import Context, console, fail, parse_now, pass_context, print_json
 from daemon.codes import InvalidUAI, parse_uai
+from daemon.reminders.compose import PARIS, long_date, plural
 from daemon.reminders.policy import policy_stage
 from daemon.reminders.sweep import SweepReport, campaign_context, sweep
 from db.campaigns import follow_up_for
@@ -29,10 +30,17 @@ def sweep_cmd(ctx: Context, now_text: str | None, dry_run: bool, as_json: bool) 
 
 
 def report_lines(report: SweepReport) -> list[str]:
-    verb = "seraient préparés" if report.dry_run else "préparés"
+    made = len(report.created)
+    if report.dry_run:
+        verb = "serait préparé" if made <= 1 else "seraient préparés"
+    else:
+        verb = "préparé" if made <= 1 else "préparés"
+    local = report.now.astimezone(PARIS)
     lines = [
-        f"Passage du {report.now.isoformat()} : {report.examined} écoles examinées, "
-        f"{len(report.created)} mails {verb}, {report.scheduled} relances planifiées."
+        f"Passage du {long_date(local)} à {local.hour} h {local.minute:02d} (heure de Paris) : "
+        f"{plural(report.examined, 'école examinée', 'écoles examinées')}, "
+        f"{plural(made, 'mail')} {verb}, "
+        f"{plural(report.scheduled, 'relance planifiée', 'relances planifiées')}."
     ]
     for planned in report.created:
         who = f"{planned.uai} " if planned.uai else ""

@@ -30,6 +30,25 @@ def _public_holidays(year: int) -> frozenset[dt.date]:
     return frozenset(holidays.country_holidays("FR", years=year).keys())
 
 
+@lru_cache(maxsize=1)
+def school_holidays_known_until() -> dt.date:
+    """The last day the shipped school-holiday data covers: past it, no school holiday is known
+    (every weekday looks like a school day) until the package is upgraded."""
+    return max(_school_holidays().data)
+
+
+def holiday_data_gap(start: dt.date, end: dt.date) -> str:
+    """A French warning when a campaign runs past the school-holiday data ("" when covered)."""
+    known = school_holidays_known_until()
+    if end <= known:
+        return ""
+    return (
+        f"les vacances scolaires ne sont connues que jusqu'au {known:%d/%m/%Y} "
+        f"(paquet vacances-scolaires-france) : la campagne va jusqu'au {end:%d/%m/%Y} ; "
+        "mettez le paquet à jour ou ajoutez les jours de vacances dans campaign.extra_days_off"
+    )
+
+
 @lru_cache(maxsize=4096)
 def _is_school_holiday(day: dt.date, zone: str) -> bool:
     try:

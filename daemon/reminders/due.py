@@ -227,6 +227,23 @@ def with_escalations(
     )
 
 
+def not_counted(
+    decision: Decision, ladder: tuple[dict[str, Any], ...], done: tuple[str, ...]
+) -> Decision:
+    """A reminder due but not prepared (no address, or the address fails): the next one is
+    still scheduled, but this one counts for nothing and reaches no ladder step — the school
+    never got it. Fixing the address is the coordinator's move (the digest lists it)."""
+    if decision.started:
+        ladder, done = decision.ladder, ()
+    return replace(
+        decision,
+        ladder=ladder,
+        escalations_done=done,
+        escalate=(),
+        reminders_without_progress=decision.reminders_without_progress - 1,
+    )
+
+
 def with_progress(decision: Decision) -> Decision:
     """The school made progress since its last reminder: the count restarts at this one (the
     caller then takes the ladder from its first step: `with_escalations(…, done=())`)."""

@@ -3,8 +3,11 @@ contact of its category, copied to the coordinator, with the director as reply-t
 
 `route_problem` records the report (`daemon.actions.report_problem`), then writes, in the same
 transaction, one ledger row of kind "problem" keyed `<UAI>:<campaign>:problem:<day>:<category>`
-(the same category reported twice the same day is one mail; the second report is recorded on the
-timeline and named "déjà transmis") and an event "Problème signalé … transmis à …".
+and an event "Problème signalé … transmis à …". A second report of the same category the same
+day with a different message is a new mail (key suffixed `:2`, `:3`…, up to
+`MAX_MAILS_PER_DAY`), saying that it follows an earlier one: what the director adds reaches the
+contact. The same message again, or past that cap, is no mail: the report is recorded on the
+timeline and named "déjà transmis".
 
 When it leaves: a director's explicit request is not a reminder, but it is still a mail from the
 district office to a support desk, so it follows the same sending window and school days as every
@@ -31,6 +34,9 @@ from db.events import record_event
 from db.models import Campaign, Event, Reminder, School
 
 KIND = "problem"
+# Mails per school, category and day: a director adding details is heard, a form sent over and
+# over does not flood the support desk.
+MAX_MAILS_PER_DAY = 3
 
 
 @dataclass(frozen=True)
@@ -93,8 +99,29 @@ def recipient_for(app: App, category: ProblemCategory) -> tuple[Contact | None, 
     return contact, cc
 
 
-def problem_key(school: School, campaign: Campaign, day: dt.date, category: str) -> str:
-    return f"{school.uai}:{campaign.name}:{KIND}:{day.isoformat()}:{category}"
+def problem_key(
+    school: School, campaign: Campaign, day: dt.date, category: str, number: int = 1
+) -> str:
+    """The ledger key of the day's `number`-th mail for this category (the first has no
+    suffix)."""
+    base = f"{school.uai}:{campaign.name}:{KIND}:{day.isoformat()}:{category}"
+    return base if number == 1 else f"{base}:{number}"
+
+
+def same_message(first: str, second: str) -> bool:
+    """Two reports say the same thing (spaces and case aside)."""
+    return " ".join(first.split()).casefold() == " ".join(second.split()).casefold()
+
+
+def routed_today(
+    session: Session, school: School, campaign: Campaign, day: dt.date, category: str
+) -> list[Reminder]:
+    """The day's problem rows for this category, in the order they were written."""
+    keys = [
+        problem_key(school, campaign, day, category, n) for n in range(1, MAX_MAILS_PER_DAY + 1)
+    ]
+    query = select(Reminder).where(col(Reminder.key).in_(keys)).order_by(col(Reminder.id))
+    return list(session.exec(query))
 
 
 def coordinator_school_url(app: App, school: School) -> str:
@@ -110,8 +137,10 @@ def problem_mail(
     detail: str,
     items: OpenItems,
     contact: Contact,
+    earlier: int = 0,
 ) -> Mail:
-    """The mail to the contact: school, director, category, message, stage, what is open."""
+    """The mail to the contact: school, director, category, message, stage, what is open
+    (`earlier`: mails already queued today for this category, which this one follows)."""
     settings = app.settings
     context: dict[str, Any] = {
         "school": school,
@@ -121,6 +150,7 @@ def problem_mail(
         "category_label": CONTACT_LABELS.get(category.value, category.value),
         "problem_label": PROBLEM_LABELS[category],
         "detail": detail,
+        "earlier": earlier,
         "stage_label": items.stage.stage.label,
         "reason": items.stage.reason,
         "next_step": items.next_step.title,
@@ -139,6 +169,7 @@ def problem_mail(
             "reply_to": school.director_email or settings.contacts.coordinator_email,
             "category": category.value,
             "stage": items.stage.stage.value,
+            "detail": detail,
         },
     )
 
@@ -168,7 +199,8 @@ def route_problem(
     contact, cc = recipient_for(app, category)
     calendar = campaign_context(app, campaign).calendar
     day = calendar.local_day(now)
-    key = problem_key(school, campaign, day, category.value)
+    earlier = routed_today(session, school, campaign, day, category.value)
+    key = problem_key(school, campaign, day, category.value, len(earlier) + 1)
     label = PROBLEM_LABELS[category]
 
     def event(message: str, data: dict[str, Any]) -> None:
@@ -186,8 +218,9 @@ def route_problem(
     if contact is None:
         event(f"Problème signalé ({label}) : aucun contact d'assistance configuré", {})
         return Routed(category, None, (), key, None, False)
-    existing = session.exec(select(Reminder).where(Reminder.key == key)).first()
-    if existing is not None:
+    repeated = [r for r in earlier if same_message(str(r.payload.get("detail", "")), detail)]
+    if repeated or len(earlier) >= MAX_MAILS_PER_DAY:
+        existing = (repeated or earlier)[-1]
         event(
             f"Problème signalé de nouveau ({label}) : déjà transmis aujourd'hui à "
             f"{existing.recipient}",
@@ -198,7 +231,9 @@ def route_problem(
                 "already": True,
             },
         )
-        return Routed(category, contact, tuple(existing.cc or ()), key, existing.due_at, True)
+        return Routed(
+            category, contact, tuple(existing.cc or ()), existing.key, existing.due_at, True
+        )
     items = open_items(session, app.settings, school, campaign, now)
     mail = problem_mail(
         app,
@@ -208,6 +243,7 @@ def route_problem(
         detail=detail,
         items=items,
         contact=contact,
+        earlier=len(earlier),
     )
     due = calendar.next_send_moment(now)
     session.add(

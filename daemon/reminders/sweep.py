@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import String, and_, or_, type_coerce, update
@@ -20,7 +21,7 @@ from sqlmodel import Session, col
 
 from daemon.app import App
 from daemon.campaign import Stage
-from daemon.reminders.calendar import SchoolCalendar
+from daemon.reminders.calendar import SchoolCalendar, holiday_data_gap
 from daemon.reminders.due import (
     CampaignContext,
     Decision,
@@ -49,7 +50,16 @@ DUE_COLUMNS: tuple[Any, ...] = (
 )
 
 
+@lru_cache(maxsize=16)
+def _warn_holiday_gap(name: str, start: dt.date, end: dt.date) -> None:
+    """Once per campaign and process: the campaign outlives the shipped holiday data."""
+    gap = holiday_data_gap(start, end)
+    if gap:
+        log.warning("campaign %s: %s", name, gap)
+
+
 def campaign_context(app: App, campaign: Campaign) -> CampaignContext:
+    _warn_holiday_gap(campaign.name, campaign.start, campaign.deadline)
     reminders = app.settings.reminders
     policy = campaign_policy(campaign, reminders)
     return CampaignContext(

@@ -10,8 +10,15 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from daemon.app import App
+from daemon.reminders.compose import plural
 from daemon.reminders.digest import digest_day, digest_key, digest_payload
-from daemon.reminders.due import CampaignContext, Decision, with_escalations, with_progress
+from daemon.reminders.due import (
+    CampaignContext,
+    Decision,
+    not_counted,
+    with_escalations,
+    with_progress,
+)
 from daemon.reminders.mails import escalation_mail, open_count, open_items, reminder_payload
 from daemon.reminders.policy import POLICY_LABELS
 from daemon.reminders.report import Planned, SweepReport
@@ -71,7 +78,11 @@ def write_reminder(
         decision, done = with_progress(decision), ()
         follow_up.last_progress_at = now
         _event(session, follow_up, now, "progress", "Progrès depuis la dernière relance")
-    decision = with_escalations(decision, tuple(follow_up.ladder or ()), done)
+    reachable = bool(school.director_email) and not school.email_failing_since
+    if reachable:
+        decision = with_escalations(decision, tuple(follow_up.ladder or ()), done)
+    else:
+        decision = not_counted(decision, tuple(follow_up.ladder or ()), done)
     day = ctx.calendar.local_day(now)
     payload = reminder_payload(
         app.settings,
@@ -83,7 +94,7 @@ def write_reminder(
         now=now,
     )
     key = f"{school.uai}:{campaign.name}:reminder:{day.isoformat()}"
-    if not school.director_email or school.email_failing_since:
+    if not reachable:
         why = "adresse en échec" if school.director_email else "aucune adresse de direction"
         report.skipped.append(f"{school.uai} : relance non préparée ({why})")
         _event(session, follow_up, now, "reminder_skipped", f"Relance non préparée : {why}")
@@ -170,7 +181,7 @@ def _escalate(
     count = decision.reminders_without_progress
     label = POLICY_LABELS.get(decision.policy_stage, decision.policy_stage)
     if step["notify"] == "coordinator":
-        message = f"Signalée à la coordination : {count} relances sans progrès ({label})"
+        message = f"Signalée à la coordination : {_without_progress(count)} ({label})"
         _event(session, follow_up, now, "escalated", message, {"notify": "coordinator"})
         report.escalations.append(f"{school.uai} : coordination")
         return
@@ -207,9 +218,13 @@ def _escalate(
         follow_up,
         now,
         "escalated",
-        f"Signalée à l'assistance ({mail.recipient}) : {count} relances sans progrès ({label})",
+        f"Signalée à l'assistance ({mail.recipient}) : {_without_progress(count)} ({label})",
         {"notify": "support", "to": mail.recipient, "category": mail.payload["category"]},
     )
+
+
+def _without_progress(count: int) -> str:
+    return f"{plural(count, 'relance')} sans progrès"
 
 
 def _event(
