@@ -258,3 +258,12 @@ def test_cli_config_show_masks_the_database_password(tmp_path: Path) -> None:
     assert "hunter2" not in result.output
     assert 'database_url = "postgresql://relance:***@db.example.org/relance"' in result.output
     tomllib.loads(result.output)
+
+
+def test_school_token_uais_are_checked_and_normalised(tmp_path: Path) -> None:
+    wrong = write(tmp_path, '[web]\nschool_tokens = { "0441234A" = "t" }\n')
+    (problem,) = check_file(wrong)
+    assert (problem.key, problem.line) == ("web.school_tokens", 2)
+    assert "attendu 0441234C" in problem.message
+    right = write(tmp_path, '[web]\nschool_tokens = { " 0441234c" = "t" }\n')
+    assert load_settings(right, {}).web.school_tokens == {"0441234C": "t"}
