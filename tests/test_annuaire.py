@@ -169,3 +169,35 @@ def test_cli_import_prints_counts_and_is_all_or_nothing(tmp_path: Path, database
     bad.write_text("nothing useful here\n")
     result = runner.invoke(cli, ["schools", "import", str(bad)], env=env)
     assert result.exit_code == 1 and "rien n'a été importé" in result.output
+
+
+def test_a_utf16_file_is_read_with_a_warning(engine: Engine) -> None:
+    data = (
+        HEADER_OLD + "\r\n"
+        "0441234C;École Sainte-Thérèse;Ecole;Privé;44000;Nantes;044;;HORS CONTRAT;;OUVERT\r\n"
+    ).encode("utf-16")
+    report = run_import(engine, data)
+    assert report.counts["added"] == 1 and report.problems == []
+    assert any("UTF-16" in w for w in report.warnings)
+    with Session(engine) as session:
+        assert session.exec(select(School)).one().name == "École Sainte-Thérèse"
+
+
+def test_a_row_without_uai_or_with_a_bad_departement_is_reported(engine: Engine) -> None:
+    data = (
+        HEADER_OLD + "\n"
+        ";A;Ecole;Privé;44000;Nantes;044;;HORS CONTRAT;;OUVERT\n"
+        "0441234C;B;Ecole;Privé;44000;Nantes;04400;;HORS CONTRAT;;OUVERT\n"
+        "0441235D;C;Ecole;Privé;44000;Nantes;44;;HORS CONTRAT;;OUVERT\n"
+        "6200001G;D;Ecole;Privé;20000;Ajaccio;2a;;HORS CONTRAT;;OUVERT\n"
+    ).encode()
+    report = run_import(engine, data)  # on PostgreSQL the long code once failed the import
+    lines = dict(report.problems)
+    assert set(lines) == {2, 3}
+    assert lines[2].startswith("UAI absent")
+    assert "« 04400 » invalide" in lines[3]
+    assert report.counts["added"] == 2
+    with Session(engine) as session:
+        codes = {s.uai: s.departement for s in session.exec(select(School))}
+    assert codes == {"0441235D": "044", "6200001G": "02A"}
+    assert run_import(engine, data, departement="2A").counts == {"unchanged": 1}

@@ -85,3 +85,14 @@ def test_deactivated_schools_leave_the_list(run) -> None:
 def test_unknown_school(run) -> None:
     result = run("school", "show", "0441234C")
     assert result.exit_code == 1 and "inconnue" in result.output
+
+
+def test_a_wrong_departement_filter_is_refused(run) -> None:
+    result = run("schools", "import", str(ANNUAIRE), "--departement", "3500")
+    assert result.exit_code == 2 and "« 3500 » invalide" in result.output
+    assert (
+        json.loads(run("schools", "import", str(ANNUAIRE), "--departement", "35", "--json").output)[
+            "added"
+        ]
+        == 685
+    )

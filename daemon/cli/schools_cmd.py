@@ -8,7 +8,13 @@ from typing import Any
 import click
 from rich.table import Table
 
-from daemon.annuaire import AnnuaireError, Filters, import_directory
+from daemon.annuaire import (
+    AnnuaireError,
+    Filters,
+    import_directory,
+    is_departement,
+    normalise_departement,
+)
 from daemon.campaign import Stage, french_date
 from daemon.cli.base import Context, console, err_console, fail, pass_context, print_json
 from daemon.codes import InvalidUAI, parse_uai
@@ -32,16 +38,29 @@ def _uai(value: str) -> str:
     try:
         return parse_uai(value)
     except InvalidUAI as exc:
-        raise click.BadParameter(str(exc)) from exc
+        fail(str(exc), code=2)
 
 
 def _uai_param(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     return _uai(value)
 
 
+def _departement_param(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> str | None:
+    if value is None:
+        return None
+    code = normalise_departement(value)
+    if not is_departement(code):
+        fail(f"--departement : « {value} » invalide, attendu 044, 35, 02A, 974…", code=2)
+    return code
+
+
 @schools_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--departement", help="Code du département (044, 35…).")
+@click.option(
+    "--departement", callback=_departement_param, help="Code du département (044, 35, 02A…)."
+)
 @click.option("--statut", type=click.Choice(["prive", "public", "all"]), default="all")
 @click.option(
     "--contrat", type=click.Choice(["association", "simple", "hors", "all"]), default="all"
