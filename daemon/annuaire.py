@@ -18,7 +18,7 @@ from typing import Any, Literal
 from sqlmodel import Session
 
 from daemon.codes import InvalidUAI, fold, parse_uai
-from db.schools import upsert_from_directory
+from db.schools import inactive_uais, upsert_from_directory
 
 COLUMNS = {
     "uai": ("Identifiant_de_l_etablissement",),
@@ -57,6 +57,7 @@ class ImportReport:
     skipped: Counter[str] = field(default_factory=Counter)
     problems: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
     warnings: list[str] = field(default_factory=list)
+    kept_inactive: list[str] = field(default_factory=list)  # in the file, deactivated by hand
 
 
 @dataclass(frozen=True)
@@ -258,4 +259,5 @@ def import_directory(
             session, now=now, uai=row.uai, fields=row.fields, actor=actor
         )
         report.counts[outcome] += 1
+    report.kept_inactive = sorted(inactive_uais(session) & seen.keys())
     return report

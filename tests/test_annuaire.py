@@ -201,3 +201,20 @@ def test_a_row_without_uai_or_with_a_bad_departement_is_reported(engine: Engine)
         codes = {s.uai: s.departement for s in session.exec(select(School))}
     assert codes == {"0441235D": "044", "6200001G": "02A"}
     assert run_import(engine, data, departement="2A").counts == {"unchanged": 1}
+
+
+def test_a_school_deactivated_by_hand_stays_inactive_after_a_reimport(engine: Engine) -> None:
+    from db.schools import get_school, set_active
+
+    run_import(engine, ANNUAIRE.read_bytes(), statut="prive")
+    with Session(engine) as session:
+        school = get_school(session, uai="0351056H")
+        assert school is not None
+        set_active(session, now=NOW, school=school, active=False, actor="test")
+        session.commit()
+    again = run_import(engine, ANNUAIRE.read_bytes(), statut="prive")
+    assert again.counts == {"unchanged": 264}
+    assert again.kept_inactive == ["0351056H"]
+    with Session(engine) as session:
+        school = get_school(session, uai="0351056H")
+        assert school is not None and not school.active

@@ -96,3 +96,13 @@ def test_a_wrong_departement_filter_is_refused(run) -> None:
         ]
         == 685
     )
+
+
+def test_a_reimport_keeps_a_hand_deactivation_and_says_so(run) -> None:
+    annuaire = str(ANNUAIRE)
+    run("schools", "import", annuaire, "--statut", "prive")
+    assert run("schools", "deactivate", "0351056H").exit_code == 0
+    again = run("schools", "import", annuaire, "--statut", "prive")
+    assert again.exit_code == 0 and "0351056H" in again.output and "le restent" in again.output
+    data = json.loads(run("schools", "show", "0351056H", "--json").output)
+    assert data["active"] is False

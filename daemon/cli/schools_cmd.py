@@ -100,6 +100,7 @@ def import_cmd(
                 "skipped": dict(report.skipped),
                 "problems": [{"line": n, "message": m} for n, m in report.problems],
                 "warnings": report.warnings,
+                "kept_inactive": report.kept_inactive,
             }
         )
         return
@@ -121,6 +122,14 @@ def import_cmd(
     if report.problems:
         table.add_row("lignes en erreur", str(len(report.problems)))
     console.print(table)
+    if report.kept_inactive:
+        console.print(
+            f"{len(report.kept_inactive)} école(s) désactivée(s) à la main le restent "
+            f"({', '.join(report.kept_inactive[:10])}"
+            f"{'…' if len(report.kept_inactive) > 10 else ''}) : relance schools activate UAI "
+            "pour en reprendre une.",
+            markup=False,
+        )
 
 
 @schools_group.command("add")
