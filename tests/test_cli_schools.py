@@ -87,6 +87,25 @@ def test_unknown_school(run) -> None:
     assert result.exit_code == 1 and "inconnue" in result.output
 
 
+def test_hand_typed_fields_are_checked_before_anything_is_written(run) -> None:
+    bad_email = run("schools", "add", "0441234C", "--name", "A", "--email", "pas une adresse")
+    assert bad_email.exit_code == 2 and "adresse e-mail invalide" in bad_email.output
+    empty_name = run("schools", "add", "0441234C", "--name", "  ")
+    assert empty_name.exit_code == 2 and "nom de l'école est vide" in empty_name.output
+    long_name = run("schools", "add", "0441234C", "--name", "x" * 201)
+    assert long_name.exit_code == 2 and "200 au plus" in long_name.output
+    assert json.loads(run("schools", "list", "--all", "--json").output) == []
+    assert (
+        run("schools", "add", "0441234C", "--name", " A ", "--email", " d@example.org ").exit_code
+        == 0
+    )
+    edit = run("schools", "edit", "0441234C", "--email", "d@example")
+    assert edit.exit_code == 2 and "adresse e-mail invalide" in edit.output
+    data = json.loads(run("schools", "show", "0441234C", "--json").output)
+    assert (data["name"], data["director_email"]) == ("A", "d@example.org")
+    assert run("schools", "edit", "0441234C", "--email", "").exit_code == 0  # cleared on purpose
+
+
 def test_a_wrong_departement_filter_is_refused(run) -> None:
     result = run("schools", "import", str(ANNUAIRE), "--departement", "3500")
     assert result.exit_code == 2 and "« 3500 » invalide" in result.output

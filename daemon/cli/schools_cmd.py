@@ -8,6 +8,7 @@ from typing import Any
 import click
 from rich.table import Table
 
+from daemon.actions import EMAIL
 from daemon.annuaire import (
     AnnuaireError,
     Filters,
@@ -24,7 +25,14 @@ from db.engine import transaction
 from db.events import school_events
 from db.models import School
 from db.pupils import open_anomalies, pupils_by_id, pupils_without_ine
-from db.schools import add_school, edit_school, get_school, list_schools, set_active
+from db.schools import (
+    FIELD_LABELS,
+    add_school,
+    edit_school,
+    get_school,
+    list_schools,
+    set_active,
+)
 
 STAGES = [s.value for s in Stage]
 
@@ -54,6 +62,23 @@ def _departement_param(
     if not is_departement(code):
         fail(f"--departement : « {value} » invalide, attendu 044, 35, 02A, 974…", code=2)
     return code
+
+
+def _checked_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """Hand-typed school fields, trimmed; a wrong one is named (exit code 2)."""
+    checked = {}
+    for name, value in values.items():
+        value = value.strip()
+        label = FIELD_LABELS.get(name, name)
+        if name == "name" and not value:
+            fail("--name : le nom de l'école est vide", code=2)
+        if name == "director_email" and value and not EMAIL.fullmatch(value):
+            fail(f"--email : adresse e-mail invalide : {value}", code=2)
+        limit = School.__table__.c[name].type.length  # type: ignore[attr-defined]
+        if limit and len(value) > limit:
+            fail(f"{label} trop long : {len(value)} caractères, {limit} au plus", code=2)
+        checked[name] = value
+    return checked
 
 
 @schools_group.command("import")
@@ -158,6 +183,15 @@ def add_cmd(
     contract: str,
 ) -> None:
     """Ajoute une école à la main."""
+    fields = _checked_fields(
+        {
+            "name": name,
+            "director_email": email,
+            "director_name": director,
+            "commune": commune,
+            "circonscription": circonscription,
+        }
+    )
     app = ctx.app
     now = app.now()
     try:
@@ -167,14 +201,10 @@ def add_cmd(
                 now=now,
                 uai=uai,
                 actor="cli",
-                name=name,
-                director_email=email,
-                director_name=director,
-                commune=commune,
-                circonscription=circonscription,
                 departement=uai[:3],
                 sector=sector,
                 contract=contract,
+                **fields,
             )
             app.campaign(session, now)
     except ValueError as exc:
@@ -192,7 +222,7 @@ def add_cmd(
 @pass_context
 def edit_cmd(ctx: Context, uai: str, **changes: str | None) -> None:
     """Modifie une école (adresse du directeur, nom…)."""
-    values = {k: v for k, v in changes.items() if v is not None}
+    values = _checked_fields({k: v for k, v in changes.items() if v is not None})
     if not values:
         fail("rien à modifier (voir --help)")
     app = ctx.app
