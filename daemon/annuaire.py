@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session
 
-from daemon.codes import InvalidUAI, fold, parse_uai
+from daemon.codes import InvalidUAI, fold, parse_uai, printable
 from db.schools import inactive_uais, upsert_from_directory
 
 COLUMNS = {
@@ -116,9 +116,9 @@ def _column_map(header: list[str]) -> dict[str, str]:
                 break
     missing = [COLUMNS[k][0] for k in REQUIRED if k not in mapping]
     if missing:
+        found = ", ".join(printable(name, 40) for name in list(clean)[:8])
         raise AnnuaireError(
-            f"colonne obligatoire absente : {', '.join(missing)} "
-            f"(colonnes trouvées : {', '.join(list(clean)[:8])}…)"
+            f"colonne obligatoire absente : {', '.join(missing)} (colonnes trouvées : {found}…)"
         )
     return mapping
 
@@ -142,7 +142,10 @@ def read_directory(data: bytes, report: ImportReport) -> list[DirectoryRow]:
                 (line, f"{len(record)} colonnes au lieu de {len(header)} : ligne ignorée")
             )
             continue
-        raw = {key: record[header.index(column)].strip() for key, column in mapping.items()}
+        # control characters (a NUL byte…) are dropped: PostgreSQL refuses them in text
+        raw = {
+            key: printable(record[header.index(column)]).strip() for key, column in mapping.items()
+        }
         problem = row_problem(raw)
         if problem:
             report.problems.append((line, problem))

@@ -218,3 +218,23 @@ def test_a_school_deactivated_by_hand_stays_inactive_after_a_reimport(engine: En
     with Session(engine) as session:
         school = get_school(session, uai="0351056H")
         assert school is not None and not school.active
+
+
+def test_control_characters_in_a_cell_are_dropped(engine: Engine) -> None:
+    data = (
+        HEADER_OLD + "\n"
+        "0441234C;École\x00 Saint\x07-Joseph;Ecole;Privé;44000;Nantes;044;;HORS CONTRAT;;OUVERT\n"
+        "0441235D;D;Ecole;Public;44000;Nantes;044;;SANS OBJET;;OUVERT\n"
+    ).encode()
+    report = run_import(engine, data)  # on PostgreSQL a NUL byte once failed the whole import
+    assert report.counts["added"] == 2 and report.problems == []
+    with Session(engine) as session:
+        names = {s.uai: s.name for s in session.exec(select(School))}
+    assert names["0441234C"] == "École Saint-Joseph"
+
+
+def test_a_binary_file_is_refused_without_echoing_control_characters(engine: Engine) -> None:
+    data = b"\x1b[31m\x00\x01garbage;more\x1b]0;title\x07\n1;2\n"
+    with pytest.raises(AnnuaireError) as info:
+        run_import(engine, data)
+    assert "\x1b" not in str(info.value) and "\x00" not in str(info.value)
