@@ -125,3 +125,14 @@ def test_a_reimport_keeps_a_hand_deactivation_and_says_so(run) -> None:
     assert again.exit_code == 0 and "0351056H" in again.output and "le restent" in again.output
     data = json.loads(run("schools", "show", "0351056H", "--json").output)
     assert data["active"] is False
+
+
+def test_brackets_in_a_name_are_printed_as_written(run) -> None:
+    name = "École [/nope] [bold]Saint-Jean"
+    assert run("schools", "add", "0441234C", "--name", name, "--commune", "[red]").exit_code == 0
+    listed = run("schools", "list")
+    assert listed.exit_code == 0, listed.output
+    assert "[/nope]" in listed.output and "[red]" in listed.output
+    shown = run("schools", "show", "0441234C")
+    assert shown.exit_code == 0, shown.output
+    assert name in shown.output and "[red]" in shown.output

@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from daemon.actions import EMAIL
 from daemon.annuaire import (
@@ -133,7 +135,7 @@ def import_cmd(
         err_console.print(f"attention : {warning}", markup=False)
     for line, message in report.problems:
         err_console.print(f"{file}:{line}: {message}", markup=False)
-    table = Table(title=f"Import de {file.name}")
+    table = Table(title=f"Import de {escape(file.name)}")
     table.add_column("résultat")
     table.add_column("écoles", justify="right")
     for key, label in (
@@ -143,7 +145,7 @@ def import_cmd(
     ):
         table.add_row(label, str(report.counts[key]))
     for reason, count in sorted(report.skipped.items()):
-        table.add_row(f"ignorées : {reason}", str(count))
+        table.add_row(f"ignorées : {escape(reason)}", str(count))
     if report.problems:
         table.add_row("lignes en erreur", str(len(report.problems)))
     console.print(table)
@@ -290,17 +292,19 @@ def list_cmd(
     if as_json:
         print_json(records)
         return
-    table = Table(title=f"{len(records)} école(s) — campagne {campaign.name}")
+    table = Table(title=f"{len(records)} école(s) — campagne {escape(campaign.name)}")
     for column in ("UAI", "École", "Commune", "Circonscription", "Étape", "Directeur"):
         table.add_column(column, overflow="fold")
     for r in records:
         table.add_row(
-            r["uai"],
-            r["name"],
-            r["commune"],
-            _short_circ(r["circonscription"]),
-            r["stage_label"],
-            r["director_email"] or "—",
+            *_plain(
+                r["uai"],
+                r["name"],
+                r["commune"],
+                _short_circ(r["circonscription"]),
+                r["stage_label"],
+                r["director_email"] or "—",
+            )
         )
     console.print(table)
 
@@ -327,6 +331,11 @@ def school_record(school: School, follow_up: Any) -> dict[str, Any]:
         if follow_up and follow_up.next_reminder_at
         else None,
     }
+
+
+def _plain(*values: str) -> list[Text]:
+    """Table cells shown as written: a `[` in a name or a message is not rich markup."""
+    return [Text(value) for value in values]
 
 
 def _short_circ(name: str) -> str:
@@ -387,9 +396,9 @@ def show_cmd(ctx: Context, uai: str, as_json: bool) -> None:
         ]
         print_json(record)
         return
-    console.print(f"[bold]{school.name}[/] ({school.uai}) — {school.commune}")
-    console.print(f"Directeur : {school.director_email or 'adresse inconnue'}")
-    console.print(f"Étape : [bold]{result.stage.label}[/] — {result.reason}")
+    console.print(f"[bold]{escape(school.name)}[/] ({school.uai}) — {escape(school.commune)}")
+    console.print(f"Directeur : {school.director_email or 'adresse inconnue'}", markup=False)
+    console.print(f"Étape : [bold]{result.stage.label}[/] — {escape(result.reason)}")
     _print_anomalies(anomalies, names)
     _print_pending(pending)
     if events:
@@ -407,7 +416,7 @@ def _print_anomalies(anomalies: list[Any], names: dict[int, str]) -> None:
         table.add_column(column, overflow="fold")
     for a in anomalies:
         name = names.get(a.pupil_id or 0, "?")
-        table.add_row(name, a.field, a.message, a.severity, french_date(a.first_seen_at))
+        table.add_row(*_plain(name, a.field, a.message, a.severity, french_date(a.first_seen_at)))
     console.print(table)
 
 
@@ -420,7 +429,7 @@ def _print_pending(pupils: list[Any]) -> None:
         table.add_column(column)
     for p in pupils:
         born = p.birth_date.strftime("%d/%m/%Y") if p.birth_date else "—"
-        table.add_row(p.last_name, p.first_name, born, p.ine_status)
+        table.add_row(*_plain(p.last_name, p.first_name, born, p.ine_status))
     console.print(table)
 
 
