@@ -6,17 +6,19 @@ reported row by row with their line number; good rows are still imported, all in
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlmodel import Session
 
-from daemon.codes import InvalidUAI, fold, parse_uai
-from db.schools import upsert_from_directory
+from daemon.codes import InvalidUAI, fold, parse_uai, printable
+from db.schools import inactive_uais, upsert_from_directory
 
 COLUMNS = {
     "uai": ("Identifiant_de_l_etablissement",),
@@ -55,6 +57,7 @@ class ImportReport:
     skipped: Counter[str] = field(default_factory=Counter)
     problems: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
     warnings: list[str] = field(default_factory=list)
+    kept_inactive: list[str] = field(default_factory=list)  # in the file, deactivated by hand
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,17 @@ class DirectoryRow:
 
 
 def decode(data: bytes, report: ImportReport) -> str:
-    """UTF-8 (with or without BOM); lines that are not UTF-8 are read as Windows-1252."""
+    """UTF-8 (with or without BOM); lines that are not UTF-8 are read as Windows-1252.
+
+    A file saved as UTF-16 (Excel's "Unicode text") is recognised by its byte-order mark.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise AnnuaireError(f"fichier UTF-16 illisible ({exc.reason})") from exc
+        report.warnings.append("fichier en UTF-16 au lieu d'UTF-8 : lu quand même")
+        return text
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -103,9 +116,9 @@ def _column_map(header: list[str]) -> dict[str, str]:
                 break
     missing = [COLUMNS[k][0] for k in REQUIRED if k not in mapping]
     if missing:
+        found = ", ".join(printable(name, 40) for name in list(clean)[:8])
         raise AnnuaireError(
-            f"colonne obligatoire absente : {', '.join(missing)} "
-            f"(colonnes trouvées : {', '.join(list(clean)[:8])}…)"
+            f"colonne obligatoire absente : {', '.join(missing)} (colonnes trouvées : {found}…)"
         )
     return mapping
 
@@ -129,14 +142,33 @@ def read_directory(data: bytes, report: ImportReport) -> list[DirectoryRow]:
                 (line, f"{len(record)} colonnes au lieu de {len(header)} : ligne ignorée")
             )
             continue
-        raw = {key: record[header.index(column)].strip() for key, column in mapping.items()}
-        try:
-            uai = parse_uai(raw["uai"])
-        except InvalidUAI as exc:
-            report.problems.append((line, str(exc)))
+        # control characters (a NUL byte…) are dropped: PostgreSQL refuses them in text
+        raw = {
+            key: printable(record[header.index(column)]).strip() for key, column in mapping.items()
+        }
+        problem = row_problem(raw)
+        if problem:
+            report.problems.append((line, problem))
             continue
-        rows.append(DirectoryRow(line, uai, school_fields(raw), raw))
+        rows.append(DirectoryRow(line, parse_uai(raw["uai"]), school_fields(raw), raw))
     return rows
+
+
+def row_problem(raw: dict[str, str]) -> str | None:
+    """Why a row cannot be read (its line is then reported and left out), or None."""
+    if not raw["uai"]:
+        return "UAI absent (colonne Identifiant_de_l_etablissement vide) : ligne ignorée"
+    try:
+        parse_uai(raw["uai"])
+    except InvalidUAI as exc:
+        return f"{exc} : ligne ignorée"
+    departement = raw.get("departement", "")
+    if departement and not is_departement(normalise_departement(departement)):
+        return (
+            f"code département « {departement} » invalide (attendu 3 caractères : 044, 02A, "
+            "974) : ligne ignorée"
+        )
+    return None
 
 
 def school_fields(raw: dict[str, str]) -> dict[str, Any]:
@@ -154,9 +186,20 @@ def school_fields(raw: dict[str, str]) -> dict[str, Any]:
     }
 
 
+_DEPARTEMENT = re.compile(r"^(\d{3}|02[AB])$")
+
+
 def normalise_departement(raw: str) -> str:
+    """`44` → `044`, `2a` → `02A`; anything else is returned as it is (see is_departement)."""
     raw = raw.strip().upper()
-    return raw.zfill(3) if raw.isdigit() else raw
+    if raw.isdigit() or raw in ("2A", "2B"):
+        return raw.zfill(3)
+    return raw
+
+
+def is_departement(code: str) -> bool:
+    """A normalised département code as the annuaire writes it (044, 02A, 974)."""
+    return bool(_DEPARTEMENT.match(code))
 
 
 def contract_kind(raw: str) -> str:
@@ -219,4 +262,5 @@ def import_directory(
             session, now=now, uai=row.uai, fields=row.fields, actor=actor
         )
         report.counts[outcome] += 1
+    report.kept_inactive = sorted(inactive_uais(session) & seen.keys())
     return report

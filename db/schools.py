@@ -69,10 +69,7 @@ def upsert_from_directory(
     wanted = dict(fields)
     if school.director_email_by_hand:
         wanted.pop("director_email", None)
-    changed = _apply(school, wanted)
-    if not school.active:
-        school.active = True
-        changed.append("active")
+    changed = _apply(school, wanted)  # a school deactivated by hand stays so (`activate`)
     if not changed:
         return "unchanged"
     school.updated_at = now
@@ -134,6 +131,11 @@ def edit_school(
             data={"fields": changed},
         )
     return changed
+
+
+def inactive_uais(session: Session) -> set[str]:
+    """The UAIs of the schools deactivated by hand."""
+    return set(session.exec(select(School.uai).where(col(School.active).is_(False))))
 
 
 def set_active(

@@ -169,3 +169,72 @@ def test_cli_import_prints_counts_and_is_all_or_nothing(tmp_path: Path, database
     bad.write_text("nothing useful here\n")
     result = runner.invoke(cli, ["schools", "import", str(bad)], env=env)
     assert result.exit_code == 1 and "rien n'a été importé" in result.output
+
+
+def test_a_utf16_file_is_read_with_a_warning(engine: Engine) -> None:
+    data = (
+        HEADER_OLD + "\r\n"
+        "0441234C;École Sainte-Thérèse;Ecole;Privé;44000;Nantes;044;;HORS CONTRAT;;OUVERT\r\n"
+    ).encode("utf-16")
+    report = run_import(engine, data)
+    assert report.counts["added"] == 1 and report.problems == []
+    assert any("UTF-16" in w for w in report.warnings)
+    with Session(engine) as session:
+        assert session.exec(select(School)).one().name == "École Sainte-Thérèse"
+
+
+def test_a_row_without_uai_or_with_a_bad_departement_is_reported(engine: Engine) -> None:
+    data = (
+        HEADER_OLD + "\n"
+        ";A;Ecole;Privé;44000;Nantes;044;;HORS CONTRAT;;OUVERT\n"
+        "0441234C;B;Ecole;Privé;44000;Nantes;04400;;HORS CONTRAT;;OUVERT\n"
+        "0441235D;C;Ecole;Privé;44000;Nantes;44;;HORS CONTRAT;;OUVERT\n"
+        "6200001G;D;Ecole;Privé;20000;Ajaccio;2a;;HORS CONTRAT;;OUVERT\n"
+    ).encode()
+    report = run_import(engine, data)  # on PostgreSQL the long code once failed the import
+    lines = dict(report.problems)
+    assert set(lines) == {2, 3}
+    assert lines[2].startswith("UAI absent")
+    assert "« 04400 » invalide" in lines[3]
+    assert report.counts["added"] == 2
+    with Session(engine) as session:
+        codes = {s.uai: s.departement for s in session.exec(select(School))}
+    assert codes == {"0441235D": "044", "6200001G": "02A"}
+    assert run_import(engine, data, departement="2A").counts == {"unchanged": 1}
+
+
+def test_a_school_deactivated_by_hand_stays_inactive_after_a_reimport(engine: Engine) -> None:
+    from db.schools import get_school, set_active
+
+    run_import(engine, ANNUAIRE.read_bytes(), statut="prive")
+    with Session(engine) as session:
+        school = get_school(session, uai="0351056H")
+        assert school is not None
+        set_active(session, now=NOW, school=school, active=False, actor="test")
+        session.commit()
+    again = run_import(engine, ANNUAIRE.read_bytes(), statut="prive")
+    assert again.counts == {"unchanged": 264}
+    assert again.kept_inactive == ["0351056H"]
+    with Session(engine) as session:
+        school = get_school(session, uai="0351056H")
+        assert school is not None and not school.active
+
+
+def test_control_characters_in_a_cell_are_dropped(engine: Engine) -> None:
+    data = (
+        HEADER_OLD + "\n"
+        "0441234C;École\x00 Saint\x07-Joseph;Ecole;Privé;44000;Nantes;044;;HORS CONTRAT;;OUVERT\n"
+        "0441235D;D;Ecole;Public;44000;Nantes;044;;SANS OBJET;;OUVERT\n"
+    ).encode()
+    report = run_import(engine, data)  # on PostgreSQL a NUL byte once failed the whole import
+    assert report.counts["added"] == 2 and report.problems == []
+    with Session(engine) as session:
+        names = {s.uai: s.name for s in session.exec(select(School))}
+    assert names["0441234C"] == "École Saint-Joseph"
+
+
+def test_a_binary_file_is_refused_without_echoing_control_characters(engine: Engine) -> None:
+    data = b"\x1b[31m\x00\x01garbage;more\x1b]0;title\x07\n1;2\n"
+    with pytest.raises(AnnuaireError) as info:
+        run_import(engine, data)
+    assert "\x1b" not in str(info.value) and "\x00" not in str(info.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -197,3 +198,69 @@ def test_awaiting_confirmation_is_flagged() -> None:
 def test_stage_since_is_the_time_of_the_deciding_evidence() -> None:
     result = school_stage(Evidence(documents=(cr(11, rejections=1), cr(14, rejections=2))), NOW)
     assert result.since == at(14, 3)
+
+
+# Every transition: from a school at each stage, one new piece of evidence (recorded on the
+# 15th/16th, after the evidence that set the stage) and the stage it leads to.
+START = {
+    Stage.AWAITING_EXPORT: Evidence(),
+    Stage.EXPORTED: Evidence(exports=(at(10),)),
+    Stage.ERRORS: Evidence(exports=(at(10),), documents=(cr(11, rejections=2),)),
+    Stage.AWAITING_INE: Evidence(exports=(at(10),), documents=(cr(11, pending=3),)),
+    Stage.READY_TO_VALIDATE: Evidence(exports=(at(10),), documents=(cr(11, pending=0),)),
+    Stage.VALIDATED: Evidence(
+        exports=(at(10),), documents=(cr(11, pending=0),), declared_validated_at=at(12)
+    ),
+}
+NEW: dict[str, dict[str, Any]] = {
+    "re-export": {"exports": (at(15),)},
+    "CR with a rejection": {"documents": (cr(16, rejections=1),)},
+    "CR with pupils pending": {"documents": (cr(16, pending=2),)},
+    "CR all clear": {"documents": (cr(16, pending=0),)},
+    "extraction with pupils pending": {"documents": (extraction(16, 2),)},
+    "extraction all clear": {"documents": (extraction(16, 0),)},
+    "declaration": {"declared_validated_at": at(16)},
+}
+A, X, E, N, R, V = (
+    Stage.AWAITING_EXPORT,
+    Stage.EXPORTED,
+    Stage.ERRORS,
+    Stage.AWAITING_INE,
+    Stage.READY_TO_VALIDATE,
+    Stage.VALIDATED,
+)
+TRANSITIONS = {
+    # N is awaiting INE. Columns in the order of NEW: re-export, CR rejection, CR pending,
+    # CR clear, extraction pending, extraction clear, declaration.
+    A: (X, E, N, R, N, R, V),
+    X: (X, E, N, R, N, R, V),
+    E: (X, E, N, R, E, E, V),  # an extraction never clears a compte rendu's rejections
+    N: (X, E, N, R, N, R, V),
+    R: (X, E, N, R, N, R, V),
+    V: (V, V, V, V, V, V, V),  # validated stays validated, whatever arrives later
+}
+
+
+def _add(evidence: Evidence, new: dict[str, Any]) -> Evidence:
+    return Evidence(
+        exports=evidence.exports + new.get("exports", ()),
+        documents=evidence.documents + new.get("documents", ()),
+        declared_validated_at=new.get("declared_validated_at", evidence.declared_validated_at),
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "new", "expected"),
+    [(start, name, TRANSITIONS[start][index]) for start in Stage for index, name in enumerate(NEW)],
+    ids=lambda value: str(value),
+)
+def test_every_transition(start: Stage, new: str, expected: Stage) -> None:
+    assert school_stage(START[start], NOW).stage is start
+    assert school_stage(_add(START[start], NEW[new]), NOW).stage is expected
+
+
+def test_the_transition_table_reaches_every_stage_from_every_open_stage() -> None:
+    for start in Stage:
+        if start is not Stage.VALIDATED:
+            reached = set(TRANSITIONS[start]) | {start}
+            assert reached >= set(Stage) - {Stage.AWAITING_EXPORT}, start

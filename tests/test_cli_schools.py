@@ -85,3 +85,54 @@ def test_deactivated_schools_leave_the_list(run) -> None:
 def test_unknown_school(run) -> None:
     result = run("school", "show", "0441234C")
     assert result.exit_code == 1 and "inconnue" in result.output
+
+
+def test_hand_typed_fields_are_checked_before_anything_is_written(run) -> None:
+    bad_email = run("schools", "add", "0441234C", "--name", "A", "--email", "pas une adresse")
+    assert bad_email.exit_code == 2 and "adresse e-mail invalide" in bad_email.output
+    empty_name = run("schools", "add", "0441234C", "--name", "  ")
+    assert empty_name.exit_code == 2 and "nom de l'école est vide" in empty_name.output
+    long_name = run("schools", "add", "0441234C", "--name", "x" * 201)
+    assert long_name.exit_code == 2 and "200 au plus" in long_name.output
+    assert json.loads(run("schools", "list", "--all", "--json").output) == []
+    assert (
+        run("schools", "add", "0441234C", "--name", " A ", "--email", " d@example.org ").exit_code
+        == 0
+    )
+    edit = run("schools", "edit", "0441234C", "--email", "d@example")
+    assert edit.exit_code == 2 and "adresse e-mail invalide" in edit.output
+    data = json.loads(run("schools", "show", "0441234C", "--json").output)
+    assert (data["name"], data["director_email"]) == ("A", "d@example.org")
+    assert run("schools", "edit", "0441234C", "--email", "").exit_code == 0  # cleared on purpose
+
+
+def test_a_wrong_departement_filter_is_refused(run) -> None:
+    result = run("schools", "import", str(ANNUAIRE), "--departement", "3500")
+    assert result.exit_code == 2 and "« 3500 » invalide" in result.output
+    assert (
+        json.loads(run("schools", "import", str(ANNUAIRE), "--departement", "35", "--json").output)[
+            "added"
+        ]
+        == 685
+    )
+
+
+def test_a_reimport_keeps_a_hand_deactivation_and_says_so(run) -> None:
+    annuaire = str(ANNUAIRE)
+    run("schools", "import", annuaire, "--statut", "prive")
+    assert run("schools", "deactivate", "0351056H").exit_code == 0
+    again = run("schools", "import", annuaire, "--statut", "prive")
+    assert again.exit_code == 0 and "0351056H" in again.output and "le restent" in again.output
+    data = json.loads(run("schools", "show", "0351056H", "--json").output)
+    assert data["active"] is False
+
+
+def test_brackets_in_a_name_are_printed_as_written(run) -> None:
+    name = "École [/nope] [bold]Saint-Jean"
+    assert run("schools", "add", "0441234C", "--name", name, "--commune", "[red]").exit_code == 0
+    listed = run("schools", "list")
+    assert listed.exit_code == 0, listed.output
+    assert "[/nope]" in listed.output and "[red]" in listed.output
+    shown = run("schools", "show", "0441234C")
+    assert shown.exit_code == 0, shown.output
+    assert name in shown.output and "[red]" in shown.output

@@ -197,3 +197,73 @@ def test_no_mail_or_web_address_from_the_seed_page_is_hard_coded() -> None:
             if file.is_file() and file.suffix in {".py", ".txt", ".html", ".toml", ".service"}:
                 content = file.read_text(encoding="utf-8", errors="ignore")
                 assert not any(a in content for a in addresses), file
+
+
+def test_check_speaks_french_and_lists_problems_in_line_order(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "\n".join(
+            [
+                "[web]",
+                "port = 1.5",
+                "[smtp]",
+                "port = 99999",
+                'concurrency = "x"',
+                'security = "ssl"',
+                "[campaign]",
+                'observation_date = "2026-13-01"',
+                'validation_requires_confirmation = "peut-être"',
+                "database_url = 3",
+            ]
+        ),
+    )
+    problems = check_file(path)
+    assert [p.line for p in problems] == sorted(p.line or 0 for p in problems)
+    messages = {p.key: p.message for p in problems}
+    assert messages["web.port"] == "nombre entier attendu, sans décimales (valeur : 1.5)"
+    assert messages["smtp.port"] == "doit être au plus 65535 (valeur : 99999)"
+    assert messages["smtp.concurrency"] == "nombre entier attendu (valeur : 'x')"
+    assert messages["smtp.security"].startswith("valeur attendue parmi 'none', 'starttls' ou")
+    assert messages["campaign.observation_date"].startswith("date attendue (AAAA-MM-JJ)")
+    assert messages["campaign.validation_requires_confirmation"].startswith("true ou false")
+    assert messages["campaign.database_url"] == "réglage inconnu"
+    for problem in problems:
+        assert "Input should" not in problem.message and "Value error" not in problem.message
+
+
+def test_a_secret_with_a_wrong_type_is_not_echoed(tmp_path: Path) -> None:
+    problems = check_file(write(tmp_path, "[smtp]\npassword = 123456789\n"))
+    assert [p.key for p in problems] == ["smtp.password"]
+    assert "123456789" not in problems[0].message and MASK in problems[0].message
+
+
+def test_environment_problems_say_where_the_value_came_from() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(None, {"RELANCE_SMTP__PORT": "0", "RELANCE_SMTP__HOTS": "x"})
+    text = str(info.value)
+    assert "RELANCE_SMTP__HOTS: variable d'environnement inconnue" in text
+    assert "(source : variable d'environnement RELANCE_SMTP__PORT)" in text
+    assert "from " not in text
+
+
+def test_toml_syntax_error_is_introduced_in_french(tmp_path: Path) -> None:
+    (problem,) = check_file(write(tmp_path, "[smtp]\nport 25\n"))
+    assert problem.line == 2 and problem.message.startswith("syntaxe TOML invalide")
+
+
+def test_cli_config_show_masks_the_database_password(tmp_path: Path) -> None:
+    path = write(tmp_path, 'database_url = "postgresql://relance:hunter2@db.example.org/relance"\n')
+    result = CliRunner().invoke(cli, ["--config", str(path), "config", "show"], env={})
+    assert result.exit_code == 0, result.output
+    assert "hunter2" not in result.output
+    assert 'database_url = "postgresql://relance:***@db.example.org/relance"' in result.output
+    tomllib.loads(result.output)
+
+
+def test_school_token_uais_are_checked_and_normalised(tmp_path: Path) -> None:
+    wrong = write(tmp_path, '[web]\nschool_tokens = { "0441234A" = "t" }\n')
+    (problem,) = check_file(wrong)
+    assert (problem.key, problem.line) == ("web.school_tokens", 2)
+    assert "attendu 0441234C" in problem.message
+    right = write(tmp_path, '[web]\nschool_tokens = { " 0441234c" = "t" }\n')
+    assert load_settings(right, {}).web.school_tokens == {"0441234C": "t"}

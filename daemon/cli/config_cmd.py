@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -24,7 +26,9 @@ def show(ctx: Context) -> None:
     source = ctx.config_file or "(aucun fichier : valeurs par défaut)"
     click.echo(f"# fichier : {source}")
     click.echo(f"# base de données : {_masked_url(ctx.settings.effective_database_url)}")
-    click.echo(render(ctx.settings, mask_secrets=True, with_help=False), nl=False)
+    click.echo(
+        render(ctx.settings, mask_secrets=True, with_help=False, value_of=_mask_url), nl=False
+    )
 
 
 @config_group.command("check")
@@ -51,6 +55,15 @@ def example() -> None:
 
 
 def _masked_url(url: str) -> str:
+    """The URL with its password replaced by `***` (the URL is a secret's carrier)."""
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    return make_url(url).render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return re.sub(r"(//[^/:@]*:)[^@/]*@", r"\1***@", url)
+
+
+def _mask_url(path: tuple[str, ...], value: Any) -> Any:
+    return _masked_url(value) if path == ("database_url",) and value else value

@@ -6,9 +6,18 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from daemon.annuaire import AnnuaireError, Filters, import_directory
+from daemon.actions import EMAIL
+from daemon.annuaire import (
+    AnnuaireError,
+    Filters,
+    import_directory,
+    is_departement,
+    normalise_departement,
+)
 from daemon.campaign import Stage, french_date
 from daemon.cli.base import Context, console, err_console, fail, pass_context, print_json
 from daemon.codes import InvalidUAI, parse_uai
@@ -18,7 +27,14 @@ from db.engine import transaction
 from db.events import school_events
 from db.models import School
 from db.pupils import open_anomalies, pupils_by_id, pupils_without_ine
-from db.schools import add_school, edit_school, get_school, list_schools, set_active
+from db.schools import (
+    FIELD_LABELS,
+    add_school,
+    edit_school,
+    get_school,
+    list_schools,
+    set_active,
+)
 
 STAGES = [s.value for s in Stage]
 
@@ -32,16 +48,46 @@ def _uai(value: str) -> str:
     try:
         return parse_uai(value)
     except InvalidUAI as exc:
-        raise click.BadParameter(str(exc)) from exc
+        fail(str(exc), code=2)
 
 
 def _uai_param(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     return _uai(value)
 
 
+def _departement_param(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> str | None:
+    if value is None:
+        return None
+    code = normalise_departement(value)
+    if not is_departement(code):
+        fail(f"--departement : « {value} » invalide, attendu 044, 35, 02A, 974…", code=2)
+    return code
+
+
+def _checked_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """Hand-typed school fields, trimmed; a wrong one is named (exit code 2)."""
+    checked = {}
+    for name, value in values.items():
+        value = value.strip()
+        label = FIELD_LABELS.get(name, name)
+        if name == "name" and not value:
+            fail("--name : le nom de l'école est vide", code=2)
+        if name == "director_email" and value and not EMAIL.fullmatch(value):
+            fail(f"--email : adresse e-mail invalide : {value}", code=2)
+        limit = School.__table__.c[name].type.length  # type: ignore[attr-defined]
+        if limit and len(value) > limit:
+            fail(f"{label} trop long : {len(value)} caractères, {limit} au plus", code=2)
+        checked[name] = value
+    return checked
+
+
 @schools_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--departement", help="Code du département (044, 35…).")
+@click.option(
+    "--departement", callback=_departement_param, help="Code du département (044, 35, 02A…)."
+)
 @click.option("--statut", type=click.Choice(["prive", "public", "all"]), default="all")
 @click.option(
     "--contrat", type=click.Choice(["association", "simple", "hors", "all"]), default="all"
@@ -81,6 +127,7 @@ def import_cmd(
                 "skipped": dict(report.skipped),
                 "problems": [{"line": n, "message": m} for n, m in report.problems],
                 "warnings": report.warnings,
+                "kept_inactive": report.kept_inactive,
             }
         )
         return
@@ -88,7 +135,7 @@ def import_cmd(
         err_console.print(f"attention : {warning}", markup=False)
     for line, message in report.problems:
         err_console.print(f"{file}:{line}: {message}", markup=False)
-    table = Table(title=f"Import de {file.name}")
+    table = Table(title=f"Import de {escape(file.name)}")
     table.add_column("résultat")
     table.add_column("écoles", justify="right")
     for key, label in (
@@ -98,10 +145,18 @@ def import_cmd(
     ):
         table.add_row(label, str(report.counts[key]))
     for reason, count in sorted(report.skipped.items()):
-        table.add_row(f"ignorées : {reason}", str(count))
+        table.add_row(f"ignorées : {escape(reason)}", str(count))
     if report.problems:
         table.add_row("lignes en erreur", str(len(report.problems)))
     console.print(table)
+    if report.kept_inactive:
+        console.print(
+            f"{len(report.kept_inactive)} école(s) désactivée(s) à la main le restent "
+            f"({', '.join(report.kept_inactive[:10])}"
+            f"{'…' if len(report.kept_inactive) > 10 else ''}) : relance schools activate UAI "
+            "pour en reprendre une.",
+            markup=False,
+        )
 
 
 @schools_group.command("add")
@@ -130,6 +185,15 @@ def add_cmd(
     contract: str,
 ) -> None:
     """Ajoute une école à la main."""
+    fields = _checked_fields(
+        {
+            "name": name,
+            "director_email": email,
+            "director_name": director,
+            "commune": commune,
+            "circonscription": circonscription,
+        }
+    )
     app = ctx.app
     now = app.now()
     try:
@@ -139,14 +203,10 @@ def add_cmd(
                 now=now,
                 uai=uai,
                 actor="cli",
-                name=name,
-                director_email=email,
-                director_name=director,
-                commune=commune,
-                circonscription=circonscription,
                 departement=uai[:3],
                 sector=sector,
                 contract=contract,
+                **fields,
             )
             app.campaign(session, now)
     except ValueError as exc:
@@ -164,7 +224,7 @@ def add_cmd(
 @pass_context
 def edit_cmd(ctx: Context, uai: str, **changes: str | None) -> None:
     """Modifie une école (adresse du directeur, nom…)."""
-    values = {k: v for k, v in changes.items() if v is not None}
+    values = _checked_fields({k: v for k, v in changes.items() if v is not None})
     if not values:
         fail("rien à modifier (voir --help)")
     app = ctx.app
@@ -232,17 +292,19 @@ def list_cmd(
     if as_json:
         print_json(records)
         return
-    table = Table(title=f"{len(records)} école(s) — campagne {campaign.name}")
+    table = Table(title=f"{len(records)} école(s) — campagne {escape(campaign.name)}")
     for column in ("UAI", "École", "Commune", "Circonscription", "Étape", "Directeur"):
         table.add_column(column, overflow="fold")
     for r in records:
         table.add_row(
-            r["uai"],
-            r["name"],
-            r["commune"],
-            _short_circ(r["circonscription"]),
-            r["stage_label"],
-            r["director_email"] or "—",
+            *_plain(
+                r["uai"],
+                r["name"],
+                r["commune"],
+                _short_circ(r["circonscription"]),
+                r["stage_label"],
+                r["director_email"] or "—",
+            )
         )
     console.print(table)
 
@@ -269,6 +331,11 @@ def school_record(school: School, follow_up: Any) -> dict[str, Any]:
         if follow_up and follow_up.next_reminder_at
         else None,
     }
+
+
+def _plain(*values: str) -> list[Text]:
+    """Table cells shown as written: a `[` in a name or a message is not rich markup."""
+    return [Text(value) for value in values]
 
 
 def _short_circ(name: str) -> str:
@@ -329,9 +396,9 @@ def show_cmd(ctx: Context, uai: str, as_json: bool) -> None:
         ]
         print_json(record)
         return
-    console.print(f"[bold]{school.name}[/] ({school.uai}) — {school.commune}")
-    console.print(f"Directeur : {school.director_email or 'adresse inconnue'}")
-    console.print(f"Étape : [bold]{result.stage.label}[/] — {result.reason}")
+    console.print(f"[bold]{escape(school.name)}[/] ({school.uai}) — {escape(school.commune)}")
+    console.print(f"Directeur : {school.director_email or 'adresse inconnue'}", markup=False)
+    console.print(f"Étape : [bold]{result.stage.label}[/] — {escape(result.reason)}")
     _print_anomalies(anomalies, names)
     _print_pending(pending)
     if events:
@@ -349,7 +416,7 @@ def _print_anomalies(anomalies: list[Any], names: dict[int, str]) -> None:
         table.add_column(column, overflow="fold")
     for a in anomalies:
         name = names.get(a.pupil_id or 0, "?")
-        table.add_row(name, a.field, a.message, a.severity, french_date(a.first_seen_at))
+        table.add_row(*_plain(name, a.field, a.message, a.severity, french_date(a.first_seen_at)))
     console.print(table)
 
 
@@ -362,7 +429,7 @@ def _print_pending(pupils: list[Any]) -> None:
         table.add_column(column)
     for p in pupils:
         born = p.birth_date.strftime("%d/%m/%Y") if p.birth_date else "—"
-        table.add_row(p.last_name, p.first_name, born, p.ine_status)
+        table.add_row(*_plain(p.last_name, p.first_name, born, p.ine_status))
     console.print(table)
 
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from daemon.config.settings import Settings
-from daemon.config.toml_out import is_section
+from daemon.config.toml_out import MASK, is_secret, is_section
 
 ENV_PREFIX = "RELANCE_"
 DEFAULT_FILE = "relance.toml"
@@ -45,7 +45,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.line}: " if self.line else " "
-        origin = "" if self.source == "file" else f" (from {self.source})"
+        origin = "" if self.source == "file" else f" (source : {self.source})"
         return f"{where}{self.key}: {self.message}{origin}"
 
 
@@ -68,7 +68,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = _decode_error_line(str(exc))
-        raise ConfigError(path, [Problem("toml", str(exc), line)]) from exc
+        message = f"syntaxe TOML invalide ({exc})"
+        raise ConfigError(path, [Problem("toml", message, line)]) from exc
     sources: dict[tuple[str, ...], str] = {}
     _apply_credentials(data, environ, sources)
     _apply_environment(data, environ, sources, problems)
@@ -174,11 +175,11 @@ def _apply_environment(
         path = known.get(name)
         if path is None:
             problems.append(
-                Problem(name, "variable d'environnement inconnue", source="environment")
+                Problem(name, "variable d'environnement inconnue", source="environnement")
             )
             continue
         _set(data, path, _parse_env_value(path, raw))
-        sources[path] = f"environment {name}"
+        sources[path] = f"variable d'environnement {name}"
 
 
 def _apply_credentials(
@@ -191,7 +192,7 @@ def _apply_credentials(
         file = Path(directory) / ".".join(path)
         if file.is_file():
             _set(data, path, _parse_env_value(path, file.read_text(encoding="utf-8").strip()))
-            sources[path] = f"credential {file.name}"
+            sources[path] = f"identifiant systemd {file.name}"
 
 
 # ---- validation errors with line numbers ---------------------------------------------------------
@@ -225,6 +226,53 @@ def locate_line(text: str, loc: tuple[str | int, ...]) -> int | None:
     return best_line
 
 
+# What pydantic's error types mean, in French (a type missing here keeps pydantic's message).
+_MESSAGES: dict[str, str] = {
+    "string_type": "texte attendu (entre guillemets)",
+    "int_type": "nombre entier attendu",
+    "int_parsing": "nombre entier attendu",
+    "int_from_float": "nombre entier attendu, sans décimales",
+    "float_type": "nombre attendu",
+    "float_parsing": "nombre attendu",
+    "bool_type": "true ou false attendu",
+    "bool_parsing": "true ou false attendu",
+    "date_type": "date attendue (AAAA-MM-JJ)",
+    "date_parsing": "date attendue (AAAA-MM-JJ)",
+    "date_from_datetime_parsing": "date attendue (AAAA-MM-JJ)",
+    "date_from_datetime_inexact": "date attendue (AAAA-MM-JJ)",
+    "time_type": "heure attendue (HH:MM)",
+    "time_parsing": "heure attendue (HH:MM)",
+    "list_type": "liste attendue ([…])",
+    "dict_type": "table attendue ({ clé = valeur })",
+    "model_type": "section attendue ([nom] ou { … })",
+    "model_attributes_type": "section attendue ([nom] ou { … })",
+    "missing": "réglage obligatoire absent",
+    "extra_forbidden": "réglage inconnu",
+    "less_than_equal": "doit être au plus {le}",
+    "less_than": "doit être inférieur à {lt}",
+    "greater_than_equal": "doit être au moins {ge}",
+    "greater_than": "doit être supérieur à {gt}",
+}
+
+
+def french_message(error: Mapping[str, Any]) -> str:
+    """One validation error of pydantic, said in French."""
+    kind, context = error["type"], error.get("ctx") or {}
+    if kind == "value_error" and "error" in context:
+        return str(context["error"])  # our own validators already speak French
+    if kind == "literal_error":
+        expected = str(context.get("expected", "")).replace(" or ", " ou ")
+        return f"valeur attendue parmi {expected}"
+    template = _MESSAGES.get(kind)
+    if template is None:
+        return str(error["msg"])
+    return template.format(**{k: _number(v) for k, v in context.items()})
+
+
+def _number(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _problems_from(
     exc: ValidationError, text: str, sources: dict[tuple[str, ...], str]
 ) -> list[Problem]:
@@ -232,13 +280,23 @@ def _problems_from(
     for error in exc.errors():
         loc = tuple(error["loc"])
         key = ".".join(str(p) for p in loc) or "(racine)"
-        message = error["msg"]
-        if error["type"] == "extra_forbidden":
-            message = "réglage inconnu"
-        elif "input" in error and not isinstance(error["input"], dict | list):
-            message = f"{message} (valeur : {error['input']!r})"
+        message = french_message(error)
         path = tuple(p for p in loc if isinstance(p, str))
+        if (
+            error["type"] not in ("extra_forbidden", "value_error")
+            and "input" in error
+            and not isinstance(error["input"], dict | list)
+        ):
+            shown = MASK if _is_secret_path(path) else repr(error["input"])
+            message = f"{message} (valeur : {shown})"
         source = next((s for p, s in sources.items() if path[: len(p)] == p), "file")
         line = locate_line(text, loc) if source == "file" else None
         problems.append(Problem(key, message, line, source))
-    return problems
+    return sorted(problems, key=lambda p: (p.line is None, p.line or 0))
+
+
+def _is_secret_path(path: tuple[str, ...]) -> bool:
+    try:
+        return is_secret(_field_info(path))
+    except (KeyError, AssertionError):
+        return False

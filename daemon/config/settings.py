@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.config import JsonDict
 
+from daemon.codes import parse_uai
+
 SECRET: JsonDict = {"secret": True}
 
 
@@ -267,6 +269,12 @@ class WebSettings(Section):
         description="Per-school tokens for the export endpoint (UAI = token).",
         json_schema_extra=SECRET,
     )
+
+    @field_validator("school_tokens")
+    @classmethod
+    def _school_uais(cls, value: dict[str, str]) -> dict[str, str]:
+        # a wrong UAI raises InvalidUAI (a ValueError) naming the expected letter
+        return {parse_uai(uai): token for uai, token in value.items()}
 
 
 class Settings(Section):
