@@ -63,3 +63,17 @@ def test_labels_option(tmp_path: Path) -> None:
     labels.write_text("[counters\n", "utf-8")
     code, _, err = run(tmp_path, "--labels", str(labels), str(FILES / "sj-tabs.txt"))
     assert code == 2 and "TOML invalide" in err
+
+
+def test_brackets_in_names_and_text_are_printed_as_written(tmp_path: Path) -> None:
+    text = (FILES / "faux-cellules.txt").read_text("utf-8")
+    hostile = text.replace("ÉCOLE PRIVÉE SAINT-JOSEPH", "ÉCOLE [/b] [bold]SAINT-JOSEPH")
+    hostile = hostile.replace("0441234C.zip", "[/i]0441234C.zip")
+    assert hostile != text
+    path = tmp_path / "[red]cr[x].txt"
+    path.write_text(hostile, "utf-8")
+    code, out, _ = run(tmp_path, str(path))
+    assert code == 0
+    assert "ÉCOLE [/b] [bold]SAINT-JOSEPH" in out and "[/i]0441234C.zip" in out
+    code, _, err = run(tmp_path, str(tmp_path / "[/x]absent.pdf"))
+    assert code != 0 and "[/x]absent.pdf" in err

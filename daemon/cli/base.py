@@ -9,16 +9,19 @@ from typing import Any, NoReturn
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from daemon.app import App, utc_now
 from daemon.config import ConfigError, Settings, config_path, load_settings
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# No markup by default: names, file names and document text are printed as written (a `[/x]`
+# in them is text, not a style); the few styled lines ask for markup and escape what they hold.
+console = Console(highlight=False, soft_wrap=True, markup=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[bold red]erreur[/] : {message}", markup=True)
+    err_console.print(f"[bold red]erreur[/] : {escape(message)}", markup=True)
     sys.exit(code)
 
 

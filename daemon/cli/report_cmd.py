@@ -78,7 +78,10 @@ def _n(value: int | None) -> str:
 
 def _print_cr(result: dict[str, Any]) -> None:
     school = escape(result["school_name"] or "école inconnue")
-    console.print(f"[bold]Compte rendu d'import[/] — {school} ({result['uai'] or 'UAI ?'})")
+    console.print(
+        f"[bold]Compte rendu d'import[/] — {school} ({escape(result['uai'] or 'UAI ?')})",
+        markup=True,
+    )
     console.print(
         f"Archive : {result['archive'] or '?'} · déposée le {_french(result['submitted_at'])}"
         f" · traitée le {_french(result['processed_at'])}"
@@ -94,7 +97,8 @@ def _print_cr(result: dict[str, Any]) -> None:
         who = escape(f"{a['last_name'] or '?'} {a['first_name'] or ''}".strip())
         console.print(
             f"  - [bold]{who}[/] ({_day(a['birth_date'])}) · {escape(a['field'] or '?')} · "
-            f"{SEVERITY.get(a['severity'], '?')} · {CATEGORY[a['category']]}"
+            f"{SEVERITY.get(a['severity'], '?')} · {CATEGORY[a['category']]}",
+            markup=True,
         )
         console.print(f"    {a['message'] or ''}", markup=False)
     _print_ine(result["ine"])
@@ -117,7 +121,7 @@ def _print_ine(ine: dict[str, Any]) -> None:
 
 def _print_extraction(result: dict[str, Any]) -> None:
     pupils = result["pupils"]
-    console.print(f"[bold]Extraction ONDE[/] : {len(pupils)} élèves")
+    console.print(f"[bold]Extraction ONDE[/] : {len(pupils)} élèves", markup=True)
     if not result["ine_column"]:
         console.print("Pas de colonne INE (extraction par groupe) : statut INE inconnu.")
     else:
@@ -136,13 +140,13 @@ def _print_extraction(result: dict[str, Any]) -> None:
 
 
 def _cells(row: dict[str, Any], *names: str) -> list[str]:
-    return [escape(str(row[name] or "")) for name in names]
+    return [str(row[name] or "") for name in names]
 
 
 def _print_review(result: dict[str, Any]) -> None:
     if not result["needs_review"]:
         return
-    console.print("[bold yellow]À vérifier[/] :")
+    console.print("[bold yellow]À vérifier[/] :", markup=True)
     for reason in result["review_reasons"]:
         console.print(f"  - {reason}", markup=False)
     for line in result["unclassified"]:

@@ -135,7 +135,7 @@ def import_cmd(
         err_console.print(f"attention : {warning}", markup=False)
     for line, message in report.problems:
         err_console.print(f"{file}:{line}: {message}", markup=False)
-    table = Table(title=f"Import de {escape(file.name)}")
+    table = Table(title=f"Import de {file.name}")
     table.add_column("résultat")
     table.add_column("écoles", justify="right")
     for key, label in (
@@ -145,7 +145,7 @@ def import_cmd(
     ):
         table.add_row(label, str(report.counts[key]))
     for reason, count in sorted(report.skipped.items()):
-        table.add_row(f"ignorées : {escape(reason)}", str(count))
+        table.add_row(f"ignorées : {reason}", str(count))
     if report.problems:
         table.add_row("lignes en erreur", str(len(report.problems)))
     console.print(table)
@@ -292,7 +292,7 @@ def list_cmd(
     if as_json:
         print_json(records)
         return
-    table = Table(title=f"{len(records)} école(s) — campagne {escape(campaign.name)}")
+    table = Table(title=f"{len(records)} école(s) — campagne {campaign.name}")
     for column in ("UAI", "École", "Commune", "Circonscription", "Étape", "Directeur"):
         table.add_column(column, overflow="fold")
     for r in records:
@@ -396,13 +396,15 @@ def show_cmd(ctx: Context, uai: str, as_json: bool) -> None:
         ]
         print_json(record)
         return
-    console.print(f"[bold]{escape(school.name)}[/] ({school.uai}) — {escape(school.commune)}")
+    console.print(
+        f"[bold]{escape(school.name)}[/] ({school.uai}) — {escape(school.commune)}", markup=True
+    )
     console.print(f"Directeur : {school.director_email or 'adresse inconnue'}", markup=False)
-    console.print(f"Étape : [bold]{result.stage.label}[/] — {escape(result.reason)}")
+    console.print(f"Étape : [bold]{result.stage.label}[/] — {escape(result.reason)}", markup=True)
     _print_anomalies(anomalies, names)
     _print_pending(pending)
     if events:
-        console.print("\n[bold]Historique récent[/]")
+        console.print("\n[bold]Historique récent[/]", markup=True)
         for event in events:
             console.print(f"  {french_date(event.at)}  {event.message}", markup=False)
 
