@@ -78,3 +78,39 @@ def test_relance_demo_build_only_prepares_the_demo_and_its_sign_in(tmp_path: Pat
     assert user is not None
     again = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path / "d"), "--build-only"])
     assert again.exit_code == 0 and "démo reprise" in again.output
+
+
+def test_relance_demo_stops_at_once_when_its_ports_are_taken(tmp_path: Path) -> None:
+    import socket
+
+    from click.testing import CliRunner
+
+    from daemon.cli import cli
+
+    folder = tmp_path / "d"
+    built = CliRunner().invoke(cli, ["demo", "--dir", str(folder), "--build-only"])
+    assert built.exit_code == 0, built.output
+    config = folder / "relance.toml"
+    with socket.socket() as web, socket.socket() as mail, socket.socket() as free:
+        for sock in (web, mail, free):
+            sock.bind(("127.0.0.1", 0))
+        web.listen()
+        mail.listen()
+        web_port, mail_port = web.getsockname()[1], mail.getsockname()[1]
+        free_port = free.getsockname()[1]
+        free.close()
+        text = config.read_text(encoding="utf-8")
+        text = text.replace("port = 8000", f"port = {web_port}")
+        text = text.replace("port = 8025", f"port = {mail_port}")
+        config.write_text(text, encoding="utf-8")
+
+        taken = CliRunner().invoke(cli, ["demo", "--dir", str(folder)])
+        assert taken.exit_code == 1
+        assert f"port {web_port} déjà pris (pages web de la démo)" in taken.output
+        assert "connexion :" not in taken.output  # no address of another program's pages
+
+        config.write_text(text.replace(f"port = {web_port}", f"port = {free_port}"), "utf-8")
+        taken = CliRunner().invoke(cli, ["demo", "--dir", str(folder)])
+        assert taken.exit_code == 1
+        assert f"port {mail_port} déjà pris (serveur de courrier de la démo)" in taken.output
+        assert "connexion :" not in taken.output

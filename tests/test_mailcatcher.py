@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import smtplib
 import socket
 from email.message import EmailMessage
@@ -34,6 +35,7 @@ def test_caught_mails_are_listed_newest_first(tmp_path: Path) -> None:
     mails = list_mails(tmp_path / "mails")
     assert [m["subject"] for m in mails] == ["Relance n°2", "Relance n°1"]
     assert mails[0]["to"] == "ecole@example.org" and "étape 2" in mails[0]["text"]
+    assert mails[0]["sent_at"] == dt.datetime(2026, 9, 14, 8, 2, tzinfo=dt.UTC)
 
 
 def test_an_existing_empty_folder_becomes_a_working_maildir(

@@ -8,10 +8,14 @@ import random
 import tomllib
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
 from bench.reliability.harness import Outcome, toml_document
 from bench.reliability.hostile import mutate, plan_files
-from bench.reliability.ledger import compare, lateness
+from bench.reliability.ledger import compare, lateness, seed_schools
 from bench.reliability.outage import smtp_down
+from db.models import Reminder, School
 
 T0 = dt.datetime(2026, 9, 7, 8, tzinfo=dt.UTC)
 
@@ -94,3 +98,12 @@ def test_smtp_down_reads_the_smtp_entry_of_healthz_wherever_it_is() -> None:
     assert smtp_down({"delivery": {"smtp": {"state": "up"}}}) is False
     assert smtp_down({"smtp_up": True}) is False
     assert smtp_down({"smtp": "down"}) is True
+
+
+def test_seed_schools_leaves_the_ledger_to_the_daemons(engine: Engine) -> None:
+    due = seed_schools(engine, 3, now=T0, prefix="deux")
+    with Session(engine) as session:
+        schools = session.exec(select(School).order_by(School.uai)).all()
+        assert session.exec(select(Reminder)).all() == []
+    assert [s.director_email for s in schools] == [d.recipient for d in due]
+    assert len({s.uai for s in schools}) == 3 and all(d.due_at == T0 for d in due)

@@ -15,6 +15,7 @@ from tests.web_helpers import client_for, signed_in
 def send(port: int, to: str, subject: str, body: str) -> None:
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = "relance@demo.invalid", to, subject
+    message["Date"] = "Mon, 14 Sep 2026 08:02:00 +0000"
     message.set_content(body)
     with smtplib.SMTP("127.0.0.1", port) as smtp:
         smtp.send_message(message)
@@ -35,9 +36,11 @@ def test_the_demo_page_lists_caught_mails_and_escapes_them(
         assert page.status_code == 200
         assert "direction@ecole.invalid" in page.text
         assert "Relance &lt;b&gt;constat&lt;/b&gt;" in page.text
+        assert "14/09/2026 10:02" in page.text and "Mon, 14 Sep" not in page.text  # Paris time
         key = page.text.split('href="/demo/courriels/')[1].split('"')[0]
         one = client.get(f"/demo/courriels/{key}")
         assert one.status_code == 200 and "Bonjour," in one.text
+        assert "14/09/2026 10:02" in one.text
         assert client.get("/demo/courriels/nope").status_code == 404
     app.close()
 

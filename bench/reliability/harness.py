@@ -192,6 +192,19 @@ class Workspace:
             timeout=120,
         )
 
+    def relance_input(self, config: Path, stdin: str, *args: str) -> None:
+        """A one-shot `relance` command reading `stdin` (e.g. `users add --password-stdin`)."""
+        subprocess.run(
+            [PYTHON, "-m", "daemon", "--config", str(config), *args],
+            cwd=REPO,
+            env=clean_env(),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+
     def daemon(self, name: str, config: Path, parts: list[str], *extra: str) -> Proc:
         """`relance serve --only <part>…` as its own process."""
         only = [arg for part in parts for arg in ("--only", part)]

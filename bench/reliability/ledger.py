@@ -82,6 +82,28 @@ def seed_reminders(
     return due
 
 
+def seed_schools(
+    engine: Engine, count: int, *, now: dt.datetime, prefix: str = "ecole"
+) -> list[Due]:
+    """`count` schools with a director's address and nothing received yet: once the campaign of
+    the configuration has started, each is due a reminder at the scheduler's next sweep (the
+    ledger rows are then written by the daemons, not here). `due_at` is `now` for all."""
+    due = [Due(f"school:{prefix}:{n:05d}", recipient(prefix, n), now) for n in range(count)]
+    with Session(engine) as session:
+        session.add_all(
+            School(
+                uai=f"9{n:06d}S",
+                name=f"École {n}",
+                director_email=d.recipient,
+                created_at=now,
+                updated_at=now,
+            )
+            for n, d in enumerate(due)
+        )
+        session.commit()
+    return due
+
+
 def mail_payload(number: int) -> dict[str, str]:
     subject = f"Constat de rentrée : export attendu (école {number})"
     text = "Bonjour,\n\nL'export de votre école est attendu.\n\nLa coordination du constat"

@@ -13,7 +13,14 @@ from sqlalchemy.engine import Engine
 
 from bench import sink
 from bench.reliability.harness import Proc, Workspace, free_port, wait_until
-from bench.reliability.ledger import Due, Received, compare, ledger_status, seed_reminders
+from bench.reliability.ledger import (
+    Due,
+    Received,
+    compare,
+    ledger_status,
+    seed_reminders,
+    seed_schools,
+)
 from daemon.config.settings import normalise_database_url
 from db.engine import make_engine
 
@@ -101,10 +108,17 @@ def sending_bench(
     database_url: str = "",
     first_due: dt.datetime | None = None,
     spacing: dt.timedelta = dt.timedelta(0),
+    campaign: dict[str, Any] | None = None,
     **smtp: Any,
 ) -> Bench:
-    """A migrated database with `count` reminders due, and the config of a sender for it."""
+    """A migrated database with `count` reminders due, and the config of a sender for it.
+
+    With `campaign` (the configuration's campaign section), the database holds `count` schools
+    instead, each due a reminder from the first sweep on `first_due`: the daemons' scheduler
+    writes the ledger (run them with `parts=("scheduler", "sender")` and a clock on a school
+    day inside the sending window)."""
     smtp = {**FAST_SMTP, **smtp}
+    extra: dict[str, Any] = {"campaign": campaign} if campaign else {}
     url = database_url or f"sqlite:///{ws.root / 'relance.sqlite3'}"
     port, web_port = free_port(), free_port()
     config = ws.config(
@@ -115,12 +129,16 @@ def sending_bench(
             "log_level": "INFO",
             "smtp": {"host": "127.0.0.1", "port": port, **smtp},
             "web": {"port": web_port, "base_url": f"http://127.0.0.1:{web_port}"},
+            **extra,
         },
     )
     ws.relance(config, "db", "upgrade")
     engine = make_engine(normalise_database_url(url))
     start = first_due or dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-    due = seed_reminders(engine, count, first_due=start, spacing=spacing)
+    if campaign:
+        due = seed_schools(engine, count, now=start)
+    else:
+        due = seed_reminders(engine, count, first_due=start, spacing=spacing)
     return Bench(ws, config, engine, due, port, ws.root / "received.jsonl", smtp, web_port)
 
 

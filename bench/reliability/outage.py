@@ -1,8 +1,11 @@
-"""Is an SMTP outage visible while it lasts? Read from `GET /healthz` when the web part exists
-(what the status page shows), else from the ledger: rows waiting for a retry with their error."""
+"""Is an SMTP outage visible while it lasts? Read from `GET /healthz` when the web part exists,
+and from the status page the coordinators look at (the dashboard, signed in: its banner « Le
+serveur de courrier ne répond pas »); else from the ledger: rows waiting for a retry with their
+error."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +17,7 @@ from bench.reliability.ledger import ledger_rows
 if TYPE_CHECKING:
     from bench.reliability.mailing import Bench
 
+BANNER = "Le serveur de courrier ne répond pas"
 DOWN_WORDS = {"down", "unreachable", "error", "failing", "degraded"}
 UP_WORDS = {"up", "ok", "reachable"}
 
@@ -63,6 +67,44 @@ class OutageWatch:
     samples: list[bool | None] = field(default_factory=list)
     waiting: list[int] = field(default_factory=list)
     example: str = ""
+    page_url: str = ""  # the coordinators' dashboard, once signed in
+    page_samples: list[bool | None] = field(default_factory=list)
+    client: httpx.Client | None = None
+
+    def sign_in(self, base_url: str, email: str, password: str) -> bool:
+        """Sign in as a coordinator (the page's CSRF token, then the form); True on success."""
+        self.client = httpx.Client(base_url=base_url, timeout=5)
+        try:
+            form = self.client.get("/connexion").text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+            answer = self.client.post(
+                "/connexion",
+                data={
+                    "csrf_token": token.group(1) if token else "",
+                    "email": email,
+                    "password": password,
+                    "suivant": "/",
+                },
+            )
+        except httpx.HTTPError:
+            return False
+        self.page_url = "/"
+        return answer.status_code == 303
+
+    def page_down(self) -> bool | None:
+        """One reading of the dashboard: True (banner shown), False (page without it), None."""
+        if self.client is None or not self.page_url:
+            return None
+        try:
+            page = self.client.get(self.page_url)
+            said = (BANNER in page.text) if page.status_code == 200 else None
+        except httpx.HTTPError:
+            said = None
+        self.page_samples.append(said)
+        return said
+
+    def wait_page(self, down: bool, timeout: float) -> bool:
+        return wait_until(lambda: self.page_down() is down, timeout, interval=0.25)
 
     @property
     def source(self) -> str:
@@ -99,5 +141,10 @@ class OutageWatch:
             changes = [w for n, w in enumerate(steps) if n == 0 or steps[n - 1] != w]
             said = "/healthz said " + " → ".join(changes)
             said += "; "
+        if self.page_samples:
+            shown = {True: "banner", False: "no banner", None: "no page"}
+            steps = [shown[s] for s in self.page_samples]
+            changes = [w for n, w in enumerate(steps) if n == 0 or steps[n - 1] != w]
+            said += "dashboard: " + " → ".join(changes) + "; "
         peak = max(self.waiting, default=0)
         return said + f"ledger: up to {peak} rows waiting with an error, e.g. {self.example}"

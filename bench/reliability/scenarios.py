@@ -97,21 +97,40 @@ def smtp_outage(ws: Workspace, out: Outcome) -> None:
     )  # fmt: skip
     b.start_sink()
     parts = ("sender", "web") if web_available() else ("sender",)
+    coordinator = ("coordination@fiabilite.example", "mot-de-passe-de-la-fiabilite")
+    if "web" in parts:
+        b.ws.relance_input(
+            b.config, coordinator[1] + "\n", "users", "add", coordinator[0], "--password-stdin"
+        )
     b.start_daemon("--clock", start.isoformat(), "--clock-speed", str(speed), parts=parts)
     out.check("sending started", b.wait_received(60, 60), f"{b.received_count()} received")
     watch = OutageWatch(b, f"http://127.0.0.1:{b.web_port}/healthz" if "web" in parts else "")
+    if "web" in parts:
+        base = f"http://127.0.0.1:{b.web_port}"
+        out.check("coordinator signed in to the status page", watch.sign_in(base, *coordinator))
     out.check("nothing shown down before the outage", watch.down() is False, watch.describe())
+    if "web" in parts:
+        out.check(
+            "no outage banner on the dashboard before", watch.page_down() is False, watch.describe()
+        )
     assert b.sink_proc is not None
     b.sink_proc.stop()
     down_at, received_before = time.monotonic(), b.received_count()
     seen_down = watch.wait_visible(timeout=8)
+    page_down = watch.wait_page(True, timeout=5) if "web" in parts else None
     time.sleep(max(0.0, 5 - (time.monotonic() - down_at)))
     watch.down()
     b.start_sink()
     up_at = time.monotonic()
     seen_up = watch.wait_cleared(timeout=30)
+    page_up = watch.wait_page(False, timeout=30) if "web" in parts else None
     out.check(f"outage visible while it lasts ({watch.source})", seen_down, watch.describe())
     out.check("recovery visible once the server is back", seen_up, watch.describe())
+    if "web" in parts:
+        out.check(
+            "outage banner on the dashboard while it lasts", bool(page_down), watch.describe()
+        )
+        out.check("banner gone once the server is back", bool(page_up), watch.describe())
     out.check("every ledger row sent after the outage", b.wait_all_sent(90), b.status_line())
     wait_until(lambda: b.received_count() >= count, 5)
     got = b.received()
@@ -134,6 +153,8 @@ def smtp_outage(ws: Workspace, out: Outcome) -> None:
         f"worst {worst}, {inversions} inverted pairs",
     )
     stop_cleanly(b, out)
+    if watch.client is not None:
+        watch.client.close()
 
 
 # ---- 3. database locked (SQLite) or unreachable (PostgreSQL restarted) ---------------------------
@@ -334,29 +355,53 @@ def reason_of(path: Path) -> Path:
 
 
 # ---- 5. two daemons on one PostgreSQL ------------------------------------------------------------
+# A Monday inside the sending window, in a campaign where every school is due its first reminder.
+TWO_DAEMONS_CLOCK = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+TWO_DAEMONS_CAMPAIGN = {
+    "name": "fiabilite-deux-demons",
+    "start": dt.date(2026, 11, 2),
+    "observation_date": dt.date(2026, 11, 20),
+    "deadline": dt.date(2026, 12, 18),
+}
+
+
 def two_daemons_postgres(ws: Workspace, out: Outcome) -> None:
-    b = sending_bench(ws, MAILS, database_url=shared_database())
+    """Two `relance serve` (scheduler and sender) on one PostgreSQL, 2,000 schools due a reminder:
+    their sweeps write the ledger, their senders share it; the sink counts each mail once."""
+    clock = TWO_DAEMONS_CLOCK.astimezone(dt.UTC)
+    b = sending_bench(
+        ws, MAILS, database_url=shared_database(), first_due=clock, campaign=TWO_DAEMONS_CAMPAIGN
+    )
     b.start_sink()
     started = time.monotonic()
-    b.start_daemon()
-    b.start_daemon()
+    parts = ("scheduler", "sender")
+    for _ in range(2):
+        b.start_daemon("--clock", clock.isoformat(), parts=parts)
     claimers: set[str] = set()  # `host:pid` of the claims seen while sending
 
     def all_sent_noting_claimers() -> bool:
         rows = ledger_rows(b.engine)
         claimers.update(r.claimed_by.split("/")[0] for r in rows if r.status == "claimed")
-        return all(r.status in {"sent", "failed"} for r in rows)
+        sent = sum(1 for r in rows if r.status in {"sent", "failed"})
+        return sent >= MAILS and all(r.status in {"sent", "failed"} for r in rows)
 
-    out.check("every ledger row sent", wait_until(all_sent_noting_claimers, 120), b.status_line())
+    all_sent = wait_until(all_sent_noting_claimers, 240, interval=0.25)
+    out.check("every reminder written and sent", all_sent, b.status_line())
     took = time.monotonic() - started
     wait_until(lambda: b.received_count() >= MAILS, 5)
     got = b.received()
+    sweeps = sum(p.log_count("examined") for p in b.daemons)
+    left = sum(p.log_count("left to another daemon") for p in b.daemons)
+    failed = sum(p.log_count("failed; the next tick") for p in b.daemons)
     out.measure(
-        f"{got.total} mails received for {MAILS} reminders in {took:.1f} s with two daemons; "
-        f"claims seen from {len(claimers)} processes"
+        f"{got.total} mails received for {MAILS} schools due in {took:.1f} s with two daemons "
+        f"(scheduler and sender each); claims seen from {len(claimers)} processes; "
+        f"{sweeps} sweeps, {left} ticks left to the daemon sweeping, {failed} failed"
     )
     out.check(f"sink received exactly {MAILS}", got.total == MAILS, f"{got.total}")
     check_delivery(b, out, max_extra=0)
+    out.check("one ledger row per school", len(ledger_rows(b.engine)) == MAILS, b.status_line())
+    out.check("no sweep failed (the daemons take turns)", failed == 0, f"{failed} failed")
     out.check("both daemons took a share", len(claimers) >= 2, f"claimers seen {sorted(claimers)}")
     stop_cleanly(b, out)
     b.engine.dispose()

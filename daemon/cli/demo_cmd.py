@@ -4,6 +4,7 @@ through the real intake — then the local mail catcher and the whole daemon."""
 
 from __future__ import annotations
 
+import socket
 import sys
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from daemon.app import App
 from daemon.cli.base import console, fail
 from daemon.cli.serve_cmd import run_daemon
 from daemon.config import load_settings
-from daemon.demo.build import DEMO_PASSWORD, DEMO_USER, MAIL_PORT, build_demo
+from daemon.demo.build import DEMO_PASSWORD, DEMO_USER, build_demo
 from daemon.demo.mailcatcher import start_catcher
 from db.engine import transaction
 
@@ -38,15 +39,25 @@ def demo_cmd(directory: Path, build_only: bool) -> None:
     if build_only:
         app.close()
         return
+    web, smtp = app.settings.web, app.settings.smtp
+    if port_in_use(web.host, web.port):
+        app.close()
+        fail(
+            f"port {web.port} déjà pris (pages web de la démo) : arrêtez le programme qui "
+            f"l'occupe, ou changez web.port et web.base_url dans {info.config}"
+        )
     try:
-        catcher = start_catcher(directory / "mails", port=MAIL_PORT)
-    except OSError as exc:
-        fail(f"port {MAIL_PORT} déjà pris (serveur de courrier de la démo) : {exc}")
-    base = app.settings.web.base_url
+        catcher = start_catcher(directory / "mails", port=smtp.port)
+    except OSError:
+        app.close()
+        fail(
+            f"port {smtp.port} déjà pris (serveur de courrier de la démo) : arrêtez le "
+            f"programme qui l'occupe, ou changez smtp.port dans {info.config}"
+        )
     console.print(
-        f"\n  pages :     {base}/\n"
+        f"\n  pages :     {web.base_url}/\n"
         f"  connexion : {DEMO_USER} / {DEMO_PASSWORD}\n"
-        f"  courriels : {base}/demo/courriels (serveur local 127.0.0.1:{MAIL_PORT})\n"
+        f"  courriels : {web.base_url}/demo/courriels (serveur local 127.0.0.1:{smtp.port})\n"
         "  arrêt :     Ctrl-C\n"
     )
     try:
@@ -54,3 +65,15 @@ def demo_cmd(directory: Path, build_only: bool) -> None:
     finally:
         catcher.stop()
     sys.exit(code)
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether `host:port` cannot be listened on: checked before the address is printed, so
+    that a newcomer is never sent to another program's pages."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False

@@ -4,8 +4,10 @@ mail in a Maildir folder, listed by the demo's mail page. Never used in producti
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import email
 import email.policy
+import email.utils
 import logging
 import mailbox
 from pathlib import Path
@@ -55,7 +57,17 @@ def list_mails(folder: Path, *, limit: int = 200) -> list[dict[str, Any]]:
                 "to": str(parsed.get("To", "")),
                 "subject": str(parsed.get("Subject", "")),
                 "date": str(parsed.get("Date", "")),
+                "sent_at": _header_date(str(parsed.get("Date", ""))),
                 "text": body.get_content() if body is not None else "",
             }
         )
     return result
+
+
+def _header_date(header: str) -> dt.datetime | None:
+    """The Date header as an aware datetime (None when missing or unreadable)."""
+    try:
+        moment = email.utils.parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
