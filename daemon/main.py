@@ -40,6 +40,7 @@ class PartState:
     started_at: dt.datetime | None = None
     restarts: int = 0
     db_waits: int = 0
+    waiting_for_database: bool = False
     last_error: str = ""
     crashes: list[float] = field(default_factory=list)
 
@@ -49,6 +50,7 @@ class PartState:
             "started_at": self.started_at.isoformat() if self.started_at else None,
             "restarts": self.restarts,
             "db_waits": self.db_waits,
+            "waiting_for_database": self.waiting_for_database,
             "last_error": self.last_error,
         }
 
@@ -108,6 +110,7 @@ class Lifecycle:
         delay = 1.0
         while not self.stop.is_set():
             state.alive, state.started_at = True, self.app.now()
+            state.waiting_for_database = False
             try:
                 await part(self.app, self.stop)
                 if self.stop.is_set():
@@ -119,7 +122,7 @@ class Lifecycle:
                 # The database is locked or unreachable (SQLite busy, PostgreSQL restarting):
                 # not the part's fault. Wait and resume; nothing is lost, since every unit of
                 # work is a transaction that was rolled back.
-                state.alive = False
+                state.alive, state.waiting_for_database = False, True
                 state.last_error = f"base de données indisponible : {type(exc).__name__}"
                 state.db_waits += 1
                 log.warning(
@@ -152,12 +155,23 @@ class Lifecycle:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.stop.wait(), timeout=seconds)
 
+    def watchdog_ok(self) -> bool:
+        """Every part runs, or waits for the database: a restart by systemd would not bring
+        the database back, so waiting for it is no reason to stop the pings."""
+        return all(s.alive or s.waiting_for_database for s in self.states.values())
+
     async def _watchdog(self) -> None:
-        """Tell systemd we are alive while every part is (WATCHDOG=1), if it asked."""
+        """Tell systemd we are alive while `watchdog_ok` (WATCHDOG=1), if it asked."""
         interval = systemd.watchdog_interval()
         if interval is None:
             return
         while not self.stop.is_set():
-            if all(s.alive for s in self.states.values()):
-                systemd.notify("WATCHDOG=1")
+            if self.watchdog_ok():
+                waiting = sorted(n for n, s in self.states.items() if s.waiting_for_database)
+                status = (
+                    "STATUS=en attente de la base de données (" + ", ".join(waiting) + ")"
+                    if waiting
+                    else "STATUS=en service"
+                )
+                systemd.notify("WATCHDOG=1", status)
             await self._sleep(interval / 2)

@@ -115,3 +115,34 @@ async def test_an_unavailable_database_is_waited_for_not_counted_as_a_crash(
     assert state["db_waits"] == main_module.MAX_CRASHES_IN_WINDOW + 2 and state["restarts"] == 0
     lifecycle.stop.set()
     assert await asyncio.wait_for(task, 5) == 0
+
+
+async def test_the_watchdog_keeps_pinging_while_a_part_waits_for_the_database(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    missing = create_engine("sqlite:////nonexistent-folder/relance.sqlite3")
+
+    async def needs_database(app: App, stop: asyncio.Event) -> None:
+        with missing.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    async def broken(app: App, stop: asyncio.Event) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(Lifecycle, "_sleep", lambda self, s: asyncio.sleep(0.05))
+    waiting = Lifecycle(app, [("db", needs_database), ("steady", steady)], stop_timeout=5)
+    task = asyncio.create_task(waiting.run())
+    await asyncio.sleep(0.3)
+    assert waiting.health()["parts"]["db"]["waiting_for_database"]
+    assert waiting.watchdog_ok()  # systemd restarting us would not bring the database back
+    waiting.stop.set()
+    assert await asyncio.wait_for(task, 5) == 0
+
+    crashing = Lifecycle(app, [("bug", broken), ("steady", steady)], stop_timeout=5)
+    task = asyncio.create_task(crashing.run())
+    await asyncio.sleep(0.02)
+    assert not crashing.watchdog_ok()
+    crashing.stop.set()
+    await asyncio.wait_for(task, 5)

@@ -275,7 +275,7 @@ def hostile_drop(ws: Workspace, out: Outcome) -> None:
             ).all()
         )
     out.measure(
-        f"{plan.files} files dropped ({plan.junk} with junk names) taken in {took:.1f} s; "
+        f"{expected} hostile files and {plan.junk} junk names dropped, taken in {took:.1f} s; "
         f"outcomes {rows}; RSS idle {idle_kb // 1024} MB, peak (VmHWM) {peak_kb // 1024} MB"
     )
     out.measure(
