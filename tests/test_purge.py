@@ -142,8 +142,18 @@ def test_cli_purge(tmp_path: Path, database_url: str) -> None:
     runner.invoke(cli, ["schools", "add", "0441234C", "--name", "A"], env=env)
     refused = runner.invoke(cli, ["purge", "--campaign", "2026-2027", "--yes"], env=env)
     assert refused.exit_code == 1 and "conservée jusqu'au" in refused.output
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    (backups / "relance-20261001-0300.sqlite3").write_bytes(b"old copy")
     done = runner.invoke(cli, ["purge", "--campaign", "2026-2027", "--yes", "--force"], env=env)
     assert done.exit_code == 0 and "purgée" in done.output
+    assert "1 sauvegarde(s) antérieure(s)" in done.output and "--backups" in done.output
+    assert (backups / "relance-20261001-0300.sqlite3").exists()
+    again = runner.invoke(
+        cli, ["purge", "--campaign", "2026-2027", "--yes", "--force", "--backups"], env=env
+    )
+    assert again.exit_code == 0 and "1 sauvegarde(s) antérieure(s) supprimée(s)" in again.output
+    assert not list(backups.iterdir())
     unknown = runner.invoke(cli, ["purge", "--campaign", "1999", "--yes"], env=env)
     assert unknown.exit_code == 1 and "inconnue" in unknown.output
 

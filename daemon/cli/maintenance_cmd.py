@@ -59,9 +59,15 @@ def restore_cmd(ctx: Context, source: Path, yes: bool) -> None:
 @click.command("purge")
 @click.option("--campaign", "name", required=True, help="Nom de la campagne (ex. 2025-2026).")
 @click.option("--force", is_flag=True, help="Purger avant la fin de la durée de conservation.")
+@click.option(
+    "--backups",
+    "with_backups",
+    is_flag=True,
+    help="Supprimer aussi les sauvegardes SQLite antérieures (elles contiennent ces données).",
+)
 @click.option("--yes", is_flag=True, help="Ne pas demander de confirmation.")
 @pass_context
-def purge_cmd(ctx: Context, name: str, force: bool, yes: bool) -> None:
+def purge_cmd(ctx: Context, name: str, force: bool, with_backups: bool, yes: bool) -> None:
     """Supprime les données personnelles d'une campagne terminée (les comptes restent)."""
     app = ctx.app
     if not yes:
@@ -71,6 +77,9 @@ def purge_cmd(ctx: Context, name: str, force: bool, yes: bool) -> None:
             campaign = get_campaign(session, name=name)
             if campaign is None:
                 fail(f"campagne {name} inconnue")
+            if campaign.purged_at is not None and with_backups:  # the notice's advice, later
+                _delete_backups(ctx)
+                return
             report = purge_campaign(
                 session, campaign=campaign, now=app.now(), force=force, actor="cli"
             )
@@ -81,3 +90,20 @@ def purge_cmd(ctx: Context, name: str, force: bool, yes: bool) -> None:
         f"{report.files} fichiers supprimés ; {report.documents} documents et "
         f"{report.submissions} archives gardés en comptes seulement"
     )
+    # The nightly copies of the database still hold what was just purged.
+    older = sorted((ctx.settings.state_path / "backups").glob("relance-*.sqlite3"))
+    if with_backups:
+        _delete_backups(ctx)
+    elif older:
+        console.print(
+            f"attention : {len(older)} sauvegarde(s) antérieure(s) dans "
+            f"{older[0].parent} contiennent encore ces données ; elles disparaîtront avec "
+            "leur rotation, ou tout de suite avec --backups"
+        )
+
+
+def _delete_backups(ctx: Context) -> None:
+    older = sorted((ctx.settings.state_path / "backups").glob("relance-*.sqlite3"))
+    for path in older:
+        path.unlink(missing_ok=True)
+    console.print(f"{len(older)} sauvegarde(s) antérieure(s) supprimée(s)")
