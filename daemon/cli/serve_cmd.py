@@ -82,8 +82,10 @@ def run_daemon(app: App, names: Sequence[str] = PART_NAMES, *, stop_timeout: flo
     except Exception as exc:  # a clear message, not a traceback
         fail(f"base de données inaccessible : {exc}")
     log.info(
-        "relance serve: %s on %s (database %s)",
+        "relance serve: %s; web listens on %s:%d, links use %s (database %s)",
         ", ".join(names),
+        settings.web.host,
+        settings.web.port,
         settings.web.base_url,
         app.engine.url.render_as_string(hide_password=True),
     )
