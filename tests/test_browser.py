@@ -161,7 +161,7 @@ def test_a_coordinator_logs_in_filters_the_table_and_opens_a_school(
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(re.compile(r"/connexion"))
     page.fill("#email", EMAIL)
@@ -191,7 +191,7 @@ def test_a_director_uploads_a_compte_rendu_and_sees_the_stage_change(
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
-    page = browser.new_page(viewport={"width": 420, "height": 900})  # a phone
+    page = browser.new_page(viewport={"width": 420, "height": 900}, locale="fr-FR")  # a phone
     page.goto(live_server.director_url())
     stage = page.locator(".stage").first
     expect(stage).to_have_attribute("data-stage", "awaiting_export")
@@ -217,7 +217,9 @@ def phone_without_javascript(browser: object) -> object:
     from playwright.sync_api import Browser
 
     assert isinstance(browser, Browser)
-    context = browser.new_context(viewport=PHONE, is_mobile=True, java_script_enabled=False)
+    context = browser.new_context(
+        viewport=PHONE, is_mobile=True, java_script_enabled=False, locale="fr-FR"
+    )
     return context.new_page()
 
 
