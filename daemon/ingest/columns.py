@@ -111,6 +111,24 @@ def heading_piece(line: Line, labels: Labels, wanted: tuple[str, ...]) -> dict[s
     return pieces or None
 
 
+def heading_tail(line: Line, columns: Columns, labels: Labels) -> dict[str, float] | None:
+    """For the line under a heading row holding the ends of headings cut by a narrow column
+    (`m` under `Préno`): column → x; else None. Each piece, however short, must sit under a
+    heading whose labels contain it."""
+    pieces: dict[str, float] = {}
+    for cell in line.cells:
+        under = [
+            n for n, start in zip(columns.names, columns.starts, strict=True) if start <= cell.x + 2
+        ]
+        name = under[-1] if under else columns.names[0]
+        compact = key(cell.text).replace(" ", "")
+        spellings = labels["columns"].get(name, ())
+        if not compact or not any(compact in label.replace(" ", "") for label in spellings):
+            return None
+        pieces[name] = min(cell.x, pieces.get(name, cell.x))
+    return pieces or None
+
+
 def single_heading(line: Line, labels: Labels, wanted: tuple[str, ...]) -> str | None:
     """The column named by a line that is exactly one heading (headings one per line)."""
     if len(line.cells) != 1:

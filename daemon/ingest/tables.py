@@ -21,6 +21,7 @@ from daemon.ingest.columns import (
     Columns,
     heading_columns,
     heading_piece,
+    heading_tail,
     merge_piece,
     single_heading,
 )
@@ -101,7 +102,9 @@ class Table:
             and self.placed[-1][0].y > heading.y
         ):
             return False
-        piece = heading_piece(line, self.labels, self.wanted)
+        piece = heading_piece(line, self.labels, self.wanted) or heading_tail(
+            line, self.columns, self.labels
+        )
         if piece is None:
             return False
         merge_piece(self.columns, piece)
@@ -131,8 +134,9 @@ class Table:
     def finish(self) -> tuple[list[rows.Row], list[str]]:
         """The rows read, and the text of lines that made no row."""
         self._flush_waiting()
+        limits = _limits(self.placed)
         for record in self._records(self.placed):
-            self._emit_record(record)
+            self._emit_record(record, limits)
         if self.stream:
             self.unplaced.append(" | ".join(self.stream))
             self.stream = []
@@ -177,11 +181,13 @@ class Table:
                 whole.append(index)  # the extractor merged the row's cells into one
         return max((dates, ends, whole), key=len), continued
 
-    def _emit_record(self, record: list[Placed]) -> None:
-        gathered: dict[str, list[tuple[Line, Cell]]] = {}
+    def _emit_record(self, record: list[Placed], limits: dict[int, dict[str, float]]) -> None:
+        gathered: dict[str, list[tuple[Line, Cell, float]]] = {}
         for line, columns in record:
+            reach = limits.get(id(columns), {})
             for cell in line.cells:
-                gathered.setdefault(columns.place(cell.x), []).append((line, cell))
+                name = columns.place(cell.x)
+                gathered.setdefault(name, []).append((line, cell, reach.get(name, math.nan)))
         order = [n for n in record[0][1].names if not n.startswith(OTHER)]
         for name in record[0][1].names:
             if name.startswith(OTHER) and name[len(OTHER) :] not in self.ignored:
@@ -219,17 +225,60 @@ def _cut(placed: list[Placed], first: int, second: int, continued: set[int]) -> 
     return max(i for g, i in gaps if g >= widest * 0.9)
 
 
-def _join(name: str, pieces: list[tuple[Any, Cell]]) -> str:
+def _limits(placed: list[Placed]) -> dict[int, dict[str, float]]:
+    """For each heading row (by id) and column but the last, an x its text is known to reach:
+    the end of its widest line, or the next column's start less the least gap seen between a
+    column's widest line and the next column (the cell padding). A word cut because it did not
+    fit on one line (`OUÉDRA` / `OGO`) ends past it."""
+    found: dict[int, tuple[Columns, dict[str, float], dict[str, float]]] = {}
+    for line, columns in placed:
+        _columns, lefts, ends = found.setdefault(id(columns), (columns, {}, {}))
+        for cell in line.cells:
+            name = columns.place(cell.x)
+            lefts[name] = min(cell.x, lefts.get(name, cell.x))
+            if not math.isnan(cell.end):
+                ends[name] = max(cell.end, ends.get(name, cell.end))
+    limits: dict[int, dict[str, float]] = {}
+    for ident, (columns, lefts, ends) in found.items():
+        names = [n for n in columns.names if n in lefts]
+        pairs = [(a, b) for a, b in itertools.pairwise(names) if a in ends]
+        if not pairs:
+            continue
+        slack = max(0.0, min(lefts[b] - ends[a] for a, b in pairs))
+        limits[ident] = {a: max(ends[a], lefts[b] - slack) for a, b in pairs}
+    return limits
+
+
+def _cut_word(previous: list[Cell], cell: Cell, limit: float) -> bool:
+    """True when the line before ended by cutting a word too long for its column: it holds one
+    word, and the first character of this line would have gone past what the column holds."""
+    before = " ".join(c.text for c in previous)
+    if not before or " " in before or not cell.text or math.isnan(limit):
+        return False
+    last, first = before[-1], cell.text[0]
+    if not (last.isalnum() or last == "'") or not first.isalnum():
+        return False
+    if last.islower() and first.isupper():  # `Marie` / `Claire`: a new word
+        return False
+    end, lead = previous[-1].end, cell.lead
+    return not math.isnan(end + lead) and end + lead > limit - 0.3 * lead
+
+
+def _join(name: str, pieces: list[tuple[Any, Cell, float]]) -> str:
     if name == "birth_date":
-        return "".join("".join(cell.text.split()) for _line, cell in pieces)
+        return "".join("".join(cell.text.split()) for _line, cell, _limit in pieces)
     text = ""
     previous_line = None
-    for line, cell in pieces:
+    previous: list[Cell] = []
+    for line, cell, limit in pieces:
         if not text:
             text = cell.text
-        elif line is not previous_line and text.endswith("-"):
+        elif line is not previous_line and (text.endswith("-") or _cut_word(previous, cell, limit)):
             text += cell.text
         else:
             text += " " + cell.text
+        if line is not previous_line:
+            previous = []
+        previous.append(cell)
         previous_line = line
     return text
