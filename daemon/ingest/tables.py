@@ -29,6 +29,7 @@ from daemon.ingest.lines import Cell, Line
 from daemon.ingest.text import is_date_start, iso_date, key
 
 Placed = tuple[Line, Columns]
+ROW_GAP = 1.4  # in font sizes: a gap wider than a line, between two rows (padding, border)
 Gathered = dict[str, list[tuple[Line, Cell, float]]]  # column → its pieces, with its limit
 
 
@@ -57,7 +58,12 @@ class Table:
             self._heading(line, columns)
         elif self._continues_heading(line):
             return
-        elif not self.stream and single_heading(line, self.labels, self.wanted):
+        elif (
+            not self.stream
+            and (not line.geometric or self.columns is None)
+            and single_heading(line, self.labels, self.wanted)
+        ):  # headings one per line (text copied from a screen); in a PDF table, a message
+            # wrapped so that a line reads `prénom` is no heading
             self.columns, self.heading_line = None, None
         elif line.geometric and self.columns is not None:
             self.placed.append((line, self.columns))
@@ -282,7 +288,8 @@ def _starts_status(text: str, kind: str, labels: Labels) -> bool:
 def _cut(placed: list[Placed], first: int, second: int, continued: set[int]) -> int:
     """Where the row of anchor `first` ends: at the widest gap before anchor `second`
     (the lowest of near-equal gaps, rows being top-aligned more often than centred).
-    A page break is the widest gap, unless the next page begins by finishing a cut date."""
+    A page break is the widest gap, unless the next page begins by finishing a cut date, or
+    a gap between rows (wider than a line) shows that the row went on over the page break."""
 
     def gap(i: int) -> float:
         line, previous = placed[i][0], placed[i - 1][0]
@@ -293,7 +300,11 @@ def _cut(placed: list[Placed], first: int, second: int, continued: set[int]) -> 
     gaps = [(gap(i), i) for i in range(first + 1, second + 1)]
     widest = max(g for g, _ in gaps)
     if widest == math.inf:
-        return next(i for g, i in gaps if g == widest)
+        inner = [(g, i) for g, i in gaps if math.isfinite(g)]
+        sizes = sorted(placed[i][0].size for _g, i in inner)
+        if not inner or max(inner)[0] <= ROW_GAP * sizes[len(sizes) // 2]:
+            return next(i for g, i in gaps if g == widest)
+        gaps, widest = inner, max(inner)[0]
     return max(i for g, i in gaps if g >= widest * 0.9)
 
 
