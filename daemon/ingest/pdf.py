@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from daemon.codes import fold
+from daemon.ingest.columns import ANOMALY_COLUMNS, INE_COLUMNS, heading_columns, heading_piece
 from daemon.ingest.labels import Labels
 from daemon.ingest.lines import Cell, Line
 from daemon.ingest.refusal import ReportRefused
@@ -230,12 +231,21 @@ class _Noise:
         return abs(noise.y - content.y) > 1.2 * max(noise.size, content.size)
 
     def _margin_noise(self, line: Line, top: float, bottom: float) -> bool:
-        if not self.in_margin(line, top, bottom):
+        if not self.in_margin(line, top, bottom) or self._table_heading(line):
             return False
         if self.shape(line.text, line.y) in self.repeated:
             return True
         # All of it noise: a footer with a URL and `1/3`, a header with a date and the title.
         return all(self._noise_cell(group) for group in _clusters(line.cells))
+
+    def _table_heading(self, line: Line) -> bool:
+        """A table heading (or a line of it: `Né(e)` over `le`) repeated at the top of each
+        page is content: the cell below it (the end of a date cut by the page break) too."""
+        return any(
+            heading_columns(line, self.labels, wanted) is not None
+            or heading_piece(line, self.labels, wanted) is not None
+            for wanted in (ANOMALY_COLUMNS, INE_COLUMNS)
+        )
 
     def _noise_cell(self, group: list[Cell]) -> bool:
         text = " ".join(c.text for c in group)

@@ -86,11 +86,11 @@ class Table:
             self.columns, self.heading_line = None, None
             return
         for piece_line in near:
-            piece = heading_piece(piece_line, self.labels, self.wanted)
+            piece = heading_piece(piece_line, self.labels, self.wanted, columns.names)
             if piece is not None:
                 merge_piece(columns, piece)
         while self.placed and self._near(self.placed[-1][0], line):
-            piece = heading_piece(self.placed[-1][0], self.labels, self.wanted)
+            piece = heading_piece(self.placed[-1][0], self.labels, self.wanted, columns.names)
             if piece is None:
                 break
             merge_piece(columns, piece)
@@ -110,13 +110,18 @@ class Table:
             and self.placed[-1][0].y > heading.y
         ):
             return False
-        piece = heading_piece(line, self.labels, self.wanted)
+        columns = self.columns
+        piece = heading_piece(line, self.labels, self.wanted, columns.names)
+        if piece is not None and any(
+            name in columns.names and columns.under(x) != name for name, x in piece.items()
+        ):  # not under its heading: a message line (`niveau de`) at the top of a page
+            piece = None
         if piece is None:
-            piece = heading_tail(line, self.columns, self.labels)
+            piece = heading_tail(line, columns, self.labels)
             self.cut_heading = self.cut_heading or piece is not None
         if piece is None:
             return False
-        merge_piece(self.columns, piece)
+        merge_piece(columns, piece)
         return True
 
     def _stream(self, line: Line) -> None:
