@@ -34,6 +34,15 @@ class Columns:
                 return name
         return self.names[-1]
 
+    def under(self, x: float) -> str:
+        """The column whose heading a piece of heading beginning at x sits under (headings are
+        left-aligned or centred: the last one beginning before it)."""
+        found = self.names[0]
+        for name, start in zip(self.names, self.starts, strict=True):
+            if start <= x + 2.0:
+                found = name
+        return found
+
 
 def _label_matches(tokens: list[str], labels: Labels, wanted: tuple[str, ...]) -> list[str] | None:
     """The column names the tokens spell in order (longest labels first), or None."""
@@ -99,15 +108,35 @@ def heading_columns(line: Line, labels: Labels, wanted: tuple[str, ...]) -> Colu
     return Columns(names, starts)
 
 
-def heading_piece(line: Line, labels: Labels, wanted: tuple[str, ...]) -> dict[str, float] | None:
-    """For a line holding only parts of headings (`le` under `Né(e)`): column → x; else None."""
+def heading_piece(
+    line: Line, labels: Labels, wanted: tuple[str, ...], taken: list[str] | None = None
+) -> dict[str, float] | None:
+    """For a line holding only parts of headings (`le` under `Né(e)`): column → x; else None.
+    A part several headings contain goes to one not `taken` yet (`le`: `Né(e) le`, not
+    `Nom élève`)."""
     pieces: dict[str, float] = {}
     for cell in line.cells:
         found = _label_matches(key(cell.text).split(), labels, wanted)
-        owner = found[0] if found and len(found) == 1 else piece_owner(cell.text, labels, wanted)
+        whole = found[0] if found and len(found) == 1 else None
+        owner = whole or piece_owner(cell.text, labels, wanted, taken)
         if owner is None:
             return None
         pieces[owner] = min(cell.x, pieces.get(owner, cell.x))
+    return pieces or None
+
+
+def heading_tail(line: Line, columns: Columns, labels: Labels) -> dict[str, float] | None:
+    """For the line under a heading row holding the ends of headings cut by a narrow column
+    (`m` under `Préno`): column → x; else None. Each piece, however short, must sit under a
+    heading whose labels contain it."""
+    pieces: dict[str, float] = {}
+    for cell in line.cells:
+        name = columns.under(cell.x)
+        compact = key(cell.text).replace(" ", "")
+        spellings = labels["columns"].get(name, ())
+        if not compact or not any(compact in label.replace(" ", "") for label in spellings):
+            return None
+        pieces[name] = min(cell.x, pieces.get(name, cell.x))
     return pieces or None
 
 

@@ -145,8 +145,10 @@ def read_compte_rendu(lines: list[Line], labels: Labels, what: str) -> dict[str,
         raise ReportRefused(
             f"{what} n'est pas un compte rendu ONDE / not an ONDE import report (compte rendu)"
         )
-    anomalies, unplaced = state.tables["anomalies"].finish()
-    pupils, unplaced_ine = state.tables["ine"].finish()
+    # One producer made both tables: where one shows that it cuts long words, both do.
+    cuts_words = any([table.cuts_words() for table in state.tables.values()])
+    anomalies, unplaced = state.tables["anomalies"].finish(cuts_words)
+    pupils, unplaced_ine = state.tables["ine"].finish(cuts_words)
     state.unclassified.extend(unplaced + unplaced_ine)
     for table in state.tables.values():
         state.warnings.extend(f"Colonne « {name} » non lue" for name in table.ignored)

@@ -1,10 +1,11 @@
 """ONDE's `CSVExtraction.csv` (pupils of the school) → the spec's JSON object.
 
-`;`-separated, cp1252 or UTF-8 (with or without BOM), header names with stray spaces, birth dates
-`dd/mm/yyyy` or `yyyy-mm-dd`. Only identity, level, class and INE are kept: addresses and the
-other columns are read past and never returned. An extraction "par groupe d'élèves" has no INE
-column: the result says so with `"ine_column": false` and a warning, and every `ine` is null
-because it is unknown (not because the pupil waits for one).
+`;`-separated (a re-save may quote every field, or use `,` or tabs), cp1252 or UTF-8 (with or
+without BOM), header names with stray spaces, birth dates `dd/mm/yyyy` or `yyyy-mm-dd`. Only
+identity, level, class and INE are kept: addresses and the other columns are read past and
+never returned. An extraction "par groupe d'élèves" has no INE column: the result says so with
+`"ine_column": false` and a warning, and every `ine` is null because it is unknown (not because
+the pupil waits for one).
 """
 
 from __future__ import annotations
@@ -54,9 +55,25 @@ def header_columns(header: list[str], labels: Labels) -> dict[str, int] | None:
     return found if known * 2 >= len([h for h in header if h.strip()]) else None
 
 
-def looks_like_extraction(text: str, labels: Labels) -> bool:
+_SEPARATORS = (";", "\t", ",")
+
+
+def separator(text: str, labels: Labels) -> str | None:
+    """The field separator under which the first line is ONDE's extraction header, or None."""
     first = next((line for line in text.splitlines() if line.strip()), "")
-    return ";" in first and header_columns(first.split(";"), labels) is not None
+    for candidate in _SEPARATORS:
+        if candidate in first:
+            try:
+                header = next(csv.reader([first], delimiter=candidate), [])
+            except csv.Error:
+                continue
+            if header_columns(header, labels) is not None:
+                return candidate
+    return None
+
+
+def looks_like_extraction(text: str, labels: Labels) -> bool:
+    return separator(text, labels) is not None
 
 
 def _cell(row: list[str], columns: dict[str, int], name: str) -> str:
@@ -90,7 +107,8 @@ def _pupil(row: list[str], columns: dict[str, int], number: int, warnings: list[
 def read_extraction(data: bytes, labels: Labels) -> dict[str, Any]:
     text = decode(data).replace("\x00", "")
     try:
-        read = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+        delimiter = separator(text, labels) or ";"
+        read = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise ReportRefused(NOT_EXTRACTION) from exc
     rows = [(n, r) for n, r in enumerate(read, start=1) if any(c.strip() for c in r)]

@@ -6,6 +6,7 @@ positions (points, y growing downwards in reading order); a text line numbers it
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -17,6 +18,8 @@ class Cell:
     x: float
     text: str
     size: float = 10.0
+    end: float = math.nan  # x where the text ends (from the font's glyph widths), NaN if unknown
+    lead: float = math.nan  # width of its first character
 
 
 @dataclass(slots=True)

@@ -17,10 +17,16 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from daemon.codes import fold
+from daemon.ingest.columns import ANOMALY_COLUMNS, INE_COLUMNS, heading_columns, heading_piece
 from daemon.ingest.labels import Labels
 from daemon.ingest.lines import Cell, Line
 from daemon.ingest.refusal import ReportRefused
 from daemon.ingest.text import clean
+
+try:  # glyph widths, to know where a piece of text ends (optional: unknown without them)
+    from pypdf.generic._font import Font as _PdfFont
+except ImportError:  # pragma: no cover - older pypdf
+    _PdfFont = None  # type: ignore[assignment,misc]
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +36,8 @@ ENCRYPTED = "PDF chiffré : mot de passe requis / encrypted PDF"
 NO_TEXT = "PDF sans texte (scan) : aucune couche texte / no text layer"
 MARGIN = 0.07  # top and bottom share of the page where printers put headers and footers
 
-Fragment = tuple[int, float, float, float, str]  # orientation, x, y, size, text
+# orientation, x, y, size, text, advance (width of the text), lead (width of its first character)
+Fragment = tuple[int, float, float, float, str, float, float]
 
 
 def open_pdf(data: bytes, max_pages: int) -> PdfReader:
@@ -63,10 +70,56 @@ def _claimed_pages(reader: PdfReader) -> int:
     return claimed if isinstance(claimed, int) else 0
 
 
-def _page_fragments(page: Any) -> list[Fragment]:
+class _Widths:
+    """Glyph widths of the fonts met (in thousandths of the font size), by character read."""
+
+    def __init__(self) -> None:
+        self.fonts: dict[int, tuple[Any, dict[str, float], float] | None] = {}
+
+    def _font(self, font: Any) -> tuple[Any, dict[str, float], float] | None:
+        if id(font) in self.fonts:
+            known = self.fonts[id(font)]
+            if known is None or known[0] is font:
+                return known
+        measured = None
+        if _PdfFont is not None and font is not None:
+            try:
+                measured = (font, *self._measure(_PdfFont.from_font_resource(font)))
+            except Exception:  # a damaged font dictionary: widths unknown
+                measured = None
+        self.fonts[id(font)] = measured
+        return measured
+
+    @staticmethod
+    def _measure(pdf_font: Any) -> tuple[dict[str, float], float]:
+        by_code = pdf_font.character_widths
+        default = float(by_code.get("default", 0) or 0)
+        widths: dict[str, float] = {}
+        if isinstance(pdf_font.encoding, dict):
+            for code, char in pdf_font.encoding.items():
+                if isinstance(char, str) and chr(code) in by_code:
+                    widths.setdefault(char, float(by_code[chr(code)]))
+        for code, char in pdf_font.character_map.items():
+            if isinstance(char, str) and isinstance(code, str) and code in by_code:
+                widths[char] = float(by_code[code])
+        return widths, default
+
+    def of(self, font: Any, text: str) -> tuple[float, float]:
+        """(width of the text, width of its first visible character), NaN when unknown."""
+        measured = self._font(font)
+        text = text.strip()  # pypdf adds a space before a piece apart from the previous one
+        if measured is None or not text:
+            return math.nan, math.nan
+        _font, widths, default = measured
+        total = sum(widths.get(c, default) for c in text)
+        lead = widths.get(text[0], default)
+        return (total / 1000, lead / 1000) if total > 0 else (math.nan, math.nan)
+
+
+def _page_fragments(page: Any, widths: _Widths) -> list[Fragment]:
     found: list[Fragment] = []
 
-    def visit(text: str, cm: list[float], tm: list[float], _font: Any, size: float) -> None:
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
         if not text or text.isspace():
             return
         m0 = tm[0] * cm[0] + tm[1] * cm[2]
@@ -76,10 +129,14 @@ def _page_fragments(page: Any) -> list[Fragment]:
         x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
         y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
         orientation = 0 if m3 > 1e-6 else 180 if m3 < -1e-6 else 90 if m1 > 0 else 270
-        scale = math.hypot(m2, m3) if orientation in (0, 180) else math.hypot(m0, m1)
+        upright = orientation in (0, 180)
+        scale = math.hypot(m2, m3) if upright else math.hypot(m0, m1)
+        along = abs(size) * (math.hypot(m0, m1) if upright else math.hypot(m2, m3))
         for piece in text.split("\n"):
             if piece.strip():
-                found.append((orientation, x, y, abs(size * scale) or 10.0, piece))
+                width, lead = widths.of(font, piece)
+                size_here = abs(size * scale) or 10.0
+                found.append((orientation, x, y, size_here, piece, width * along, lead * along))
 
     page.extract_text(visitor_text=visit)
     return found
@@ -88,28 +145,28 @@ def _page_fragments(page: Any) -> list[Fragment]:
 def _upright(fragments: list[Fragment]) -> tuple[list[Fragment], list[Fragment]]:
     """Fragments turned into the page's main orientation (x rightwards, y downwards); others."""
     weight: Counter[int] = Counter()
-    for orientation, *_rest, text in fragments:
+    for orientation, _x, _y, _size, text, *_widths in fragments:
         weight[orientation] += len(text)
     main = weight.most_common(1)[0][0] if weight else 0
     turned: list[Fragment] = []
-    for orientation, x, y, size, text in fragments:
+    for orientation, x, y, size, text, advance, lead in fragments:
         if orientation != main:
             continue
         if orientation == 0:
-            turned.append((0, x, -y, size, text))
+            turned.append((0, x, -y, size, text, advance, lead))
         elif orientation == 180:
-            turned.append((0, -x, y, size, text))
+            turned.append((0, -x, y, size, text, advance, lead))
         elif orientation == 90:
-            turned.append((0, y, x, size, text))
+            turned.append((0, y, x, size, text, advance, lead))
         else:
-            turned.append((0, -y, -x, size, text))
+            turned.append((0, -y, -x, size, text, advance, lead))
     return turned, [f for f in fragments if f[0] != main]
 
 
 def _group_lines(page_number: int, fragments: list[Fragment]) -> list[Line]:
     lines: list[Line] = []
-    for _o, x, y, size, text in sorted(fragments, key=lambda f: (f[2], f[1])):
-        cell = Cell(x, clean(text), size)
+    for _o, x, y, size, text, advance, lead in sorted(fragments, key=lambda f: (f[2], f[1])):
+        cell = Cell(x, clean(text), size, x + advance, lead)
         if not cell.text:
             continue
         last = lines[-1] if lines else None
@@ -174,12 +231,21 @@ class _Noise:
         return abs(noise.y - content.y) > 1.2 * max(noise.size, content.size)
 
     def _margin_noise(self, line: Line, top: float, bottom: float) -> bool:
-        if not self.in_margin(line, top, bottom):
+        if not self.in_margin(line, top, bottom) or self._table_heading(line):
             return False
         if self.shape(line.text, line.y) in self.repeated:
             return True
         # All of it noise: a footer with a URL and `1/3`, a header with a date and the title.
         return all(self._noise_cell(group) for group in _clusters(line.cells))
+
+    def _table_heading(self, line: Line) -> bool:
+        """A table heading (or a line of it: `Né(e)` over `le`) repeated at the top of each
+        page is content: the cell below it (the end of a date cut by the page break) too."""
+        return any(
+            heading_columns(line, self.labels, wanted) is not None
+            or heading_piece(line, self.labels, wanted) is not None
+            for wanted in (ANOMALY_COLUMNS, INE_COLUMNS)
+        )
 
     def _noise_cell(self, group: list[Cell]) -> bool:
         text = " ".join(c.text for c in group)
@@ -215,11 +281,12 @@ def pdf_lines(data: bytes, labels: Labels, max_pages: int) -> tuple[list[Line], 
     pages: list[tuple[list[Line], float, float]] = []
     sideways: list[str] = []
     characters = 0
+    widths = _Widths()
     try:
         for number, page in enumerate(reader.pages):
             box = page.mediabox
             top, bottom = -float(box.top), -float(box.bottom)
-            upright, others = _upright(_page_fragments(page))
+            upright, others = _upright(_page_fragments(page, widths))
             characters += sum(len(f[4].strip()) for f in upright)
             sideways.extend(clean(f[4]) for f in others if clean(f[4]))
             pages.append((_group_lines(number, upright), top, bottom))
