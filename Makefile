@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO   ?= demo
 
-.PHONY: install run test lint typecheck unit bench reliability clean
+.PHONY: install run test lint typecheck unit bench reliability clean locale
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Click's messages in French: the catalog is the .po, the .mo is compiled from it (both committed).
+locale: install
+	$(BIN)/python -c 'from daemon.cli.french import write_compiled; print(write_compiled())'
 
 lint: install
 	$(BIN)/ruff check daemon db tests bench

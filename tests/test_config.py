@@ -146,7 +146,7 @@ def test_example_file_is_the_generated_example_and_documents_every_setting() -> 
         node = parsed
         for part in path[:-1]:
             node = node.get(part, {})
-        if path[-1] in node or re.search(rf"^# {path[-1]} = \(not set\)$", committed, re.M):
+        if path[-1] in node or re.search(rf"^# {path[-1]} = \(non défini\)$", committed, re.M):
             documented.add(path)
     assert documented == set(leaf_paths(Settings))
 

@@ -10,6 +10,10 @@ import sys
 import click
 
 from daemon import __version__
+
+# First: click's own words are French from here on, including those it looks up while the
+# commands below are declared.
+from daemon.cli import french
 from daemon.cli.base import Context, fail
 from daemon.cli.config_cmd import config_group
 from daemon.cli.db_cmd import db_group
@@ -25,7 +29,10 @@ from daemon.cli.serve_cmd import serve_cmd
 from daemon.cli.users_cmd import users_group
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    subcommand_metavar=french.SUBCOMMAND_METAVAR,
+)
 @click.option(
     "--config",
     "config_file",
@@ -57,7 +64,7 @@ for command in (backup_cmd, restore_cmd, purge_cmd):
     cli.add_command(command)
 
 
-@cli.group("school")
+@cli.group("school", subcommand_metavar=french.SUBCOMMAND_METAVAR)
 def school_group() -> None:
     """Une école : son état, ses anomalies, ses élèves sans INE."""
 

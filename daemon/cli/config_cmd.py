@@ -8,13 +8,14 @@ from typing import Any
 
 import click
 
+from daemon.cli import french
 from daemon.cli.base import Context, console, err_console, fail, pass_context
 from daemon.config.example import example_toml
 from daemon.config.loading import check_file
 from daemon.config.toml_out import render
 
 
-@click.group("config")
+@click.group("config", subcommand_metavar=french.SUBCOMMAND_METAVAR)
 def config_group() -> None:
     """Configuration : afficher, vérifier, exemple commenté."""
 
@@ -32,7 +33,9 @@ def show(ctx: Context) -> None:
 
 
 @config_group.command("check")
-@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument(
+    "file", required=False, metavar="[FICHIER]", type=click.Path(dir_okay=False, path_type=Path)
+)
 @pass_context
 def check(ctx: Context, file: Path | None) -> None:
     """Vérifie un fichier ; nomme chaque clé ou valeur fausse avec sa ligne."""

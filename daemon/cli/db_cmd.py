@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import click
 
+from daemon.cli import french
 from daemon.cli.base import Context, console, pass_context
 from db.engine import make_engine
 from db.migrate import current_revision, head_revision, upgrade
 
 
-@click.group("db")
+@click.group("db", subcommand_metavar=french.SUBCOMMAND_METAVAR)
 def db_group() -> None:
     """Base de données : migrations."""
 

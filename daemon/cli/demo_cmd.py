@@ -22,7 +22,12 @@ from db.engine import transaction
 
 @click.command("demo")
 @click.option(
-    "--dir", "directory", default="demo", type=click.Path(file_okay=False, path_type=Path)
+    "--dir",
+    "directory",
+    default="demo",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier de la démo (créé au besoin).",
 )
 @click.option("--build-only", is_flag=True, help="Préparer la démo sans lancer le démon.")
 def demo_cmd(directory: Path, build_only: bool) -> None:

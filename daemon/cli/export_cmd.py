@@ -10,6 +10,7 @@ import click
 from rich.table import Table
 from sqlmodel import col, select
 
+from daemon.cli import french
 from daemon.cli.base import Context, console, fail, pass_context, print_json
 from daemon.ingest.archive import ArchiveLimits, check_archive, public_result
 from daemon.ingest.export_layout import AliasesError
@@ -25,13 +26,15 @@ SEVERITY_LABELS = {
 }
 
 
-@click.group("export")
+@click.group("export", subcommand_metavar=french.SUBCOMMAND_METAVAR)
 def export_group() -> None:
     """Archives d'export <UAI>.zip : vérifier, enregistrer."""
 
 
 @export_group.command("check")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file", metavar="FICHIER", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--json", "as_json", is_flag=True, help="Le résultat en JSON, pour les scripts.")
 @pass_context
 def check_cmd(ctx: Context, file: Path, as_json: bool) -> None:
@@ -68,7 +71,9 @@ def check_cmd(ctx: Context, file: Path, as_json: bool) -> None:
 
 
 @export_group.command("submit")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file", metavar="FICHIER", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option(
     "--channel",
     type=click.Choice(["cli", "api", "page", "mail"]),

@@ -36,8 +36,16 @@ def files_under(paths: tuple[Path, ...]) -> list[tuple[Path, Path]]:
 
 
 @click.command("ingest")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--school", "school", help="UAI de l'école à qui appartiennent ces fichiers.")
+@click.argument(
+    "paths",
+    nargs=-1,
+    required=True,
+    metavar="CHEMIN...",
+    type=click.Path(exists=True, path_type=Path),
+)
+@click.option(
+    "--school", "school", metavar="UAI", help="UAI de l'école à qui appartiennent ces fichiers."
+)
 @click.option(
     "--json", "as_json", is_flag=True, help="Un objet JSON par fichier, pour les scripts."
 )

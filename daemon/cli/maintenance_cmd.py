@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from daemon.backup import BackupError, backup, backup_file_name, prune, restore
+from daemon.cli import french
 from daemon.cli.base import Context, console, fail, pass_context
 from daemon.purge import PurgeRefused, purge_campaign
 from db.campaigns import get_campaign
@@ -21,7 +22,11 @@ from db.engine import transaction
     help="Fichier de sauvegarde (défaut : <state_dir>/backups/relance-<date>.sqlite3).",
 )
 @click.option(
-    "--keep", type=int, default=0, help="Ne garder que les N sauvegardes les plus récentes."
+    "--keep",
+    type=french.INTEGER,
+    metavar="N",
+    default=0,
+    help="Ne garder que les N sauvegardes les plus récentes.",
 )
 @pass_context
 def backup_cmd(ctx: Context, target: Path | None, keep: int) -> None:
@@ -40,13 +45,15 @@ def backup_cmd(ctx: Context, target: Path | None, keep: int) -> None:
 
 
 @click.command("restore")
-@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "source", metavar="SAUVEGARDE", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--yes", is_flag=True, help="Ne pas demander de confirmation.")
 @pass_context
 def restore_cmd(ctx: Context, source: Path, yes: bool) -> None:
     """Remplace la base SQLite par une sauvegarde (arrêtez le démon avant)."""
     if not yes:
-        click.confirm("Remplacer toute la base par cette sauvegarde ?", abort=True)
+        french.confirm("Remplacer toute la base par cette sauvegarde ?", abort=True)
     try:
         revision = restore(ctx.settings.effective_database_url, source)
     except BackupError as exc:
@@ -57,7 +64,9 @@ def restore_cmd(ctx: Context, source: Path, yes: bool) -> None:
 
 
 @click.command("purge")
-@click.option("--campaign", "name", required=True, help="Nom de la campagne (ex. 2025-2026).")
+@click.option(
+    "--campaign", "name", required=True, metavar="NOM", help="Nom de la campagne (ex. 2025-2026)."
+)
 @click.option("--force", is_flag=True, help="Purger avant la fin de la durée de conservation.")
 @click.option(
     "--backups",
@@ -71,7 +80,7 @@ def purge_cmd(ctx: Context, name: str, force: bool, with_backups: bool, yes: boo
     """Supprime les données personnelles d'une campagne terminée (les comptes restent)."""
     app = ctx.app
     if not yes:
-        click.confirm(f"Supprimer élèves, fichiers et détails de la campagne {name} ?", abort=True)
+        french.confirm(f"Supprimer élèves, fichiers et détails de la campagne {name} ?", abort=True)
     try:
         with transaction(app.engine) as session:
             campaign = get_campaign(session, name=name)

@@ -8,13 +8,25 @@ import asyncio
 import click
 from rich.table import Table
 
+from daemon.cli import french
 from daemon.cli.base import Context, console, parse_now, pass_context
 
 
 @click.command("outbox")
 @click.option("--send", is_flag=True, help="Envoyer une fois ce qui est dû, puis lister.")
-@click.option("--now", "now_text", help="Heure de référence (ISO, Europe/Paris sans décalage).")
-@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option(
+    "--now",
+    "now_text",
+    metavar="DATE",
+    help="Heure de référence (ISO, Europe/Paris sans décalage).",
+)
+@click.option(
+    "--limit",
+    type=french.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Nombre maximal de mails listés.",
+)
 @pass_context
 def outbox_cmd(ctx: Context, send: bool, now_text: str | None, limit: int) -> None:
     """Mails en attente d'envoi ou en échec ; --send envoie ceux qui sont dus."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from daemon.cli import french
 from daemon.cli.base import Context, console, fail, parse_now, pass_context, print_json
 from daemon.codes import InvalidUAI, parse_uai
 from daemon.reminders.compose import PARIS, long_date, plural
@@ -15,7 +16,12 @@ from db.schools import get_school
 
 
 @click.command("sweep")
-@click.option("--now", "now_text", help="Heure du passage (ISO, heure de Paris sans décalage).")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="DATE",
+    help="Heure du passage (ISO, heure de Paris sans décalage).",
+)
 @click.option("--dry-run", is_flag=True, help="Montrer ce qui serait préparé, sans rien écrire.")
 @click.option("--json", "as_json", is_flag=True, help="Résultat en JSON.")
 @pass_context
@@ -63,14 +69,16 @@ def _as_json(report: SweepReport) -> dict[str, object]:
     }
 
 
-@click.group("mail")
+@click.group("mail", subcommand_metavar=french.SUBCOMMAND_METAVAR)
 def mail_group() -> None:
     """Les mails de relance."""
 
 
 @mail_group.command("preview")
-@click.argument("uai")
-@click.option("--now", "now_text", help="Heure du mail (ISO, heure de Paris sans décalage).")
+@click.argument("uai", metavar="UAI")
+@click.option(
+    "--now", "now_text", metavar="DATE", help="Heure du mail (ISO, heure de Paris sans décalage)."
+)
 @click.option("--html", "as_html", is_flag=True, help="Afficher la version HTML.")
 @pass_context
 def preview_cmd(ctx: Context, uai: str, now_text: str | None, as_html: bool) -> None:

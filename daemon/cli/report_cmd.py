@@ -13,6 +13,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from daemon.cli import french
 from daemon.cli.base import Context, console, fail, pass_context, print_json
 from daemon.ingest import LabelsError, ReportRefused, load_labels, parse_report
 
@@ -28,13 +29,15 @@ STATUS = {
 CATEGORY = {"export": "à corriger dans le logiciel", "onde": "ONDE / académie", "other": "autre"}
 
 
-@click.group("report")
+@click.group("report", subcommand_metavar=french.SUBCOMMAND_METAVAR)
 def report_group() -> None:
     """Comptes rendus d'import ONDE et extractions d'élèves."""
 
 
 @report_group.command("parse")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file", metavar="FICHIER", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--json", "as_json", is_flag=True, help="Le résultat en JSON (celui de la spec).")
 @click.option("--labels", "labels_file", type=click.Path(dir_okay=False), help="Libellés TOML.")
 @pass_context

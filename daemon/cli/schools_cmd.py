@@ -19,6 +19,7 @@ from daemon.annuaire import (
     normalise_departement,
 )
 from daemon.campaign import Stage, french_date
+from daemon.cli import french
 from daemon.cli.base import Context, console, err_console, fail, pass_context, print_json
 from daemon.codes import InvalidUAI, parse_uai
 from daemon.followup import refresh_stage
@@ -39,7 +40,7 @@ from db.schools import (
 STAGES = [s.value for s in Stage]
 
 
-@click.group("schools")
+@click.group("schools", subcommand_metavar=french.SUBCOMMAND_METAVAR)
 def schools_group() -> None:
     """Écoles suivies : import de l'annuaire, ajout, modification, liste."""
 
@@ -84,16 +85,40 @@ def _checked_fields(values: dict[str, Any]) -> dict[str, Any]:
 
 
 @schools_group.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--departement", callback=_departement_param, help="Code du département (044, 35, 02A…)."
+@click.argument(
+    "file", metavar="FICHIER", type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option("--statut", type=click.Choice(["prive", "public", "all"]), default="all")
 @click.option(
-    "--contrat", type=click.Choice(["association", "simple", "hors", "all"]), default="all"
+    "--departement",
+    metavar="CODE",
+    callback=_departement_param,
+    help="Code du département (044, 35, 02A…).",
 )
-@click.option("--circonscription", help="Texte contenu dans le nom de la circonscription.")
-@click.option("--type", "kind", type=click.Choice(["ecole", "all"]), default="ecole")
+@click.option(
+    "--statut",
+    type=click.Choice(["prive", "public", "all"]),
+    default="all",
+    show_default=True,
+    help="Secteur des écoles importées (all : tous).",
+)
+@click.option(
+    "--contrat",
+    type=click.Choice(["association", "simple", "hors", "all"]),
+    default="all",
+    show_default=True,
+    help="Contrat des écoles privées importées (all : tous).",
+)
+@click.option(
+    "--circonscription", metavar="TEXTE", help="Texte contenu dans le nom de la circonscription."
+)
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice(["ecole", "all"]),
+    default="ecole",
+    show_default=True,
+    help="Écoles seulement, ou tous les établissements (all).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Résultat en JSON.")
 @pass_context
 def import_cmd(
@@ -160,17 +185,25 @@ def import_cmd(
 
 
 @schools_group.command("add")
-@click.argument("uai", callback=_uai_param)
-@click.option("--name", required=True, help="Nom de l'école.")
-@click.option("--email", default="", help="Adresse du directeur.")
-@click.option("--director", default="", help="Nom du directeur.")
-@click.option("--commune", default="")
-@click.option("--circonscription", default="")
-@click.option("--sector", type=click.Choice(["prive", "public"]), default="prive")
+@click.argument("uai", metavar="UAI", callback=_uai_param)
+@click.option("--name", required=True, metavar="NOM", help="Nom de l'école.")
+@click.option("--email", default="", metavar="ADRESSE", help="Adresse du directeur.")
+@click.option("--director", default="", metavar="NOM", help="Nom du directeur.")
+@click.option("--commune", default="", metavar="NOM", help="Commune de l'école.")
+@click.option("--circonscription", default="", metavar="NOM", help="Circonscription de l'école.")
+@click.option(
+    "--sector",
+    type=click.Choice(["prive", "public"]),
+    default="prive",
+    show_default=True,
+    help="Secteur de l'école.",
+)
 @click.option(
     "--contract",
     type=click.Choice(["association", "simple", "hors", "sans_objet", ""]),
     default="association",
+    show_default=True,
+    help="Contrat de l'école (sans_objet pour le public).",
 )
 @pass_context
 def add_cmd(
@@ -215,12 +248,12 @@ def add_cmd(
 
 
 @schools_group.command("edit")
-@click.argument("uai", callback=_uai_param)
-@click.option("--name")
-@click.option("--email", "director_email", help="Adresse du directeur.")
-@click.option("--director", "director_name", help="Nom du directeur.")
-@click.option("--commune")
-@click.option("--circonscription")
+@click.argument("uai", metavar="UAI", callback=_uai_param)
+@click.option("--name", metavar="NOM", help="Nom de l'école.")
+@click.option("--email", "director_email", metavar="ADRESSE", help="Adresse du directeur.")
+@click.option("--director", "director_name", metavar="NOM", help="Nom du directeur.")
+@click.option("--commune", metavar="NOM", help="Commune de l'école.")
+@click.option("--circonscription", metavar="NOM", help="Circonscription de l'école.")
 @pass_context
 def edit_cmd(ctx: Context, uai: str, **changes: str | None) -> None:
     """Modifie une école (adresse du directeur, nom…)."""
@@ -235,7 +268,7 @@ def edit_cmd(ctx: Context, uai: str, **changes: str | None) -> None:
 
 
 @schools_group.command("deactivate")
-@click.argument("uai", callback=_uai_param)
+@click.argument("uai", metavar="UAI", callback=_uai_param)
 @pass_context
 def deactivate_cmd(ctx: Context, uai: str) -> None:
     """Désactive une école : plus aucune relance."""
@@ -243,7 +276,7 @@ def deactivate_cmd(ctx: Context, uai: str) -> None:
 
 
 @schools_group.command("activate")
-@click.argument("uai", callback=_uai_param)
+@click.argument("uai", metavar="UAI", callback=_uai_param)
 @pass_context
 def activate_cmd(ctx: Context, uai: str) -> None:
     """Réactive une école."""
@@ -263,8 +296,10 @@ def _set_active(ctx: Context, uai: str, active: bool) -> None:
 @click.option(
     "--stage", "stages", multiple=True, type=click.Choice(STAGES), help="Étape (répétable)."
 )
-@click.option("--circonscription", help="Texte contenu dans le nom de la circonscription.")
-@click.option("--search", help="Nom, UAI ou commune.")
+@click.option(
+    "--circonscription", metavar="TEXTE", help="Texte contenu dans le nom de la circonscription."
+)
+@click.option("--search", metavar="TEXTE", help="Nom, UAI ou commune.")
 @click.option("--all", "show_all", is_flag=True, help="Inclure les écoles désactivées.")
 @click.option("--json", "as_json", is_flag=True, help="Un tableau JSON, un objet par école.")
 @pass_context
@@ -351,8 +386,8 @@ def _school_or_fail(session: Any, uai: str) -> School:
 
 
 @schools_group.command("show")
-@click.argument("uai", callback=_uai_param)
-@click.option("--json", "as_json", is_flag=True)
+@click.argument("uai", metavar="UAI", callback=_uai_param)
+@click.option("--json", "as_json", is_flag=True, help="Résultat en JSON.")
 @pass_context
 def show_cmd(ctx: Context, uai: str, as_json: bool) -> None:
     """Une école : étape et raison, anomalies ouvertes, élèves sans INE, historique."""

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import click
 
 from daemon.app import App
+from daemon.cli import french
 from daemon.cli.base import Context, fail, parse_now, pass_context
 from daemon.clock import SimulatedClock
 from daemon.logs import setup_logging
@@ -34,17 +35,19 @@ log = logging.getLogger("daemon.serve")
     type=click.Choice(PART_NAMES),
     help="Ne pas lancer ces parties (répétable).",
 )
-@click.option("--clock", "clock_start", help="Horloge simulée : heure de départ (ISO).")
+@click.option(
+    "--clock", "clock_start", metavar="DATE", help="Horloge simulée : heure de départ (ISO)."
+)
 @click.option(
     "--clock-speed",
-    type=click.FloatRange(min=0.001),
+    type=french.FloatRange(min=0.001),
     default=1.0,
     show_default=True,
     help="Horloge simulée : vitesse (600 = dix minutes par seconde).",
 )
 @click.option(
     "--stop-timeout",
-    type=click.FloatRange(min=0.1),
+    type=french.FloatRange(min=0.1),
     default=20.0,
     show_default=True,
     help="Secondes laissées aux parties pour finir leur travail à l'arrêt.",

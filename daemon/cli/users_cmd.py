@@ -11,18 +11,19 @@ from rich.table import Table
 from daemon.accounts import AccountError, add_user, list_users, set_user_active
 from daemon.app import utc_now
 from daemon.campaign import french_date
+from daemon.cli import french
 from daemon.cli.base import Context, console, fail, pass_context, print_json
 from db.engine import reading, transaction
 
 
-@click.group("users")
+@click.group("users", subcommand_metavar=french.SUBCOMMAND_METAVAR)
 def users_group() -> None:
     """Comptes de la coordination (pages web)."""
 
 
 @users_group.command("add")
-@click.argument("email")
-@click.option("--name", default="", help="Nom affiché.")
+@click.argument("email", metavar="ADRESSE")
+@click.option("--name", default="", metavar="NOM", help="Nom affiché.")
 @click.option("--password-stdin", is_flag=True, help="Lire le mot de passe sur l'entrée standard.")
 @pass_context
 def add_cmd(ctx: Context, email: str, name: str, password_stdin: bool) -> None:
@@ -30,7 +31,9 @@ def add_cmd(ctx: Context, email: str, name: str, password_stdin: bool) -> None:
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+        password = click.prompt(
+            "Mot de passe", hide_input=True, confirmation_prompt=True, prompt_suffix=" : "
+        )
     try:
         with transaction(ctx.app.engine) as session:
             user = add_user(session, email=email, password=password, name=name, now=utc_now())
@@ -79,7 +82,7 @@ def _set_active(ctx: Context, email: str, active: bool) -> None:
 
 
 @users_group.command("disable")
-@click.argument("email")
+@click.argument("email", metavar="ADRESSE")
 @pass_context
 def disable_cmd(ctx: Context, email: str) -> None:
     """Désactiver un compte (ses sessions cessent aussitôt)."""
@@ -87,7 +90,7 @@ def disable_cmd(ctx: Context, email: str) -> None:
 
 
 @users_group.command("enable")
-@click.argument("email")
+@click.argument("email", metavar="ADRESSE")
 @pass_context
 def enable_cmd(ctx: Context, email: str) -> None:
     """Réactiver un compte."""

@@ -11,12 +11,12 @@ from daemon.config.settings import Settings
 from daemon.config.toml_out import render
 
 HEADER = """\
-# relance — example configuration. Copy to relance.toml and edit what differs.
-# Every setting is shown with its default and one line of help; an empty file is valid.
-# Any setting can be overridden by an environment variable RELANCE_<SECTION>__<KEY>
-# (RELANCE_DATABASE_URL, RELANCE_SMTP__PASSWORD…), or by a systemd credential file named
-# <section>.<key> (smtp.password) in $CREDENTIALS_DIRECTORY.
-# Check a file with `relance config check relance.toml`.
+# relance — exemple de configuration. Copiez-le en relance.toml et modifiez ce qui change.
+# Chaque réglage a sa valeur par défaut et une ligne d'aide ; un fichier vide est valide.
+# Tout réglage peut être remplacé par une variable d'environnement RELANCE_<SECTION>__<CLÉ>
+# (RELANCE_DATABASE_URL, RELANCE_SMTP__PASSWORD…) ou par un fichier d'identifiant systemd nommé
+# <section>.<clé> (smtp.password) dans $CREDENTIALS_DIRECTORY.
+# Vérifier un fichier : `relance config check relance.toml`.
 
 """
 

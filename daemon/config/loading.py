@@ -97,9 +97,9 @@ def _read(path: Path | None) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise ConfigError(path, [Problem("file", "fichier introuvable")]) from exc
+        raise ConfigError(path, [Problem("fichier", "introuvable")]) from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(path, [Problem("file", "le fichier n'est pas en UTF-8")]) from exc
+        raise ConfigError(path, [Problem("fichier", "pas en UTF-8")]) from exc
 
 
 def _decode_error_line(message: str) -> int | None:

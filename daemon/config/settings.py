@@ -32,28 +32,35 @@ def _email_or_empty(value: str) -> str:
 class CampaignSettings(Section):
     """The campaign followed: one school year, its dates and calendar."""
 
-    name: str = Field("2026-2027", description="Name of the campaign (the school year it follows).")
+    name: str = Field("2026-2027", description="Nom de la campagne (l'année scolaire suivie).")
     start: dt.date = Field(
-        dt.date(2026, 9, 1), description="First day of the campaign (the rentrée): reminders start."
+        dt.date(2026, 9, 1),
+        description="Premier jour de la campagne (la rentrée) : début des relances.",
     )
     observation_date: dt.date = Field(
-        dt.date(2026, 9, 18), description="Date of the constat des effectifs (observation date)."
+        dt.date(2026, 9, 18), description="Date d'observation du constat des effectifs."
     )
     deadline: dt.date = Field(
-        dt.date(2026, 10, 2), description="Last day to validate the constat; later is overdue."
+        dt.date(2026, 10, 2),
+        description="Dernier jour pour valider le constat ; au-delà, en retard.",
     )
-    timezone: str = Field("Europe/Paris", description="Time zone of every date and sending window.")
+    timezone: str = Field(
+        "Europe/Paris", description="Fuseau horaire des dates et des plages d'envoi."
+    )
     holiday_zone: Literal["A", "B", "C"] = Field(
-        "B", description="School-holiday zone of the académie (Nantes, Rennes: B)."
+        "B", description="Zone de vacances scolaires de l'académie (Nantes, Rennes : B)."
     )
     extra_days_off: list[dt.date] = Field(
-        default_factory=list, description="Extra days without reminders (pont, local holiday)."
+        default_factory=list, description="Jours sans relance en plus (pont, congé local)."
     )
     validation_requires_confirmation: bool = Field(
-        False, description="A director's 'constat validé' counts only once a coordinator confirms."
+        False,
+        description="Un « constat validé » ne compte qu'une fois confirmé par la coordination.",
     )
     retention_days: int = Field(
-        120, ge=1, description="Days after the deadline before dropped files and pupils are purged."
+        120,
+        ge=1,
+        description="Jours après l'échéance avant la purge des fichiers déposés et des élèves.",
     )
 
     @field_validator("timezone")
@@ -77,8 +84,8 @@ class CampaignSettings(Section):
 class LadderStep(Section):
     """One step of an escalation ladder."""
 
-    after: int = Field(..., ge=1, description="Reminders without progress before this step.")
-    notify: Literal["coordinator", "support"] = Field(..., description="Who is told.")
+    after: int = Field(..., ge=1, description="Relances sans progrès avant cette étape.")
+    notify: Literal["coordinator", "support"] = Field(..., description="Qui est prévenu.")
 
 
 def _ladder(coordinator_after: int, support_after: int) -> list[LadderStep]:
@@ -91,11 +98,11 @@ def _ladder(coordinator_after: int, support_after: int) -> list[LadderStep]:
 class StagePolicy(Section):
     """When a stage's reminders start, how often they come, and when to escalate."""
 
-    first_after_days: int = Field(0, ge=0, description="School days after the stage starts.")
-    interval_days: int = Field(3, ge=1, description="School days between two reminders.")
+    first_after_days: int = Field(0, ge=0, description="Jours d'école après le début de l'étape.")
+    interval_days: int = Field(3, ge=1, description="Jours d'école entre deux relances.")
     ladder: list[LadderStep] = Field(
         default_factory=lambda: _ladder(3, 5),
-        description="Escalation ladder: after N reminders without progress, who is told.",
+        description="Escalade : après N relances sans progrès, qui est prévenu.",
     )
 
 
@@ -103,50 +110,58 @@ class ReadyPolicy(StagePolicy):
     """The 'ready to validate' stage: reminders come more often near the deadline."""
 
     near_deadline_days: int = Field(
-        3, ge=0, description="School days before the deadline when reminders come more often."
+        3,
+        ge=0,
+        description="Jours d'école avant l'échéance à partir desquels les relances se rapprochent.",
     )
     near_deadline_interval_days: int = Field(
-        1, ge=1, description="Interval (school days) once the deadline is near."
+        1, ge=1, description="Intervalle (jours d'école) quand l'échéance est proche."
     )
 
 
 class ReminderSettings(Section):
     """Sending window and the cadence of each stage's reminders (school days)."""
 
-    window_start: dt.time = Field(dt.time(8, 0), description="Reminders are sent from this time.")
-    window_end: dt.time = Field(dt.time(18, 0), description="... and not after this time.")
-    digest_time: dt.time = Field(
-        dt.time(7, 30), description="Time of the coordinators' daily digest (school days)."
+    window_start: dt.time = Field(
+        dt.time(8, 0), description="Les relances partent à partir de cette heure."
     )
-    tick_seconds: int = Field(60, ge=5, description="Seconds between two scheduler ticks.")
+    window_end: dt.time = Field(dt.time(18, 0), description="… et pas après cette heure.")
+    digest_time: dt.time = Field(
+        dt.time(7, 30), description="Heure du point du jour de la coordination (jours d'école)."
+    )
+    tick_seconds: int = Field(
+        60, ge=5, description="Secondes entre deux passages de l'ordonnanceur."
+    )
     max_snooze_days: int = Field(
-        10, ge=1, description="Longest 'relancez-moi le …' a director may ask for, in days."
+        10,
+        ge=1,
+        description="Plus long « relancez-moi le … » qu'un directeur peut demander, en jours.",
     )
     awaiting_export: StagePolicy = Field(
         default_factory=lambda: StagePolicy(first_after_days=2, interval_days=3),
-        description="No export archive yet (counted from the campaign's start).",
+        description="Pas encore d'archive d'export (compté depuis le début de la campagne).",
     )
     exported: StagePolicy = Field(
         default_factory=lambda: StagePolicy(first_after_days=2, interval_days=2),
-        description="Exported, but no compte rendu dropped N school days later.",
+        description="Export fait, mais aucun compte rendu déposé N jours d'école après.",
     )
     errors: StagePolicy = Field(
         default_factory=lambda: StagePolicy(first_after_days=0, interval_days=2),
-        description="The latest compte rendu has open rejections or warnings.",
+        description="Le dernier compte rendu a des rejets ou des avertissements ouverts.",
     )
     awaiting_ine: StagePolicy = Field(
         default_factory=lambda: StagePolicy(first_after_days=2, interval_days=3),
-        description="No open rejection, but pupils still have no INE.",
+        description="Aucun rejet ouvert, mais des élèves sont encore sans INE.",
     )
     ready_to_validate: ReadyPolicy = Field(
         default_factory=lambda: ReadyPolicy(first_after_days=0, interval_days=3),
-        description="Everything integrated: validate the constat (from the observation date).",
+        description="Tout est intégré : valider le constat (dès la date d'observation).",
     )
     overdue: StagePolicy = Field(
         default_factory=lambda: StagePolicy(
             first_after_days=0, interval_days=1, ladder=_ladder(1, 3)
         ),
-        description="The deadline has passed and the constat is not validated.",
+        description="L'échéance est passée et le constat n'est pas validé.",
     )
 
 
@@ -154,25 +169,26 @@ class ContactSettings(Section):
     """Who signs the mails and where problems are routed, by category."""
 
     coordinator_name: str = Field(
-        "Coordination du constat", description="Who signs the mails (the district office)."
+        "Coordination du constat", description="Signataire des mails (le service de coordination)."
     )
     coordinator_email: str = Field(
-        "", description="Reply-to address of every reminder (the coordinator's mailbox)."
+        "", description="Adresse de réponse des relances (la boîte de la coordination)."
     )
     coordinators: list[str] = Field(
-        default_factory=list, description="Addresses that receive the daily digest."
+        default_factory=list, description="Adresses qui reçoivent le point du jour."
     )
     export_support_email: str = Field(
-        "", description="Support for export / Ange / school-software problems."
+        "", description="Assistance pour l'export, Ange ou le logiciel de l'école."
     )
     onde_support_email: str = Field(
-        "", description="Académie assistance for ONDE access (OTP key, 'Accès directeur')."
+        "", description="Assistance académique pour l'accès à ONDE (clé OTP, « Accès directeur »)."
     )
     other_support_email: str = Field(
-        "", description="Contact for any other problem (empty: the coordinator)."
+        "", description="Contact pour tout autre problème (vide : la coordination)."
     )
     onde_url: str = Field(
-        "", description="ONDE portal address given to directors (your académie's; empty: none)."
+        "",
+        description="Portail ONDE de votre académie, donné aux directeurs (vide : aucun).",
     )
 
     @field_validator(
@@ -191,82 +207,109 @@ class ContactSettings(Section):
 class SmtpSettings(Section):
     """The SMTP server mails go through."""
 
-    host: str = Field("127.0.0.1", description="SMTP server host.")
-    port: int = Field(8025, ge=1, le=65535, description="SMTP server port.")
+    host: str = Field("127.0.0.1", description="Hôte du serveur SMTP.")
+    port: int = Field(8025, ge=1, le=65535, description="Port du serveur SMTP.")
     security: Literal["none", "starttls", "tls"] = Field(
-        "none", description="Transport security: none, starttls or tls (implicit)."
+        "none", description="Sécurité du transport : none, starttls ou tls (implicite)."
     )
-    username: str = Field("", description="SMTP login (empty: no authentication).")
-    password: str = Field("", description="SMTP password.", json_schema_extra=SECRET)
-    from_address: str = Field("relance@localhost", description="Sender address of every mail.")
-    from_name: str = Field("Relance constat de rentrée", description="Sender display name.")
-    timeout_seconds: float = Field(30.0, gt=0, description="Timeout of one SMTP exchange.")
-    concurrency: int = Field(4, ge=1, le=64, description="Mails sent at the same time.")
-    rate_per_minute: int = Field(120, ge=1, description="Most mails sent per minute.")
-    retry_base_seconds: int = Field(60, ge=1, description="First retry delay after a 4xx.")
-    retry_max_seconds: int = Field(3600, ge=1, description="Longest retry delay (backoff cap).")
-    lease_seconds: int = Field(300, ge=10, description="How long a claimed mail stays reserved.")
+    username: str = Field("", description="Identifiant SMTP (vide : sans authentification).")
+    password: str = Field("", description="Mot de passe SMTP.", json_schema_extra=SECRET)
+    from_address: str = Field("relance@localhost", description="Adresse d'expéditeur des mails.")
+    from_name: str = Field("Relance constat de rentrée", description="Nom d'expéditeur affiché.")
+    timeout_seconds: float = Field(
+        30.0, gt=0, description="Délai maximal d'un échange SMTP (secondes)."
+    )
+    concurrency: int = Field(4, ge=1, le=64, description="Mails envoyés en même temps.")
+    rate_per_minute: int = Field(
+        120, ge=1, description="Nombre maximal de mails envoyés par minute."
+    )
+    retry_base_seconds: int = Field(
+        60, ge=1, description="Premier délai de nouvel essai après une erreur 4xx (secondes)."
+    )
+    retry_max_seconds: int = Field(
+        3600, ge=1, description="Plus long délai entre deux essais (plafond, secondes)."
+    )
+    lease_seconds: int = Field(
+        300, ge=10, description="Durée de réservation d'un mail pris en charge (secondes)."
+    )
     list_id: str = Field(
-        "relance.constat.local", description="List-Id header of the mails (for mail filters)."
+        "relance.constat.local",
+        description="En-tête List-Id des mails (pour les filtres de messagerie).",
     )
 
 
 class IntakeSettings(Section):
     """The drop folder where comptes rendus, extractions and archives arrive."""
 
-    drop_dir: str = Field("", description="Drop folder (empty: <state_dir>/drop).")
+    drop_dir: str = Field("", description="Dossier de dépôt (vide : <state_dir>/drop).")
     stable_seconds: float = Field(
-        2.0, ge=0, description="A file is taken once unchanged for this long."
+        2.0, ge=0, description="Un fichier est pris une fois inchangé pendant ce temps (secondes)."
     )
-    max_file_mb: int = Field(50, ge=1, description="Larger files are refused before reading.")
-    max_pdf_pages: int = Field(200, ge=1, description="Compte-rendu PDFs with more pages refused.")
+    max_file_mb: int = Field(
+        50, ge=1, description="Au-delà (Mo), un fichier est refusé avant lecture."
+    )
+    max_pdf_pages: int = Field(
+        200, ge=1, description="Au-delà de ce nombre de pages, un compte rendu PDF est refusé."
+    )
     labels_file: str = Field(
-        "", description="TOML file overriding the compte-rendu labels (empty: packaged ones)."
+        "",
+        description="Fichier TOML remplaçant les libellés des comptes rendus (vide : aucun).",
     )
 
 
 class ExportSettings(Section):
     """Limits on export archives (<UAI>.zip), checked before reading."""
 
-    max_members: int = Field(20, ge=1, description="Most members accepted in an archive.")
-    max_total_mb: int = Field(100, ge=1, description="Most bytes an archive may expand to (MB).")
-    max_ratio: int = Field(100, ge=1, description="Largest compression ratio of one member.")
+    max_members: int = Field(20, ge=1, description="Nombre maximal de fichiers dans une archive.")
+    max_total_mb: int = Field(
+        100, ge=1, description="Taille maximale d'une archive une fois décompressée (Mo)."
+    )
+    max_ratio: int = Field(
+        100, ge=1, description="Taux de compression maximal d'un fichier de l'archive."
+    )
     aliases_file: str = Field(
-        "", description="TOML file overriding the column aliases (empty: packaged ones)."
+        "", description="Fichier TOML remplaçant les alias de colonnes (vide : aucun)."
     )
 
 
 class WebSettings(Section):
     """The web server: status pages, director pages, JSON API."""
 
-    host: str = Field("127.0.0.1", description="Address the web server listens on.")
-    port: int = Field(8000, ge=1, le=65535, description="Port of the web server.")
+    host: str = Field("127.0.0.1", description="Adresse d'écoute du serveur web.")
+    port: int = Field(8000, ge=1, le=65535, description="Port du serveur web.")
     base_url: str = Field(
-        "http://127.0.0.1:8000", description="Public address used in the links of the mails."
+        "http://127.0.0.1:8000", description="Adresse publique utilisée dans les liens des mails."
     )
     secret_key: str = Field(
         "",
-        description="Key signing links and sessions (empty: generated in the state dir).",
+        description="Clé de signature des liens et des sessions (vide : générée dans state_dir).",
         json_schema_extra=SECRET,
     )
-    link_ttl_days: int = Field(45, ge=1, description="Days a director's link stays valid.")
-    session_hours: int = Field(12, ge=1, description="Hours a coordinator session lasts.")
-    cookie_secure: bool | None = Field(
-        None, description="Secure cookies (empty: on when base_url is https)."
+    link_ttl_days: int = Field(45, ge=1, description="Jours de validité du lien d'un directeur.")
+    session_hours: int = Field(
+        12, ge=1, description="Durée d'une session de la coordination, en heures."
     )
-    max_upload_mb: int = Field(20, ge=1, description="Largest file accepted on the pages.")
+    cookie_secure: bool | None = Field(
+        None, description="Cookies sécurisés (non défini : oui si base_url est en https)."
+    )
+    max_upload_mb: int = Field(
+        20, ge=1, description="Plus gros fichier accepté sur les pages (Mo)."
+    )
     demo_mail_dir: str = Field(
-        "", description="Mail catcher folder listed on /demo/mails (demo only; empty: no page)."
+        "",
+        description="Dossier des mails capturés, listés sur /demo/mails (démo ; vide : rien).",
     )
     login_attempts_per_minute: int = Field(
-        5, ge=1, description="Failed logins allowed per minute and address."
+        5, ge=1, description="Échecs de connexion permis par minute et par adresse."
     )
     api_token: str = Field(
-        "", description="Token of the JSON API and export endpoint.", json_schema_extra=SECRET
+        "",
+        description="Jeton de l'API JSON et du point de dépôt des exports.",
+        json_schema_extra=SECRET,
     )
     school_tokens: dict[str, str] = Field(
         default_factory=dict,
-        description="Per-school tokens for the export endpoint (UAI = token).",
+        description="Jetons par école pour le point de dépôt des exports (UAI = jeton).",
         json_schema_extra=SECRET,
     )
 
@@ -281,42 +324,44 @@ class Settings(Section):
     """All of relance's settings."""
 
     database_url: str = Field(
-        "", description="SQLAlchemy URL (empty: SQLite file in state_dir; or postgresql://…)."
+        "", description="URL SQLAlchemy (vide : fichier SQLite dans state_dir ; ou postgresql://…)."
     )
-    state_dir: str = Field("state", description="Folder for the database, files and keys.")
+    state_dir: str = Field("state", description="Dossier de la base, des fichiers et des clés.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
-        "INFO", description="Log level."
+        "INFO", description="Niveau de journalisation."
     )
-    log_format: Literal["text", "json"] = Field("text", description="Log lines as text or JSON.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Lignes de journal en texte ou en JSON."
+    )
     templates_dir: str = Field(
-        "", description="Folder of the mail and page templates (empty: the packaged ones)."
+        "", description="Dossier des modèles de mails et de pages (vide : ceux fournis)."
     )
     campaign: CampaignSettings = Field(
         default_factory=CampaignSettings,
-        description="The campaign followed: one school year, its dates and calendar.",
+        description="La campagne suivie : une année scolaire, ses dates et son calendrier.",
     )
     reminders: ReminderSettings = Field(
         default_factory=ReminderSettings,
-        description="Sending window and each stage's cadence, in school days.",
+        description="Plage d'envoi et rythme de chaque étape, en jours d'école.",
     )
     contacts: ContactSettings = Field(
         default_factory=ContactSettings,
-        description="Who signs the mails and where problems are routed, by category.",
+        description="Signataire des mails et destinataires des problèmes, par catégorie.",
     )
     smtp: SmtpSettings = Field(
-        default_factory=SmtpSettings, description="The SMTP server mails go through."
+        default_factory=SmtpSettings, description="Le serveur SMTP par lequel passent les mails."
     )
     intake: IntakeSettings = Field(
         default_factory=IntakeSettings,
-        description="The drop folder for comptes rendus, extractions and archives.",
+        description="Le dossier de dépôt des comptes rendus, extractions et archives.",
     )
     exports: ExportSettings = Field(
         default_factory=ExportSettings,
-        description="Limits on export archives (<UAI>.zip), checked before reading.",
+        description="Limites des archives d'export (<UAI>.zip), vérifiées avant lecture.",
     )
     web: WebSettings = Field(
         default_factory=WebSettings,
-        description="The web server: status pages, director pages, JSON API.",
+        description="Le serveur web : pages de suivi, pages des directeurs, API JSON.",
     )
 
     # ---- derived values -------------------------------------------------------------------

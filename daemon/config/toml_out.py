@@ -101,7 +101,7 @@ def _section_lines(
         if mask_secrets and is_secret(info) and value:
             value = {k: MASK for k in value} if isinstance(value, dict) else MASK
         if value is None:
-            lines.append(f"# {name} = (not set)")
+            lines.append(f"# {name} = (non défini)")
         else:
             lines.append(f"{name} = {toml_value(value)}")
     return lines
