@@ -70,9 +70,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Any) -> None:
     # A writing transaction takes SQLite's write lock up front, so two writers queue on
-    # busy_timeout instead of failing when a read lock cannot be upgraded.
-    immediate = conn.get_execution_options().get("write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # busy_timeout instead of failing when a read lock cannot be upgraded. An AUTOCOMMIT
+    # connection gets no BEGIN: each statement is its own transaction.
+    options = conn.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("write", False) else "BEGIN")
 
 
 def is_sqlite(engine: Engine) -> bool:

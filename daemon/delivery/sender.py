@@ -155,7 +155,7 @@ class Recorder:
 
     def _connection(self) -> DbConnection:
         if self.connection is None or self.connection.closed:
-            self.connection = self.quick.connect().execution_options(write=True)
+            self.connection = self.quick.connect().execution_options(isolation_level="AUTOCOMMIT")
         return self.connection
 
     def _drop_connection(self) -> None:
