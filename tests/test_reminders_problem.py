@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -305,3 +306,31 @@ def test_the_coordinator_school_page_shows_the_problem_mail_and_the_timeline_ent
     assert "problème signalé" in page.text
     assert "ange@example.org" in page.text
     assert "transmis à Support export / Ange (ange@example.org)" in page.text
+
+
+def test_the_same_report_twice_at_the_same_instant_is_one_mail_not_an_error(
+    tmp_path: Path,
+    database_url: str,
+    engine: Engine,
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A double click on PostgreSQL: both requests read « nothing sent today » before either
+    commits; the second one's row hits the unique key."""
+    import daemon.reminders.problem as problem
+
+    app = reminder_app(tmp_path, database_url, engine)
+    school = add(session, 1, "École Saint-Joseph")
+    report(app, session, school, ProblemCategory.EXPORT)
+    real = problem.routed_today
+    blind = iter([[]])  # the second request's first read misses the first one's row
+
+    def racing(*args: object, **kwargs: object) -> list[Reminder]:
+        return next(blind, None) or real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(problem, "routed_today", racing)
+    again = report(app, session, school, ProblemCategory.EXPORT)
+    assert again.already
+    assert len(problem_rows(session)) == 1
+    events = session.exec(select(Event).where(Event.kind == "problem_routed")).all()
+    assert len(events) == 2 and "de nouveau" in events[-1].message

@@ -22,6 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from daemon.actions import PROBLEM_LABELS, ProblemCategory, report_problem
@@ -246,24 +247,34 @@ def route_problem(
         earlier=len(earlier),
     )
     due = calendar.next_send_moment(now)
-    session.add(
-        Reminder(
-            key=key,
-            school_id=school.id,
-            campaign_id=campaign.id,
-            kind=KIND,
-            stage=items.stage.stage.value,
-            day=day,
-            recipient=mail.recipient,
-            cc=list(cc),
-            payload=mail.payload,
-            due_at=due,
-            next_attempt_at=due,
-            status="pending",
-            created_at=now,
-        )
+    row = Reminder(
+        key=key,
+        school_id=school.id,
+        campaign_id=campaign.id,
+        kind=KIND,
+        stage=items.stage.stage.value,
+        day=day,
+        recipient=mail.recipient,
+        cc=list(cc),
+        payload=mail.payload,
+        due_at=due,
+        next_attempt_at=due,
+        status="pending",
+        created_at=now,
     )
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        # The same report sent twice at the same instant (a double click, two daemons on
+        # PostgreSQL): the other request queued this key first. One mail, like a repeat.
+        first = routed_today(session, school, campaign, day, category.value)
+        existing_cc = tuple(first[-1].cc or ()) if first else tuple(cc)
+        event(
+            f"Problème signalé de nouveau ({label}) : déjà transmis à {contact.email}",
+            {"to": contact.email, "cc": list(existing_cc), "label": contact.label, "already": True},
+        )
+        return Routed(category, contact, existing_cc, key, due, True)
     copy = f" (copie : {', '.join(cc)})" if cc else ""
     event(
         f"Problème signalé ({label}) transmis à {contact.label} ({contact.email}){copy}",
