@@ -71,3 +71,14 @@ def test_submit_records_the_archive_and_its_pupils(tmp_path: Path, database_url:
     assert submissions(database_url) == 1 + 6
     again = runner.invoke(cli, ["export", "submit", str(path), "--json"], env=env)
     assert again.exit_code == 0 and json.loads(again.output)["outcome"] == "duplicate"
+
+
+def test_check_on_a_fresh_installation_creates_no_database(tmp_path: Path) -> None:
+    path = tmp_path / f"{UAI}.zip"
+    path.write_bytes(to_zip(layout(3)))
+    state = tmp_path / "state"
+    env = {"RELANCE_STATE_DIR": str(state)}
+    result = CliRunner().invoke(cli, ["export", "check", str(path), "--json"], env=env)
+    assert result.exit_code == 3  # no school is known yet
+    assert "n'est pas suivie" in json.loads(result.output)["refusal"]
+    assert not list(state.rglob("*.sqlite3"))

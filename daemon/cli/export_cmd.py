@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 from rich.table import Table
+from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
 from daemon.cli import french
@@ -47,8 +48,11 @@ def check_cmd(ctx: Context, file: Path, as_json: bool) -> None:
     size = file.stat().st_size
     if size > settings.intake.max_file_mb * 1024 * 1024:
         fail(f"{file.name} : fichier trop gros ({size // (1024 * 1024)} Mo)")
-    with reading(ctx.app.engine) as session:
-        known = set(session.exec(select(School.uai).where(col(School.active).is_(True))).all())
+    known: set[str] = set()
+    if not _no_database_yet(settings.effective_database_url):  # a check never creates one
+        with reading(ctx.app.engine) as session:
+            query = select(School.uai).where(col(School.active).is_(True))
+            known = set(session.exec(query).all())
     # The campaign as configured, not stored: only its start gives the school year.
     c = settings.campaign
     campaign = Campaign(
@@ -142,3 +146,13 @@ def print_check(filename: str, result: dict[str, Any]) -> None:
             SEVERITY_LABELS.get(f["severity"], f["severity"]),
         )
     console.print(detail)
+
+
+def _no_database_yet(url: str) -> bool:
+    parsed = make_url(url)
+    return (
+        parsed.get_backend_name() == "sqlite"
+        and bool(parsed.database)
+        and parsed.database != ":memory:"
+        and not Path(str(parsed.database)).exists()
+    )
