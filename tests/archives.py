@@ -13,6 +13,7 @@ import io
 import zipfile
 
 from daemon.codes import LEVEL_AGE, cycle_of
+from daemon.ingest.export_layout import layout_headers
 
 UAI = "0441234C"
 YEAR_START = dt.date(2026, 9, 1)
@@ -30,40 +31,7 @@ Layout = dict[str, list[list[str]]]
 
 def layout(n: int = 6, uai: str = UAI, year_start: dt.date = YEAR_START) -> Layout:
     """`n` pupils spread over the levels, one class per level, all coherent."""
-    members: Layout = {
-        "eleves.csv": [
-            [
-                "id_eleve",
-                "nom",
-                "prenom",
-                "sexe",
-                "civilite",
-                "date_naissance",
-                "commune_naissance",
-                "departement_naissance",
-                "pays_naissance",
-                "adresse",
-                "code_postal",
-                "commune",
-                "pays",
-            ]
-        ],
-        "responsables.csv": [
-            [
-                "id_responsable",
-                "id_eleve",
-                "nom",
-                "prenom",
-                "civilite",
-                "type_responsable",
-                "autorite_parentale",
-            ]
-        ],
-        "classes.csv": [["id_classe", "nom", "niveaux", "type_contrat"]],
-        "scolarites.csv": [
-            ["id_eleve", "id_classe", "code_ecole", "type_classe", "niveau", "cycle", "date_debut"]
-        ],
-    }
+    members: Layout = {name: [header] for name, header in layout_headers().items()}
     used = sorted({LEVELS[i % len(LEVELS)] for i in range(n)}, key=LEVELS.index)
     for level in used:
         members["classes.csv"].append([f"C-{level}", f"{level} Mme Durand", level, "Public"])

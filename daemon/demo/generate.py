@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from daemon.codes import LEVEL_AGE, cycle_of
+from daemon.ingest.export_layout import layout_headers
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "demo"
 _NAMES = tomllib.loads((DATA / "names.toml").read_text(encoding="utf-8"))
@@ -92,40 +93,7 @@ def archive(uai: str, pupils: list[DemoPupil], rentree: dt.date) -> bytes:
     """`<UAI>.zip` with the four members of the recognised layout (UTF-8, `;`)."""
     classes = sorted({(p.class_name, p.level) for p in pupils})
     class_ids = {name: f"C{i + 1}" for i, (name, _lv) in enumerate(classes)}
-    members = {
-        "eleves.csv": [
-            [
-                "id_eleve",
-                "nom",
-                "prenom",
-                "sexe",
-                "civilite",
-                "date_naissance",
-                "commune_naissance",
-                "departement_naissance",
-                "pays_naissance",
-                "adresse",
-                "code_postal",
-                "commune",
-                "pays",
-            ]
-        ],
-        "responsables.csv": [
-            [
-                "id_responsable",
-                "id_eleve",
-                "nom",
-                "prenom",
-                "civilite",
-                "type_responsable",
-                "autorite_parentale",
-            ]
-        ],
-        "classes.csv": [["id_classe", "nom", "niveaux", "type_contrat"]],
-        "scolarites.csv": [
-            ["id_eleve", "id_classe", "code_ecole", "type_classe", "niveau", "cycle", "date_debut"]
-        ],
-    }
+    members = {name: [header] for name, header in layout_headers().items()}
     for name, level in classes:
         members["classes.csv"].append([class_ids[name], name, level, "Contrat d'association"])
     for n, p in enumerate(pupils):

@@ -90,6 +90,13 @@ def build_aliases(data: dict[str, Any], source: str = "alias") -> Aliases:
     return Aliases(members, columns)
 
 
+def layout_headers() -> dict[str, list[str]]:
+    """The header line of each member of the recognised layout (`eleves.csv`: `id_eleve`,
+    `nom`, …), in the order of the packaged alias file: what the demo and the tests write."""
+    data = tomllib.loads(ALIASES_FILE.read_text(encoding="utf-8"))
+    return {f"{member}.csv": list(data["columns"][member]) for member in MEMBERS}
+
+
 @lru_cache(maxsize=8)
 def load_aliases(override: str = "") -> Aliases:
     """The packaged aliases, with the lists of `override` (a TOML file) replacing theirs."""
