@@ -40,6 +40,21 @@ class Refused(Exception):
         self.reason, self.kind, self.school = reason, kind, school
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """One file's bytes and where they came from, as `take_bytes` was given them."""
+
+    data: bytes
+    sha: str
+    filename: str
+    channel: str
+    now: dt.datetime
+    school_uai: str | None  # the school it was given for (a page, the API)
+    hint: str | None  # a path whose folder names may carry a UAI
+    source: Path | None  # a drop-folder file, moved once recorded
+    actor: str
+
+
 @dataclass
 class IntakeResult:
     outcome: str  # processed | duplicate | quarantined | ignored
@@ -154,21 +169,23 @@ class Intake:
         `source`: a drop-folder file to move once recorded."""
         started = time.perf_counter()
         filename = printable(filename, 255) or "fichier"
-        sha = hashlib.sha256(data).hexdigest()
+        incoming = Incoming(
+            data,
+            hashlib.sha256(data).hexdigest(),
+            filename,
+            channel,
+            now,
+            school_uai,
+            hint,
+            source,
+            actor,
+        )
         try:
-            result = self._process(
-                data, sha, filename, channel, now, school_uai, hint, source, actor
-            )
+            result = self._process(incoming)
         except Exception as exc:  # one bad file never stops the daemon; it is kept with its reason
             log.exception("intake failed file=%s channel=%s", filename, channel)
             result = self._record_refusal(
-                Refused(f"erreur interne pendant le traitement ({type(exc).__name__})"),
-                data,
-                sha,
-                filename,
-                channel,
-                now,
-                source,
+                Refused(f"erreur interne pendant le traitement ({type(exc).__name__})"), incoming
             )
         log.info(
             "intake file=%s channel=%s outcome=%s kind=%s uai=%s ms=%d",
@@ -181,52 +198,28 @@ class Intake:
         )
         return result
 
-    def _process(
-        self,
-        data: bytes,
-        sha: str,
-        filename: str,
-        channel: str,
-        now: dt.datetime,
-        school_uai: str | None,
-        hint: str | None,
-        source: Path | None,
-        actor: str,
-    ) -> IntakeResult:
-        if not data:
-            return self._record_refusal(
-                Refused("fichier vide"), data, sha, filename, channel, now, source
-            )
-        is_zip = data.startswith(ZIP_MAGIC) or filename.lower().endswith(".zip")
+    def _process(self, incoming: Incoming) -> IntakeResult:
+        if not incoming.data:
+            return self._record_refusal(Refused("fichier vide"), incoming)
+        is_zip = incoming.data.startswith(ZIP_MAGIC) or incoming.filename.lower().endswith(".zip")
         try:
             if is_zip:
-                return self._take_archive(
-                    data, sha, filename, channel, now, school_uai, source, actor
-                )
-            return self._take_report(
-                data, sha, filename, channel, now, school_uai, hint, source, actor
-            )
+                return self._take_archive(incoming)
+            return self._take_report(incoming)
         except Refused as refused:
-            return self._record_refusal(refused, data, sha, filename, channel, now, source)
+            return self._record_refusal(refused, incoming)
 
-    def _take_report(
-        self,
-        data: bytes,
-        sha: str,
-        filename: str,
-        channel: str,
-        now: dt.datetime,
-        school_uai: str | None,
-        hint: str | None,
-        source: Path | None,
-        actor: str,
-    ) -> IntakeResult:
-        duplicate = self._duplicate(data, sha, filename, channel, now, source, school_uai)
+    def _take_report(self, incoming: Incoming) -> IntakeResult:
+        duplicate = self._duplicate(incoming)
         if duplicate:
             return duplicate
+        filename, now = incoming.filename, incoming.now
         try:
             parsed = parse_report(
-                data, filename, labels=self.labels, max_pages=self.app.settings.intake.max_pdf_pages
+                incoming.data,
+                filename,
+                labels=self.labels,
+                max_pages=self.app.settings.intake.max_pdf_pages,
             )
         except ReportRefused as exc:
             raise Refused(exc.reason) from exc
@@ -234,10 +227,12 @@ class Intake:
         with transaction(self.app.engine) as session:
             campaign = self.app.campaign(session, now, follow_ups=False)
             school = self._school_for(
-                session, parsed.get("uai"), school_uai, hint or filename, kind
+                session, parsed.get("uai"), incoming.school_uai, incoming.hint or filename, kind
             )
-            target = self._final_path(filename, data, source, now)
-            facts = FileFacts(filename, len(data), sha, channel, str(target))
+            target = self._final_path(incoming)
+            facts = FileFacts(
+                filename, len(incoming.data), incoming.sha, incoming.channel, str(target)
+            )
             recorded = record_document(
                 session,
                 school=school,
@@ -245,23 +240,19 @@ class Intake:
                 result=parsed,
                 facts=facts,
                 now=now,
-                actor=actor,
+                actor=incoming.actor,
             )
             row = self._intake_row(
                 session,
-                filename,
+                incoming,
                 target,
-                sha,
-                len(data),
-                now,
-                channel,
                 kind,
                 "processed",
                 "",
                 school,
                 document_id=recorded.document.id,
             )
-        self._settle(data, source, target)
+        self._settle(incoming, target)
         return IntakeResult(
             "processed",
             filename,
@@ -274,36 +265,27 @@ class Intake:
             detail=parsed,
         )
 
-    def _take_archive(
-        self,
-        data: bytes,
-        sha: str,
-        filename: str,
-        channel: str,
-        now: dt.datetime,
-        school_uai: str | None,
-        source: Path | None,
-        actor: str,
-    ) -> IntakeResult:
+    def _take_archive(self, incoming: Incoming) -> IntakeResult:
+        filename, now, source = incoming.filename, incoming.now, incoming.source
         with transaction(self.app.engine) as session:
             campaign = self.app.campaign(session, now, follow_ups=False)
             outcome = self.archives.take(
                 session,
-                data=data,
-                sha=sha,
+                data=incoming.data,
+                sha=incoming.sha,
                 filename=filename,
-                channel=channel,
+                channel=incoming.channel,
                 campaign=campaign,
                 now=now,
-                expected_uai=school_uai,
-                actor=actor,
+                expected_uai=incoming.school_uai,
+                actor=incoming.actor,
             )
             quarantined = not outcome.accepted
             # An accepted archive is not kept (addresses, responsables): only a dropped one
             # leaves a receipt. A refused one is kept in quarantine, as received, with its reason.
             target: Path | None = None
             if quarantined:
-                target = self._final_path(filename, data, source, now, quarantined=True)
+                target = self._final_path(incoming, quarantined=True)
             elif source is not None:
                 target = self.store.receipt(filename, now=now)
             if outcome.submission is not None:
@@ -315,12 +297,8 @@ class Intake:
             )
             row = self._intake_row(
                 session,
-                filename,
+                incoming,
                 target or "",
-                sha,
-                len(data),
-                now,
-                channel,
                 "export",
                 status,
                 outcome.refusal,
@@ -329,7 +307,7 @@ class Intake:
             )
         if quarantined:
             assert target is not None
-            self._settle(data, source, target)
+            self._settle(incoming, target)
             self.store.write_reason(target, outcome.refusal, original=filename, now=now)
         elif source is not None:
             assert target is not None
@@ -384,42 +362,30 @@ class Intake:
             raise Refused(f"école {candidates[0]} inconnue de cette installation", kind=kind)
         return school
 
-    def _duplicate(
-        self,
-        data: bytes,
-        sha: str,
-        filename: str,
-        channel: str,
-        now: dt.datetime,
-        source: Path | None,
-        school_uai: str | None,
-    ) -> IntakeResult | None:
+    def _duplicate(self, incoming: Incoming) -> IntakeResult | None:
         """The answer for a file already read, else None. A file given for one school (its page,
         the API) is only a duplicate of that school's files: the same bytes taken for another
         school are read again, and refused as that school's document."""
+        filename, now = incoming.filename, incoming.now
         with transaction(self.app.engine) as session:
             query = select(IntakeFile).where(
-                IntakeFile.sha256 == sha, col(IntakeFile.document_id).is_not(None)
+                IntakeFile.sha256 == incoming.sha, col(IntakeFile.document_id).is_not(None)
             )
-            if school_uai:
-                given = get_school(session, uai=school_uai)
+            if incoming.school_uai:
+                given = get_school(session, uai=incoming.school_uai)
                 if given is None:
                     return None
                 query = query.where(IntakeFile.school_id == given.id)
             first = session.exec(query.order_by(col(IntakeFile.id))).first()
             if first is None:
                 return None
-            target = self._final_path(filename, data, source, now)
+            target = self._final_path(incoming)
             school = session.get(School, first.school_id) if first.school_id else None
             message = f"fichier identique à celui reçu le {first.received_at:%d/%m/%Y} : ignoré"
             row = self._intake_row(
                 session,
-                filename,
+                incoming,
                 target,
-                sha,
-                len(data),
-                now,
-                channel,
                 first.kind,
                 "duplicate",
                 message,
@@ -434,7 +400,7 @@ class Intake:
                     school_id=school.id,
                     message=f"{filename} : {message}",
                 )
-        self._settle(data, source, target)
+        self._settle(incoming, target)
         return IntakeResult(
             "duplicate",
             filename,
@@ -447,29 +413,17 @@ class Intake:
             stored_path=str(target),
         )
 
-    def _record_refusal(
-        self,
-        refused: Refused,
-        data: bytes,
-        sha: str,
-        filename: str,
-        channel: str,
-        now: dt.datetime,
-        source: Path | None,
-    ) -> IntakeResult:
-        target = self._final_path(filename, data, source, now, quarantined=True)
-        self._settle(data, source, target)
+    def _record_refusal(self, refused: Refused, incoming: Incoming) -> IntakeResult:
+        filename, now = incoming.filename, incoming.now
+        target = self._final_path(incoming, quarantined=True)
+        self._settle(incoming, target)
         self.store.write_reason(target, refused.reason, original=filename, now=now)
         with transaction(self.app.engine) as session:
             school = refused.school
             row = self._intake_row(
                 session,
-                filename,
+                incoming,
                 target,
-                sha,
-                len(data),
-                now,
-                channel,
                 refused.kind,
                 "quarantined",
                 refused.reason,
@@ -495,34 +449,26 @@ class Intake:
             stored_path=str(target),
         )
 
-    def _final_path(
-        self,
-        filename: str,
-        data: bytes,
-        source: Path | None,
-        now: dt.datetime,
-        quarantined: bool = False,
-    ) -> Path:
+    def _final_path(self, incoming: Incoming, quarantined: bool = False) -> Path:
         return self.store.destination(
-            filename, quarantined=quarantined, from_drop=source is not None, now=now
+            incoming.filename,
+            quarantined=quarantined,
+            from_drop=incoming.source is not None,
+            now=incoming.now,
         )
 
-    def _settle(self, data: bytes, source: Path | None, target: Path) -> None:
+    def _settle(self, incoming: Incoming, target: Path) -> None:
         """Put the file where the row says: move a drop-folder file, else write the bytes."""
-        if source is not None:
-            self.store.move(source, target)
+        if incoming.source is not None:
+            self.store.move(incoming.source, target)
         else:
-            self.store.write(target, data)
+            self.store.write(target, incoming.data)
 
     @staticmethod
     def _intake_row(
         session: Session,
-        filename: str,
+        incoming: Incoming,
         target: Path | str,
-        sha: str,
-        size: int,
-        now: dt.datetime,
-        channel: str,
         kind: str,
         outcome: str,
         reason: str,
@@ -531,12 +477,12 @@ class Intake:
         submission_id: int | None = None,
     ) -> IntakeFile:
         row = IntakeFile(
-            original_name=filename[:500],
+            original_name=incoming.filename[:500],
             stored_path=str(target)[:500],
-            sha256=sha,
-            size=size,
-            received_at=now,
-            channel=channel,
+            sha256=incoming.sha,
+            size=len(incoming.data),
+            received_at=incoming.now,
+            channel=incoming.channel,
             kind=kind,
             outcome=outcome,
             reason=reason[:1000],
