@@ -140,9 +140,18 @@ class PupilBook:
         return pupil
 
     def flush(self) -> None:
-        """Insert the new pupils (one statement; ids read back in order), write the changes
-        made to them since, and flush the known ones."""
-        pending = [p for p in self.new if p._written is None]
+        """Write the changes made to new pupils since an earlier flush, insert the others (one
+        statement; ids matched back by key), and flush the known ones."""
+        pending = []
+        for pupil in self.new:
+            if pupil._written is None:
+                pending.append(pupil)
+                continue
+            values = pupil.values()
+            if values != pupil._written:
+                change = update(Pupil).where(col(Pupil.id) == pupil.id).values(values)
+                self.session.execute(change.execution_options(synchronize_session=False))
+                pupil._written = values
         if pending:
             rows = [p.values() for p in pending]
             # Matched back by key (unique per school and campaign): RETURNING's row order is
@@ -151,12 +160,6 @@ class PupilBook:
             ids = dict((key, pupil_id) for pupil_id, key in self.session.execute(statement, rows))
             for pupil, values in zip(pending, rows, strict=True):
                 pupil.id, pupil._written = ids[pupil.match_key], values
-        for pupil in self.new:
-            values = pupil.values()
-            if pupil._written is not None and values != pupil._written:
-                change = update(Pupil).where(col(Pupil.id) == pupil.id).values(values)
-                self.session.execute(change.execution_options(synchronize_session=False))
-                pupil._written = values
         self.session.flush()
 
 
