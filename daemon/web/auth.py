@@ -63,9 +63,8 @@ class LoginLimiter:
             self._failures.pop(key, None)
 
 
-def client_key(request: Request, email: str = "") -> str:
-    address = request.client.host if request.client else "?"
-    return f"{address} {email.strip().lower()}"
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "?"
 
 
 def current_user(request: Request) -> User | None:
@@ -114,7 +113,8 @@ def login(
     suivant: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     limiter: LoginLimiter = request.app.state.login_limiter
-    key = client_key(request, email)
+    address = client_address(request)
+    key = f"{address} {email.strip().lower()}"
     context = {"title": "Connexion", "next": _safe_next(suivant), "email": email}
     if limiter.blocked(key):
         context["error"] = "Trop de tentatives : attendez une minute avant de réessayer."
@@ -125,7 +125,7 @@ def login(
         user_id = user.id if user else None
     if user_id is None:
         limiter.failed(key)
-        log.warning("web: failed sign-in from %s", key.split(" ")[0])
+        log.warning("web: failed sign-in from %s", address)
         context["error"] = "Adresse ou mot de passe incorrect."
         return render(request, "login.html", context, status=401)
     limiter.succeeded(key)
