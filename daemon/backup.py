@@ -43,9 +43,14 @@ def backup(database_url: str, target: Path) -> Path:
     return target
 
 
+def backups_in(folder: Path) -> list[Path]:
+    """The backups `relance backup` wrote in the folder, oldest first."""
+    return sorted(folder.glob("relance-*.sqlite3"))
+
+
 def prune(folder: Path, keep: int) -> list[Path]:
     """Delete all but the `keep` newest backups in the folder; return what was deleted."""
-    backups = sorted(folder.glob("relance-*.sqlite3"))
+    backups = backups_in(folder)
     doomed = backups[:-keep] if keep > 0 else []
     for path in doomed:
         path.unlink()

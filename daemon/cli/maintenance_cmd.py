@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from daemon.backup import BackupError, backup, backup_file_name, prune, restore
+from daemon.backup import BackupError, backup, backup_file_name, backups_in, prune, restore
 from daemon.cli import french
 from daemon.cli.base import Context, console, fail, pass_context
 from daemon.purge import PurgeRefused, purge_campaign
@@ -32,7 +32,7 @@ from db.engine import transaction
 def backup_cmd(ctx: Context, target: Path | None, keep: int) -> None:
     """Sauvegarde la base SQLite (à chaud, API de sauvegarde de SQLite)."""
     settings = ctx.settings
-    folder = settings.state_path / "backups"
+    folder = _backup_folder(ctx)
     target = target or folder / backup_file_name(ctx.app.now())
     try:
         written = backup(settings.effective_database_url, target)
@@ -87,7 +87,7 @@ def purge_cmd(ctx: Context, name: str, force: bool, with_backups: bool, yes: boo
             if campaign is None:
                 fail(f"campagne {name} inconnue")
             if campaign.purged_at is not None and with_backups:  # the notice's advice, later
-                _delete_backups(ctx)
+                _delete_backups(backups_in(_backup_folder(ctx)))
                 return
             report = purge_campaign(
                 session, campaign=campaign, now=app.now(), force=force, actor="cli"
@@ -100,9 +100,9 @@ def purge_cmd(ctx: Context, name: str, force: bool, with_backups: bool, yes: boo
         f"{report.submissions} archives gardés en comptes seulement"
     )
     # The nightly copies of the database still hold what was just purged.
-    older = sorted((ctx.settings.state_path / "backups").glob("relance-*.sqlite3"))
+    older = backups_in(_backup_folder(ctx))
     if with_backups:
-        _delete_backups(ctx)
+        _delete_backups(older)
     elif older:
         console.print(
             f"attention : {len(older)} sauvegarde(s) antérieure(s) dans "
@@ -111,8 +111,11 @@ def purge_cmd(ctx: Context, name: str, force: bool, with_backups: bool, yes: boo
         )
 
 
-def _delete_backups(ctx: Context) -> None:
-    older = sorted((ctx.settings.state_path / "backups").glob("relance-*.sqlite3"))
-    for path in older:
+def _backup_folder(ctx: Context) -> Path:
+    return ctx.settings.state_path / "backups"
+
+
+def _delete_backups(backups: list[Path]) -> None:
+    for path in backups:
         path.unlink(missing_ok=True)
-    console.print(f"{len(older)} sauvegarde(s) antérieure(s) supprimée(s)")
+    console.print(f"{len(backups)} sauvegarde(s) antérieure(s) supprimée(s)")
