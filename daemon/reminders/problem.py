@@ -219,9 +219,10 @@ def route_problem(
     if contact is None:
         event(f"Problème signalé ({label}) : aucun contact d'assistance configuré", {})
         return Routed(category, None, (), key, None, False)
-    repeated = [r for r in earlier if same_message(str(r.payload.get("detail", "")), detail)]
-    if repeated or len(earlier) >= MAX_MAILS_PER_DAY:
-        existing = (repeated or earlier)[-1]
+
+    def already(existing: Reminder) -> Routed:
+        """Sent today already: the timeline says so, no new mail."""
+        assert contact is not None
         event(
             f"Problème signalé de nouveau ({label}) : déjà transmis aujourd'hui à "
             f"{existing.recipient}",
@@ -235,6 +236,10 @@ def route_problem(
         return Routed(
             category, contact, tuple(existing.cc or ()), existing.key, existing.due_at, True
         )
+
+    repeated = [r for r in earlier if same_message(str(r.payload.get("detail", "")), detail)]
+    if repeated or len(earlier) >= MAX_MAILS_PER_DAY:
+        return already((repeated or earlier)[-1])
     items = open_items(session, app.settings, school, campaign, now)
     mail = problem_mail(
         app,
@@ -268,13 +273,10 @@ def route_problem(
     except IntegrityError:
         # The same report sent twice at the same instant (a double click, two daemons on
         # PostgreSQL): the other request queued this key first. One mail, like a repeat.
-        first = routed_today(session, school, campaign, day, category.value)
-        existing_cc = tuple(first[-1].cc or ()) if first else tuple(cc)
-        event(
-            f"Problème signalé de nouveau ({label}) : déjà transmis à {contact.email}",
-            {"to": contact.email, "cc": list(existing_cc), "label": contact.label, "already": True},
-        )
-        return Routed(category, contact, existing_cc, key, due, True)
+        winner = session.exec(select(Reminder).where(Reminder.key == key)).first()
+        if winner is None:
+            raise
+        return already(winner)
     copy = f" (copie : {', '.join(cc)})" if cc else ""
     event(
         f"Problème signalé ({label}) transmis à {contact.label} ({contact.email}){copy}",
