@@ -21,20 +21,10 @@ from starlette.datastructures import UploadFile
 
 from daemon.codes import InvalidUAI, parse_uai, printable
 from daemon.ingest.archive import public_result
-from daemon.ingest.intake import Intake
 from daemon.web.api import bearer
-from daemon.web.common import relance_app
+from daemon.web.common import intake_for, relance_app
 
 router = APIRouter(tags=["API"])
-
-
-def _intake(request: Request) -> Intake:
-    state = request.app.state
-    intake: Intake | None = getattr(state, "intake", None)
-    if intake is None:
-        intake = Intake(relance_app(request))
-        state.intake = intake
-    return intake
 
 
 def _error(status: int, message: str, **headers: str) -> JSONResponse:
@@ -153,7 +143,7 @@ async def submit_export(
         return body
     data, name = body
     result = await run_in_threadpool(  # the check and the database are blocking work
-        _intake(request).take_bytes,
+        intake_for(request).take_bytes,
         data,
         filename=name,
         channel="api",

@@ -1,4 +1,4 @@
-"""What the routers share: the relance App of a request, the campaign followed."""
+"""What the routers share: the relance App of a request, its intake, the campaign followed."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from daemon.app import App
+from daemon.ingest.intake import Intake
 from db.campaigns import get_campaign
 from db.engine import transaction
 from db.models import Campaign
@@ -18,6 +19,16 @@ from db.models import Campaign
 def relance_app(request: Request) -> App:
     app: App = request.app.state.app
     return app
+
+
+def intake_for(request: Request) -> Intake:
+    """One Intake per server (labels and limits are read once)."""
+    state = request.app.state
+    intake: Intake | None = getattr(state, "intake", None)
+    if intake is None:
+        intake = Intake(relance_app(request))
+        state.intake = intake
+    return intake
 
 
 def current_campaign(app: App, session: Session) -> Campaign:

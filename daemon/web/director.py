@@ -33,11 +33,11 @@ from daemon.actions import (
 from daemon.app import App
 from daemon.campaign import Stage, french_date
 from daemon.codes import printable
-from daemon.ingest.intake import Intake, IntakeResult
+from daemon.ingest.intake import IntakeResult
 from daemon.links import LinkInvalid, SchoolLink, read_token, secret_key
 from daemon.open_items import load_open_items
 from daemon.reminders.problem import recipient_for, report_sentence, route_problem
-from daemon.web.common import current_campaign, relance_app
+from daemon.web.common import current_campaign, intake_for, relance_app
 from daemon.web.csrf import verify_csrf
 from daemon.web.render import render
 from db.engine import reading, transaction
@@ -116,16 +116,6 @@ class Scope:
 
 
 # ---- the link -------------------------------------------------------------------------------
-def intake_for(request: Request) -> Intake:
-    """One Intake per server (labels and limits are read once)."""
-    state = request.app.state
-    intake: Intake | None = getattr(state, "intake", None)
-    if intake is None:
-        intake = Intake(relance_app(request))
-        state.intake = intake
-    return intake
-
-
 def open_link(request: Request, token: str) -> Scope:
     app = relance_app(request)
     now = app.now()
