@@ -12,6 +12,7 @@ from sqlmodel import Session
 from daemon.app import App
 from daemon.ingest.intake import Intake
 from db.campaigns import get_campaign
+from db.engine import reading as db_reading
 from db.engine import transaction
 from db.models import Campaign
 
@@ -42,10 +43,10 @@ def current_campaign(app: App, session: Session) -> Campaign:
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Session]:
-    """A read-only session whose rows stay readable after it ends (for the templates)."""
-    with Session(engine, expire_on_commit=False) as session:
+    """`db.engine.reading`, its rows detached so they stay readable after it ends (for the
+    templates)."""
+    with db_reading(engine) as session:
         try:
             yield session
         finally:
             session.expunge_all()
-            session.rollback()
