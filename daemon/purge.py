@@ -18,6 +18,7 @@ from sqlalchemy import Executable, and_, delete, or_, update
 from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
+from daemon.ingest.storage import reason_file
 from db.events import record_event
 from db.models import Anomaly, Campaign, Document, ExportSubmission, IntakeFile, Pupil, Reminder
 
@@ -161,7 +162,7 @@ def _strip_submissions(session: Session, campaign: Campaign) -> int:
 
 def _unlink(path: Path, report: PurgeReport) -> int:
     removed = 0
-    for candidate in (path, path.with_name(path.name + ".reason.txt")):
+    for candidate in (path, reason_file(path)):
         try:
             candidate.unlink()
             removed += candidate == path

@@ -17,7 +17,7 @@ from bench.reliability.mailing import Bench, sending_bench
 from bench.reliability.outage import OutageWatch, web_available
 from bench.reliability.postgres import private_server, shared_database
 from daemon.config.settings import normalise_database_url
-from daemon.ingest.storage import REASON_SUFFIX, is_junk
+from daemon.ingest.storage import REASON_SUFFIX, is_junk, reason_file
 from db.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine
 from db.models import IntakeFile
 from db.schools import add_school
@@ -267,7 +267,7 @@ def hostile_drop(ws: Workspace, out: Outcome) -> None:
     took = time.monotonic() - started
     peak_kb = daemon.status_kb("VmHWM")
     kept = outcome_files(drop)
-    without_reason = [p for p in kept["quarantine"] if not reason_of(p).exists()]
+    without_reason = [p for p in kept["quarantine"] if not reason_file(p).exists()]
     with Session(engine) as session:
         rows = dict(
             session.exec(
@@ -348,10 +348,6 @@ def outcome_files(drop: Path) -> dict[str, list[Path]]:
         name: [p for p in walk_files(drop / name) if not p.name.endswith(REASON_SUFFIX)]
         for name in ("processed", "quarantine")
     }
-
-
-def reason_of(path: Path) -> Path:
-    return path.with_name(path.name + REASON_SUFFIX)
 
 
 # ---- 5. two daemons on one PostgreSQL ------------------------------------------------------------

@@ -35,6 +35,11 @@ JUNK_SUFFIXES = (
 )
 
 
+def reason_file(target: Path) -> Path:
+    """Where the reason of a quarantined file is kept: next to it."""
+    return target.with_name(target.name + REASON_SUFFIX)
+
+
 def is_junk(name: str) -> bool:
     """Files nobody meant to drop: OS droppings, office lock files, partial downloads."""
     lower = name.lower()
@@ -136,4 +141,10 @@ class Store:
         text = (
             f"Fichier : {original}\nMis en quarantaine le : {now.isoformat()}\nRaison : {reason}\n"
         )
-        target.with_name(target.name + REASON_SUFFIX).write_text(text, encoding="utf-8")
+        reason_file(target).write_text(text, encoding="utf-8")
+
+    @staticmethod
+    def remove(target: Path) -> None:
+        """Delete a kept file and the reason next to it, if they are there."""
+        target.unlink(missing_ok=True)
+        reason_file(target).unlink(missing_ok=True)

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from daemon import actions
 from daemon.app import App
 from daemon.campaign import Stage, french_date
-from daemon.ingest.storage import REASON_SUFFIX
+from daemon.ingest.storage import Store
 from daemon.open_items import INE_STATUS_LABELS
 from daemon.web.auth import Coordinator, require_coordinator
 from daemon.web.cache import TTLCache
@@ -613,8 +613,7 @@ def retry_quarantined(
     else:
         result = intake.take_path(path, channel="page", now=now)
     if result.outcome in ("processed", "duplicate") and result.stored_path != str(path):
-        path.unlink(missing_ok=True)  # kept again by the intake: the quarantined copy goes
-        path.with_name(path.name + REASON_SUFFIX).unlink(missing_ok=True)
+        Store.remove(path)  # kept again by the intake: the quarantined copy goes
     with transaction(app.engine) as session:
         old = session.get(IntakeFile, row.id)
         assert old is not None
@@ -651,5 +650,4 @@ def discard_quarantined(app: App, row: IntakeFile, *, now: dt.datetime, actor: s
             data={"intake_id": old.id},
         )
     if path is not None:
-        path.unlink(missing_ok=True)
-        path.with_name(path.name + REASON_SUFFIX).unlink(missing_ok=True)
+        Store.remove(path)
