@@ -27,7 +27,7 @@ from collections.abc import Callable
 from bench.report import Row, emit
 from daemon.codes import LEVEL_AGE, LEVELS
 from daemon.demo.generate import FIRST_NAMES, LAST_NAMES, DemoPupil, archive
-from daemon.ingest.archive import ArchiveLimits, check_archive
+from daemon.ingest.exports.archive import ArchiveLimits, check_archive
 
 UAI = "0441234C"
 RENTREE = dt.date(2026, 9, 1)

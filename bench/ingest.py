@@ -28,7 +28,7 @@ from pypdf import PdfReader
 
 from bench.report import Row, emit
 from daemon.codes import uai_check_letter
-from daemon.ingest import parse_report
+from daemon.ingest.reports import parse_report
 
 TARGET = 1.5
 INGEST_TARGET = 1.3
@@ -95,7 +95,7 @@ class Ingestion:
     def __init__(self, count: int, tmp: str) -> None:
         from daemon.app import App
         from daemon.config import Settings
-        from daemon.ingest.intake import Intake
+        from daemon.ingest.intake.intake import Intake
         from db.engine import transaction
         from db.schools import add_school
 

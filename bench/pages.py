@@ -347,7 +347,7 @@ def generate(settings: Any, *, schools: int, seed: int, now: dt.datetime) -> dic
 
 
 def password_hash(password: str) -> str:
-    from daemon.accounts import hash_password
+    from daemon.web.accounts import hash_password
 
     return hash_password(password)
 

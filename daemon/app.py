@@ -19,7 +19,7 @@ from db.migrate import ensure_schema
 from db.models import Campaign
 
 if TYPE_CHECKING:
-    from daemon.main import Lifecycle
+    from daemon.runtime.lifecycle import Lifecycle
 
 
 def campaign_calendar(settings: Settings) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from sqlalchemy import Date, String, and_, case, cast, func, literal, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from daemon.campaign import Stage
+from daemon.school.stage import Stage
 from db.models import Document, Event, ExportSubmission, FollowUp, IntakeFile, School
 from db.schools import search_form
 

@@ -1,7 +1,7 @@
 """The tables. Every timestamp is timezone-aware (stored in UTC); every change is a row.
 
 A school's stage is never typed in: it is derived from the evidence below (archives, comptes
-rendus, extractions, declarations) by `daemon.campaign.school_stage`; `FollowUp.stage` only
+rendus, extractions, declarations) by `daemon.school.stage.school_stage`; `FollowUp.stage` only
 caches the last derivation so pages and the sweep can filter on it.
 """
 

@@ -13,7 +13,7 @@ import io
 import zipfile
 
 from daemon.codes import LEVEL_AGE, cycle_of
-from daemon.ingest.export_layout import layout_headers
+from daemon.ingest.exports.layout import layout_headers
 
 UAI = "0441234C"
 YEAR_START = dt.date(2026, 9, 1)

@@ -22,13 +22,13 @@ import pytest
 import uvicorn
 from sqlmodel import Session, col, select
 
-from daemon.accounts import add_user
-from daemon.actions import declare_validated
-from daemon.annuaire import Filters, import_directory
 from daemon.app import App
 from daemon.demo.generate import archive, make_pupils
-from daemon.ingest.intake import Intake
-from daemon.links import make_token, secret_key
+from daemon.ingest.intake.intake import Intake
+from daemon.school.actions import declare_validated
+from daemon.school.annuaire import Filters, import_directory
+from daemon.school.links import make_token, secret_key
+from daemon.web.accounts import add_user
 from daemon.web.app import create_app
 from db.engine import transaction
 from db.models import School

@@ -64,9 +64,9 @@ def test_the_replayed_history_skips_weekends() -> None:
 def test_relance_demo_build_only_prepares_the_demo_and_its_sign_in(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from daemon.accounts import authenticate
     from daemon.cli import cli
     from daemon.demo.build import DEMO_PASSWORD, DEMO_USER
+    from daemon.web.accounts import authenticate
 
     result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path / "d"), "--build-only"])
     assert result.exit_code == 0, result.output

@@ -12,11 +12,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from daemon.app import App
-from daemon.followup import refresh_stage
-from daemon.ingest.intake import Intake
+from daemon.ingest.intake.intake import Intake
 from daemon.reminders.compose import long_date
 from daemon.reminders.mails import open_items, reminder_payload
 from daemon.reminders.policy import policy_stage
+from daemon.school.followup import refresh_stage
 from db.models import Campaign, ExportSubmission, FollowUp, School
 from tests.factories import cr_text
 from tests.reminder_helpers import add, paris, reminder_app

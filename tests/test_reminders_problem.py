@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from daemon.actions import ProblemCategory
 from daemon.app import App
 from daemon.delivery.sender import send_due
 from daemon.reminders.problem import MAX_MAILS_PER_DAY, Routed, report_sentence, route_problem
+from daemon.school.actions import ProblemCategory
 from db.models import Campaign, Event, Reminder, School
 from tests.conftest import make_settings
 from tests.delivery_helpers import Clock

@@ -15,13 +15,19 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from daemon.actions import ProblemCategory, declare_validated, report_problem, resend_now, snooze
 from daemon.app import App
 from daemon.delivery.sender import send_due
 from daemon.demo.generate import compte_rendu, make_pupils
-from daemon.ingest.intake import Intake
+from daemon.ingest.intake.intake import Intake
 from daemon.reminders.due import DUE_FIELDS, decide
 from daemon.reminders.sweep import campaign_context, decide_due, due_query, sweep
+from daemon.school.actions import (
+    ProblemCategory,
+    declare_validated,
+    report_problem,
+    resend_now,
+    snooze,
+)
 from db.models import Campaign, Event, FollowUp, Reminder, School
 from tests.archives import export_archive
 from tests.conftest import make_settings

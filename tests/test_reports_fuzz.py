@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from daemon.ingest import ReportRefused, parse_report
+from daemon.ingest.reports import ReportRefused, parse_report
 
 FILES = Path(__file__).parent / "fixtures" / "reports" / "files"
 SOURCES = {

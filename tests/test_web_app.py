@@ -15,10 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from daemon.actions import add_note
 from daemon.app import App
-from daemon.ingest.intake import Intake
-from daemon.links import make_token, secret_key
+from daemon.ingest.intake.intake import Intake
+from daemon.school.actions import add_note
+from daemon.school.links import make_token, secret_key
 from daemon.web import coordinator
 from daemon.web.app import create_app, run_web
 from db.campaigns import get_follow_up
@@ -233,7 +233,7 @@ def test_run_web_fails_clearly_when_the_port_is_taken(tmp_path, database_url: st
 
 
 def test_health_reports_the_lifecycle_and_503_when_a_part_is_down(app: App) -> None:
-    from daemon.main import Lifecycle
+    from daemon.runtime.lifecycle import Lifecycle
 
     async def idle(_app: App, stop: asyncio.Event) -> None:
         await stop.wait()

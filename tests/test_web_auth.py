@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from daemon.accounts import set_user_active
 from daemon.app import App
+from daemon.web.accounts import set_user_active
 from db.engine import transaction
 from tests.conftest import NOW, make_settings
 from tests.web_helpers import EMAIL, PASSWORD, client_for, csrf_from, make_user, sign_in
@@ -142,7 +142,7 @@ def test_a_tampered_session_cookie_is_ignored(app: App) -> None:
 
 
 def test_a_sign_in_is_recorded_on_the_account(app: App) -> None:
-    from daemon.accounts import get_user
+    from daemon.web.accounts import get_user
     from db.engine import reading
 
     make_user(app)

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import Session, select
 
 from daemon.app import App
-from daemon.ingest.intake import Intake
+from daemon.ingest.intake.intake import Intake
 from db.campaigns import get_follow_up
 from db.models import (
     Anomaly,

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session
 
 from daemon.app import App
-from daemon.links import make_token, secret_key
+from daemon.school.links import make_token, secret_key
 from daemon.web.render import PACKAGED_TEMPLATES
 from tests.conftest import NOW
 from tests.factories import UAI

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from daemon.app import App
 from daemon.config import Settings
-from daemon.links import make_token, secret_key
+from daemon.school.links import make_token, secret_key
 from daemon.web.app import create_app
 from db.models import Document, Event, FollowUp, IntakeFile, Reminder
 from db.schools import add_school, get_school

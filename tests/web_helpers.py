@@ -12,9 +12,9 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from daemon.accounts import add_user
 from daemon.app import App
 from daemon.config import Settings
+from daemon.web.accounts import add_user
 from daemon.web.app import create_app
 from db.engine import transaction
 from db.models import School

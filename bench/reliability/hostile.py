@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from daemon.ingest.storage import is_junk
+from daemon.ingest.intake.storage import is_junk
 
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "reports" / "files"
 UAIS = ("0441234C", "0441235D", "0441236E", "0441237F")  # the schools of the fixtures

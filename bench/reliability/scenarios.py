@@ -17,7 +17,7 @@ from bench.reliability.mailing import Bench, sending_bench
 from bench.reliability.outage import OutageWatch, web_available
 from bench.reliability.postgres import private_server, shared_database
 from daemon.config.settings import normalise_database_url
-from daemon.ingest.storage import REASON_SUFFIX, is_junk, reason_file
+from daemon.ingest.intake.storage import REASON_SUFFIX, is_junk, reason_file
 from db.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine
 from db.models import IntakeFile
 from db.schools import add_school

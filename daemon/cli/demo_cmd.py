@@ -10,13 +10,13 @@ from pathlib import Path
 
 import click
 
-from daemon.accounts import add_user, get_user
 from daemon.app import App
 from daemon.cli.base import console, fail
 from daemon.cli.serve_cmd import run_daemon
 from daemon.config import load_settings
 from daemon.demo.build import DEMO_PASSWORD, DEMO_USER, build_demo
 from daemon.demo.mailcatcher import start_catcher
+from daemon.web.accounts import add_user, get_user
 from db.engine import transaction
 
 

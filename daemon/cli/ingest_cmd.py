@@ -12,8 +12,8 @@ from rich.table import Table
 
 from daemon.cli.base import Context, console, fail, pass_context, print_json
 from daemon.codes import InvalidUAI, parse_uai
-from daemon.ingest.intake import Intake, IntakeResult
-from daemon.ingest.storage import is_junk
+from daemon.ingest.intake.intake import Intake, IntakeResult
+from daemon.ingest.intake.storage import is_junk
 
 OUTCOME_LABELS = {
     "processed": "traité",

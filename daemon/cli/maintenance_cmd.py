@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from daemon.backup import BackupError, backup, backup_file_name, backups_in, prune, restore
 from daemon.cli import french
 from daemon.cli.base import Context, console, fail, pass_context
-from daemon.purge import PurgeRefused, purge_campaign
+from daemon.runtime.backup import BackupError, backup, backup_file_name, backups_in, prune, restore
+from daemon.runtime.purge import PurgeRefused, purge_campaign
 from db.campaigns import get_campaign
 from db.engine import transaction
 

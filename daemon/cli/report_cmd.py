@@ -15,7 +15,7 @@ from rich.table import Table
 
 from daemon.cli import french
 from daemon.cli.base import Context, console, fail, pass_context, print_json
-from daemon.ingest import LabelsError, ReportRefused, load_labels, parse_report
+from daemon.ingest.reports import LabelsError, ReportRefused, load_labels, parse_report
 
 SEVERITY = {"rejet": "Rejet", "avertissement": "Avertissement"}
 STATUS = {

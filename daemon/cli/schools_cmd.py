@@ -10,19 +10,19 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from daemon.actions import EMAIL
-from daemon.annuaire import (
+from daemon.cli import french
+from daemon.cli.base import Context, console, err_console, fail, pass_context, print_json
+from daemon.codes import InvalidUAI, parse_uai
+from daemon.school.actions import EMAIL
+from daemon.school.annuaire import (
     AnnuaireError,
     Filters,
     import_directory,
     is_departement,
     normalise_departement,
 )
-from daemon.campaign import Stage, french_date
-from daemon.cli import french
-from daemon.cli.base import Context, console, err_console, fail, pass_context, print_json
-from daemon.codes import InvalidUAI, parse_uai
-from daemon.followup import refresh_stage
+from daemon.school.followup import refresh_stage
+from daemon.school.stage import Stage, french_date
 from db.campaigns import get_follow_up
 from db.engine import transaction
 from db.events import school_events

@@ -1,5 +1,5 @@
 """`relance serve`: the daemon — web server, scheduler, mail sender and drop-folder watcher in one
-asyncio process, owned by `daemon.main.Lifecycle`."""
+asyncio process, owned by `daemon.runtime.lifecycle.Lifecycle`."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from daemon.cli import french
 from daemon.cli.base import Context, fail, parse_now, pass_context
 from daemon.clock import SimulatedClock
 from daemon.logs import setup_logging
-from daemon.main import Lifecycle
-from daemon.parts import PART_NAMES, all_parts
+from daemon.runtime.lifecycle import Lifecycle
+from daemon.runtime.parts import PART_NAMES, all_parts
 
 log = logging.getLogger("daemon.serve")
 

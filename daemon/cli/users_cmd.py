@@ -8,11 +8,11 @@ from typing import Any
 import click
 from rich.table import Table
 
-from daemon.accounts import AccountError, add_user, list_users, set_user_active
 from daemon.app import utc_now
-from daemon.campaign import french_date
 from daemon.cli import french
 from daemon.cli.base import Context, console, fail, pass_context, print_json
+from daemon.school.stage import french_date
+from daemon.web.accounts import AccountError, add_user, list_users, set_user_active
 from db.engine import reading, transaction
 
 

@@ -43,7 +43,7 @@ from daemon.delivery.outbox import (
     worker_name,
 )
 from daemon.delivery.smtp import PERMANENT, SENT, SERVER, Connection, SendOutcome
-from daemon.main import DB_UNAVAILABLE
+from daemon.runtime.lifecycle import DB_UNAVAILABLE
 from db.engine import make_quick_engine, transaction
 from db.events import record_event
 

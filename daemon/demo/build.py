@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from daemon.annuaire import Filters, import_directory
 from daemon.app import App
 from daemon.config import load_settings
 from daemon.demo.generate import archive, compte_rendu, headcounts, make_pupils
-from daemon.ingest.intake import Intake
+from daemon.ingest.intake.intake import Intake
 from daemon.reminders.sweep import sweep
+from daemon.school.annuaire import Filters, import_directory
 from db.engine import transaction
 from db.models import School
 from db.schools import list_schools
@@ -149,7 +149,7 @@ def build_demo(directory: Path, *, today: dt.date | None = None, seed: int = 202
 
 def replay_history(app: App, schools: list[School], days: list[dt.date], seed: int) -> None:
     """Archives and comptes rendus at past times, through the real intake."""
-    from daemon.actions import declare_validated
+    from daemon.school.actions import declare_validated
 
     intake = Intake(app)
     counts = headcounts()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from daemon.codes import LEVEL_AGE, cycle_of
-from daemon.ingest.export_layout import layout_headers
+from daemon.ingest.exports.layout import layout_headers
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "demo"
 _NAMES = tomllib.loads((DATA / "names.toml").read_text(encoding="utf-8"))

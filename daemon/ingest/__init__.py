@@ -1,7 +1,3 @@
-"""Reading what directors drop: comptes rendus (PDF, text) and ONDE extractions (CSV)."""
-
-from daemon.ingest.labels import Labels, LabelsError, load_labels
-from daemon.ingest.refusal import ReportRefused
-from daemon.ingest.reports import parse_report
-
-__all__ = ["Labels", "LabelsError", "ReportRefused", "load_labels", "parse_report"]
+"""What directors send, read and taken in: `reports/` reads comptes rendus and ONDE extractions,
+`exports/` reads export archives, `intake/` is how every file arrives (drop folder, pages, CLI,
+API), is stored, or is put in quarantine with its reason."""

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from daemon.campaign import STAGE_ORDER, Stage
 from daemon.config import Settings
 from daemon.reminders.calendar import SchoolCalendar
 from daemon.reminders.compose import render
+from daemon.school.stage import STAGE_ORDER, Stage
 from db.models import Campaign, Event, FollowUp, Reminder, School
 
 CHANGE_KINDS = ("stage_changed", "validation_declared", "validation_confirmed", "problem_reported")

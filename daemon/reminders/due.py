@@ -15,10 +15,10 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Protocol
 
-from daemon.campaign import Stage
 from daemon.config.settings import ReadyPolicy, ReminderSettings, StagePolicy
 from daemon.reminders.calendar import SchoolCalendar
 from daemon.reminders.policy import OVERDUE, ladder_copy, policy_stage, stage_policy, step_name
+from daemon.school.stage import Stage
 
 VALIDATED = Stage.VALIDATED.value
 AWAITING_EXPORT = Stage.AWAITING_EXPORT.value

@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from daemon.actions import PROBLEM_LABELS, ProblemCategory
 from daemon.config import Settings
-from daemon.links import school_url
-from daemon.open_items import CONTACT_LABELS, OpenItems, contact_for, load_open_items
 from daemon.reminders.compose import render
 from daemon.reminders.policy import POLICY_LABELS
+from daemon.school.actions import PROBLEM_LABELS, ProblemCategory
+from daemon.school.links import school_url
+from daemon.school.open_items import CONTACT_LABELS, OpenItems, contact_for, load_open_items
 from db.models import Campaign, FollowUp, School
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from daemon.campaign import Stage
 from daemon.config.settings import ReadyPolicy, ReminderSettings, StagePolicy
+from daemon.school.stage import Stage
 from db.models import Campaign
 
 OVERDUE = "overdue"

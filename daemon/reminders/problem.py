@@ -1,8 +1,8 @@
 """« J'ai un problème » routed at once: the director's report becomes a ledger row to the
 contact of its category, copied to the coordinator, with the director as reply-to.
 
-`route_problem` records the report (`daemon.actions.report_problem`), then writes, in the same
-transaction, one ledger row of kind "problem" keyed `<UAI>:<campaign>:problem:<day>:<category>`
+`route_problem` records the report (`daemon.school.actions.report_problem`), then writes, in the
+same transaction, one ledger row of kind "problem" keyed `<UAI>:<campaign>:problem:<day>:<category>`
 and an event "Problème signalé … transmis à …". A second report of the same category the same
 day with a different message is a new mail (key suffixed `:2`, `:3`…, up to
 `MAX_MAILS_PER_DAY`), saying that it follows an earlier one: what the director adds reaches the
@@ -25,12 +25,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from daemon.actions import PROBLEM_LABELS, ProblemCategory, report_problem
 from daemon.app import App
-from daemon.open_items import CONTACT_LABELS, Contact, OpenItems, contact_for
 from daemon.reminders.compose import PARIS, long_date, render
 from daemon.reminders.mails import Mail, open_items
 from daemon.reminders.sweep import campaign_context
+from daemon.school.actions import PROBLEM_LABELS, ProblemCategory, report_problem
+from daemon.school.open_items import CONTACT_LABELS, Contact, OpenItems, contact_for
 from db.events import record_event
 from db.models import Campaign, Event, Reminder, School
 

@@ -20,7 +20,6 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from daemon.app import App
-from daemon.campaign import Stage
 from daemon.reminders.calendar import SchoolCalendar, holiday_data_gap
 from daemon.reminders.due import (
     CampaignContext,
@@ -32,6 +31,7 @@ from daemon.reminders.due import (
 from daemon.reminders.policy import campaign_policy
 from daemon.reminders.report import SweepReport
 from daemon.reminders.writing import columns, write_digests, write_reminder
+from daemon.school.stage import Stage
 from db.engine import reading, transaction
 from db.models import Campaign, FollowUp, School
 

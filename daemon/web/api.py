@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from daemon.campaign import Stage
+from daemon.school.stage import Stage
 from daemon.web.common import current_campaign, reading, relance_app
 from db.campaigns import get_follow_up
 from db.dashboard import SchoolFilters, school_count, school_rows, stage_totals

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from daemon.codes import InvalidUAI, parse_uai, printable
-from daemon.ingest.archive import public_result
+from daemon.ingest.exports.archive import public_result
 from daemon.web.api import bearer
 from daemon.web.common import intake_for, relance_app
 

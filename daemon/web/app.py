@@ -20,7 +20,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from daemon.app import App
-from daemon.links import secret_key
+from daemon.school.links import secret_key
 from daemon.web import api, api_exports, auth, coordinator, demo_mails, director
 from daemon.web.auth import LoginLimiter, NotSignedIn
 from daemon.web.cache import TTLCache

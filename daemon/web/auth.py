@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from daemon.accounts import check_password, record_login
+from daemon.web.accounts import check_password, record_login
 from daemon.web.common import reading
 from daemon.web.csrf import verify_csrf
 from daemon.web.render import render

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from daemon.app import App
-from daemon.ingest.intake import Intake
+from daemon.ingest.intake.intake import Intake
 from db.campaigns import get_campaign
 from db.engine import reading as db_reading
 from db.engine import transaction

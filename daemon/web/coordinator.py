@@ -15,11 +15,11 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from daemon import actions
 from daemon.app import App
-from daemon.campaign import Stage, french_date
-from daemon.ingest.storage import Store
-from daemon.open_items import INE_STATUS_LABELS
+from daemon.ingest.intake.storage import Store
+from daemon.school import actions
+from daemon.school.open_items import INE_STATUS_LABELS
+from daemon.school.stage import Stage, french_date
 from daemon.web.auth import Coordinator, require_coordinator
 from daemon.web.cache import TTLCache
 from daemon.web.charts import SERIES, progress_svg
@@ -597,7 +597,7 @@ def retry_quarantined(
     app: App, row: IntakeFile, school: School | None, *, now: dt.datetime, actor: str
 ) -> Any:
     """Run the stored file through the intake again; the old row is marked `retried`."""
-    from daemon.ingest.intake import Intake
+    from daemon.ingest.intake.intake import Intake
 
     path = _stored_file(app, row.stored_path)
     intake = Intake(app)

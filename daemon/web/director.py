@@ -23,20 +23,20 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from daemon.actions import (
+from daemon.app import App
+from daemon.codes import printable
+from daemon.ingest.intake.intake import IntakeResult
+from daemon.reminders.problem import recipient_for, report_sentence, route_problem
+from daemon.school.actions import (
     PROBLEM_LABELS,
     ActionRefused,
     ProblemCategory,
     declare_validated,
     snooze,
 )
-from daemon.app import App
-from daemon.campaign import Stage, french_date
-from daemon.codes import printable
-from daemon.ingest.intake import IntakeResult
-from daemon.links import LinkInvalid, SchoolLink, read_token, secret_key
-from daemon.open_items import load_open_items
-from daemon.reminders.problem import recipient_for, report_sentence, route_problem
+from daemon.school.links import LinkInvalid, SchoolLink, read_token, secret_key
+from daemon.school.open_items import load_open_items
+from daemon.school.stage import Stage, french_date
 from daemon.web.common import current_campaign, intake_for, relance_app
 from daemon.web.csrf import verify_csrf
 from daemon.web.render import render

@@ -1,0 +1,2 @@
+"""Reading export archives <UAI>.zip: safe zip, layout, test de cohérence, headcount,
+and recording them."""

@@ -1,0 +1,1 @@
+"""How files arrive: channels (drop folder, pages, CLI, API), storage, quarantine, the watcher."""

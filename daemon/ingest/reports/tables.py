@@ -1,0 +1,389 @@
+"""The anomaly and INE tables: heading rows, then data lines rebuilt into rows.
+
+With positions (PDF), each cell goes under its heading by x, and the lines of one row (cells
+wrapped over several lines, top-aligned or centred) are told apart from the next row by the birth
+date each row holds and by the larger gap between rows. Without positions (plain text), cells are
+read in order until the one that ends a row (a severity, an INE status).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+
+from daemon.ingest.reports import rows
+from daemon.ingest.reports.columns import (
+    ANOMALY_COLUMNS,
+    INE_COLUMNS,
+    OTHER,
+    Columns,
+    heading_columns,
+    heading_piece,
+    heading_tail,
+    merge_piece,
+    single_heading,
+)
+from daemon.ingest.reports.labels import Labels
+from daemon.ingest.reports.lines import Cell, Line
+from daemon.ingest.reports.text import is_date_start, iso_date, key
+
+Placed = tuple[Line, Columns]
+ROW_GAP = 1.4  # in font sizes: a gap wider than a line, between two rows (padding, border)
+Gathered = dict[str, list[tuple[Line, Cell, float]]]  # column → its pieces, with its limit
+
+
+@dataclass
+class Table:
+    kind: str  # "anomalies" or "ine"
+    labels: Labels
+    columns: Columns | None = None
+    heading_line: Line | None = None
+    placed: list[Placed] = field(default_factory=list)
+    stream: list[str] = field(default_factory=list)
+    waiting: list[Line] = field(default_factory=list)  # heading parts seen before the heading
+    found: list[rows.Row] = field(default_factory=list)
+    unplaced: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # headings of columns nobody reads
+    cut_heading: bool = False  # a heading was cut inside a word (`Préno` / `m`)
+    _gathered: list[tuple[list[Placed], Gathered]] | None = None
+
+    @property
+    def wanted(self) -> tuple[str, ...]:
+        return ANOMALY_COLUMNS if self.kind == "anomalies" else INE_COLUMNS
+
+    def feed(self, line: Line) -> None:
+        columns = heading_columns(line, self.labels, self.wanted)
+        if columns is not None:
+            self._heading(line, columns)
+        elif self._continues_heading(line):
+            return
+        elif (
+            not self.stream
+            and (not line.geometric or self.columns is None)
+            and single_heading(line, self.labels, self.wanted)
+        ):  # headings one per line (text copied from a screen); in a PDF table, a message
+            # wrapped so that a line reads `prénom` is no heading
+            self.columns, self.heading_line = None, None
+        elif line.geometric and self.columns is not None:
+            self.placed.append((line, self.columns))
+        elif line.geometric and heading_piece(line, self.labels, self.wanted) is not None:
+            self.waiting.append(line)
+        else:
+            self._flush_waiting()
+            self._stream(line)
+
+    def _flush_waiting(self) -> None:
+        waiting, self.waiting = self.waiting, []
+        for line in waiting:
+            self._stream(line)
+
+    def _heading(self, line: Line, columns: Columns) -> None:
+        near = [w for w in self.waiting if self._near(w, line)]
+        self.waiting = [w for w in self.waiting if not self._near(w, line)]
+        self._flush_waiting()
+        if not line.geometric:
+            self.columns, self.heading_line = None, None
+            return
+        for piece_line in near:
+            piece = heading_piece(piece_line, self.labels, self.wanted, columns.names)
+            if piece is not None:
+                merge_piece(columns, piece)
+        while self.placed and self._near(self.placed[-1][0], line):
+            piece = heading_piece(self.placed[-1][0], self.labels, self.wanted, columns.names)
+            if piece is None:
+                break
+            merge_piece(columns, piece)
+            self.placed.pop()
+        self.columns, self.heading_line = columns, line
+
+    def _near(self, other: Line, heading: Line) -> bool:
+        return other.page == heading.page and abs(other.y - heading.y) <= 1.6 * heading.size
+
+    def _continues_heading(self, line: Line) -> bool:
+        heading = self.heading_line
+        if heading is None or self.columns is None or not self._near(line, heading):
+            return False
+        if (
+            self.placed
+            and self.placed[-1][0].page == line.page
+            and self.placed[-1][0].y > heading.y
+        ):
+            return False
+        columns = self.columns
+        piece = heading_piece(line, self.labels, self.wanted, columns.names)
+        if piece is not None and any(
+            name in columns.names and columns.under(x) != name for name, x in piece.items()
+        ):  # not under its heading: a message line (`niveau de`) at the top of a page
+            piece = None
+        if piece is None:
+            piece = heading_tail(line, columns, self.labels)
+            self.cut_heading = self.cut_heading or piece is not None
+        if piece is None:
+            return False
+        merge_piece(columns, piece)
+        return True
+
+    def _stream(self, line: Line) -> None:
+        for cell in line.cells:
+            self.stream.append(cell.text)
+            if rows.closes_row(cell.text, self.kind, self.labels):
+                self._emit(self.stream, None)
+                self.stream = []
+
+    def _emit(self, parts: list[str], cells: dict[str, str] | None) -> None:
+        anomalies = self.kind == "anomalies"
+        row = None
+        if cells is not None:
+            by_columns = rows.anomaly_from_columns if anomalies else rows.ine_from_columns
+            row = by_columns(cells, self.labels)
+        if row is None:
+            by_parts = rows.anomaly_from_parts if anomalies else rows.ine_from_parts
+            row = by_parts(parts, self.labels)
+        if row is None:
+            self.unplaced.append(" | ".join(p for p in parts if p))
+        else:
+            self.found.append(row)
+
+    def cuts_words(self) -> bool:
+        """Whether the table shows that its producer cuts words too long for their column (see
+        `_cutting`); the rows are gathered once, for `finish`."""
+        if self._gathered is None:
+            self._flush_waiting()
+            records = self._records(self.placed)
+            limits = _limits(self.placed)
+            self._gathered = [(record, self._gather(record, limits)) for record in records]
+        return (
+            self.cut_heading
+            or any(self._cut_cells(cells) for _r, cells in self._gathered)
+            or (len(self._cut_name_columns()) > 0)
+        )
+
+    def finish(self, cuts_words: bool = False) -> tuple[list[rows.Row], list[str]]:
+        """The rows read, and the text of lines that made no row. `cuts_words`: another table
+        of the document showed that its producer cuts words too long for their column."""
+        cutting = set(self.wanted) if cuts_words or self.cuts_words() else set()
+        for record, cells in self._gathered or []:
+            self._emit_record(record, cells, cutting)
+        if self.stream:
+            self.unplaced.append(" | ".join(self.stream))
+            self.stream = []
+        self.placed = []
+        self._gathered = None
+        return self.found, self.unplaced
+
+    def _records(self, placed: list[Placed]) -> list[list[Placed]]:
+        anchors, continued = self._anchors(placed)
+        if not anchors:
+            return [placed] if placed else []
+        cuts = [_cut(placed, a, b, continued) for a, b in itertools.pairwise(anchors)]
+        bounds = [0, *cuts, len(placed)]
+        groups = [placed[start:end] for start, end in itertools.pairwise(bounds)]
+        return [g for g in groups if g]
+
+    def _anchors(self, placed: list[Placed]) -> tuple[list[int], set[int]]:
+        """Lines where a row begins: a birth date, else a severity / INE status, in its column,
+        else a whole row in one cell.
+
+        A date wrapped over lines (`03/0`, `5/20`, `19`) begins on its first line only; the
+        lines that continue a date are returned too (a row cut by a page break).
+        """
+        closing = "severity" if self.kind == "anomalies" else "ine_status"
+        dates, ends, whole = [], [], []
+        continued: set[int] = set()
+        partial = ""
+        for index, (line, columns) in enumerate(placed):
+            cells = {columns.place(c.x): c.text for c in reversed(line.cells)}
+            date = "".join(cells.get("birth_date", "").split())
+            if date and partial and iso_date(partial) is None and len(partial + date) <= 10:
+                partial += date
+                continued.add(index)
+            elif is_date_start(date):
+                dates.append(index)
+                partial = date
+            end = cells.get(closing, "")
+            if rows.closes_row(end, self.kind, self.labels) or _starts_status(
+                end, self.kind, self.labels
+            ):
+                ends.append(index)
+            if len(cells) == 1 and rows.closes_row(line.text, self.kind, self.labels):
+                whole.append(index)  # the extractor merged the row's cells into one
+        return max((dates, ends, whole), key=len), continued
+
+    def _gather(self, record: list[Placed], limits: dict[int, dict[str, float]]) -> Gathered:
+        gathered: Gathered = {}
+        for line, columns in record:
+            reach = limits.get(id(columns), {})
+            for cell in line.cells:
+                name = columns.place(cell.x)
+                gathered.setdefault(name, []).append((line, cell, reach.get(name, math.nan)))
+        return gathered
+
+    def _cut_name_columns(self) -> set[str]:
+        """The name columns holding two different words cut because they did not fit
+        (`OUÉDRA` / `OGO`). A single full word alone on its line may be the word that gave a
+        browser's column its width (`FERNANDES` / `DA SILVA`): a browser widens a column to
+        its longest word where other producers cut the word."""
+        cut = set()
+        for name in ("last_name", "first_name"):
+            words = {
+                word
+                for _record, cells in self._gathered or []
+                for word in _cut_words(cells.get(name, []))
+            }
+            if len(words) >= 2:
+                cut.add(name)
+        return cut
+
+    def _cut_cells(self, gathered: Gathered) -> bool:
+        """Whether this row shows that the producer cuts words too long for their column: a
+        birth date, a severity or an INE status wrapped inside a word, a first name going on
+        with a small letter (`Jean-Ba` / `ptiste`)."""
+        closing = "severity" if self.kind == "anomalies" else "ine_status"
+        for name in ("birth_date", closing, "first_name"):
+            pieces = [cell.text for _line, cell, _limit in gathered.get(name, [])]
+            if len({id(line) for line, _cell, _limit in gathered.get(name, [])}) < 2:
+                continue
+            if name == "birth_date" and iso_date(pieces[0]) is None:
+                return True
+            if name == closing and _cut_value(pieces, self.kind, self.labels):
+                return True
+            if name == "first_name" and any(
+                a[-1].isalpha() and b[0].islower() for a, b in itertools.pairwise(pieces)
+            ):
+                return True
+        return False
+
+    def _emit_record(self, record: list[Placed], gathered: Gathered, cutting: set[str]) -> None:
+        order = [n for n in record[0][1].names if not n.startswith(OTHER)]
+        for name in record[0][1].names:
+            if name.startswith(OTHER) and name[len(OTHER) :] not in self.ignored:
+                self.ignored.append(name[len(OTHER) :])
+        cells = {name: _join(name, gathered.get(name, []), name in cutting) for name in order}
+        parts = [cells[name] for name in order if cells[name]]
+        self._emit(parts, cells)
+
+
+def _cut_value(pieces: list[str], kind: str, labels: Labels) -> bool:
+    """A severity or an INE status read whole only without spaces (`Avertisse` / `ment`)."""
+    spaced, glued = " ".join(pieces), "".join(pieces)
+    if kind == "anomalies":
+        return (
+            rows.severity_of(spaced, labels) is None
+            and key(spaced) != key(glued)
+            and (labels.find("severities", key(glued)) is not None)
+        )
+    if " " not in glued and len(pieces) > 1 and rows.ine_status_of(glued, labels):
+        return True
+    return labels.find("ine_statuses", key(spaced)) is None and (
+        labels.find("ine_statuses", key(glued)) is not None
+    )
+
+
+def _starts_status(text: str, kind: str, labels: Labels) -> bool:
+    """The first words of a status wrapped over lines (`EN` of `EN ATTENTE`)."""
+    words = key(text).split() if kind == "ine" else []
+    return bool(words) and any(
+        label.split()[: len(words)] == words
+        for spellings in labels["ine_statuses"].values()
+        for label in spellings
+    )
+
+
+def _cut(placed: list[Placed], first: int, second: int, continued: set[int]) -> int:
+    """Where the row of anchor `first` ends: at the widest gap before anchor `second`
+    (the lowest of near-equal gaps, rows being top-aligned more often than centred).
+    A page break is the widest gap, unless the next page begins by finishing a cut date, or
+    a gap between rows (wider than a line) shows that the row went on over the page break."""
+
+    def gap(i: int) -> float:
+        line, previous = placed[i][0], placed[i - 1][0]
+        if line.page != previous.page:
+            return -math.inf if continued.intersection(range(i, second)) else math.inf
+        return line.y - previous.y
+
+    gaps = [(gap(i), i) for i in range(first + 1, second + 1)]
+    widest = max(g for g, _ in gaps)
+    if widest == math.inf:
+        inner = [(g, i) for g, i in gaps if math.isfinite(g)]
+        sizes = sorted(placed[i][0].size for _g, i in inner)
+        if not inner or max(inner)[0] <= ROW_GAP * sizes[len(sizes) // 2]:
+            return next(i for g, i in gaps if g == widest)
+        gaps, widest = inner, max(inner)[0]
+    return max(i for g, i in gaps if g >= widest * 0.9)
+
+
+def _limits(placed: list[Placed]) -> dict[int, dict[str, float]]:
+    """For each heading row (by id) and column but the last, an x its text is known to reach:
+    the end of its widest line, or the next column's start less the least gap seen between a
+    column's widest line and the next column (the cell padding). A word cut because it did not
+    fit on one line (`OUÉDRA` / `OGO`) ends past it."""
+    found: dict[int, tuple[Columns, dict[str, float], dict[str, float]]] = {}
+    for line, columns in placed:
+        _columns, lefts, ends = found.setdefault(id(columns), (columns, {}, {}))
+        for cell in line.cells:
+            name = columns.place(cell.x)
+            lefts[name] = min(cell.x, lefts.get(name, cell.x))
+            if not math.isnan(cell.end):
+                ends[name] = max(cell.end, ends.get(name, cell.end))
+    limits: dict[int, dict[str, float]] = {}
+    for ident, (columns, lefts, ends) in found.items():
+        names = [n for n in columns.names if n in lefts]
+        pairs = [(a, b) for a, b in itertools.pairwise(names) if a in ends]
+        if not pairs:
+            continue
+        slack = max(0.0, min(lefts[b] - ends[a] for a, b in pairs))
+        limits[ident] = {a: max(ends[a], lefts[b] - slack) for a, b in pairs}
+    return limits
+
+
+def _cut_word(previous: list[Cell], cell: Cell, limit: float) -> bool:
+    """True when the line before ended by cutting a word too long for its column: it holds one
+    word, and the first character of this line would have gone past what the column holds."""
+    before = " ".join(c.text for c in previous)
+    if not before or " " in before or not cell.text or math.isnan(limit):
+        return False
+    last, first = before[-1], cell.text[0]
+    if not (last.isalnum() or last == "'") or not first.isalnum():
+        return False
+    if last.islower() and first.isupper():  # `Marie` / `Claire`: a new word
+        return False
+    end, lead = previous[-1].end, cell.lead
+    return not math.isnan(end + lead) and end + lead > limit - 0.3 * lead
+
+
+def _cut_words(pieces: list[tuple[Line, Cell, float]]) -> list[str]:
+    """The lines of a cell that end by a cut word (see `_cut_word`)."""
+    found: list[str] = []
+    previous: list[Cell] = []
+    previous_line = None
+    for line, cell, limit in pieces:
+        if line is not previous_line:
+            if previous and _cut_word(previous, cell, limit):
+                found.append(" ".join(c.text for c in previous))
+            previous = []
+        previous.append(cell)
+        previous_line = line
+    return found
+
+
+def _join(name: str, pieces: list[tuple[Line, Cell, float]], cutting: bool) -> str:
+    if name == "birth_date":
+        return "".join("".join(cell.text.split()) for _line, cell, _limit in pieces)
+    text = ""
+    previous_line = None
+    previous: list[Cell] = []
+    for line, cell, limit in pieces:
+        if not text:
+            text = cell.text
+        elif line is not previous_line and (
+            text.endswith("-") or (cutting and _cut_word(previous, cell, limit))
+        ):
+            text += cell.text
+        else:
+            text += " " + cell.text
+        if line is not previous_line:
+            previous = []
+        previous.append(cell)
+        previous_line = line
+    return text

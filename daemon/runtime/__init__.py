@@ -1,0 +1,1 @@
+"""The process: the lifecycle owner, its parts, systemd, housekeeping, backup, purge."""

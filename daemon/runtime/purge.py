@@ -1,0 +1,172 @@
+"""Deleting the personal data of a finished campaign, keeping the counts.
+
+What goes: pupils (names, birth dates, INEs), the text of anomalies, the files directors dropped
+(originals and quarantine), the parse results and archive findings that name pupils, the mail
+bodies kept on the ledger. What stays: schools, each school's follow-up and history (events never
+name a pupil), the documents' and archives' counts, the headcount tables, the ledger's dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import Executable, and_, delete, or_, update
+from sqlalchemy.engine import CursorResult
+from sqlmodel import Session, col, select
+
+from daemon.ingest.intake.storage import reason_file
+from db.events import record_event
+from db.models import Anomaly, Campaign, Document, ExportSubmission, IntakeFile, Pupil, Reminder
+
+log = logging.getLogger(__name__)
+
+
+class PurgeRefused(Exception):
+    """Purging now would lose data the campaign still needs (French message)."""
+
+
+@dataclass
+class PurgeReport:
+    pupils: int = 0
+    anomalies: int = 0
+    documents: int = 0
+    submissions: int = 0
+    files: int = 0
+    reminders: int = 0
+    missing_files: list[str] = field(default_factory=list)
+
+
+def purge_due(campaign: Campaign, today: dt.date) -> bool:
+    """True once the retention period after the deadline is over."""
+    return campaign.purged_at is None and today > campaign.deadline + dt.timedelta(
+        days=campaign.retention_days
+    )
+
+
+def purge_campaign(
+    session: Session,
+    *,
+    campaign: Campaign,
+    now: dt.datetime,
+    force: bool = False,
+    actor: str = "system",
+) -> PurgeReport:
+    """Purge in the caller's transaction; files are deleted once the rows are gone."""
+    if campaign.purged_at is not None:
+        raise PurgeRefused(f"campagne {campaign.name} déjà purgée le {campaign.purged_at:%d/%m/%Y}")
+    if not force and not purge_due(campaign, now.date()):
+        until = campaign.deadline + dt.timedelta(days=campaign.retention_days)
+        raise PurgeRefused(
+            f"la campagne {campaign.name} est conservée jusqu'au {until:%d/%m/%Y} "
+            "(réglage campaign.retention_days) ; --force pour purger quand même"
+        )
+    report = PurgeReport()
+    paths = _stored_files(session, campaign)
+    report.anomalies = _count_delete(session, Anomaly, campaign)
+    report.pupils = _count_delete(session, Pupil, campaign)
+    report.documents = _strip_documents(session, campaign)
+    report.submissions = _strip_submissions(session, campaign)
+    report.reminders = _rowcount(
+        session, update(Reminder).where(col(Reminder.campaign_id) == campaign.id).values(payload={})
+    )
+    campaign.purged_at = now
+    campaign.active = False
+    record_event(
+        session,
+        at=now,
+        kind="campaign_purged",
+        campaign_id=campaign.id,
+        actor=actor,
+        message=f"Données personnelles de la campagne {campaign.name} purgées "
+        f"({report.pupils} élèves, {len(paths)} fichiers)",
+    )
+    session.flush()
+    for path in paths:
+        report.files += _unlink(Path(path), report)
+    log.info("purge campaign=%s pupils=%d files=%d", campaign.name, report.pupils, report.files)
+    return report
+
+
+def _count_delete(session: Session, model: type[Anomaly] | type[Pupil], campaign: Campaign) -> int:
+    return _rowcount(session, delete(model).where(col(model.campaign_id) == campaign.id))
+
+
+def _rowcount(session: Session, statement: Executable) -> int:
+    result = cast(CursorResult[Any], session.execute(statement))
+    return int(result.rowcount or 0)
+
+
+def _intake_rows(session: Session, campaign: Campaign) -> list[IntakeFile]:
+    """Files taken for the campaign: linked to its documents or archives, or quarantined during
+    it (a quarantined file belongs to no school's campaign)."""
+    docs = select(Document.id).where(Document.campaign_id == campaign.id)
+    subs = select(ExportSubmission.id).where(ExportSubmission.campaign_id == campaign.id)
+    start = dt.datetime.combine(campaign.start - dt.timedelta(days=90), dt.time(), tzinfo=dt.UTC)
+    end = dt.datetime.combine(
+        campaign.deadline + dt.timedelta(days=campaign.retention_days + 1), dt.time(), tzinfo=dt.UTC
+    )
+    return list(
+        session.exec(
+            select(IntakeFile).where(
+                or_(
+                    col(IntakeFile.document_id).in_(docs),
+                    col(IntakeFile.submission_id).in_(subs),
+                    and_(
+                        col(IntakeFile.document_id).is_(None),
+                        col(IntakeFile.submission_id).is_(None),
+                        col(IntakeFile.received_at) >= start,
+                        col(IntakeFile.received_at) < end,
+                    ),
+                )
+            )
+        )
+    )
+
+
+def _stored_files(session: Session, campaign: Campaign) -> list[str]:
+    docs = session.exec(
+        select(Document.stored_path).where(Document.campaign_id == campaign.id)
+    ).all()
+    subs = session.exec(
+        select(ExportSubmission.stored_path).where(ExportSubmission.campaign_id == campaign.id)
+    ).all()
+    intake = [row.stored_path for row in _intake_rows(session, campaign)]
+    return sorted({p for p in (*docs, *subs, *intake) if p})
+
+
+def _strip_documents(session: Session, campaign: Campaign) -> int:
+    for row in _intake_rows(session, campaign):
+        row.stored_path = ""
+    return _rowcount(
+        session,
+        update(Document)
+        .where(col(Document.campaign_id) == campaign.id)
+        .values(result={}, review_reasons=[], stored_path=""),
+    )
+
+
+def _strip_submissions(session: Session, campaign: Campaign) -> int:
+    rows = session.exec(
+        select(ExportSubmission).where(ExportSubmission.campaign_id == campaign.id)
+    ).all()
+    for row in rows:
+        findings = row.findings or []
+        row.findings = [{"severity": f.get("severity"), "field": f.get("field")} for f in findings]
+        row.stored_path = ""
+    return len(rows)
+
+
+def _unlink(path: Path, report: PurgeReport) -> int:
+    removed = 0
+    for candidate in (path, reason_file(path)):
+        try:
+            candidate.unlink()
+            removed += candidate == path
+        except FileNotFoundError:
+            if candidate == path:
+                report.missing_files.append(str(path))
+    return removed

@@ -1,0 +1,142 @@
+"""Recording a parsed compte rendu or extraction for a school, and what follows from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from daemon.school.followup import refresh_stage
+from daemon.school.stage import french_date
+from daemon.school.tracking import (
+    Changes,
+    apply_compte_rendu,
+    apply_extraction,
+    document_counts,
+    parse_iso_datetime,
+    summary_text,
+)
+from db.campaigns import follow_up_for
+from db.events import record_event
+from db.models import Campaign, Document, School
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What intake knows of the file itself."""
+
+    filename: str
+    size: int
+    sha256: str
+    channel: str
+    stored_path: str
+
+
+@dataclass
+class Recorded:
+    document: Document
+    changes: Changes | None  # None: an older document, kept without effect
+    message: str
+
+
+def record_document(
+    session: Session,
+    *,
+    school: School,
+    campaign: Campaign,
+    result: dict[str, Any],
+    facts: FileFacts,
+    now: dt.datetime,
+    actor: str = "system",
+) -> Recorded:
+    """Store the document, apply it if it is the newest of its kind, write the event, and
+    recompute the stage — all in the caller's transaction."""
+    assert school.id is not None and campaign.id is not None
+    document = _new_document(school, campaign, result, facts, now)
+    session.add(document)
+    session.flush()
+    changes: Changes | None
+    if document.kind == "onde_extraction":
+        extracted = apply_extraction(session, document=document, result=result, now=now)
+        changes, message = extracted, summary_text(document, extracted)
+    else:
+        changes, message = _apply_if_newest(session, document, result, now)
+    if changes and (changes.resolved or changes.ine_attributed):
+        follow_up = follow_up_for(session, school_id=school.id, campaign_id=campaign.id, now=now)
+        follow_up.last_progress_at = now
+    record_event(
+        session,
+        at=now,
+        kind=f"{document.kind}_ingested",
+        school_id=school.id,
+        campaign_id=campaign.id,
+        actor=actor,
+        message=message,
+        data={"document_id": document.id, "needs_review": document.needs_review},
+    )
+    refresh_stage(session, school=school, campaign=campaign, now=now, actor=actor)
+    return Recorded(document, changes, message)
+
+
+def _new_document(
+    school: School, campaign: Campaign, result: dict[str, Any], facts: FileFacts, now: dt.datetime
+) -> Document:
+    reasons = [str(r) for r in result.get("review_reasons") or []]
+    if not reasons:
+        reasons = [f"ligne non reconnue : {u}" for u in (result.get("unclassified") or [])[:5]]
+        reasons += [str(w) for w in result.get("warnings") or []]
+    return Document(
+        school_id=school.id,
+        campaign_id=campaign.id,  # type: ignore[arg-type]
+        kind=str(result.get("kind")),
+        filename=facts.filename[:255],
+        size=facts.size,
+        sha256=facts.sha256,
+        received_at=now,
+        channel=facts.channel,
+        submitted_at=parse_iso_datetime(result.get("submitted_at")),
+        processed_at=parse_iso_datetime(result.get("processed_at")),
+        counts=document_counts(result),
+        result=result,
+        needs_review=bool(result.get("needs_review", bool(reasons))),
+        review_reasons=reasons[:20],
+        stored_path=facts.stored_path[:500],
+    )
+
+
+def _effective(document: Document) -> dt.datetime:
+    return document.processed_at or document.received_at
+
+
+def _apply_if_newest(
+    session: Session, document: Document, result: dict[str, Any], now: dt.datetime
+) -> tuple[Changes | None, str]:
+    others = session.exec(
+        select(Document).where(
+            Document.school_id == document.school_id,
+            Document.campaign_id == document.campaign_id,
+            col(Document.duplicate_of_id).is_(None),
+            Document.id != document.id,
+        )
+    ).all()
+    reports = [d for d in others if d.kind == "compte_rendu"]
+    newest = max(reports, key=_effective, default=None)
+    if newest is not None and _effective(newest) > _effective(document):
+        document.superseded_by_id = newest.id
+        return None, (
+            f"Compte rendu du {french_date(_effective(document))} enregistré sans effet : "
+            f"plus ancien que celui du {french_date(_effective(newest))}"
+        )
+    for older in reports:
+        if older.superseded_by_id is None:
+            older.superseded_by_id = document.id
+    extractions = [d.received_at for d in others if d.kind == "onde_extraction"]
+    apply_ine = not extractions or max(extractions) <= _effective(document)
+    changes = apply_compte_rendu(
+        session, document=document, result=result, now=now, apply_ine=apply_ine
+    )
+    if not apply_ine:
+        changes.notes.append("INE laissés à l'extraction ONDE plus récente")
+    return changes, summary_text(document, changes)

@@ -1,0 +1,90 @@
+"""Gather a school's evidence, derive its stage, and keep the follow-up's cached stage current.
+
+Called by every path that records evidence (ingest, exports, declarations) inside its own
+transaction, so the stage and its event land with the evidence or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, col, select
+
+from daemon.school.stage import DocumentEvidence, Evidence, Stage, StageResult, school_stage
+from db.campaigns import follow_up_for
+from db.events import record_event
+from db.models import Campaign, Document, ExportSubmission, FollowUp, School
+
+
+def load_evidence(session: Session, *, school_id: int, campaign: Campaign) -> Evidence:
+    """Everything recorded for the school in the campaign that the stage rules read."""
+    assert campaign.id is not None
+    exports = session.exec(
+        select(ExportSubmission.received_at).where(
+            ExportSubmission.school_id == school_id,
+            ExportSubmission.campaign_id == campaign.id,
+            col(ExportSubmission.duplicate_of_id).is_(None),
+            col(ExportSubmission.accepted).is_(True),
+        )
+    ).all()
+    documents = session.exec(
+        select(Document).where(
+            Document.school_id == school_id,
+            Document.campaign_id == campaign.id,
+            col(Document.duplicate_of_id).is_(None),
+        )
+    ).all()
+    follow_up = session.exec(
+        select(FollowUp).where(FollowUp.school_id == school_id, FollowUp.campaign_id == campaign.id)
+    ).first()
+    return Evidence(
+        exports=tuple(exports),
+        documents=tuple(document_evidence(d) for d in documents),
+        declared_validated_at=follow_up.declared_validated_at if follow_up else None,
+        validation_confirmed_at=follow_up.validation_confirmed_at if follow_up else None,
+        requires_confirmation=campaign.validation_requires_confirmation,
+    )
+
+
+def document_evidence(document: Document) -> DocumentEvidence:
+    counts = document.counts or {}
+    pending = counts.get("pending_ine")
+    return DocumentEvidence(
+        kind=document.kind,
+        received_at=document.received_at,
+        processed_at=document.processed_at,
+        rejections=int(counts.get("rejections") or 0),
+        warnings=int(counts.get("warnings") or 0),
+        pending_ine=None if pending is None else int(pending),
+    )
+
+
+def refresh_stage(
+    session: Session,
+    *,
+    school: School,
+    campaign: Campaign,
+    now: dt.datetime,
+    actor: str = "system",
+) -> StageResult:
+    """Recompute the stage; on a change, update the follow-up and write a `stage_changed` event."""
+    assert school.id is not None and campaign.id is not None
+    result = school_stage(load_evidence(session, school_id=school.id, campaign=campaign), now)
+    follow_up = follow_up_for(session, school_id=school.id, campaign_id=campaign.id, now=now)
+    previous = follow_up.stage
+    follow_up.stage_reason = result.reason[:500]
+    if previous != result.stage.value:
+        follow_up.stage = result.stage.value
+        follow_up.stage_since = now
+        follow_up.updated_at = now
+        record_event(
+            session,
+            at=now,
+            kind="stage_changed",
+            school_id=school.id,
+            campaign_id=campaign.id,
+            actor=actor,
+            message=f"{Stage(previous).label} → {result.stage.label} : {result.reason}",
+            data={"from": previous, "to": result.stage.value},
+        )
+    return result

@@ -1,0 +1,200 @@
+"""The one ingest path: processed, duplicate or quarantined with a reason, never lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from daemon.app import App
+from daemon.demo.generate import archive, make_pupils
+from daemon.ingest.intake.intake import Intake
+from db.models import Document, Event, ExportSubmission, FollowUp, IntakeFile
+from db.schools import add_school
+from tests.conftest import NOW, make_settings
+from tests.factories import OTHER, UAI, cr_text, extraction_csv
+
+
+@pytest.fixture
+def intake(app: App, session: Session) -> Intake:
+    add_school(session, now=NOW, uai=UAI, actor="t", name="École Saint-Joseph")
+    add_school(session, now=NOW, uai=OTHER, actor="t", name="École Sainte-Anne")
+    session.commit()
+    return Intake(app)
+
+
+def rows(session: Session) -> list[tuple[str, str]]:
+    session.rollback()
+    return [
+        (r.original_name, r.outcome)
+        for r in session.exec(select(IntakeFile).order_by(IntakeFile.id))
+    ]
+
+
+def test_a_compte_rendu_is_recorded_and_kept(intake: Intake, session: Session) -> None:
+    result = intake.take_bytes(cr_text(), filename="cr.txt", channel="page", now=NOW)
+    assert (result.outcome, result.kind, result.uai) == ("processed", "compte_rendu", UAI)
+    assert Path(result.stored_path).read_bytes() == cr_text()
+    document = session.exec(select(Document)).one()
+    assert document.counts["rejections"] + document.counts["warnings"] == 2
+    follow_up = session.exec(select(FollowUp).where(FollowUp.school_id == document.school_id)).one()
+    assert follow_up.stage == "errors"
+    assert rows(session) == [("cr.txt", "processed")]
+
+
+def test_the_same_bytes_again_are_a_duplicate(intake: Intake, session: Session) -> None:
+    intake.take_bytes(cr_text(), filename="cr.txt", channel="page", now=NOW)
+    again = intake.take_bytes(cr_text(), filename="copie.txt", channel="folder", now=NOW)
+    assert again.outcome == "duplicate" and "identique" in again.reason
+    assert len(session.exec(select(Document)).all()) == 1
+    assert rows(session) == [("cr.txt", "processed"), ("copie.txt", "duplicate")]
+    assert session.exec(select(Event).where(Event.kind == "duplicate_file")).one()
+
+
+def test_another_schools_file_given_for_a_school_is_no_duplicate_of_it(
+    intake: Intake, session: Session
+) -> None:
+    """The same bytes dropped on school A's page as school B already sent: refused as B's
+    document, and nothing written in B's history."""
+    intake.take_bytes(cr_text(OTHER), filename="cr.txt", channel="folder", now=NOW)
+    session.rollback()
+    events = len(session.exec(select(Event)).all())
+    given = intake.take_bytes(
+        cr_text(OTHER), filename="cr.txt", channel="page", now=NOW, school_uai=UAI
+    )
+    assert given.outcome == "quarantined"
+    assert f"celui de l'école {OTHER}, pas de {UAI}" in given.reason
+    assert rows(session) == [("cr.txt", "processed"), ("cr.txt", "quarantined")]
+    quarantined = session.exec(select(IntakeFile).order_by(IntakeFile.id)).all()[-1]
+    assert quarantined.school_id is None
+    assert len(session.exec(select(Event)).all()) == events
+    same_school = intake.take_bytes(
+        cr_text(OTHER), filename="cr.txt", channel="page", now=NOW, school_uai=OTHER
+    )
+    assert same_school.outcome == "duplicate"
+
+
+def test_an_unknown_school_goes_to_quarantine_with_its_reason(
+    intake: Intake, session: Session
+) -> None:
+    result = intake.take_bytes(cr_text("0441236E"), filename="cr.txt", channel="page", now=NOW)
+    assert result.outcome == "quarantined" and "0441236E inconnue" in result.reason
+    stored = Path(result.stored_path)
+    assert stored.read_bytes() == cr_text("0441236E")
+    assert "0441236E inconnue" in stored.with_name(stored.name + ".reason.txt").read_text()
+    assert session.exec(select(Document)).all() == []
+
+
+def test_a_document_for_another_school_is_refused(intake: Intake) -> None:
+    result = intake.take_bytes(
+        cr_text(OTHER), filename="cr.txt", channel="page", now=NOW, school_uai=UAI
+    )
+    assert result.outcome == "quarantined"
+    assert result.reason == f"ce document est celui de l'école {OTHER}, pas de {UAI}"
+
+
+def test_an_extraction_takes_its_school_from_the_page_name_or_folder(
+    intake: Intake, session: Session, tmp_path: Path
+) -> None:
+    by_page = intake.take_bytes(
+        extraction_csv(), filename="CSVExtraction.csv", channel="page", now=NOW, school_uai=UAI
+    )
+    assert (by_page.outcome, by_page.uai) == ("processed", UAI)
+    by_name = intake.take_bytes(
+        extraction_csv("123456789AB"), filename=f"{OTHER}-CSVExtraction.csv", channel="cli", now=NOW
+    )
+    assert (by_name.outcome, by_name.uai) == ("processed", OTHER)
+    folder = tmp_path / "drop" / UAI
+    folder.mkdir(parents=True)
+    (folder / "CSVExtraction.csv").write_bytes(extraction_csv("1234567890A"))
+    by_folder = intake.take_path(
+        folder / "CSVExtraction.csv", channel="cli", now=NOW, root=tmp_path / "drop"
+    )
+    assert (by_folder.outcome, by_folder.uai) == ("processed", UAI)
+    nameless = intake.take_bytes(
+        extraction_csv("1234567890B"), filename="CSVExtraction.csv", channel="cli", now=NOW
+    )
+    assert nameless.outcome == "quarantined" and "nommez-le avec l'UAI" in nameless.reason
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "fichier vide"),
+        (b"%PDF-1.4\n1 0 obj\n<<", "PDF"),
+        (b"\x00\x01\x02 binary junk", ""),
+        ("Nom;Prénom\nA;B\n".encode(), ""),
+    ],
+)
+def test_unreadable_files_are_quarantined_with_a_clear_reason(
+    intake: Intake, session: Session, data: bytes, reason: str
+) -> None:
+    result = intake.take_bytes(data, filename="x.pdf", channel="api", now=NOW)
+    assert result.outcome == "quarantined" and reason in result.reason and result.reason
+    assert Path(result.stored_path).exists()
+    assert rows(session) == [("x.pdf", "quarantined")]
+
+
+def test_an_export_archive_is_recorded(intake: Intake, session: Session) -> None:
+    pupils = make_pupils(UAI, {"CP": 5}, random.Random(1), 2026)
+    data = archive(UAI, pupils, dt.date(2026, 9, 1))
+    result = intake.take_bytes(data, filename=f"{UAI}.zip", channel="api", now=NOW)
+    assert (result.outcome, result.kind, result.uai) == ("processed", "export", UAI)
+    submission = session.exec(select(ExportSubmission)).one()
+    assert submission.accepted and submission.headcount and submission.headcount["total"] == 5
+    again = intake.take_bytes(data, filename=f"{UAI}.zip", channel="folder", now=NOW)
+    assert again.outcome == "duplicate"
+    session.rollback()  # end the read transaction: see the intake's new rows
+    assert len(session.exec(select(ExportSubmission)).all()) == 2
+
+
+def test_a_refused_archive_is_recorded_and_quarantined(intake: Intake, session: Session) -> None:
+    result = intake.take_bytes(
+        b"PK\x03\x04 not really a zip", filename=f"{UAI}.zip", channel="api", now=NOW
+    )
+    assert result.outcome == "quarantined" and result.reason
+    assert not session.exec(select(ExportSubmission)).one().accepted
+    wrong_name = intake.take_bytes(b"PK\x03\x04", filename="0441234A.zip", channel="api", now=NOW)
+    assert wrong_name.outcome == "quarantined" and "0441234C" in wrong_name.reason
+
+
+def test_files_on_disk_are_refused_before_reading_when_too_big(
+    tmp_path: Path, database_url: str, engine
+) -> None:
+    settings = make_settings(tmp_path, database_url, intake={"max_file_mb": 1})
+    intake = Intake(App(settings, clock=lambda: NOW, _engine=engine))
+    big = settings.drop_path / "big.pdf"
+    big.parent.mkdir(parents=True)
+    big.write_bytes(b"%PDF" + b"0" * (2 * 1024 * 1024))
+    result = intake.take_path(big, channel="folder", now=NOW, root=settings.drop_path)
+    assert result.outcome == "quarantined" and "trop gros" in result.reason
+    assert not big.exists()
+    moved = settings.drop_path / "quarantine" / "big.pdf"
+    assert moved.exists() and "trop gros" in (moved.parent / "big.pdf.reason.txt").read_text()
+
+
+def test_a_symlink_is_quarantined_without_being_followed(intake: Intake, tmp_path: Path) -> None:
+    drop = intake.store.drop_dir
+    drop.mkdir(parents=True, exist_ok=True)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not read")
+    (drop / "lien.pdf").symlink_to(secret)
+    result = intake.take_path(drop / "lien.pdf", channel="folder", now=NOW, root=drop)
+    assert result.outcome == "quarantined" and "lien symbolique" in result.reason
+    assert secret.read_text() == "do not read"
+
+
+def test_a_file_removed_before_reading_is_ignored(intake: Intake, tmp_path: Path) -> None:
+    result = intake.take_path(tmp_path / "gone.pdf", channel="folder", now=NOW)
+    assert result.outcome == "ignored" and "disparu" in result.reason
+
+
+def test_odd_names_are_kept_safely(intake: Intake) -> None:
+    name = "../../etc/passwd\x00 <script>é.txt"
+    result = intake.take_bytes(b"", filename=name, channel="page", now=NOW)
+    stored = Path(result.stored_path)
+    assert stored.parent == intake.store.state_dir / "quarantine"
+    assert "/" not in stored.name and "\x00" not in stored.name

@@ -1,0 +1,148 @@
+"""The lifecycle owner: parts start, crash and restart, stop cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pytest
+
+import daemon.runtime.lifecycle as main_module
+from daemon.app import App
+from daemon.runtime.lifecycle import Lifecycle
+
+
+async def steady(app: App, stop: asyncio.Event) -> None:
+    await stop.wait()
+
+
+async def test_sigterm_stops_every_part_cleanly(app: App) -> None:
+    finished: list[str] = []
+
+    async def worker(app: App, stop: asyncio.Event) -> None:
+        await stop.wait()
+        await asyncio.sleep(0.05)  # finishing the unit of work in hand
+        finished.append("worker")
+
+    lifecycle = Lifecycle(app, [("steady", steady), ("worker", worker)], stop_timeout=5)
+    task = asyncio.create_task(lifecycle.run())
+    await asyncio.sleep(0.1)
+    assert lifecycle.health()["status"] == "ok"
+    assert app.lifecycle is lifecycle
+    os.kill(os.getpid(), signal.SIGTERM)
+    assert await asyncio.wait_for(task, 5) == 0
+    assert finished == ["worker"]
+    assert not any(s.alive for s in lifecycle.states.values())
+
+
+async def test_a_crashing_part_is_restarted_and_the_others_keep_running(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = 0
+
+    async def flaky(app: App, stop: asyncio.Event) -> None:
+        nonlocal calls
+        calls += 1
+        if calls < 3:
+            raise ValueError("boom")
+        await stop.wait()
+
+    monkeypatch.setattr(Lifecycle, "_sleep", lambda self, s: asyncio.sleep(0))
+    lifecycle = Lifecycle(app, [("steady", steady), ("flaky", flaky)], stop_timeout=5)
+    task = asyncio.create_task(lifecycle.run())
+    await asyncio.sleep(0.1)
+    state = lifecycle.health()["parts"]["flaky"]
+    assert calls == 3 and state["alive"] and state["restarts"] == 2
+    assert state["last_error"] == "ValueError: boom"
+    lifecycle.stop.set()
+    assert await asyncio.wait_for(task, 5) == 0
+
+
+async def test_a_part_crashing_again_and_again_stops_the_daemon(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(app: App, stop: asyncio.Event) -> None:
+        raise RuntimeError("always")
+
+    monkeypatch.setattr(Lifecycle, "_sleep", lambda self, s: asyncio.sleep(0))
+    lifecycle = Lifecycle(app, [("steady", steady), ("broken", broken)], stop_timeout=5)
+    assert await asyncio.wait_for(lifecycle.run(), 5) == 1
+    assert lifecycle.failed == f"part broken crashed {main_module.MAX_CRASHES_IN_WINDOW} times"
+
+
+async def test_a_part_that_ignores_stop_is_cancelled_after_the_timeout(app: App) -> None:
+    cancelled = asyncio.Event()
+
+    async def stubborn(app: App, stop: asyncio.Event) -> None:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    lifecycle = Lifecycle(app, [("stubborn", stubborn)], stop_timeout=0.2)
+    task = asyncio.create_task(lifecycle.run())
+    await asyncio.sleep(0.05)
+    lifecycle.stop.set()
+    assert await asyncio.wait_for(task, 5) == 0
+    assert cancelled.is_set()
+
+
+async def test_an_unavailable_database_is_waited_for_not_counted_as_a_crash(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    calls = 0
+    # A real failure: a database file that cannot be opened.
+    missing = create_engine("sqlite:////nonexistent-folder/relance.sqlite3")
+
+    async def needs_database(app: App, stop: asyncio.Event) -> None:
+        nonlocal calls
+        calls += 1
+        if calls <= main_module.MAX_CRASHES_IN_WINDOW + 2:
+            with missing.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        await stop.wait()
+
+    monkeypatch.setattr(Lifecycle, "_sleep", lambda self, s: asyncio.sleep(0))
+    lifecycle = Lifecycle(app, [("db", needs_database)], stop_timeout=5)
+    task = asyncio.create_task(lifecycle.run())
+    await asyncio.sleep(0.2)
+    state = lifecycle.health()["parts"]["db"]
+    assert lifecycle.failed is None and state["alive"]
+    assert state["db_waits"] == main_module.MAX_CRASHES_IN_WINDOW + 2 and state["restarts"] == 0
+    lifecycle.stop.set()
+    assert await asyncio.wait_for(task, 5) == 0
+
+
+async def test_the_watchdog_keeps_pinging_while_a_part_waits_for_the_database(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    missing = create_engine("sqlite:////nonexistent-folder/relance.sqlite3")
+
+    async def needs_database(app: App, stop: asyncio.Event) -> None:
+        with missing.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    async def broken(app: App, stop: asyncio.Event) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(Lifecycle, "_sleep", lambda self, s: asyncio.sleep(0.05))
+    waiting = Lifecycle(app, [("db", needs_database), ("steady", steady)], stop_timeout=5)
+    task = asyncio.create_task(waiting.run())
+    await asyncio.sleep(0.3)
+    assert waiting.health()["parts"]["db"]["waiting_for_database"]
+    assert waiting.watchdog_ok()  # systemd restarting us would not bring the database back
+    waiting.stop.set()
+    assert await asyncio.wait_for(task, 5) == 0
+
+    crashing = Lifecycle(app, [("bug", broken), ("steady", steady)], stop_timeout=5)
+    task = asyncio.create_task(crashing.run())
+    await asyncio.sleep(0.02)
+    assert not crashing.watchdog_ok()
+    crashing.stop.set()
+    await asyncio.wait_for(task, 5)
