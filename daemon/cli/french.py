@@ -28,8 +28,10 @@ from pathlib import Path
 
 import click
 
+from daemon import DATA_DIR
+
 DOMAIN = "relance"
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "data" / "locale"
+LOCALE_DIR = DATA_DIR / "locale"
 CATALOG = LOCALE_DIR / "fr" / "LC_MESSAGES" / f"{DOMAIN}.po"
 COMPILED = CATALOG.with_suffix(".mo")
 

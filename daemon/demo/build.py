@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from daemon import DATA_DIR
 from daemon.app import App
 from daemon.config import load_settings
 from daemon.demo.generate import archive, compte_rendu, headcounts, make_pupils
@@ -24,7 +25,7 @@ from db.schools import list_schools
 
 log = logging.getLogger(__name__)
 PARIS = ZoneInfo("Europe/Paris")
-ANNUAIRE = Path(__file__).resolve().parents[1] / "data" / "demo" / "annuaire-035-2023.csv"
+ANNUAIRE = DATA_DIR / "demo" / "annuaire-035-2023.csv"
 DEMO_USER = "coordination@demo.invalid"
 DEMO_PASSWORD = "demo-relance"
 MAIL_PORT = 8025

@@ -11,12 +11,12 @@ import random
 import tomllib
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
+from daemon import DATA_DIR
 from daemon.codes import LEVEL_AGE, cycle_of
 from daemon.ingest.exports.layout import layout_headers
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "demo"
+DATA = DATA_DIR / "demo"
 _NAMES = tomllib.loads((DATA / "names.toml").read_text(encoding="utf-8"))
 LAST_NAMES: list[str] = _NAMES["last_names"]
 FIRST_NAMES: list[str] = _NAMES["first_names"]

@@ -14,9 +14,10 @@ from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from daemon import DATA_DIR
 from daemon.codes import fold, printable
 
-ALIASES_FILE = Path(__file__).resolve().parents[1] / "data" / "export_aliases.toml"
+ALIASES_FILE = DATA_DIR / "export_aliases.toml"
 MEMBERS = ("eleves", "responsables", "classes", "scolarites")
 # Columns a member needs for the test de cohérence to run on it.
 REQUIRED_COLUMNS = {
