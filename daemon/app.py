@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -18,8 +18,9 @@ from db.engine import make_engine
 from db.migrate import ensure_schema
 from db.models import Campaign
 
-if TYPE_CHECKING:
-    from daemon.runtime.lifecycle import Lifecycle
+
+class HealthSource(Protocol):
+    def health(self) -> dict[str, Any]: ...
 
 
 def campaign_calendar(settings: Settings) -> dict[str, Any]:
@@ -43,7 +44,7 @@ class App:
     settings: Settings
     clock: Callable[[], dt.datetime] = utc_now
     _engine: Engine | None = field(default=None, repr=False)
-    lifecycle: Lifecycle | None = field(default=None, repr=False)  # set by `relance serve`
+    lifecycle: HealthSource | None = field(default=None, repr=False)  # set by `relance serve`
     health_extra: Callable[[], dict[str, Any]] | None = field(default=None, repr=False)
 
     @cached_property

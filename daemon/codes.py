@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from db.folding import fold as fold  # re-exported: names are compared folded
 
 UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"  # no I, O, Q
 _UAI_SHAPE = re.compile(r"^(\d{7})([A-Z])$")
@@ -133,15 +134,6 @@ def split_levels(raw: str) -> list[str]:
 
 
 # ---- comparing people's names -----------------------------------------------------------------
-
-
-def fold(text: str) -> str:
-    """Accents stripped (é → e, œ → oe) for comparisons; never for display."""
-    if text.isascii():
-        return text  # nothing to strip (ASCII is its own NFKD form)
-    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def name_key(text: str) -> str:

@@ -10,9 +10,9 @@ from sqlalchemy import Date, String, and_, case, cast, func, literal, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from daemon.school.stage import Stage
 from db.models import Document, Event, ExportSubmission, FollowUp, IntakeFile, School
 from db.schools import search_form
+from db.states import Stage
 
 VALIDATED = "validated"
 ERRORS_LABEL = Stage.ERRORS.label

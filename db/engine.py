@@ -9,9 +9,13 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+DB_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError)
+"""The database is locked or unreachable: not the caller's fault, wait and try again."""
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

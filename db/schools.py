@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
-from daemon.codes import fold
 from db.events import record_event
+from db.folding import fold
 from db.models import FollowUp, School
 
 # Fields the annuaire provides (the director's address only while nobody edited it by hand).

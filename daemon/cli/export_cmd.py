@@ -15,8 +15,8 @@ from daemon.cli import french
 from daemon.cli.base import Context, console, fail, pass_context, print_json
 from daemon.ingest.exports.archive import ArchiveLimits, check_archive, public_result
 from daemon.ingest.exports.layout import AliasesError
-from daemon.ingest.exports.record import school_year_start
 from daemon.ingest.intake.intake import Intake
+from daemon.school.archives import school_year_start
 from db.engine import reading
 from db.models import Campaign, School
 

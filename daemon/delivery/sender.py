@@ -43,8 +43,7 @@ from daemon.delivery.outbox import (
     worker_name,
 )
 from daemon.delivery.smtp import PERMANENT, SENT, SERVER, Connection, SendOutcome
-from daemon.runtime.lifecycle import DB_UNAVAILABLE
-from db.engine import make_quick_engine, transaction
+from db.engine import DB_UNAVAILABLE, make_quick_engine, transaction
 from db.events import record_event
 
 log = logging.getLogger(__name__)

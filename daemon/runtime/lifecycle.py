@@ -20,15 +20,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
-
 from daemon.app import App
 from daemon.runtime import systemd
+from db.engine import DB_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 Part = Callable[[App, asyncio.Event], Awaitable[None]]
 
-DB_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError)
 CRASH_WINDOW_SECONDS = 300
 MAX_CRASHES_IN_WINDOW = 5
 

@@ -18,10 +18,10 @@ from sqlmodel import Session, col, select
 
 from daemon.app import App
 from daemon.codes import InvalidUAI, find_uais, parse_uai, printable
-from daemon.ingest.exports.record import ArchiveIntake
 from daemon.ingest.intake.storage import Store, is_junk
 from daemon.ingest.reports import ReportRefused, parse_report
 from daemon.ingest.reports.labels import load_labels
+from daemon.school.archives import ArchiveIntake
 from daemon.school.documents import FileFacts, record_document
 from db.engine import transaction
 from db.events import record_event

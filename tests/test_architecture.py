@@ -1,0 +1,98 @@
+"""The arrows between rooms (docs/architecture.md): nothing below imports from above.
+
+Every `import` in `daemon/` and `db/` is read from the source (those under `if TYPE_CHECKING:`
+included: a type that needs a room above is an arrow the wrong way too)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Rooms from the bottom up. A module may import from its own room and from any room listed
+# before it; never from a room after it.
+ROOMS = [
+    ("db", ["db"]),
+    ("ground", ["daemon", "daemon.codes", "daemon.clock", "daemon.logs", "daemon.config"]),
+    ("app", ["daemon.app"]),
+    ("readers", ["daemon.ingest", "daemon.ingest.reports", "daemon.ingest.exports"]),
+    ("school", ["daemon.school"]),
+    ("intake", ["daemon.ingest.intake"]),
+    ("reminders", ["daemon.reminders"]),
+    ("delivery", ["daemon.delivery"]),
+    ("demo", ["daemon.demo"]),
+    ("web", ["daemon.web"]),
+    ("runtime", ["daemon.runtime"]),
+    ("cli", ["daemon.cli", "daemon.__main__"]),
+]
+
+
+def room_of(module: str) -> int:
+    """The index of the most specific room holding `module`."""
+    best, best_len = -1, -1
+    for index, (_name, prefixes) in enumerate(ROOMS):
+        for prefix in prefixes:
+            exact_only = prefix == "daemon"  # the package's own __init__, not all of daemon.*
+            matches = module == prefix or (not exact_only and module.startswith(prefix + "."))
+            if matches and len(prefix) > best_len:
+                best, best_len = index, len(prefix)
+    if best < 0:
+        raise AssertionError(f"{module} is in no room: add it to ROOMS and docs/architecture.md")
+    return best
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(path: Path) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+            # `from daemon.school import actions`: the module imported is daemon.school.actions
+            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+    return [(line, name) for line, name in found if name.split(".")[0] in {"daemon", "db"}]
+
+
+SOURCES = sorted(p for folder in ("daemon", "db") for p in (REPO / folder).rglob("*.py"))
+
+
+def test_every_module_is_in_a_room() -> None:
+    for path in SOURCES:
+        room_of(module_name(path))
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(REPO)))
+def test_imports_run_one_way(path: Path) -> None:
+    here = module_name(path)
+    mine = room_of(here)
+    wrong = []
+    for line, target in imports_of(path):
+        if not _is_module(target):
+            continue  # a name inside a module (`from daemon.codes import fold`)
+        theirs = room_of(target)
+        if theirs > mine:
+            wrong.append(f"{path.name}:{line} imports {target} ({ROOMS[theirs][0]} is above)")
+    assert not wrong, f"{here} ({ROOMS[mine][0]}) imports from above:\n" + "\n".join(wrong)
+
+
+def _is_module(name: str) -> bool:
+    base = REPO.joinpath(*name.split("."))
+    return base.with_suffix(".py").exists() or (base / "__init__.py").exists()
+
+
+def test_the_checker_sees_a_wrong_arrow(tmp_path: Path) -> None:
+    """The rule itself: db importing the school, or delivery importing the runtime, is caught."""
+    assert room_of("daemon.school.stage") > room_of("db.states")
+    assert room_of("daemon.runtime.lifecycle") > room_of("daemon.delivery.sender")
+    assert room_of("daemon.app") < room_of("daemon.runtime.lifecycle")
+    assert room_of("daemon") < room_of("daemon.app")  # the package's __init__ is ground
