@@ -11,7 +11,8 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from daemon.app import App, utc_now
+from daemon.app import App
+from daemon.clock import utc_now
 from daemon.config import ConfigError, Settings, config_path, load_settings
 
 # No markup by default: names, file names and document text are printed as written (a `[/x]`

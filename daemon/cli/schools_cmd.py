@@ -255,7 +255,7 @@ def add_cmd(
 @click.option("--commune", metavar="NOM", help="Commune de l'école.")
 @click.option("--circonscription", metavar="NOM", help="Circonscription de l'école.")
 @pass_context
-def edit_cmd(ctx: Context, uai: str, **changes: str | None) -> None:
+def edit_cmd(ctx: Context, /, uai: str, **changes: str | None) -> None:
     """Modifie une école (adresse du directeur, nom…)."""
     values = _checked_fields({k: v for k, v in changes.items() if v is not None})
     if not values:

@@ -8,9 +8,9 @@ from typing import Any
 import click
 from rich.table import Table
 
-from daemon.app import utc_now
 from daemon.cli import french
 from daemon.cli.base import Context, console, fail, pass_context, print_json
+from daemon.clock import utc_now
 from daemon.school.stage import french_date
 from daemon.web.accounts import AccountError, add_user, list_users, set_user_active
 from db.engine import reading, transaction

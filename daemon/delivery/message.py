@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
 from daemon.config import Settings
 
@@ -138,4 +138,6 @@ def render_message(
 def build_message(**kwargs: Any) -> EmailMessage:
     """The rendered mail as an `EmailMessage` (same arguments as `render_message`)."""
     outgoing = render_message(**kwargs)
-    return cast(EmailMessage, email.message_from_bytes(outgoing.data, policy=email.policy.default))
+    message = email.message_from_bytes(outgoing.data, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message

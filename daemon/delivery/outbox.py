@@ -131,8 +131,9 @@ def backoff_seconds(
     attempts: int, *, base: float, cap: float, rng: random.Random | None = None
 ) -> float:
     """Exponential backoff with "equal jitter": half the delay fixed, half random."""
-    delay = min(cap, base * 2 ** max(0, attempts - 1))
-    return delay / 2 + (rng or random).uniform(0, delay / 2)
+    delay = min(cap, base * 2.0 ** max(0, attempts - 1))
+    jitter: float = (rng or random).uniform(0, delay / 2)
+    return delay / 2 + jitter
 
 
 SENT_MARK = (

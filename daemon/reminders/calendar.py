@@ -34,7 +34,8 @@ def _public_holidays(year: int) -> frozenset[dt.date]:
 def school_holidays_known_until() -> dt.date:
     """The last day the shipped school-holiday data covers: past it, no school holiday is known
     (every weekday looks like a school day) until the package is upgraded."""
-    return max(_school_holidays().data)
+    last: dt.date = max(_school_holidays().data)
+    return last
 
 
 def holiday_data_gap(start: dt.date, end: dt.date) -> str:

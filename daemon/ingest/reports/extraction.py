@@ -81,7 +81,9 @@ def _cell(row: list[str], columns: dict[str, int], name: str) -> str:
     return clean(row[index]) if index is not None and index < len(row) else ""
 
 
-def _pupil(row: list[str], columns: dict[str, int], number: int, warnings: list[str]) -> dict:
+def _pupil(
+    row: list[str], columns: dict[str, int], number: int, warnings: list[str]
+) -> dict[str, Any]:
     raw_date = _cell(row, columns, "birth_date")
     birth_date = iso_date(raw_date)
     if raw_date and birth_date is None:
@@ -116,7 +118,7 @@ def read_extraction(data: bytes, labels: Labels) -> dict[str, Any]:
     if columns is None:
         raise ReportRefused(NOT_EXTRACTION)
     width = len(rows[0][1])
-    pupils: list[dict] = []
+    pupils: list[dict[str, Any]] = []
     unclassified: list[str] = []
     warnings: list[str] = [] if "ine" in columns else [NO_INE_COLUMN]
     for number, row in rows[1:]:
