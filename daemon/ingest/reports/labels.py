@@ -46,6 +46,7 @@ class _LabelsFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     titles: list[str] = []
     rubriques: list[str] = []
+    messages: list[str] = []
     header: dict[str, list[str] | bool] = {}
     counters: dict[str, list[str] | bool] = {}
     sections: dict[str, list[str] | bool] = {}
@@ -74,6 +75,7 @@ class Labels:
     titles: tuple[str, ...]
     groups: dict[str, dict[str, tuple[str, ...]]]  # table → name → label keys
     rubriques: dict[str, str]  # key → spelling shown in results
+    messages: dict[str, str]  # ONDE's known messages: key → spelling (OCR snaps to them)
     noise: tuple[re.Pattern[str], ...]
     margin_noise: tuple[re.Pattern[str], ...]
     categories: tuple[CategoryRule, ...]
@@ -145,6 +147,7 @@ def _build(data: _LabelsFile, source: str) -> Labels:
         titles=tuple(key(t) for t in data.titles),
         groups=groups,
         rubriques={key(r): r for r in data.rubriques},
+        messages={key(m): m for m in data.messages},
         noise=_compile(data.noise.patterns, source),
         margin_noise=_compile(data.noise.margin_patterns, source),
         categories=rules,
@@ -174,6 +177,7 @@ def load_labels(path: str | None) -> Labels:
     merged: dict[str, Any] = {
         "titles": [*extra.titles, *base.titles],
         "rubriques": [*extra.rubriques, *base.rubriques],
+        "messages": [*extra.messages, *base.messages],
         "categories": [*extra.categories, *base.categories],
     }
     for table in _TABLES:

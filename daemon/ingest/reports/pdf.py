@@ -302,9 +302,17 @@ def pdf_lines(data: bytes, labels: Labels, max_pages: int) -> tuple[list[Line], 
         raise ReportRefused(BROKEN) from exc
     if characters == 0:
         raise ReportRefused(NO_TEXT)
-    noise = _Noise(labels, _title(reader))
+    return without_printer_noise(pages, labels, _title(reader)), sideways
+
+
+def without_printer_noise(
+    pages: list[tuple[list[Line], float, float]], labels: Labels, title: str = ""
+) -> list[Line]:
+    """The lines of every page (with the page's top and bottom) less what printers add: the
+    same for a text PDF and for the lines OCR read on a scan."""
+    noise = _Noise(labels, title)
     noise.learn(pages)
     lines: list[Line] = []
     for page_lines, top, bottom in pages:
         lines.extend(noise.clean_page(page_lines, top, bottom))
-    return lines, sideways
+    return lines

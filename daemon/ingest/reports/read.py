@@ -26,7 +26,8 @@ from daemon.ingest.reports.extraction import (
 from daemon.ingest.reports.html_text import html_to_text, looks_like_html
 from daemon.ingest.reports.labels import Labels, default_labels
 from daemon.ingest.reports.lines import text_lines
-from daemon.ingest.reports.pdf import pdf_lines
+from daemon.ingest.reports.ocr.scan import read_scan
+from daemon.ingest.reports.pdf import NO_TEXT, pdf_lines
 from daemon.ingest.reports.refusal import ReportRefused
 
 log = logging.getLogger(__name__)
@@ -35,22 +36,27 @@ EMPTY = "Fichier vide / empty file"
 UNKNOWN = "Type de fichier inconnu : ni PDF, ni texte, ni CSV / unknown file type"
 _BINARY = {
     b"PK\x03\x04": "Archive ZIP (un export ?), pas un compte rendu / ZIP archive, not a report",
-    b"\x89PNG": "Image PNG (scan ?) : aucune couche texte / image, no text layer",
-    b"\xff\xd8\xff": "Image JPEG (scan ?) : aucune couche texte / image, no text layer",
-    b"II*\x00": "Image TIFF (scan ?) : aucune couche texte / image, no text layer",
-    b"MM\x00*": "Image TIFF (scan ?) : aucune couche texte / image, no text layer",
     b"\xd0\xcf\x11\xe0": "Document Office ancien format, pas un compte rendu / not a report",
 }
+IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")  # a photo or a scan: OCR
+OCR_REVIEW = "lu par OCR — à vérifier"
 
 __all__ = ["ReportRefused", "parse_report"]
 
 
 def parse_report(
-    data: bytes, filename: str, *, labels: Labels | None = None, max_pages: int = 200
+    data: bytes,
+    filename: str,
+    *,
+    labels: Labels | None = None,
+    max_pages: int = 200,
+    ocr_budget: float = 120.0,
 ) -> dict[str, Any]:
-    """The report in `data` (its `filename` only helps the messages) as a JSON-ready dict."""
+    """The report in `data` (its `filename` only helps the messages) as a JSON-ready dict.
+    A scan or a photo is read by OCR within `ocr_budget` seconds: call this from a worker
+    process (`daemon.ingest.reports.worker`), never from a web request or the event loop."""
     try:
-        result = _parse(data, filename, labels or default_labels(), max_pages)
+        result = _parse(data, filename, labels or default_labels(), max_pages, ocr_budget)
     except ReportRefused:
         raise
     except RecursionError as exc:
@@ -61,15 +67,26 @@ def parse_report(
     return _with_review(result)
 
 
-def _parse(data: bytes, filename: str, labels: Labels, max_pages: int) -> dict[str, Any]:
+def _parse(
+    data: bytes, filename: str, labels: Labels, max_pages: int, ocr_budget: float
+) -> dict[str, Any]:
     if not data.strip():
         raise ReportRefused(EMPTY)
     head = data[:1024]
     if b"%PDF-" in head:
-        lines, sideways = pdf_lines(data, labels, max_pages)
+        try:
+            lines, sideways = pdf_lines(data, labels, max_pages)
+        except ReportRefused as refused:
+            if refused.reason != NO_TEXT:
+                raise
+            return read_scan(
+                data, photo=False, labels=labels, max_pages=max_pages, budget=ocr_budget
+            )
         result = read_compte_rendu(lines, labels, "Ce PDF")
         result["unclassified"].extend(sideways)
         return result
+    if data.startswith(IMAGES):
+        return read_scan(data, photo=True, labels=labels, max_pages=max_pages, budget=ocr_budget)
     for magic, reason in _BINARY.items():
         if data.startswith(magic):
             raise ReportRefused(reason)
@@ -101,6 +118,10 @@ def _looks_like_csv(text: str) -> bool:
 
 def _with_review(result: dict[str, Any]) -> dict[str, Any]:
     reasons: list[str] = []
+    if result.get("kind") == "compte_rendu":
+        result.setdefault("source", "text")
+    if result.get("source") == "ocr":
+        reasons.append(OCR_REVIEW)
     if result["unclassified"]:
         count = len(result["unclassified"])
         reasons.append(f"{count} ligne(s) non classée(s)")

@@ -1,0 +1,1 @@
+"""Scanned comptes rendus read by OCR (tesseract) into the same table reader as text PDFs."""
