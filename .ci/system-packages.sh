@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Debian packages the suite needs and pip cannot give: PostgreSQL (a real server for the
-# database tests), Chromium (pages tested in a real browser), systemd-analyze (unit checks).
+# database tests), Chromium (pages tested in a real browser), systemd-analyze (unit checks),
+# tesseract with its French data and poppler's pdftoppm (scanned comptes rendus read by OCR).
 set -euo pipefail
 need=()
 command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
+[ -e /usr/share/tesseract-ocr/5/tessdata/fra.traineddata ] || ls /usr/share/tesseract-ocr/*/tessdata/fra.traineddata >/dev/null 2>&1 || need+=(tesseract-ocr-fra)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests" / "fixtures" / "reports")]
+sys.path.insert(0, str(REPO))
 
 from bench.report import Row, emit  # noqa: E402
 from daemon.ingest.reports import parse_report  # noqa: E402
@@ -30,7 +30,7 @@ from daemon.ingest.reports.labels import default_labels  # noqa: E402
 from daemon.ingest.reports.ocr import engine  # noqa: E402
 from daemon.ingest.reports.ocr.pupils import KnownPupil, check_names  # noqa: E402
 from daemon.ingest.reports.ocr.scan import read_scan  # noqa: E402
-from scans import VARIANTS, make_scan  # noqa: E402
+from tests.fixtures.reports.scans import VARIANTS, make_scan  # noqa: E402
 
 FILES = REPO / "tests" / "fixtures" / "reports" / "files"
 SOURCES = (
@@ -124,7 +124,9 @@ def two_page_cpu(runs: int = 3) -> tuple[float, float]:
     for _ in range(runs):
         timing = engine.Timing()
         before = os.times()
-        read_scan(data, photo=False, labels=default_labels(), max_pages=10, budget=120, timing=timing)
+        read_scan(
+            data, photo=False, labels=default_labels(), max_pages=10, budget=120, timing=timing
+        )
         after = os.times()
         total = sum(after[:4]) - sum(before[:4])
         totals.append(total)

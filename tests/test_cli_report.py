@@ -44,9 +44,9 @@ def test_french_summary(tmp_path: Path) -> None:
 def test_refusal_is_one_line_on_stderr(tmp_path: Path) -> None:
     code, out, err = run(tmp_path, str(FILES / "scan.pdf"))
     assert code == 1 and out == ""
-    assert (
-        err.strip()
-        == "erreur : scan.pdf : PDF sans texte (scan) : aucune couche texte / no text layer"
+    assert err.strip() == (
+        "erreur : scan.pdf : Ce scan n'est pas un compte rendu ONDE / not an ONDE import report "
+        "(compte rendu)"
     )
 
 
@@ -77,3 +77,22 @@ def test_brackets_in_names_and_text_are_printed_as_written(tmp_path: Path) -> No
     assert "ÉCOLE [/b] [bold]SAINT-JOSEPH" in out and "[/i]0441234C.zip" in out
     code, _, err = run(tmp_path, str(tmp_path / "[/x]absent.pdf"))
     assert code != 0 and "[/x]absent.pdf" in err
+
+
+def test_a_scanned_compte_rendu_is_read_by_ocr_and_needs_review(tmp_path: Path) -> None:
+    """A photo of a page: the spec's JSON plus `source: ocr` and `needs_review: true`, exit 0."""
+    from tests.fixtures.reports.scans import make_scan
+
+    data, suffix = make_scan((FILES / "sj-reportlab.pdf").read_bytes(), "a-l-envers")
+    photo = tmp_path / f"photo{suffix}"
+    photo.write_bytes(data)
+    code, out, _ = run(tmp_path, "--json", str(photo))
+    assert code == 0
+    result = json.loads(out)
+    expected = json.loads((FILES / "sj-reportlab.expected.json").read_text("utf-8"))
+    assert result["source"] == "ocr" and result["needs_review"] is True
+    assert "lu par OCR — à vérifier" in result["review_reasons"]
+    assert result["uai"] == expected["uai"] and result["counts"] == expected["counts"]
+    assert result["ine"]["pupils"] == expected["ine"]["pupils"]
+    code, out, _ = run(tmp_path, str(photo))
+    assert code == 0 and "Lu par OCR — à vérifier" in out

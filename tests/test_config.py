@@ -267,3 +267,20 @@ def test_school_token_uais_are_checked_and_normalised(tmp_path: Path) -> None:
     assert "attendu 0441234C" in problem.message
     right = write(tmp_path, '[web]\nschool_tokens = { " 0441234c" = "t" }\n')
     assert load_settings(right, {}).web.school_tokens == {"0441234C": "t"}
+
+
+def test_config_check_warns_when_ocr_is_not_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = tmp_path / "good.toml"
+    good.write_text("", "utf-8")
+    runner = CliRunner()
+    installed = runner.invoke(cli, ["config", "check", str(good)])
+    assert installed.exit_code == 0 and "OCR non installé" not in installed.stderr
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = runner.invoke(cli, ["config", "check", str(good)])
+    assert result.exit_code == 0
+    assert "avertissement : les scans et photos de comptes rendus seront mis en quarantaine" in (
+        result.stderr
+    )
+    assert "tesseract-ocr et tesseract-ocr-fra" in result.stderr

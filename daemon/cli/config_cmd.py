@@ -43,12 +43,26 @@ def check(ctx: Context, file: Path | None) -> None:
     if path is None:
         fail("aucun fichier à vérifier (donnez un chemin ou --config)")
     problems = check_file(path)
+    _warn_without_ocr()
     if not problems:
         console.print(f"{path} : configuration valide")
         return
     for problem in problems:
         err_console.print(f"{path}:{problem}", markup=False)
     fail(f"{len(problems)} problème(s) dans {path}", code=2)
+
+
+def _warn_without_ocr() -> None:
+    """Scans and photos of comptes rendus need tesseract: say so when it is missing."""
+    from daemon.ingest.reports.ocr.engine import missing
+
+    why = missing()
+    if why is not None:
+        err_console.print(
+            "avertissement : les scans et photos de comptes rendus seront mis en quarantaine "
+            "(OCR non installé : paquets Debian tesseract-ocr et tesseract-ocr-fra)",
+            markup=False,
+        )
 
 
 @config_group.command("example")

@@ -42,7 +42,8 @@ def report_group() -> None:
 @click.option("--labels", "labels_file", type=click.Path(dir_okay=False), help="Libellés TOML.")
 @pass_context
 def parse_cmd(ctx: Context, file: Path, as_json: bool, labels_file: str | None) -> None:
-    """Lit un compte rendu (PDF ou texte) ou un CSVExtraction.csv, sans rien enregistrer."""
+    """Lit un compte rendu (PDF, texte, scan ou photo lus par OCR) ou un CSVExtraction.csv, sans
+    rien enregistrer."""
     intake = ctx.settings.intake
     try:
         labels = load_labels(labels_file or intake.labels_file or None)
@@ -53,7 +54,11 @@ def parse_cmd(ctx: Context, file: Path, as_json: bool, labels_file: str | None) 
         fail(f"{file.name} : fichier de {size / 1e6:.0f} Mo, plus que {intake.max_file_mb} Mo")
     try:
         result = parse_report(
-            file.read_bytes(), file.name, labels=labels, max_pages=intake.max_pdf_pages
+            file.read_bytes(),
+            file.name,
+            labels=labels,
+            max_pages=intake.max_pdf_pages,
+            ocr_budget=intake.ocr_seconds,
         )
     except ReportRefused as exc:
         fail(f"{file.name} : {exc.reason}")
@@ -81,6 +86,8 @@ def _n(value: int | None) -> str:
 
 def _print_cr(result: dict[str, Any]) -> None:
     school = escape(result["school_name"] or "école inconnue")
+    if result.get("source") == "ocr":
+        console.print("[bold yellow]Lu par OCR — à vérifier[/]", markup=True)
     console.print(
         f"[bold]Compte rendu d'import[/] — {school} ({escape(result['uai'] or 'UAI ?')})",
         markup=True,

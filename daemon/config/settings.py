@@ -251,6 +251,11 @@ class IntakeSettings(Section):
     max_pdf_pages: int = Field(
         200, ge=1, description="Au-delà de ce nombre de pages, un compte rendu PDF est refusé."
     )
+    ocr_seconds: int = Field(
+        180,
+        ge=10,
+        description="Temps maximal de lecture d'un scan ou d'une photo par OCR (secondes).",
+    )
     labels_file: str = Field(
         "",
         description="Fichier TOML remplaçant les libellés des comptes rendus (vide : aucun).",

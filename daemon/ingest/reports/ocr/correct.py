@@ -53,6 +53,7 @@ _LETTER_LOOKALIKES = {
     "S": "5",
     "Z": "2",
 }
+_ARCHIVE_DOT = re.compile(r"\s*[:;,·]\s*zip$", re.IGNORECASE)
 _UAI_LIKE = re.compile(r"(?<![0-9A-Za-z])([0-9OoQDIl|!iZzSsBGT]{7})\s?([A-Za-z0-9])(?![0-9A-Za-z])")
 
 
@@ -104,6 +105,9 @@ def mend_result(result: dict[str, Any], labels: Labels, header_texts: list[str])
         if (field, message) != (anomaly["field"], anomaly["message"]):
             anomaly["field"], anomaly["message"] = field, message
             anomaly["category"] = labels.category(field, message)
+    archive = result.get("archive")
+    if archive:  # `0441234C:zip`: the dot of the extension read as another mark
+        result["archive"] = _ARCHIVE_DOT.sub(".zip", archive)
     if result["uai"] is None:
         uai = recover_uai(header_texts)
         if uai is not None:

@@ -20,6 +20,10 @@ NOT_INSTALLED = (
     "Scan ou photo : lecture par OCR impossible, tesseract n'est pas installé "
     "(paquets Debian tesseract-ocr et tesseract-ocr-fra) / OCR is not installed"
 )
+NO_RENDERER = (
+    "PDF scanné : lecture par OCR impossible, pdftoppm n'est pas installé "
+    "(paquet Debian poppler-utils) / PDF renderer is not installed"
+)
 # One thread per tesseract run: the machine's cores serve several readers, and a single thread
 # spends the least CPU for one page.
 _ENV = {"OMP_THREAD_LIMIT": "1"}
@@ -54,10 +58,13 @@ class Timing:
         self.runs.append(what)
 
 
-def missing() -> str | None:
-    """Why OCR cannot run here (one French line), or None when tesseract and French are there."""
+def missing(*, pdf: bool = True) -> str | None:
+    """Why OCR cannot run here (one French line), or None when tesseract and its French data
+    are there (and poppler's `pdftoppm`, to render a scanned PDF)."""
     if shutil.which("tesseract") is None:
         return NOT_INSTALLED
+    if pdf and shutil.which("pdftoppm") is None:
+        return NO_RENDERER
     try:
         import pytesseract
 

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from daemon.ingest.reports.ocr.raster import Grey
+from daemon.ingest.reports.ocr.raster import Grey, grey
 
 TARGET_DPI = 300.0  # a page scanned below 250 dpi is enlarged to this (tesseract reads it best)
 MAX_SKEW = 6.0  # degrees searched either way
@@ -39,7 +39,18 @@ def binary(image: Grey) -> Grey:
     otsu, _ink = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     paper = float(np.percentile(image, 90))
     _threshold, ink = cv2.threshold(image, min(otsu, 0.75 * paper), 255, cv2.THRESH_BINARY_INV)
-    return ink
+    return grey(ink)
+
+
+def faint(image: Grey, dpi: float) -> Grey:
+    """Even light ink (255 on 0): what is darker than the paper around it. A grey rule that a
+    photo or a JPEG made paler than the text is whole here, whatever the light on the page."""
+    block = int(dpi / 10) | 1
+    return grey(
+        cv2.adaptiveThreshold(
+            image, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 12
+        )
+    )
 
 
 def despeckle(ink: Grey, dpi: float) -> Grey:
@@ -49,14 +60,14 @@ def despeckle(ink: Grey, dpi: float) -> Grey:
     count, labels, stats, _centres = cv2.connectedComponentsWithStats(ink, connectivity=8)
     keep = stats[:, cv2.CC_STAT_AREA] >= smallest
     keep[0] = False  # the background
-    return np.where(keep[labels], 255, 0).astype(np.uint8) if count > 1 else ink
+    return grey(np.where(keep[labels], 255, 0)) if count > 1 else ink
 
 
 def at_resolution(image: Grey, dpi: float) -> tuple[Grey, float]:
     if dpi >= 250:
         return image, dpi
     scale = TARGET_DPI / dpi
-    resized = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    resized = grey(cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC))
     return resized, TARGET_DPI
 
 
@@ -71,7 +82,7 @@ def _profile_score(ink: Grey, angle: float) -> float:
 def skew_angle(image: Grey, dpi: float) -> float:
     """The angle (degrees, counter-clockwise) that makes the text lines horizontal."""
     scale = min(1.0, PROFILE_DPI / dpi)
-    small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    small = grey(cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
     ink = binary(small)
     if not ink.any():
         return 0.0
@@ -90,13 +101,15 @@ def straighten(image: Grey, angle: float) -> Grey:
         return image
     height, width = image.shape
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
-    return cv2.warpAffine(
-        image,
-        matrix,
-        (width, height),
-        flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT,
-        borderValue=255,
+    return grey(
+        cv2.warpAffine(
+            image,
+            matrix,
+            (width, height),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=255,
+        )
     )
 
 
@@ -108,16 +121,21 @@ def rule_masks(ink: Grey, dpi: float) -> tuple[Grey, Grey]:
     down = max(12, int(dpi * 0.25))
     gap = max(3, int(dpi / 60))
 
-    def strokes(length: tuple[int, int], bridge: tuple[int, int]) -> Grey:
+    reach = max(5, int(dpi / 4))  # a rule's broken ends, this far along it, go with it
+
+    def strokes(length: tuple[int, int], bridge: tuple[int, int], grow: tuple[int, int]) -> Grey:
         closed = cv2.morphologyEx(
             ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, bridge)
         )
         found = cv2.morphologyEx(
             closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, length)
         )
-        return cv2.dilate(found, np.ones((3, 3), np.uint8))
+        return grey(cv2.dilate(found, cv2.getStructuringElement(cv2.MORPH_RECT, grow)))
 
-    return strokes((across, 1), (gap, 1)), strokes((1, down), (1, gap))
+    return (
+        strokes((across, 1), (gap, 1), (reach, 5)),
+        strokes((1, down), (1, gap), (5, reach)),
+    )
 
 
 def _aligned(
@@ -159,13 +177,16 @@ def dotted_rules(ink: Grey, dpi: float) -> Grey:
     if len(down):
         y0, y1 = top[down].astype(float), (top + height)[down].astype(float)
         mask[down[_aligned(centres[down, 0], y0, y1, gap)]] = True
-    return np.where(mask[labels], 255, 0).astype(np.uint8)
+    return grey(np.where(mask[labels], 255, 0))
 
 
-def remove_rules(ink: Grey, dpi: float) -> tuple[Grey, Grey, int]:
+def remove_rules(ink: Grey, dpi: float, light: Grey | None = None) -> tuple[Grey, Grey, int]:
     """The ink without its rules (drawn, or dotted by a photocopy), the vertical rules, and how
-    many pixels were cleared."""
-    horizontal, vertical = rule_masks(ink, dpi)
+    many pixels were cleared. Rules are looked for in `light` (the ink with its faint parts)
+    when given: a pale rule is only partly ink."""
+    horizontal, vertical = rule_masks(
+        ink if light is None else grey(cv2.bitwise_or(ink, light)), dpi
+    )
     mask = cv2.bitwise_or(horizontal, vertical)
     cleaned = ink.copy()
     cleaned[mask > 0] = 0
@@ -181,10 +202,10 @@ def prepare(image: Grey, dpi: float) -> Prepared:
     angle = skew_angle(image, dpi)
     # A light blur first: a scanner's grain and a photocopy's jagged edges are smoothed
     # before the threshold decides what is ink.
-    straight = cv2.GaussianBlur(straighten(image, angle), (3, 3), 0)
+    straight = grey(cv2.GaussianBlur(straighten(image, angle), (3, 3), 0))
     ink = despeckle(binary(straight), dpi)
-    ink, walls, rules = remove_rules(ink, dpi)
-    return Prepared(cv2.bitwise_not(ink), dpi, angle, walls, rules)
+    ink, walls, rules = remove_rules(ink, dpi, faint(straight, dpi))
+    return Prepared(grey(cv2.bitwise_not(ink)), dpi, angle, walls, rules)
 
 
 def blank(prepared: Prepared) -> bool:

@@ -17,8 +17,9 @@ from daemon.ingest.reports.lines import Cell, Line
 from daemon.ingest.reports.text import key
 
 LINE_SCORE = 85.0  # rapidfuzz ratio a line's first words need to be taken for a label
-CELL_SCORE = 80.0  # for a heading, a severity or a status, alone in its cell
-SHORTEST = 5  # labels shorter than this are never guessed
+CELL_SCORE = 75.0  # for a heading, a severity or a status, alone in its cell
+SHORTEST = 5  # a heading, severity or status shorter than this is never guessed
+LINE_SHORTEST = 8  # nor a line's label (`Élève 02` is not `Élèves`)
 _NUMBERISH = re.compile(r"^[0-9OoIl|!]{1,4}$")
 _AS_DIGIT = str.maketrans("OoIl|!", "001111")
 _DATE = re.compile(r"\d{1,2}/\d{1,2}")
@@ -28,7 +29,7 @@ def _line_labels(labels: Labels) -> list[str]:
     found = [*labels.titles]
     for table in ("header", "counters", "sections"):
         found += [label for spellings in labels[table].values() for label in spellings]
-    return sorted({f for f in found if len(f) >= SHORTEST}, key=len, reverse=True)
+    return sorted({f for f in found if len(f) >= LINE_SHORTEST}, key=len, reverse=True)
 
 
 def _snap_start(line: Line, candidates: list[str]) -> None:
@@ -58,8 +59,8 @@ def _best(text: str, spellings: list[str]) -> str | None:
     return label if score >= CELL_SCORE else None
 
 
-def _snap_cells(line: Line, spellings: list[str]) -> None:
-    for cell in line.cells:
+def _snap_cells(line: Line, spellings: list[str], start: int = 0) -> None:
+    for cell in line.cells[start:]:
         found = _best(cell.text, spellings)
         if found is not None:
             cell.text = found
@@ -93,5 +94,7 @@ def snap_lines(lines: list[Line], labels: Labels) -> None:
         heading_like = sum(key(c.text) in headings for c in line.cells)
         if heading_like >= 2:
             _snap_cells(line, headings)
-        elif any(_DATE.search(c.text) for c in line.cells):
-            _snap_cells(line, values)
+        else:  # in a table row, only right of the birth date: names stay as read
+            dates = [i for i, c in enumerate(line.cells) if _DATE.search(c.text)]
+            if dates:
+                _snap_cells(line, values, dates[0] + 1)

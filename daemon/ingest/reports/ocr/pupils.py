@@ -49,7 +49,7 @@ def check_names(result: dict[str, Any], known: list[KnownPupil]) -> int:
     if not known:
         return 0
     unknown = 0
-    for section, rows in (("anomalies", result["anomalies"]), ("ine", result["ine"]["pupils"])):
+    for rows in (result["anomalies"], result["ine"]["pupils"]):
         for row in rows:
             row["name_check"] = _check(row, known)
             if row["name_check"] == "unknown":

@@ -7,7 +7,6 @@ like a text PDF's. A photo taken sideways keeps its EXIF orientation: it is appl
 from __future__ import annotations
 
 import io
-import shutil
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,15 +23,16 @@ UNREADABLE_IMAGE = "Image illisible ou endommagée / unreadable image"
 Grey = NDArray[np.uint8]
 
 
+def grey(array: object) -> Grey:
+    """An 8-bit image (OpenCV's results are typed loosely): no copy when it already is one."""
+    return np.asarray(array, dtype=np.uint8)
+
+
 @dataclass
 class Page:
     number: int  # from 0
     image: Grey  # 8-bit grey, 255 is white
     dpi: float
-
-
-def pdf_renderer_installed() -> bool:
-    return shutil.which("pdftoppm") is not None
 
 
 def pdf_pages(data: bytes, *, max_pages: int, timeout: float) -> list[Page]:

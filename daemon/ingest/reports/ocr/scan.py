@@ -56,7 +56,9 @@ def _remaining(deadline: float) -> float:
 
 def _turned(page: raster.Page, reading: Reading, deadline: float) -> raster.Grey:
     scale = min(1.0, ORIENTATION_DPI / page.dpi)
-    small = cv2.resize(page.image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    small = raster.grey(
+        cv2.resize(page.image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    )
     turn, confidence = engine.rotation(small, timeout=_remaining(deadline), timing=reading.timing)
     if confidence < ORIENTATION_TRUST:
         turn = 0
@@ -118,7 +120,7 @@ def read_scan(
     timing: engine.Timing | None = None,
 ) -> dict[str, Any]:
     """The compte rendu on a scan or a photo, as the spec's JSON object (`source`: `ocr`)."""
-    why_not = engine.missing()
+    why_not = engine.missing(pdf=not photo)
     if why_not is not None:
         raise ReportRefused(why_not)
     started = time.monotonic()

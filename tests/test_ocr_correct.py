@@ -1,0 +1,71 @@
+"""OCR mending against closed lists: the UAI by its check letter, ONDE's messages, rubriques."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from daemon.ingest.reports.labels import default_labels
+from daemon.ingest.reports.ocr.correct import mend_result, recover_uai, snap
+
+LABELS = default_labels()
+
+
+def test_a_uai_with_look_alike_letters_for_digits_is_read() -> None:
+    assert recover_uai(["École : SAINT-JOSEPH (O44I234C)"]) == "0441234C"
+
+
+def test_a_misread_digit_is_recovered_from_the_check_letter() -> None:
+    # 0441239 would need the letter F: only 9 read for 4 gives C.
+    assert recover_uai(["École : SAINT-JOSEPH (0441239C)"]) == "0441234C"
+
+
+def test_two_possible_readings_recover_nothing() -> None:
+    # 0441284C: either 8 is a 3 (0441234C) or C is a G (0441284G): nobody can tell.
+    assert recover_uai(["École : SAINT-JOSEPH (0441284C)"]) is None
+
+
+def test_a_reading_that_is_right_elsewhere_wins() -> None:
+    texts = ["École : SAINT-JOSEPH (0441284C)", "Fichier : 0441234C.zip"]
+    assert recover_uai(texts) == "0441234C"
+
+
+def _result(**anomaly: Any) -> dict[str, Any]:
+    row = {"field": "Adresse", "message": "", "category": "export", **anomaly}
+    return {"uai": "0441234C", "anomalies": [row], "warnings": []}
+
+
+def test_a_message_near_a_known_one_is_snapped_to_it() -> None:
+    result = _result(message="Code postal incohérent avec la commune de résidenee")
+    mend_result(result, LABELS, [])
+    assert result["anomalies"][0]["message"] == (
+        "Code postal incohérent avec la commune de résidence"
+    )
+
+
+def test_a_message_far_from_every_known_one_is_kept_as_read() -> None:
+    message = "Motif nouveau que personne ne connaît encore"
+    assert snap(message, LABELS.messages, 88) == message
+
+
+def test_a_misread_rubrique_is_snapped_and_its_category_follows() -> None:
+    result = _result(field="Doublom", message="", category="other")
+    mend_result(result, LABELS, [])
+    assert result["anomalies"][0]["field"] == "Doublon"
+    assert result["anomalies"][0]["category"] == "onde"
+
+
+def test_an_invalid_uai_is_mended_and_its_warning_replaced() -> None:
+    result = {
+        "uai": None,
+        "anomalies": [],
+        "warnings": ["UAI invalide « 0441239C » : la lettre de contrôle de 0441239 est F"],
+    }
+    mend_result(result, LABELS, ["École : SAINT-JOSEPH (0441239C)"])
+    assert result["uai"] == "0441234C"
+    assert result["warnings"] == ["UAI lu par OCR et corrigé par sa lettre de contrôle : 0441234C"]
+
+
+def test_the_dot_of_the_archive_name_misread_is_mended() -> None:
+    result = {"uai": "0441234C", "archive": "0441234C:zip", "anomalies": [], "warnings": []}
+    mend_result(result, LABELS, [])
+    assert result["archive"] == "0441234C.zip"

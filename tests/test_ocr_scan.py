@@ -1,0 +1,102 @@
+"""Scanned comptes rendus read by tesseract into the text PDFs' reader (real tesseract, real
+pdftoppm: `.ci/system-packages.sh` installs them)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from daemon.ingest.reports import ReportRefused, parse_report
+from daemon.ingest.reports.labels import default_labels
+from daemon.ingest.reports.ocr import engine
+from daemon.ingest.reports.ocr.pupils import KnownPupil, check_names
+from daemon.ingest.reports.ocr.scan import TOO_LONG, read_scan
+from tests.fixtures.reports.scans import make_scan
+
+FILES = Path(__file__).parent / "fixtures" / "reports" / "files"
+
+
+def expected(name: str) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads((FILES / f"{name}.expected.json").read_text("utf-8"))
+    return result
+
+
+def scan(name: str, variant: str) -> tuple[bytes, str]:
+    return make_scan((FILES / f"{name}.pdf").read_bytes(), variant)
+
+
+def rows(result: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+    keys = ("last_name", "first_name", "birth_date", "field", "message", "severity", "category")
+    anomalies = [{k: a[k] for k in keys} for a in result["anomalies"]]
+    return anomalies, [{k: p[k] for k in p if k != "name_check"} for p in result["ine"]["pupils"]]
+
+
+def test_a_grey_scan_with_a_drawn_grid_is_read_like_its_text_pdf() -> None:
+    data, suffix = scan("sj-reportlab", "gris-300")
+    result = parse_report(data, f"scan{suffix}")
+    want = expected("sj-reportlab")
+    assert rows(result) == rows(want)
+    for key in ("uai", "school_name", "archive", "submitted_at", "processed_at", "counts"):
+        assert result[key] == want[key], key
+    assert result["source"] == "ocr" and result["needs_review"] is True
+    assert result["review_reasons"] == ["lu par OCR — à vérifier"]
+
+
+def test_a_crooked_noisy_scan_of_a_borderless_table_is_straightened_and_read() -> None:
+    data, suffix = scan("sj-reportlab-sans-bordures", "penche-bruit-200")
+    result = parse_report(data, f"scan{suffix}")
+    assert rows(result) == rows(expected("sj-reportlab-sans-bordures"))
+
+
+def test_a_page_fed_sideways_is_turned_the_right_way_up() -> None:
+    data, suffix = scan("sj-chromium-entetes", "de-cote")
+    assert suffix == ".pdf"
+    result = parse_report(data, "scan.pdf")
+    assert rows(result)[1] == rows(expected("sj-chromium-entetes"))[1]
+
+
+def test_a_photocopy_is_mended_by_the_school_pupils() -> None:
+    data, suffix = scan("sj-reportlab", "photocopie")
+    result = parse_report(data, f"scan{suffix}")
+    want = expected("sj-reportlab")
+    known = [
+        KnownPupil(r["last_name"], r["first_name"], r["birth_date"])
+        for r in [*want["anomalies"], *want["ine"]["pupils"]]
+    ]
+    check_names(result, known)
+    assert rows(result)[0] == rows(want)[0]
+
+
+def test_a_blank_photo_has_nothing_to_read() -> None:
+    rng = np.random.default_rng(1)
+    page = np.clip(250 + rng.normal(0, 4, (1100, 850)), 0, 255).astype(np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(page).save(out, "PNG", dpi=(100, 100))
+    with pytest.raises(ReportRefused, match="sans texte lisible"):
+        parse_report(out.getvalue(), "photo.png")
+
+
+def test_a_scan_over_its_time_budget_is_refused() -> None:
+    data, _suffix = scan("sj-reportlab", "gris-150")
+    with pytest.raises(ReportRefused) as refused:
+        read_scan(data, photo=False, labels=default_labels(), max_pages=5, budget=0.5)
+    assert refused.value.reason == TOO_LONG
+
+
+def test_without_tesseract_a_scan_is_refused_saying_ocr_is_not_installed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    photo, suffix = scan("sj-reportlab", "a-l-envers")
+    pdf, _suffix = scan("sj-reportlab", "gris-150")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert engine.missing() == engine.NOT_INSTALLED
+    for data, name in ((photo, f"photo{suffix}"), (pdf, "scan.pdf")):
+        with pytest.raises(ReportRefused) as refused:
+            parse_report(data, name)
+        assert "tesseract n'est pas installé" in refused.value.reason
