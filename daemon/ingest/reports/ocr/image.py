@@ -90,7 +90,7 @@ def skew_angle(image: Grey, dpi: float) -> float:
     candidates = np.arange(-MAX_SKEW, MAX_SKEW + step, step)
     while step >= 0.05:
         scores = [(_profile_score(ink, float(a)), float(a)) for a in candidates]
-        best = max(scores)[1]
+        best = max(scores, key=lambda scored: (scored[0], -abs(scored[1])))[1]  # ties: straight
         step /= 4
         candidates = np.arange(best - 2 * step, best + 2.5 * step, step)
     return round(best, 2)
