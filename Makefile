@@ -54,7 +54,7 @@ run: $(RUN_STAMP)
 	$(BIN)/relance demo --dir $(DEMO)
 
 bench: install
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python -m bench.run_all
 
 reliability: install
 	$(BIN)/python -m bench.reliability
