@@ -42,6 +42,7 @@ KEYS_CR = {
     "ine",
     "unclassified",
     "warnings",
+    "source",
     "needs_review",
     "review_reasons",
 }
