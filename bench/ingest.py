@@ -29,6 +29,7 @@ from pypdf import PdfReader
 from bench.report import Row, emit
 from daemon.codes import uai_check_letter
 from daemon.ingest.reports import parse_report
+from daemon.ingest.reports.records import CompteRendu
 
 TARGET = 1.5
 INGEST_TARGET = 1.3
@@ -141,7 +142,8 @@ def main() -> int:
             started = time.perf_counter()
             result = parse_report(data, path.name)
             ours.append(time.perf_counter() - started)
-            right += len(result["anomalies"]) == count and not result["needs_review"]
+            assert isinstance(result, CompteRendu)
+            right += len(result.anomalies) == count and not result.needs_review
             full.append(ingest(path))
         ingest.app.close()
         tracemalloc.start()

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from sqlmodel import Session, select
 
 from daemon.app import App
+from daemon.ingest.reports.records import IneRow
 from daemon.school.tracking import PUPIL_COLUMNS, NewPupil, PupilBook
 from db.models import Pupil
 from db.schools import add_school
 from tests.conftest import NOW
 
-LEA = {"last_name": "Martin ", "first_name": "LÉA", "birth_date": "2019-05-03"}
-NOE = {"last_name": "DURAND", "first_name": "Noé", "birth_date": "2021-02-01"}
+LEA = IneRow("Martin ", "LÉA", dt.date(2019, 5, 3), "en_attente", None)
+NOE = IneRow("DURAND", "Noé", dt.date(2021, 2, 1), "en_attente", None)
 
 
 @pytest.fixture
@@ -38,7 +40,8 @@ def test_new_pupils_are_written_once_with_their_ids(session: Session, book_for) 
     book = book_for()
     lea = book.get(LEA, now=NOW, source="compte_rendu", document_id=None)
     noe = book.get(NOE, now=NOW, source="compte_rendu", document_id=None)
-    assert book.get(dict(LEA, last_name="MARTIN"), now=NOW, source="x", document_id=None) is lea
+    same = replace(LEA, last_name="MARTIN")
+    assert book.get(same, now=NOW, source="x", document_id=None) is lea
     book.flush()
     stored = pupils(session)
     assert (lea.id, noe.id) == (stored["LÉA"].id, stored["Noé"].id)

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from daemon.codes import printable
 from daemon.config import Settings
 from daemon.ingest.exports.archive import ArchiveLimits, check_archive
+from daemon.ingest.records import day
 from daemon.school.followup import refresh_stage
 from daemon.school.stage import french_date
 from daemon.school.tracking import PupilBook
@@ -230,11 +231,19 @@ class ArchiveIntake:
         assert school.id is not None and campaign.id is not None
         book = PupilBook(session, school_id=school.id, campaign_id=campaign.id)
         for row in check.get("pupils") or []:
-            pupil = book.get(row, now=now, source="export", document_id=None)
+            named = PupilIdentity(row["last_name"], row["first_name"], day(row["birth_date"]))
+            pupil = book.get(named, now=now, source="export", document_id=None)
             pupil.level = printable(row.get("level") or pupil.level, 10)
             pupil.cycle = printable(row.get("cycle") or pupil.cycle, 12)
             pupil.class_label = printable(row.get("class_label") or pupil.class_label, 120)
         book.flush()
+
+
+@dataclass(frozen=True)
+class PupilIdentity:  # for the next step only: the archive check becomes a record
+    last_name: str
+    first_name: str
+    birth_date: dt.date | None
 
 
 def _summary(filename: str, check: dict[str, Any]) -> str:

@@ -151,8 +151,9 @@ async def submit_export(
         school_uai=wanted,
         actor="api",
     )
-    check: dict[str, Any] = public_result(result.detail or {})
-    if not result.detail:
+    detail = result.detail if isinstance(result.detail, dict) else {}
+    check: dict[str, Any] = public_result(detail)
+    if not detail:
         check.update(uai=result.uai, accepted=False, refusal=result.reason, members=[])
         check["findings"] = []
     accepted = result.outcome in {"processed", "duplicate"} and bool(check.get("accepted"))
