@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import fields
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -30,14 +31,22 @@ def json_value(value: object) -> object:
     return value
 
 
+INTERNAL = MappingProxyType({"json": False})  # the metadata of a field kept out of the JSON
+
+
 class JsonRecord:
-    """Base of the readers' records (dataclasses): `as_json` gives the fields in their order."""
+    """Base of the readers' records (dataclasses): `as_json` gives the fields in their order,
+    but those marked INTERNAL."""
 
     __slots__ = ()
 
     def as_json(self) -> dict[str, Any]:
         record: DataclassInstance = self  # type: ignore[assignment]
-        return {f.name: json_value(getattr(self, f.name)) for f in fields(record)}
+        return {
+            f.name: json_value(getattr(self, f.name))
+            for f in fields(record)
+            if f.metadata.get("json", True)
+        }
 
 
 def iso(value: dt.date | None) -> str | None:

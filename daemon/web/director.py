@@ -25,8 +25,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from daemon.app import App
 from daemon.codes import printable
+from daemon.ingest.exports.records import ERROR, WARNING, ArchiveCheck
 from daemon.ingest.intake.intake import IntakeResult
-from daemon.ingest.reports.records import CompteRendu, Extraction, Report
+from daemon.ingest.reports.records import CompteRendu, Report
 from daemon.reminders.problem import recipient_for, report_sentence, route_problem
 from daemon.school.actions import (
     PROBLEM_LABELS,
@@ -378,18 +379,18 @@ def _upload_result(request: Request, scope: Scope, result: IntakeResult) -> Resp
 def _summary(result: IntakeResult) -> list[str]:
     """What was read, in a few French lines (no pupil names: those are in the tables)."""
     detail = result.detail
-    if isinstance(detail, CompteRendu | Extraction):
-        return _report_summary(detail)
+    if isinstance(detail, ArchiveCheck):
+        return _check_summary(detail)
+    return [] if detail is None else _report_summary(detail)
+
+
+def _check_summary(check: ArchiveCheck) -> list[str]:
     lines: list[str] = []
-    if result.kind == "export" and detail is not None:
-        total = (detail.get("headcount") or {}).get("total")
-        if total is not None:
-            lines.append(f"{total} élève(s) dans l'archive")
-        findings = detail.get("findings") or []
-        errors = sum(1 for f in findings if f.get("severity") == "erreur")
-        warnings = sum(1 for f in findings if f.get("severity") == "avertissement")
-        if findings:
-            lines.append(f"Test de cohérence : {errors} erreur(s), {warnings} avertissement(s)")
+    if check.headcount is not None:
+        lines.append(f"{check.headcount.total} élève(s) dans l'archive")
+    if check.findings:
+        errors, warnings = check.count(ERROR), check.count(WARNING)
+        lines.append(f"Test de cohérence : {errors} erreur(s), {warnings} avertissement(s)")
     return lines
 
 

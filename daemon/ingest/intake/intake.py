@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from daemon.app import App
 from daemon.codes import InvalidUAI, find_uais, parse_uai, printable
+from daemon.ingest.exports.records import ArchiveCheck
 from daemon.ingest.intake.storage import Store, is_junk
 from daemon.ingest.reports import ReportRefused, parse_report
 from daemon.ingest.reports.labels import load_labels
@@ -68,7 +69,7 @@ class IntakeResult:
     document_id: int | None = None
     submission_id: int | None = None
     stored_path: str = ""
-    detail: Report | dict[str, Any] | None = None  # what was read, for display
+    detail: Report | ArchiveCheck | None = None  # what was read, for display
 
     def as_json(self) -> dict[str, Any]:
         keys = ("outcome", "filename", "kind", "reason", "uai", "message", "stored_path")
@@ -224,12 +225,11 @@ class Intake:
             )
         except ReportRefused as exc:
             raise Refused(exc.reason) from exc
-        kind = parsed.kind
-        content_uai = parsed.uai if isinstance(parsed, CompteRendu) else None
+        content_uai = parsed.uai if isinstance(parsed, CompteRendu) else None  # a CR names it
         with transaction(self.app.engine) as session:
             campaign = self.app.campaign(session, now, follow_ups=False)
             school = self._school_for(
-                session, content_uai, incoming.school_uai, incoming.hint or filename, kind
+                session, content_uai, incoming.school_uai, incoming.hint or filename, parsed.kind
             )
             target = self._final_path(incoming)
             facts = FileFacts(
@@ -248,7 +248,7 @@ class Intake:
                 session,
                 incoming,
                 target,
-                kind,
+                parsed.kind,
                 "processed",
                 "",
                 school,
@@ -258,7 +258,7 @@ class Intake:
         return IntakeResult(
             "processed",
             filename,
-            kind,
+            parsed.kind,
             uai=school.uai,
             message=f"{school.uai} : {recorded.message}",
             intake_id=row.id,
