@@ -16,8 +16,8 @@ from daemon.config import Settings
 from daemon.ingest.exports.archive import ArchiveLimits, check_archive
 from daemon.ingest.exports.records import ERROR, WARNING, ArchiveCheck
 from daemon.school.followup import refresh_stage
+from daemon.school.pupils import PupilBook
 from daemon.school.stage import french_date
-from daemon.school.tracking import PupilBook
 from db.events import record_event
 from db.models import Campaign, ExportSubmission, School
 from db.schools import get_school

@@ -98,7 +98,7 @@ def _new_document(
         channel=facts.channel,
         submitted_at=cr.submitted_at if cr else None,
         processed_at=cr.processed_at if cr else None,
-        counts=document_counts(result),
+        counts=document_counts(result).as_json(),
         result=result.as_json(),
         needs_review=result.needs_review or bool(reasons),
         review_reasons=reasons[:20],

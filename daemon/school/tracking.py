@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
-from pydantic_core import PydanticUndefined
-from sqlalchemy import insert, update
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from daemon.codes import is_valid_ine, name_key, normalise_ine, printable, pupil_key
-from daemon.ingest.records import iso
+from daemon.codes import is_valid_ine, name_key, normalise_ine, printable
 from daemon.ingest.reports.records import AnomalyRow, CompteRendu, Extraction, IneSection, Report
+from daemon.school.pupils import NewPupil, PupilBook
 from daemon.school.stage import french_date
 from db.models import Anomaly, Document, Pupil
 
@@ -40,128 +39,6 @@ class Changes:
     ine_pending: int = 0
     new_pupils: int = 0
     notes: list[str] = field(default_factory=list)
-
-
-class NamedPupil(Protocol):
-    """What a reader's row says of a pupil, enough to find them in the book."""
-
-    @property
-    def last_name(self) -> str | None: ...
-
-    @property
-    def first_name(self) -> str | None: ...
-
-    @property
-    def birth_date(self) -> dt.date | None: ...
-
-
-# `Pupil`'s columns but its id, and their defaults: what a `NewPupil` carries.
-PUPIL_COLUMNS = tuple(c.name for c in Pupil.__table__.columns if c.name != "id")  # type: ignore[attr-defined]
-PUPIL_DEFAULTS = {
-    name: info.default
-    for name, info in Pupil.model_fields.items()
-    if info.default is not PydanticUndefined
-}
-
-
-class NewPupil:
-    """A pupil first seen in the document being applied. Plain attributes named as `Pupil`'s:
-    `PupilBook.flush` writes all of them with one multi-row INSERT — an ORM object per pupil
-    costs more than the database write itself."""
-
-    school_id: int
-    campaign_id: int
-    match_key: str
-    last_name: str
-    first_name: str
-    birth_date: dt.date | None
-    level: str
-    cycle: str
-    class_label: str
-    ine: str | None
-    ine_status: str
-    ine_status_since: dt.datetime | None
-    first_seen_at: dt.datetime
-    last_seen_at: dt.datetime
-    last_document_id: int | None
-    source: str
-
-    def __init__(self, **values: Any) -> None:
-        for name in PUPIL_COLUMNS:
-            setattr(self, name, values.get(name, PUPIL_DEFAULTS.get(name)))
-        self.id: int | None = None
-        self._written: dict[str, Any] | None = None
-
-    def values(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in PUPIL_COLUMNS}
-
-
-class PupilBook:
-    """The school's pupils in one campaign, indexed by matching key, created on demand.
-
-    Known pupils are ORM rows (their changes are flushed with the session); new ones are
-    `NewPupil`s, inserted together by `flush`, which also gives them their ids."""
-
-    def __init__(self, session: Session, *, school_id: int, campaign_id: int) -> None:
-        self.session, self.school_id, self.campaign_id = session, school_id, campaign_id
-        rows = session.exec(
-            select(Pupil).where(Pupil.school_id == school_id, Pupil.campaign_id == campaign_id)
-        ).all()
-        self.by_key: dict[str, Pupil | NewPupil] = {p.match_key: p for p in rows}
-        self.new: list[NewPupil] = []
-
-    @property
-    def created(self) -> int:
-        return len(self.new)
-
-    def get(
-        self, row: NamedPupil, *, now: dt.datetime, source: str, document_id: int | None
-    ) -> Pupil | NewPupil:
-        last, first = printable(row.last_name, 120), printable(row.first_name, 120)
-        birth = row.birth_date
-        key = pupil_key(last, first, iso(birth))
-        pupil = self.by_key.get(key)
-        if pupil is None:
-            pupil = NewPupil(
-                school_id=self.school_id,
-                campaign_id=self.campaign_id,
-                match_key=key[:300],
-                last_name=last[:120],
-                first_name=first[:120],
-                birth_date=birth,
-                first_seen_at=now,
-                last_seen_at=now,
-                source=source,
-            )
-            self.by_key[key] = pupil
-            self.new.append(pupil)
-        pupil.last_seen_at = now
-        if document_id is not None:
-            pupil.last_document_id = document_id
-        return pupil
-
-    def flush(self) -> None:
-        """Write the changes made to new pupils since an earlier flush, insert the others (one
-        statement; ids matched back by key), and flush the known ones."""
-        pending = []
-        for pupil in self.new:
-            if pupil._written is None:
-                pending.append(pupil)
-                continue
-            values = pupil.values()
-            if values != pupil._written:
-                change = update(Pupil).where(col(Pupil.id) == pupil.id).values(values)
-                self.session.execute(change.execution_options(synchronize_session=False))
-                pupil._written = values
-        if pending:
-            rows = [p.values() for p in pending]
-            # Matched back by key (unique per school and campaign): RETURNING's row order is
-            # not guaranteed, and asking for it makes SQLite insert row by row.
-            statement = insert(Pupil).returning(col(Pupil.id), col(Pupil.match_key))
-            ids = dict((key, pupil_id) for pupil_id, key in self.session.execute(statement, rows))
-            for pupil, values in zip(pending, rows, strict=True):
-                pupil.id, pupil._written = ids[pupil.match_key], values
-        self.session.flush()
 
 
 def _set_ine(
@@ -311,22 +188,60 @@ def apply_extraction(
     return changes
 
 
-def document_counts(result: Report) -> dict[str, Any]:
-    """`Document.counts`: what the stage rules read, plus the document's own counters."""
+@dataclass(frozen=True, slots=True)
+class DocumentCounts:
+    """`Document.counts`: what the stage rules read — the anomaly rows found (`rejections`,
+    `warnings`) and the pupils without INE (`pending_ine`, None when the document says nothing
+    about INEs) — and the document's own counters (a CR's summary, an extraction's pupils)."""
+
+    rejections: int = 0
+    warnings: int = 0
+    pending_ine: int | None = None
+    read: int | None = None
+    integrated: int | None = None
+    rejected: int | None = None
+    pupils: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DocumentCounts:
+        """The stored counts read back (rows written before a key existed lack it)."""
+        return cls(
+            int(data.get("rejections") or 0),
+            int(data.get("warnings") or 0),
+            *(_count(data.get(name)) for name in _OWN),
+        )
+
+
+_OWN = ("pending_ine", "read", "integrated", "rejected", "pupils")
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def document_counts(result: Report) -> DocumentCounts:
+    """What a document counts, to store with it."""
     if isinstance(result, Extraction):
         pupils = result.pupils
         has_ine = result.ine_column
         pending = sum(1 for p in pupils if not normalise_ine(p.ine)) if has_ine else None
-        return {"rejections": 0, "warnings": 0, "pending_ine": pending, "pupils": len(pupils)}
-    counts: dict[str, Any] = result.counts.as_json()
+        return DocumentCounts(pending_ine=pending, pupils=len(pupils))
     rejections = sum(1 for a in result.anomalies if a.severity == "rejet")
-    counts["rejections"] = rejections
-    counts["warnings"] = len(result.anomalies) - rejections
-    counts["pending_ine"] = _pending_from_cr(result.ine)
-    return counts
+    counts = result.counts
+    return DocumentCounts(
+        rejections=rejections,
+        warnings=len(result.anomalies) - rejections,
+        pending_ine=_pending_from_cr(result.ine),
+        read=counts.read,
+        integrated=counts.integrated,
+        rejected=counts.rejected,
+    )
 
 
-def _pending_from_cr(ine: IneSection) -> int | None:
+def _pending_from_cr(ine: IneSection) -> int:
     if ine.pupils:
         return len(ine.waiting)
     return 0 if ine.pending is None else ine.pending
@@ -334,19 +249,19 @@ def _pending_from_cr(ine: IneSection) -> int | None:
 
 def summary_text(document: Document, changes: Changes) -> str:
     """The French line of the school's timeline (never a pupil's name)."""
-    counts = document.counts
+    counts = DocumentCounts.from_json(document.counts)
     if document.kind == "onde_extraction":
-        text = f"Extraction ONDE : {counts.get('pupils', 0)} élèves"
-        if counts.get("pending_ine") is not None:
-            text += f", {counts['pending_ine']} sans INE"
+        text = f"Extraction ONDE : {counts.pupils or 0} élèves"
+        if counts.pending_ine is not None:
+            text += f", {counts.pending_ine} sans INE"
     else:
         when = document.processed_at or document.received_at
         text = (
-            f"Compte rendu du {french_date(when)} : {counts.get('rejections', 0)} rejet(s), "
-            f"{counts.get('warnings', 0)} avertissement(s)"
+            f"Compte rendu du {french_date(when)} : {counts.rejections} rejet(s), "
+            f"{counts.warnings} avertissement(s)"
         )
-        if counts.get("pending_ine") is not None:
-            text += f", {counts['pending_ine']} élève(s) sans INE"
+        if counts.pending_ine is not None:
+            text += f", {counts.pending_ine} élève(s) sans INE"
     details = []
     if changes.resolved:
         details.append(f"{changes.resolved} anomalie(s) résolue(s)")
