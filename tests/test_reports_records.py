@@ -142,3 +142,14 @@ def test_another_kind_is_not_a_parse_result() -> None:
 def test_ine_section_says_who_waits() -> None:
     got = IneRow("X", "Y", None, "attribue", "123456789AB")
     assert IneSection(pupils=(NOE, got)).waiting == (NOE,)
+
+
+def test_the_projects_format_doc_shows_the_result_as_it_is() -> None:
+    doc = (Path(__file__).parents[1] / "docs" / "formats" / "compte-rendu.md").read_text("utf-8")
+    result = doc.split("## Result", 1)[1]
+    example = json.loads(result.split("```json", 1)[1].split("```", 1)[0])
+    assert list(example) == list(CR.as_json())
+    assert list(example["anomalies"][0]) == list(LEA.as_json())
+    assert list(example["ine"]["pupils"][0]) == list(NOE.as_json())
+    for key in CR.as_json():
+        assert f"| `{key}`" in result or f", `{key}`" in result, key
