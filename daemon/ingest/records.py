@@ -1,71 +1,50 @@
-"""What the readers' records share: their JSON form.
+"""What the readers' records share: their JSON form, by pydantic from their fields.
 
 A reader hands the rooms above a record (a frozen dataclass: `reports.records`,
 `exports.records`); JSON exists only where a record leaves the process (`relance report parse
 --json`, `relance export check --json`, the API) or is stored in a JSON column, through its
-`as_json`, and where it comes back, through its `from_json`.
+`as_json`, and where it comes back, through its `from_json`. Both go through pydantic's
+`TypeAdapter` of the record's class: fields in their order, dates and times in ISO form (times
+with their offset), tuples as lists, nested records as objects; a field annotated
+`Annotated[…, INTERNAL]` stays inside the process.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import fields
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Self, TypeVar, cast
 
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
+from pydantic import Field, TypeAdapter
 
+INTERNAL = Field(exclude=True)  # a field kept out of the JSON (its default when read back)
 
-def json_value(value: object) -> object:
-    """A record's value as JSON: records as objects, tuples as lists, dates in ISO form."""
-    if isinstance(value, JsonRecord):
-        return value.as_json()
-    if isinstance(value, tuple | list):
-        return [json_value(item) for item in value]
-    if isinstance(value, Mapping):
-        return {key: json_value(item) for key, item in value.items()}
-    if isinstance(value, dt.date):  # datetimes too: with their offset
-        return value.isoformat()
-    return value
+R = TypeVar("R")
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
 
 
-INTERNAL = MappingProxyType({"json": False})  # the metadata of a field kept out of the JSON
+def adapter(cls: type[R]) -> TypeAdapter[R]:
+    """The pydantic adapter of a record class, built once."""
+    found = _ADAPTERS.get(cls)
+    if found is None:
+        found = _ADAPTERS[cls] = TypeAdapter(cls)
+    return cast(TypeAdapter[R], found)
 
 
 class JsonRecord:
-    """Base of the readers' records (dataclasses): `as_json` gives the fields in their order,
-    but those marked INTERNAL."""
+    """Base of the readers' records (dataclasses): their JSON and back."""
 
     __slots__ = ()
 
     def as_json(self) -> dict[str, Any]:
-        record: DataclassInstance = self  # type: ignore[assignment]
-        return {
-            f.name: json_value(getattr(self, f.name))
-            for f in fields(record)
-            if f.metadata.get("json", True)
-        }
+        data: dict[str, Any] = adapter(type(self)).dump_python(self, mode="json")
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        """The record `as_json` gave (ValidationError when `data` is not one)."""
+        return adapter(cls).validate_python(data)
 
 
 def iso(value: dt.date | None) -> str | None:
     """A date (or time) in ISO form, None kept."""
     return None if value is None else value.isoformat()
-
-
-def day(value: object) -> dt.date | None:
-    """An ISO date from JSON; None when absent or unreadable."""
-    try:
-        return dt.date.fromisoformat(value) if isinstance(value, str) and value else None
-    except ValueError:
-        return None
-
-
-def moment(value: object) -> dt.datetime | None:
-    """An ISO time with its offset from JSON; None when absent, unreadable or without offset."""
-    try:
-        found = dt.datetime.fromisoformat(value) if isinstance(value, str) and value else None
-    except ValueError:
-        return None
-    return found if found is not None and found.tzinfo is not None else None

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from daemon.codes import is_valid_ine, name_key, normalise_ine, printable
+from daemon.ingest.records import JsonRecord
 from daemon.ingest.reports.records import AnomalyRow, CompteRendu, Extraction, IneSection, Report
 from daemon.school.pupils import NewPupil, PupilBook
 from daemon.school.stage import french_date
@@ -189,7 +190,7 @@ def apply_extraction(
 
 
 @dataclass(frozen=True, slots=True)
-class DocumentCounts:
+class DocumentCounts(JsonRecord):
     """`Document.counts`: what the stage rules read — the anomaly rows found (`rejections`,
     `warnings`) and the pupils without INE (`pending_ine`, None when the document says nothing
     about INEs) — and the document's own counters (a CR's summary, an extraction's pupils)."""
@@ -200,26 +201,7 @@ class DocumentCounts:
     read: int | None = None
     integrated: int | None = None
     rejected: int | None = None
-    pupils: int | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> DocumentCounts:
-        """The stored counts read back (rows written before a key existed lack it)."""
-        return cls(
-            int(data.get("rejections") or 0),
-            int(data.get("warnings") or 0),
-            *(_count(data.get(name)) for name in _OWN),
-        )
-
-
-_OWN = ("pending_ine", "read", "integrated", "rejected", "pupils")
-
-
-def _count(value: object) -> int | None:
-    return value if isinstance(value, int) else None
+    pupils: int | None = None  # an absent key (a row stored before it existed): its default
 
 
 def document_counts(result: Report) -> DocumentCounts:

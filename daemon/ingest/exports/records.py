@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Annotated, NamedTuple
 
-from daemon.ingest.records import INTERNAL, JsonRecord, day
+from daemon.ingest.records import INTERNAL, JsonRecord
 
 ERROR, WARNING, NOT_ALLOWED = "erreur", "avertissement", "donnee_non_autorisee"
 
@@ -25,10 +25,6 @@ class PupilIdentity(JsonRecord):
     last_name: str
     first_name: str
     birth_date: dt.date | None
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PupilIdentity:
-        return cls(data["last_name"], data["first_name"], day(data["birth_date"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,18 +38,6 @@ class Finding(JsonRecord):
     field: str
     message: str
     severity: str = ERROR  # erreur | avertissement | donnee_non_autorisee
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Finding:
-        pupil = data["pupil"]
-        return cls(
-            data["id_eleve"],
-            None if pupil is None else PupilIdentity.from_json(pupil),
-            data["member"],
-            data["field"],
-            data["message"],
-            data["severity"],
-        )
 
 
 class ArchivePupil(NamedTuple):
@@ -77,11 +61,6 @@ class HeadcountTable(JsonRecord):
     by_class: Mapping[str, Mapping[str, int]]
     by_cycle: Mapping[str, int]
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> HeadcountTable:
-        by_class = {label: dict(levels) for label, levels in data["by_class"].items()}
-        return cls(data["total"], dict(data["by_level"]), by_class, dict(data["by_cycle"]))
-
 
 @dataclass(frozen=True, slots=True)
 class ArchiveCheck(JsonRecord):
@@ -94,25 +73,13 @@ class ArchiveCheck(JsonRecord):
     members: tuple[str, ...] = ()
     headcount: HeadcountTable | None = None
     findings: tuple[Finding, ...] = ()
-    pupils: tuple[ArchivePupil, ...] = field(default=(), metadata=INTERNAL)  # for the intake
+    pupils: Annotated[tuple[ArchivePupil, ...], INTERNAL] = ()  # for the intake only
 
     @classmethod
     def refused(
         cls, uai: str | None, reason: str, members: list[str] | None = None
     ) -> ArchiveCheck:
         return cls(uai, False, reason, tuple(members or ()))
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ArchiveCheck:
-        headcount = data["headcount"]
-        return cls(
-            data["uai"],
-            bool(data["accepted"]),
-            data["refusal"],
-            tuple(data["members"]),
-            None if headcount is None else HeadcountTable.from_json(headcount),
-            tuple(Finding.from_json(finding) for finding in data["findings"]),
-        )
 
     def count(self, severity: str) -> int:
         """How many findings have this severity."""

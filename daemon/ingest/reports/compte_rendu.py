@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from daemon.ingest.records import moment
 from daemon.ingest.reports.checks import consistency_warnings, school_fields
 from daemon.ingest.reports.labels import Labels
 from daemon.ingest.reports.lines import Line
@@ -192,4 +191,5 @@ def _moment(state: _State, name: str) -> dt.datetime | None:
     found = parse_moment(raw)
     if found is None:
         state.warnings.append(f"Date illisible : « {raw} »")
-    return moment(found)
+        return None
+    return dt.datetime.fromisoformat(found)

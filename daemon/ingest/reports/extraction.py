@@ -14,11 +14,10 @@ import csv
 import io
 
 from daemon.codes import is_valid_ine, normalise_cycle, normalise_ine, normalise_level
-from daemon.ingest.records import day
 from daemon.ingest.reports.labels import Labels
 from daemon.ingest.reports.records import ExtractedPupil, Extraction
 from daemon.ingest.reports.refusal import ReportRefused
-from daemon.ingest.reports.text import clean, iso_date, key
+from daemon.ingest.reports.text import clean, key, parse_date
 
 NOT_EXTRACTION = (
     "CSV qui n'est pas une extraction ONDE (CSVExtraction.csv) / not an ONDE extraction"
@@ -86,7 +85,7 @@ def _pupil(
     row: list[str], columns: dict[str, int], number: int, warnings: list[str]
 ) -> ExtractedPupil:
     raw_date = _cell(row, columns, "birth_date")
-    birth_date = iso_date(raw_date)
+    birth_date = parse_date(raw_date)
     if raw_date and birth_date is None:
         warnings.append(f"ligne {number} : date de naissance illisible « {raw_date} »")
     raw_level, raw_cycle = _cell(row, columns, "level"), _cell(row, columns, "cycle")
@@ -99,7 +98,7 @@ def _pupil(
     return ExtractedPupil(
         last_name=_cell(row, columns, "last_name") or None,
         first_name=_cell(row, columns, "first_name") or None,
-        birth_date=day(birth_date),
+        birth_date=birth_date,
         level=level or raw_level or None,
         cycle=cycle or raw_cycle or None,
         class_label=_cell(row, columns, "class_label") or None,

@@ -2,22 +2,22 @@
 
 Their JSON (`as_json`) is the spec's (`docs/formats/compte-rendu.md`,
 `shared/formats/onde-extraction.md`), key for key and in the same order; `from_json` reads it
-back (`report_from_json` for a stored result of either kind).
+back (`report_from_json` for a stored result of either kind). A result stored before `source`
+existed reads back as `text`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal
+from functools import cache
+from typing import Annotated, Any, Literal
 
-from daemon.ingest.records import JsonRecord, day, moment
+from pydantic import Field, TypeAdapter
+
+from daemon.ingest.records import JsonRecord
 
 ATTRIBUTED = "attribue"  # the INE status of a pupil who has an INE
-
-
-def _texts(values: Any) -> tuple[str, ...]:
-    return tuple(str(value) for value in values or ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,18 +32,6 @@ class AnomalyRow(JsonRecord):
     severity: str | None  # rejet | avertissement
     category: str  # export | onde | other: who can fix it
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> AnomalyRow:
-        return cls(
-            data["last_name"],
-            data["first_name"],
-            day(data["birth_date"]),
-            data["field"],
-            data["message"],
-            data["severity"],
-            data["category"],
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class IneRow(JsonRecord):
@@ -55,16 +43,6 @@ class IneRow(JsonRecord):
     status: str  # en_attente | litige | erreur | non_traite | bloque | attribue
     ine: str | None  # set when attributed
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> IneRow:
-        return cls(
-            data["last_name"],
-            data["first_name"],
-            day(data["birth_date"]),
-            data["status"],
-            data["ine"],
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Counts(JsonRecord):
@@ -75,10 +53,6 @@ class Counts(JsonRecord):
     rejected: int | None = None
     warnings: int | None = None
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Counts:
-        return cls(data["read"], data["integrated"], data["rejected"], data["warnings"])
-
 
 @dataclass(frozen=True, slots=True)
 class IneSection(JsonRecord):
@@ -87,11 +61,6 @@ class IneSection(JsonRecord):
     attributed: int | None = None
     pending: int | None = None
     pupils: tuple[IneRow, ...] = ()
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> IneSection:
-        pupils = tuple(IneRow.from_json(row) for row in data["pupils"])
-        return cls(data["attributed"], data["pending"], pupils)
 
     @property
     def waiting(self) -> tuple[IneRow, ...]:
@@ -118,24 +87,6 @@ class CompteRendu(JsonRecord):
     needs_review: bool = False
     review_reasons: tuple[str, ...] = ()
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> CompteRendu:
-        return cls(
-            uai=data["uai"],
-            school_name=data["school_name"],
-            archive=data["archive"],
-            submitted_at=moment(data["submitted_at"]),
-            processed_at=moment(data["processed_at"]),
-            counts=Counts.from_json(data["counts"]),
-            anomalies=tuple(AnomalyRow.from_json(row) for row in data["anomalies"]),
-            ine=IneSection.from_json(data["ine"]),
-            unclassified=_texts(data["unclassified"]),
-            warnings=_texts(data["warnings"]),
-            source="ocr" if data.get("source") == "ocr" else "text",  # absent before it existed
-            needs_review=bool(data["needs_review"]),
-            review_reasons=_texts(data["review_reasons"]),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class ExtractedPupil(JsonRecord):
@@ -148,18 +99,6 @@ class ExtractedPupil(JsonRecord):
     cycle: str | None
     class_label: str | None
     ine: str | None  # None: no INE yet, or no INE column
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ExtractedPupil:
-        return cls(
-            data["last_name"],
-            data["first_name"],
-            day(data["birth_date"]),
-            data["level"],
-            data["cycle"],
-            data["class_label"],
-            data["ine"],
-        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,25 +114,16 @@ class Extraction(JsonRecord):
     needs_review: bool = False
     review_reasons: tuple[str, ...] = ()
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Extraction:
-        return cls(
-            ine_column=bool(data["ine_column"]),
-            pupils=tuple(ExtractedPupil.from_json(row) for row in data["pupils"]),
-            unclassified=_texts(data["unclassified"]),
-            warnings=_texts(data["warnings"]),
-            needs_review=bool(data["needs_review"]),
-            review_reasons=_texts(data["review_reasons"]),
-        )
-
 
 Report = CompteRendu | Extraction
 
 
 def report_from_json(data: dict[str, Any]) -> Report:
-    """A stored result (`Document.result`) back as its record; ValueError for another kind."""
-    if data.get("kind") == "compte_rendu":
-        return CompteRendu.from_json(data)
-    if data.get("kind") == "onde_extraction":
-        return Extraction.from_json(data)
-    raise ValueError(f"not a parse result: kind {data.get('kind')!r}")
+    """A stored result (`Document.result`) back as its record, told by its `kind`; a
+    ValidationError (a ValueError) when `data` is not a parse result."""
+    return _report_adapter().validate_python(data)
+
+
+@cache
+def _report_adapter() -> TypeAdapter[Report]:
+    return TypeAdapter(Annotated[Report, Field(discriminator="kind")])
