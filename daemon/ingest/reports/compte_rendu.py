@@ -107,6 +107,10 @@ def _take_pending(state: _State, line: Line) -> bool:
 
 
 def _read_line(state: _State, line: Line) -> None:
+    if line.rule is not None:  # layout: a table's rules tell where its rows end
+        if state.section in state.tables:
+            state.tables[state.section].feed(line)
+        return
     if state.pending is not None and _take_pending(state, line):
         return
     line_key = line.key

@@ -28,6 +28,7 @@ class Line:
     y: float  # reading order within the page: larger is lower
     cells: list[Cell]
     geometric: bool = True
+    rule: list[tuple[float, float]] | None = None  # a rule line: layout, these runs (x0, x1)
     _key: str | None = field(default=None, repr=False)
 
     @property

@@ -45,6 +45,7 @@ class Table:
     found: list[rows.Row] = field(default_factory=list)
     unplaced: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # headings of columns nobody reads
+    rules: list[Line] = field(default_factory=list)  # rule lines met, in order
     cut_heading: bool = False  # a heading was cut inside a word (`Préno` / `m`)
     _gathered: list[tuple[list[Placed], Gathered]] | None = None
 
@@ -53,6 +54,9 @@ class Table:
         return ANOMALY_COLUMNS if self.kind == "anomalies" else INE_COLUMNS
 
     def feed(self, line: Line) -> None:
+        if line.rule is not None:
+            self.rules.append(line)
+            return
         columns = heading_columns(line, self.labels, self.wanted)
         if columns is not None:
             self._heading(line, columns)

@@ -1,0 +1,135 @@
+"""What the fonts of a PDF tell: glyph widths, and the characters of glyphs a PDF left unnamed.
+
+Widths say where a piece of text ends and where each of its characters stands (the columns of a
+fixed-width text printed in a monospace font). Some printers (`texttopdf`) embed a TrueType font
+addressed by glyph number with no table back to characters: the font's own `cmap` gives them.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+try:  # glyph widths, to know where a piece of text ends (optional: unknown without them)
+    from pypdf.generic._font import Font as _PdfFont
+except ImportError:  # pragma: no cover - older pypdf
+    _PdfFont = None  # type: ignore[assignment,misc]
+
+# font, width by character, default width, whether all characters have one width
+Measured = tuple[Any, dict[str, float], float, bool]
+
+
+class Widths:
+    """Glyph widths of the fonts met (in thousandths of the font size), by character read."""
+
+    def __init__(self) -> None:
+        self.fonts: dict[int, Measured | None] = {}
+
+    def _font(self, font: Any) -> Measured | None:
+        if id(font) in self.fonts:
+            known = self.fonts[id(font)]
+            if known is None or known[0] is font:
+                return known
+        measured = None
+        if _PdfFont is not None and font is not None:
+            try:
+                measured = (font, *self._measure(_PdfFont.from_font_resource(font)))
+            except Exception:  # a damaged font dictionary: widths unknown
+                measured = None
+        self.fonts[id(font)] = measured
+        return measured
+
+    @staticmethod
+    def _measure(pdf_font: Any) -> tuple[dict[str, float], float, bool]:
+        by_code = pdf_font.character_widths
+        default = float(by_code.get("default", 0) or 0)
+        widths: dict[str, float] = {}
+        if isinstance(pdf_font.encoding, dict):
+            for code, char in pdf_font.encoding.items():
+                if isinstance(char, str) and chr(code) in by_code:
+                    widths.setdefault(char, float(by_code[chr(code)]))
+        for code, char in pdf_font.character_map.items():
+            if isinstance(char, str) and isinstance(code, str) and code in by_code:
+                widths[char] = float(by_code[code])
+        monospace = len({w for w in widths.values() if w > 0} | ({default} - {0.0})) == 1
+        return widths, default, monospace
+
+    def of(self, font: Any, text: str) -> tuple[float, float]:
+        """(width of the text, width of its first visible character), NaN when unknown."""
+        measured = self._font(font)
+        text = text.strip()  # pypdf adds a space before a piece apart from the previous one
+        if measured is None or not text:
+            return math.nan, math.nan
+        _font, widths, default, _mono = measured
+        total = sum(widths.get(c, default) for c in text)
+        lead = widths.get(text[0], default)
+        return (total / 1000, lead / 1000) if total > 0 else (math.nan, math.nan)
+
+    def offsets(self, font: Any, text: str) -> list[float] | None:
+        """Where each character of the text begins, and where the last ends (font sizes), in a
+        monospace font (its spaces are layout); None in another font (a run of spaces there
+        may be justification) or when the widths are unknown."""
+        measured = self._font(font)
+        if measured is None:
+            return None
+        _font, widths, default, monospace = measured
+        if not monospace:
+            return None
+        found, at = [0.0], 0.0
+        for char in text:
+            at += widths.get(char, default) / 1000
+            found.append(at)
+        return found if at > 0 else None
+
+
+class Glyphs:
+    """Characters of text shown in a font addressed by glyph number (`/Identity-H`, no
+    `/ToUnicode`): pypdf reads the glyph numbers as characters; the embedded TrueType font's
+    `cmap` turns them back into what was printed."""
+
+    def __init__(self) -> None:
+        self.fonts: dict[int, tuple[Any, dict[int, str] | None]] = {}
+
+    def fix(self, font: Any, text: str) -> str:
+        if font is None:
+            return text
+        known = self.fonts.get(id(font))
+        if known is None or known[0] is not font:
+            known = (font, _glyph_table(font))
+            self.fonts[id(font)] = known
+        table = known[1]
+        return text if table is None else "".join(table.get(ord(c), c) for c in text)
+
+
+def _glyph_table(font: Any) -> dict[int, str] | None:
+    """Glyph number → character for a font that needs it, else None."""
+    try:
+        if font.get("/Encoding") != "/Identity-H" or "/ToUnicode" in font:
+            return None
+        descendant = font["/DescendantFonts"][0].get_object()
+        if descendant.get("/CIDToGIDMap", "/Identity") != "/Identity":
+            return None
+        embedded = descendant["/FontDescriptor"].get_object().get("/FontFile2")
+        if embedded is None:
+            return None
+        return _invert_cmap(embedded.get_object().get_data())
+    except Exception as exc:  # a damaged font: its text stays as pypdf read it
+        log.info("embedded font unreadable: %s", exc)
+        return None
+
+
+def _invert_cmap(data: bytes) -> dict[int, str] | None:
+    from fontTools.ttLib import TTFont  # only for the few PDFs that need it
+
+    font = TTFont(io.BytesIO(data), lazy=True)
+    cmap = font.getBestCmap()
+    if not cmap:
+        return None
+    table: dict[int, str] = {}
+    for code, name in sorted(cmap.items(), reverse=True):  # the lowest code point wins
+        table[font.getGlyphID(name)] = chr(code)
+    return table
