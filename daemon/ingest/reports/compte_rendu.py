@@ -155,6 +155,7 @@ def read_compte_rendu(lines: list[Line], labels: Labels, what: str) -> dict[str,
     pupils, unplaced_ine = state.tables["ine"].finish(cuts_words)
     state.unclassified.extend(unplaced + unplaced_ine)
     for table in state.tables.values():
+        state.warnings.extend(table.notes)
         state.warnings.extend(f"Colonne « {name} » non lue" for name in table.ignored)
     uai, school_name, school_warnings = school_fields(state.header)
     counts = {name: state.counters.get(name) for name in ("read", "integrated", "rejected")}

@@ -25,7 +25,7 @@ from daemon.ingest.reports.columns import (
     single_heading,
 )
 from daemon.ingest.reports.labels import Labels
-from daemon.ingest.reports.lines import Cell, Line
+from daemon.ingest.reports.lines import Cell, Line, split_at
 from daemon.ingest.reports.text import is_date_start, iso_date, key
 
 Placed = tuple[Line, Columns]
@@ -45,7 +45,10 @@ class Table:
     found: list[rows.Row] = field(default_factory=list)
     unplaced: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # headings of columns nobody reads
+    notes: list[str] = field(default_factory=list)  # warnings about the rows read
     rules: list[Line] = field(default_factory=list)  # rule lines met, in order
+    last_rule: Line | None = None  # the rule line just before this line
+    under_heading: bool = False  # no data line since the heading
     cut_heading: bool = False  # a heading was cut inside a word (`Préno` / `m`)
     _gathered: list[tuple[list[Placed], Gathered]] | None = None
 
@@ -55,11 +58,15 @@ class Table:
 
     def feed(self, line: Line) -> None:
         if line.rule is not None:
-            self.rules.append(line)
+            self._rule(line)
             return
         columns = heading_columns(line, self.labels, self.wanted)
+        last_rule, self.last_rule = self.last_rule, None
         if columns is not None:
             self._heading(line, columns)
+            if last_rule is not None and last_rule.page == line.page:  # a box's top border
+                self._ruled(last_rule.rule or [])
+            self.under_heading = True
         elif self._continues_heading(line):
             return
         elif (
@@ -70,12 +77,31 @@ class Table:
             # wrapped so that a line reads `prénom` is no heading
             self.columns, self.heading_line = None, None
         elif line.geometric and self.columns is not None:
-            self.placed.append((line, self.columns))
+            self.under_heading = False
+            bounds = self.columns.bounds or self.columns.starts
+            self.placed.append((split_at(line, bounds), self.columns))
         elif line.geometric and heading_piece(line, self.labels, self.wanted) is not None:
             self.waiting.append(line)
         else:
             self._flush_waiting()
             self._stream(line)
+
+    def _rule(self, line: Line) -> None:
+        """A rule line: where rows end; right under (or over) the heading, the columns."""
+        self.rules.append(line)
+        self.last_rule = line
+        if self.under_heading:
+            self._ruled(line.rule or [])
+
+    def _ruled(self, runs: list[tuple[float, float]]) -> None:
+        heading, columns = self.heading_line, self.columns
+        if heading is None or columns is None or len(runs) < 2:
+            return
+        again = heading_columns(split_at(heading, [a for a, _b in runs]), self.labels, self.wanted)
+        if again is not None and len(again.names) >= len(columns.names):
+            columns = again
+        if columns.ruled(runs):
+            self.columns = columns
 
     def _flush_waiting(self) -> None:
         waiting, self.waiting = self.waiting, []
@@ -146,8 +172,13 @@ class Table:
             row = by_parts(parts, self.labels)
         if row is None:
             self.unplaced.append(" | ".join(p for p in parts if p))
-        else:
-            self.found.append(row)
+            return
+        self.found.append(row)
+        if anomalies and row["severity"] is None:
+            field = row["field"] or "rubrique illisible"
+            self.notes.append(
+                f"Anomalie n° {len(self.found)} ({field}) : gravité absente, à vérifier"
+            )
 
     def cuts_words(self) -> bool:
         """Whether the table shows that its producer cuts words too long for their column (see
