@@ -69,8 +69,9 @@ class Widths:
         lead = widths.get(text[0], default)
         return (total / 1000, lead / 1000) if total > 0 else (math.nan, math.nan)
 
-    def offsets(self, font: Any, text: str) -> list[float] | None:
-        """Where each character of the text begins, and where the last ends (font sizes), in a
+    def offsets(self, font: Any, text: str, spacing: float = 0.0) -> list[float] | None:
+        """Where each character of the text begins, and where the last ends (font sizes, with
+        `spacing` after each character), in a
         monospace font (its spaces are layout); None in another font (a run of spaces there
         may be justification) or when the widths are unknown."""
         measured = self._font(font)
@@ -81,7 +82,7 @@ class Widths:
             return None
         found, at = [0.0], 0.0
         for char in text:
-            at += widths.get(char, default) / 1000
+            at += widths.get(char, default) / 1000 + spacing
             found.append(at)
         return found if at > 0 else None
 

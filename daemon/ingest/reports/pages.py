@@ -95,6 +95,8 @@ class _Noise:
         """A printer's line stands apart from the content; a table's last cut cell does not."""
         if self.shape(noise.text, noise.y) in self.repeated:
             return True
+        if not 0.8 < noise.size / content.size < 1.25:  # another font: a text printer's header
+            return True
         return abs(noise.y - content.y) > 1.2 * max(noise.size, content.size)
 
     def _margin_noise(self, line: Line, top: float, bottom: float) -> bool:
@@ -115,11 +117,19 @@ class _Noise:
         )
 
     def _noise_cell(self, group: list[Cell]) -> bool:
-        text = " ".join(c.text for c in group)
+        """All of it noise, the parts of a header printed as one piece too (`cr.txt Mon Dec 07
+        18:40:38 2026 1`: a file name, a date, a page number)."""
+        words = " ".join(c.text for c in group).split()
+        ends = {len(words)}  # word indexes from which the rest of the text is all noise
+        for start in range(len(words) - 1, -1, -1):
+            if any(self._noise_text(" ".join(words[start:end])) for end in ends if end > start):
+                ends.add(start)
+        return 0 in ends
+
+    def _noise_text(self, text: str) -> bool:
         if self.title and fold(text).casefold() == self.title:
             return True
-        patterns = self.labels.noise + self.labels.margin_noise
-        return self.matches(text, patterns)
+        return self.matches(text, self.labels.noise + self.labels.margin_noise)
 
 
 def _clusters(cells: list[Cell]) -> list[list[Cell]]:

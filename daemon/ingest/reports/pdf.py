@@ -35,6 +35,7 @@ ASCENT, DESCENT = 0.8, 0.2  # of the font size, above and below the baseline
 _SPLIT = re.compile(r"\S\s{2,}\S|\||^\s{2,}")  # a piece laid out with spaces, or a `|`
 _PAINT = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
 _PATH = {b"re", b"m", b"l", b"h", b"n", *_PAINT}
+_STATE = {b"q", b"Q", b"Tc", b"Tz"}
 
 # orientation, x, y, size, text, advance (width of the text), lead (width of its first
 # character), offsets (where each character begins, when the piece is to be split)
@@ -82,6 +83,8 @@ class _Reader:
         self.path: list[Segment] = []
         self.start: tuple[float, float] | None = None
         self.point: tuple[float, float] | None = None
+        self.spacing = (0.0, 1.0)  # character spacing (Tc), horizontal scaling (Tz / 100)
+        self.saved: list[tuple[float, float]] = []
 
     def text(self, text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
         if not text or text.isspace():
@@ -98,24 +101,41 @@ class _Reader:
         scale = math.hypot(m2, m3) if upright else math.hypot(m0, m1)
         along = abs(size) * (math.hypot(m0, m1) if upright else math.hypot(m2, m3))
         size_here = abs(size * scale) or 10.0
+        spacing, scaling = self.spacing
+        along *= scaling
         for piece in text.split("\n"):
             if piece.strip():
                 width, lead = self.widths.of(font, piece)
                 offsets = None
                 if _SPLIT.search(piece):
-                    offsets = self.widths.offsets(font, piece)
+                    offsets = self.widths.offsets(font, piece, spacing / (abs(size) or 1.0))
                     offsets = [o * along for o in offsets] if offsets else None
                 self.fragments.append(
                     (orientation, x, y, size_here, piece, width * along, lead * along, offsets)
                 )
 
     def operator(self, operator: bytes, operands: Any, cm: list[float], _tm: Any) -> None:
+        if operator in _STATE:
+            self._state(operator, operands)
         if operator not in _PATH:
             return
         try:
             self._path(operator, [float(v) for v in operands], cm)
         except (TypeError, ValueError, IndexError):  # a damaged path: not a rule
             self.path, self.point = [], None
+
+    def _state(self, operator: bytes, operands: Any) -> None:
+        """Character spacing and horizontal scaling: where the characters of a monospace
+        line really stand (`texttopdf` narrows its font with `Tz`)."""
+        spacing, scaling = self.spacing
+        if operator == b"q":
+            self.saved.append(self.spacing)
+        elif operator == b"Q":
+            self.spacing = self.saved.pop() if self.saved else (0.0, 1.0)
+        elif operator == b"Tc" and operands and isinstance(operands[0], (int, float)):
+            self.spacing = (float(operands[0]), scaling)
+        elif operator == b"Tz" and operands and isinstance(operands[0], (int, float)):
+            self.spacing = (spacing, float(operands[0]) / 100)
 
     def _path(self, operator: bytes, values: list[float], cm: list[float]) -> None:
         def at(px: float, py: float) -> tuple[float, float]:
@@ -197,6 +217,7 @@ def _words(fragment: Fragment) -> list[Word]:
 def _page(number: int, page: Any, reader: _Reader) -> tuple[Page, list[str], int]:
     """The page's upright words and rules; the text written sideways; characters read."""
     reader.fragments, reader.segments, reader.path = [], [], []
+    reader.spacing, reader.saved = (0.0, 1.0), []
     page.extract_text(visitor_text=reader.text, visitor_operand_before=reader.operator)
     upright, others, main = _upright(reader.fragments)
     box = page.mediabox

@@ -24,6 +24,7 @@ _SUBSTITUTES = str.maketrans(
         "\u2032": "'",
         "\u2010": "-",
         "\u2011": "-",
+        "\u2212": "-",  # a2ps prints `-` with the minus sign's glyph
         "\t": " ",
     }
 )
