@@ -24,12 +24,11 @@ from daemon.ingest.reports.columns import (
     merge_piece,
     single_heading,
 )
+from daemon.ingest.reports.cuts import Placed, records
 from daemon.ingest.reports.labels import Labels
 from daemon.ingest.reports.lines import Cell, Line, split_at
-from daemon.ingest.reports.text import is_date_start, iso_date, key
+from daemon.ingest.reports.text import iso_date, key
 
-Placed = tuple[Line, Columns]
-ROW_GAP = 1.4  # in font sizes: a gap wider than a line, between two rows (padding, border)
 Gathered = dict[str, list[tuple[Line, Cell, float]]]  # column → its pieces, with its limit
 
 
@@ -185,9 +184,9 @@ class Table:
         `_cutting`); the rows are gathered once, for `finish`."""
         if self._gathered is None:
             self._flush_waiting()
-            records = self._records(self.placed)
+            found = records(self.placed, self.rules, self.kind, self.labels)
             limits = _limits(self.placed)
-            self._gathered = [(record, self._gather(record, limits)) for record in records]
+            self._gathered = [(record, self._gather(record, limits)) for record in found]
         return (
             self.cut_heading
             or any(self._cut_cells(cells) for _r, cells in self._gathered)
@@ -206,44 +205,6 @@ class Table:
         self.placed = []
         self._gathered = None
         return self.found, self.unplaced
-
-    def _records(self, placed: list[Placed]) -> list[list[Placed]]:
-        anchors, continued = self._anchors(placed)
-        if not anchors:
-            return [placed] if placed else []
-        cuts = [_cut(placed, a, b, continued) for a, b in itertools.pairwise(anchors)]
-        bounds = [0, *cuts, len(placed)]
-        groups = [placed[start:end] for start, end in itertools.pairwise(bounds)]
-        return [g for g in groups if g]
-
-    def _anchors(self, placed: list[Placed]) -> tuple[list[int], set[int]]:
-        """Lines where a row begins: a birth date, else a severity / INE status, in its column,
-        else a whole row in one cell.
-
-        A date wrapped over lines (`03/0`, `5/20`, `19`) begins on its first line only; the
-        lines that continue a date are returned too (a row cut by a page break).
-        """
-        closing = "severity" if self.kind == "anomalies" else "ine_status"
-        dates, ends, whole = [], [], []
-        continued: set[int] = set()
-        partial = ""
-        for index, (line, columns) in enumerate(placed):
-            cells = {columns.place(c.x): c.text for c in reversed(line.cells)}
-            date = "".join(cells.get("birth_date", "").split())
-            if date and partial and iso_date(partial) is None and len(partial + date) <= 10:
-                partial += date
-                continued.add(index)
-            elif is_date_start(date):
-                dates.append(index)
-                partial = date
-            end = cells.get(closing, "")
-            if rows.closes_row(end, self.kind, self.labels) or _starts_status(
-                end, self.kind, self.labels
-            ):
-                ends.append(index)
-            if len(cells) == 1 and rows.closes_row(line.text, self.kind, self.labels):
-                whole.append(index)  # the extractor merged the row's cells into one
-        return max((dates, ends, whole), key=len), continued
 
     def _gather(self, record: list[Placed], limits: dict[int, dict[str, float]]) -> Gathered:
         gathered: Gathered = {}
@@ -313,39 +274,6 @@ def _cut_value(pieces: list[str], kind: str, labels: Labels) -> bool:
     return labels.find("ine_statuses", key(spaced)) is None and (
         labels.find("ine_statuses", key(glued)) is not None
     )
-
-
-def _starts_status(text: str, kind: str, labels: Labels) -> bool:
-    """The first words of a status wrapped over lines (`EN` of `EN ATTENTE`)."""
-    words = key(text).split() if kind == "ine" else []
-    return bool(words) and any(
-        label.split()[: len(words)] == words
-        for spellings in labels["ine_statuses"].values()
-        for label in spellings
-    )
-
-
-def _cut(placed: list[Placed], first: int, second: int, continued: set[int]) -> int:
-    """Where the row of anchor `first` ends: at the widest gap before anchor `second`
-    (the lowest of near-equal gaps, rows being top-aligned more often than centred).
-    A page break is the widest gap, unless the next page begins by finishing a cut date, or
-    a gap between rows (wider than a line) shows that the row went on over the page break."""
-
-    def gap(i: int) -> float:
-        line, previous = placed[i][0], placed[i - 1][0]
-        if line.page != previous.page:
-            return -math.inf if continued.intersection(range(i, second)) else math.inf
-        return line.y - previous.y
-
-    gaps = [(gap(i), i) for i in range(first + 1, second + 1)]
-    widest = max(g for g, _ in gaps)
-    if widest == math.inf:
-        inner = [(g, i) for g, i in gaps if math.isfinite(g)]
-        sizes = sorted(placed[i][0].size for _g, i in inner)
-        if not inner or max(inner)[0] <= ROW_GAP * sizes[len(sizes) // 2]:
-            return next(i for g, i in gaps if g == widest)
-        gaps, widest = inner, max(inner)[0]
-    return max(i for g, i in gaps if g >= widest * 0.9)
 
 
 def _limits(placed: list[Placed]) -> dict[int, dict[str, float]]:
