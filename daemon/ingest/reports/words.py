@@ -99,8 +99,9 @@ def _cell(word: Word) -> Cell:
     return Cell(word.x0, text, size, word.x1, lead)
 
 
-def _group(number: int, words: Iterable[Word]) -> list[Line]:
-    """Words on one line (their centres within a quarter of their height), left to right."""
+def _rows(words: Iterable[Word]) -> list[tuple[list[Word], float]]:
+    """Words on one line (their centres within a quarter of their height), left to right,
+    with the line's centre."""
     lines: list[tuple[list[Word], float, float]] = []  # words, centre, height
     for word in sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)):
         if not clean(word.text):
@@ -110,14 +111,40 @@ def _group(number: int, words: Iterable[Word]) -> list[Line]:
             lines[-1][0].append(word)
         else:
             lines.append(([word], centre, height))
-    found: list[Line] = []
-    for group, centre, _height in lines:
+    for group, _centre, _height in lines:
         group.sort(key=lambda w: w.x0)
+    return [(group, centre) for group, centre, _height in lines]
+
+
+def _group(number: int, words: Iterable[Word]) -> list[Line]:
+    found: list[Line] = []
+    for group, centre in _rows(words):
         spans = rule_spans(group)
         if spans is not None:
             found.append(Line(number, centre, [], rule=spans))
         else:
             found.append(Line(number, centre, [_cell(w) for w in group]))
+    return found
+
+
+def phrases(words: Iterable[Word], space: float = 0.5) -> list[Word]:
+    """Words one space apart on a line joined into one `Word` (the text of one cell), for a
+    reader that gives single words (OCR): a gap under `space` times the words' height is a
+    space between two words of a cell, a wider one the gap between two cells."""
+    found: list[Word] = []
+    for group, _centre in _rows(words):
+        last: Word | None = None
+        for word in group:
+            height = min(word.bottom - word.top, last.bottom - last.top) if last else 0.0
+            if last is not None and 0 <= word.x0 - last.x1 < space * height:
+                last = Word(
+                    f"{last.text} {word.text}", last.x0, min(last.top, word.top), word.x1,
+                    max(last.bottom, word.bottom), last.lead,
+                )  # fmt: skip
+                found[-1] = last
+            else:
+                last = word
+                found.append(word)
     return found
 
 
