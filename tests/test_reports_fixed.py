@@ -19,10 +19,10 @@ from daemon.ingest.reports.fixed import fixed_width_lines
 from daemon.ingest.reports.labels import default_labels
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "reports"))
-from content import CONTENTS, expected  # noqa: E402
-from families import FIELD_LAST, SEVERITY_FIRST  # noqa: E402
-from fixed_width import ANOMALY, Layout, to_fixed  # noqa: E402
-from render import to_text  # noqa: E402
+from content import CONTENTS, expected
+from families import FIELD_LAST, SEVERITY_FIRST
+from fixed_width import ANOMALY, Layout, to_fixed
+from render import to_text
 
 LABELS = default_labels()
 WIDTHS = [
