@@ -6,6 +6,7 @@ every page, or printed one heading per line (text copied from a screen).
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from dataclasses import dataclass
 
@@ -34,19 +35,14 @@ class Columns:
         """
         if self.bounds is not None:
             return self.under(x)
-        for name, start in zip(self.names, self.starts, strict=True):
-            if x <= start + 2.0:
-                return name
-        return self.names[-1]
+        index = bisect.bisect_left(self.starts, x - 2.0)
+        return self.names[min(index, len(self.names) - 1)]
 
     def under(self, x: float) -> str:
         """The column whose heading a piece of heading beginning at x sits under (headings are
         left-aligned or centred: the last one beginning before it)."""
-        found = self.names[0]
-        for name, start in zip(self.names, self.bounds or self.starts, strict=True):
-            if start <= x + 2.0:
-                found = name
-        return found
+        index = bisect.bisect_right(self.bounds or self.starts, x + 2.0) - 1
+        return self.names[max(index, 0)]
 
     def ruled(self, runs: list[tuple[float, float]]) -> bool:
         """Takes the columns' bounds from a rule's runs when each heading sits over one run (a
@@ -103,6 +99,8 @@ def heading_columns(line: Line, labels: Labels, wanted: tuple[str, ...]) -> Colu
     """Columns when the line is a heading row: column labels (or parts of them, for headings
     wrapped over lines), at least two whole ones, Nom first. With three whole ones or more, a
     heading nobody knows (`Classe`) is a column of its own, named `other:<heading>`."""
+    if sum(word in labels.column_words for word in line.key.split()) < 2:
+        return None  # the quick answer for most lines
     names: list[str] = []
     starts: list[float] = []
     whole, unknown = 0, 0

@@ -122,7 +122,8 @@ def _read_line(state: _State, line: Line) -> None:
         state.sections.add(section)
         state.section = section if section in state.tables else None
         return
-    if _header(state, line) or _counter(state, line):
+    labelled = line_key.split(" ", 1)[0].split(":", 1)[0] in state.labels.first_words
+    if labelled and (_header(state, line) or _counter(state, line)):
         return
     if any(line_key.startswith(label) for label in state.labels["sections"]["no_anomaly"]):
         state.no_anomaly = True

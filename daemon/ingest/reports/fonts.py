@@ -7,6 +7,8 @@ addressed by glyph number with no table back to characters: the font's own `cmap
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import logging
 import math
@@ -64,27 +66,24 @@ class Widths:
         text = text.strip()  # pypdf adds a space before a piece apart from the previous one
         if measured is None or not text:
             return math.nan, math.nan
-        _font, widths, default, _mono = measured
+        _font, widths, default, monospace = measured
+        if monospace:
+            one = (next(iter(widths.values()), default) or default) / 1000
+            return (len(text) * one, one) if one > 0 else (math.nan, math.nan)
         total = sum(widths.get(c, default) for c in text)
         lead = widths.get(text[0], default)
         return (total / 1000, lead / 1000) if total > 0 else (math.nan, math.nan)
 
-    def offsets(self, font: Any, text: str, spacing: float = 0.0) -> list[float] | None:
-        """Where each character of the text begins, and where the last ends (font sizes, with
-        `spacing` after each character), in a
-        monospace font (its spaces are layout); None in another font (a run of spaces there
-        may be justification) or when the widths are unknown."""
+    def step(self, font: Any, spacing: float = 0.0) -> float | None:
+        """The advance of every character of a monospace font (font sizes, with `spacing`
+        after each character): its spaces are layout. None in another font (a run of spaces
+        there may be justification) or when the widths are unknown."""
         measured = self._font(font)
-        if measured is None:
+        if measured is None or not measured[3]:
             return None
-        _font, widths, default, monospace = measured
-        if not monospace:
-            return None
-        found, at = [0.0], 0.0
-        for char in text:
-            at += widths.get(char, default) / 1000 + spacing
-            found.append(at)
-        return found if at > 0 else None
+        _font, widths, default, _mono = measured
+        step = (next(iter(widths.values()), default) or default) / 1000 + spacing
+        return step if step > 0 else None
 
 
 class Glyphs:
@@ -94,33 +93,48 @@ class Glyphs:
 
     def __init__(self) -> None:
         self.fonts: dict[int, tuple[Any, dict[int, str] | None]] = {}
+        self.files: dict[Any, dict[int, str] | None] = {}  # by embedded font file
 
     def fix(self, font: Any, text: str) -> str:
         if font is None:
             return text
         known = self.fonts.get(id(font))
         if known is None or known[0] is not font:
-            known = (font, _glyph_table(font))
+            known = (font, self._table(font))
             self.fonts[id(font)] = known
         table = known[1]
-        return text if table is None else "".join(table.get(ord(c), c) for c in text)
+        return text if table is None else text.translate(table)
+
+    def _table(self, font: Any) -> dict[int, str] | None:
+        """Glyph number → character for a font that needs it, else None."""
+        try:
+            embedded = _unnamed_glyphs(font)
+            if embedded is None:
+                return None
+            where = getattr(embedded, "idnum", None) or id(embedded.get_object())
+            if where not in self.files:
+                data = embedded.get_object().get_data()  # one printer, one font: read once
+                self.files[where] = _invert_cmap_of(hashlib.sha256(data).hexdigest(), data)
+            return self.files[where]
+        except Exception as exc:  # a damaged font: its text stays as pypdf read it
+            log.info("embedded font unreadable: %s", exc)
+            return None
 
 
-def _glyph_table(font: Any) -> dict[int, str] | None:
-    """Glyph number → character for a font that needs it, else None."""
-    try:
-        if font.get("/Encoding") != "/Identity-H" or "/ToUnicode" in font:
-            return None
-        descendant = font["/DescendantFonts"][0].get_object()
-        if descendant.get("/CIDToGIDMap", "/Identity") != "/Identity":
-            return None
-        embedded = descendant["/FontDescriptor"].get_object().get("/FontFile2")
-        if embedded is None:
-            return None
-        return _invert_cmap(embedded.get_object().get_data())
-    except Exception as exc:  # a damaged font: its text stays as pypdf read it
-        log.info("embedded font unreadable: %s", exc)
+def _unnamed_glyphs(font: Any) -> Any:
+    """The embedded TrueType file of a font shown by glyph number (`/Identity-H`, no
+    `/ToUnicode`), else None."""
+    if font.get("/Encoding") != "/Identity-H" or "/ToUnicode" in font:
         return None
+    descendant = font["/DescendantFonts"][0].get_object()
+    if descendant.get("/CIDToGIDMap", "/Identity") != "/Identity":
+        return None
+    return descendant["/FontDescriptor"].get_object().raw_get("/FontFile2")
+
+
+@functools.lru_cache(maxsize=16)
+def _invert_cmap_of(digest: str, data: bytes) -> dict[int, str] | None:
+    return _invert_cmap(data)
 
 
 def _invert_cmap(data: bytes) -> dict[int, str] | None:

@@ -81,6 +81,21 @@ class Labels:
     def __getitem__(self, table: str) -> dict[str, tuple[str, ...]]:
         return self.groups[table]
 
+    @functools.cached_property
+    def first_words(self) -> frozenset[str]:
+        """The first word of every header and counter label: a line beginning otherwise is
+        neither (the quick answer for a table's lines)."""
+        tables = [self.groups["header"], self.groups["counters"]]
+        return frozenset(
+            label.split()[0] for table in tables for names in table.values() for label in names
+        )
+
+    @functools.cached_property
+    def column_words(self) -> frozenset[str]:
+        """Every word of a column heading: a line with fewer than two is no heading row."""
+        return frozenset(word for names in self.groups["columns"].values() for label in names
+                         for word in label.split())  # fmt: skip
+
     def find(self, table: str, text_key: str) -> str | None:
         """The name whose label equals the text (already a key), or None."""
         for name, labels in self.groups[table].items():

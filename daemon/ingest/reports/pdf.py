@@ -38,8 +38,9 @@ _PATH = {b"re", b"m", b"l", b"h", b"n", *_PAINT}
 _STATE = {b"q", b"Q", b"Tc", b"Tz"}
 
 # orientation, x, y, size, text, advance (width of the text), lead (width of its first
-# character), offsets (where each character begins, when the piece is to be split)
-Fragment = tuple[int, float, float, float, str, float, float, list[float] | None]
+# character), step (every character's advance in a monospace font, when the piece is to be
+# split at its runs of spaces)
+Fragment = tuple[int, float, float, float, str, float, float, float | None]
 Segment = tuple[float, float, float, float]  # a drawn line, device space: x0, y0, x1, y1
 
 
@@ -106,12 +107,12 @@ class _Reader:
         for piece in text.split("\n"):
             if piece.strip():
                 width, lead = self.widths.of(font, piece)
-                offsets = None
+                step = None
                 if _SPLIT.search(piece):
-                    offsets = self.widths.offsets(font, piece, spacing / (abs(size) or 1.0))
-                    offsets = [o * along for o in offsets] if offsets else None
+                    step = self.widths.step(font, spacing / (abs(size) or 1.0))
+                    step = step * along if step else None
                 self.fragments.append(
-                    (orientation, x, y, size_here, piece, width * along, lead * along, offsets)
+                    (orientation, x, y, size_here, piece, width * along, lead * along, step)
                 )
 
     def operator(self, operator: bytes, operands: Any, cm: list[float], _tm: Any) -> None:
@@ -169,10 +170,10 @@ def _upright(fragments: list[Fragment]) -> tuple[list[Fragment], list[Fragment],
         weight[orientation] += len(text)
     main = weight.most_common(1)[0][0] if weight else 0
     turned: list[Fragment] = []
-    for orientation, x, y, size, text, advance, lead, offsets in fragments:
+    for orientation, x, y, size, text, advance, lead, step in fragments:
         if orientation == main:
             tx, ty = _turn(main, x, y)
-            turned.append((0, tx, ty, size, text, advance, lead, offsets))
+            turned.append((0, tx, ty, size, text, advance, lead, step))
     return turned, [f for f in fragments if f[0] != main], main
 
 
@@ -197,21 +198,15 @@ def _rules(segments: list[Segment], orientation: int) -> list[Rule]:
 
 def _words(fragment: Fragment) -> list[Word]:
     """A piece of text as words: split where it was laid out with spaces (a fixed-width text
-    printed in a monospace font), when the glyph widths tell where each character stands."""
-    _o, x, y, size, text, advance, lead, offsets = fragment
+    printed in a monospace font), each part at the position of its first character."""
+    _o, x, y, size, text, advance, lead, step = fragment
     top, bottom = y - ASCENT * size, y + DESCENT * size
-    if offsets is None or len(offsets) != len(text) + 1:
+    if step is None:
         return [Word(text, x, top, x + advance, bottom, lead)]
-    found = []
-    for start, end in pieces(text):
-        part = text[start:end]
-        start += len(part) - len(part.lstrip())
-        end -= len(part) - len(part.rstrip())
-        first = offsets[start + 1] - offsets[start]
-        found.append(
-            Word(text[start:end], x + offsets[start], top, x + offsets[end], bottom, first)
-        )
-    return found
+    return [
+        Word(text[start:end], x + start * step, top, x + end * step, bottom, step)
+        for start, end in pieces(text)
+    ]
 
 
 def _page(number: int, page: Any, reader: _Reader) -> tuple[Page, list[str], int]:

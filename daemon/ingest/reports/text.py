@@ -7,6 +7,7 @@ PDF text layers carry ligature glyphs (`ﬁ`), typographic apostrophes, soft hyp
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from zoneinfo import ZoneInfo
@@ -37,8 +38,10 @@ def clean(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+@functools.lru_cache(maxsize=8192)
 def key(text: str) -> str:
-    """Comparison form of a label: no accents, lower case, `'` apostrophes, single spaces."""
+    """Comparison form of a label: no accents, lower case, `'` apostrophes, single spaces
+    (remembered: a table asks for the same cells' keys many times)."""
     return _SPACES.sub(" ", fold(clean(text)).casefold()).strip()
 
 

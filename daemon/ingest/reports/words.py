@@ -23,7 +23,7 @@ from daemon.ingest.reports.text import clean
 
 RULE_CHARS = "-=_+|~\u2212\u2500\u2501\u2550\u2012\u2013\u2014\u2015"
 _RULE = re.compile(f"[{re.escape(RULE_CHARS)}]+")
-_CELL_BREAK = re.compile(r"\s{2,}|\s*\|\s*")
+_CELL_BREAK = re.compile(r"[ \t]{2,}|\|")
 RULE_GAP = 1.0  # points: drawn segments closer than this in height are one rule
 
 
@@ -60,16 +60,18 @@ class Page:
 
 def pieces(text: str) -> list[tuple[int, int]]:
     """(start, end) of the parts of a text that a fixed-width layout separates: runs of 2
-    spaces or more, and `|` (a drawn column border)."""
+    spaces or more, and `|` (a drawn column border); without their outer spaces."""
     found: list[tuple[int, int]] = []
     start = 0
-    for match in _CELL_BREAK.finditer(text):
-        if match.start() > start:
-            found.append((start, match.start()))
-        start = match.end()
-    if start < len(text):
-        found.append((start, len(text)))
-    return [(a, b) for a, b in found if text[a:b].strip()]
+    for match in [*_CELL_BREAK.finditer(text), None]:
+        end = match.start() if match else len(text)
+        part = text[start:end]
+        stripped = part.strip()
+        if stripped:
+            first = start + len(part) - len(part.lstrip())
+            found.append((first, first + len(stripped)))
+        start = match.end() if match else end
+    return found
 
 
 def rule_spans(words: list[Word]) -> list[tuple[float, float]] | None:
@@ -104,7 +106,7 @@ def _rows(words: Iterable[Word]) -> list[tuple[list[Word], float]]:
     with the line's centre."""
     lines: list[tuple[list[Word], float, float]] = []  # words, centre, height
     for word in sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)):
-        if not clean(word.text):
+        if not word.text.strip():
             continue
         centre, height = (word.top + word.bottom) / 2, word.bottom - word.top
         if lines and abs(centre - lines[-1][1]) <= max(1.0, 0.25 * min(height, lines[-1][2])):
@@ -122,8 +124,8 @@ def _group(number: int, words: Iterable[Word]) -> list[Line]:
         spans = rule_spans(group)
         if spans is not None:
             found.append(Line(number, centre, [], rule=spans))
-        else:
-            found.append(Line(number, centre, [_cell(w) for w in group]))
+        elif cells := [cell for cell in map(_cell, group) if cell.text]:
+            found.append(Line(number, centre, cells))
     return found
 
 
