@@ -99,7 +99,7 @@ def heading_columns(line: Line, labels: Labels, wanted: tuple[str, ...]) -> Colu
     """Columns when the line is a heading row: column labels (or parts of them, for headings
     wrapped over lines), at least two whole ones, Nom first. With three whole ones or more, a
     heading nobody knows (`Classe`) is a column of its own, named `other:<heading>`."""
-    if sum(word in labels.column_words for word in line.key.split()) < 2:
+    if len(labels.column_words.intersection(line.key.split())) < 2:
         return None  # the quick answer for most lines
     names: list[str] = []
     starts: list[float] = []

@@ -51,6 +51,8 @@ def _is_title(state: _State, line_key: str) -> bool:
 
 
 def _section(state: _State, line_key: str) -> str | None:
+    if len(line_key) > state.labels.longest_section + 12:  # `(12) :` may follow a heading
+        return None
     heading = _HEADING_TAIL.sub("", line_key)
     for name in ("anomalies", "ine", "plain"):
         if heading in state.labels["sections"].get(name, ()):

@@ -36,10 +36,14 @@ class Widths:
             known = self.fonts[id(font)]
             if known is None or known[0] is font:
                 return known
-        measured = None
+        measured: Measured | None = None
         if _PdfFont is not None and font is not None:
             try:
-                measured = (font, *self._measure(_PdfFont.from_font_resource(font)))
+                one = _one_width(font)
+                if one is not None:  # a monospace font: no need to read its encoding
+                    measured = (font, {}, one, True)
+                else:
+                    measured = (font, *self._measure(_PdfFont.from_font_resource(font)))
             except Exception:  # a damaged font dictionary: widths unknown
                 measured = None
         self.fonts[id(font)] = measured
@@ -84,6 +88,20 @@ class Widths:
         _font, widths, default, _mono = measured
         step = (next(iter(widths.values()), default) or default) / 1000 + spacing
         return step if step > 0 else None
+
+
+def _one_width(font: Any) -> float | None:
+    """The width of every glyph of a font whose dictionary gives them all one width (Courier,
+    FreeMono, DejaVu Sans Mono), else None."""
+    if "/DescendantFonts" in font:
+        descendant = font["/DescendantFonts"][0].get_object()
+        listed = [w for w in descendant.get("/W", []) if not isinstance(w, list | tuple)]
+        if listed or descendant.get("/W"):
+            return None  # widths by range: read through pypdf
+        default = float(descendant.get("/DW", 1000))
+        return default if default > 0 else None
+    widths = {float(w) for w in font.get("/Widths", [])} - {0.0}
+    return widths.pop() if len(widths) == 1 else None
 
 
 class Glyphs:

@@ -92,9 +92,16 @@ class Labels:
 
     @functools.cached_property
     def column_words(self) -> frozenset[str]:
-        """Every word of a column heading: a line with fewer than two is no heading row."""
-        return frozenset(word for names in self.groups["columns"].values() for label in names
-                         for word in label.split())  # fmt: skip
+        """The first word of every column heading: a line with fewer than two is no heading
+        row (a heading row holds two whole headings or more)."""
+        columns = self.groups["columns"].values()
+        return frozenset(label.split()[0] for names in columns for label in names if label)
+
+    @functools.cached_property
+    def longest_section(self) -> int:
+        """The length of the longest section heading: a longer line is none."""
+        sections = self.groups["sections"].values()
+        return max((len(label) for names in sections for label in names), default=0)
 
     def find(self, table: str, text_key: str) -> str | None:
         """The name whose label equals the text (already a key), or None."""

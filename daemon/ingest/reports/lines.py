@@ -6,6 +6,7 @@ positions (points, y growing downwards in reading order); a text line numbers it
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass, field
@@ -30,10 +31,13 @@ class Line:
     geometric: bool = True
     rule: list[tuple[float, float]] | None = None  # a rule line: layout, these runs (x0, x1)
     _key: str | None = field(default=None, repr=False)
+    _text: str | None = field(default=None, repr=False)
 
     @property
     def text(self) -> str:
-        return " ".join(c.text for c in self.cells)
+        if self._text is None:
+            self._text = " ".join(c.text for c in self.cells)
+        return self._text
 
     @property
     def key(self) -> str:
@@ -75,9 +79,10 @@ def _split_cell(cell: Cell, bounds: list[float]) -> list[Cell]:
     if math.isnan(cell.end) or len(text) < 2:
         return [cell]
     step = (cell.end - cell.x) / len(text)
-    for bound in bounds:
-        if not cell.x + step < bound < cell.end - step:
-            continue
+    first = bisect.bisect_right(bounds, cell.x + step)
+    for bound in bounds[first:]:
+        if bound >= cell.end - step:
+            break
         at = (bound - cell.x) / step  # the index of the first character past the bound
         spaces = [i for i, c in enumerate(text) if c == " " and abs(i + 1 - at) <= 1.0]
         if spaces:

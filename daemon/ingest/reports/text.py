@@ -34,6 +34,8 @@ _SPACES = re.compile(r"\s+")
 
 def clean(text: str) -> str:
     """Readable text: ligatures undone (NFKC), straight apostrophes, one space between words."""
+    if text.isascii():  # nothing to undo but spaces
+        return " ".join(text.split())
     text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE)).translate(_SUBSTITUTES)
     return _SPACES.sub(" ", text).strip()
 

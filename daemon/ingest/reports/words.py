@@ -22,6 +22,7 @@ from daemon.ingest.reports.lines import Cell, Line
 from daemon.ingest.reports.text import clean
 
 RULE_CHARS = "-=_+|~\u2212\u2500\u2501\u2550\u2012\u2013\u2014\u2015"
+_RULE_OR_SPACE = RULE_CHARS + " "
 _RULE = re.compile(f"[{re.escape(RULE_CHARS)}]+")
 _CELL_BREAK = re.compile(r"[ \t]{2,}|\|")
 RULE_GAP = 1.0  # points: drawn segments closer than this in height are one rule
@@ -79,7 +80,7 @@ def rule_spans(words: list[Word]) -> list[tuple[float, float]] | None:
     spans: list[tuple[float, float]] = []
     for word in words:
         text = word.text
-        if text.strip(RULE_CHARS + " ") or math.isnan(word.x1):
+        if text.strip(_RULE_OR_SPACE) or math.isnan(word.x1):
             return None
         step = (word.x1 - word.x0) / max(len(text), 1)
         spans += [
