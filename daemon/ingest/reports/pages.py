@@ -105,7 +105,8 @@ class _Noise:
         if self.shape(line.text, line.y) in self.repeated:
             return True
         # All of it noise: a footer with a URL and `1/3`, a header with a date and the title.
-        return all(self._noise_cell(group) for group in _clusters(line.cells))
+        clusters = _clusters(line.cells)
+        return all(map(self._noise_cell, clusters)) or self._noise_cell(line.cells)
 
     def _table_heading(self, line: Line) -> bool:
         """A table heading (or a line of it: `Né(e)` over `le`) repeated at the top of each

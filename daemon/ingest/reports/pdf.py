@@ -24,6 +24,7 @@ from daemon.ingest.reports.pages import document_lines
 from daemon.ingest.reports.refusal import ReportRefused
 from daemon.ingest.reports.text import clean
 from daemon.ingest.reports.words import Page, Rule, Word, pieces
+from daemon.ingest.reports.wrapped import Fragment, unwrap
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,6 @@ _PAINT = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
 _PATH = {b"re", b"m", b"l", b"h", b"n", *_PAINT}
 _STATE = {b"q", b"Q", b"Tc", b"Tz"}
 
-# orientation, x, y, size, text, advance (width of the text), lead (width of its first
-# character), step (every character's advance in a monospace font, when the piece is to be
-# split at its runs of spaces)
-Fragment = tuple[int, float, float, float, str, float, float, float | None]
 Segment = tuple[float, float, float, float]  # a drawn line, device space: x0, y0, x1, y1
 
 
@@ -104,13 +101,11 @@ class _Reader:
         size_here = abs(size * scale) or 10.0
         spacing, scaling = self.spacing
         along *= scaling
+        step = self.widths.step(font, spacing / (abs(size) or 1.0))
+        step = step * along if step else None
         for piece in text.split("\n"):
             if piece.strip():
                 width, lead = self.widths.of(font, piece)
-                step = None
-                if _SPLIT.search(piece):
-                    step = self.widths.step(font, spacing / (abs(size) or 1.0))
-                    step = step * along if step else None
                 self.fragments.append(
                     (orientation, x, y, size_here, piece, width * along, lead * along, step)
                 )
@@ -201,7 +196,7 @@ def _words(fragment: Fragment) -> list[Word]:
     printed in a monospace font), each part at the position of its first character."""
     _o, x, y, size, text, advance, lead, step = fragment
     top, bottom = y - ASCENT * size, y + DESCENT * size
-    if step is None:
+    if step is None or not _SPLIT.search(text):
         return [Word(text, x, top, x + advance, bottom, lead)]
     return [
         Word(text[start:end], x + start * step, top, x + end * step, bottom, step)
@@ -209,19 +204,16 @@ def _words(fragment: Fragment) -> list[Word]:
     ]
 
 
-def _page(number: int, page: Any, reader: _Reader) -> tuple[Page, list[str], int]:
-    """The page's upright words and rules; the text written sideways; characters read."""
+def _page(number: int, page: Any, reader: _Reader) -> tuple[Page, list[Fragment], list[str]]:
+    """The page (its box and rules), its upright text, the text written sideways."""
     reader.fragments, reader.segments, reader.path = [], [], []
     reader.spacing, reader.saved = (0.0, 1.0), []
     page.extract_text(visitor_text=reader.text, visitor_operand_before=reader.operator)
     upright, others, main = _upright(reader.fragments)
     box = page.mediabox
-    words = [word for fragment in upright for word in _words(fragment)]
-    sideways = [clean(f[4]) for f in others if clean(f[4])]
-    characters = sum(len(f[4].strip()) for f in upright)
-    result = Page(number, -float(box.top), -float(box.bottom), words)
+    result = Page(number, -float(box.top), -float(box.bottom))
     result.rules = _rules(reader.segments, main)
-    return result, sideways, characters
+    return result, upright, [clean(f[4]) for f in others if clean(f[4])]
 
 
 def _title(reader: PdfReader) -> str:
@@ -236,22 +228,24 @@ def pdf_pages(data: bytes, max_pages: int) -> tuple[list[Page], list[str], str]:
     """The pages' words and rules, the text written sideways (kept for review), the title."""
     reader = open_pdf(data, max_pages)
     pages: list[Page] = []
+    texts: list[list[Fragment]] = []
     sideways: list[str] = []
-    characters = 0
     visitor = _Reader(Widths(), Glyphs())
     try:
         for number, page in enumerate(reader.pages):
-            read, turned, count = _page(number, page, visitor)
+            read, upright, turned = _page(number, page, visitor)
             pages.append(read)
+            texts.append(upright)
             sideways.extend(turned)
-            characters += count
     except ReportRefused:
         raise
     except Exception as exc:
         log.info("PDF text extraction failed: %s", exc)
         raise ReportRefused(BROKEN) from exc
-    if characters == 0:
+    if not any(f[4].strip() for upright in texts for f in upright):
         raise ReportRefused(NO_TEXT)
+    for read, upright in zip(pages, unwrap(texts), strict=True):
+        read.words = [word for fragment in upright for word in _words(fragment)]
     return pages, sideways, _title(reader)
 
 
