@@ -13,6 +13,7 @@ field equals the expected one.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import statistics
@@ -30,6 +31,7 @@ from daemon.ingest.reports.labels import default_labels  # noqa: E402
 from daemon.ingest.reports.ocr import engine  # noqa: E402
 from daemon.ingest.reports.ocr.pupils import KnownPupil, check_names  # noqa: E402
 from daemon.ingest.reports.ocr.scan import read_scan  # noqa: E402
+from daemon.ingest.reports.records import CompteRendu  # noqa: E402
 from tests.fixtures.reports.scans import VARIANTS, make_scan  # noqa: E402
 
 FILES = REPO / "tests" / "fixtures" / "reports" / "files"
@@ -51,7 +53,7 @@ FIELDS = {
 }
 
 
-def _rows(result: dict[str, Any]) -> list[tuple[str, ...]]:
+def _rows(result: dict[str, Any]) -> list[tuple[str, ...]]:  # the spec's JSON
     anomalies = [("a", *(str(r.get(f)) for f in FIELDS["anomaly"])) for r in result["anomalies"]]
     pupils = [("i", *(str(r.get(f)) for f in FIELDS["ine"])) for r in result["ine"]["pupils"]]
     return anomalies + pupils
@@ -72,11 +74,14 @@ def score(result: dict[str, Any], expected: dict[str, Any]) -> tuple[float, floa
 def school_pupils(expected: dict[str, Any]) -> list[KnownPupil]:
     """The compte rendu's pupils among others of the same school (an archive's pupils)."""
     rows = [*expected["anomalies"], *expected["ine"]["pupils"]]
-    known = {KnownPupil(r["last_name"], r["first_name"], r["birth_date"]) for r in rows}
+    known = {
+        KnownPupil(r["last_name"], r["first_name"], dt.date.fromisoformat(r["birth_date"]))
+        for r in rows
+    }
     lasts = ["MARTIN", "BERNARD", "THOMAS", "PETIT", "ROBERT", "RICHARD", "DURAND", "DUBOIS"]
     firsts = ["Louise", "Gabriel", "Jade", "Léo", "Emma", "Raphaël", "Alice", "Louis", "Lina"]
     for i in range(120):
-        born = f"20{17 + i % 5}-{1 + i % 12:02d}-{1 + i % 28:02d}"
+        born = dt.date(2017 + i % 5, 1 + i % 12, 1 + i % 28)
         known.add(KnownPupil(lasts[i % len(lasts)], firsts[i % len(firsts)], born))
     return sorted(known, key=lambda p: (p.last_name, p.first_name, p.birth_date))
 
@@ -89,9 +94,11 @@ def run_all(quick: bool, show: bool) -> list[dict[str, Any]]:
         pdf = (FILES / f"{source}.pdf").read_bytes()
         for variant in VARIANTS:
             data, suffix = make_scan(pdf, variant)
-            result = parse_report(data, f"{source}-{variant}{suffix}")
-            alone = score(result, expected)
-            check_names(result, school_pupils(expected))
+            read = parse_report(data, f"{source}-{variant}{suffix}")
+            assert isinstance(read, CompteRendu)
+            alone = score(read.as_json(), expected)
+            checked, _checks = check_names(read, school_pupils(expected))
+            result = checked.as_json()
             known = score(result, expected)
             outcomes.append(
                 {

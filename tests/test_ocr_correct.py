@@ -6,6 +6,7 @@ from typing import Any
 
 from daemon.ingest.reports.labels import default_labels
 from daemon.ingest.reports.ocr.correct import mend_result, recover_uai, snap
+from daemon.ingest.reports.records import AnomalyRow, CompteRendu
 
 LABELS = default_labels()
 
@@ -29,17 +30,18 @@ def test_a_reading_that_is_right_elsewhere_wins() -> None:
     assert recover_uai(texts) == "0441234C"
 
 
-def _result(**anomaly: Any) -> dict[str, Any]:
-    row = {"field": "Adresse", "message": "", "category": "export", **anomaly}
-    return {"uai": "0441234C", "anomalies": [row], "warnings": []}
+def _result(**anomaly: Any) -> CompteRendu:
+    values = {"field": "Adresse", "message": "", "category": "export", **anomaly}
+    row = AnomalyRow("MARTIN", "Léa", None, values["field"], values["message"], "rejet",
+                     values["category"])  # fmt: skip
+    return CompteRendu(uai="0441234C", anomalies=(row,), source="ocr")
 
 
 def test_a_message_near_a_known_one_is_snapped_to_it() -> None:
-    result = _result(message="Code postal incohérent avec la commune de résidenee")
-    mend_result(result, LABELS, [])
-    assert result["anomalies"][0]["message"] == (
-        "Code postal incohérent avec la commune de résidence"
+    result = mend_result(
+        _result(message="Code postal incohérent avec la commune de résidenee"), LABELS, []
     )
+    assert result.anomalies[0].message == "Code postal incohérent avec la commune de résidence"
 
 
 def test_a_message_far_from_every_known_one_is_kept_as_read() -> None:
@@ -48,24 +50,20 @@ def test_a_message_far_from_every_known_one_is_kept_as_read() -> None:
 
 
 def test_a_misread_rubrique_is_snapped_and_its_category_follows() -> None:
-    result = _result(field="Doublom", message="", category="other")
-    mend_result(result, LABELS, [])
-    assert result["anomalies"][0]["field"] == "Doublon"
-    assert result["anomalies"][0]["category"] == "onde"
+    result = mend_result(_result(field="Doublom", message="", category="other"), LABELS, [])
+    assert result.anomalies[0].field == "Doublon"
+    assert result.anomalies[0].category == "onde"
 
 
 def test_an_invalid_uai_is_mended_and_its_warning_replaced() -> None:
-    result = {
-        "uai": None,
-        "anomalies": [],
-        "warnings": ["UAI invalide « 0441239C » : la lettre de contrôle de 0441239 est F"],
-    }
-    mend_result(result, LABELS, ["École : SAINT-JOSEPH (0441239C)"])
-    assert result["uai"] == "0441234C"
-    assert result["warnings"] == ["UAI lu par OCR et corrigé par sa lettre de contrôle : 0441234C"]
+    read = CompteRendu(
+        warnings=("UAI invalide « 0441239C » : la lettre de contrôle de 0441239 est F",)
+    )
+    result = mend_result(read, LABELS, ["École : SAINT-JOSEPH (0441239C)"])
+    assert result.uai == "0441234C"
+    assert result.warnings == ("UAI lu par OCR et corrigé par sa lettre de contrôle : 0441234C",)
 
 
 def test_the_dot_of_the_archive_name_misread_is_mended() -> None:
-    result = {"uai": "0441234C", "archive": "0441234C:zip", "anomalies": [], "warnings": []}
-    mend_result(result, LABELS, [])
-    assert result["archive"] == "0441234C.zip"
+    read = CompteRendu(uai="0441234C", archive="0441234C:zip")
+    assert mend_result(read, LABELS, []).archive == "0441234C.zip"

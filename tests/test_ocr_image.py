@@ -41,8 +41,9 @@ def test_a_grid_is_removed_and_the_text_in_its_cells_kept() -> None:
         cv2.line(page, (100, y), (900, y), 0, 2)
     for x in range(100, 900, 200):
         cv2.line(page, (x, 100), (x, 500), 0, 2)
-    cleaned, walls, removed = remove_rules(binary(page), DPI)
-    assert removed > 0
+    cleaned, walls, rules = remove_rules(binary(page), DPI)
+    assert [y for _left, _right, y in rules] == [100, 200, 300, 400, 500]  # drawn 2 px thick
+    assert all(abs(left - 100) <= 3 and right >= 895 for left, right, _y in rules)
     assert all(cleaned[y + 12, x + 40] == 255 for x, y in text)  # the words are there
     assert cleaned[100, 150] == 0 and cleaned[300, 100] == 0  # the rules are not
     assert walls[300, 300] == 255 and walls[300, 150] == 0
@@ -54,7 +55,7 @@ def test_a_rule_a_photocopy_broke_into_dashes_is_removed_but_not_a_line_of_text(
         cv2.rectangle(page, (x, 200), (x + 12, 202), 0, -1)
     for x in range(100, 1100, 90):  # a line of words
         cv2.rectangle(page, (x, 100), (x + 60, 125), 0, -1)
-    cleaned, _walls, _removed = remove_rules(binary(page), DPI)
+    cleaned, _walls, _rules = remove_rules(binary(page), DPI)
     assert not cleaned[195:210].any()
     assert cleaned[100:126].sum() == binary(page)[100:126].sum()
 

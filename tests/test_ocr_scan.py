@@ -3,6 +3,7 @@ pdftoppm: `.ci/system-packages.sh` installs them)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -17,6 +18,7 @@ from daemon.ingest.reports.labels import default_labels
 from daemon.ingest.reports.ocr import engine
 from daemon.ingest.reports.ocr.pupils import KnownPupil, check_names
 from daemon.ingest.reports.ocr.scan import TOO_LONG, read_scan
+from daemon.ingest.reports.records import CompteRendu
 from tests.fixtures.reports.scans import make_scan
 
 FILES = Path(__file__).parent / "fixtures" / "reports" / "files"
@@ -31,15 +33,19 @@ def scan(name: str, variant: str) -> tuple[bytes, str]:
     return make_scan((FILES / f"{name}.pdf").read_bytes(), variant)
 
 
+def read(data: bytes, name: str) -> dict[str, Any]:
+    result = parse_report(data, name)
+    assert isinstance(result, CompteRendu)
+    return result.as_json()
+
+
 def rows(result: dict[str, Any]) -> tuple[list[Any], list[Any]]:
-    keys = ("last_name", "first_name", "birth_date", "field", "message", "severity", "category")
-    anomalies = [{k: a[k] for k in keys} for a in result["anomalies"]]
-    return anomalies, [{k: p[k] for k in p if k != "name_check"} for p in result["ine"]["pupils"]]
+    return result["anomalies"], result["ine"]["pupils"]
 
 
 def test_a_grey_scan_with_a_drawn_grid_is_read_like_its_text_pdf() -> None:
     data, suffix = scan("sj-reportlab", "gris-300")
-    result = parse_report(data, f"scan{suffix}")
+    result = read(data, f"scan{suffix}")
     want = expected("sj-reportlab")
     assert rows(result) == rows(want)
     for key in ("uai", "school_name", "archive", "submitted_at", "processed_at", "counts"):
@@ -50,27 +56,29 @@ def test_a_grey_scan_with_a_drawn_grid_is_read_like_its_text_pdf() -> None:
 
 def test_a_crooked_noisy_scan_of_a_borderless_table_is_straightened_and_read() -> None:
     data, suffix = scan("sj-reportlab-sans-bordures", "penche-bruit-200")
-    result = parse_report(data, f"scan{suffix}")
+    result = read(data, f"scan{suffix}")
     assert rows(result) == rows(expected("sj-reportlab-sans-bordures"))
 
 
 def test_a_page_fed_sideways_is_turned_the_right_way_up() -> None:
     data, suffix = scan("sj-chromium-entetes", "de-cote")
     assert suffix == ".pdf"
-    result = parse_report(data, "scan.pdf")
+    result = read(data, "scan.pdf")
     assert rows(result)[1] == rows(expected("sj-chromium-entetes"))[1]
 
 
 def test_a_photocopy_is_mended_by_the_school_pupils() -> None:
     data, suffix = scan("sj-reportlab", "photocopie")
-    result = parse_report(data, f"scan{suffix}")
+    read = parse_report(data, f"scan{suffix}")
+    assert isinstance(read, CompteRendu)
     want = expected("sj-reportlab")
     known = [
-        KnownPupil(r["last_name"], r["first_name"], r["birth_date"])
+        KnownPupil(r["last_name"], r["first_name"], dt.date.fromisoformat(r["birth_date"]))
         for r in [*want["anomalies"], *want["ine"]["pupils"]]
     ]
-    check_names(result, known)
-    assert rows(result)[0] == rows(want)[0]
+    result, checks = check_names(read, known)
+    assert rows(result.as_json())[0] == rows(want)[0]
+    assert checks.all_known
 
 
 def test_a_blank_photo_has_nothing_to_read() -> None:

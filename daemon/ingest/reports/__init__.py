@@ -1,7 +1,15 @@
 """Reading comptes rendus (PDF, text, tables, labels) and ONDE extractions (CSV)."""
 
 from daemon.ingest.reports.labels import Labels, LabelsError, load_labels
-from daemon.ingest.reports.read import parse_report
+from daemon.ingest.reports.read import Read, parse_report, read_report
 from daemon.ingest.reports.refusal import ReportRefused
 
-__all__ = ["Labels", "LabelsError", "ReportRefused", "load_labels", "parse_report"]
+__all__ = [
+    "Labels",
+    "LabelsError",
+    "Read",
+    "ReportRefused",
+    "load_labels",
+    "parse_report",
+    "read_report",
+]

@@ -1,20 +1,25 @@
-"""`parse_report`: a compte rendu (PDF, text or saved web page) or an ONDE extraction (CSV).
+"""`parse_report`: a compte rendu (PDF, text, saved web page, or a scan or photo read by OCR)
+or an ONDE extraction (CSV).
 
 The kind is told by the content, not the file name.
 
-The one entry point callers use (intake, command line, upload page). Pure: no database, no
-clock. It returns the spec's JSON object, with these additions:
+The one entry point callers use (intake, command line, upload page); `read_report` also gives
+the page images of a scan. Pure: no database, no clock. It returns a record
+(`records.CompteRendu` or `records.Extraction`) whose `as_json` is the spec's JSON object,
+with these additions:
 - each anomaly has a `category`: `export` (to fix in the school software / Ange), `onde` (only
   ONDE or the académie can solve it) or `other`, from the labels' category rules;
 - an extraction has `ine_column` (false for an extraction "par groupe d'élèves": INE unknown);
-- `needs_review` (true when `unclassified` or `warnings` is not empty) and `review_reasons`.
+- `needs_review` (true when the reader is in doubt: a result read by OCR, lines left
+  `unclassified`, `warnings`) and `review_reasons`.
 Anything it cannot read raises `ReportRefused` with one clear line; it raises nothing else.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from daemon.ingest.reports.compte_rendu import read_compte_rendu
 from daemon.ingest.reports.extraction import (
@@ -23,11 +28,13 @@ from daemon.ingest.reports.extraction import (
     looks_like_extraction,
     read_extraction,
 )
+from daemon.ingest.reports.fixed import fixed_width_lines
 from daemon.ingest.reports.html_text import html_to_text, looks_like_html
 from daemon.ingest.reports.labels import Labels, default_labels
 from daemon.ingest.reports.lines import text_lines
 from daemon.ingest.reports.ocr.scan import read_scan
 from daemon.ingest.reports.pdf import NO_TEXT, pdf_lines
+from daemon.ingest.reports.records import CompteRendu, Report
 from daemon.ingest.reports.refusal import ReportRefused
 
 log = logging.getLogger(__name__)
@@ -41,7 +48,17 @@ _BINARY = {
 IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")  # a photo or a scan: OCR
 OCR_REVIEW = "lu par OCR — à vérifier"
 
-__all__ = ["ReportRefused", "parse_report"]
+__all__ = ["Read", "Report", "ReportRefused", "parse_report", "read_report"]
+R = TypeVar("R", bound=Report)
+
+
+@dataclass(frozen=True)
+class Read:
+    """A report read, and the images of its pages when OCR read it (JPEG, upright and
+    straight: what a person checks the rows read against)."""
+
+    report: Report
+    views: tuple[bytes, ...] = ()
 
 
 def parse_report(
@@ -51,12 +68,26 @@ def parse_report(
     labels: Labels | None = None,
     max_pages: int = 200,
     ocr_budget: float = 120.0,
-) -> dict[str, Any]:
-    """The report in `data` (its `filename` only helps the messages) as a JSON-ready dict.
-    A scan or a photo is read by OCR within `ocr_budget` seconds: call this from a worker
-    process (`daemon.ingest.reports.worker`), never from a web request or the event loop."""
+) -> Report:
+    """The report in `data` (its `filename` only helps the messages), read. A scan or a photo
+    is read by OCR within `ocr_budget` seconds: call this from a worker process, never from a
+    web request or the event loop."""
+    return read_report(
+        data, filename, labels=labels, max_pages=max_pages, ocr_budget=ocr_budget
+    ).report
+
+
+def read_report(
+    data: bytes,
+    filename: str,
+    *,
+    labels: Labels | None = None,
+    max_pages: int = 200,
+    ocr_budget: float = 120.0,
+) -> Read:
+    """`parse_report`, with the page images of a scan."""
     try:
-        result = _parse(data, filename, labels or default_labels(), max_pages, ocr_budget)
+        read = _parse(data, filename, labels or default_labels(), max_pages, ocr_budget)
     except ReportRefused:
         raise
     except RecursionError as exc:
@@ -64,12 +95,15 @@ def parse_report(
     except Exception as exc:  # a bug must not crash the intake loop: refuse, and log it
         log.exception("report parser failed on %s", filename)
         raise ReportRefused(f"Lecture impossible ({type(exc).__name__}) / unreadable") from exc
-    return _with_review(result)
+    return replace(read, report=with_review(read.report))
 
 
-def _parse(
-    data: bytes, filename: str, labels: Labels, max_pages: int, ocr_budget: float
-) -> dict[str, Any]:
+def _scan(data: bytes, photo: bool, labels: Labels, max_pages: int, budget: float) -> Read:
+    scan = read_scan(data, photo=photo, labels=labels, max_pages=max_pages, budget=budget)
+    return Read(scan.report, scan.views)
+
+
+def _parse(data: bytes, filename: str, labels: Labels, max_pages: int, ocr_budget: float) -> Read:
     if not data.strip():
         raise ReportRefused(EMPTY)
     head = data[:1024]
@@ -79,14 +113,15 @@ def _parse(
         except ReportRefused as refused:
             if refused.reason != NO_TEXT:
                 raise
-            return read_scan(
-                data, photo=False, labels=labels, max_pages=max_pages, budget=ocr_budget
-            )
+            return _scan(data, False, labels, max_pages, ocr_budget)
         result = read_compte_rendu(lines, labels, "Ce PDF")
-        result["unclassified"].extend(sideways)
-        return result
+        return Read(replace(result, unclassified=(*result.unclassified, *sideways)))
     if data.startswith(IMAGES):
-        return read_scan(data, photo=True, labels=labels, max_pages=max_pages, budget=ocr_budget)
+        return _scan(data, True, labels, max_pages, ocr_budget)
+    return Read(_text_report(data, labels))
+
+
+def _text_report(data: bytes, labels: Labels) -> Report:
     for magic, reason in _BINARY.items():
         if data.startswith(magic):
             raise ReportRefused(reason)
@@ -97,8 +132,9 @@ def _parse(
         return read_extraction(data, labels)
     if looks_like_html(text):
         text = html_to_text(text)
+    lines = fixed_width_lines(text, labels) or text_lines(text)
     try:
-        return read_compte_rendu(text_lines(text), labels, "Ce texte")
+        return read_compte_rendu(lines, labels, "Ce texte")
     except ReportRefused:
         if _looks_like_csv(text):
             raise ReportRefused(NOT_EXTRACTION) from None
@@ -116,16 +152,16 @@ def _looks_like_csv(text: str) -> bool:
     return bool(lines) and all(line.count(";") >= 2 or line.count(",") >= 2 for line in lines)
 
 
-def _with_review(result: dict[str, Any]) -> dict[str, Any]:
+def with_review(result: R) -> R:
+    """The result with `needs_review` and its reasons: lines left unclassified, warnings, or a
+    reader that said it is in doubt (every OCR result)."""
     reasons: list[str] = []
-    if result.get("kind") == "compte_rendu":
-        result.setdefault("source", "text")
-    if result.get("source") == "ocr":
+    ocr = isinstance(result, CompteRendu) and result.source == "ocr"
+    if ocr:
         reasons.append(OCR_REVIEW)
-    if result["unclassified"]:
-        count = len(result["unclassified"])
+    if result.unclassified:
+        count = len(result.unclassified)
         reasons.append(f"{count} ligne(s) non classée(s)")
-    reasons.extend(result["warnings"])
-    result["needs_review"] = bool(reasons)
-    result["review_reasons"] = reasons
-    return result
+    reasons.extend(result.warnings)
+    in_doubt = result.needs_review or ocr
+    return replace(result, needs_review=in_doubt or bool(reasons), review_reasons=tuple(reasons))

@@ -9,12 +9,13 @@ reading fits: a digit read as its look-alike (`8` for `3`), or the letter read a
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import replace
 
 from rapidfuzz import fuzz, process
 
 from daemon.codes import UAI_LETTERS, is_valid_uai, uai_check_letter
 from daemon.ingest.reports.labels import Labels
+from daemon.ingest.reports.records import AnomalyRow, CompteRendu
 from daemon.ingest.reports.text import key
 
 MESSAGE_SCORE = 88.0  # rapidfuzz ratio (0-100) a message needs to be snapped to a known one
@@ -97,22 +98,26 @@ def snap(text: str | None, known: dict[str, str], score: float) -> str | None:
     return known[found[0]] if found else text
 
 
-def mend_result(result: dict[str, Any], labels: Labels, header_texts: list[str]) -> None:
-    """Snap messages and rubriques to the known ones; mend a UAI OCR misread (in place)."""
-    for anomaly in result["anomalies"]:
-        field = snap(anomaly["field"], labels.rubriques, FIELD_SCORE)
-        message = snap(anomaly["message"], labels.messages, MESSAGE_SCORE)
-        if (field, message) != (anomaly["field"], anomaly["message"]):
-            anomaly["field"], anomaly["message"] = field, message
-            anomaly["category"] = labels.category(field, message)
-    archive = result.get("archive")
+def _mend_anomaly(row: AnomalyRow, labels: Labels) -> AnomalyRow:
+    field = snap(row.field, labels.rubriques, FIELD_SCORE)
+    message = snap(row.message, labels.messages, MESSAGE_SCORE)
+    if (field, message) == (row.field, row.message):
+        return row
+    return replace(row, field=field, message=message, category=labels.category(field, message))
+
+
+def mend_result(result: CompteRendu, labels: Labels, header_texts: list[str]) -> CompteRendu:
+    """Messages and rubriques snapped to the known ones; a UAI OCR misread mended."""
+    anomalies = tuple(_mend_anomaly(row, labels) for row in result.anomalies)
+    archive = result.archive
     if archive:  # `0441234C:zip`: the dot of the extension read as another mark
-        result["archive"] = _ARCHIVE_DOT.sub(".zip", archive)
-    if result["uai"] is None:
-        uai = recover_uai(header_texts)
-        if uai is not None:
-            result["uai"] = uai
-            result["warnings"] = [w for w in result["warnings"] if not w.startswith("UAI ")]
-            result["warnings"].append(
-                f"UAI lu par OCR et corrigé par sa lettre de contrôle : {uai}"
-            )
+        archive = _ARCHIVE_DOT.sub(".zip", archive)
+    result = replace(result, anomalies=anomalies, archive=archive)
+    if result.uai is not None:
+        return result
+    uai = recover_uai(header_texts)
+    if uai is None:
+        return result
+    warnings = [w for w in result.warnings if not w.startswith("UAI ")]
+    warnings.append(f"UAI lu par OCR et corrigé par sa lettre de contrôle : {uai}")
+    return replace(result, uai=uai, warnings=tuple(warnings))

@@ -30,7 +30,7 @@ _ENV = {"OMP_THREAD_LIMIT": "1"}
 
 
 @dataclass(frozen=True, slots=True)
-class Word:
+class Token:
     """One word read on a page: its text, its box in pixels (y downwards), its confidence."""
 
     text: str
@@ -76,7 +76,9 @@ def missing(*, pdf: bool = True) -> str | None:
     return None
 
 
-def words(image: Grey, dpi: float, *, timeout: float, timing: Timing, mode: int = 11) -> list[Word]:
+def words(
+    image: Grey, dpi: float, *, timeout: float, timing: Timing, mode: int = 11
+) -> list[Token]:
     """The words tesseract reads on an image, empty results left out. Mode 11 (sparse text)
     reads a page: each word found on its own, so that a table's cells are not run together by
     a line finder; mode 6 reads a block of lines."""
@@ -92,14 +94,14 @@ def words(image: Grey, dpi: float, *, timeout: float, timing: Timing, mode: int 
         timeout=max(1, round(timeout)),
     )
     timing.measure("words", started)
-    found: list[Word] = []
+    found: list[Token] = []
     for i, text in enumerate(data["text"]):
         text = str(text).strip()
         if not text:
             continue
         left, top = int(data["left"][i]), int(data["top"][i])
         found.append(
-            Word(
+            Token(
                 text,
                 left,
                 top,

@@ -18,6 +18,7 @@ from daemon.ingest.reports.ocr.raster import Grey, grey
 TARGET_DPI = 300.0  # a page scanned below 250 dpi is enlarged to this (tesseract reads it best)
 MAX_SKEW = 6.0  # degrees searched either way
 PROFILE_DPI = 75.0  # resolution at which the skew is measured
+VIEW_DPI = 110.0  # resolution of the page images shown beside the rows read
 
 
 @dataclass
@@ -26,7 +27,8 @@ class Prepared:
     dpi: float
     skew: float  # degrees the page was turned back by
     walls: Grey  # the vertical rules found (255), which no cell crosses
-    rules: int  # rule pixels removed (for the log)
+    rules: list[tuple[int, int, int]]  # the horizontal rules found: left, right, y (pixels)
+    straight: Grey  # the page upright and straight, as scanned: what a person checks it on
 
     def walled(self, left: int, right: int, top: int, bottom: int) -> bool:
         """Whether a vertical rule stands between two words of a line (pixel box)."""
@@ -180,10 +182,28 @@ def dotted_rules(ink: Grey, dpi: float) -> Grey:
     return grey(np.where(mask[labels], 255, 0))
 
 
-def remove_rules(ink: Grey, dpi: float, light: Grey | None = None) -> tuple[Grey, Grey, int]:
-    """The ink without its rules (drawn, or dotted by a photocopy), the vertical rules, and how
-    many pixels were cleared. Rules are looked for in `light` (the ink with its faint parts)
-    when given: a pale rule is only partly ink."""
+def horizontal_rules(mask: Grey, dpi: float) -> list[tuple[int, int, int]]:
+    """The horizontal rules of a rule mask as (left, right, y) in pixels: each stroke at
+    least an inch long, at the height of its middle, without the ends the mask grew by."""
+    count, _labels, stats, centres = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    reach = max(5, int(dpi / 4)) // 2
+    width = mask.shape[1]
+    found: list[tuple[int, int, int]] = []
+    for i in range(1, count):
+        left, right = int(stats[i, cv2.CC_STAT_LEFT]), int(stats[i, cv2.CC_STAT_LEFT])
+        right += int(stats[i, cv2.CC_STAT_WIDTH])
+        left, right = left + (reach if left > 0 else 0), right - (reach if right < width else 0)
+        if right - left >= dpi:
+            found.append((left, right, round(float(centres[i][1]))))
+    return found
+
+
+def remove_rules(
+    ink: Grey, dpi: float, light: Grey | None = None
+) -> tuple[Grey, Grey, list[tuple[int, int, int]]]:
+    """The ink without its rules (drawn, or dotted by a photocopy), the vertical rules and the
+    horizontal ones. Rules are looked for in `light` (the ink with its faint parts) when
+    given: a pale rule is only partly ink."""
     horizontal, vertical = rule_masks(
         ink if light is None else grey(cv2.bitwise_or(ink, light)), dpi
     )
@@ -192,7 +212,7 @@ def remove_rules(ink: Grey, dpi: float, light: Grey | None = None) -> tuple[Grey
     cleaned[mask > 0] = 0
     dots = dotted_rules(cleaned, dpi)
     cleaned[dots > 0] = 0
-    return despeckle(cleaned, dpi), vertical, int(np.count_nonzero(mask) + np.count_nonzero(dots))
+    return despeckle(cleaned, dpi), vertical, horizontal_rules(horizontal, dpi)
 
 
 def prepare(image: Grey, dpi: float) -> Prepared:
@@ -205,7 +225,15 @@ def prepare(image: Grey, dpi: float) -> Prepared:
     straight = grey(cv2.GaussianBlur(straighten(image, angle), (3, 3), 0))
     ink = despeckle(binary(straight), dpi)
     ink, walls, rules = remove_rules(ink, dpi, faint(straight, dpi))
-    return Prepared(grey(cv2.bitwise_not(ink)), dpi, angle, walls, rules)
+    return Prepared(grey(cv2.bitwise_not(ink)), dpi, angle, walls, rules, straight)
+
+
+def view(prepared: Prepared, dpi: float = VIEW_DPI, quality: int = 70) -> bytes:
+    """The straightened page as a small JPEG, for a person to check the rows read against."""
+    scale = min(1.0, dpi / prepared.dpi)
+    small = cv2.resize(prepared.straight, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    done, encoded = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return encoded.tobytes() if done else b""
 
 
 def blank(prepared: Prepared) -> bool:

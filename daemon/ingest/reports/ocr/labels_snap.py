@@ -44,7 +44,7 @@ def _snap_start(line: Line, candidates: list[str]) -> None:
             return
         if fuzz.ratio(start, label) >= LINE_SCORE:
             first.text = " ".join([label, *words[size:]])
-            line._key = None
+            line._key = line._text = None
             return
 
 
@@ -64,7 +64,7 @@ def _snap_cells(line: Line, spellings: list[str], start: int = 0) -> None:
         found = _best(cell.text, spellings)
         if found is not None:
             cell.text = found
-            line._key = None
+            line._key = line._text = None
 
 
 def _counter_value(line: Line) -> None:
@@ -73,7 +73,7 @@ def _counter_value(line: Line) -> None:
         line.cells[-1] = Cell(
             last.x, last.text.translate(_AS_DIGIT), last.size, last.end, last.lead
         )
-        line._key = None
+        line._key = line._text = None
 
 
 def snap_lines(lines: list[Line], labels: Labels) -> None:
@@ -89,6 +89,8 @@ def snap_lines(lines: list[Line], labels: Labels) -> None:
         }
     )
     for line in lines:
+        if not line.cells:  # a rule line
+            continue
         _snap_start(line, starts)
         _counter_value(line)
         heading_like = sum(key(c.text) in headings for c in line.cells)

@@ -3,60 +3,102 @@ its last extraction).
 
 A name one or two characters away from exactly one known pupil born the same day is that pupil:
 it is corrected to the known spelling. A name that matches nobody (or several) is kept as read
-and flagged, so the coordinator checks it. Each row says how its name was checked in
-`name_check`: `exact`, `corrected` or `unknown`.
+and flagged, so the coordinator checks it. `NameChecks` says, row by row, how each name was
+checked: `exact`, `corrected`, `unknown`, or `unchecked` when no pupil of the school is known.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal, TypeVar
 
 from rapidfuzz.distance import Levenshtein
 
+from daemon.ingest.records import JsonRecord
+from daemon.ingest.reports.records import AnomalyRow, CompteRendu, IneRow
+
 MAX_EDITS = 2
+Check = Literal["exact", "corrected", "unknown", "unchecked"]
+MATCHED: tuple[Check, ...] = ("exact", "corrected")
+Row = TypeVar("Row", AnomalyRow, IneRow)
 
 
 @dataclass(frozen=True, slots=True)
 class KnownPupil:
     last_name: str
     first_name: str
-    birth_date: str | None  # ISO date
+    birth_date: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class NameChecks(JsonRecord):
+    """How the name of each row was checked, in the order of the rows."""
+
+    anomalies: tuple[Check, ...] = ()
+    ine: tuple[Check, ...] = ()
+
+    @property
+    def unknown(self) -> int:
+        """Rows whose name matched no known pupil (or several)."""
+        return sum(1 for c in (*self.anomalies, *self.ine) if c == "unknown")
+
+    @property
+    def all_known(self) -> bool:
+        """Every name read is a known pupil's (rows without a name are not)."""
+        return all(c in MATCHED for c in (*self.anomalies, *self.ine))
 
 
 def _spelling(last: str | None, first: str | None) -> str:
     return " ".join(f"{last or ''} {first or ''}".split()).casefold()
 
 
-def _check(row: dict[str, Any], known: list[KnownPupil]) -> str:
-    read = _spelling(row["last_name"], row["first_name"])
-    same_day = [p for p in known if p.birth_date == row["birth_date"]]
+def _check(row: Row, known: Sequence[KnownPupil]) -> tuple[Row, Check]:
+    read = _spelling(row.last_name, row.first_name)
+    same_day = [p for p in known if p.birth_date == row.birth_date]
     distances = [
         (Levenshtein.distance(read, _spelling(p.last_name, p.first_name)), p) for p in same_day
     ]
     if any(distance == 0 for distance, _p in distances):
-        return "exact"
+        return row, "exact"
     close = [p for distance, p in distances if distance <= MAX_EDITS]
-    if len(close) != 1:
-        return "unknown"
-    row["last_name"], row["first_name"] = close[0].last_name, close[0].first_name
-    return "corrected"
+    if len(close) != 1 or not read:
+        return row, "unknown"
+    return replace(row, last_name=close[0].last_name, first_name=close[0].first_name), "corrected"
 
 
-def check_names(result: dict[str, Any], known: list[KnownPupil]) -> int:
-    """Check every row's name (in place); the number of names that matched nobody. Nothing is
-    checked when no pupil is known."""
+def _checked(
+    rows: Sequence[Row], known: Sequence[KnownPupil]
+) -> tuple[tuple[Row, ...], tuple[Check, ...]]:
+    found = [_check(row, known) for row in rows]
+    return tuple(row for row, _check in found), tuple(check for _row, check in found)
+
+
+def _unknown_warning(count: int) -> str:
+    if count == 1:
+        return "1 nom lu par OCR sans élève connu correspondant : à vérifier"
+    return f"{count} noms lus par OCR sans élève connu correspondant : à vérifier"
+
+
+def check_names(result: CompteRendu, known: Sequence[KnownPupil]) -> tuple[CompteRendu, NameChecks]:
+    """The result with each row's name checked against the known pupils, and how. Nothing is
+    corrected when no pupil is known: every row is `unchecked`."""
     if not known:
-        return 0
-    unknown = 0
-    for rows in (result["anomalies"], result["ine"]["pupils"]):
-        for row in rows:
-            row["name_check"] = _check(row, known)
-            if row["name_check"] == "unknown":
-                unknown += 1
-    if unknown:
-        result["warnings"].append(
-            f"{unknown} nom{'s' if unknown > 1 else ''} lu{'s' if unknown > 1 else ''} par OCR "
-            f"sans élève connu correspondant : à vérifier"
+        unchecked: tuple[Check, ...] = ("unchecked",)
+        return result, NameChecks(
+            unchecked * len(result.anomalies), unchecked * len(result.ine.pupils)
         )
-    return unknown
+    anomalies, anomaly_checks = _checked(result.anomalies, known)
+    pupils, pupil_checks = _checked(result.ine.pupils, known)
+    checks = NameChecks(anomaly_checks, pupil_checks)
+    result = replace(result, anomalies=anomalies, ine=replace(result.ine, pupils=pupils))
+    if checks.unknown:
+        warning = _unknown_warning(checks.unknown)
+        result = replace(
+            result,
+            warnings=(*result.warnings, warning),
+            review_reasons=(*result.review_reasons, warning),
+            needs_review=True,
+        )
+    return result, checks

@@ -12,20 +12,21 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import cv2
 import numpy as np
 
 from daemon.ingest.reports.compte_rendu import read_compte_rendu
 from daemon.ingest.reports.labels import Labels
-from daemon.ingest.reports.lines import Line
 from daemon.ingest.reports.ocr import engine, image, raster, second
 from daemon.ingest.reports.ocr.correct import mend_result
+from daemon.ingest.reports.ocr.engine import Token
 from daemon.ingest.reports.ocr.labels_snap import snap_lines
-from daemon.ingest.reports.ocr.words import page_lines
-from daemon.ingest.reports.pdf import without_printer_noise
+from daemon.ingest.reports.ocr.words import ocr_page
+from daemon.ingest.reports.pages import document_lines
+from daemon.ingest.reports.records import CompteRendu
 from daemon.ingest.reports.refusal import ReportRefused
+from daemon.ingest.reports.words import Page
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +40,20 @@ NOTHING_READ = "Image sans texte lisible : pas un compte rendu / no readable tex
 class Reading:
     """What OCR saw on the pages, kept for the log and the benchmark."""
 
-    lines: list[Line] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)
+    views: list[bytes] = field(default_factory=list)  # each page as a person checks it (JPEG)
     turns: list[int] = field(default_factory=list)
     skews: list[float] = field(default_factory=list)
-    heights: dict[int, float] = field(default_factory=dict)  # page → height in points
     confidence: float = 0.0  # mean word confidence, 0-100
     timing: engine.Timing = field(default_factory=engine.Timing)
+
+
+@dataclass(frozen=True)
+class Scan:
+    """A compte rendu read by OCR, and its pages as OCR saw them (upright and straight)."""
+
+    report: CompteRendu
+    views: tuple[bytes, ...]
 
 
 def _remaining(deadline: float) -> float:
@@ -67,39 +76,49 @@ def _turned(page: raster.Page, reading: Reading, deadline: float) -> raster.Grey
     return np.ascontiguousarray(np.rot90(page.image, -(turn // 90))) if turn else page.image
 
 
-def _read_page(page: raster.Page, reading: Reading, deadline: float) -> list[Line]:
+def _tokens(prepared: image.Prepared, reading: Reading, deadline: float) -> list[Token]:
+    """Tesseract's words, and a second look at the ink they left unread."""
+    found = engine.words(
+        prepared.image, prepared.dpi, timeout=_remaining(deadline), timing=reading.timing
+    )
+    blobs = second.unread_blobs(prepared.image, found, prepared.dpi)
+    found += second.read_blobs(
+        prepared.image, blobs, prepared.dpi, timeout=_remaining(deadline), timing=reading.timing
+    )
+    scores = [t.confidence for t in found if t.confidence >= 0]
+    reading.confidence += sum(scores) / len(scores) if scores else 0.0
+    return found
+
+
+def _read_page(page: raster.Page, reading: Reading, deadline: float) -> Page:
     prepared = image.prepare(_turned(page, reading, deadline), page.dpi)
     reading.skews.append(prepared.skew)
-    reading.heights[page.number] = prepared.image.shape[0] * 72.0 / prepared.dpi
+    reading.views.append(image.view(prepared))
+    height = prepared.image.shape[0]
     if image.blank(prepared):
-        return []
-    try:
-        found = engine.words(
-            prepared.image, prepared.dpi, timeout=_remaining(deadline), timing=reading.timing
-        )
-        blobs = second.unread_blobs(prepared.image, found, prepared.dpi)
-        found += second.read_blobs(
-            prepared.image,
-            blobs,
-            prepared.dpi,
-            timeout=_remaining(deadline),
-            timing=reading.timing,
-        )
-    except RuntimeError as exc:  # pytesseract's timeout
-        raise ReportRefused(TOO_LONG) from exc
-    scores = [w.confidence for w in found if w.confidence >= 0]
-    reading.confidence += sum(scores) / len(scores) if scores else 0.0
-    return page_lines(page.number, found, prepared.dpi, prepared.walled)
+        return ocr_page(page.number, [], prepared.dpi, height=height)
+    tokens = _tokens(prepared, reading, deadline)
+    return ocr_page(
+        page.number,
+        tokens,
+        prepared.dpi,
+        height=height,
+        rules=prepared.rules,
+        walled=prepared.walled,
+    )
 
 
 def read_pages(
     pages: list[raster.Page], budget: float, timing: engine.Timing | None = None
 ) -> Reading:
-    """The lines of every page, printers' headers and footers still in."""
+    """The words and rules of every page, printers' headers and footers still in."""
     deadline = time.monotonic() + budget
     reading = Reading(timing=timing or engine.Timing())
-    for page in pages:
-        reading.lines.extend(_read_page(page, reading, deadline))
+    try:
+        for page in pages:
+            reading.pages.append(_read_page(page, reading, deadline))
+    except RuntimeError as exc:  # pytesseract's timeout
+        raise ReportRefused(TOO_LONG) from exc
     reading.confidence /= max(len(pages), 1)
     return reading
 
@@ -118,25 +137,20 @@ def read_scan(
     max_pages: int,
     budget: float,
     timing: engine.Timing | None = None,
-) -> dict[str, Any]:
-    """The compte rendu on a scan or a photo, as the spec's JSON object (`source`: `ocr`)."""
+) -> Scan:
+    """The compte rendu on a scan or a photo (`source`: `ocr`), and its pages' images."""
     why_not = engine.missing(pdf=not photo)
     if why_not is not None:
         raise ReportRefused(why_not)
     started = time.monotonic()
     pages = scan_pages(data, photo=photo, max_pages=max_pages, budget=budget)
     reading = read_pages(pages, budget - (time.monotonic() - started), timing)
-    if not reading.lines:
+    if not any(page.words for page in reading.pages):
         raise ReportRefused(NOTHING_READ)
-    by_page = [
-        ([ln for ln in reading.lines if ln.page == p.number], 0.0, reading.heights[p.number])
-        for p in pages
-    ]
-    lines = without_printer_noise(by_page, labels)
+    lines = document_lines(reading.pages, labels)
     snap_lines(lines, labels)
-    result = read_compte_rendu(lines, labels, "Ce scan")
-    result["source"] = "ocr"
-    mend_result(result, labels, [ln.text for ln in lines[:40]])
+    result = read_compte_rendu(lines, labels, "Ce scan", source="ocr")
+    result = mend_result(result, labels, [ln.text for ln in lines[:40]])
     log.info(
         "ocr pages=%d turns=%s skews=%s confidence=%.0f tesseract_s=%.1f",
         len(pages),
@@ -145,4 +159,4 @@ def read_scan(
         reading.confidence,
         reading.timing.seconds,
     )
-    return result
+    return Scan(result, tuple(reading.views))

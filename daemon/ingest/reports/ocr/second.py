@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from daemon.ingest.reports.ocr import engine
-from daemon.ingest.reports.ocr.engine import Word
+from daemon.ingest.reports.ocr.engine import Token
 from daemon.ingest.reports.ocr.raster import Grey
 
 PAD = 24  # pixels of white around each blob on the stacked image
@@ -20,7 +20,7 @@ MIN_CONFIDENCE = 60.0  # a blob read with less is a mark, not a word
 Box = tuple[int, int, int, int]  # left, top, right, bottom
 
 
-def unread_blobs(image: Grey, words: list[Word], dpi: float) -> list[Box]:
+def unread_blobs(image: Grey, words: list[Token], dpi: float) -> list[Box]:
     """Word-sized blobs of ink that no word covers, at least as tall as a small digit."""
     ink = np.where(image < 128, 255, 0).astype(np.uint8)
     for word in words:
@@ -53,13 +53,13 @@ def _stack(image: Grey, boxes: list[Box]) -> tuple[Grey, list[tuple[int, Box]]]:
 
 def read_blobs(
     image: Grey, boxes: list[Box], dpi: float, *, timeout: float, timing: engine.Timing
-) -> list[Word]:
+) -> list[Token]:
     """The words on the blobs, placed where the blobs are on the page."""
     if not boxes:
         return []
     sheet, placed = _stack(image, boxes)
     found = engine.words(sheet, dpi, timeout=timeout, timing=timing, mode=6)
-    words: list[Word] = []
+    words: list[Token] = []
     for word in found:
         if word.confidence < MIN_CONFIDENCE or not any(c.isalnum() for c in word.text):
             continue
@@ -68,7 +68,7 @@ def read_blobs(
             if y - PAD / 2 <= middle <= y + (bottom - top) + PAD / 2:
                 dx, dy = left - PAD, top - y
                 words.append(
-                    Word(
+                    Token(
                         word.text,
                         word.left + dx,
                         word.top + dy,
