@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
-from daemon.ingest.reports.checks import consistency_warnings, school_fields
-from daemon.ingest.reports.records import AnomalyRow, Counts, IneRow, IneSection
+from daemon.ingest.reports.checks import consistency_warnings, counters_agree, school_fields
+from daemon.ingest.reports.records import AnomalyRow, CompteRendu, Counts, IneRow, IneSection
 
 
 def anomaly(last: str, severity: str) -> AnomalyRow:
@@ -44,3 +45,15 @@ def test_ine_counters() -> None:
         "Élèves en attente d'INE : 3 annoncés, 2 élève(s) sans INE dans le tableau INE",
         "Élèves immatriculés : 5 annoncés, 1 élève(s) avec INE dans le tableau INE",
     ]
+
+
+def test_counters_agree_only_when_given_and_matching_the_rows() -> None:
+    rows = (anomaly("A", "rejet"), anomaly("B", "avertissement"))
+    ine = IneSection(attributed=0, pending=1, pupils=(ine_row("en_attente"),))
+    agreeing = CompteRendu(
+        counts=Counts(read=5, integrated=4, rejected=1, warnings=1), anomalies=rows, ine=ine
+    )
+    assert counters_agree(agreeing)
+    assert not counters_agree(replace(agreeing, anomalies=rows[:1]))  # a row missed
+    assert not counters_agree(replace(agreeing, counts=Counts(read=5, integrated=4, rejected=1)))
+    assert not counters_agree(replace(agreeing, ine=replace(ine, pending=None)))

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from daemon.app import App
+from daemon.ingest.reports.ocr.pupils import NameChecks
 from daemon.ingest.reports.records import (
     AnomalyRow,
     CompteRendu,
@@ -77,11 +78,17 @@ def ctx(app: App, session: Session):
     campaign = app.campaign(session, NOW)
     counter = iter(range(1000))
 
-    def ingest(result: Report, at: dt.datetime):
+    def ingest(result: Report, at: dt.datetime, names: NameChecks | None = None):
         n = next(counter)
         facts = FileFacts(f"f{n}.pdf", 100, f"{n:064d}", "cli", "")
         recorded = record_document(
-            session, school=school, campaign=campaign, result=result, facts=facts, now=at
+            session,
+            school=school,
+            campaign=campaign,
+            result=result,
+            facts=facts,
+            now=at,
+            names=names,
         )
         session.flush()
         return recorded
@@ -233,3 +240,75 @@ def test_a_pupil_in_error_and_without_ine_in_one_report_is_one_pupil(session: Se
     assert durand.ine_status == "en_attente"
     anomaly = session.exec(select(Anomaly)).one()
     assert anomaly.pupil_id == durand.id
+
+
+def names_all(result: CompteRendu, check: str) -> NameChecks:
+    return NameChecks(
+        (check,) * len(result.anomalies),  # type: ignore[arg-type]
+        (check,) * len(result.ine.pupils),  # type: ignore[arg-type]
+    )
+
+
+def consistent(result: CompteRendu) -> CompteRendu:
+    """The result with counters that agree with its rows."""
+    rejected = sum(1 for a in result.anomalies if a.severity == "rejet")
+    counts = Counts(read=10, integrated=10 - rejected, rejected=rejected, warnings=0)
+    counts = replace(counts, warnings=len(result.anomalies) - rejected)
+    return replace(result, counts=counts, ine=replace(result.ine, pending=len(result.ine.pupils)))
+
+
+FIRST = "2026-09-15T03:10:00+02:00"
+LATER = "2026-09-17T03:10:00+02:00"
+
+
+def test_an_unconfirmed_ocr_reading_adds_but_resolves_nothing_earlier(
+    session: Session, ctx
+) -> None:
+    """A scan whose reading missed a row must not close the anomaly that row carries."""
+    school, campaign, ingest = ctx
+    ingest(cr(FIRST, [(*A, "Niveau", "rejet")], [(*C, "en_attente"), (*B, "en_attente")]), NOW)
+    ocr = replace(cr(LATER, [(*B, "Adresse", "rejet")], [(*C, "litige")]), source="ocr")
+    recorded = ingest(ocr, NOW + 2 * DAY, names=names_all(ocr, "unknown"))
+    assert open_anomalies(session) == [("martin", "Niveau"), ("n'guyen-lefevre", "Adresse")]
+    pupils = {p.last_name: p.ine_status for p in session.exec(select(Pupil))}
+    assert pupils == {"MARTIN": "inconnu", "DURAND": "litige", "N'GUYEN-LEFÈVRE": "en_attente"}
+    assert recorded.changes is not None and recorded.changes.resolved == 0
+    assert "lu par OCR, non confirmé : 2 anomalies ou statuts INE antérieurs" in recorded.message
+    assert stage(session, school, campaign) == Stage.ERRORS
+
+
+def test_an_ocr_reading_whose_counters_disagree_resolves_nothing_earlier(
+    session: Session, ctx
+) -> None:
+    _school, _campaign, ingest = ctx
+    ingest(cr(FIRST, [(*A, "Niveau", "rejet")], []), NOW)
+    ocr = replace(cr(LATER, [], []), source="ocr")  # counts say 2 rejected: a row was missed
+    ingest(ocr, NOW + 2 * DAY, names=names_all(ocr, "exact"))
+    assert open_anomalies(session) == [("martin", "Niveau")]
+
+
+def test_an_ocr_reading_with_a_name_matching_no_known_pupil_resolves_nothing_earlier(
+    session: Session, ctx
+) -> None:
+    _school, _campaign, ingest = ctx
+    ingest(cr(FIRST, [(*A, "Niveau", "rejet"), (*B, "Adresse", "rejet")], []), NOW)
+    ocr = consistent(replace(cr(LATER, [(*B, "Adresse", "rejet")], []), source="ocr"))
+    ingest(ocr, NOW + 2 * DAY, names=names_all(ocr, "unknown"))
+    assert open_anomalies(session) == [("martin", "Niveau"), ("n'guyen-lefevre", "Adresse")]
+    ingest(ocr, NOW + 3 * DAY, names=None)  # names not checked at all: no more trusted
+    assert len(open_anomalies(session)) == 2
+
+
+def test_an_ocr_reading_that_agrees_with_itself_and_the_known_pupils_resolves(
+    session: Session, ctx
+) -> None:
+    _school, _campaign, ingest = ctx
+    ingest(
+        cr(FIRST, [(*A, "Niveau", "rejet"), (*B, "Adresse", "rejet")], [(*C, "en_attente")]), NOW
+    )
+    ocr = consistent(replace(cr(LATER, [(*B, "Adresse", "rejet")], []), source="ocr"))
+    recorded = ingest(ocr, NOW + 2 * DAY, names=names_all(ocr, "corrected"))
+    assert open_anomalies(session) == [("n'guyen-lefevre", "Adresse")]
+    assert recorded.changes is not None and recorded.changes.resolved == 1
+    durand = session.exec(select(Pupil).where(Pupil.last_name == "DURAND")).one()
+    assert durand.ine_status == "attribue"

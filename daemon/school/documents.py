@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from daemon.ingest.reports.ocr.pupils import NameChecks
 from daemon.ingest.reports.records import CompteRendu, Extraction, Report
 from daemon.school.followup import refresh_stage
 from daemon.school.stage import french_date
@@ -15,6 +16,7 @@ from daemon.school.tracking import (
     apply_compte_rendu,
     apply_extraction,
     document_counts,
+    settles_earlier,
     summary_text,
 )
 from db.campaigns import follow_up_for
@@ -49,9 +51,11 @@ def record_document(
     facts: FileFacts,
     now: dt.datetime,
     actor: str = "system",
+    names: NameChecks | None = None,
 ) -> Recorded:
     """Store the document, apply it if it is the newest of its kind, write the event, and
-    recompute the stage — all in the caller's transaction."""
+    recompute the stage — all in the caller's transaction. `names`: how the names of a CR read
+    by OCR matched the school's known pupils (see `tracking.settles_earlier`)."""
     assert school.id is not None and campaign.id is not None
     document = _new_document(school, campaign, result, facts, now)
     session.add(document)
@@ -61,7 +65,8 @@ def record_document(
         extracted = apply_extraction(session, document=document, result=result, now=now)
         changes, message = extracted, summary_text(document, extracted)
     else:
-        changes, message = _apply_if_newest(session, document, result, now)
+        settles = settles_earlier(result, names, confirmed=False)
+        changes, message = _apply_if_newest(session, document, result, now, settles)
     if changes and (changes.resolved or changes.ine_attributed):
         follow_up = follow_up_for(session, school_id=school.id, campaign_id=campaign.id, now=now)
         follow_up.last_progress_at = now
@@ -111,7 +116,7 @@ def _effective(document: Document) -> dt.datetime:
 
 
 def _apply_if_newest(
-    session: Session, document: Document, result: CompteRendu, now: dt.datetime
+    session: Session, document: Document, result: CompteRendu, now: dt.datetime, settles: bool
 ) -> tuple[Changes | None, str]:
     others = session.exec(
         select(Document).where(
@@ -135,7 +140,7 @@ def _apply_if_newest(
     extractions = [d.received_at for d in others if d.kind == "onde_extraction"]
     apply_ine = not extractions or max(extractions) <= _effective(document)
     changes = apply_compte_rendu(
-        session, document=document, result=result, now=now, apply_ine=apply_ine
+        session, document=document, result=result, now=now, apply_ine=apply_ine, settles=settles
     )
     if not apply_ine:
         changes.notes.append("INE laissés à l'extraction ONDE plus récente")

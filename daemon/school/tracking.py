@@ -19,6 +19,8 @@ from sqlmodel import Session, col, select
 
 from daemon.codes import is_valid_ine, name_key, normalise_ine, printable
 from daemon.ingest.records import JsonRecord
+from daemon.ingest.reports.checks import counters_agree
+from daemon.ingest.reports.ocr.pupils import NameChecks
 from daemon.ingest.reports.records import AnomalyRow, CompteRendu, Extraction, IneSection, Report
 from daemon.school.pupils import NewPupil, PupilBook
 from daemon.school.stage import french_date
@@ -39,6 +41,7 @@ class Changes:
     ine_attributed: int = 0
     ine_pending: int = 0
     new_pupils: int = 0
+    held: int = 0  # earlier anomalies and INEs an unconfirmed OCR reading left as they were
     notes: list[str] = field(default_factory=list)
 
 
@@ -61,6 +64,16 @@ def anomaly_key(pupil: Pupil | NewPupil, field_name: str) -> tuple[str, str]:
     return (pupil.match_key, name_key(field_name))
 
 
+def settles_earlier(result: CompteRendu, names: NameChecks | None, confirmed: bool) -> bool:
+    """Whether a CR may resolve earlier anomalies (and take a pupil absent from its INE table
+    for one who got an INE): a text CR always; a CR read by OCR once a coordinator confirmed
+    it, or when its counters agree with the rows read and every name matched a known pupil.
+    Unconfirmed, an OCR reading that missed a row would otherwise close an open anomaly."""
+    if result.source == "text" or confirmed:
+        return True
+    return counters_agree(result) and names is not None and names.all_known
+
+
 def apply_compte_rendu(
     session: Session,
     *,
@@ -68,9 +81,11 @@ def apply_compte_rendu(
     result: CompteRendu,
     now: dt.datetime,
     apply_ine: bool = True,
+    settles: bool = True,
 ) -> Changes:
     """The newest CR of the school: anomalies (and, unless an extraction is newer, INE
-    statuses) follow it."""
+    statuses) follow it. Unless it `settles` earlier ones (`settles_earlier`), it adds
+    anomalies and INE statuses but resolves only the anomalies it opened itself."""
     assert document.school_id is not None and document.id is not None
     changes = Changes()
     book = PupilBook(session, school_id=document.school_id, campaign_id=document.campaign_id)
@@ -86,13 +101,13 @@ def apply_compte_rendu(
         for row in result.anomalies
     ]
     if apply_ine:
-        _apply_ine_section(book, result.ine, document, now, changes)
+        _apply_ine_section(book, result.ine, document, now, changes, settles)
     book.flush()  # one flush, once every change is made: the new pupils get their ids
     pupil_of = {p.id: p for p in book.by_key.values()}
     open_by_key = {
         anomaly_key(pupil_of[a.pupil_id], a.field): a for a in open_rows if a.pupil_id in pupil_of
     }
-    new_anomalies = _follow_anomalies(rows, open_by_key, document, now, changes)
+    new_anomalies = _follow_anomalies(rows, open_by_key, document, now, changes, settles)
     if new_anomalies:  # one multi-row INSERT, without an ORM object per row
         session.execute(insert(Anomaly), new_anomalies)
     changes.new_pupils = book.created
@@ -105,9 +120,11 @@ def _follow_anomalies(
     document: Document,
     now: dt.datetime,
     changes: Changes,
+    settles: bool,
 ) -> list[dict[str, Any]]:
-    """Open anomalies still in the CR are kept (with its wording), those absent are resolved;
-    the column values of the new ones are returned, to be inserted together."""
+    """Open anomalies still in the CR are kept (with its wording), those absent are resolved
+    (when the CR `settles` them, or opened them itself); the column values of the new ones
+    are returned, to be inserted together."""
     seen: set[tuple[str, str]] = set()
     new_anomalies: list[dict[str, Any]] = []
     for pupil, row in rows:
@@ -125,9 +142,13 @@ def _follow_anomalies(
         existing.severity = (row.severity or "rejet")[:15]
         changes.still_open += 1
     for key, anomaly in open_by_key.items():
-        if key not in seen:
-            anomaly.resolved_at, anomaly.resolved_by_document_id = now, document.id
-            changes.resolved += 1
+        if key in seen:
+            continue
+        if not settles and anomaly.first_document_id != document.id:
+            changes.held += 1
+            continue
+        anomaly.resolved_at, anomaly.resolved_by_document_id = now, document.id
+        changes.resolved += 1
     return new_anomalies
 
 
@@ -153,9 +174,15 @@ def _new_anomaly(
 
 
 def _apply_ine_section(
-    book: PupilBook, ine: IneSection, document: Document, now: dt.datetime, changes: Changes
+    book: PupilBook,
+    ine: IneSection,
+    document: Document,
+    now: dt.datetime,
+    changes: Changes,
+    settles: bool,
 ) -> None:
-    """Pupils listed get their status; pupils waiting before and absent now got their INE."""
+    """Pupils listed get their status; pupils waiting before and absent now got their INE
+    (when the CR `settles` earlier statuses)."""
     listed: set[str] = set()
     for row in ine.pupils:
         pupil = book.get(row, now=now, source=document.kind, document_id=document.id)
@@ -164,7 +191,10 @@ def _apply_ine_section(
         _set_ine(pupil, status, normalise_ine(row.ine), now, changes)
     for pupil in book.by_key.values():
         if pupil.match_key not in listed and pupil.ine_status not in (ATTRIBUTED, "inconnu"):
-            _set_ine(pupil, ATTRIBUTED, None, now, changes)
+            if settles:
+                _set_ine(pupil, ATTRIBUTED, None, now, changes)
+            else:
+                changes.held += 1
 
 
 def apply_extraction(
@@ -251,5 +281,15 @@ def summary_text(document: Document, changes: Changes) -> str:
         details.append(f"{changes.new_anomalies} nouvelle(s)")
     if changes.ine_attributed:
         details.append(f"{changes.ine_attributed} INE attribué(s)")
+    if changes.held:
+        details.append(_held_text(changes.held))
     details.extend(changes.notes)
     return text + (f" ({', '.join(details)})" if details else "")
+
+
+def _held_text(held: int) -> str:
+    if held == 1:
+        return "lu par OCR, non confirmé : 1 anomalie ou statut INE antérieur laissé en l'état"
+    return (
+        f"lu par OCR, non confirmé : {held} anomalies ou statuts INE antérieurs laissés en l'état"
+    )

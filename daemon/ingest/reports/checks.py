@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 
 from daemon.codes import InvalidUAI, find_uais, normalise_uai, parse_uai, pupil_key
 from daemon.ingest.records import iso
-from daemon.ingest.reports.records import AnomalyRow, Counts, IneSection
+from daemon.ingest.reports.records import AnomalyRow, CompteRendu, Counts, IneSection
 
 _UAI_IN_PARENS = re.compile(r"^(.*?)\s*\(\s*([0-9A-Za-z ]{8,10})\s*\)\s*$")
 
@@ -78,6 +78,15 @@ def consistency_warnings(
                 "dans le tableau des anomalies"
             )
     return warnings + _ine_warnings(ine)
+
+
+def counters_agree(result: CompteRendu) -> bool:
+    """The CR gives its rejection, warning and pending-INE counters, and they agree with the
+    rows read (none missing, none invented)."""
+    counts, ine = result.counts, result.ine
+    if None in (counts.rejected, counts.warnings, ine.pending):
+        return False
+    return not consistency_warnings(counts, result.anomalies, ine)
 
 
 def _ine_warnings(ine: IneSection) -> list[str]:
