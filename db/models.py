@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlalchemy import JSON, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime
@@ -156,6 +156,24 @@ class Document(SQLModel, table=True):
     duplicate_of_id: int | None = Field(default=None, foreign_key="document.id")
     superseded_by_id: int | None = Field(default=None, foreign_key="document.id")
     stored_path: str = Field(default="", max_length=500)
+    # A compte rendu read by OCR: true until a coordinator has confirmed or corrected every row.
+    ocr_unconfirmed: bool = Field(default=False, index=True)
+    # Its rows' review (`daemon.school.ocr_review`): how each name matched the school's known
+    # pupils ("names") and each row a coordinator confirmed or corrected ("rows").
+    review: dict[str, Any] = _json(default_factory=dict)
+
+
+class DocumentPage(SQLModel, table=True):
+    """A page of a compte rendu read by OCR, as OCR saw it (upright and straight, JPEG): what
+    the coordinator checks the rows read against. Kept in the database, which every process
+    shares; deleted with the campaign's personal data."""
+
+    __tablename__ = "document_page"
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    number: int  # from 1
+    image: bytes = Field(sa_type=LargeBinary)
 
 
 class Pupil(SQLModel, table=True):
@@ -259,11 +277,15 @@ class IntakeFile(SQLModel, table=True):
     received_at: dt.datetime = _ts(index=True)
     channel: str = Field(max_length=20)
     kind: str = Field(default="", max_length=20)  # compte_rendu | onde_extraction | export | ?
-    outcome: str = Field(max_length=20, index=True)  # processed|duplicate|quarantined|discarded
+    # processed | duplicate | quarantined | discarded | reading (a scan waiting for its OCR)
+    outcome: str = Field(max_length=20, index=True)
     reason: str = Field(default="", max_length=1000)
     school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
     document_id: int | None = Field(default=None, foreign_key="document.id")
     submission_id: int | None = Field(default=None, foreign_key="export_submission.id")
+    # A scan being read (`reading`): a reader claimed it until then (a reader that dies leaves
+    # it to expire and be taken again).
+    claimed_until: dt.datetime | None = _ts(default=None)
 
 
 class User(SQLModel, table=True):

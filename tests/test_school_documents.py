@@ -274,7 +274,24 @@ def test_an_unconfirmed_ocr_reading_adds_but_resolves_nothing_earlier(
     assert pupils == {"MARTIN": "inconnu", "DURAND": "litige", "N'GUYEN-LEFÈVRE": "en_attente"}
     assert recorded.changes is not None and recorded.changes.resolved == 0
     assert "lu par OCR, non confirmé : 2 anomalies ou statuts INE antérieurs" in recorded.message
+    assert recorded.document.counts["rejections"] == 2  # its own row and the one held open
+    assert recorded.document.counts["pending_ine"] == 2
     assert stage(session, school, campaign) == Stage.ERRORS
+
+
+def test_an_unconfirmed_ocr_reading_with_no_row_does_not_make_the_school_ready(
+    session: Session, ctx
+) -> None:
+    """The stage follows the latest CR's counts: what an untrusted reading did not list is
+    counted as still open."""
+    school, campaign, ingest = ctx
+    ingest(cr(FIRST, [(*A, "Niveau", "avertissement")], [(*C, "en_attente")]), NOW)
+    ocr = replace(cr(LATER, [], []), source="ocr")
+    recorded = ingest(ocr, NOW + 2 * DAY, names=names_all(ocr, "unchecked"))
+    assert recorded.document.counts["warnings"] == 1
+    assert stage(session, school, campaign) == Stage.ERRORS
+    assert "1 anomalie ou statut INE antérieur laissé" not in recorded.message  # 2 held
+    assert "2 anomalies ou statuts INE antérieurs laissés en l'état" in recorded.message
 
 
 def test_an_ocr_reading_whose_counters_disagree_resolves_nothing_earlier(

@@ -142,6 +142,8 @@ def _apply_if_newest(
     changes = apply_compte_rendu(
         session, document=document, result=result, now=now, apply_ine=apply_ine, settles=settles
     )
+    if changes.held:  # what it did not list is still open: the stage must say so
+        document.counts = document_counts(result, changes).as_json()
     if not apply_ine:
         changes.notes.append("INE laissés à l'extraction ONDE plus récente")
     return changes, summary_text(document, changes)

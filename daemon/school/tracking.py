@@ -41,8 +41,16 @@ class Changes:
     ine_attributed: int = 0
     ine_pending: int = 0
     new_pupils: int = 0
-    held: int = 0  # earlier anomalies and INEs an unconfirmed OCR reading left as they were
+    # earlier anomalies (by severity) and pupils without INE that an unconfirmed OCR reading
+    # did not list and left as they were
+    held_rejections: int = 0
+    held_warnings: int = 0
+    held_pending: int = 0
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def held(self) -> int:
+        return self.held_rejections + self.held_warnings + self.held_pending
 
 
 def _set_ine(
@@ -145,7 +153,10 @@ def _follow_anomalies(
         if key in seen:
             continue
         if not settles and anomaly.first_document_id != document.id:
-            changes.held += 1
+            if anomaly.severity == "avertissement":
+                changes.held_warnings += 1
+            else:
+                changes.held_rejections += 1
             continue
         anomaly.resolved_at, anomaly.resolved_by_document_id = now, document.id
         changes.resolved += 1
@@ -194,7 +205,7 @@ def _apply_ine_section(
             if settles:
                 _set_ine(pupil, ATTRIBUTED, None, now, changes)
             else:
-                changes.held += 1
+                changes.held_pending += 1
 
 
 def apply_extraction(
@@ -234,19 +245,20 @@ class DocumentCounts(JsonRecord):
     pupils: int | None = None  # an absent key (a row stored before it existed): its default
 
 
-def document_counts(result: Report) -> DocumentCounts:
-    """What a document counts, to store with it."""
+def document_counts(result: Report, held: Changes | None = None) -> DocumentCounts:
+    """What a document counts, to store with it; with what an unconfirmed OCR reading `held`
+    open (the stage rules read these counts: what it did not list is still open)."""
     if isinstance(result, Extraction):
         pupils = result.pupils
         has_ine = result.ine_column
         pending = sum(1 for p in pupils if not normalise_ine(p.ine)) if has_ine else None
         return DocumentCounts(pending_ine=pending, pupils=len(pupils))
     rejections = sum(1 for a in result.anomalies if a.severity == "rejet")
-    counts = result.counts
+    counts, held = result.counts, held or Changes()
     return DocumentCounts(
-        rejections=rejections,
-        warnings=len(result.anomalies) - rejections,
-        pending_ine=_pending_from_cr(result.ine),
+        rejections=rejections + held.held_rejections,
+        warnings=len(result.anomalies) - rejections + held.held_warnings,
+        pending_ine=_pending_from_cr(result.ine) + held.held_pending,
         read=counts.read,
         integrated=counts.integrated,
         rejected=counts.rejected,

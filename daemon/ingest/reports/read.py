@@ -32,10 +32,11 @@ from daemon.ingest.reports.fixed import fixed_width_lines
 from daemon.ingest.reports.html_text import html_to_text, looks_like_html
 from daemon.ingest.reports.labels import Labels, default_labels
 from daemon.ingest.reports.lines import text_lines
+from daemon.ingest.reports.ocr.engine import missing
 from daemon.ingest.reports.ocr.scan import read_scan
 from daemon.ingest.reports.pdf import NO_TEXT, pdf_lines
 from daemon.ingest.reports.records import CompteRendu, Report
-from daemon.ingest.reports.refusal import ReportRefused
+from daemon.ingest.reports.refusal import NeedsOcr, ReportRefused
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +84,10 @@ def read_report(
     *,
     labels: Labels | None = None,
     max_pages: int = 200,
-    ocr_budget: float = 120.0,
+    ocr_budget: float | None = 120.0,
 ) -> Read:
-    """`parse_report`, with the page images of a scan."""
+    """`parse_report`, with the page images of a scan. With no `ocr_budget`, a scan is not
+    read: `NeedsOcr` says it is one (or `ReportRefused` why OCR cannot read it here)."""
     try:
         read = _parse(data, filename, labels or default_labels(), max_pages, ocr_budget)
     except ReportRefused:
@@ -98,7 +100,10 @@ def read_report(
     return replace(read, report=with_review(read.report))
 
 
-def _scan(data: bytes, photo: bool, labels: Labels, max_pages: int, budget: float) -> Read:
+def _scan(data: bytes, photo: bool, labels: Labels, max_pages: int, budget: float | None) -> Read:
+    if budget is None:
+        why_not = missing(pdf=not photo)
+        raise NeedsOcr() if why_not is None else ReportRefused(why_not)
     scan = read_scan(data, photo=photo, labels=labels, max_pages=max_pages, budget=budget)
     return Read(scan.report, scan.views)
 

@@ -9,3 +9,10 @@ class ReportRefused(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class NeedsOcr(ReportRefused):
+    """A scan or a photo, asked to be read without OCR: read it by OCR, in a worker, later."""
+
+    def __init__(self) -> None:
+        super().__init__("Scan ou photo : à lire par OCR / to be read by OCR")
