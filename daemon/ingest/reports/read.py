@@ -108,7 +108,9 @@ def _scan(data: bytes, photo: bool, labels: Labels, max_pages: int, budget: floa
     return Read(scan.report, scan.views)
 
 
-def _parse(data: bytes, filename: str, labels: Labels, max_pages: int, ocr_budget: float) -> Read:
+def _parse(
+    data: bytes, filename: str, labels: Labels, max_pages: int, ocr_budget: float | None
+) -> Read:
     if not data.strip():
         raise ReportRefused(EMPTY)
     head = data[:1024]
