@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 
 from daemon.app import App
 from daemon.ingest.reports.records import IneRow
-from daemon.school.pupils import PUPIL_COLUMNS, NewPupil, PupilBook
+from daemon.ingest.reports.ocr.pupils import KnownPupil
+from daemon.school.pupils import PUPIL_COLUMNS, NewPupil, PupilBook, known_pupils, row_key
 from db.models import Pupil
 from db.schools import add_school
 from tests.conftest import NOW
@@ -71,3 +72,19 @@ def test_a_known_pupil_is_the_stored_row(session: Session, book_for) -> None:
     assert isinstance(lea, Pupil) and second.created == 0
     second.flush()
     assert pupils(session)["LÉA"].last_seen_at == later
+
+
+def test_known_pupils_are_those_the_school_sent_itself(session: Session, book_for) -> None:
+    """An archive's and an extraction's pupils are known; one first read on a compte rendu
+    (perhaps misread by OCR) is not."""
+    book = book_for()
+    book.get(LEA, now=NOW, source="export", document_id=None)
+    book.get(NOE, now=NOW, source="onde_extraction", document_id=None)
+    book.get(replace(NOE, first_name="Noa"), now=NOW, source="compte_rendu", document_id=None)
+    book.flush()
+    known = known_pupils(session, school_id=book.school_id, campaign_id=book.campaign_id)
+    assert sorted(known, key=lambda p: p.last_name) == [
+        KnownPupil("DURAND", "Noé", dt.date(2021, 2, 1)),
+        KnownPupil("Martin ", "LÉA", dt.date(2019, 5, 3)),
+    ]
+    assert row_key(LEA) == "martin|lea|2019-05-03"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from daemon.ingest.reports.ocr.pupils import NameChecks
+from daemon.ingest.reports.ocr.pupils import NameChecks, unchecked
 from daemon.ingest.reports.records import CompteRendu, Extraction, Report
 from daemon.school.followup import refresh_stage
+from daemon.school.ocr_review import start_review
 from daemon.school.stage import french_date
 from daemon.school.tracking import (
     Changes,
@@ -52,10 +54,12 @@ def record_document(
     now: dt.datetime,
     actor: str = "system",
     names: NameChecks | None = None,
+    views: Sequence[bytes] = (),
 ) -> Recorded:
     """Store the document, apply it if it is the newest of its kind, write the event, and
-    recompute the stage — all in the caller's transaction. `names`: how the names of a CR read
-    by OCR matched the school's known pupils (see `tracking.settles_earlier`)."""
+    recompute the stage — all in the caller's transaction. A CR read by OCR comes with how its
+    names matched the school's known pupils (`names`, see `tracking.settles_earlier`) and its
+    pages as OCR saw them (`views`): it waits for the coordinator's review (`ocr_review`)."""
     assert school.id is not None and campaign.id is not None
     document = _new_document(school, campaign, result, facts, now)
     session.add(document)
@@ -65,6 +69,8 @@ def record_document(
         extracted = apply_extraction(session, document=document, result=result, now=now)
         changes, message = extracted, summary_text(document, extracted)
     else:
+        if result.source == "ocr":
+            start_review(session, document, names or unchecked(result), views)
         settles = settles_earlier(result, names, confirmed=False)
         changes, message = _apply_if_newest(session, document, result, now, settles)
     if changes and (changes.resolved or changes.ine_attributed):
@@ -105,7 +111,9 @@ def _new_document(
         processed_at=cr.processed_at if cr else None,
         counts=document_counts(result).as_json(),
         result=result.as_json(),
-        needs_review=result.needs_review or bool(reasons),
+        needs_review=result.needs_review
+        or bool(reasons)
+        or (cr is not None and cr.source == "ocr"),
         review_reasons=reasons[:20],
         stored_path=facts.stored_path[:500],
     )
@@ -118,14 +126,7 @@ def _effective(document: Document) -> dt.datetime:
 def _apply_if_newest(
     session: Session, document: Document, result: CompteRendu, now: dt.datetime, settles: bool
 ) -> tuple[Changes | None, str]:
-    others = session.exec(
-        select(Document).where(
-            Document.school_id == document.school_id,
-            Document.campaign_id == document.campaign_id,
-            col(Document.duplicate_of_id).is_(None),
-            Document.id != document.id,
-        )
-    ).all()
+    others = _others(session, document)
     reports = [d for d in others if d.kind == "compte_rendu"]
     newest = max(reports, key=_effective, default=None)
     if newest is not None and _effective(newest) > _effective(document):
@@ -137,13 +138,55 @@ def _apply_if_newest(
     for older in reports:
         if older.superseded_by_id is None:
             older.superseded_by_id = document.id
+    changes = _apply(session, document, result, now, settles, others)
+    return changes, summary_text(document, changes)
+
+
+def _others(session: Session, document: Document) -> Sequence[Document]:
+    return session.exec(
+        select(Document).where(
+            Document.school_id == document.school_id,
+            Document.campaign_id == document.campaign_id,
+            col(Document.duplicate_of_id).is_(None),
+            Document.id != document.id,
+        )
+    ).all()
+
+
+def _apply(
+    session: Session,
+    document: Document,
+    result: CompteRendu,
+    now: dt.datetime,
+    settles: bool,
+    others: Sequence[Document],
+) -> Changes:
     extractions = [d.received_at for d in others if d.kind == "onde_extraction"]
     apply_ine = not extractions or max(extractions) <= _effective(document)
     changes = apply_compte_rendu(
         session, document=document, result=result, now=now, apply_ine=apply_ine, settles=settles
     )
-    if changes.held:  # what it did not list is still open: the stage must say so
-        document.counts = document_counts(result, changes).as_json()
+    # What an untrusted reading did not list is still open: the stage must say so.
+    document.counts = document_counts(result, changes).as_json()
     if not apply_ine:
         changes.notes.append("INE laissés à l'extraction ONDE plus récente")
-    return changes, summary_text(document, changes)
+    return changes
+
+
+def apply_again(
+    session: Session,
+    *,
+    document: Document,
+    result: CompteRendu,
+    names: NameChecks | None,
+    confirmed: bool,
+    now: dt.datetime,
+) -> Changes | None:
+    """A compte rendu corrected or confirmed after it was recorded, applied again (the
+    caller recomputes the stage); None when a newer one superseded it: nothing to apply."""
+    document.result = result.as_json()
+    document.counts = document_counts(result).as_json()
+    if document.superseded_by_id is not None:
+        return None
+    settles = settles_earlier(result, names, confirmed=confirmed)
+    return _apply(session, document, result, now, settles, _others(session, document))

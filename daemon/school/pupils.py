@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from daemon.codes import printable, pupil_key
 from daemon.ingest.records import iso
+from daemon.ingest.reports.ocr.pupils import KnownPupil
 from db.models import Pupil
 
 
@@ -26,6 +27,12 @@ class NamedPupil(Protocol):
 
     @property
     def birth_date(self) -> dt.date | None: ...
+
+
+def row_key(row: NamedPupil) -> str:
+    """The matching key of the pupil a reader's row names."""
+    last, first = printable(row.last_name, 120), printable(row.first_name, 120)
+    return pupil_key(last, first, iso(row.birth_date))
 
 
 # `Pupil`'s columns but its id, and their defaults: what a `NewPupil` carries.
@@ -92,7 +99,7 @@ class PupilBook:
     ) -> Pupil | NewPupil:
         last, first = printable(row.last_name, 120), printable(row.first_name, 120)
         birth = row.birth_date
-        key = pupil_key(last, first, iso(birth))
+        key = row_key(row)
         pupil = self.by_key.get(key)
         if pupil is None:
             pupil = NewPupil(
@@ -135,3 +142,20 @@ class PupilBook:
             for pupil, values in zip(pending, rows, strict=True):
                 pupil.id, pupil._written = ids[pupil.match_key], values
         self.session.flush()
+
+
+KNOWN_SOURCES = ("export", "onde_extraction")  # what the school itself sent
+
+
+def known_pupils(session: Session, *, school_id: int, campaign_id: int) -> list[KnownPupil]:
+    """The pupils the school sent itself — its accepted archives, its extractions — against
+    which names read by OCR are checked (a name first read on a compte rendu is not known:
+    OCR may have misread it)."""
+    rows = session.exec(
+        select(Pupil).where(
+            Pupil.school_id == school_id,
+            Pupil.campaign_id == campaign_id,
+            col(Pupil.source).in_(KNOWN_SOURCES),
+        )
+    ).all()
+    return [KnownPupil(p.last_name, p.first_name, p.birth_date) for p in rows]

@@ -50,6 +50,12 @@ class NameChecks(JsonRecord):
         return all(c in MATCHED for c in (*self.anomalies, *self.ine))
 
 
+def unchecked(result: CompteRendu) -> NameChecks:
+    """No name checked: no pupil of the school is known."""
+    none: tuple[Check, ...] = ("unchecked",)
+    return NameChecks(none * len(result.anomalies), none * len(result.ine.pupils))
+
+
 def _spelling(last: str | None, first: str | None) -> str:
     return " ".join(f"{last or ''} {first or ''}".split()).casefold()
 
@@ -85,10 +91,7 @@ def check_names(result: CompteRendu, known: Sequence[KnownPupil]) -> tuple[Compt
     """The result with each row's name checked against the known pupils, and how. Nothing is
     corrected when no pupil is known: every row is `unchecked`."""
     if not known:
-        unchecked: tuple[Check, ...] = ("unchecked",)
-        return result, NameChecks(
-            unchecked * len(result.anomalies), unchecked * len(result.ine.pupils)
-        )
+        return result, unchecked(result)
     anomalies, anomaly_checks = _checked(result.anomalies, known)
     pupils, pupil_checks = _checked(result.ine.pupils, known)
     checks = NameChecks(anomaly_checks, pupil_checks)
