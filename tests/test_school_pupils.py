@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import Session, select
 
 from daemon.app import App
-from daemon.ingest.reports.records import IneRow
 from daemon.ingest.reports.ocr.pupils import KnownPupil
+from daemon.ingest.reports.records import IneRow
 from daemon.school.pupils import PUPIL_COLUMNS, NewPupil, PupilBook, known_pupils, row_key
 from db.models import Pupil
 from db.schools import add_school
