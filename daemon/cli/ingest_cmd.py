@@ -57,7 +57,7 @@ def ingest_cmd(ctx: Context, paths: tuple[Path, ...], school: str | None, as_jso
             school = parse_uai(school)
         except InvalidUAI as exc:
             fail(str(exc))
-    intake = Intake(ctx.app)
+    intake = Intake(ctx.app, read_scans_now=True)  # a scan is read by OCR (in a worker) here
     files = files_under(paths)
     results: list[IntakeResult] = []
     with Progress(console=console, transient=True, disable=as_json) as progress:

@@ -257,6 +257,9 @@ class IntakeSettings(Section):
         ge=10,
         description="Temps maximal de lecture d'un scan ou d'une photo par OCR (secondes).",
     )
+    ocr_memory_mb: int = Field(
+        1536, ge=512, description="Mémoire maximale du processus qui lit un scan par OCR (Mo)."
+    )
     labels_file: str = Field(
         "",
         description="Fichier TOML remplaçant les libellés des comptes rendus (vide : aucun).",

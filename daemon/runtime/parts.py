@@ -18,6 +18,14 @@ async def run_watcher(app: App, stop: asyncio.Event) -> None:
     await DropWatcher(Intake(app), clock=app.now).run(stop)
 
 
+async def run_reader(app: App, stop: asyncio.Event) -> None:
+    """Scans and photos of comptes rendus, read by OCR in a worker process, one at a time."""
+    from daemon.ingest.intake.intake import Intake
+    from daemon.ingest.intake.scans import run_reader as run
+
+    await run(Intake(app), stop)
+
+
 async def run_scheduler(app: App, stop: asyncio.Event) -> None:
     from daemon.reminders.scheduler import run_scheduler as run
 
@@ -41,10 +49,11 @@ def all_parts() -> dict[str, Part]:
     return {
         "web": run_web,
         "watcher": run_watcher,
+        "reader": run_reader,
         "scheduler": run_scheduler,
         "sender": run_sender,
         "housekeeping": run_housekeeping,
     }
 
 
-PART_NAMES = ("web", "watcher", "scheduler", "sender", "housekeeping")
+PART_NAMES = ("web", "watcher", "reader", "scheduler", "sender", "housekeeping")

@@ -19,8 +19,9 @@ from sqlmodel import Session, col, select
 from daemon.app import App
 from daemon.codes import InvalidUAI, find_uais, parse_uai, printable
 from daemon.ingest.exports.records import ArchiveCheck
+from daemon.ingest.intake.scans import Scans, checked_names
 from daemon.ingest.intake.storage import Store, is_junk
-from daemon.ingest.reports import ReportRefused, parse_report
+from daemon.ingest.reports import NeedsOcr, Read, ReportRefused, read_report
 from daemon.ingest.reports.labels import load_labels
 from daemon.ingest.reports.records import CompteRendu, Report
 from daemon.school.archives import ArchiveIntake
@@ -59,7 +60,7 @@ class Incoming:
 
 @dataclass
 class IntakeResult:
-    outcome: str  # processed | duplicate | quarantined | ignored
+    outcome: str  # processed | duplicate | quarantined | ignored | reading (OCR, see `scans`)
     filename: str
     kind: str = ""
     reason: str = ""
@@ -79,13 +80,16 @@ class IntakeResult:
 class Intake:
     """Built once per process: labels and limits are read from the settings at start."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, *, read_scans_now: bool = False) -> None:
+        """`read_scans_now`: a scan is read by OCR before `take_*` returns (the command line),
+        instead of waiting for the daemon's reader (`relance serve`)."""
         self.app = app
         settings = app.settings
         self.labels = load_labels(settings.intake.labels_file or None)
         self.max_bytes = settings.intake.max_file_mb * 1024 * 1024
         self.store = Store(state_dir=settings.state_path, drop_dir=settings.drop_path)
         self.archives = ArchiveIntake(settings)
+        self.scans = Scans(self, read_now=read_scans_now)
 
     # ---- files on disk -------------------------------------------------------------------
     def take_path(
@@ -215,26 +219,44 @@ class Intake:
         duplicate = self._duplicate(incoming)
         if duplicate:
             return duplicate
-        filename, now = incoming.filename, incoming.now
         try:
-            parsed = parse_report(
+            read = read_report(
                 incoming.data,
-                filename,
+                incoming.filename,
                 labels=self.labels,
                 max_pages=self.app.settings.intake.max_pdf_pages,
+                ocr_budget=None,  # a scan is read by OCR in a worker, not here
             )
+        except NeedsOcr:
+            return self.scans.wait(incoming)
         except ReportRefused as exc:
             raise Refused(exc.reason) from exc
+        return self.record_report(incoming, read.report)
+
+    def record_report(
+        self,
+        incoming: Incoming,
+        parsed: Report,
+        *,
+        read: Read | None = None,
+        stored: Path | None = None,
+        row: IntakeFile | None = None,
+    ) -> IntakeResult:
+        """Record what was read for its school; a scan read by OCR (`read`) comes with its
+        pages and its names checked against the school's known pupils, already `stored`,
+        and finishes its waiting `row`."""
+        filename, now = incoming.filename, incoming.now
         content_uai = parsed.uai if isinstance(parsed, CompteRendu) else None  # a CR names it
         with transaction(self.app.engine) as session:
             campaign = self.app.campaign(session, now, follow_ups=False)
             school = self._school_for(
                 session, content_uai, incoming.school_uai, incoming.hint or filename, parsed.kind
             )
-            target = self._final_path(incoming)
+            target = stored or self._final_path(incoming)
             facts = FileFacts(
                 filename, len(incoming.data), incoming.sha, incoming.channel, str(target)
             )
+            parsed, names = checked_names(session, parsed, school, campaign, read)
             recorded = record_document(
                 session,
                 school=school,
@@ -243,18 +265,14 @@ class Intake:
                 facts=facts,
                 now=now,
                 actor=incoming.actor,
+                names=names,
+                views=read.views if read else (),
             )
-            row = self._intake_row(
-                session,
-                incoming,
-                target,
-                parsed.kind,
-                "processed",
-                "",
-                school,
-                document_id=recorded.document.id,
+            row = self._finish_row(
+                session, incoming, target, parsed.kind, school, recorded.document.id, row
             )
-        self._settle(incoming, target)
+        if stored is None:
+            self._settle(incoming, target)
         return IntakeResult(
             "processed",
             filename,
@@ -266,6 +284,26 @@ class Intake:
             stored_path=str(target),
             detail=parsed,
         )
+
+    def _finish_row(
+        self,
+        session: Session,
+        incoming: Incoming,
+        target: Path,
+        kind: str,
+        school: School,
+        document_id: int | None,
+        row: IntakeFile | None,
+    ) -> IntakeFile:
+        """The intake row of a file recorded: a new one, or the waiting scan's, finished."""
+        if row is None:
+            return self._intake_row(
+                session, incoming, target, kind, "processed", "", school, document_id=document_id
+            )
+        row = session.merge(row)
+        row.outcome, row.kind, row.reason, row.claimed_until = "processed", kind, "", None
+        row.school_id, row.document_id = school.id, document_id
+        return row
 
     def _take_archive(self, incoming: Incoming) -> IntakeResult:
         filename, now, source = incoming.filename, incoming.now, incoming.source
