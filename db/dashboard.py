@@ -254,8 +254,9 @@ class AttentionRow:
 def needing_attention(
     session: Session, *, campaign_id: int, now: dt.datetime, idle_days: int = 10, per_kind: int = 15
 ) -> list[AttentionRow]:
-    """Schools to look at first: escalated, failing address, a document to check by hand (lines
-    the parser could not place, counters that disagree), errors open longest, no activity.
+    """Schools to look at first: escalated, failing address, a compte rendu read by OCR to
+    confirm, a document to check by hand (lines the parser could not place, counters that
+    disagree), errors open longest, no activity.
 
     Each kind is one indexed query limited to `per_kind` rows; a school is listed once."""
     base = (
@@ -274,6 +275,17 @@ def needing_attention(
             col(School.email_failing_since).is_not(None),
             col(School.email_failing_since),
             "email_failing_since",
+        ),
+        (
+            "Lu par OCR — à vérifier",
+            col(School.id).in_(
+                select(Document.school_id).where(
+                    col(Document.ocr_unconfirmed).is_(True),
+                    col(Document.campaign_id) == campaign_id,
+                )
+            ),
+            col(FollowUp.stage_since),
+            "stage_since",
         ),
         (
             "Document à vérifier",

@@ -341,6 +341,8 @@ def test_one_schools_link_and_token_open_nothing_of_another_on_every_route(
         token=[token],
         intake_id=[str(refused.intake_id)],
         file_id=[str(theirs.document_id)],
+        document_id=[str(theirs.document_id)],
+        number=["1"],
     )
     tried = 0
     with client_for(app, headers={"Authorization": f"Bearer {SCHOOL_TOKEN}"}) as client:

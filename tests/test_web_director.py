@@ -493,3 +493,45 @@ def test_the_confirm_step_keeps_the_link_scope(client: TestClient, app: App) -> 
     asked = post(client, f"{base}/valide", {})
     assert f'action="{base}/valide"' in asked.text
     assert 'name="confirmer" value="oui"' in asked.text
+
+
+def test_a_scanned_compte_rendu_is_in_reading_then_checked_by_the_coordination(
+    client: TestClient, app: App, session: Session
+) -> None:
+    """A photo dropped on the page is never read in the request: the director sees it « en
+    cours de lecture », then, once the reader has read it, that the coordination checks it."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    photo = BytesIO()
+    Image.new("L", (850, 1100), 255).save(photo, "JPEG")
+    _staged, done = upload(client, link(app), "photo.jpg", photo.getvalue())
+    assert done is not None and done.status_code == 200
+    assert "Compte rendu en cours de lecture" in done.text
+    assert "il est en cours de lecture" in done.text
+    page = client.get(link(app)).text
+    assert "« photo.jpg » : en cours de lecture" in page
+    session.rollback()
+    row = session.exec(select(IntakeFile)).one()
+    assert row.outcome == "reading" and session.exec(select(Document)).all() == []
+    row.outcome = "processed"  # as the reader leaves it, with the document it recorded
+    school = get_school(session, uai=UAI)
+    assert school is not None
+    session.add(
+        Document(
+            school_id=school.id,
+            campaign_id=1,
+            kind="compte_rendu",
+            filename="photo.jpg",
+            size=1,
+            sha256="0" * 64,
+            received_at=NOW,
+            channel="page",
+            ocr_unconfirmed=True,
+        )
+    )
+    session.commit()
+    page = client.get(link(app)).text
+    assert "en cours de lecture" not in page
+    assert "« photo.jpg » : lu par OCR le 14/09/2026 ; la coordination vérifie la lecture." in page

@@ -153,3 +153,65 @@ def row_message(document: Document, table: str, index: int, state: str) -> str:
 
 def review_data(document: Document, table: str, index: int) -> dict[str, Any]:
     return {"document_id": document.id, "table": table, "row": index}
+
+
+@dataclass(frozen=True)
+class Review:
+    """A compte rendu read by OCR waiting for the coordinator: its rows and its pages."""
+
+    document: Document
+    rows: list[ReviewRow]
+    pages: list[int]  # page numbers (their images: `page_image`)
+    warnings: tuple[str, ...]  # what the reading itself says is doubtful
+
+    @property
+    def to_check(self) -> int:
+        return sum(1 for r in self.rows if not r.state)
+
+
+def reviews_for(session: Session, *, school_id: int, campaign_id: int) -> list[Review]:
+    """The school's comptes rendus read by OCR still waiting for review, newest first."""
+    documents = session.exec(
+        select(Document)
+        .where(
+            Document.school_id == school_id,
+            Document.campaign_id == campaign_id,
+            col(Document.ocr_unconfirmed).is_(True),
+        )
+        .order_by(col(Document.received_at).desc())
+    ).all()
+    found = []
+    for document in documents:
+        result = CompteRendu.from_json(document.result)
+        pages = session.exec(
+            select(DocumentPage.number)
+            .where(DocumentPage.document_id == document.id)
+            .order_by(col(DocumentPage.number))
+        ).all()
+        found.append(Review(document, review_rows(document, result), list(pages), result.warnings))
+    return found
+
+
+def page_image(session: Session, *, school_id: int, document_id: int, number: int) -> bytes | None:
+    """A page of a document read by OCR (JPEG), when it is the school's."""
+    page = session.exec(
+        select(DocumentPage)
+        .join(Document, col(Document.id) == DocumentPage.document_id)
+        .where(
+            DocumentPage.document_id == document_id,
+            DocumentPage.number == number,
+            Document.school_id == school_id,
+        )
+    ).first()
+    return page.image if page else None
+
+
+def ocr_unconfirmed(session: Session, *, school_id: int) -> list[Document]:
+    """The school's comptes rendus read by OCR that the coordination has not checked yet."""
+    return list(
+        session.exec(
+            select(Document)
+            .where(Document.school_id == school_id, col(Document.ocr_unconfirmed).is_(True))
+            .order_by(col(Document.received_at))
+        )
+    )

@@ -16,8 +16,10 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from daemon.app import App
+from daemon.ingest.intake.scans import in_progress
 from daemon.ingest.intake.storage import Store
 from daemon.school import actions
+from daemon.school.ocr_review import reviews_for
 from daemon.school.open_items import INE_STATUS_LABELS
 from daemon.school.stage import Stage, french_date
 from daemon.web.auth import Coordinator, require_coordinator
@@ -81,6 +83,7 @@ DONE = {
     "note": "Note ajoutée.",
     "reprendre": "Fichier repris.",
     "supprimer": "Fichier écarté.",
+    "ocr": "Ligne du compte rendu lu par OCR enregistrée.",
 }
 
 
@@ -340,6 +343,8 @@ def school_page(request: Request, user: Coordinator, uai: str, fait: str = "") -
                     .order_by(col(Document.received_at).desc())
                 )
             ),
+            "ocr_reviews": reviews_for(session, **ids),
+            "readings": in_progress(session, school_id=school.id),
             "open_anomalies": opened,
             "resolved_anomalies": resolved,
             "pupils": pupils_by_id(session, ids=pupil_ids),

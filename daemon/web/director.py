@@ -27,6 +27,7 @@ from daemon.app import App
 from daemon.codes import printable
 from daemon.ingest.exports.records import ERROR, WARNING, ArchiveCheck
 from daemon.ingest.intake.intake import IntakeResult
+from daemon.ingest.intake.scans import in_progress
 from daemon.ingest.reports.records import CompteRendu, Report
 from daemon.reminders.problem import recipient_for, report_sentence, route_problem
 from daemon.school.actions import (
@@ -37,6 +38,7 @@ from daemon.school.actions import (
     snooze,
 )
 from daemon.school.links import LinkInvalid, SchoolLink, read_token, secret_key
+from daemon.school.ocr_review import ocr_unconfirmed
 from daemon.school.open_items import load_open_items
 from daemon.school.stage import Stage, french_date
 from daemon.web.common import current_campaign, intake_for, relance_app
@@ -58,6 +60,11 @@ ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
     ".txt": (),
     ".htm": (),
     ".html": (),
+    ".jpg": (b"\xff\xd8\xff",),  # a photo or a scan of the compte rendu: read by OCR
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG",),
+    ".tif": (b"II*\x00", b"MM\x00*"),
+    ".tiff": (b"II*\x00", b"MM\x00*"),
 }
 FORM_OVERHEAD = 64 * 1024  # the multipart envelope and the other fields of the form
 STAGED_DIR = "web-uploads"
@@ -91,6 +98,7 @@ OUTCOME_LABELS = {
     "duplicate": "Fichier déjà reçu",
     "quarantined": "Fichier non retenu",
     "ignored": "Fichier ignoré",
+    "reading": "Compte rendu en cours de lecture",
 }
 
 
@@ -196,6 +204,11 @@ def _page(
             onde_url=settings.contacts.onde_url,
             now=scope.now,
         )
+        assert scope.school.id is not None
+        scans = [r.original_name for r in in_progress(session, school_id=scope.school.id)]
+        checking = [
+            (d.filename, d.received_at) for d in ocr_unconfirmed(session, school_id=scope.school.id)
+        ]
     zone = ZoneInfo(scope.campaign.timezone)
     today = scope.now.astimezone(zone).date()
     latest_snooze = today + dt.timedelta(days=settings.reminders.max_snooze_days)
@@ -222,6 +235,8 @@ def _page(
             "done": done,
             "errors": errors or {},
             "french_date": french_date,
+            "scans": scans,
+            "checking": checking,
         },
         status=status,
     )
@@ -357,7 +372,7 @@ def _upload_result(request: Request, scope: Scope, result: IntakeResult) -> Resp
             onde_url=scope.app.settings.contacts.onde_url,
             now=scope.now,
         )
-    accepted = result.outcome in {"processed", "duplicate"}
+    accepted = result.outcome in {"processed", "duplicate", "reading"}
     return render(
         request,
         "director/result.html",
