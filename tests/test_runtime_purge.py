@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,21 @@ from sqlmodel import Session, select
 
 from daemon.app import App
 from daemon.cli import cli
+from daemon.ingest.reports.ocr.pupils import NameChecks
 from daemon.ingest.reports.records import AnomalyRow, CompteRendu, Counts, IneRow, IneSection
 from daemon.runtime.purge import PurgeRefused, purge_campaign, purge_due
 from daemon.school.documents import FileFacts, record_document
-from db.models import Anomaly, Campaign, Document, Event, ExportSubmission, IntakeFile, Pupil
+from db.models import (
+    Anomaly,
+    Campaign,
+    Document,
+    DocumentPage,
+    Event,
+    ExportSubmission,
+    IntakeFile,
+    Pupil,
+    School,
+)
 from db.schools import add_school
 from tests.conftest import NOW
 
@@ -154,3 +166,27 @@ def test_housekeeping_purges_only_campaigns_past_retention(
     app.clock = lambda: dt.datetime(2027, 2, 1, tzinfo=dt.UTC)
     assert purge_expired(app) == ["2026-2027"]
     assert purge_expired(app) == []
+
+
+def test_purge_deletes_the_pages_of_a_scan_and_its_review(
+    app: App, session: Session, tmp_path: Path
+) -> None:
+    campaign, _original = seed(app, session, tmp_path)
+    school = session.exec(select(Document)).one().school_id
+    scanned = record_document(
+        session,
+        school=session.get(School, school),
+        campaign=campaign,
+        result=replace(RESULT, source="ocr"),
+        facts=FileFacts("scan.pdf", 10, "c" * 64, "page", ""),
+        now=NOW,
+        names=NameChecks(("exact",), ("unknown",)),
+        views=(b"MARTIN on the page",),
+    )
+    session.flush()
+    assert session.exec(select(DocumentPage)).one()
+    purge_campaign(session, campaign=campaign, now=NOW, force=True, actor="t")
+    session.commit()
+    assert session.exec(select(DocumentPage)).all() == []
+    session.refresh(scanned.document)
+    assert scanned.document.review == {} and scanned.document.result == {}

@@ -20,7 +20,16 @@ from sqlmodel import Session, col, select
 
 from daemon.ingest.intake.storage import reason_file
 from db.events import record_event
-from db.models import Anomaly, Campaign, Document, ExportSubmission, IntakeFile, Pupil, Reminder
+from db.models import (
+    Anomaly,
+    Campaign,
+    Document,
+    DocumentPage,
+    ExportSubmission,
+    IntakeFile,
+    Pupil,
+    Reminder,
+)
 
 log = logging.getLogger(__name__)
 
@@ -141,11 +150,13 @@ def _stored_files(session: Session, campaign: Campaign) -> list[str]:
 def _strip_documents(session: Session, campaign: Campaign) -> int:
     for row in _intake_rows(session, campaign):
         row.stored_path = ""
+    documents = select(Document.id).where(Document.campaign_id == campaign.id)
+    session.execute(delete(DocumentPage).where(col(DocumentPage.document_id).in_(documents)))
     return _rowcount(
         session,
         update(Document)
         .where(col(Document.campaign_id) == campaign.id)
-        .values(result={}, review_reasons=[], stored_path=""),
+        .values(result={}, review_reasons=[], review={}, stored_path=""),
     )
 
 
