@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from daemon.ingest.reports.labels import default_labels
-from daemon.ingest.reports.ocr.correct import mend_result, recover_uai, snap
+from daemon.ingest.reports.ocr.correct import (
+    first_name,
+    last_name,
+    mend_result,
+    recover_uai,
+    snap,
+    snap_message,
+)
 from daemon.ingest.reports.records import AnomalyRow, CompteRendu
 
 LABELS = default_labels()
@@ -67,3 +74,29 @@ def test_an_invalid_uai_is_mended_and_its_warning_replaced() -> None:
 def test_the_dot_of_the_archive_name_misread_is_mended() -> None:
     read = CompteRendu(uai="0441234C", archive="0441234C:zip")
     assert mend_result(read, LABELS, []).archive == "0441234C.zip"
+
+
+def test_a_message_that_lost_a_few_words_is_snapped_to_the_one_it_keeps() -> None:
+    read = "Code postal incohérent commune de résidenee"  # `avec la` lost at a cell's edge
+    assert snap_message(read, LABELS.messages) == (
+        "Code postal incohérent avec la commune de résidence"
+    )
+
+
+def test_a_message_cut_short_is_not_taken_for_the_longer_one() -> None:
+    short = "Commune de naissance inconnue dans le référentiel INSEE pour l'année de naissance"
+    assert snap_message(short, LABELS.messages) == short
+    lost = "Commune naissance inconnue dans référentiel INSEE l'année de naissance"
+    assert snap_message(lost, LABELS.messages) == short
+
+
+def test_a_message_with_words_of_its_own_is_kept_as_read() -> None:
+    read = "Code postal incohérent avec la commune de naissance du responsable légal"
+    assert snap_message(read, LABELS.messages) == read
+
+
+def test_names_are_mended_as_onde_writes_them() -> None:
+    assert first_name("inès") == "Inès" and first_name("jean-Baptiste") == "Jean-Baptiste"
+    assert first_name("Marie Ève") == "Marie Ève" and first_name(None) is None
+    assert last_name("OUEDRA0G0") == "OUEDRAOGO" and last_name("DURANd") == "DURAND"
+    assert last_name("Dupont-Lajoie") == "Dupont-Lajoie"  # not written in capitals: as read

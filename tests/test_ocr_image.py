@@ -42,11 +42,16 @@ def test_a_grid_is_removed_and_the_text_in_its_cells_kept() -> None:
     for x in range(100, 900, 200):
         cv2.line(page, (x, 100), (x, 500), 0, 2)
     cleaned, walls, rules = remove_rules(binary(page), DPI)
-    assert [y for _left, _right, y in rules] == [100, 200, 300, 400, 500]  # drawn 2 px thick
-    assert all(abs(left - 100) <= 3 and right >= 895 for left, right, _y in rules)
+    # each rule cut where a vertical rule crosses it: the grid's columns
+    assert sorted({y for _left, _right, y in rules}) == [100, 200, 300, 400, 500]
+    row = sorted((left, right) for left, right, y in rules if y == 300)
+    assert len(row) == 4 and row[-1][1] >= 895
+    assert all(
+        a < x < b for (_l, a), (b, _r), x in zip(row[:-1], row[1:], (300, 500, 700), strict=True)
+    )
     assert all(cleaned[y + 12, x + 40] == 255 for x, y in text)  # the words are there
     assert cleaned[100, 150] == 0 and cleaned[300, 100] == 0  # the rules are not
-    assert walls[300, 300] == 255 and walls[300, 150] == 0
+    assert walls.walled(290, 310, 290, 310) and not walls.walled(140, 160, 290, 310)
 
 
 def test_a_rule_a_photocopy_broke_into_dashes_is_removed_but_not_a_line_of_text() -> None:

@@ -66,10 +66,19 @@ def test_a_word_at_a_column_start_begins_a_cell_even_a_space_away() -> None:
 def test_a_table_rule_between_two_words_ends_a_cell() -> None:
     tokens = [token("Rejet", 100, 100), token("Adresse", 200, 100)]
     assert texts(ocr_page(0, tokens, DPI, height=3300)) == [["Rejet Adresse"]]
-    walled = ocr_page(
-        0, tokens, DPI, height=3300, walled=lambda left, right, top, bottom: left < 195 < right
-    )
+    walled = ocr_page(0, tokens, DPI, height=3300, walls=lambda top, bottom: [195.0])
     assert texts(walled) == [["Rejet", "Adresse"]]
+
+
+def test_justified_words_between_two_rules_are_one_cell_however_far_apart() -> None:
+    """fpdf2 justifies the text of a cell: its words spread from one border to the other."""
+    line = [token("Commune", 805, 100), token("de", 1095, 100), token("Rejet", 1170, 100)]
+    last = [token("la", 805, 160), token("fiche", 860, 160)]
+    walls = {100: [795.0, 1140.0, 1290.0], 160: [795.0, 1140.0, 1290.0]}
+    page = ocr_page(0, line + last, DPI, height=3300, walls=lambda top, bottom: walls[top])
+    assert texts(page) == [["Commune de", "Rejet"], ["la fiche"]]
+    unruled = ocr_page(0, line, DPI, height=3300)
+    assert texts(unruled) == [["Commune", "de", "Rejet"]]
 
 
 def test_drawn_rules_become_the_page_rules_in_points() -> None:

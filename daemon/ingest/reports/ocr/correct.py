@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 
 from daemon.codes import UAI_LETTERS, is_valid_uai, uai_check_letter
 from daemon.ingest.reports.labels import Labels
-from daemon.ingest.reports.records import AnomalyRow, CompteRendu
+from daemon.ingest.reports.records import AnomalyRow, CompteRendu, IneRow
 from daemon.ingest.reports.text import key
 
 MESSAGE_SCORE = 88.0  # rapidfuzz ratio (0-100) a message needs to be snapped to a known one
 FIELD_SCORE = 80.0
+WORD_SCORE = 80.0  # a word read is taken for a known word this close (rapidfuzz ratio)
+KEPT = 0.75  # share of a known message's words a reading must keep, in order, to be it
+INVENTED = 0.9  # share of the words read that must be the known message's
 
 # Characters OCR reads in place of a digit, and the digits it mistakes for each other.
 _AS_DIGIT = str.maketrans("OoQDIl|!iZzSsBGT", "0000111112255867")
@@ -54,6 +58,9 @@ _LETTER_LOOKALIKES = {
     "S": "5",
     "Z": "2",
 }
+_AS_LETTER = str.maketrans("015", "OIS")  # no name holds a digit
+_PART_START = re.compile(r"(?:^|(?<=[\s-]))[a-zà-ÿ]")
+R = TypeVar("R", AnomalyRow, IneRow)
 _ARCHIVE_DOT = re.compile(r"\s*[:;,·]\s*zip$", re.IGNORECASE)
 _UAI_LIKE = re.compile(r"(?<![0-9A-Za-z])([0-9OoQDIl|!iZzSsBGT]{7})\s?([A-Za-z0-9])(?![0-9A-Za-z])")
 
@@ -98,9 +105,70 @@ def snap(text: str | None, known: dict[str, str], score: float) -> str | None:
     return known[found[0]] if found else text
 
 
+def _kept(read: list[str], known: list[str]) -> int:
+    """How many words of `known` a reading keeps, in order: the longest common subsequence,
+    a word counted when it is close to the known one (a letter misread)."""
+    previous = [0] * (len(known) + 1)
+    for word in read:
+        current = [0]
+        for j, other in enumerate(known):
+            if fuzz.ratio(word, other) >= WORD_SCORE:
+                current.append(previous[j] + 1)
+            else:
+                current.append(max(previous[j + 1], current[j]))
+        previous = current
+    return previous[-1]
+
+
+def snap_message(text: str | None, known: dict[str, str]) -> str | None:
+    """A message snapped to the known one it spells within a few letters, or whose words it
+    keeps in order with a few lost (OCR drops a short word at a cell's edge), inventing none:
+    the known message most of whose words it keeps. Else the text as read."""
+    snapped = snap(text, known, MESSAGE_SCORE)
+    if snapped != text or not text:
+        return snapped
+    read = key(text).split()
+    best: tuple[float, str] | None = None
+    for known_key, spelling in known.items():
+        words = known_key.split()
+        kept = _kept(read, words)
+        keeps = kept >= INVENTED * len(read) and kept >= KEPT * len(words)
+        if keeps and (best is None or kept / len(words) > best[0]):
+            best = (kept / len(words), spelling)
+    return best[1] if best else text
+
+
+def last_name(text: str | None) -> str | None:
+    """A last name as ONDE writes it, in capitals: a letter OCR read small or as a digit
+    (`OUEDRA0G0`, `DURANd`) mended, when most of the name is in capitals."""
+    if not text:
+        return text
+    letters = [c for c in text if c.isalpha()]
+    if not letters or sum(c.isupper() for c in letters) < 0.7 * len(letters):
+        return text
+    return text.translate(_AS_LETTER).upper()
+
+
+def first_name(text: str | None) -> str | None:
+    """A first name begins with a capital, each part of it too (`jean-Baptiste`, `inès`: a
+    capital I or J read small); a digit inside it is a letter."""
+    if not text:
+        return text
+    text = text.translate(_AS_LETTER)
+    return _PART_START.sub(lambda m: m.group(0).upper(), text)
+
+
+def _mend_names(row: R) -> R:
+    mended = last_name(row.last_name), first_name(row.first_name)
+    if mended == (row.last_name, row.first_name):
+        return row
+    return replace(row, last_name=mended[0], first_name=mended[1])
+
+
 def _mend_anomaly(row: AnomalyRow, labels: Labels) -> AnomalyRow:
+    row = _mend_names(row)
     field = snap(row.field, labels.rubriques, FIELD_SCORE)
-    message = snap(row.message, labels.messages, MESSAGE_SCORE)
+    message = snap_message(row.message, labels.messages)
     if (field, message) == (row.field, row.message):
         return row
     return replace(row, field=field, message=message, category=labels.category(field, message))
@@ -109,10 +177,13 @@ def _mend_anomaly(row: AnomalyRow, labels: Labels) -> AnomalyRow:
 def mend_result(result: CompteRendu, labels: Labels, header_texts: list[str]) -> CompteRendu:
     """Messages and rubriques snapped to the known ones; a UAI OCR misread mended."""
     anomalies = tuple(_mend_anomaly(row, labels) for row in result.anomalies)
+    pupils = tuple(_mend_names(row) for row in result.ine.pupils)
     archive = result.archive
     if archive:  # `0441234C:zip`: the dot of the extension read as another mark
         archive = _ARCHIVE_DOT.sub(".zip", archive)
-    result = replace(result, anomalies=anomalies, archive=archive)
+    result = replace(
+        result, anomalies=anomalies, ine=replace(result.ine, pupils=pupils), archive=archive
+    )
     if result.uai is not None:
         return result
     uai = recover_uai(header_texts)

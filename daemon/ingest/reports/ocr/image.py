@@ -7,17 +7,20 @@ before OCR. The skew is measured on the text itself (the angle whose row profile
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from daemon.ingest.reports.ocr.grid import Grid, grid
 from daemon.ingest.reports.ocr.raster import Grey, grey
 
 TARGET_DPI = 300.0  # a page scanned below 250 dpi is enlarged to this (tesseract reads it best)
 MAX_SKEW = 6.0  # degrees searched either way
 PROFILE_DPI = 75.0  # resolution at which the skew is measured
+RUNS = 0.9  # share of a rule's length its strokes cover for their gaps to be its runs
 VIEW_DPI = 110.0  # resolution of the page images shown beside the rows read
 
 
@@ -26,13 +29,13 @@ class Prepared:
     image: Grey  # upright, straight, without rules
     dpi: float
     skew: float  # degrees the page was turned back by
-    walls: Grey  # the vertical rules found (255), which no cell crosses
+    grid: Grid  # the vertical rules found, which no cell crosses
     rules: list[tuple[int, int, int]]  # the horizontal rules found: left, right, y (pixels)
     straight: Grey  # the page upright and straight, as scanned: what a person checks it on
 
-    def walled(self, left: int, right: int, top: int, bottom: int) -> bool:
-        """Whether a vertical rule stands between two words of a line (pixel box)."""
-        return bool(self.walls[max(top, 0) : max(bottom, 0), max(left, 0) : max(right, 0)].any())
+    def walls(self, top: int, bottom: int) -> list[float]:
+        """The x of the vertical rules running through a line (its top and bottom, pixels)."""
+        return self.grid.through(top, bottom)
 
 
 def binary(image: Grey) -> Grey:
@@ -115,29 +118,41 @@ def straighten(image: Grey, angle: float) -> Grey:
     )
 
 
-def rule_masks(ink: Grey, dpi: float) -> tuple[Grey, Grey]:
+@dataclass
+class Strokes:
+    """Table rules found on a page: as found, and grown to cover their blur and broken ends
+    (what is painted white before OCR)."""
+
+    across: Grey  # horizontal strokes, as found
+    down: Grey  # vertical strokes, as found
+    across_grown: Grey
+    down_grown: Grey
+
+
+def rule_masks(ink: Grey, dpi: float) -> Strokes:
     """The pixels of table rules, horizontal and vertical: strokes at least half an inch long
     across, a quarter inch down (longer than any letter), found after closing the small gaps a
-    photocopy leaves in them, and thickened by a pixel for their blur."""
+    photocopy leaves in them; grown by a pixel for their blur and along them for broken ends."""
     across = max(20, int(dpi * 0.5))
     down = max(12, int(dpi * 0.25))
     gap = max(3, int(dpi / 60))
-
     reach = max(5, int(dpi / 4))  # a rule's broken ends, this far along it, go with it
 
-    def strokes(length: tuple[int, int], bridge: tuple[int, int], grow: tuple[int, int]) -> Grey:
+    def strokes(length: tuple[int, int], bridge: tuple[int, int]) -> Grey:
         closed = cv2.morphologyEx(
             ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, bridge)
         )
-        found = cv2.morphologyEx(
-            closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, length)
+        return grey(
+            cv2.morphologyEx(
+                closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, length)
+            )
         )
-        return grey(cv2.dilate(found, cv2.getStructuringElement(cv2.MORPH_RECT, grow)))
 
-    return (
-        strokes((across, 1), (gap, 1), (reach, 5)),
-        strokes((1, down), (1, gap), (5, reach)),
-    )
+    def grown(found: Grey, size: tuple[int, int]) -> Grey:
+        return grey(cv2.dilate(found, cv2.getStructuringElement(cv2.MORPH_RECT, size)))
+
+    flat, upright = strokes((across, 1), (gap, 1)), strokes((1, down), (1, gap))
+    return Strokes(flat, upright, grown(flat, (reach, 5)), grown(upright, (5, reach)))
 
 
 def _aligned(
@@ -182,37 +197,60 @@ def dotted_rules(ink: Grey, dpi: float) -> Grey:
     return grey(np.where(mask[labels], 255, 0))
 
 
-def horizontal_rules(mask: Grey, dpi: float) -> list[tuple[int, int, int]]:
-    """The horizontal rules of a rule mask as (left, right, y) in pixels: each stroke at
-    least an inch long, at the height of its middle, without the ends the mask grew by."""
-    count, _labels, stats, centres = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    reach = max(5, int(dpi / 4)) // 2
-    width = mask.shape[1]
+def horizontal_rules(strokes: Strokes, walls: Grid, dpi: float) -> list[tuple[int, int, int]]:
+    """The horizontal rules as (left, right, y) in pixels, at the height of their middle. The
+    strokes at one height that cover nearly all the length from the first to the last are
+    kept as they are (a drawn rule, or the runs of a text table's `----  ----`: the reader
+    takes the runs for the columns' bounds); strokes with wider gaps (a rule a photocopy
+    broke) are one rule from the first to the last. Each is cut where a vertical rule crosses
+    it (a drawn grid's columns)."""
+    count, _labels, stats, centres = cv2.connectedComponentsWithStats(strokes.across)
+    crossing = max(3, int(dpi / 30))
+    heights: list[list[tuple[int, int, int]]] = []
+    for i in sorted(range(1, count), key=lambda i: float(centres[i][1])):
+        left = int(stats[i, cv2.CC_STAT_LEFT])
+        piece = (left, left + int(stats[i, cv2.CC_STAT_WIDTH]), round(float(centres[i][1])))
+        if heights and piece[2] - heights[-1][0][2] <= crossing:
+            heights[-1].append(piece)
+        else:
+            heights.append([piece])
     found: list[tuple[int, int, int]] = []
-    for i in range(1, count):
-        left, right = int(stats[i, cv2.CC_STAT_LEFT]), int(stats[i, cv2.CC_STAT_LEFT])
-        right += int(stats[i, cv2.CC_STAT_WIDTH])
-        left, right = left + (reach if left > 0 else 0), right - (reach if right < width else 0)
-        if right - left >= dpi:
-            found.append((left, right, round(float(centres[i][1]))))
+    for pieces in heights:
+        left, right = min(p[0] for p in pieces), max(p[1] for p in pieces)
+        if sum(p[1] - p[0] for p in pieces) < RUNS * (right - left):
+            pieces = [(left, right, round(statistics.median(p[2] for p in pieces)))]
+        for a, b, y in sorted(pieces):
+            found += _cut(a, b, y, walls.crossing(y, a, b, crossing), crossing)
     return found
+
+
+def _cut(left: int, right: int, y: int, walls: list[int], gap: int) -> list[tuple[int, int, int]]:
+    """A rule cut at the vertical rules crossing it, a small gap left at each."""
+    pieces: list[tuple[int, int, int]] = []
+    start = left
+    for x in walls:
+        if x - start > gap:
+            pieces.append((start, x - gap, y))
+        start = max(start, x + gap)
+    if right - start > gap:
+        pieces.append((start, right, y))
+    return pieces
 
 
 def remove_rules(
     ink: Grey, dpi: float, light: Grey | None = None
-) -> tuple[Grey, Grey, list[tuple[int, int, int]]]:
-    """The ink without its rules (drawn, or dotted by a photocopy), the vertical rules and the
-    horizontal ones. Rules are looked for in `light` (the ink with its faint parts) when
-    given: a pale rule is only partly ink."""
-    horizontal, vertical = rule_masks(
-        ink if light is None else grey(cv2.bitwise_or(ink, light)), dpi
-    )
-    mask = cv2.bitwise_or(horizontal, vertical)
+) -> tuple[Grey, Grid, list[tuple[int, int, int]]]:
+    """The ink without its rules (drawn, or dotted by a photocopy), the vertical rules made
+    whole and the horizontal ones. Rules are looked for in `light` (the
+    ink with its faint parts) when given: a pale rule is only partly ink."""
+    strokes = rule_masks(ink if light is None else grey(cv2.bitwise_or(ink, light)), dpi)
+    mask = cv2.bitwise_or(strokes.across_grown, strokes.down_grown)
     cleaned = ink.copy()
     cleaned[mask > 0] = 0
     dots = dotted_rules(cleaned, dpi)
     cleaned[dots > 0] = 0
-    return despeckle(cleaned, dpi), vertical, horizontal_rules(horizontal, dpi)
+    walls = grid(strokes.down, dpi)
+    return despeckle(cleaned, dpi), walls, horizontal_rules(strokes, walls, dpi)
 
 
 def prepare(image: Grey, dpi: float) -> Prepared:

@@ -30,7 +30,8 @@ from daemon.ingest.reports.words import Page
 
 log = logging.getLogger(__name__)
 
-ORIENTATION_DPI = 150.0  # orientation is told on a smaller copy of the page
+ORIENTATION_DPIS = (150.0, 300.0)  # orientation told on a smaller copy, else the full page
+ORIENTATION_SURE = 4.0  # tesseract's confidence that needs no second look
 ORIENTATION_TRUST = 1.5  # tesseract's confidence needed to turn a page
 TOO_LONG = "Lecture par OCR trop longue : abandonnée / OCR time budget exceeded"
 NOTHING_READ = "Image sans texte lisible : pas un compte rendu / no readable text"
@@ -64,13 +65,19 @@ def _remaining(deadline: float) -> float:
 
 
 def _turned(page: raster.Page, reading: Reading, deadline: float) -> raster.Grey:
-    scale = min(1.0, ORIENTATION_DPI / page.dpi)
-    small = raster.grey(
-        cv2.resize(page.image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    )
-    turn, confidence = engine.rotation(small, timeout=_remaining(deadline), timing=reading.timing)
-    if confidence < ORIENTATION_TRUST:
-        turn = 0
+    """The page the right way up. Tesseract tells the orientation on a small copy of the page;
+    when it is not sure (small print), on the page at full resolution."""
+    best = (0, 0.0)
+    for dpi in ORIENTATION_DPIS:
+        scale = min(1.0, dpi / page.dpi)
+        small = raster.grey(
+            cv2.resize(page.image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        )
+        found = engine.rotation(small, timeout=_remaining(deadline), timing=reading.timing)
+        best = max(best, found, key=lambda turn: turn[1])
+        if found[1] >= ORIENTATION_SURE or scale == 1.0:
+            break
+    turn = best[0] if best[1] >= ORIENTATION_TRUST else 0
     reading.turns.append(turn)
     # Tesseract's `Rotate` is clockwise; numpy's rot90 turns counter-clockwise.
     return np.ascontiguousarray(np.rot90(page.image, -(turn // 90))) if turn else page.image
@@ -104,7 +111,7 @@ def _read_page(page: raster.Page, reading: Reading, deadline: float) -> Page:
         prepared.dpi,
         height=height,
         rules=prepared.rules,
-        walled=prepared.walled,
+        walls=prepared.walls,
     )
 
 

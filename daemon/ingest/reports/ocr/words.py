@@ -14,6 +14,7 @@ loses its slash (`01/02` over `12021`), a dashed INE gains one, a brace is a par
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from collections.abc import Callable, Sequence
@@ -27,17 +28,17 @@ POINTS = 72.0
 CELL_GAP = 0.6  # in font sizes (about two spaces): a wider gap starts another cell
 HEIGHT_TO_SIZE = 0.85  # a line's taller words are this share of the font size
 ASCENT, DESCENT = 0.8, 0.2  # of the font size, above and below the baseline
-# Whether a vertical rule stands in a gap (left, right, top, bottom in pixels): it ends a cell.
-Walled = Callable[[int, int, int, int], bool]
+# The x of the vertical rules crossing a line (its top and bottom), in pixels: cells' borders.
+Walls = Callable[[int, int], list[float]]
 Box = tuple[int, int, int]  # a horizontal rule in pixels: left, right, y
-_BRACES = str.maketrans("{}", "()")
+_BRACES = str.maketrans("{}®", "()e")  # `Né(e}`, `Né(®)`: the parenthesis, the e
 _INITIAL_DIAERESIS = re.compile(r"(?<![^\s'-])Ë")  # no French word begins with Ë: it is È
 _CUT_YEAR = re.compile(r"^[\[|1lI!/](19\d\d|20\d\d)$")
 _DAY_MONTH = re.compile(r"\d{1,2}/\d{1,2}/?$")
 
 
-def _open(left: int, right: int, top: int, bottom: int) -> bool:
-    return False
+def _no_walls(top: int, bottom: int) -> list[float]:
+    return []
 
 
 def _useful(token: Token) -> bool:
@@ -127,24 +128,52 @@ def _stops(runs: list[Word], tolerance: float) -> list[float]:
     return stops
 
 
-def _cells(words: list[Word], scale: float, walled: Walled) -> list[Word]:
-    """Single words joined into the text of their cells. A word at a column's start begins a
-    cell even a space away from the one before: in a table whose columns fit their text, the
-    gap between two cells is no wider than a space."""
+def _segments(row: list[Word], walls: list[float]) -> list[tuple[float, float, list[Word]]]:
+    """A line's words between each two walls crossing it: (left wall, right wall, words)."""
+    found = []
+    for left, right in itertools.pairwise(walls):
+        inside = [w for w in row if left < (w.x0 + w.x1) / 2 < right]
+        if inside:
+            found.append((left, right, inside))
+    return found
+
+
+def _join(words: list[Word]) -> Word:
+    first, last = words[0], words[-1]
+    text = " ".join(w.text for w in words)
+    return Word(text, first.x0, first.top, last.x1, first.bottom, first.lead)
+
+
+def _cells(rows: list[list[Word]], walls: list[list[float]]) -> list[Word]:
+    """Single words joined into the text of their cells. Words closer than about two spaces,
+    with no drawn rule between them, are one cell; but a word at a column's start begins a
+    cell even a space away from the one before (in a table whose columns fit their text, the
+    gap between two cells is no wider than a space). Between two vertical rules, a line whose
+    words run from one rule to the other is one cell however far apart they are: justified
+    text."""
+    joined: list[Word] = []
+    free: list[Word] = []
+    for row, crossing in zip(rows, walls, strict=True):
+        taken: set[int] = set()
+        for left, right, words in _segments(row, crossing):
+            reach = 1.5 * (words[0].bottom - words[0].top)
+            if len(words) > 1 and words[0].x0 - left < reach and right - words[-1].x1 < reach:
+                joined.append(_join(words))
+                taken.update(id(w) for w in words)
+        free += [w for w in row if id(w) not in taken]
+    walled = {id(w): crossing for row, crossing in zip(rows, walls, strict=True) for w in row}
 
     def wall(left: Word, right: Word) -> bool:
-        pixels = [round(v / scale) for v in (left.x1, right.x0, left.top, left.bottom)]
-        return walled(*pixels)
+        return any(left.x1 < x < right.x0 for x in walled.get(id(right), ()))
 
-    runs = phrases(words, CELL_GAP, wall)
-    sizes = [w.bottom - w.top for w in words]
+    sizes = [w.bottom - w.top for w in free]
     tolerance = 0.3 * statistics.median(sizes) if sizes else 0.0
-    stops = _stops(runs, tolerance)
+    stops = _stops(phrases(free, CELL_GAP, wall), tolerance)
 
     def apart(left: Word, right: Word) -> bool:
         return wall(left, right) or any(abs(right.x0 - stop) <= tolerance for stop in stops)
 
-    return phrases(words, CELL_GAP, apart)
+    return phrases(free, CELL_GAP, apart) + joined
 
 
 def ocr_page(
@@ -154,10 +183,16 @@ def ocr_page(
     *,
     height: int,
     rules: Sequence[Box] = (),
-    walled: Walled = _open,
+    walls: Walls = _no_walls,
 ) -> Page:
-    """One page read by OCR (`height` in pixels) as the reader's `Page`, in points."""
+    """One page read by OCR (`height` in pixels) as the reader's `Page`, in points. `walls`:
+    the x of the vertical rules crossing a line (given its top and bottom), in pixels."""
     scale = POINTS / dpi
-    words = [w for row in _rows(mend(tokens)) for w in _line_words(row, scale)]
+    rows = _rows(mend(tokens))
+    crossing = [
+        [x * scale for x in walls(min(t.top for t in row), max(t.bottom for t in row))]
+        for row in rows
+    ]
+    words = [_line_words(row, scale) for row in rows]
     drawn = [Rule(left * scale, right * scale, y * scale) for left, right, y in rules]
-    return Page(number, 0.0, height * scale, _cells(words, scale, walled), drawn)
+    return Page(number, 0.0, height * scale, _cells(words, crossing), drawn)
