@@ -46,3 +46,18 @@ def test_a_counter_value_read_as_a_letter_is_read_as_a_digit() -> None:
         ["Avertissements", "1"],
         ["Rejets", "10"],
     ]
+
+
+def test_the_words_of_one_heading_read_apart_are_one_cell_again() -> None:
+    words = ["Nom", "Prénom", "Né(e)", "le", "Statut", "INE"]
+    line = Line(0, 10.0, [Cell(30.0 * i, w, 8.0) for i, w in enumerate(words)])
+    snap_lines([line], LABELS)
+    assert [c.text for c in line.cells] == ["Nom", "Prénom", "Né(e) le", "Statut INE"]
+    assert [c.x for c in line.cells] == [0.0, 30.0, 60.0, 120.0]
+
+
+def test_a_word_of_a_status_is_not_taken_for_the_whole_status() -> None:
+    line = Line(0, 10.0, [Cell(0.0, "DURAND"), Cell(50.0, "01/02/2021"), Cell(90.0, "EN"),
+                          Cell(100.0, "ATTENTE")])  # fmt: skip
+    snap_lines([line], LABELS)
+    assert [c.text for c in line.cells][-2:] == ["EN", "ATTENTE"]

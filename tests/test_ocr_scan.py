@@ -108,3 +108,18 @@ def test_without_tesseract_a_scan_is_refused_saying_ocr_is_not_installed(
         with pytest.raises(ReportRefused) as refused:
             parse_report(data, name)
         assert "tesseract n'est pas installé" in refused.value.reason
+
+
+def test_a_pdf_printed_without_a_text_layer_is_read_by_ocr() -> None:
+    """paps draws its glyphs as outlines: no text to extract, so the page is read by OCR (it was
+    refused as a scan before issue 19). Its rows are those of the same text printed by
+    enscript."""
+    result = read((FILES / "sj-paps.pdf").read_bytes(), "sj-paps.pdf")
+    assert result["source"] == "ocr" and result["needs_review"] is True
+    want = expected("sj-enscript")
+    for key in ("uai", "school_name", "archive", "submitted_at", "processed_at"):
+        assert result[key] == want[key], key
+    anomalies, pupils = rows(result)
+    right = [r for r in anomalies if r in want["anomalies"]]
+    right += [r for r in pupils if r in want["ine"]["pupils"]]
+    assert len(right) >= 6  # of 8: paps wraps a long row at the page's edge (bench/ocr.py)

@@ -54,6 +54,8 @@ def _best(text: str, spellings: list[str]) -> str | None:
         return None
     if any(s.startswith(text_key) for s in spellings):  # a word cut by a narrow column
         return None
+    if any(text_key in s.split() for s in spellings):  # a word of a label (`ATTENTE`)
+        return None
     scored = [(fuzz.ratio(text_key, s), s) for s in spellings if len(s) >= SHORTEST]
     score, label = max(scored, default=(0.0, ""))
     return label if score >= CELL_SCORE else None
@@ -65,6 +67,23 @@ def _snap_cells(line: Line, spellings: list[str], start: int = 0) -> None:
         if found is not None:
             cell.text = found
             line._key = line._text = None
+
+
+def _merge_headings(line: Line, headings: list[str]) -> None:
+    """Cells of a heading row that together spell one heading (`Né(e)` `le`, `Statut` `INE`:
+    OCR reads the words of a heading apart) made one cell."""
+    merged: list[Cell] = []
+    for cell in line.cells:
+        if merged:
+            joined = f"{merged[-1].text} {cell.text}"
+            if key(joined) in headings or any(h.startswith(key(joined) + " ") for h in headings):
+                last = merged[-1]
+                merged[-1] = Cell(last.x, joined, last.size, cell.end, last.lead)
+                continue
+        merged.append(cell)
+    if len(merged) != len(line.cells):
+        line.cells = merged
+        line._key = line._text = None
 
 
 def _counter_value(line: Line) -> None:
@@ -96,6 +115,7 @@ def snap_lines(lines: list[Line], labels: Labels) -> None:
         heading_like = sum(key(c.text) in headings for c in line.cells)
         if heading_like >= 2:
             _snap_cells(line, headings)
+            _merge_headings(line, headings)
         else:  # in a table row, only right of the birth date: names stay as read
             dates = [i for i, c in enumerate(line.cells) if _DATE.search(c.text)]
             if dates:

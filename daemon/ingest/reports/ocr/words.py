@@ -26,6 +26,7 @@ from daemon.ingest.reports.words import Page, Rule, Word, phrases
 
 POINTS = 72.0
 CELL_GAP = 0.6  # in font sizes (about two spaces): a wider gap starts another cell
+WIDEST_SPACE = 1.1  # in font sizes: a monospace print's two spaces
 HEIGHT_TO_SIZE = 0.85  # a line's taller words are this share of the font size
 ASCENT, DESCENT = 0.8, 0.2  # of the font size, above and below the baseline
 # The x of the vertical rules crossing a line (its top and bottom), in pixels: cells' borders.
@@ -168,12 +169,29 @@ def _cells(rows: list[list[Word]], walls: list[list[float]]) -> list[Word]:
 
     sizes = [w.bottom - w.top for w in free]
     tolerance = 0.3 * statistics.median(sizes) if sizes else 0.0
-    stops = _stops(phrases(free, CELL_GAP, wall), tolerance)
+    space = _space(rows)
+    stops = _stops(phrases(free, space, wall), tolerance)
 
     def apart(left: Word, right: Word) -> bool:
         return wall(left, right) or any(abs(right.x0 - stop) <= tolerance for stop in stops)
 
-    return phrases(free, CELL_GAP, apart) + joined
+    return phrases(free, space, apart) + joined
+
+
+def _space(rows: list[list[Word]]) -> float:
+    """The widest gap between two words of one cell, in font sizes: about two spaces. A
+    monospace print spaces its words wider (a whole character): the usual gap on the page
+    tells."""
+    gaps = [
+        (b.x0 - a.x1) / (a.bottom - a.top)
+        for row in rows
+        for a, b in itertools.pairwise(row)
+        if b.x0 > a.x1
+    ]
+    if len(gaps) < 8:
+        return CELL_GAP
+    usual = statistics.quantiles(gaps, n=4)[0]
+    return min(max(CELL_GAP, 1.5 * usual), WIDEST_SPACE)
 
 
 def ocr_page(
