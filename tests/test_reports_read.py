@@ -96,7 +96,7 @@ def test_no_anomaly_means_an_empty_list() -> None:
 def test_counters_that_disagree_are_warnings_and_flag_review() -> None:
     result = parse("faux-wkhtmltopdf.pdf")
     assert result["needs_review"] is True
-    assert "Élèves rejetés : 4 annoncés, 3 élève(s) trouvé(s)" in result["warnings"][1]
+    assert "Élèves rejetés : 4 annoncés, 3 élèves trouvés" in result["warnings"][1]
     assert result["review_reasons"] == result["warnings"]
 
 
@@ -105,7 +105,7 @@ def test_unplaced_lines_are_kept_in_unclassified() -> None:
     text = text.replace("Synthèse", "Synthèse\nUne ligne que personne n'attend")
     result = parse_report(text.encode(), "cr.txt")
     assert result["unclassified"] == ["Une ligne que personne n'attend"]
-    assert result["needs_review"] and result["review_reasons"][0] == "1 ligne(s) non classée(s)"
+    assert result["needs_review"] and result["review_reasons"][0] == "1 ligne non classée"
 
 
 def test_anomalies_carry_their_category() -> None:

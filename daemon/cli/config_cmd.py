@@ -13,6 +13,7 @@ from daemon.cli.base import Context, console, err_console, fail, pass_context
 from daemon.config.example import example_toml
 from daemon.config.loading import check_file
 from daemon.config.toml_out import render
+from daemon.wording import plural
 
 
 @click.group("config", subcommand_metavar=french.SUBCOMMAND_METAVAR)
@@ -48,7 +49,7 @@ def check(ctx: Context, file: Path | None) -> None:
         return
     for problem in problems:
         err_console.print(f"{path}:{problem}", markup=False)
-    fail(f"{len(problems)} problème(s) dans {path}", code=2)
+    fail(f"{plural(len(problems), 'problème')} dans {path}", code=2)
 
 
 @config_group.command("example")

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from daemon.app import App
-from daemon.reminders.compose import plural
 from daemon.reminders.digest import digest_day, digest_key, digest_payload
 from daemon.reminders.due import (
     CampaignContext,
@@ -22,6 +21,7 @@ from daemon.reminders.due import (
 from daemon.reminders.mails import escalation_mail, open_count, open_items, reminder_payload
 from daemon.reminders.policy import POLICY_LABELS
 from daemon.reminders.report import Planned, SweepReport
+from daemon.wording import plural
 from db.events import record_event
 from db.models import Campaign, FollowUp, Reminder, School
 

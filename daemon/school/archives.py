@@ -18,6 +18,7 @@ from daemon.ingest.exports.archive import ArchiveLimits, check_archive
 from daemon.school.followup import refresh_stage
 from daemon.school.stage import french_date
 from daemon.school.tracking import PupilBook
+from daemon.wording import plural
 from db.events import record_event
 from db.models import Campaign, ExportSubmission, School
 from db.schools import get_school
@@ -244,7 +245,9 @@ def _summary(filename: str, check: dict[str, Any]) -> str:
     findings = check.get("findings") or []
     errors = sum(1 for f in findings if f.get("severity") == "erreur")
     warnings = sum(1 for f in findings if f.get("severity") == "avertissement")
-    text = f"Archive {filename} reçue : {total} élève(s)"
+    text = f"Archive {filename} reçue : {plural(total, 'élève')}"
     if errors or warnings:
-        text += f", test de cohérence : {errors} erreur(s), {warnings} avertissement(s)"
+        text += (
+            f", test de cohérence : {plural(errors, 'erreur')}, {plural(warnings, 'avertissement')}"
+        )
     return text

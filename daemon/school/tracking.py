@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from daemon.codes import is_valid_ine, name_key, normalise_ine, printable, pupil_key
 from daemon.school.stage import french_date
+from daemon.wording import plural
 from db.models import Anomaly, Document, Pupil
 
 ATTRIBUTED = "attribue"
@@ -332,23 +333,24 @@ def summary_text(document: Document, changes: Changes) -> str:
     """The French line of the school's timeline (never a pupil's name)."""
     counts = document.counts
     if document.kind == "onde_extraction":
-        text = f"Extraction ONDE : {counts.get('pupils', 0)} élèves"
+        text = f"Extraction ONDE : {plural(counts.get('pupils', 0), 'élève')}"
         if counts.get("pending_ine") is not None:
             text += f", {counts['pending_ine']} sans INE"
     else:
         when = document.processed_at or document.received_at
         text = (
-            f"Compte rendu du {french_date(when)} : {counts.get('rejections', 0)} rejet(s), "
-            f"{counts.get('warnings', 0)} avertissement(s)"
+            f"Compte rendu du {french_date(when)} : "
+            f"{plural(counts.get('rejections', 0), 'rejet')}, "
+            f"{plural(counts.get('warnings', 0), 'avertissement')}"
         )
         if counts.get("pending_ine") is not None:
-            text += f", {counts['pending_ine']} élève(s) sans INE"
+            text += f", {plural(counts['pending_ine'], 'élève sans INE', 'élèves sans INE')}"
     details = []
     if changes.resolved:
-        details.append(f"{changes.resolved} anomalie(s) résolue(s)")
+        details.append(plural(changes.resolved, "anomalie résolue", "anomalies résolues"))
     if changes.new_anomalies:
-        details.append(f"{changes.new_anomalies} nouvelle(s)")
+        details.append(plural(changes.new_anomalies, "nouvelle"))
     if changes.ine_attributed:
-        details.append(f"{changes.ine_attributed} INE attribué(s)")
+        details.append(plural(changes.ine_attributed, "INE attribué", "INE attribués"))
     details.extend(changes.notes)
     return text + (f" ({', '.join(details)})" if details else "")

@@ -40,6 +40,7 @@ from daemon.school.stage import Stage, french_date
 from daemon.web.common import current_campaign, intake_for, relance_app
 from daemon.web.csrf import verify_csrf
 from daemon.web.render import render
+from daemon.wording import plural
 from db.engine import reading, transaction
 from db.models import Campaign, School
 from db.schools import get_school
@@ -83,6 +84,14 @@ KIND_LABELS = {
     "compte_rendu": "compte rendu d'import",
     "onde_extraction": "extraction ONDE",
     "export": "archive d'export",
+}
+FEMININE_KINDS = {"onde_extraction", "export"}
+# What became of a file, agreeing with its kind (« archive reçue et lue », « fichier non retenu »).
+OUTCOME_WORDS = {
+    "processed": ("reçu et lu", "reçue et lue"),
+    "duplicate": ("déjà reçu, rien de nouveau", "déjà reçue, rien de nouveau"),
+    "quarantined": ("non retenu", "non retenue"),
+    "ignored": ("ignoré", "ignorée"),
 }
 OUTCOME_LABELS = {
     "processed": "Fichier reçu et lu",
@@ -365,13 +374,21 @@ def _upload_result(request: Request, scope: Scope, result: IntakeResult) -> Resp
             "school": scope.school,
             "result": result,
             "accepted": accepted,
-            "kind_label": KIND_LABELS.get(result.kind, "fichier"),
+            "outcome_line": outcome_line(result),
             "summary": _summary(result),
             "items": items,
             "stage_label": items.stage.stage.label,
         },
         status=200 if accepted else 422,
     )
+
+
+def outcome_line(result: IntakeResult) -> str:
+    """« Archive d'export « 0441234C.zip » : reçue et lue. », the words agreeing with the kind."""
+    label = KIND_LABELS.get(result.kind, "fichier")
+    masculine, feminine = OUTCOME_WORDS.get(result.outcome, ("traité", "traitée"))
+    words = feminine if result.kind in FEMININE_KINDS else masculine
+    return f"{label[:1].upper()}{label[1:]} « {result.filename} » : {words}."
 
 
 def _summary(result: IntakeResult) -> list[str]:
@@ -381,32 +398,35 @@ def _summary(result: IntakeResult) -> list[str]:
     if result.kind == "export":
         total = (detail.get("headcount") or {}).get("total")
         if total is not None:
-            lines.append(f"{total} élève(s) dans l'archive")
+            lines.append(f"{plural(total, 'élève')} dans l'archive")
         findings = detail.get("findings") or []
         errors = sum(1 for f in findings if f.get("severity") == "erreur")
         warnings = sum(1 for f in findings if f.get("severity") == "avertissement")
         if findings:
-            lines.append(f"Test de cohérence : {errors} erreur(s), {warnings} avertissement(s)")
+            lines.append(
+                f"Test de cohérence : {plural(errors, 'erreur')}, "
+                f"{plural(warnings, 'avertissement')}"
+            )
         return lines
     counts = detail.get("counts") or {}
-    for key, label in (
-        ("read", "élève(s) lu(s)"),
-        ("integrated", "élève(s) intégré(s)"),
-        ("rejected", "élève(s) rejeté(s)"),
-        ("warnings", "avertissement(s)"),
+    for key, singular, plural_form in (
+        ("read", "élève lu", "élèves lus"),
+        ("integrated", "élève intégré", "élèves intégrés"),
+        ("rejected", "élève rejeté", "élèves rejetés"),
+        ("warnings", "avertissement", "avertissements"),
     ):
         value = counts.get(key)
         if isinstance(value, int):
-            lines.append(f"{value} {label}")
+            lines.append(plural(value, singular, plural_form))
     anomalies = detail.get("anomalies")
     if isinstance(anomalies, list):
-        lines.append(f"{len(anomalies)} anomalie(s) signalée(s)")
+        lines.append(plural(len(anomalies), "anomalie signalée", "anomalies signalées"))
     ine = detail.get("ine")
     if isinstance(ine, dict) and isinstance(ine.get("pending"), int):
-        lines.append(f"{ine['pending']} élève(s) sans INE attribué")
+        lines.append(plural(ine["pending"], "élève sans INE attribué", "élèves sans INE attribué"))
     pupils = detail.get("pupils")
     if result.kind == "onde_extraction" and isinstance(pupils, list):
-        lines.append(f"{len(pupils)} élève(s) dans l'extraction")
+        lines.append(f"{plural(len(pupils), 'élève')} dans l'extraction")
     if detail.get("needs_review"):
         lines.append(
             "Une partie du document n'a pas pu être lue avec certitude : la coordination vérifiera."

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from daemon.codes import InvalidUAI, find_uais, normalise_uai, parse_uai, pupil_key
+from daemon.wording import agree, plural
 
 _UAI_IN_PARENS = re.compile(r"^(.*?)\s*\(\s*([0-9A-Za-z ]{8,10})\s*\)\s*$")
 
@@ -54,6 +55,11 @@ def _agrees(announced: int | None, *found: int) -> bool:
     return announced is None or announced in found
 
 
+def _announced(count: Any) -> str:
+    """« 3 annoncés », « 1 annoncé »."""
+    return f"{count} {agree(count, 'annoncé', 'annoncés')}" if isinstance(count, int) else "?"
+
+
 def consistency_warnings(
     counts: dict[str, int | None], anomalies: list[dict[str, Any]], ine: dict[str, Any]
 ) -> list[str]:
@@ -63,7 +69,7 @@ def consistency_warnings(
     known = read is not None and integrated is not None and rejected is not None
     if known and read != integrated + rejected:  # type: ignore[operator]
         warnings.append(
-            f"Élèves lus : {read} annoncés, mais intégrés ({integrated}) + rejetés "
+            f"Élèves lus : {_announced(read)}, mais intégrés ({integrated}) + rejetés "
             f"({rejected}) = {integrated + rejected}"  # type: ignore[operator]
         )
     for name, severity, label in (
@@ -74,7 +80,8 @@ def consistency_warnings(
         pupils = _pupils(anomalies, lambda a, s=severity: a["severity"] == s)
         if not _agrees(counts[name], rows, pupils):
             warnings.append(
-                f"{label} : {counts[name]} annoncés, {pupils} élève(s) trouvé(s) "
+                f"{label} : {_announced(counts[name])}, "
+                f"{plural(pupils, 'élève trouvé', 'élèves trouvés')} "
                 "dans le tableau des anomalies"
             )
     pupils_rows = ine["pupils"]
@@ -82,13 +89,15 @@ def consistency_warnings(
     en_attente = sum(1 for p in pupils_rows if p["status"] == "en_attente")
     if not _agrees(ine["pending"], waiting, en_attente):
         warnings.append(
-            f"Élèves en attente d'INE : {ine['pending']} annoncés, {waiting} élève(s) sans INE "
+            f"Élèves en attente d'INE : {_announced(ine['pending'])}, "
+            f"{plural(waiting, 'élève sans INE', 'élèves sans INE')} "
             "dans le tableau INE"
         )
     attributed = sum(1 for p in pupils_rows if p["status"] == "attribue")
     if attributed and not _agrees(ine["attributed"], attributed):
         warnings.append(
-            f"Élèves immatriculés : {ine['attributed']} annoncés, {attributed} élève(s) avec INE "
+            f"Élèves immatriculés : {_announced(ine['attributed'])}, "
+            f"{plural(attributed, 'élève avec INE', 'élèves avec INE')} "
             "dans le tableau INE"
         )
     return warnings

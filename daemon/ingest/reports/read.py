@@ -28,6 +28,7 @@ from daemon.ingest.reports.labels import Labels, default_labels
 from daemon.ingest.reports.lines import text_lines
 from daemon.ingest.reports.pdf import pdf_lines
 from daemon.ingest.reports.refusal import ReportRefused
+from daemon.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ def _with_review(result: dict[str, Any]) -> dict[str, Any]:
     reasons: list[str] = []
     if result["unclassified"]:
         count = len(result["unclassified"])
-        reasons.append(f"{count} ligne(s) non classée(s)")
+        reasons.append(plural(count, "ligne non classée", "lignes non classées"))
     reasons.extend(result["warnings"])
     result["needs_review"] = bool(reasons)
     result["review_reasons"] = reasons
