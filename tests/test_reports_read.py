@@ -8,6 +8,7 @@ text; their expected JSON is written from the logical contents, not from the par
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,13 @@ import pytest
 
 from daemon.ingest.reports import ReportRefused, parse_report
 from tests.fixtures.reports.negatives import huge_page_count
+
+# Words of the English halves the reasons used to carry: a person reads these reasons.
+ENGLISH = re.compile(
+    r"\b(not|empty|unknown|unreadable|damaged|truncated|encrypted|layer|too many|nested|"
+    r"import report|file type)\b|\s/\s",
+    re.IGNORECASE,
+)
 
 FILES = Path(__file__).parent / "fixtures" / "reports" / "files"
 EXPECTED = sorted(FILES.glob("*.expected.json"))
@@ -138,6 +146,9 @@ def test_extraction_never_returns_addresses() -> None:
         (b"   \n\t", "Fichier vide"),
         (b"PK\x03\x04rest", "Archive ZIP"),
         (b"\x89PNG\r\n\x1a\n", "Image PNG"),
+        (b"\xff\xd8\xff\xe0JFIF", "Image JPEG"),
+        (b"II*\x00tiff", "Image TIFF"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1doc", "Document Office ancien format"),
         (bytes(range(256)) * 4, "Type de fichier inconnu"),
         (b"Bonjour,\nvoici une lettre qui ne parle de rien.\n", "pas un compte rendu"),
         (b"%PDF-1.4\n1 0 obj <<>>\n", "PDF tronqué"),
@@ -148,7 +159,14 @@ def test_refusals_have_one_clear_line(data: bytes, reason: str) -> None:
     with pytest.raises(ReportRefused) as refused:
         parse_report(data, "x")
     assert reason in refused.value.reason
-    assert "\n" not in refused.value.reason and " / " in refused.value.reason
+    assert "\n" not in refused.value.reason
+    assert not ENGLISH.search(refused.value.reason), refused.value.reason
+
+
+def test_the_fixtures_refusals_are_french_only() -> None:
+    for expected in EXPECTED:
+        refused = json.loads(expected.read_text("utf-8")).get("refused")
+        assert refused is None or not ENGLISH.search(refused), (expected.name, refused)
 
 
 def test_a_page_tree_claiming_10000_pages_is_refused_at_once() -> None:

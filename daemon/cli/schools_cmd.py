@@ -11,7 +11,15 @@ from rich.table import Table
 from rich.text import Text
 
 from daemon.cli import french
-from daemon.cli.base import Context, console, err_console, fail, pass_context, print_json
+from daemon.cli.base import (
+    Context,
+    console,
+    err_console,
+    fail,
+    pass_context,
+    print_columns,
+    print_json,
+)
 from daemon.codes import InvalidUAI, parse_uai
 from daemon.school.actions import EMAIL
 from daemon.school.annuaire import (
@@ -335,21 +343,22 @@ def list_cmd(
     if as_json:
         print_json(records)
         return
-    table = Table(title=f"{plural(len(records), 'école')} — campagne {campaign.name}")
-    for column in ("UAI", "École", "Commune", "Circonscription", "Étape", "Directeur"):
-        table.add_column(column, overflow="fold")
-    for r in records:
-        table.add_row(
-            *_plain(
+    console.print(f"{plural(len(records), 'école')} — campagne {campaign.name}")
+    print_columns(
+        ("UAI", "Étape", "École", "Commune", "Circonscription", "Directeur"),
+        [
+            (
                 r["uai"],
+                r["stage_label"],
                 r["name"],
                 r["commune"],
                 _short_circ(r["circonscription"]),
-                r["stage_label"],
                 r["director_email"] or "—",
             )
-        )
-    console.print(table)
+            for r in records
+        ],
+        widths=(8, 29, 40, 22, 22, 45),
+    )
 
 
 def school_record(school: School, follow_up: Any) -> dict[str, Any]:
@@ -479,6 +488,11 @@ def _print_pending(pupils: list[Any]) -> None:
     console.print(table)
 
 
+@click.group("school", subcommand_metavar=french.SUBCOMMAND_METAVAR)
+def school_group() -> None:
+    """Une école : son état, ses anomalies, ses élèves sans INE."""
+
+
 # `relance school show UAI` is the same command under the singular group.
-school_show = show_cmd
-__all__ = ["school_show", "schools_group"]
+school_group.add_command(show_cmd)
+__all__ = ["school_group", "schools_group"]

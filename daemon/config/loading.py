@@ -22,7 +22,6 @@ from daemon.config.settings import Settings
 from daemon.config.toml_out import MASK, is_secret, is_section
 
 ENV_PREFIX = "RELANCE_"
-DEFAULT_FILE = "relance.toml"
 NOT_SETTINGS = {"RELANCE_CONFIG"}  # RELANCE_ variables that are not settings
 
 
@@ -47,16 +46,6 @@ class Problem:
         where = f"{self.line}: " if self.line else " "
         origin = "" if self.source == "file" else f" (source : {self.source})"
         return f"{where}{self.key}: {self.message}{origin}"
-
-
-def config_path(explicit: str | os.PathLike[str] | None, environ: Mapping[str, str]) -> Path | None:
-    """The file to read: --config, else $RELANCE_CONFIG, else ./relance.toml if it exists."""
-    if explicit:
-        return Path(explicit)
-    if environ.get("RELANCE_CONFIG"):
-        return Path(environ["RELANCE_CONFIG"])
-    default = Path(DEFAULT_FILE)
-    return default if default.exists() else None
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:

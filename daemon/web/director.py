@@ -26,6 +26,7 @@ from fastapi.responses import RedirectResponse, Response
 from daemon.app import App
 from daemon.codes import printable
 from daemon.ingest.intake.intake import IntakeResult
+from daemon.ingest.intake.kinds import ACCEPTED, upload_refusal
 from daemon.reminders.problem import recipient_for, report_sentence, route_problem
 from daemon.school.actions import (
     PROBLEM_LABELS,
@@ -49,15 +50,6 @@ log = logging.getLogger(__name__)
 
 
 ACTOR = "direction (page de l'école)"
-# What may be dropped on the page: the file name's ending, and the first bytes it must have.
-ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
-    ".pdf": (b"%PDF",),
-    ".zip": (b"PK\x03\x04",),
-    ".csv": (),
-    ".txt": (),
-    ".htm": (),
-    ".html": (),
-}
 FORM_OVERHEAD = 64 * 1024  # the multipart envelope and the other fields of the form
 STAGED_DIR = "web-uploads"
 STAGED_TTL_SECONDS = 3600
@@ -224,7 +216,7 @@ def _page(
             "snooze_max": latest_snooze.isoformat(),
             "max_snooze_days": settings.reminders.max_snooze_days,
             "max_upload_mb": settings.web.max_upload_mb,
-            "accept": ",".join(ALLOWED_TYPES),
+            "accept": ",".join(ACCEPTED),
             "categories": [(c.value, PROBLEM_LABELS[c]) for c in ProblemCategory],
             "done": done,
             "errors": errors or {},
@@ -249,24 +241,6 @@ def _staging(scope: Scope) -> Path:
         except FileNotFoundError:  # taken or deleted by another request meanwhile
             continue
     return folder
-
-
-def check_type(filename: str, head: bytes) -> str:
-    """'' when the file may be dropped here, else why not (in French)."""
-    suffix = Path(filename).suffix.lower()
-    if suffix not in ALLOWED_TYPES:
-        return (
-            "type de fichier non accepté : déposez un PDF, un texte, un CSV, une page web "
-            "enregistrée ou une archive .zip"
-        )
-    magics = ALLOWED_TYPES[suffix]
-    if magics and not any(head.startswith(m) for m in magics):
-        return f"le contenu du fichier ne correspond pas à son extension {suffix}"
-    if not magics and (head.startswith(b"PK\x03\x04") or head.startswith(b"%PDF")):
-        return f"le contenu du fichier ne correspond pas à son extension {suffix}"
-    if not magics and b"\x00" in head[:2048] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "ce fichier n'est pas un texte lisible"
-    return ""
 
 
 def read_limited(upload: UploadFile, limit: int) -> bytes | None:
@@ -301,7 +275,7 @@ def stage_upload(request: Request, token: str, fichier: UploadFile | None = None
             raise _too_big(scope)
         if not data:
             return _page(request, scope, errors={"depot": "le fichier est vide"}, status=422)
-        wrong = check_type(filename, data[:4096])
+        wrong = upload_refusal(filename, data[:4096])
         if wrong:
             return _page(request, scope, errors={"depot": wrong}, status=415)
     except PageError as error:

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from daemon.app import App
 from daemon.codes import InvalidUAI, find_uais, parse_uai, printable
+from daemon.ingest.intake.kinds import suffix_refusal
 from daemon.ingest.intake.storage import Store, is_junk
 from daemon.ingest.reports import ReportRefused, parse_report
 from daemon.ingest.reports.labels import load_labels
@@ -131,6 +132,7 @@ class Intake:
             self.store.write_reason(target, reason, original=name, now=now)
         stored = str(target) if channel == "folder" else ""
         with transaction(self.app.engine) as session:
+            school = named_school(session, given=None, name=name)
             row = IntakeFile(
                 original_name=name[:500],
                 stored_path=stored,
@@ -139,14 +141,17 @@ class Intake:
                 channel=channel,
                 outcome="quarantined",
                 reason=reason[:1000],
+                school_id=school.id if school else None,
             )
             session.add(row)
             session.flush()
+            uai = school.uai if school else None
         log.warning("intake quarantined file=%s channel=%s reason=%s", name, channel, reason)
         return IntakeResult(
             "quarantined",
             name,
             reason=reason,
+            uai=uai,
             intake_id=row.id,
             stored_path=stored,
             message=f"{name} : mis en quarantaine ({reason})",
@@ -182,10 +187,10 @@ class Intake:
         )
         try:
             result = self._process(incoming)
-        except Exception as exc:  # one bad file never stops the daemon; it is kept with its reason
+        except Exception:  # one bad file never stops the daemon; it is kept with its reason
             log.exception("intake failed file=%s channel=%s", filename, channel)
             result = self._record_refusal(
-                Refused(f"erreur interne pendant le traitement ({type(exc).__name__})"), incoming
+                Refused("erreur interne pendant le traitement (détail dans le journal)"), incoming
             )
         log.info(
             "intake file=%s channel=%s outcome=%s kind=%s uai=%s ms=%d",
@@ -201,6 +206,9 @@ class Intake:
     def _process(self, incoming: Incoming) -> IntakeResult:
         if not incoming.data:
             return self._record_refusal(Refused("fichier vide"), incoming)
+        wrong_kind = suffix_refusal(incoming.filename)
+        if wrong_kind:
+            return self._record_refusal(Refused(wrong_kind), incoming)
         is_zip = incoming.data.startswith(ZIP_MAGIC) or incoming.filename.lower().endswith(".zip")
         try:
             if is_zip:
@@ -419,7 +427,12 @@ class Intake:
         self._settle(incoming, target)
         self.store.write_reason(target, refused.reason, original=filename, now=now)
         with transaction(self.app.engine) as session:
-            school = refused.school
+            school = refused.school or named_school(
+                session,
+                given=incoming.school_uai,
+                name=incoming.hint or incoming.filename,
+                data=incoming.data,
+            )
             row = self._intake_row(
                 session,
                 incoming,
@@ -495,4 +508,30 @@ class Intake:
         return row
 
 
-__all__ = ["Intake", "IntakeResult", "is_junk"]
+def named_school(
+    session: Session, *, given: str | None, name: str, data: bytes = b""
+) -> School | None:
+    """The school a refused file names, so that the quarantine page and the school's history
+    show it: the one UAI of a known school its name (or folder) carries, else the one its text
+    carries. None when nothing says or several schools are named, and for a file given for a
+    school (a page, the API): its refusal was answered there, and may be that it is another's."""
+    if given:
+        return None
+    for text in (name, _text_head(data)):
+        named = [uai for uai in find_uais(text) if get_school(session, uai=uai) is not None]
+        if len(named) == 1:
+            return get_school(session, uai=named[0])
+        if named:
+            return None
+    return None
+
+
+def _text_head(data: bytes) -> str:
+    """The start of a file's text, if it is text at all (a PDF or a zip says nothing here)."""
+    head = data[:65536]
+    if head.startswith((b"%PDF", ZIP_MAGIC)) or b"\x00" in head[:2048]:
+        return ""
+    return head.decode("utf-8", errors="replace")
+
+
+__all__ = ["Intake", "IntakeResult", "is_junk", "named_school"]

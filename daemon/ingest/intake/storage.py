@@ -17,7 +17,9 @@ import re
 import shutil
 import unicodedata
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+PARIS = ZoneInfo("Europe/Paris")
 REASON_SUFFIX = ".reason.txt"
 RECEIPT_SUFFIX = ".txt"
 JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini", ".directory", "icon\r"}
@@ -33,6 +35,11 @@ JUNK_SUFFIXES = (
     "~",
     REASON_SUFFIX,
 )
+
+
+def _moment(now: dt.datetime) -> str:
+    """« 07/12/2026 à 19:27 (heure de Paris) »: what a person reads in a reason or a receipt."""
+    return now.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M (heure de Paris)")
 
 
 def reason_file(target: Path) -> Path:
@@ -118,7 +125,7 @@ class Store:
     @staticmethod
     def write_receipt(target: Path, message: str, *, original: str, now: dt.datetime) -> None:
         text = (
-            f"Fichier : {original}\nReçu le : {now.isoformat()}\n{message}\n"
+            f"Fichier : {original}\nReçu le : {_moment(now)}\n{message}\n"
             "L'archive elle-même n'est pas conservée : elle contient les adresses des élèves et "
             "leurs responsables, que relance ne garde pas. Ce qui en est retenu (tableau "
             "d'effectif, élèves, test de cohérence) est sur la page de l'école.\n"
@@ -138,9 +145,7 @@ class Store:
 
     @staticmethod
     def write_reason(target: Path, reason: str, *, original: str, now: dt.datetime) -> None:
-        text = (
-            f"Fichier : {original}\nMis en quarantaine le : {now.isoformat()}\nRaison : {reason}\n"
-        )
+        text = f"Fichier : {original}\nMis en quarantaine le : {_moment(now)}\nRaison : {reason}\n"
         reason_file(target).write_text(text, encoding="utf-8")
 
     @staticmethod

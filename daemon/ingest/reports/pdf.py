@@ -35,10 +35,10 @@ except ImportError:  # pragma: no cover - older pypdf
 
 log = logging.getLogger(__name__)
 
-TRUNCATED = "PDF tronqué : marque de fin %%EOF absente / truncated PDF"
-BROKEN = "PDF illisible ou endommagé / unreadable or damaged PDF"
-ENCRYPTED = "PDF chiffré : mot de passe requis / encrypted PDF"
-NO_TEXT = "PDF sans texte (scan) : aucune couche texte / no text layer"
+TRUNCATED = "PDF tronqué : marque de fin %%EOF absente"
+BROKEN = "PDF illisible ou endommagé"
+ENCRYPTED = "PDF chiffré : mot de passe requis"
+NO_TEXT = "PDF sans texte (scan) : aucune couche texte"
 MARGIN = 0.07  # top and bottom share of the page where printers put headers and footers
 
 # orientation, x, y, size, text, advance (width of the text), lead (width of its first character)
@@ -63,9 +63,7 @@ def open_pdf(data: bytes, max_pages: int) -> PdfReader:
     if count < 1:
         raise ReportRefused(BROKEN)
     if count > max_pages:
-        raise ReportRefused(
-            f"PDF de {count} pages, plus que les {max_pages} acceptées / too many pages"
-        )
+        raise ReportRefused(f"PDF de {count} pages, plus que les {max_pages} acceptées")
     return reader
 
 

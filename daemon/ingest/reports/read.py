@@ -32,15 +32,16 @@ from daemon.wording import plural
 
 log = logging.getLogger(__name__)
 
-EMPTY = "Fichier vide / empty file"
-UNKNOWN = "Type de fichier inconnu : ni PDF, ni texte, ni CSV / unknown file type"
+EMPTY = "Fichier vide"
+UNREADABLE = "Lecture impossible : erreur du lecteur (détail dans le journal)"
+UNKNOWN = "Type de fichier inconnu : ni PDF, ni texte, ni CSV"
 _BINARY = {
-    b"PK\x03\x04": "Archive ZIP (un export ?), pas un compte rendu / ZIP archive, not a report",
-    b"\x89PNG": "Image PNG (scan ?) : aucune couche texte / image, no text layer",
-    b"\xff\xd8\xff": "Image JPEG (scan ?) : aucune couche texte / image, no text layer",
-    b"II*\x00": "Image TIFF (scan ?) : aucune couche texte / image, no text layer",
-    b"MM\x00*": "Image TIFF (scan ?) : aucune couche texte / image, no text layer",
-    b"\xd0\xcf\x11\xe0": "Document Office ancien format, pas un compte rendu / not a report",
+    b"PK\x03\x04": "Archive ZIP (un export ?), pas un compte rendu",
+    b"\x89PNG": "Image PNG (scan ?) : aucune couche texte",
+    b"\xff\xd8\xff": "Image JPEG (scan ?) : aucune couche texte",
+    b"II*\x00": "Image TIFF (scan ?) : aucune couche texte",
+    b"MM\x00*": "Image TIFF (scan ?) : aucune couche texte",
+    b"\xd0\xcf\x11\xe0": "Document Office ancien format, pas un compte rendu",
 }
 
 __all__ = ["ReportRefused", "parse_report"]
@@ -55,10 +56,10 @@ def parse_report(
     except ReportRefused:
         raise
     except RecursionError as exc:
-        raise ReportRefused("Fichier trop imbriqué pour être lu / too deeply nested") from exc
+        raise ReportRefused("Fichier trop imbriqué pour être lu") from exc
     except Exception as exc:  # a bug must not crash the intake loop: refuse, and log it
         log.exception("report parser failed on %s", filename)
-        raise ReportRefused(f"Lecture impossible ({type(exc).__name__}) / unreadable") from exc
+        raise ReportRefused(UNREADABLE) from exc
     return _with_review(result)
 
 
