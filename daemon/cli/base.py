@@ -59,6 +59,21 @@ class Context:
             self._app = App(self.settings)
         return self._app
 
+    @property
+    def reading_app(self) -> App:
+        """The app of a command that only reads: it never creates the database."""
+        from sqlalchemy.engine import make_url
+
+        from db.engine import database_missing
+
+        url = self.settings.effective_database_url
+        if database_missing(url):
+            fail(
+                f"aucune base de données encore ({make_url(url).database}) : "
+                "`relance schools import`, `relance db upgrade` ou `relance serve` la crée"
+            )
+        return self.app
+
     def close(self) -> None:
         if self._app is not None:
             self._app.close()

@@ -13,13 +13,14 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from daemon import TEMPLATES_DIR
 from daemon.delivery.sender import smtp_health
 from daemon.school.stage import STAGE_LABELS, STAGE_ORDER, Stage, french_date
 from daemon.web.csrf import csrf_field, csrf_token
 from daemon.wording import agree, percent, plural
 from db.states import ESCALATION_LABELS, REMINDER_STATUS_LABELS
 
-PACKAGED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+PACKAGED_TEMPLATES = TEMPLATES_DIR
 PARIS = ZoneInfo("Europe/Paris")
 
 
