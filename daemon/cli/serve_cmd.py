@@ -75,6 +75,17 @@ def serve_cmd(
     sys.exit(run_daemon(app, names, stop_timeout=stop_timeout))
 
 
+def log_advice(app: App) -> None:
+    """The probable mistakes `relance config check` warns about, in the journal at start."""
+    from zoneinfo import ZoneInfo
+
+    from daemon.runtime.config_advice import advice
+
+    today = app.now().astimezone(ZoneInfo(app.settings.campaign.timezone)).date()
+    for item in advice(app.settings, today=today):
+        log.warning("configuration %s: %s (relance config check says more)", item.key, item.log)
+
+
 def run_daemon(app: App, names: Sequence[str] = PART_NAMES, *, stop_timeout: float = 20.0) -> int:
     """Run the named parts under one lifecycle until a signal; returns the exit code."""
     settings = app.settings
@@ -92,6 +103,7 @@ def run_daemon(app: App, names: Sequence[str] = PART_NAMES, *, stop_timeout: flo
         settings.web.base_url,
         app.engine.url.render_as_string(hide_password=True),
     )
+    log_advice(app)
     lifecycle = Lifecycle(app, [(n, parts[n]) for n in names], stop_timeout=stop_timeout)
     code = asyncio.run(lifecycle.run())
     app.close()
