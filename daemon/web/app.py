@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from daemon.app import App
 from daemon.school.links import secret_key
-from daemon.web import api, api_exports, auth, coordinator, demo_mails, director
+from daemon.web import api, api_exports, auth, coordinator, csv_exports, demo_mails, director
 from daemon.web.auth import LoginLimiter, NotSignedIn
 from daemon.web.cache import TTLCache
 from daemon.web.render import render, templates_root
@@ -207,6 +207,7 @@ def create_app(app: App) -> FastAPI:
     )
     web.include_router(auth.router)
     web.include_router(coordinator.router)
+    web.include_router(csv_exports.router)
     web.include_router(director.router)
     web.include_router(api.router)
     web.include_router(api_exports.router)
