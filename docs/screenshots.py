@@ -71,7 +71,8 @@ def shoot(base: str, pages: dict[str, str]) -> None:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--lang=fr-FR"]
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu"],
         )
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="fr-FR")
         page.goto(f"{base}/connexion")
@@ -81,7 +82,15 @@ def shoot(base: str, pages: dict[str, str]) -> None:
         for name, path in pages.items():
             page.goto(f"{base}{path}")
             page.wait_for_load_state("networkidle")
-            page.screenshot(path=str(HERE / "screenshots" / f"{name}.png"), full_page=True)
+            height = int(page.evaluate("document.documentElement.scrollHeight"))
+            # a page as tall as its content: a full-page shot would leave the mail's framed
+            # HTML version (a document of its own) blank
+            page.set_viewport_size({"width": 1280, "height": height})
+            for frame in page.frames[1:]:
+                frame.wait_for_load_state("load")
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(HERE / "screenshots" / f"{name}.png"))
+            page.set_viewport_size({"width": 1280, "height": 900})
         browser.close()
 
 
