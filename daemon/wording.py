@@ -3,7 +3,7 @@
 `plural(2, "rejet")` is « 2 rejets », `plural(0, "rejet")` « 0 rejet » (in French 0 and 1 take
 the singular); a phrase whose plural is not the singular plus « s » on its last word gives its
 plural form: `plural(n, "élève sans INE", "élèves sans INE")`. Pages, mails and the command
-line all use these (never « élève(s) »).
+line all use these (never a plural in brackets).
 """
 
 from __future__ import annotations
