@@ -502,6 +502,23 @@ def test_quarantined_files_can_be_retried_once_the_school_exists(
     assert session.exec(select(Document)).one().school_id is not None
 
 
+def test_the_quarantine_names_the_school_the_file_names(app: App, session: Session) -> None:
+    """A scan named after its school is refused as unreadable, but its school is said."""
+    school(session, "0351056H", "École du Sacré-Cœur")
+    campaign_of(app, session)
+    result = Intake(app).take_bytes(
+        b"%PDF-1.4 scan abime", filename="0351056H-scan.pdf", channel="folder", now=NOW
+    )
+    assert result.outcome == "quarantined"
+    with signed_in(app) as (client, _token):
+        page = client.get("/quarantaine").text
+        school_page = client.get("/ecoles/0351056H").text
+    row = page.split("0351056H-scan.pdf", 1)[1].split("</tr>", 1)[0]
+    assert '<a href="/ecoles/0351056H">École du Sacré-Cœur</a> (0351056H)' in row
+    assert "inconnue" not in row
+    assert "0351056H-scan.pdf mis en quarantaine" in school_page  # in its history too
+
+
 def test_a_quarantined_archive_retried_once_accepted_is_not_kept_anywhere(
     app: App, session: Session
 ) -> None:
