@@ -8,6 +8,8 @@ import mailbox
 import tomllib
 from pathlib import Path
 
+from sqlmodel import select
+
 from daemon.app import App
 from daemon.config import load_settings
 from daemon.delivery.message import build_message
@@ -79,7 +81,7 @@ def test_moving_rewrites_the_ports_and_the_links_of_queued_and_caught_mails(
     assert config["campaign"]["deadline"] == campaign_dates(NOW.date()).deadline  # kept
     app = App(load_settings(folder / "relance.toml", {}))
     with reading(app.engine) as session:
-        rows = {r.key: r.payload for r in session.query(Reminder).all()}
+        rows = {r.key: r.payload for r in session.exec(select(Reminder)).all()}
     app.close()
     assert rows["queued"]["text"] == f"Votre page : {NEW}/ecole/abc.def\nRien à voir : {OLD}0/autre"
     assert rows["queued"]["html"] == payload(NEW)["html"]
