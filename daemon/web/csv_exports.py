@@ -10,17 +10,19 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from daemon.school.open_items import INE_STATUS_LABELS
 from daemon.web.auth import Coordinator, require_coordinator
 from daemon.web.common import current_campaign, reading, relance_app
 from db.folding import fold
+from db.models import School
 from db.pupils import district_open_anomalies, district_pupils_without_ine
 
 router = APIRouter(dependencies=[Depends(require_coordinator)], include_in_schema=False)
@@ -80,66 +82,80 @@ def _scope(value: str | None) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
-@router.get("/eleves-sans-ine.csv")
-def pupils_without_ine_csv(
-    request: Request, user: Coordinator, circonscription: Circonscription = None
+Rows = Callable[[Session, int, str | None, ZoneInfo], list[tuple[str, ...]]]
+
+
+def _export(
+    request: Request, what: str, circonscription: str | None, header: Sequence[str], rows_of: Rows
 ) -> Response:
+    """One export of the current campaign: `rows_of(session, campaign id, scope, zone)`."""
     app = relance_app(request)
     scope = _scope(circonscription)
     with reading(app.engine) as session:
         campaign = current_campaign(app, session)
         assert campaign.id is not None
         zone = ZoneInfo(campaign.timezone or "Europe/Paris")
-        found = district_pupils_without_ine(session, campaign_id=campaign.id, circonscription=scope)
-        rows = [
-            (
-                school.circonscription,
-                school.uai,
-                school.name,
-                school.commune,
-                pupil.last_name,
-                pupil.first_name,
-                _day(pupil.birth_date),
-                pupil.level,
-                pupil.class_label,
-                INE_STATUS_LABELS.get(pupil.ine_status, pupil.ine_status),
-                _day(pupil.ine_status_since.astimezone(zone) if pupil.ine_status_since else None),
-            )
-            for school, pupil in found
-        ]
+        rows = rows_of(session, campaign.id, scope, zone)
     today = app.now().astimezone(zone).date()
-    return csv_response(file_name("eleves-sans-ine", scope, today), WITHOUT_INE_COLUMNS, rows)
+    return csv_response(file_name(what, scope, today), header, rows)
+
+
+def _without_ine_rows(
+    session: Session, campaign_id: int, scope: str | None, zone: ZoneInfo
+) -> list[tuple[str, ...]]:
+    found = district_pupils_without_ine(session, campaign_id=campaign_id, circonscription=scope)
+    return [
+        (
+            *_school_cells(school),
+            pupil.last_name,
+            pupil.first_name,
+            _day(pupil.birth_date),
+            pupil.level,
+            pupil.class_label,
+            INE_STATUS_LABELS.get(pupil.ine_status, pupil.ine_status),
+            _day(pupil.ine_status_since.astimezone(zone) if pupil.ine_status_since else None),
+        )
+        for school, pupil in found
+    ]
+
+
+def _anomaly_rows(
+    session: Session, campaign_id: int, scope: str | None, zone: ZoneInfo
+) -> list[tuple[str, ...]]:
+    found = district_open_anomalies(session, campaign_id=campaign_id, circonscription=scope)
+    return [
+        (
+            *_school_cells(school),
+            pupil.last_name if pupil else "",
+            pupil.first_name if pupil else "",
+            _day(pupil.birth_date if pupil else None),
+            pupil.level if pupil else "",
+            pupil.class_label if pupil else "",
+            anomaly.field,
+            anomaly.message,
+            "rejet" if anomaly.severity == "rejet" else "avertissement",
+            WHERE_TO_FIX.get(anomaly.category, WHERE_TO_FIX["other"]),
+            _day(anomaly.first_seen_at.astimezone(zone)),
+        )
+        for school, anomaly, pupil in found
+    ]
+
+
+def _school_cells(school: School) -> tuple[str, str, str, str]:
+    return (school.circonscription, school.uai, school.name, school.commune)
+
+
+@router.get("/eleves-sans-ine.csv")
+def pupils_without_ine_csv(
+    request: Request, user: Coordinator, circonscription: Circonscription = None
+) -> Response:
+    return _export(
+        request, "eleves-sans-ine", circonscription, WITHOUT_INE_COLUMNS, _without_ine_rows
+    )
 
 
 @router.get("/anomalies.csv")
 def open_anomalies_csv(
     request: Request, user: Coordinator, circonscription: Circonscription = None
 ) -> Response:
-    app = relance_app(request)
-    scope = _scope(circonscription)
-    with reading(app.engine) as session:
-        campaign = current_campaign(app, session)
-        assert campaign.id is not None
-        zone = ZoneInfo(campaign.timezone or "Europe/Paris")
-        found = district_open_anomalies(session, campaign_id=campaign.id, circonscription=scope)
-        rows = [
-            (
-                school.circonscription,
-                school.uai,
-                school.name,
-                school.commune,
-                pupil.last_name if pupil else "",
-                pupil.first_name if pupil else "",
-                _day(pupil.birth_date if pupil else None),
-                pupil.level if pupil else "",
-                pupil.class_label if pupil else "",
-                anomaly.field,
-                anomaly.message,
-                "rejet" if anomaly.severity == "rejet" else "avertissement",
-                WHERE_TO_FIX.get(anomaly.category, WHERE_TO_FIX["other"]),
-                _day(anomaly.first_seen_at.astimezone(zone)),
-            )
-            for school, anomaly, pupil in found
-        ]
-    today = app.now().astimezone(zone).date()
-    return csv_response(file_name("anomalies", scope, today), ANOMALY_COLUMNS, rows)
+    return _export(request, "anomalies", circonscription, ANOMALY_COLUMNS, _anomaly_rows)
