@@ -166,6 +166,10 @@ def import_cmd(
             }
         )
         return
+    _print_import(file, report)
+
+
+def _print_import(file: Path, report: Any) -> None:
     for warning in report.warnings:
         err_console.print(f"attention : {warning}", markup=False)
     for line, message in report.problems:
