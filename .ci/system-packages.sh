@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the suite needs and pip cannot give: PostgreSQL (a real server for the
-# database tests), Chromium (pages tested in a real browser), systemd-analyze (unit checks).
+# database tests), Chromium (pages tested in a real browser), systemd-analyze (unit checks),
+# Dovecot's IMAP server (the mailbox part is tested against a real one the tests start).
 set -euo pipefail
 need=()
 command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
