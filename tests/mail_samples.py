@@ -68,9 +68,11 @@ def outlook_reply(
     """Outlook (Microsoft 365): multipart/mixed > related(alternative, signature image) + the
     file, its name in RFC 2047 encoded words inside quotes."""
     name = _rfc2047(filename, "iso-8859-1")
-    text = _qp("Bonjour,\nVoici le compte rendu corrigé.\nCordialement,\nMarie Dupont", "iso-8859-1")
+    text = _qp(
+        "Bonjour,\nVoici le compte rendu corrigé.\nCordialement,\nMarie Dupont", "iso-8859-1"
+    )
     html = _qp(
-        '<html><body><p>Bonjour,</p><p>Voici le compte rendu corrigé.</p>'
+        "<html><body><p>Bonjour,</p><p>Voici le compte rendu corrigé.</p>"
         '<img src="cid:image001.png@01DB0A1B.2C3D4E50"></body></html>',
         "iso-8859-1",
     )
@@ -317,8 +319,9 @@ Sophie Tanguy
 
 def forwarded_as_attachment(*, sender: str, original: bytes, subject: str) -> bytes:
     """Outlook's « Transférer en tant que pièce jointe »: the original mail as message/rfc822."""
-    return _crlf(
-        f"""From: <{sender}>
+    return (
+        _crlf(
+            f"""From: <{sender}>
 To: <{COORDINATION}>
 Subject: {_rfc2047(subject)}
 Date: {DATE}
@@ -337,7 +340,10 @@ Content-Type: message/rfc822
 Content-Disposition: attachment
 
 """
-    ) + original.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") + b"\r\n--_002_fwd_--\r\n"
+        )
+        + original.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        + b"\r\n--_002_fwd_--\r\n"
+    )
 
 
 def plain_reply(*, sender: str, in_reply_to: str, subject: str, text: str) -> bytes:

@@ -36,9 +36,7 @@ class World:
     reminder_id: int
 
 
-def mailbox_app(
-    tmp_path: Path, engine: Engine, clock: Clock | None = None, **mailbox: Any
-) -> App:
+def mailbox_app(tmp_path: Path, engine: Engine, clock: Clock | None = None, **mailbox: Any) -> App:
     url = engine.url.render_as_string(hide_password=False)
     settings = make_settings(
         tmp_path,

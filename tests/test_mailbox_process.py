@@ -219,9 +219,7 @@ def test_a_colleague_forwarding_the_directors_mail_is_not_the_director(
     assert "n'est pas la direction de l'école 0441234C" in intake_rows(engine)[0].reason
 
 
-def test_one_acknowledgement_per_sender_and_school_per_hour(
-    world: World, engine: Engine
-) -> None:
+def test_one_acknowledgement_per_sender_and_school_per_hour(world: World, engine: Engine) -> None:
     process(world, samples.outlook_reply(sender=DIRECTOR, in_reply_to=OUR_ID, data=PDF))
     world.clock.advance(30 * 60)
     again = samples.thunderbird_reply(sender=DIRECTOR, in_reply_to=OUR_ID, data=cr_text())
@@ -375,9 +373,7 @@ def test_a_bounce_sent_back_to_a_verp_address_is_matched_by_it(
     assert message_id("x", FROM).startswith("<relance.")
 
 
-def test_the_5xx_path_and_a_bounce_mark_an_address_alike(
-    tmp_path: Path, engine: Engine
-) -> None:
+def test_the_5xx_path_and_a_bounce_mark_an_address_alike(tmp_path: Path, engine: Engine) -> None:
     """Both go through `mark_address_failing`: same fields, same event, same data."""
     from daemon.delivery.outbox import Claimed, Result, record_results
 
