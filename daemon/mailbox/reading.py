@@ -133,6 +133,8 @@ def automatic_reason(message: Message) -> str:
     for name in AUTO_HEADERS:
         if name in message and header(message, name).lower() not in ("no", "false", "0"):
             return name
+    if "List-Id" in message or "List-Unsubscribe" in message:
+        return "liste de diffusion"  # RFC 3834: never answered either
     precedence = header(message, "Precedence").lower()
     if precedence in ("auto_reply", "bulk", "junk", "list"):
         return f"Precedence: {precedence}"
