@@ -6,12 +6,14 @@ threaded under their message: what was read and what is still open, or why it wa
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from daemon.app import App
 from daemon.ingest.intake.intake import Intake, IntakeResult
 from daemon.mailbox.identify import (
+    is_director,
     known_correspondent,
     message_school,
     not_director,
@@ -23,11 +25,39 @@ from daemon.mailbox.reading import Attachment, Inbound
 from daemon.reminders.acknowledgement import Received, queue_acknowledgement
 from db.engine import reading, transaction
 from db.events import record_event
-from db.models import School
+from db.models import MailboxMessage, School
 from db.schools import get_school
 from db.states import MailKind, MailStatus
 
 TAKEN = ("processed", "duplicate")
+
+
+@dataclass(frozen=True)
+class LatestReply:
+    """What the school's page says of the last answer read in the mailbox."""
+
+    at: dt.datetime
+    subject: str
+    sender: str
+    from_director: bool
+    files: int  # files the intake took from it (0: a note left for people)
+
+
+def latest_reply(session: Session, *, school: School) -> LatestReply | None:
+    """The school's most recent reply read in the mailbox (with files or not), if any."""
+    row = session.exec(
+        select(MailboxMessage)
+        .where(
+            MailboxMessage.school_id == school.id,
+            col(MailboxMessage.kind).in_((MailKind.REPLY, MailKind.NOTE)),
+        )
+        .order_by(col(MailboxMessage.received_at).desc(), col(MailboxMessage.id).desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    director = is_director(school, row.sender)
+    return LatestReply(row.received_at, row.subject, row.sender, director, row.files)
 
 
 class Replies:
