@@ -232,8 +232,8 @@ def need_dovecot() -> None:
     pytest.skip(message)
 
 
-@pytest.fixture
-def imap() -> Iterator[ImapServer]:
+@pytest.fixture(name="imap")
+def imap_fixture() -> Iterator[ImapServer]:
     need_dovecot()
     server = ImapServer()
     server.start()

@@ -8,14 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from daemon.app import App
 from daemon.delivery.message import message_id
+from daemon.mailbox.outcome import Outcome
+from daemon.mailbox.process import Processor
 from db.models import Event, IntakeFile, MailboxMessage, Reminder, School
 from db.schools import add_school
-from tests.conftest import NOW, make_settings
+from tests.conftest import NOW, REPO, make_settings
 from tests.delivery_helpers import Clock
 from tests.factories import OTHER, UAI
 
@@ -25,6 +28,7 @@ OTHER_DIRECTOR = "direction.0441235d@ecoles.example.org"
 SECRETARY = "secretariat.0441234c@ecoles.example.org"
 KEY = f"{UAI}:2026-2027:reminder:2026-09-11"
 OUR_ID = message_id(KEY, FROM)
+PDF = (REPO / "tests/fixtures/reports/files/sj-chromium.pdf").read_bytes()  # 0441234C's CR
 
 
 @dataclass
@@ -120,3 +124,12 @@ def school(engine: Engine, school_id: int) -> School:
         found = session.get(School, school_id)
         assert found is not None
         return found
+
+
+@pytest.fixture(name="world")
+def world_fixture(tmp_path: Path, engine: Engine) -> World:
+    return build_world(tmp_path, engine)
+
+
+def process(world: World, raw: bytes) -> Outcome:
+    return Processor(world.app).process(raw, now=world.clock())

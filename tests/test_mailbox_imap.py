@@ -14,7 +14,7 @@ from daemon.config.settings import MailboxSettings
 from daemon.mailbox.imap import ImapSource, MailboxError
 from daemon.mailbox.source import Destination
 from tests import mail_samples as samples
-from tests.imapserver import ImapServer, imap, need_dovecot  # noqa: F401 — the fixture
+from tests.imapserver import ImapServer, imap_fixture, need_dovecot  # noqa: F401 — `imap`
 
 NOTE = samples.plain_reply(
     sender="direction@ecoles.example.org", in_reply_to="", subject="Re: Constat", text="Merci."
@@ -29,7 +29,7 @@ def source(server: ImapServer, **extra: object) -> ImapSource:
 
 
 @pytest.fixture
-def opened(imap: ImapServer) -> Iterator[ImapSource]:  # noqa: F811
+def opened(imap: ImapServer) -> Iterator[ImapSource]:
     imap.append(NOTE)
     imap.append(OTHER)
     src = source(imap)
@@ -39,7 +39,7 @@ def opened(imap: ImapServer) -> Iterator[ImapSource]:  # noqa: F811
 
 
 def test_the_destination_folders_are_created_with_the_servers_delimiter(
-    imap: ImapServer,  # noqa: F811
+    imap: ImapServer,
 ) -> None:
     src = source(imap)
     src.open()
@@ -66,7 +66,7 @@ def test_a_slash_delimited_server_gets_nested_folders() -> None:
 
 
 def test_messages_are_listed_and_read_without_being_marked_read(
-    imap: ImapServer,  # noqa: F811
+    imap: ImapServer,
     opened: ImapSource,
 ) -> None:
     refs = opened.listing(None)
@@ -85,7 +85,7 @@ def test_messages_are_listed_and_read_without_being_marked_read(
 
 
 def test_a_move_leaves_the_message_in_its_folder_and_nowhere_else(
-    imap: ImapServer,  # noqa: F811
+    imap: ImapServer,
     opened: ImapSource,
 ) -> None:
     assert "MOVE" in opened.capabilities
@@ -126,7 +126,7 @@ def test_without_move_the_message_is_copied_then_expunged_by_uid_only() -> None:
 
 
 def test_idle_wakes_up_when_a_message_arrives(
-    imap: ImapServer,  # noqa: F811
+    imap: ImapServer,
     opened: ImapSource,
 ) -> None:
     assert "IDLE" in opened.capabilities
@@ -154,7 +154,7 @@ def test_waiting_stops_at_once_when_asked(opened: ImapSource) -> None:
 
 
 def test_a_wrong_password_and_a_server_down_are_errors_of_reach(
-    imap: ImapServer,  # noqa: F811
+    imap: ImapServer,
 ) -> None:
     bad = source(imap, password="faux")
     with pytest.raises(Exception) as refused:

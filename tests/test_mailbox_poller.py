@@ -18,7 +18,7 @@ from daemon.mailbox.source import Destination
 from db.states import MailKind, MailStatus
 from tests import mail_samples as samples
 from tests.factories import cr_text
-from tests.imapserver import ImapServer, imap  # noqa: F401 — the fixture
+from tests.imapserver import ImapServer, imap_fixture  # noqa: F401 — the `imap` fixture
 from tests.mailbox_helpers import (
     DIRECTOR,
     OUR_ID,
@@ -60,7 +60,7 @@ def wait_for(condition, seconds: float = 30) -> None:  # type: ignore[no-untyped
 def test_a_mornings_mail_is_sorted_into_its_folders(
     tmp_path: Path,
     engine: Engine,
-    imap: ImapServer,  # noqa: F811
+    imap: ImapServer,
 ) -> None:
     world = imap_world(tmp_path, engine, imap)
     reply = samples.thunderbird_reply(sender=DIRECTOR, in_reply_to=OUR_ID, data=cr_text())
@@ -97,7 +97,7 @@ def test_a_mornings_mail_is_sorted_into_its_folders(
 def test_a_30_mb_attachment_is_refused_without_being_downloaded(
     tmp_path: Path,
     engine: Engine,
-    imap: ImapServer,  # noqa: F811
+    imap: ImapServer,
 ) -> None:
     world = imap_world(tmp_path, engine, imap)
     big = samples.big_reply(sender=DIRECTOR, in_reply_to=OUR_ID, megabytes=30)
@@ -118,7 +118,7 @@ def test_a_30_mb_attachment_is_refused_without_being_downloaded(
 def test_an_outage_is_waited_out_and_nothing_is_lost(
     tmp_path: Path,
     engine: Engine,
-    imap: ImapServer,  # noqa: F811
+    imap: ImapServer,
 ) -> None:
     world = imap_world(tmp_path, engine, imap)
     p = poller(world)
@@ -145,7 +145,7 @@ def test_an_outage_is_waited_out_and_nothing_is_lost(
 def test_a_cut_between_processing_and_moving_only_moves_it_next_time(
     tmp_path: Path,
     engine: Engine,
-    imap: ImapServer,  # noqa: F811
+    imap: ImapServer,
 ) -> None:
     world = imap_world(tmp_path, engine, imap)
     imap.append(samples.thunderbird_reply(sender=DIRECTOR, in_reply_to=OUR_ID, data=cr_text()))
@@ -166,7 +166,7 @@ def test_a_cut_between_processing_and_moving_only_moves_it_next_time(
 def test_two_daemons_on_one_mailbox_process_each_message_once(
     tmp_path: Path,
     engine: Engine,
-    imap: ImapServer,  # noqa: F811
+    imap: ImapServer,
 ) -> None:
     world = imap_world(tmp_path, engine, imap)
     count = 12
@@ -201,7 +201,7 @@ def test_two_daemons_on_one_mailbox_process_each_message_once(
 async def test_the_part_runs_under_the_daemon_and_stops_at_once(
     tmp_path: Path,
     engine: Engine,
-    imap: ImapServer,  # noqa: F811
+    imap: ImapServer,
 ) -> None:
     world = imap_world(tmp_path, engine, imap, poll_seconds=30)
     stop = asyncio.Event()

@@ -16,30 +16,22 @@ from daemon.mailbox.process import Processor
 from db.models import Reminder
 from db.states import MailKind, MailStatus
 from tests import mail_samples as samples
-from tests.conftest import NOW, REPO
-from tests.mailbox_helpers import (
+from tests.conftest import NOW
+from tests.mailbox_helpers import (  # noqa: F401 — world_fixture: the `world` fixture
     DIRECTOR,
     FROM,
     OTHER_DIRECTOR,
     OUR_ID,
+    PDF,
     World,
     build_world,
     events,
     intake_rows,
     ledger,
+    process,
     school,
+    world_fixture,
 )
-
-PDF = (REPO / "tests/fixtures/reports/files/sj-chromium.pdf").read_bytes()
-
-
-@pytest.fixture
-def world(tmp_path: Path, engine: Engine) -> World:
-    return build_world(tmp_path, engine)
-
-
-def process(world: World, raw: bytes):  # type: ignore[no-untyped-def]
-    return Processor(world.app).process(raw, now=world.clock())
 
 
 def test_a_message_too_big_is_refused_unread(world: World, engine: Engine) -> None:

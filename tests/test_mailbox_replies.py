@@ -7,40 +7,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from daemon.delivery.message import render_message
-from daemon.mailbox.process import Processor
 from db.models import Document
 from db.states import MailKind, MailStatus
 from tests import mail_samples as samples
 from tests.archives import export_archive
-from tests.conftest import NOW, REPO
+from tests.conftest import NOW
 from tests.factories import OTHER, UAI, cr_text, extraction_csv
-from tests.mailbox_helpers import (
+from tests.mailbox_helpers import (  # noqa: F401 — world_fixture: the `world` fixture
     DIRECTOR,
     OTHER_DIRECTOR,
     OUR_ID,
+    PDF,
     SECRETARY,
     World,
     build_world,
     events,
     intake_rows,
     ledger,
+    process,
+    world_fixture,
 )
-
-PDF = (REPO / "tests/fixtures/reports/files/sj-chromium.pdf").read_bytes()
-
-
-@pytest.fixture
-def world(tmp_path: Path, engine: Engine) -> World:
-    return build_world(tmp_path, engine)
-
-
-def process(world: World, raw: bytes):  # type: ignore[no-untyped-def]
-    return Processor(world.app).process(raw, now=world.clock())
 
 
 def test_an_outlook_reply_with_the_pdf_goes_through_the_intake_and_is_acknowledged(

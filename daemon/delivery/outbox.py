@@ -232,15 +232,20 @@ def _record(session: Any, result: Result, *, base: float, cap: float) -> None:
             .values(status="failed", attempts=claim.attempts + 1, last_error=error, **free)
         )
         if changed.rowcount == 1:
-            mark_address_failing(
-                session,
-                address=claim.recipient,
-                error=error,
-                at=at,
-                key=claim.key,
-                school_id=claim.school_id,
-                campaign_id=claim.campaign_id,
-            )
+            _refused(session, claim, error, at)
+
+
+def _refused(session: Any, claim: Claimed, error: str, at: dt.datetime) -> None:
+    """A 5xx for this claim: its recipient is marked failing."""
+    mark_address_failing(
+        session,
+        address=claim.recipient,
+        error=error,
+        at=at,
+        key=claim.key,
+        school_id=claim.school_id,
+        campaign_id=claim.campaign_id,
+    )
 
 
 def mark_address_failing(

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlmodel import Session
 
@@ -37,7 +38,7 @@ from daemon.reminders.acknowledgement import queue_acknowledgement
 from daemon.school.stage import french_date
 from db.engine import transaction
 from db.events import record_event
-from db.models import Reminder
+from db.models import Reminder, School
 from db.states import MailKind, MailStatus
 
 
@@ -115,50 +116,68 @@ class Processor:
     # ---- automatic answers and notes -------------------------------------------------------
     def automatic(self, inbound: Inbound, now: dt.datetime) -> Outcome:
         """Recorded on the school's history when it answers one of our mails; never answered."""
-        with transaction(self.app.engine) as session:
-            found = _school(session, inbound)
-            if found.school is None:
-                return Outcome(MailKind.OTHER, MailStatus.LEFT, "réponse automatique : ignorée")
-            campaign = self.app.campaign(session, now, follow_ups=False)
-            record_event(
-                session,
-                at=now,
-                kind="auto_reply",
-                school_id=found.school.id,
-                campaign_id=campaign.id,
-                message=f"Réponse automatique de {inbound.sender} (« {inbound.subject} ») : "
-                "notée, sans réponse",
-                data={"why": inbound.automatic},
-            )
-            ids = (found.school.id, campaign.id)
+        found, campaign_id = self._on_history(
+            inbound,
+            now,
+            "auto_reply",
+            lambda _school: (
+                f"Réponse automatique de {inbound.sender} (« {inbound.subject} ») : "
+                "notée, sans réponse"
+            ),
+            {"why": inbound.automatic},
+        )
+        if found.school is None:
+            return Outcome(MailKind.OTHER, MailStatus.LEFT, "réponse automatique : ignorée")
         reason = f"réponse automatique ({inbound.automatic})"
-        return Outcome(MailKind.AUTO_REPLY, MailStatus.PROCESSED, reason, *ids)
+        return Outcome(
+            MailKind.AUTO_REPLY, MailStatus.PROCESSED, reason, found.school.id, campaign_id
+        )
 
     def note(self, inbound: Inbound, now: dt.datetime) -> Outcome:
         """A reply without a file: left for people, noted on the school's history."""
+
+        def say(school: School) -> str:
+            who = (
+                "Le directeur a répondu"
+                if is_director(school, inbound.sender)
+                else f"{inbound.sender} a répondu"
+            )
+            return (
+                f"{who} le {french_date(inbound.date or now)} : « {inbound.subject} » "
+                "(sans pièce jointe, laissé dans la boîte de la coordination)"
+            )
+
+        data = {"sender": inbound.sender, "message_id": inbound.message_id}
+        found, campaign_id = self._on_history(inbound, now, "director_replied", say, data)
+        if found.school is None:
+            return Outcome(MailKind.OTHER, MailStatus.LEFT, found.problem)
+        reason = f"réponse sans pièce jointe ({found.how})"
+        return Outcome(MailKind.NOTE, MailStatus.LEFT, reason, found.school.id, campaign_id)
+
+    def _on_history(
+        self,
+        inbound: Inbound,
+        now: dt.datetime,
+        kind: str,
+        say: Callable[[School], str],
+        data: dict[str, str],
+    ) -> tuple[Found, int | None]:
+        """An event on the history of the message's school, if it has one."""
         with transaction(self.app.engine) as session:
             found = _school(session, inbound)
             if found.school is None:
-                return Outcome(MailKind.OTHER, MailStatus.LEFT, found.problem)
+                return found, None
             campaign = self.app.campaign(session, now, follow_ups=False)
-            who = (
-                "Le directeur a répondu"
-                if is_director(found.school, inbound.sender)
-                else f"{inbound.sender} a répondu"
-            )
             record_event(
                 session,
                 at=now,
-                kind="director_replied",
+                kind=kind,
                 school_id=found.school.id,
                 campaign_id=campaign.id,
-                message=f"{who} le {french_date(inbound.date or now)} : « {inbound.subject} » "
-                "(sans pièce jointe, laissé dans la boîte de la coordination)",
-                data={"sender": inbound.sender, "message_id": inbound.message_id},
+                message=say(found.school),
+                data=data,
             )
-            ids = (found.school.id, campaign.id)
-        reason = f"réponse sans pièce jointe ({found.how})"
-        return Outcome(MailKind.NOTE, MailStatus.LEFT, reason, *ids)
+        return found, campaign.id
 
     # ---- refused unread ------------------------------------------------------------------------
     def too_big(self, headers: bytes, size: int, *, now: dt.datetime) -> Outcome:
