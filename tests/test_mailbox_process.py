@@ -41,9 +41,12 @@ def test_a_message_too_big_is_refused_unread(world: World, engine: Engine) -> No
     assert (outcome.kind, outcome.status) == (MailKind.TOO_BIG, MailStatus.REFUSED)
     [row] = intake_rows(engine)
     assert row.outcome == "quarantined" and row.size == 31_457_280
-    assert row.reason.startswith("message trop volumineux (30 Mo ; limite 25 Mo)")
+    assert row.reason == (
+        "message trop volumineux (30 Mo ; limite 25 Mo) : non téléchargé, gardé dans le "
+        "dossier relance/refusés de la boîte"
+    )
     [ack] = ledger(engine, "acknowledgement")
-    assert "trop volumineux" in ack.payload["text"]
+    assert "déposez le fichier sur la page de votre école" in ack.payload["text"]
 
 
 # ---- replies without files -----------------------------------------------------------------

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -40,9 +40,10 @@ class Known:
     lease_until: dt.datetime | None
     moved: bool
 
-    def claimable(self, now: dt.datetime) -> bool:
+    def claimable(self, now: dt.datetime, worker: str) -> bool:
+        """Unsettled, and its claim expired or this worker's own (a pass cut short)."""
         return self.status == MailStatus.CLAIMED and (
-            self.lease_until is None or self.lease_until < now
+            self.lease_until is None or self.lease_until < now or self.claimed_by == worker[:100]
         )
 
     @property
@@ -71,7 +72,8 @@ def known(engine: Engine, keys: Sequence[str]) -> dict[str, Known]:
 
 
 def claim(engine: Engine, inbound: Inbound, *, worker: str, now: dt.datetime) -> bool:
-    """Claim a message: a new row, or an expired claim taken over. True when this call won."""
+    """Claim a message: a new row, or an expired claim taken over (or this worker's own, left
+    by a pass the database or the server cut short). True when this call won."""
     row = MailboxMessage(
         key=inbound.key,
         message_id=inbound.message_id[:300],
@@ -97,7 +99,10 @@ def claim(engine: Engine, inbound: Inbound, *, worker: str, now: dt.datetime) ->
                 .where(
                     col(MailboxMessage.key) == inbound.key,
                     col(MailboxMessage.status) == MailStatus.CLAIMED,
-                    col(MailboxMessage.lease_until) < now,
+                    or_(
+                        col(MailboxMessage.lease_until) < now,
+                        col(MailboxMessage.claimed_by) == worker[:100],
+                    ),
                 )
                 .values(claimed_by=worker[:100], lease_until=now + LEASE)
             )

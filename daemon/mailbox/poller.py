@@ -41,6 +41,7 @@ from db.states import MailKind, MailStatus
 log = logging.getLogger(__name__)
 UNREACHABLE = (OSError, socket.timeout, imaplib.IMAP4.error, ImapToolsError, MailboxError)
 CHUNK = 50
+SESSION_SECONDS = 3600  # a fresh connection every hour: long sessions pile up server notices
 DESTINATIONS = {
     MailStatus.PROCESSED: Destination.PROCESSED,
     MailStatus.REFUSED: Destination.REFUSED,
@@ -82,7 +83,7 @@ class Poller:
 
     def _handle(self, listed: Listed, inbound: Inbound, row: claims.Known | None) -> int:
         now = self.app.now()
-        if row is not None and not row.claimable(now):
+        if row is not None and not row.claimable(now, self.worker):
             if row.to_move:
                 self._move(listed.ref, inbound.key, DESTINATIONS[row.status], now)
             if row.status != MailStatus.CLAIMED:
@@ -139,7 +140,8 @@ class Poller:
             try:
                 self.source.open()
                 self._up()
-                while not halt.is_set():
+                renew = time.monotonic() + SESSION_SECONDS
+                while not halt.is_set() and time.monotonic() < renew:
                     self.run_pass()
                     self.source.wait(wait, halt)
             except UNREACHABLE as exc:

@@ -183,14 +183,18 @@ class Processor:
     def too_big(self, headers: bytes, size: int, *, now: dt.datetime) -> Outcome:
         """A message over `mailbox.max_message_mb`: never fetched, it stays in the refused
         folder; the quarantine lists it and its sender, if known, is told why."""
-        limit = self.app.settings.mailbox.max_message_mb
+        settings = self.app.settings.mailbox
         inbound = read_message(headers + b"\r\n\r\n")
-        reason = (
-            f"message trop volumineux ({size / 1_048_576:.0f} Mo ; limite {limit} Mo) : "
-            "déposez le fichier sur la page de votre école"
+        size_mb = f"{size / 1_048_576:.0f} Mo ; limite {settings.max_message_mb} Mo"
+        kept = (
+            f"message trop volumineux ({size_mb}) : non téléchargé, gardé dans le dossier "
+            f"{settings.refused_folder} de la boîte"
         )
         name = f"courriel de {inbound.sender or 'expéditeur inconnu'} : {inbound.subject}"
-        self.intake.refuse_unread(name, reason=reason, channel="mail", now=now, size=size)
+        self.intake.refuse_unread(name, reason=kept, channel="mail", now=now, size=size)
+        reason = (
+            f"message trop volumineux ({size_mb}) : déposez le fichier sur la page de votre école"
+        )
         with transaction(self.app.engine) as session:
             found = _school(session, inbound)
             campaign = self.app.campaign(session, now, follow_ups=False)
@@ -208,7 +212,7 @@ class Processor:
                     now=now,
                 )
             ids = (found.school.id if found.school else None, campaign.id)
-        return Outcome(MailKind.TOO_BIG, MailStatus.REFUSED, reason, *ids)
+        return Outcome(MailKind.TOO_BIG, MailStatus.REFUSED, kept, *ids)
 
 
 def _school(session: Session, inbound: Inbound) -> Found:
