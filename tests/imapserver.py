@@ -39,7 +39,7 @@ state_dir = {home}/state
 instance_name = relance-test-{port}
 listen = 127.0.0.1
 protocols = imap
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 log_path = {home}/dovecot.log
@@ -61,7 +61,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
   chroot =
 }}
@@ -88,8 +89,9 @@ class ImapServer:
     password = "mot-de-passe-imap"
     host = "127.0.0.1"
 
-    def __init__(self, *, separator: str = ".", capabilities: str = "") -> None:
+    def __init__(self, *, separator: str = ".", capabilities: str = "", tls: bool = False) -> None:
         self.port = free_port()
+        self.tls_port = free_port() if tls else 0
         self.home = Path(tempfile.mkdtemp(prefix="relance-imap-"))
         self.process: subprocess.Popen[bytes] | None = None
         self.separator = separator
@@ -102,6 +104,13 @@ class ImapServer:
         group = "nogroup" if root else account.pw_name
         for sub in ("run", "state", "mail"):
             (self.home / sub).mkdir()
+        ssl = "ssl = no"
+        if self.tls_port:
+            self._certificate()
+            ssl = (
+                f"ssl = yes\nssl_cert = <{self.home / 'cert.pem'}\n"
+                f"ssl_key = <{self.home / 'key.pem'}"
+            )
         (self.home / "passwd").write_text(f"{self.user}:{{PLAIN}}{self.password}\n")
         (self.home / "dovecot.conf").write_text(
             CONFIG.format(
@@ -112,6 +121,8 @@ class ImapServer:
                 uid=account.pw_uid,
                 separator=self.separator,
                 capabilities=self.capabilities,
+                ssl=ssl,
+                tls_port=self.tls_port,
             )
         )
         self.home.chmod(0o755)
@@ -120,6 +131,20 @@ class ImapServer:
                 os.chown(path, account.pw_uid, account.pw_gid)
         drop = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
         self.run_as = drop if root else []
+
+    def _certificate(self) -> None:
+        """A self-signed certificate for 127.0.0.1 (openssl comes with Dovecot); tests trust
+        it through SSL_CERT_FILE, as they would a real authority."""
+        command = (
+            "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+            "-addext subjectAltName=IP:127.0.0.1"
+        ).split()
+        keys = ["-keyout", str(self.home / "key.pem"), "-out", str(self.home / "cert.pem")]
+        subprocess.run(command + keys, check=True, capture_output=True)
+
+    @property
+    def certificate(self) -> Path:
+        return self.home / "cert.pem"
 
     def start(self) -> None:
         if self.process is not None:

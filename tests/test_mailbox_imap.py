@@ -4,9 +4,11 @@ or without MOVE, IDLE waking on a new message."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -173,3 +175,45 @@ def test_a_changed_uidvalidity_makes_old_refs_unusable(opened: ImapSource) -> No
     opened.uidvalidity = "autre"
     with pytest.raises(MailboxError):
         opened.fetch(ref)
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_tls_and_starttls_with_the_servers_certificate_checked(
+    security: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    need_dovecot()
+    server = ImapServer(tls=True)
+    server.start()
+    try:
+        port = server.tls_port if security == "tls" else server.port
+        untrusted = source(server, security=security, port=port)
+        with pytest.raises(ssl.SSLError):  # not trusted yet: refused, never read in clear
+            untrusted.open()
+        untrusted.close()
+        monkeypatch.setenv("SSL_CERT_FILE", str(server.certificate))
+        server.append(NOTE)
+        trusted = source(server, security=security, port=port)
+        trusted.open()
+        assert trusted.fetch(trusted.listing(None)[0]) == NOTE
+        trusted.close()
+    finally:
+        server.remove()
+
+
+def test_without_idle_the_source_polls(tmp_path: Path) -> None:
+    """A server without IDLE: waiting is a plain pause of `poll_seconds`."""
+    need_dovecot()
+    server = ImapServer(capabilities="imap_capability = IMAP4rev1 LITERAL+ UIDPLUS MOVE")
+    server.start()
+    try:
+        secret = tmp_path / "imap.password"
+        secret.write_text(server.password + "\n", encoding="utf-8")
+        src = source(server, password="", password_file=str(secret))
+        src.open()  # the password read from its file
+        assert "IDLE" not in src.capabilities
+        started = time.monotonic()
+        src.wait(1, threading.Event())
+        assert 0.9 < time.monotonic() - started < 3
+        src.close()
+    finally:
+        server.remove()
