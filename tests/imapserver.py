@@ -135,10 +135,20 @@ class ImapServer:
     def _certificate(self) -> None:
         """A self-signed certificate for 127.0.0.1 (openssl comes with Dovecot); tests trust
         it through SSL_CERT_FILE, as they would a real authority."""
-        command = (
-            "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
-            "-addext subjectAltName=IP:127.0.0.1"
-        ).split()
+        command = [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ]
         keys = ["-keyout", str(self.home / "key.pem"), "-out", str(self.home / "cert.pem")]
         subprocess.run(command + keys, check=True, capture_output=True)
 
