@@ -17,11 +17,15 @@ from daemon.mailbox.poller import Poller, run_mailbox
 from daemon.mailbox.source import Destination
 from db.states import MailKind, MailStatus
 from tests import mail_samples as samples
-from tests.factories import cr_text
+from tests.archives import export_archive
+from tests.factories import OTHER, UAI, cr_text, extraction_csv
 from tests.imapserver import ImapServer, imap_fixture  # noqa: F401 — the `imap` fixture
 from tests.mailbox_helpers import (
     DIRECTOR,
+    OTHER_DIRECTOR,
     OUR_ID,
+    PDF,
+    SECRETARY,
     World,
     build_world,
     events,
@@ -92,6 +96,50 @@ def test_a_mornings_mail_is_sorted_into_its_folders(
     )
     assert one_pass(first) == 0  # nothing new: the notes are not read again
     assert one_pass(poller(world, "restarted")) == 0  # nor after a restart
+
+
+def test_every_clients_shape_goes_through_the_real_server(
+    tmp_path: Path,
+    engine: Engine,
+    imap: ImapServer,
+) -> None:
+    """Outlook, Gmail, Apple Mail, a forward, Postfix's and Exchange's reports: stored by a
+    real server and read back, each ends where it should."""
+    world = imap_world(tmp_path, engine, imap)
+    arrivals = [
+        samples.outlook_reply(sender=DIRECTOR, in_reply_to=OUR_ID, data=PDF),
+        samples.gmail_reply(
+            sender=DIRECTOR,
+            in_reply_to="",
+            data=extraction_csv(),
+            filename=f"{UAI}-CSVExtraction.csv",
+        ),
+        samples.apple_mail(
+            sender=OTHER_DIRECTOR,
+            subject="export",
+            data=export_archive(uai=OTHER),
+            filename=f"{OTHER}.zip",
+        ),
+        samples.forwarded_as_attachment(
+            sender=DIRECTOR,
+            original=samples.thunderbird_reply(sender=SECRETARY, in_reply_to="", data=cr_text()),
+            subject="TR: compte rendu",
+        ),
+        samples.postfix_bounce(recipient=DIRECTOR, message_id=OUR_ID),
+        samples.exchange_bounce(recipient=DIRECTOR, message_id=OUR_ID),
+    ]
+    for raw in arrivals:
+        imap.append(raw)
+    assert one_pass(poller(world)) == len(arrivals)
+    assert len(imap.messages(imap.folder(PROCESSED))) == len(arrivals) and imap.messages() == []
+    taken = [(r.original_name, r.outcome) for r in intake_rows(engine)]
+    assert taken == [
+        ("compte rendu école.pdf", "processed"),
+        (f"{UAI}-CSVExtraction.csv", "processed"),
+        (f"{OTHER}.zip", "processed"),
+        ("compte-rendu-école-Saint-Joseph-septembre.txt", "processed"),
+    ]
+    assert len(events(engine, "email_failing")) == 1  # the second report: already noted
 
 
 def test_a_30_mb_attachment_is_refused_without_being_downloaded(
