@@ -5,6 +5,7 @@ mailbox processing each message once, a clean start and stop."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import threading
 import time
 from pathlib import Path
@@ -13,7 +14,8 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from daemon.mailbox.imap import ImapSource
-from daemon.mailbox.poller import Poller, run_mailbox
+from daemon.mailbox.outcome import Outcome
+from daemon.mailbox.poller import Poller, make_source, run_mailbox
 from daemon.mailbox.source import Destination
 from db.states import MailKind, MailStatus
 from tests import mail_samples as samples
@@ -275,3 +277,34 @@ async def test_without_a_mailbox_the_part_only_waits(tmp_path: Path, engine: Eng
     assert not task.done()
     stop.set()
     await asyncio.wait_for(task, 2)
+
+
+def test_a_message_that_breaks_the_processing_is_left_with_the_reason(
+    tmp_path: Path, engine: Engine
+) -> None:
+    """A bug on one message never stops the part: that message is left for people, noted."""
+    world = build_world(tmp_path, engine)
+    source = make_source(world.app)
+    source.open()
+    root = Path(world.app.settings.mailbox.maildir)
+    (root / "new" / "1.bad").write_bytes(
+        samples.plain_reply(sender=DIRECTOR, in_reply_to=OUR_ID, subject="Re: x", text="piège")
+    )
+    (root / "new" / "2.good").write_bytes(
+        samples.thunderbird_reply(sender=DIRECTOR, in_reply_to=OUR_ID, data=cr_text())
+    )
+    p = Poller(world.app, source)
+    real = p.processor.process
+
+    def breaks_on_the_first(raw: bytes, *, now: dt.datetime) -> Outcome:
+        if "piège".encode() in raw:
+            raise ValueError("bogue")
+        return real(raw, now=now)
+
+    p.processor.process = breaks_on_the_first  # type: ignore[method-assign]
+    assert p.run_pass() == 2
+    rows = {row.subject: row for row in mailbox_rows(engine)}
+    assert rows["Re: x"].status == MailStatus.LEFT
+    assert rows["Re: x"].reason.startswith("erreur interne pendant le traitement (ValueError)")
+    assert (root / "new" / "1.bad").exists()
+    assert rows["Re: Constat de rentrée"].status == MailStatus.PROCESSED
