@@ -97,6 +97,24 @@ def build_world(tmp_path: Path, engine: Engine, **mailbox: Any) -> World:
         return World(app, clock, first.id, other.id, reminder.id)
 
 
+def add_pending(engine: Engine, key: str, school_id: int, recipient: str) -> None:
+    """A mail of ours still waiting in the ledger."""
+    with Session(engine) as session:
+        session.add(
+            Reminder(
+                key=key,
+                school_id=school_id,
+                kind="reminder",
+                day=NOW.date(),
+                recipient=recipient,
+                due_at=NOW,
+                next_attempt_at=NOW,
+                created_at=NOW,
+            )
+        )
+        session.commit()
+
+
 def events(engine: Engine, kind: str) -> list[Event]:
     with Session(engine) as session:
         query = select(Event).where(Event.kind == kind).order_by(col(Event.id))
