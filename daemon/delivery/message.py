@@ -123,6 +123,11 @@ def _part(content_type: str, text: str) -> bytes:
     ).encode("ascii") + body
 
 
+def _optional(payload: dict[str, Any], *names: tuple[str, str]) -> list[tuple[str, str]]:
+    """The headers the payload gives a value for: (header, payload key) pairs."""
+    return [(name, str(payload[key])) for name, key in names if payload.get(key)]
+
+
 def render_message(
     *,
     key: str,
@@ -134,19 +139,15 @@ def render_message(
 ) -> Outgoing:
     smtp = settings.smtp
     mid = message_id(key, smtp.from_address)
-    reply_to = str(payload.get("reply_to") or "")
-    in_reply_to = str(payload.get("in_reply_to") or "")
-    references = str(payload.get("references") or "")
     headers = [
         ("From", _from(smtp.from_name, smtp.from_address)),
         ("To", recipient),
         *([("Cc", ", ".join(cc))] if cc else []),
-        *([("Reply-To", reply_to)] if reply_to else []),
+        *_optional(payload, ("Reply-To", "reply_to")),
         ("Subject", str(payload.get("subject") or "(sans objet)")),
         ("Date", format_datetime(now.astimezone(dt.UTC))),
         ("Message-ID", mid),
-        *([("In-Reply-To", in_reply_to)] if in_reply_to else []),
-        *([("References", references)] if references else []),
+        *_optional(payload, ("In-Reply-To", "in_reply_to"), ("References", "references")),
         ("List-Id", f"<{smtp.list_id}>"),
         ("Auto-Submitted", str(payload.get("auto_submitted") or "auto-generated")),
         ("X-Auto-Response-Suppress", "All"),
