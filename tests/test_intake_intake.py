@@ -261,3 +261,30 @@ def test_the_reason_file_is_french_with_a_paris_time(intake: Intake) -> None:
         "Mis en quarantaine le : 14/09/2026 à 10:00 (heure de Paris)",
         "Raison : PDF tronqué : marque de fin %%EOF absente",
     ]
+
+
+def test_files_for_one_school_taken_at_once_by_two_daemons_are_both_recorded(
+    intake: Intake, session: Session
+) -> None:
+    """Two daemons (two mailbox readers, on PostgreSQL) recording comptes rendus of the same
+    school at the same instant: both are recorded, neither trips on the other's pupils."""
+    import threading
+
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def take(day: int) -> None:
+        data = cr_text(day=day)
+        barrier.wait()
+        result = intake.take_bytes(data, filename=f"cr-{day}.txt", channel="mail", now=NOW)
+        results.append(result.outcome if result.outcome != "quarantined" else result.reason)
+
+    for pair in ((10, 11), (12, 13), (14, 15)):
+        threads = [threading.Thread(target=take, args=(day,)) for day in pair]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert results == ["processed"] * 6
+    session.rollback()
+    assert len(session.exec(select(Document)).all()) == 6

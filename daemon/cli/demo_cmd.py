@@ -101,10 +101,14 @@ def _serve(info: DemoInfo) -> None:
     from daemon.cli.serve_cmd import run_daemon
     from daemon.config import load_settings
     from daemon.demo.mailcatcher import start_catcher
+    from daemon.demo.replies import Responder
 
     app = App(load_settings(info.config, {}))
     try:
-        catcher = start_catcher(info.directory / "mails", port=app.settings.smtp.port)
+        directors = Responder(info.directory / "replies", Path(app.settings.mailbox.maildir))
+        catcher = start_catcher(
+            info.directory / "mails", port=app.settings.smtp.port, responder=directors
+        )
     except OSError:
         app.close()
         fail(f"port {app.settings.smtp.port} déjà pris (serveur de courrier de la démo)")

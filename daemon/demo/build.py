@@ -12,6 +12,7 @@ import socket
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from daemon import DATA_DIR
@@ -20,6 +21,7 @@ from daemon.clock import utc_now
 from daemon.config import Settings, load_settings
 from daemon.demo.mailcatcher import start_catcher
 from daemon.demo.replay import Replay
+from daemon.demo.replies import prepare_replies
 from daemon.demo.timeline import PARIS, Dates, at, campaign_dates
 from daemon.school.annuaire import Filters, import_directory
 from db.engine import transaction
@@ -79,6 +81,10 @@ host = "127.0.0.1"
 port = {port}
 base_url = "http://127.0.0.1:{port}"
 demo_mail_dir = "{(directory / "mails").resolve()}"
+
+[mailbox]
+maildir = "{(directory / "maildir").resolve()}"
+poll_seconds = 2
 """
 
 
@@ -137,9 +143,8 @@ def _replay(
         progress("écoles", 0, 1)
         schools = _import_schools(app, at(dates.start, 7))
         progress("écoles", 1, 1)
-        Replay(app, dates, now, seed).run(
-            schools, lambda done, total: progress("jours", done, total)
-        )
+        Replay(app, dates, now, seed).run(schools, partial(progress, "jours"))
+        prepare_replies(app, directory / "replies", now=now)
         app.close()
     finally:
         catcher.stop()

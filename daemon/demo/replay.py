@@ -1,7 +1,8 @@
 """The demo's past, replayed in order through the real code: each school's export archives and
 comptes rendus through the intake, its validation through the school's actions, and every school
 day the reminder sweep at 10:00 whose mails the real sender delivers to the demo's mail catcher
-at that time — reminders, escalations, digests, dated as they would have been."""
+at that time — reminders, escalations, digests, dated as they would have been — except the last
+school day's, which leave when the daemon starts."""
 
 from __future__ import annotations
 
@@ -47,10 +48,12 @@ class Replay:
             plan = self.planner.plan(rng)
             pupils = make_pupils(school.uai, counts.get(school.uai), rng, self.rentree.year)
             found += self._school_actions(school, plan, pupils, rng)
-        for day in self.dates.history:
-            moment = at(day, 10)
-            if moment < self.now:
-                found.append(Action(moment, 1, partial(self.sweep_and_send, moment)))
+        sweeps = [at(day, 10) for day in self.dates.history if at(day, 10) < self.now]
+        for moment in sweeps[:-1]:
+            found.append(Action(moment, 1, partial(self.sweep_and_send, moment)))
+        # The last round is prepared but leaves when the daemon starts (late, as after any
+        # stop: due mail is never skipped), so that the demo's directors can answer it.
+        found += [Action(moment, 1, partial(sweep, self.app, moment)) for moment in sweeps[-1:]]
         return sorted(found, key=lambda a: (a.at, a.order))
 
     def _school_actions(

@@ -20,7 +20,16 @@ from sqlmodel import Session, col, select
 
 from daemon.ingest.intake.storage import reason_file
 from db.events import record_event
-from db.models import Anomaly, Campaign, Document, ExportSubmission, IntakeFile, Pupil, Reminder
+from db.models import (
+    Anomaly,
+    Campaign,
+    Document,
+    ExportSubmission,
+    IntakeFile,
+    MailboxMessage,
+    Pupil,
+    Reminder,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +81,13 @@ def purge_campaign(
     report.submissions = _strip_submissions(session, campaign)
     report.reminders = _rowcount(
         session, update(Reminder).where(col(Reminder.campaign_id) == campaign.id).values(payload={})
+    )
+    # a subject may name a pupil ("CR de Léa Martin"): the mailbox keeps only sender and dates
+    _rowcount(
+        session,
+        update(MailboxMessage)
+        .where(col(MailboxMessage.campaign_id) == campaign.id)
+        .values(subject="", reason=""),
     )
     campaign.purged_at = now
     campaign.active = False

@@ -25,8 +25,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from daemon.app import App
 from daemon.codes import printable
+from daemon.ingest.exports.records import ERROR, WARNING, ArchiveCheck
 from daemon.ingest.intake.intake import IntakeResult
 from daemon.ingest.intake.kinds import ACCEPTED, upload_refusal
+from daemon.ingest.reports.records import CompteRendu, Report
 from daemon.reminders.problem import recipient_for, report_sentence, route_problem
 from daemon.school.actions import (
     PROBLEM_LABELS,
@@ -367,41 +369,44 @@ def outcome_line(result: IntakeResult) -> str:
 
 def _summary(result: IntakeResult) -> list[str]:
     """What was read, in a few French lines (no pupil names: those are in the tables)."""
-    detail = result.detail or {}
+    detail = result.detail
+    if isinstance(detail, ArchiveCheck):
+        return _check_summary(detail)
+    return [] if detail is None else _report_summary(detail)
+
+
+def _check_summary(check: ArchiveCheck) -> list[str]:
     lines: list[str] = []
-    if result.kind == "export":
-        total = (detail.get("headcount") or {}).get("total")
-        if total is not None:
-            lines.append(f"{plural(total, 'élève')} dans l'archive")
-        findings = detail.get("findings") or []
-        errors = sum(1 for f in findings if f.get("severity") == "erreur")
-        warnings = sum(1 for f in findings if f.get("severity") == "avertissement")
-        if findings:
+    if check.headcount is not None:
+        lines.append(f"{plural(check.headcount.total, 'élève')} dans l'archive")
+    if check.findings:
+        errors, warnings = check.count(ERROR), check.count(WARNING)
+        lines.append(
+            f"Test de cohérence : {plural(errors, 'erreur')}, {plural(warnings, 'avertissement')}"
+        )
+    return lines
+
+
+def _report_summary(report: Report) -> list[str]:
+    lines: list[str] = []
+    if isinstance(report, CompteRendu):
+        counts = report.counts
+        for value, singular, plural_form in (
+            (counts.read, "élève lu", "élèves lus"),
+            (counts.integrated, "élève intégré", "élèves intégrés"),
+            (counts.rejected, "élève rejeté", "élèves rejetés"),
+            (counts.warnings, "avertissement", "avertissements"),
+        ):
+            if value is not None:
+                lines.append(plural(value, singular, plural_form))
+        lines.append(plural(len(report.anomalies), "anomalie signalée", "anomalies signalées"))
+        if report.ine.pending is not None:
             lines.append(
-                f"Test de cohérence : {plural(errors, 'erreur')}, "
-                f"{plural(warnings, 'avertissement')}"
+                plural(report.ine.pending, "élève sans INE attribué", "élèves sans INE attribué")
             )
-        return lines
-    counts = detail.get("counts") or {}
-    for key, singular, plural_form in (
-        ("read", "élève lu", "élèves lus"),
-        ("integrated", "élève intégré", "élèves intégrés"),
-        ("rejected", "élève rejeté", "élèves rejetés"),
-        ("warnings", "avertissement", "avertissements"),
-    ):
-        value = counts.get(key)
-        if isinstance(value, int):
-            lines.append(plural(value, singular, plural_form))
-    anomalies = detail.get("anomalies")
-    if isinstance(anomalies, list):
-        lines.append(plural(len(anomalies), "anomalie signalée", "anomalies signalées"))
-    ine = detail.get("ine")
-    if isinstance(ine, dict) and isinstance(ine.get("pending"), int):
-        lines.append(plural(ine["pending"], "élève sans INE attribué", "élèves sans INE attribué"))
-    pupils = detail.get("pupils")
-    if result.kind == "onde_extraction" and isinstance(pupils, list):
-        lines.append(f"{plural(len(pupils), 'élève')} dans l'extraction")
-    if detail.get("needs_review"):
+    else:
+        lines.append(f"{plural(len(report.pupils), 'élève')} dans l'extraction")
+    if report.needs_review:
         lines.append(
             "Une partie du document n'a pas pu être lue avec certitude : la coordination vérifiera."
         )
