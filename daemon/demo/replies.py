@@ -42,23 +42,28 @@ def prepare_replies(app: App, folder: Path, *, now: dt.datetime) -> list[str]:
                 path = folder / f"{school.uai}.{kind}.eml"
                 path.write_bytes(message.as_bytes())
                 written.append(path.name)
-        for school in _due_schools(session, BOUNCING, 1):
+        # a school that never exported bounces; if none is reminded that day, another one
+        answering = {name.partition(".")[0] for name in written}
+        candidates = _due_schools(session, BOUNCING, 1) + _due_schools(session, None, 10)
+        for school in [s for s in candidates if s.uai not in answering][:1]:
             (folder / f"{school.uai}.bounce").write_text("", encoding="utf-8")
             written.append(f"{school.uai}.bounce")
     return written
 
 
-def _due_schools(session: Session, stage: str, count: int) -> list[School]:
-    """Schools at `stage` with a reminder waiting in the ledger (it leaves when the daemon
-    starts), first by UAI."""
+def _due_schools(session: Session, stage: str | None, count: int) -> list[School]:
+    """Schools at `stage` (None: any) with a reminder waiting in the ledger (it leaves when
+    the daemon starts), first by UAI."""
     query = (
         select(School)
         .join(Reminder, col(Reminder.school_id) == col(School.id))
         .join(FollowUp, col(FollowUp.school_id) == col(School.id))
-        .where(Reminder.kind == "reminder", Reminder.status == "pending", FollowUp.stage == stage)
+        .where(Reminder.kind == "reminder", Reminder.status == "pending")
         .order_by(col(School.uai))
         .limit(count)
     )
+    if stage is not None:
+        query = query.where(FollowUp.stage == stage)
     return list(session.exec(query))
 
 
