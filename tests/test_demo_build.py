@@ -259,6 +259,8 @@ def test_starting_prints_the_address_and_the_login_last(demo: Path) -> None:
     banner = output.index("  pages :")
     assert output.index("Uvicorn running") < banner
     assert re.search(r"daemon\.reminders\.sweep: sweep at", output[:banner])
+    assert re.search(r"daemon\.delivery\.sender: sender: batch of \d+", output[:banner])
+    assert "kind=reply status=processed" in output[:banner]  # the directors' answers, read
     after = output[banner:] + rest
     assert "INFO" not in after.split("  arrêt :")[0]
     assert "mail caught" not in output + rest

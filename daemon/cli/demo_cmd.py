@@ -6,9 +6,11 @@ pages on N and the mail catcher on N+1, and the links of the mails with them."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +23,8 @@ if TYPE_CHECKING:
     from daemon.app import App
     from daemon.demo.build import DemoInfo
 
-READY_WAIT_SECONDS = 30.0
+READY_WAIT_SECONDS = 60.0
+QUIET_SECONDS = 3.0  # longer than the demo's mailbox polling (2 s): its answers are read first
 
 
 @click.command("demo")
@@ -114,9 +117,10 @@ def _serve(info: DemoInfo) -> None:
         fail(f"port {app.settings.smtp.port} déjà pris (serveur de courrier de la démo)")
 
     async def announce(app: App, stop: asyncio.Event) -> None:
-        """Once the daemon has started (its pages answer, its first sweep is done and what
-        was due is sent), where to look: the last thing printed."""
-        await asyncio.to_thread(wait_until_started, app, stop)
+        """Once the daemon has started (its pages answer, its first sweep is done, what was
+        due is sent, the directors' answers are read, the journal is quiet), where to look:
+        the last thing printed."""
+        await asyncio.to_thread(wait_until_started, app, stop, directors.busy)
         if not stop.is_set():
             console.print(banner(app))
         await stop.wait()
@@ -140,28 +144,55 @@ def banner(app: App) -> str:
     )
 
 
-def wait_until_started(app: App, stop: asyncio.Event, timeout: float = READY_WAIT_SECONDS) -> None:
-    """Until the pages answer, the scheduler has swept once and nothing due is left unsent (or
-    `timeout` seconds)."""
+class LastLine(logging.Handler):
+    """Remembers when the journal last wrote a line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.at = time.monotonic()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.at = time.monotonic()
+
+
+def wait_until_started(
+    app: App,
+    stop: asyncio.Event,
+    busy: Callable[[], bool] = lambda: False,
+    timeout: float = READY_WAIT_SECONDS,
+) -> None:
+    """Until the pages answer, the scheduler has swept once, nothing due is left unsent,
+    nothing is `busy` and the journal has been quiet for QUIET_SECONDS (or `timeout`)."""
+    from daemon.delivery.outbox import unsent_count
+    from daemon.reminders.scheduler import last_tick_at
+
+    journal = LastLine()
+    logging.getLogger().addHandler(journal)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and not stop.is_set():
+            started = _answers(app) and last_tick_at() is not None and not busy()
+            quiet = time.monotonic() - journal.at >= QUIET_SECONDS
+            if started and quiet and unsent_count(app.engine, now=app.now()) == 0:
+                return
+            time.sleep(0.2)
+    finally:
+        logging.getLogger().removeHandler(journal)
+
+
+def _answers(app: App) -> bool:
+    """Whether the daemon's pages answer (whatever they say)."""
     import urllib.error
     import urllib.request
 
-    from daemon.delivery.outbox import due_count
-    from daemon.reminders.scheduler import last_tick_at
-
-    deadline = time.monotonic() + timeout
     url = f"http://{app.settings.web.host}:{app.settings.web.port}/healthz"
-    while time.monotonic() < deadline and not stop.is_set():
-        try:
-            urllib.request.urlopen(url, timeout=1.0).close()
-            answered = True
-        except urllib.error.HTTPError:  # it answers, some part not alive yet
-            answered = True
-        except OSError:
-            answered = False
-        if answered and last_tick_at() is not None and due_count(app.engine, now=app.now()) == 0:
-            return
-        time.sleep(0.2)
+    try:
+        urllib.request.urlopen(url, timeout=1.0).close()
+    except urllib.error.HTTPError:  # it answers, some part not alive yet
+        return True
+    except OSError:
+        return False
+    return True
 
 
 def port_in_use(host: str, port: int) -> bool:

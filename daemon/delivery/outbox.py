@@ -362,8 +362,9 @@ def rebase_links(engine: Engine, *, old: str, new: str) -> int:
     return changed
 
 
-def due_count(engine: Engine, *, now: dt.datetime) -> int:
-    """How many rows are due at `now` and not sent yet."""
+def unsent_count(engine: Engine, *, now: dt.datetime) -> int:
+    """How many rows are due at `now` or being sent, and not sent yet."""
+    in_flight = or_(_due(now), col(Reminder.status) == "claimed")
     with reading(engine) as session:
-        query = select(func.count()).select_from(Reminder).where(_due(now))
+        query = select(func.count()).select_from(Reminder).where(in_flight)
         return int(session.exec(query).one())

@@ -120,6 +120,11 @@ class Responder:
         self.replies = replies
         self.maildir = maildir
         self.delay = delay
+        self.timers: list[threading.Timer] = []
+
+    def busy(self) -> bool:
+        """Whether an answer is still on its way."""
+        return any(timer.is_alive() for timer in self.timers)
 
     def received(self, data: bytes, recipients: list[str]) -> None:
         for recipient in recipients:
@@ -132,6 +137,7 @@ class Responder:
                 timer = threading.Timer(self.delay, self._deliver, (answer,))
                 timer.daemon = True
                 timer.start()
+                self.timers.append(timer)
 
     def _answer(self, prepared: Path, data: bytes, recipient: str) -> bytes | None:
         original = email.message_from_bytes(data, policy=email.policy.default)
