@@ -66,7 +66,16 @@ def test_school_show_imports_neither_migrations_nor_web_nor_calendar(tmp_path: P
     assert added.returncode == 0, added.stderr  # the database is made (and migrated) once
     modules = loaded_after("school", "show", "0441234C", env=env)
     assert "daemon.cli.schools_cmd" in modules and "sqlalchemy" in modules  # it did run
-    unneeded = ("alembic", "mako", "fastapi", "starlette", "holidays", "jinja2", "aiosmtplib")
+    unneeded = (
+        "alembic",
+        "mako",
+        "fastapi",
+        "starlette",
+        "holidays",
+        "jinja2",
+        "aiosmtplib",
+        "pypdf",
+    )
     assert [m for m in modules if m.split(".")[0] in unneeded] == []
 
 
