@@ -83,3 +83,25 @@ def test_no_parenthesised_plural_reaches_a_person() -> None:
         if PARENTHESISED_PLURAL.search(line)
     ]
     assert found == []
+
+
+# A plural made by hand next to the text (`"s" if n > 1`) is a second helper: there is one.
+HAND_MADE_PLURAL = re.compile(r"""["']s["']\s+if\b""")
+
+
+def test_no_plural_is_made_by_hand() -> None:
+    tracked = subprocess.run(
+        ["git", "ls-files", "daemon", "templates"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    found = [
+        f"{name}:{number}: {line.strip()}"
+        for name in tracked
+        if name.endswith((".py", ".html", ".txt"))
+        for number, line in _code_lines(REPO / name)
+        if HAND_MADE_PLURAL.search(line)
+    ]
+    assert found == []
