@@ -63,8 +63,10 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         data.update({k: v for k, v in record.__dict__.items() if k not in _RESERVED})
-        if record.exc_text or record.exc_info:
-            data["exception"] = record.exc_text or self.formatException(record.exc_info)
+        if record.exc_text:
+            data["exception"] = record.exc_text
+        elif record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=False, default=str)
 
 
