@@ -16,7 +16,10 @@ REPO = Path(__file__).resolve().parents[1]
 # before it; never from a room after it.
 ROOMS = [
     ("db", ["db"]),
-    ("ground", ["daemon", "daemon.codes", "daemon.clock", "daemon.logs", "daemon.config"]),
+    (
+        "ground",
+        ["daemon", "daemon.codes", "daemon.clock", "daemon.logs", "daemon.budget", "daemon.config"],
+    ),
     ("app", ["daemon.app"]),
     ("readers", ["daemon.ingest", "daemon.ingest.reports", "daemon.ingest.exports"]),
     ("school", ["daemon.school"]),

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bench.reliability.hostile import cpu_bomb_pdf
 from daemon.app import App
 from daemon.demo.generate import archive, make_pupils
 from daemon.ingest.intake.intake import Intake
+from daemon.ingest.intake.storage import reason_file
 from db.models import Document, Event, ExportSubmission, FollowUp, IntakeFile
 from db.schools import add_school
 from tests.conftest import NOW, make_settings
@@ -198,3 +202,39 @@ def test_odd_names_are_kept_safely(intake: Intake) -> None:
     stored = Path(result.stored_path)
     assert stored.parent == intake.store.state_dir / "quarantine"
     assert "/" not in stored.name and "\x00" not in stored.name
+
+
+@pytest.mark.timeout(60)  # without a budget, reading this PDF takes minutes
+def test_a_pdf_whose_page_unpacks_to_16_mb_is_refused_in_well_under_a_second(
+    intake: Intake,
+) -> None:
+    bomb = cpu_bomb_pdf(16 * 1024)
+    assert len(bomb) < 50 * 1024
+    intake.take_bytes(cr_text(), filename=f"{UAI}-cr.txt", channel="page", now=NOW)  # warm
+    started = time.monotonic()
+    result = intake.take_bytes(bomb, filename=f"{UAI}-cr.pdf", channel="page", now=NOW)
+    took = time.monotonic() - started
+    assert result.outcome == "quarantined"
+    assert "page 1 du PDF trop lourde à lire" in result.reason
+    assert "limite 2 Mo" in result.reason
+    assert took < 1.0, f"{took:.2f} s"
+    assert "trop lourde" in reason_file(Path(result.stored_path)).read_text(encoding="utf-8")
+
+
+@pytest.mark.timeout(120)
+def test_a_pdf_that_takes_too_long_to_read_is_stopped_by_the_cpu_budget(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    """Under the content limit, but still seconds of work: the worker's CPU budget stops it."""
+    add_school(session, now=NOW, uai=UAI, actor="t", name="École Saint-Joseph")
+    session.commit()
+    settings = make_settings(tmp_path, database_url, intake={"reader_cpu_seconds": 1})
+    intake = Intake(App(settings, clock=lambda: NOW, _engine=engine))
+    started = time.monotonic()
+    result = intake.take_bytes(
+        cpu_bomb_pdf(1900), filename=f"{UAI}-cr.pdf", channel="page", now=NOW
+    )
+    assert result.outcome == "quarantined"
+    assert result.reason == "lecture interrompue : plus de 1 seconde de calcul"
+    assert time.monotonic() - started < 30
+    assert intake.take_bytes(cr_text(), filename="cr.txt", channel="page", now=NOW).uai == UAI

@@ -7,15 +7,19 @@ import hashlib
 import hmac
 import os
 import re
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bench.reliability.hostile import cpu_bomb_pdf
 from daemon.app import App
 from daemon.config import Settings
 from daemon.school.links import make_token, secret_key
@@ -24,6 +28,7 @@ from db.models import Document, Event, FollowUp, IntakeFile, Reminder
 from db.schools import add_school, get_school
 from tests.conftest import NOW, make_settings
 from tests.factories import OTHER, UAI, cr_text
+from tests.web_helpers import free_port, serving
 
 HOSTILE = '<script>alert("x")</script> École'
 
@@ -493,3 +498,41 @@ def test_the_confirm_step_keeps_the_link_scope(client: TestClient, app: App) -> 
     asked = post(client, f"{base}/valide", {})
     assert f'action="{base}/valide"' in asked.text
     assert 'name="confirmer" value="oui"' in asked.text
+
+
+@pytest.mark.timeout(120)
+def test_a_pdf_that_burns_the_cpu_is_stopped_while_other_pages_keep_answering(
+    tmp_path: Path, database_url: str, engine: Engine, schools: None
+) -> None:
+    """Read in a worker process within its budget, never in the request: the server answers
+    other requests at once all the while, and the director is told why the file was refused."""
+    settings = make_settings(
+        tmp_path, database_url, web={"port": free_port()}, intake={"reader_cpu_seconds": 2}
+    )
+    app = App(settings, clock=lambda: NOW, _engine=engine)
+    slowest: list[float] = []
+    reading = threading.Event()
+
+    def watch(base: str) -> None:
+        with httpx.Client(base_url=base, timeout=10) as other:
+            while not reading.is_set():
+                time.sleep(0.05)
+            while reading.is_set():
+                for path in ("/healthz", "/connexion", link(app, OTHER)):
+                    started = time.monotonic()
+                    assert other.get(path).status_code == 200
+                    slowest.append(time.monotonic() - started)
+
+    with serving(app) as base, httpx.Client(base_url=base, timeout=60) as director:
+        watcher = threading.Thread(target=watch, args=(base,))
+        watcher.start()
+        reading.set()
+        started = time.monotonic()
+        _staged, done = upload(director, link(app), f"{UAI}-cr.pdf", cpu_bomb_pdf(1900))
+        took = time.monotonic() - started
+        reading.clear()
+        watcher.join(30)
+    assert done is not None and done.status_code == 422
+    assert "lecture interrompue : plus de 2 secondes de calcul" in done.text
+    assert took < 30
+    assert len(slowest) >= 10 and max(slowest) < 1.0, (len(slowest), max(slowest))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -15,7 +20,7 @@ from sqlmodel import Session
 from daemon.app import App
 from daemon.config import Settings
 from daemon.web.accounts import add_user
-from daemon.web.app import create_app
+from daemon.web.app import create_app, run_web
 from db.engine import transaction
 from db.models import School
 from db.schools import add_school
@@ -98,3 +103,42 @@ SAMPLE_PARAMS = {
 
 def concrete(path: str) -> str:
     return re.sub(r"\{(\w+)(:\w+)?\}", lambda m: SAMPLE_PARAMS.get(m.group(1), "x"), path)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(app: App) -> Iterator[str]:
+    """The real web server (`run_web`: uvicorn, as `relance serve` runs it) in a thread, on
+    `app.settings.web.port`; yields its base URL and stops it on exit."""
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(run_web(app, stop))
+        except BaseException as exc:  # reported to the test below
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="relance-web", daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{app.settings.web.port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            httpx.get(base + "/healthz", timeout=2)
+            break
+        except httpx.TransportError:
+            assert not failed and time.monotonic() < deadline, failed or "server not up"
+            time.sleep(0.05)
+    try:
+        yield base
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(15)

@@ -10,6 +10,7 @@ import io
 import os
 import random
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,35 @@ def zip_bomb(megabytes: int = BOMB_MB) -> bytes:
         for _ in range(megabytes):
             member.write(bytes(1024 * 1024))
     return out.getvalue()
+
+
+def cpu_bomb_pdf(content_kb: int = 16 * 1024) -> bytes:
+    """A one-page PDF whose page is `content_kb` kB of text-drawing operators, compressed: the
+    default is about 48 kB on disk and 16 MB once unpacked — minutes of CPU for a PDF reader
+    that parses it all (pypdf reads about 1 MB of operators a second)."""
+    unit = b"BT /F1 9 Tf 1 0 0 1 72 700 Tm (ELEVE) Tj ET\n"
+    stream = zlib.compress(unit * (content_kb * 1024 // len(unit)), 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%b\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%b\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
 
 
 def garbage_csv(rng: random.Random) -> bytes:

@@ -255,6 +255,23 @@ class IntakeSettings(Section):
         "",
         description="Fichier TOML remplaçant les libellés des comptes rendus (vide : aucun).",
     )
+    pdf_page_content_mb: float = Field(
+        2.0,
+        gt=0,
+        description="Contenu maximal d'une page PDF une fois décompressé (Mo) ; au-delà, refusé.",
+    )
+    reader_workers: int = Field(
+        2, ge=1, le=32, description="Processus qui lisent les fichiers reçus, en parallèle."
+    )
+    reader_cpu_seconds: float = Field(
+        30.0, gt=0, description="Temps de calcul maximal pour lire un fichier (secondes)."
+    )
+    reader_memory_mb: int = Field(
+        1024, ge=256, description="Mémoire maximale d'un processus de lecture (Mo)."
+    )
+    reader_wall_seconds: float = Field(
+        90.0, gt=0, description="Durée maximale de la lecture d'un fichier (secondes)."
+    )
 
 
 class ExportSettings(Section):

@@ -17,7 +17,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from daemon.app import App
+from daemon.budget import Budget, OverBudget, run_budgeted
 from daemon.codes import InvalidUAI, find_uais, parse_uai, printable
+from daemon.config import Settings
 from daemon.ingest.intake.storage import Store, is_junk
 from daemon.ingest.reports import ReportRefused, parse_report
 from daemon.ingest.reports.labels import load_labels
@@ -30,6 +32,16 @@ from db.schools import get_school
 
 log = logging.getLogger(__name__)
 ZIP_MAGIC = b"PK\x03\x04"
+
+
+def reading_budget(settings: Settings) -> Budget:
+    intake = settings.intake
+    return Budget(
+        cpu_seconds=intake.reader_cpu_seconds,
+        memory_mb=intake.reader_memory_mb,
+        wall_seconds=intake.reader_wall_seconds,
+        workers=intake.reader_workers,
+    )
 
 
 class Refused(Exception):
@@ -84,6 +96,7 @@ class Intake:
         self.max_bytes = settings.intake.max_file_mb * 1024 * 1024
         self.store = Store(state_dir=settings.state_path, drop_dir=settings.drop_path)
         self.archives = ArchiveIntake(settings)
+        self.budget = reading_budget(settings)
 
     # ---- files on disk -------------------------------------------------------------------
     def take_path(
@@ -214,15 +227,7 @@ class Intake:
         if duplicate:
             return duplicate
         filename, now = incoming.filename, incoming.now
-        try:
-            parsed = parse_report(
-                incoming.data,
-                filename,
-                labels=self.labels,
-                max_pages=self.app.settings.intake.max_pdf_pages,
-            )
-        except ReportRefused as exc:
-            raise Refused(exc.reason) from exc
+        parsed = self._read(incoming)
         kind = str(parsed.get("kind"))
         with transaction(self.app.engine) as session:
             campaign = self.app.campaign(session, now, follow_ups=False)
@@ -264,6 +269,26 @@ class Intake:
             stored_path=str(target),
             detail=parsed,
         )
+
+    def _read(self, incoming: Incoming) -> dict[str, Any]:
+        """The report read in a worker process within the reading budget (a hostile PDF can
+        take minutes of CPU): refused with the budget's reason when it runs out."""
+        settings = self.app.settings.intake
+        try:
+            return run_budgeted(
+                self.budget,
+                parse_report,
+                incoming.data,
+                incoming.filename,
+                labels=self.labels,
+                max_pages=settings.max_pdf_pages,
+                max_page_content=int(settings.pdf_page_content_mb * 1024 * 1024),
+            )
+        except ReportRefused as exc:
+            raise Refused(exc.reason) from exc
+        except OverBudget as exc:
+            log.warning("intake: reading %s stopped (%s budget)", incoming.filename, exc.limit)
+            raise Refused(exc.reason) from exc
 
     def _take_archive(self, incoming: Incoming) -> IntakeResult:
         filename, now, source = incoming.filename, incoming.now, incoming.source

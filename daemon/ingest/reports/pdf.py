@@ -39,6 +39,7 @@ TRUNCATED = "PDF tronqué : marque de fin %%EOF absente / truncated PDF"
 BROKEN = "PDF illisible ou endommagé / unreadable or damaged PDF"
 ENCRYPTED = "PDF chiffré : mot de passe requis / encrypted PDF"
 NO_TEXT = "PDF sans texte (scan) : aucune couche texte / no text layer"
+MAX_PAGE_CONTENT = 2 * 1024 * 1024  # bytes of a page's drawing operators, once decompressed
 MARGIN = 0.07  # top and bottom share of the page where printers put headers and footers
 
 # orientation, x, y, size, text, advance (width of the text), lead (width of its first character)
@@ -119,6 +120,40 @@ class _Widths:
         total = sum(widths.get(c, default) for c in text)
         lead = widths.get(text[0], default)
         return (total / 1000, lead / 1000) if total > 0 else (math.nan, math.nan)
+
+
+def _page_content_size(page: Any, limit: int) -> int:
+    """Bytes of drawing operators the text extraction would parse on this page (its content
+    streams and its form XObjects, decompressed), counted until past `limit`: reading a
+    48 KB PDF whose page unpacks to 16 MB of operators would take minutes of CPU."""
+    contents = _resolved(page.get("/Contents"))
+    streams = list(contents) if isinstance(contents, list) else [contents]
+    resources = _resolved(page.get("/Resources"))
+    xobjects = _resolved(resources.get("/XObject")) if isinstance(resources, dict) else None
+    if isinstance(xobjects, dict):
+        forms = [_resolved(x) for x in xobjects.values()]
+        streams += [x for x in forms if isinstance(x, dict) and x.get("/Subtype") == "/Form"]
+    size = 0
+    for stream in streams:
+        stream = _resolved(stream)
+        size += len(stream.get_data()) if hasattr(stream, "get_data") else 0
+        if size > limit:
+            break
+    return size
+
+
+def _resolved(value: Any) -> Any:
+    return value.get_object() if hasattr(value, "get_object") else value
+
+
+def _check_content(number: int, page: Any, limit: int) -> None:
+    size = _page_content_size(page, limit)
+    if size > limit:
+        raise ReportRefused(
+            f"page {number} du PDF trop lourde à lire : au moins {max(1, round(size / 2**20))} Mo "
+            f"de contenu une fois décompressé (limite {limit / 2**20:g} Mo) "
+            "/ page content too large"
+        )
 
 
 def _page_fragments(page: Any, widths: _Widths) -> list[Fragment]:
@@ -280,8 +315,11 @@ def _title(reader: PdfReader) -> str:
         return ""
 
 
-def pdf_lines(data: bytes, labels: Labels, max_pages: int) -> tuple[list[Line], list[str]]:
-    """Lines of every page in reading order, and the text written sideways (kept for review)."""
+def pdf_lines(
+    data: bytes, labels: Labels, max_pages: int, max_page_content: int = MAX_PAGE_CONTENT
+) -> tuple[list[Line], list[str]]:
+    """Lines of every page in reading order, and the text written sideways (kept for review).
+    A page with more than `max_page_content` bytes of content is refused before it is read."""
     reader = open_pdf(data, max_pages)
     pages: list[tuple[list[Line], float, float]] = []
     sideways: list[str] = []
@@ -289,6 +327,7 @@ def pdf_lines(data: bytes, labels: Labels, max_pages: int) -> tuple[list[Line], 
     widths = _Widths()
     try:
         for number, page in enumerate(reader.pages):
+            _check_content(number + 1, page, max_page_content)
             box = page.mediabox
             top, bottom = -float(box.top), -float(box.bottom)
             upright, others = _upright(_page_fragments(page, widths))
