@@ -41,6 +41,7 @@ import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Literal, ParamSpec, TypeVar
 
@@ -86,6 +87,10 @@ def run_budgeted(
     except ProcessExpired as expired:
         limit: Limit = "cpu" if expired.exitcode in (-signal.SIGXCPU, -signal.SIGKILL) else "crash"
         raise OverBudget(limit, _reason(limit, budget)) from None
+    except BrokenProcessPool:  # every worker died at once: the next call starts a new pool
+        with _lock:
+            _pools.pop(budget, None)
+        raise OverBudget("crash", _reason("crash", budget)) from None
     return result
 
 
