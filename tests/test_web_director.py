@@ -536,3 +536,48 @@ def test_a_pdf_that_burns_the_cpu_is_stopped_while_other_pages_keep_answering(
     assert "lecture interrompue : plus de 2 secondes de calcul" in done.text
     assert took < 30
     assert len(slowest) >= 10 and max(slowest) < 1.0, (len(slowest), max(slowest))
+
+
+def test_a_link_holder_cannot_fill_the_disk_with_unconfirmed_files(
+    tmp_path: Path, database_url: str, engine: Engine, schools: None
+) -> None:
+    settings = make_settings(
+        tmp_path, database_url, web={"staged_max_mb_per_school": 1, "staged_max_mb_total": 1}
+    )
+    app = App(settings, clock=lambda: NOW, _engine=engine)
+    waiting = settings.state_path / "web-uploads"
+    with TestClient(create_app(app), base_url="http://127.0.0.1") as client:
+        for uai in (UAI, OTHER):
+            token = csrf(client.get(link(app, uai)))
+            for n in range(6):
+                staged = client.post(
+                    f"{link(app, uai)}/depot",
+                    data={"csrf_token": token},
+                    files={"fichier": (f"cr-{n}.txt", cr_text() + b" " * (300 * 1024))},
+                )
+                assert staged.status_code == 200
+                used = sum(p.stat().st_size for p in waiting.glob("*/*.bin"))
+                assert used <= 1024 * 1024, f"{used} bytes waiting"
+        last = re.search(r'name="fichier_id" value="([^"]+)"', staged.text)
+        assert last is not None  # the newest still waits for its confirmation
+        done = client.post(
+            f"{link(app, OTHER)}/depot/confirmer",
+            data={"csrf_token": token, "fichier_id": last.group(1)},
+        )
+        assert done.status_code in (200, 422) and "choisissez-le à nouveau" not in done.text
+
+
+def test_refused_files_stop_being_kept_once_the_school_quarantine_is_full(
+    tmp_path: Path, database_url: str, engine: Engine, schools: None
+) -> None:
+    settings = make_settings(tmp_path, database_url, intake={"quarantine_max_mb_per_school": 1})
+    app = App(settings, clock=lambda: NOW, _engine=engine)
+    quarantine = settings.state_path / "quarantine"
+    with TestClient(create_app(app), base_url="http://127.0.0.1") as client:
+        for n in range(5):
+            junk = f"pas un compte rendu {n}\n".encode() * 20_000  # ~460 kB each
+            _staged, done = upload(client, link(app), f"notes-{n}.txt", junk)
+            assert done is not None and done.status_code == 422
+        assert "fichier non conservé : la quarantaine de cette école est pleine" in done.text
+    kept = sum(p.stat().st_size for p in quarantine.glob("*"))  # files and reasons
+    assert kept <= 1024 * 1024 + 20 * 1024, f"{kept} bytes in quarantine"

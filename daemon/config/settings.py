@@ -260,6 +260,16 @@ class IntakeSettings(Section):
         gt=0,
         description="Contenu maximal d'une page PDF une fois décompressé (Mo) ; au-delà, refusé.",
     )
+    quarantine_max_mb_per_school: int = Field(
+        200,
+        ge=1,
+        description="Quarantaine des fichiers envoyés par les pages et l'API, par école (Mo).",
+    )
+    quarantine_max_mb_total: int = Field(
+        2000,
+        ge=1,
+        description="Quarantaine des fichiers envoyés par les pages et l'API, en tout (Mo).",
+    )
     reader_workers: int = Field(
         2, ge=1, le=32, description="Processus qui lisent les fichiers reçus, en parallèle."
     )
@@ -311,6 +321,15 @@ class WebSettings(Section):
     )
     max_upload_mb: int = Field(
         20, ge=1, description="Plus gros fichier accepté sur les pages (Mo)."
+    )
+    staged_max_mb_per_school: int = Field(
+        60,
+        ge=1,
+        description="Fichiers déposés en attente de confirmation, par école (Mo) ; "
+        "au-delà, les plus anciens sont oubliés.",
+    )
+    staged_max_mb_total: int = Field(
+        500, ge=1, description="Fichiers déposés en attente de confirmation, en tout (Mo)."
     )
     demo_mail_dir: str = Field(
         "",

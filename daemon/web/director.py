@@ -11,10 +11,7 @@ channel "page" and the link's school.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import secrets
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,7 @@ from fastapi.responses import RedirectResponse, Response
 from daemon.app import App
 from daemon.codes import printable
 from daemon.ingest.intake.intake import IntakeResult
+from daemon.ingest.intake.staging import StagingRefused
 from daemon.reminders.problem import recipient_for, report_sentence, route_problem
 from daemon.school.actions import (
     PROBLEM_LABELS,
@@ -37,7 +35,7 @@ from daemon.school.actions import (
 from daemon.school.links import LinkInvalid, SchoolLink, read_token, secret_key
 from daemon.school.open_items import load_open_items
 from daemon.school.stage import Stage, french_date
-from daemon.web.common import current_campaign, intake_for, relance_app
+from daemon.web.common import current_campaign, intake_for, relance_app, staging_for
 from daemon.web.csrf import verify_csrf
 from daemon.web.render import render
 from db.engine import reading, transaction
@@ -58,8 +56,6 @@ ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
     ".html": (),
 }
 FORM_OVERHEAD = 64 * 1024  # the multipart envelope and the other fields of the form
-STAGED_DIR = "web-uploads"
-STAGED_TTL_SECONDS = 3600
 
 
 def limit_body(request: Request) -> None:
@@ -226,22 +222,6 @@ def _page(
 
 
 # ---- dropping a file: stage it, confirm, then the one ingest path ---------------------------
-def _staging(scope: Scope) -> Path:
-    """The school's folder of files waiting for their confirmation; files left unconfirmed for
-    an hour (of any school) are deleted on the way."""
-    root = scope.app.settings.state_path / STAGED_DIR
-    folder = root / scope.school.uai
-    folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - STAGED_TTL_SECONDS
-    for old in root.glob("*/*"):
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except FileNotFoundError:  # taken or deleted by another request meanwhile
-            continue
-    return folder
-
-
 def check_type(filename: str, head: bytes) -> str:
     """'' when the file may be dropped here, else why not (in French)."""
     suffix = Path(filename).suffix.lower()
@@ -297,11 +277,12 @@ def stage_upload(request: Request, token: str, fichier: UploadFile | None = None
             return _page(request, scope, errors={"depot": wrong}, status=415)
     except PageError as error:
         return error_page(request, error)
-    staged = secrets.token_urlsafe(18)
-    folder = _staging(scope)
-    (folder / f"{staged}.bin").write_bytes(data)
-    meta = {"filename": filename, "size": len(data), "at": scope.now.isoformat()}
-    (folder / f"{staged}.json").write_text(json.dumps(meta), encoding="utf-8")
+    try:
+        staged = staging_for(request).stage(
+            scope.school.uai, filename, data, at=scope.now.isoformat()
+        )
+    except StagingRefused as refused:
+        return _page(request, scope, errors={"depot": str(refused)}, status=413)
     return _confirm(
         request,
         scope,
@@ -319,24 +300,18 @@ def take_upload(request: Request, token: str, fichier_id: str = Form("")) -> Res
         scope = open_link(request, token)
     except PageError as error:
         return error_page(request, error)
-    folder = _staging(scope)
-    if not fichier_id.replace("-", "").replace("_", "").isalnum():
-        fichier_id = ""
-    data_path, meta_path = folder / f"{fichier_id}.bin", folder / f"{fichier_id}.json"
-    if not fichier_id or not data_path.is_file() or not meta_path.is_file():
+    waiting = staging_for(request).take(scope.school.uai, fichier_id)
+    if waiting is None:
         return _page(
             request,
             scope,
             errors={"depot": "fichier introuvable ou déjà déposé : choisissez-le à nouveau"},
             status=404,
         )
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    data = data_path.read_bytes()
-    data_path.unlink(missing_ok=True)
-    meta_path.unlink(missing_ok=True)
+    filename, data = waiting
     result = intake_for(request).take_bytes(
         data,
-        filename=str(meta["filename"]),
+        filename=filename,
         channel="page",
         now=scope.now,
         school_uai=scope.school.uai,
