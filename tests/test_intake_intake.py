@@ -19,7 +19,7 @@ from daemon.ingest.intake.storage import reason_file
 from db.models import Document, Event, ExportSubmission, FollowUp, IntakeFile
 from db.schools import add_school
 from tests.conftest import NOW, make_settings
-from tests.factories import OTHER, UAI, cr_text, extraction_csv
+from tests.factories import EXTRACTION_HEADER, OTHER, UAI, cr_text, extraction_csv
 
 
 @pytest.fixture
@@ -238,3 +238,55 @@ def test_a_pdf_that_takes_too_long_to_read_is_stopped_by_the_cpu_budget(
     assert result.reason == "lecture interrompue : plus de 1 seconde de calcul"
     assert time.monotonic() - started < 30
     assert intake.take_bytes(cr_text(), filename="cr.txt", channel="page", now=NOW).uai == UAI
+
+
+ADDRESS = "12 impasse des Glycines"
+
+
+def extraction_with_address(responsable: str = "Dupont Marcel") -> bytes:
+    row = (
+        f"MARTIN;;Léa;03/05/2020;F;;{ADDRESS};44000;Nantes;France;{responsable};44100;"
+        "Nantes;France;CYCLE II;CP;CP A;1;Non;Non;Non;"
+    )
+    broken = f"PETIT;Zoé;{ADDRESS};44000"  # a row cut by a stray separator: never kept
+    return (f"{EXTRACTION_HEADER}\r\n{row}\r\n{broken}\r\n").encode("cp1252")
+
+
+def no_address_anywhere(root: Path) -> None:
+    for path in root.rglob("*"):
+        if path.is_file():
+            text = path.read_bytes().decode("cp1252", "replace")
+            assert "Glycines" not in text and "Marcel" not in text, path
+
+
+def test_an_extraction_is_kept_without_addresses_whatever_its_way_in(
+    intake: Intake, session: Session
+) -> None:
+    data = extraction_with_address()
+    on_page = intake.take_bytes(data, filename="CSVExtraction.csv", channel="page", now=NOW,
+                                school_uai=UAI)  # fmt: skip
+    assert on_page.outcome == "processed"
+    again = intake.take_bytes(data, filename="copie.csv", channel="page", now=NOW, school_uai=UAI)
+    assert again.outcome == "duplicate"
+    unknown = intake.take_bytes(extraction_with_address("Durand Marcel"), filename="x.csv",
+                                channel="page", now=NOW)  # fmt: skip
+    assert unknown.outcome == "quarantined" and "école inconnue" in unknown.reason
+    folder = intake.store.drop_dir / OTHER
+    folder.mkdir(parents=True)
+    (folder / "CSVExtraction.csv").write_bytes(extraction_with_address("Martin Marcel"))
+    dropped = intake.take_path(folder / "CSVExtraction.csv", channel="folder", now=NOW,
+                               root=intake.store.drop_dir)  # fmt: skip
+    assert dropped.outcome == "processed"
+    assert not (folder / "CSVExtraction.csv").exists()
+    no_address_anywhere(intake.store.state_dir)
+    kept = Path(on_page.stored_path).read_bytes().decode("utf-8")
+    assert kept.splitlines()[0].split(";") == [
+        "Nom élève", "Prénom élève", "Date naissance", "INE", "Cycle", "Niveau", "Libellé classe"
+    ]  # fmt: skip
+    assert "MARTIN;Léa;03/05/2020;;CYCLE II;CP;CP A" in kept and "PETIT" not in kept
+    # what is kept reads as the same extraction: a retry of the quarantined one works
+    add_school(session, now=NOW, uai="0441236E", actor="t", name="École du Port")
+    session.commit()
+    retried = intake.take_bytes(Path(unknown.stored_path).read_bytes(), filename="x.csv",
+                                channel="page", now=NOW, school_uai="0441236E")  # fmt: skip
+    assert retried.outcome == "processed" and retried.detail["pupils"][0]["first_name"] == "Léa"

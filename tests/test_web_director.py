@@ -535,7 +535,10 @@ def test_a_pdf_that_burns_the_cpu_is_stopped_while_other_pages_keep_answering(
     assert done is not None and done.status_code == 422
     assert "lecture interrompue : plus de 2 secondes de calcul" in done.text
     assert took < 30
-    assert len(slowest) >= 10 and max(slowest) < 1.0, (len(slowest), max(slowest))
+    # never waiting behind the reading (2 s of CPU at least), even on a busy machine
+    slowest.sort()
+    assert len(slowest) >= 10 and slowest[len(slowest) // 2] < 0.5, slowest
+    assert slowest[-1] < 2.0, slowest
 
 
 def test_a_link_holder_cannot_fill_the_disk_with_unconfirmed_files(

@@ -24,6 +24,7 @@ from daemon.config import Settings
 from daemon.ingest.intake import nofollow
 from daemon.ingest.intake.storage import Store, is_junk
 from daemon.ingest.reports import ReportRefused, parse_report
+from daemon.ingest.reports.extraction import kept_columns
 from daemon.ingest.reports.labels import load_labels
 from daemon.school.archives import ArchiveIntake
 from daemon.school.documents import FileFacts, record_document
@@ -91,6 +92,7 @@ class Incoming:
     hint: str | None  # a path whose folder names may carry a UAI
     source: Path | None  # a drop-folder file, moved once recorded
     actor: str
+    kept: bytes  # what is stored of it: `data`, or an extraction without its addresses
 
 
 @dataclass
@@ -222,6 +224,7 @@ class Intake:
             hint,
             source,
             actor,
+            self._kept(data),
         )
         try:
             result = self._process(incoming)
@@ -534,12 +537,23 @@ class Intake:
             now=incoming.now,
         )
 
+    def _kept(self, data: bytes) -> bytes:
+        """What is stored of a file: the file, except an ONDE extraction, of which only the
+        columns relance reads are kept (never the addresses nor the responsables)."""
+        if data.startswith(ZIP_MAGIC) or b"%PDF-" in data[:1024]:
+            return data
+        reduced = kept_columns(data, self.labels)
+        return data if reduced is None else reduced
+
     def _settle(self, incoming: Incoming, target: Path) -> None:
-        """Put the file where the row says: move a drop-folder file, else write the bytes."""
-        if incoming.source is not None:
+        """Put the file where the row says: move a drop-folder file, else write the bytes
+        (a dropped extraction is written without its addresses, and the dropped file goes)."""
+        if incoming.source is not None and incoming.kept is incoming.data:
             self.store.move(incoming.source, target)
-        else:
-            self.store.write(target, incoming.data)
+            return
+        self.store.write(target, incoming.kept)
+        if incoming.source is not None:
+            self.store.unlink_dropped(incoming.source)
 
     @staticmethod
     def _intake_row(
