@@ -122,7 +122,7 @@ class Intake:
         settings = app.settings
         self.labels = load_labels(settings.intake.labels_file or None)
         self.max_bytes = settings.intake.max_file_mb * 1024 * 1024
-        self.store = Store(state_dir=settings.state_path, drop_dir=settings.drop_path)
+        self.store = Store.of(settings)
         self.archives = ArchiveIntake(settings)
         self.budget = reading_budget(settings)
 

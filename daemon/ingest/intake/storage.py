@@ -18,6 +18,7 @@ import unicodedata
 from pathlib import Path
 from typing import BinaryIO, ClassVar
 
+from daemon.config import Settings
 from daemon.ingest.intake.nofollow import (
     OUTSIDE,
     Refused,
@@ -95,6 +96,10 @@ class Store:
     def __init__(self, *, state_dir: Path, drop_dir: Path) -> None:
         self.state_dir = state_dir
         self.drop_dir = drop_dir
+
+    @classmethod
+    def of(cls, settings: Settings) -> Store:
+        return cls(state_dir=settings.state_path, drop_dir=settings.drop_path)
 
     @property
     def drop_processed(self) -> Path:
