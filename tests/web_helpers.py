@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -142,3 +145,37 @@ def serving(app: App) -> Iterator[str]:
     finally:
         loop.call_soon_threadsafe(stop.set)
         thread.join(15)
+
+
+@contextmanager
+def serving_process(folder: Path, settings: dict[str, Any]) -> Iterator[str]:
+    """`relance serve --only web` as its own process (as deployed: no test code sharing its
+    interpreter), on `settings["web"]["port"]`; yields its base URL, stops it on exit."""
+    from bench.reliability.harness import clean_env, toml_document
+
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "relance.toml"
+    config.write_text(toml_document(settings), encoding="utf-8")
+    log = (folder / "web.log").open("wb")
+    command = [sys.executable, "-m", "daemon", "--config", str(config), "serve", "--only", "web"]
+    process = subprocess.Popen(command, env=clean_env(), stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{settings['web']['port']}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(base + "/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, (folder / "web.log").read_text(errors="replace")
+                assert time.monotonic() < deadline, "the web server did not start"
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()

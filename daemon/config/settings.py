@@ -7,6 +7,7 @@ overrides (see `daemon.config.loading`). Nothing here reads the environment or t
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -337,7 +338,20 @@ class WebSettings(Section):
         description="Dossier des mails capturés, listés sur /demo/mails (démo ; vide : rien).",
     )
     login_attempts_per_minute: int = Field(
-        5, ge=1, description="Échecs de connexion permis par minute et par adresse."
+        5, ge=1, description="Échecs de connexion permis par minute, par compte et adresse IP."
+    )
+    login_failures_per_address_per_minute: int = Field(
+        20, ge=1, description="Échecs de connexion permis par minute d'une adresse IP."
+    )
+    login_failures_per_minute: int = Field(
+        100, ge=1, description="Échecs de connexion permis par minute, toutes adresses."
+    )
+    login_concurrency: int = Field(
+        2, ge=1, le=16, description="Vérifications de mot de passe menées en même temps."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Mandataires inverses (IP ou réseau) dont on lit l'en-tête X-Forwarded-For.",
     )
     api_token: str = Field(
         "",
@@ -349,6 +363,16 @@ class WebSettings(Section):
         description="Jetons par école pour le point de dépôt des exports (UAI = jeton).",
         json_schema_extra=SECRET,
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"adresse ou réseau invalide : {item!r}") from exc
+        return [item.strip() for item in value]
 
     @field_validator("school_tokens")
     @classmethod

@@ -22,13 +22,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from daemon.app import App
 from daemon.school.links import secret_key
 from daemon.web import api, api_exports, auth, coordinator, demo_mails, director
-from daemon.web.auth import LoginLimiter, NotSignedIn
+from daemon.web.auth import LoginChecks, LoginLimiter, NotSignedIn
 from daemon.web.cache import TTLCache
 from daemon.web.render import render, templates_root
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "relance_session"
+LOGIN_QUEUE = 16  # sign-ins waiting for a password check beyond this are turned away at once
 DASHBOARD_CACHE_SECONDS = 60.0
 CSP = (
     "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
@@ -147,7 +148,13 @@ def create_app(app: App) -> FastAPI:
     web.state.app = app
     key = secret_key(app.settings)
     web.state.csrf_key = _derived(key, "csrf")
-    web.state.login_limiter = LoginLimiter(app.settings.web.login_attempts_per_minute)
+    settings = app.settings.web
+    web.state.login_limiter = LoginLimiter(
+        settings.login_attempts_per_minute,
+        settings.login_failures_per_address_per_minute,
+        settings.login_failures_per_minute,
+    )
+    web.state.login_checks = LoginChecks(settings.login_concurrency, LOGIN_QUEUE)
     web.state.dashboard_cache = TTLCache(DASHBOARD_CACHE_SECONDS)
 
     web.add_middleware(
@@ -214,6 +221,24 @@ def create_app(app: App) -> FastAPI:
     return web
 
 
+def uvicorn_config(app: App) -> uvicorn.Config:
+    """The server of `relance serve`. Behind a reverse proxy listed in `web.trusted_proxies`,
+    the client address (limits on failed sign-ins, logs) is the one it forwards
+    (`X-Forwarded-For`); from anyone else that header is ignored."""
+    trusted = app.settings.web.trusted_proxies
+    return uvicorn.Config(
+        create_app(app),
+        host=app.settings.web.host,
+        port=app.settings.web.port,
+        log_config=None,
+        lifespan="off",
+        access_log=False,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=list(trusted) if trusted else "",
+        server_header=False,
+    )
+
+
 class _QuietServer(uvicorn.Server):
     """uvicorn without its own signal handlers: the Lifecycle owns SIGTERM/SIGINT."""
 
@@ -224,16 +249,7 @@ class _QuietServer(uvicorn.Server):
 
 async def run_web(app: App, stop: asyncio.Event) -> None:
     """A part of `relance serve`: the web server on settings.web.host/port until `stop`."""
-    config = uvicorn.Config(
-        create_app(app),
-        host=app.settings.web.host,
-        port=app.settings.web.port,
-        log_config=None,
-        lifespan="off",
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
-    )
+    config = uvicorn_config(app)
     server = _QuietServer(config)
 
     async def serve() -> None:

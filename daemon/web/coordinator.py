@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import math
 from collections.abc import Iterator
 from typing import Annotated, Any, BinaryIO
@@ -26,6 +27,7 @@ from daemon.web.charts import SERIES, progress_svg
 from daemon.web.common import current_campaign, intake_for, reading, relance_app
 from daemon.web.csrf import verify_csrf
 from daemon.web.render import render
+from daemon.web.sessions import end_all_sessions
 from db.campaigns import get_follow_up
 from db.dashboard import (
     SORTS,
@@ -46,6 +48,7 @@ from db.models import Campaign, Document, ExportSubmission, Reminder, School
 from db.pupils import open_anomalies, pupils_by_id, pupils_without_ine, resolved_anomalies
 from db.schools import get_school
 
+log = logging.getLogger(__name__)
 router = APIRouter(
     dependencies=[Depends(require_coordinator), Depends(verify_csrf)], include_in_schema=False
 )
@@ -604,3 +607,16 @@ def quarantine_act(request: Request, user: Coordinator, intake_id: int, action: 
         "quarantine_result.html",
         {"title": "Fichier repris", "row": row, "result": result},
     )
+
+
+# ---- the account ---------------------------------------------------------------------------------
+@router.post("/deconnexion/partout")
+def logout_everywhere(request: Request, user: Coordinator) -> Response:
+    """« Fermer toutes mes sessions »: every session of the account ends, this one too."""
+    app = relance_app(request)
+    assert user.id is not None
+    with transaction(app.engine) as session:
+        ended = end_all_sessions(session, user_id=user.id, now=app.now())
+    log.info("web: %d sessions of account %d ended by its owner", ended, user.id)
+    request.session.clear()
+    return RedirectResponse("/connexion?fermees=1", status_code=303)
