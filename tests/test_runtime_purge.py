@@ -231,7 +231,7 @@ def test_after_purge_the_database_file_holds_no_planted_name_nor_message(
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', director.get(path).text)
         assert csrf is not None
         form = {"categorie": "onde", "detail": PROBLEM, "confirmer": "oui"}
-        reported = director.post(f"{path}/probleme", data={**form, "csrf_token": csrf.group(1)})
+        reported = director.post("/ecole/probleme", data={**form, "csrf_token": csrf.group(1)})
         assert reported.status_code in (200, 303)
     swept = runner.invoke(cli, ["sweep", "--now", "2026-09-14T10:00"], env=env)
     assert swept.exit_code == 0, swept.output

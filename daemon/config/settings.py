@@ -315,6 +315,11 @@ class WebSettings(Section):
         json_schema_extra=SECRET,
     )
     link_ttl_days: int = Field(45, ge=1, description="Jours de validité du lien d'un directeur.")
+    link_session_minutes: int = Field(
+        120,
+        ge=5,
+        description="Minutes pendant lesquelles la page d'une école reste ouverte après le lien.",
+    )
     session_hours: int = Field(
         12, ge=1, description="Durée d'une session de la coordination, en heures."
     )

@@ -249,3 +249,19 @@ def set_director_email(
         raise ActionRefused(f"adresse e-mail invalide : {email}")
     changed = edit_school(session, now=now, school=school, actor=actor, director_email=email)
     return bool(changed)
+
+
+def renew_link(session: Session, *, school: School, now: dt.datetime, actor: str) -> None:
+    """« Renouveler le lien »: the links to the school's page sent so far stop working; the
+    next mail carries a new one (a link forwarded, or a mailbox that changed hands)."""
+    school.link_version += 1
+    school.updated_at = now
+    record_event(
+        session,
+        at=now,
+        kind="link_renewed",
+        school_id=school.id,
+        actor=actor,
+        message="Lien de la page de l'école renouvelé : les liens déjà envoyés ne marchent plus",
+        data={"version": school.link_version},
+    )

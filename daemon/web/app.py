@@ -128,7 +128,7 @@ class BodyLimit:
 def _with_security_headers(request: Request, response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if request.url.path.startswith(("/api/", "/ecoles", "/ecole/", "/quarantaine")) or (
+    if request.url.path.startswith(("/api/", "/ecole", "/quarantaine")) or (
         request.url.path == "/"
     ):
         response.headers.setdefault("Cache-Control", "no-store")

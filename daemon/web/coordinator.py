@@ -74,13 +74,16 @@ ACTIONS = {
     "confirmer": "Confirmer le constat",
     "relancer": "Relancer maintenant",
     "adresse": "Modifier l'adresse du directeur",
+    "lien": "Renouveler le lien du directeur",
     "note": "Ajouter une note",
 }
 DONE = {
     "pause": "Relances suspendues.",
     "confirmer": "Constat confirmé.",
     "relancer": "Relance programmée : elle partira au prochain passage de l'envoi.",
-    "adresse": "Adresse du directeur enregistrée.",
+    "adresse": "Adresse du directeur enregistrée : les anciens liens ne marchent plus.",
+    "lien": "Lien renouvelé : les anciens liens ne marchent plus ; le prochain message porte "
+    "le nouveau.",
     "note": "Note ajoutée.",
     "reprendre": "Fichier repris.",
     "supprimer": "Fichier écarté.",
@@ -511,6 +514,8 @@ def do_action(
                 actions.set_director_email(
                     session, school=school, email=adresse, now=now, actor=actor
                 )
+            elif action == "lien":
+                actions.renew_link(session, school=school, now=now, actor=actor)
             elif action == "note":
                 actions.add_note(
                     session, school=school, campaign=campaign, text=note, now=now, actor=actor
