@@ -247,7 +247,39 @@ def test_health_reports_the_lifecycle_and_503_when_a_part_is_down(app: App) -> N
         assert "web" in ok.json()["parts"]
         lifecycle.states["web"].alive = False
         down = client.get("/healthz")
-        assert down.status_code == 503 and down.json()["status"] == "degraded"
+        assert down.status_code == 503 and down.json()["status"] == "pas ok"
+
+
+def test_healthz_says_only_ok_or_pas_ok_publicly_and_the_details_to_coordinators(
+    app: App,
+) -> None:
+    import datetime as dt
+
+    from daemon.delivery.sender import delivery_status, smtp_health
+    from daemon.runtime.lifecycle import Lifecycle
+
+    async def idle(_app: App, stop: asyncio.Event) -> None:
+        await stop.wait()
+
+    lifecycle = Lifecycle(app, [("web", idle), ("sender", idle)])
+    app.lifecycle = lifecycle
+    app.health_extra = lambda: {"delivery": delivery_status(app)}
+    lifecycle.states["web"].alive = True
+    lifecycle.states["sender"].last_error = "RuntimeError: mot de passe refusé par smtp.interne"
+    health = smtp_health(app)
+    health.state, health.since = "down", dt.datetime(2026, 9, 14, 8, 0, tzinfo=dt.UTC)
+    health.last_error = "Connexion refusée par 10.0.0.12:25"
+    with client_for(app) as anyone:
+        public = anyone.get("/healthz")
+    assert public.status_code == 503
+    assert public.json() == {
+        "status": "pas ok",
+        "parts": {"web": "ok", "sender": "pas ok", "smtp": "pas ok"},
+    }
+    with signed_in(app) as (coordinator, _csrf):
+        details = coordinator.get("/healthz").json()
+    assert details["delivery"]["smtp"]["last_error"] == "Connexion refusée par 10.0.0.12:25"
+    assert "mot de passe refusé" in details["parts"]["sender"]["last_error"]
 
 
 def test_an_smtp_outage_is_shown_on_every_coordinator_page(app: App) -> None:

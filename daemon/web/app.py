@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from daemon.app import App
 from daemon.school.links import secret_key
 from daemon.web import api, api_exports, auth, coordinator, demo_mails, director
-from daemon.web.auth import LoginChecks, LoginLimiter, NotSignedIn
+from daemon.web.auth import LoginChecks, LoginLimiter, NotSignedIn, current_user
 from daemon.web.cache import TTLCache
 from daemon.web.render import render, templates_root
 
@@ -88,6 +88,23 @@ def _error(request: Request, status: int, detail: Any = None) -> Response:
     title = ERROR_TITLES.get(status, "Erreur")
     context = {"title": title, "status": status, "message": message}
     return render(request, "error.html", context, status)
+
+
+def public_health(health: dict[str, Any]) -> dict[str, Any]:
+    """What anyone may read of the health answer: « ok » or « pas ok », overall and per part
+    (the SMTP server as a part); no error, date or count."""
+
+    def word(good: bool) -> str:
+        return "ok" if good else "pas ok"
+
+    parts = {
+        str(name): word(isinstance(state, dict) and bool(state.get("alive")))
+        for name, state in (health.get("parts") or {}).items()
+    }
+    smtp = (health.get("delivery") or {}).get("smtp")
+    if isinstance(smtp, dict) and "up" in smtp:
+        parts["smtp"] = word(bool(smtp["up"]))
+    return {"status": word(health.get("status") == "ok"), "parts": parts}
 
 
 BODY_OVERHEAD = 64 * 1024  # a form's envelope and its other fields, around the largest file
@@ -201,11 +218,16 @@ def create_app(app: App) -> FastAPI:
         return _with_security_headers(request, _error(request, 500))
 
     @web.get("/healthz", include_in_schema=False)
-    def healthz() -> JSONResponse:
-        if app.lifecycle is not None:
-            health = app.lifecycle.health()
-            return JSONResponse(health, 200 if health.get("status") == "ok" else 503)
-        return JSONResponse({"status": "ok"})
+    def healthz(request: Request) -> JSONResponse:
+        """Anyone (a monitor) reads ok / pas ok per part; a signed-in coordinator the details
+        (errors, dates), which say more about the installation than a stranger should read."""
+        if app.lifecycle is None:
+            return JSONResponse({"status": "ok"})
+        health = app.lifecycle.health()
+        status = 200 if health.get("status") == "ok" else 503
+        if "session" in request.scope and current_user(request) is not None:
+            return JSONResponse(health, status)
+        return JSONResponse(public_health(health), status)
 
     web.mount(
         "/static",
