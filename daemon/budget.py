@@ -22,6 +22,7 @@ API::
   life, so an allocation past it fails with MemoryError; RLIMIT_CPU before each task, at the CPU
   time the worker has used so far plus `cpu_seconds`: SIGXCPU then ends the task (a
   BaseException, so a reader's `except Exception` cannot swallow it) and the worker lives on.
+  The kernel counts whole seconds: a task may run up to a second past `cpu_seconds`.
   `wall_seconds` counts from the task's start on a worker: past it (stuck in C code, waiting on
   something) the worker is killed and replaced.
 - Workers are forked from a clean fork server (no thread, connection or file of the caller's),
