@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -114,6 +114,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _wait_until_up(base: str, failure: Callable[[], str], *, seconds: float) -> None:
+    """Until the server at `base` answers /healthz; `failure` says why it never will."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            httpx.get(base + "/healthz", timeout=2)
+            return
+        except httpx.TransportError:
+            assert not failure(), failure()
+            assert time.monotonic() < deadline, "the web server did not start"
+            time.sleep(0.05)
+
+
 @contextmanager
 def serving(app: App) -> Iterator[str]:
     """The real web server (`run_web`: uvicorn, as `relance serve` runs it) in a thread, on
@@ -132,14 +145,7 @@ def serving(app: App) -> Iterator[str]:
     thread = threading.Thread(target=run, name="relance-web", daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{app.settings.web.port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            httpx.get(base + "/healthz", timeout=2)
-            break
-        except httpx.TransportError:
-            assert not failed and time.monotonic() < deadline, failed or "server not up"
-            time.sleep(0.05)
+    _wait_until_up(base, lambda: str(failed) if failed else "", seconds=20)
     try:
         yield base
     finally:
@@ -160,16 +166,14 @@ def serving_process(folder: Path, settings: dict[str, Any]) -> Iterator[str]:
     command = [sys.executable, "-m", "daemon", "--config", str(config), "serve", "--only", "web"]
     process = subprocess.Popen(command, env=clean_env(), stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{settings['web']['port']}"
+
+    def exited() -> str:
+        return (
+            (folder / "web.log").read_text(errors="replace") if process.poll() is not None else ""
+        )
+
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(base + "/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, (folder / "web.log").read_text(errors="replace")
-                assert time.monotonic() < deadline, "the web server did not start"
-                time.sleep(0.1)
+        _wait_until_up(base, exited, seconds=60)
         yield base
     finally:
         process.terminate()
