@@ -289,4 +289,4 @@ def test_an_extraction_is_kept_without_addresses_whatever_its_way_in(
     session.commit()
     retried = intake.take_bytes(Path(unknown.stored_path).read_bytes(), filename="x.csv",
                                 channel="page", now=NOW, school_uai="0441236E")  # fmt: skip
-    assert retried.outcome == "processed" and retried.detail["pupils"][0]["first_name"] == "Léa"
+    assert retried.outcome == "processed" and retried.detail.pupils[0].first_name == "Léa"
