@@ -352,7 +352,7 @@ class Intake:
             elif source is not None:
                 target = self.store.receipt(filename, now=now)
             if outcome.submission is not None:
-                outcome.submission.stored_path = str(target or "")
+                outcome.submission.stored_path = str(target or "") if quarantined else ""
             status = (
                 "quarantined"
                 if quarantined
