@@ -8,11 +8,13 @@ caches the last derivation so pages and the sweep can filter on it.
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from db.states import MailKind, MailStatus
 from db.types import UTCDateTime
 
 
@@ -22,6 +24,11 @@ def _ts(**kwargs: Any) -> Any:
 
 def _json(**kwargs: Any) -> Any:
     return Field(sa_type=JSON, **kwargs)
+
+
+def one_of(column: str, states: type[StrEnum]) -> str:
+    """The CHECK condition keeping `column` to the values of an enum."""
+    return f"{column} IN ({', '.join(repr(state.value) for state in states)})"
 
 
 class School(SQLModel, table=True):
@@ -123,7 +130,7 @@ class ExportSubmission(SQLModel, table=True):
     size: int
     sha256: str = Field(max_length=64, index=True)
     received_at: dt.datetime = _ts(index=True)
-    channel: str = Field(max_length=20)  # folder | page | api | cli
+    channel: str = Field(max_length=20)  # folder | page | api | cli | mail
     members: list[str] = _json(default_factory=list)
     accepted: bool = True
     refusal: str = Field(default="", max_length=500)
@@ -209,7 +216,10 @@ class Anomaly(SQLModel, table=True):
 class Reminder(SQLModel, table=True):
     """The ledger: one row per mail to send, claimed with a compare-and-set and a lease."""
 
-    __table_args__ = (Index("ix_reminder_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_reminder_due", "status", "next_attempt_at"),
+        Index("ix_reminder_message_id", "message_id"),  # bounces and replies find their mail
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)  # school, campaign, kind, day
@@ -299,3 +309,35 @@ class LoginSession(SQLModel, table=True):
     created_at: dt.datetime = _ts()
     expires_at: dt.datetime = _ts()
     ended_at: dt.datetime | None = _ts(default=None)
+
+
+class MailboxMessage(SQLModel, table=True):
+    """One message of the coordination mailbox: claimed by one daemon, then what it was and
+    where it went. The key (its Message-ID, else a digest of its headers) is unique, so two
+    daemons reading one mailbox process each message once."""
+
+    __tablename__ = "mailbox_message"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", MailKind), name="ck_mailbox_message_kind"),
+        CheckConstraint(one_of("status", MailStatus), name="ck_mailbox_message_status"),
+        Index("ix_mailbox_message_school_at", "school_id", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300, unique=True)
+    message_id: str = Field(default="", max_length=300)
+    sender: str = Field(default="", max_length=254)
+    subject: str = Field(default="", max_length=300)
+    received_at: dt.datetime = _ts()  # its Date header (else when it was first seen)
+    seen_at: dt.datetime = _ts()
+    kind: str = Field(default="other", max_length=12)  # db.states.MailKind
+    status: str = Field(default="claimed", max_length=12)  # db.states.MailStatus
+    claimed_by: str = Field(default="", max_length=100)
+    lease_until: dt.datetime | None = _ts(default=None)
+    settled_at: dt.datetime | None = _ts(default=None)
+    moved_at: dt.datetime | None = _ts(default=None)  # once in its folder
+    reason: str = Field(default="", max_length=1000)  # French: why refused, what was read
+    school_id: int | None = Field(default=None, foreign_key="school.id")
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
+    reminder_id: int | None = Field(default=None, foreign_key="reminder.id")
+    files: int = 0  # files taken through the intake

@@ -295,6 +295,20 @@ def test_cli_config_show_masks_a_password_anywhere_in_the_database_url(
     tomllib.loads(result.output.split("\n", 2)[2])
 
 
+def test_a_mailbox_needs_its_user_and_one_password(tmp_path: Path) -> None:
+    assert check_file(write(tmp_path, '[mailbox]\nmaildir = "boite"\n')) == []
+    anchored = load_settings(write(tmp_path, '[mailbox]\nmaildir = "boite"\n'), {})
+    assert anchored.mailbox.maildir == str(tmp_path.resolve() / "boite")  # next to the file
+    path = write(tmp_path, '[mailbox]\nhost = "imap.example.org"\n')
+    assert [p.message for p in check_file(path)] == ["host est donné : il faut aussi user"]
+    path = write(tmp_path, '[mailbox]\nhost = "imap.example.org"\nuser = "c"\n')
+    assert "il faut password ou password_file" in check_file(path)[0].message
+    both = '[mailbox]\nhost = "h"\nuser = "c"\npassword = "p"\npassword_file = "/f"\n'
+    assert "un seul des deux" in check_file(write(tmp_path, both))[0].message
+    path = write(tmp_path, '[mailbox]\nverp_address = "rebonds"\n')
+    assert [(p.key, p.line) for p in check_file(path)] == [("mailbox.verp_address", 2)]
+
+
 def test_relative_paths_in_the_file_are_relative_to_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -290,3 +290,30 @@ def test_an_extraction_is_kept_without_addresses_whatever_its_way_in(
     retried = intake.take_bytes(Path(unknown.stored_path).read_bytes(), filename="x.csv",
                                 channel="page", now=NOW, school_uai="0441236E")  # fmt: skip
     assert retried.outcome == "processed" and retried.detail.pupils[0].first_name == "Léa"
+
+
+def test_files_for_one_school_taken_at_once_by_two_daemons_are_both_recorded(
+    intake: Intake, session: Session
+) -> None:
+    """Two daemons (two mailbox readers, on PostgreSQL) recording comptes rendus of the same
+    school at the same instant: both are recorded, neither trips on the other's pupils."""
+    import threading
+
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def take(day: int) -> None:
+        data = cr_text(day=day)
+        barrier.wait()
+        result = intake.take_bytes(data, filename=f"cr-{day}.txt", channel="mail", now=NOW)
+        results.append(result.outcome if result.outcome != "quarantined" else result.reason)
+
+    for pair in ((10, 11), (12, 13), (14, 15)):
+        threads = [threading.Thread(target=take, args=(day,)) for day in pair]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert results == ["processed"] * 6
+    session.rollback()
+    assert len(session.exec(select(Document)).all()) == 6

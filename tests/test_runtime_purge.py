@@ -20,7 +20,16 @@ from daemon.runtime.purge import PurgeRefused, purge_campaign, purge_due
 from daemon.school.documents import FileFacts, record_document
 from daemon.school.links import school_url
 from daemon.web.app import create_app
-from db.models import Anomaly, Campaign, Document, Event, ExportSubmission, IntakeFile, Pupil
+from db.models import (
+    Anomaly,
+    Campaign,
+    Document,
+    Event,
+    ExportSubmission,
+    IntakeFile,
+    MailboxMessage,
+    Pupil,
+)
 from db.schools import add_school
 from tests.conftest import NOW, make_settings
 from tests.factories import UAI, cr_text
@@ -93,6 +102,20 @@ def seed(app: App, session: Session, tmp_path: Path) -> tuple[Campaign, Path]:
             reason="x",
         )
     )
+    session.add(
+        MailboxMessage(
+            key="id:<cr@ecole>",
+            sender="direction@ecole.example",
+            subject="CR corrigé de MARTIN Léa",
+            received_at=NOW,
+            seen_at=NOW,
+            kind="reply",
+            status="processed",
+            reason="0441234C : compte rendu de MARTIN lu",
+            school_id=school.id,
+            campaign_id=campaign.id,
+        )
+    )
     session.flush()
     return campaign, original
 
@@ -117,7 +140,7 @@ def test_purge_removes_names_and_files_and_keeps_counts(
     assert not (quarantine / "bad.pdf.reason.txt").exists()
     everything = " ".join(
         str(row)
-        for model in (Document, ExportSubmission, Event, IntakeFile, Campaign)
+        for model in (Document, ExportSubmission, Event, IntakeFile, Campaign, MailboxMessage)
         for row in session.exec(select(model))
     )
     assert "MARTIN" not in everything and "DURAND" not in everything

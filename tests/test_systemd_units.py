@@ -46,6 +46,7 @@ def test_service_is_hardened_and_notifies() -> None:
         "PrivateTmp=yes",
         "ReadWritePaths=/var/lib/relance",
         "LoadCredential=smtp.password:",
+        "LoadCredential=mailbox.password:",
         "StandardOutput=journal",
     ):
         assert directive in text, directive

@@ -627,3 +627,32 @@ def test_a_retry_keeps_the_school_of_the_page_it_was_dropped_on(app: App, sessio
     assert session.exec(select(Document)).all() == []  # never recorded for the other school
     outcomes = [r.outcome for r in session.exec(select(IntakeFile).order_by(IntakeFile.id))]
     assert outcomes == ["retried", "quarantined"]
+
+
+def test_the_school_page_says_when_the_director_answered(
+    app: App, session: Session, tmp_path: Path
+) -> None:
+    """A reply without a file is left in the mailbox; the page says so, with its subject."""
+    from daemon.config.settings import MailboxSettings
+    from daemon.mailbox.maildir import MaildirSource
+    from daemon.mailbox.poller import Poller
+    from tests.mail_samples import plain_reply
+
+    school(session, "0441234C", director_email="direction@ecoles.example.org")
+    source = MaildirSource(MailboxSettings(maildir=str(tmp_path / "boite")))
+    source.open()
+    (tmp_path / "boite" / "new" / "1.note").write_bytes(
+        plain_reply(
+            sender="direction@ecoles.example.org",
+            in_reply_to="",
+            subject="Re: Constat de rentrée 0441234C",
+            text="Je refais l'export demain.",
+        )
+    )
+    assert Poller(app, source).run_pass() == 1
+    with signed_in(app) as (client, _token):
+        page = client.get("/ecoles/0441234C").text
+    assert (
+        "Le directeur a répondu le 14/09/2026 : « Re: Constat de rentrée 0441234C » "
+        "(sans pièce jointe : le message est dans la boîte de la coordination)."
+    ) in page

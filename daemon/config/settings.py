@@ -386,6 +386,60 @@ class WebSettings(Section):
         return {parse_uai(uai): token for uai, token in value.items()}
 
 
+class MailboxSettings(Section):
+    """The coordination mailbox relance reads: replies with files attached, bounces."""
+
+    host: str = Field("", description="Serveur IMAP de la boîte lue (vide : boîte non lue).")
+    port: int = Field(993, ge=1, le=65535, description="Port du serveur IMAP.")
+    security: Literal["none", "starttls", "tls"] = Field(
+        "tls", description="Sécurité de la connexion IMAP : none, starttls ou tls (implicite)."
+    )
+    user: str = Field("", description="Identifiant de la boîte.")
+    password: str = Field("", description="Mot de passe de la boîte.", json_schema_extra=SECRET)
+    password_file: str = Field(
+        "", description="Fichier contenant le mot de passe (à la place de password)."
+    )
+    folder: str = Field("INBOX", description="Dossier lu (les réponses des directeurs).")
+    processed_folder: str = Field(
+        "relance/traités", description="Où vont les messages traités (« / » : sous-dossier)."
+    )
+    refused_folder: str = Field(
+        "relance/refusés", description="Où vont les messages refusés (rien n'est supprimé)."
+    )
+    poll_seconds: int = Field(
+        60, ge=1, description="Secondes entre deux relevés (IDLE : réveil dès qu'un mail arrive)."
+    )
+    max_message_mb: int = Field(
+        25, ge=1, description="Au-delà (Mo), un message est refusé sans être téléchargé."
+    )
+    verp_address: str = Field(
+        "",
+        description="Adresse de retour VERP des relances (local+jeton@domaine ; vide : aucune).",
+    )
+    maildir: str = Field(
+        "", description="Dossier Maildir lu à la place d'IMAP (démo, essais ; vide : IMAP)."
+    )
+
+    @field_validator("verp_address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        return _email_or_empty(value)
+
+    @model_validator(mode="after")
+    def _credentials(self) -> MailboxSettings:
+        if self.host and not self.user:
+            raise ValueError("host est donné : il faut aussi user")
+        if self.host and not (self.password or self.password_file):
+            raise ValueError("host est donné : il faut password ou password_file")
+        if self.password and self.password_file:
+            raise ValueError("password et password_file : un seul des deux")
+        return self
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host or self.maildir)
+
+
 class Settings(Section):
     """All of relance's settings."""
 
@@ -428,6 +482,10 @@ class Settings(Section):
     web: WebSettings = Field(
         default_factory=WebSettings,
         description="Le serveur web : pages de suivi, pages des directeurs, API JSON.",
+    )
+    mailbox: MailboxSettings = Field(
+        default_factory=MailboxSettings,
+        description="La boîte de la coordination : réponses des directeurs, avis de non-remise.",
     )
 
     # ---- derived values -------------------------------------------------------------------

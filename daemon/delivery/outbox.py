@@ -232,12 +232,37 @@ def _record(session: Any, result: Result, *, base: float, cap: float) -> None:
             .values(status="failed", attempts=claim.attempts + 1, last_error=error, **free)
         )
         if changed.rowcount == 1:
-            _address_failing(session, claim, error, at)
+            _refused(session, claim, error, at)
 
 
-def _address_failing(session: Any, claim: Claimed, error: str, at: dt.datetime) -> None:
-    address = claim.recipient
-    held = session.execute(
+def _refused(session: Any, claim: Claimed, error: str, at: dt.datetime) -> None:
+    """A 5xx for this claim: its recipient is marked failing."""
+    mark_address_failing(
+        session,
+        address=claim.recipient,
+        error=error,
+        at=at,
+        key=claim.key,
+        school_id=claim.school_id,
+        campaign_id=claim.campaign_id,
+    )
+
+
+def mark_address_failing(
+    session: Any,
+    *,
+    address: str,
+    error: str,
+    at: dt.datetime,
+    key: str,
+    school_id: int | None = None,
+    campaign_id: int | None = None,
+) -> int:
+    """An address the mail system refused for good (a 5xx while sending, or a bounce received
+    later): the pending rows to it fail (they would bounce the same way), the schools using it
+    are marked failing with the error, and each gets an `email_failing` event. The one way to
+    mark an address failing. Returns how many pending rows were held back."""
+    held: int = session.execute(
         update(Reminder)
         .where(col(Reminder.recipient) == address, col(Reminder.status) == "pending")
         .values(status="failed", last_error=f"adresse en échec : {error}"[:1000])
@@ -248,17 +273,43 @@ def _address_failing(session: Any, claim: Claimed, error: str, at: dt.datetime) 
             school.email_failing_since = at
         school.email_failure = error[:500]
         session.add(school)
-    school_ids = [s.id for s in schools] or [claim.school_id]
-    for school_id in school_ids:
+    school_ids = [s.id for s in schools] or [school_id]
+    for failing_id in school_ids:
         record_event(
             session,
             at=at,
             kind="email_failing",
             message=f"Adresse refusée par le serveur de messagerie : {address} ({error[:300]})",
-            school_id=school_id,
-            campaign_id=claim.campaign_id,
-            data={"address": address, "key": claim.key, "error": error[:500], "held": held},
+            school_id=failing_id,
+            campaign_id=campaign_id,
+            data={"address": address, "key": key, "error": error[:500], "held": held},
         )
+    return held
+
+
+def mark_bounced(
+    session: Any, *, reminder: Reminder, address: str, error: str, at: dt.datetime
+) -> bool:
+    """A mail the server accepted was bounced later: the row fails with the diagnostic and the
+    address is marked failing exactly as for a 5xx. False when that bounce was already taken
+    (the row already failed with it), so a bounce read twice changes nothing."""
+    changed = session.execute(
+        update(Reminder)
+        .where(col(Reminder.id) == reminder.id, col(Reminder.status) != "failed")
+        .values(status="failed", last_error=error[:1000], claimed_by="", lease_until=None)
+    ).rowcount
+    if changed != 1:
+        return False
+    mark_address_failing(
+        session,
+        address=address,
+        error=error,
+        at=at,
+        key=reminder.key,
+        school_id=reminder.school_id,
+        campaign_id=reminder.campaign_id,
+    )
+    return True
 
 
 def release(engine: Engine, claims: Sequence[Claimed]) -> None:

@@ -98,7 +98,7 @@ def write_reminder(
         why = "adresse en échec" if school.director_email else "aucune adresse de direction"
         report.skipped.append(f"{school.uai} : relance non préparée ({why})")
         _event(session, follow_up, now, "reminder_skipped", f"Relance non préparée : {why}")
-    elif _add_row(
+    elif add_row(
         session, campaign, school, key, "reminder", decision, payload, now, school.director_email
     ):
         report.created.append(
@@ -128,7 +128,7 @@ def write_reminder(
         _escalate(app, session, campaign, school, follow_up, items, decision, step, now, report)
 
 
-def _add_row(
+def add_row(
     session: Session,
     campaign: Campaign,
     school: School | None,
@@ -199,7 +199,7 @@ def _escalate(
         return
     day = now.astimezone(_tz(campaign)).date()
     key = f"{school.uai}:{campaign.name}:escalation:{day.isoformat()}:{step['after']}"
-    if _add_row(
+    if add_row(
         session, campaign, school, key, "escalation", decision, mail.payload, now, mail.recipient
     ):
         report.created.append(

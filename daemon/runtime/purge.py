@@ -34,6 +34,7 @@ from db.models import (
     ExportSubmission,
     FollowUp,
     IntakeFile,
+    MailboxMessage,
     Pupil,
     Reminder,
 )
@@ -93,6 +94,13 @@ def purge_campaign(
         update(Reminder)
         .where(col(Reminder.campaign_id) == campaign.id)
         .values(payload={}, last_error=""),
+    )
+    # a subject may name a pupil ("CR de Léa Martin"): the mailbox keeps only sender and dates
+    _rowcount(
+        session,
+        update(MailboxMessage)
+        .where(col(MailboxMessage.campaign_id) == campaign.id)
+        .values(subject="", reason=""),
     )
     _strip_free_text(session, campaign, names)
     campaign.purged_at = now

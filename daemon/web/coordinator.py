@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from daemon.ingest.intake import quarantine
 from daemon.ingest.intake.nofollow import Refused
+from daemon.mailbox.replies import latest_reply
 from daemon.school import actions
 from daemon.school.open_items import INE_STATUS_LABELS
 from daemon.school.stage import Stage, french_date
@@ -330,6 +331,7 @@ def school_page(request: Request, user: Coordinator, uai: str, fait: str = "") -
             "follow_up": follow_up,
             "stage": Stage(follow_up.stage) if follow_up else Stage.AWAITING_EXPORT,
             "events": school_events(session, school_id=school.id, campaign_id=campaign.id),
+            "reply": latest_reply(session, school=school),
             "submissions": list(
                 session.exec(
                     select(ExportSubmission)

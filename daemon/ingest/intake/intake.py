@@ -199,6 +199,36 @@ class Intake:
             message=f"{name} : mis en quarantaine ({reason})",
         )
 
+    def refuse_unread(
+        self, name: str, *, reason: str, channel: str, now: dt.datetime, size: int
+    ) -> IntakeResult:
+        """A file refused before anyone fetched it (a mail over the size limit, which stays in
+        the mailbox): the quarantine lists it with its reason, with no copy to retry."""
+        name = printable(name, 255) or "fichier"
+        return self._quarantine_unread(Path(name), name, reason, channel, now, size=size)
+
+    def refuse_bytes(
+        self,
+        data: bytes,
+        *,
+        filename: str,
+        reason: str,
+        channel: str,
+        now: dt.datetime,
+        school_uai: str | None = None,
+        actor: str = "system",
+    ) -> IntakeResult:
+        """Keep a file in quarantine with its reason, unread: the caller knows it must not be
+        taken (a mail attachment from someone who is not the school's director, winmail.dat)."""
+        filename = printable(filename, 255) or "fichier"
+        sha = hashlib.sha256(data).hexdigest()
+        incoming = Incoming(
+            data, sha, filename, channel, now, school_uai, None, None, actor, self._kept(data)
+        )
+        with transaction(self.app.engine) as session:
+            school = get_school(session, uai=school_uai) if school_uai else None
+        return self._record_refusal(Refused(reason, school=school), incoming)
+
     # ---- bytes -------------------------------------------------------------------------------
     def take_bytes(
         self,

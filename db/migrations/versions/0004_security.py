@@ -5,8 +5,8 @@
 - `intake_file.given_uai`, `intake_file.origin`: the school a file's channel gave and its path
   in the drop folder, so that « reprendre » keeps them.
 
-Revision ID: 0003_security
-Revises: 0002
+Revision ID: 0004_security
+Revises: 0003_mailbox
 Create Date: 2026-11-30 10:00:00.000000
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 import db.types
 
-revision: str = "0003_security"
-down_revision: str | None = "0002"
+revision: str = "0004_security"
+down_revision: str | None = "0003_mailbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
