@@ -56,6 +56,8 @@ class School(SQLModel, table=True):
     source: str = Field(default="manual", max_length=20)  # annuaire | manual | demo
     search_key: str = Field(default="", max_length=600)  # folded name, UAI, commune, postcode
     circonscription_key: str = Field(default="", max_length=200, index=True)  # folded
+    # in every link to the director's page; raised to revoke the links already sent
+    link_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: dt.datetime = _ts()
     updated_at: dt.datetime = _ts()
 
@@ -274,6 +276,10 @@ class IntakeFile(SQLModel, table=True):
     school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
     document_id: int | None = Field(default=None, foreign_key="document.id")
     submission_id: int | None = Field(default=None, foreign_key="export_submission.id")
+    # where it came from, so that a retry keeps it: the school its channel gave (a school's
+    # page, the API) and its path in the drop folder (folder names may carry a UAI)
+    given_uai: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
+    origin: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
 
 
 class User(SQLModel, table=True):
@@ -288,6 +294,21 @@ class User(SQLModel, table=True):
     active: bool = True
     created_at: dt.datetime = _ts()
     last_login_at: dt.datetime | None = _ts(default=None)
+
+
+class LoginSession(SQLModel, table=True):
+    """A coordinator's signed-in session: the cookie holds a random token, the row its hash.
+    Checked on every request, so signing out, « fermer toutes mes sessions » and disabling an
+    account end a session on the server, whatever copy of the cookie is left."""
+
+    __tablename__ = "login_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: dt.datetime = _ts()
+    expires_at: dt.datetime = _ts()
+    ended_at: dt.datetime | None = _ts(default=None)
 
 
 class MailboxMessage(SQLModel, table=True):

@@ -198,6 +198,8 @@ def _apply(school: School, values: dict[str, Any]) -> list[str]:
             changed.append(name)
     if changed:
         refresh_search_keys(school)
+    if "director_email" in changed:  # links sent to the former address stop working
+        school.link_version += 1
     return changed
 
 

@@ -24,6 +24,7 @@ ROOMS = [
             "daemon.clock",
             "daemon.logs",
             "daemon.wording",
+            "daemon.budget",
             "daemon.config",
         ],
     ),

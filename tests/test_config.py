@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -398,6 +399,27 @@ def test_school_token_uais_are_checked_and_normalised(tmp_path: Path) -> None:
     assert "attendu 0441234C" in problem.message
     right = write(tmp_path, '[web]\nschool_tokens = { " 0441234c" = "t" }\n')
     assert load_settings(right, {}).web.school_tokens == {"0441234C": "t"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://relance@db.example.org/relance?password=hunter2&sslmode=require",
+        "postgresql://relance:hunter2@db.example.org/relance?sslpassword=hunter3",
+        "postgresql+psycopg://db.example.org/relance?user=relance&PASSWORD=hunter2",
+        "postgresql://relance:hunter2@[::1:5432/relance",  # not even parseable
+        "postgresql://relance:p%40ss%3Ahunter2@db.example.org/relance",
+    ],
+)
+def test_cli_config_show_masks_a_password_anywhere_in_the_database_url(
+    tmp_path: Path, url: str
+) -> None:
+    path = write(tmp_path, f"database_url = {json.dumps(url)}\n")
+    result = CliRunner().invoke(cli, ["--config", str(path), "config", "show"], env={})
+    assert result.exit_code == 0, result.output
+    assert "hunter" not in result.output, result.output
+    assert "db.example.org" in result.output or "[::1" in result.output
+    tomllib.loads(result.output.split("\n", 2)[2])
 
 
 def test_a_mailbox_needs_its_user_and_one_password(tmp_path: Path) -> None:

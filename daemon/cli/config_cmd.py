@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,11 +24,11 @@ def config_group() -> None:
 @pass_context
 def show(ctx: Context) -> None:
     """Affiche la configuration effective (secrets masqués)."""
-    from daemon.config.toml_out import render
+    from daemon.config.toml_out import masked_url, render
 
     source = ctx.config_file or "(aucun fichier : valeurs par défaut)"
     click.echo(f"# fichier : {source}")
-    click.echo(f"# base de données : {_masked_url(ctx.settings.effective_database_url)}")
+    click.echo(f"# base de données : {masked_url(ctx.settings.effective_database_url)}")
     click.echo(
         render(ctx.settings, mask_secrets=True, with_help=False, value_of=_mask_url), nl=False
     )
@@ -78,16 +77,7 @@ def example() -> None:
     click.echo(example_toml(), nl=False)
 
 
-def _masked_url(url: str) -> str:
-    """The URL with its password replaced by `***` (the URL is a secret's carrier)."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return re.sub(r"(//[^/:@]*:)[^@/]*@", r"\1***@", url)
-
-
 def _mask_url(path: tuple[str, ...], value: Any) -> Any:
-    return _masked_url(value) if path == ("database_url",) and value else value
+    from daemon.config.toml_out import masked_url
+
+    return masked_url(value) if path == ("database_url",) and value else value

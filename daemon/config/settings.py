@@ -7,6 +7,7 @@ overrides (see `daemon.config.loading`). Nothing here reads the environment or t
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -315,6 +316,33 @@ class IntakeSettings(Section):
         "",
         description="Fichier TOML remplaçant les libellés des comptes rendus (vide : aucun).",
     )
+    pdf_page_content_mb: float = Field(
+        2.0,
+        gt=0,
+        description="Contenu maximal d'une page PDF une fois décompressé (Mo) ; au-delà, refusé.",
+    )
+    quarantine_max_mb_per_school: int = Field(
+        200,
+        ge=1,
+        description="Quarantaine des fichiers envoyés par les pages et l'API, par école (Mo).",
+    )
+    quarantine_max_mb_total: int = Field(
+        2000,
+        ge=1,
+        description="Quarantaine des fichiers envoyés par les pages et l'API, en tout (Mo).",
+    )
+    reader_workers: int = Field(
+        2, ge=1, le=32, description="Processus qui lisent les fichiers reçus, en parallèle."
+    )
+    reader_cpu_seconds: float = Field(
+        30.0, gt=0, description="Temps de calcul maximal pour lire un fichier (secondes)."
+    )
+    reader_memory_mb: int = Field(
+        1024, ge=256, description="Mémoire maximale d'un processus de lecture (Mo)."
+    )
+    reader_wall_seconds: float = Field(
+        90.0, gt=0, description="Durée maximale de la lecture d'un fichier (secondes)."
+    )
 
 
 class ExportSettings(Section):
@@ -346,6 +374,11 @@ class WebSettings(Section):
         json_schema_extra=SECRET,
     )
     link_ttl_days: int = Field(45, ge=1, description="Jours de validité du lien d'un directeur.")
+    link_session_minutes: int = Field(
+        120,
+        ge=5,
+        description="Minutes pendant lesquelles la page d'une école reste ouverte après le lien.",
+    )
     session_hours: int = Field(
         12, ge=1, description="Durée d'une session de la coordination, en heures."
     )
@@ -355,12 +388,34 @@ class WebSettings(Section):
     max_upload_mb: int = Field(
         20, ge=1, description="Plus gros fichier accepté sur les pages (Mo)."
     )
+    staged_max_mb_per_school: int = Field(
+        60,
+        ge=1,
+        description="Fichiers déposés en attente de confirmation, par école (Mo) ; "
+        "au-delà, les plus anciens sont oubliés.",
+    )
+    staged_max_mb_total: int = Field(
+        500, ge=1, description="Fichiers déposés en attente de confirmation, en tout (Mo)."
+    )
     demo_mail_dir: str = Field(
         "",
         description="Dossier des mails capturés, listés sur /demo/mails (démo ; vide : rien).",
     )
     login_attempts_per_minute: int = Field(
-        5, ge=1, description="Échecs de connexion permis par minute et par adresse."
+        5, ge=1, description="Échecs de connexion permis par minute, par compte et adresse IP."
+    )
+    login_failures_per_address_per_minute: int = Field(
+        20, ge=1, description="Échecs de connexion permis par minute d'une adresse IP."
+    )
+    login_failures_per_minute: int = Field(
+        100, ge=1, description="Échecs de connexion permis par minute, toutes adresses."
+    )
+    login_concurrency: int = Field(
+        2, ge=1, le=16, description="Vérifications de mot de passe menées en même temps."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Mandataires inverses (IP ou réseau) dont on lit l'en-tête X-Forwarded-For.",
     )
     api_token: str = Field(
         "",
@@ -372,6 +427,16 @@ class WebSettings(Section):
         description="Jetons par école pour le point de dépôt des exports (UAI = jeton).",
         json_schema_extra=SECRET,
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"adresse ou réseau invalide : {item!r}") from exc
+        return [item.strip() for item in value]
 
     @field_validator("school_tokens")
     @classmethod
