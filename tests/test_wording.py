@@ -67,7 +67,8 @@ def _code_lines(path: Path) -> list[tuple[int, str]]:
     return lines
 
 
-def test_no_parenthesised_plural_reaches_a_person() -> None:
+def lines_matching(pattern: re.Pattern[str], endings: tuple[str, ...]) -> list[str]:
+    """The lines of daemon/ and templates/ (outside comments) where `pattern` is found."""
     tracked = subprocess.run(
         ["git", "ls-files", "daemon", "templates"],
         cwd=REPO,
@@ -75,14 +76,17 @@ def test_no_parenthesised_plural_reaches_a_person() -> None:
         text=True,
         check=True,
     ).stdout.split()
-    found = [
+    return [
         f"{name}:{number}: {line.strip()}"
         for name in tracked
-        if name.endswith((".py", ".html", ".txt", ".toml"))
+        if name.endswith(endings)
         for number, line in _code_lines(REPO / name)
-        if PARENTHESISED_PLURAL.search(line)
+        if pattern.search(line)
     ]
-    assert found == []
+
+
+def test_no_parenthesised_plural_reaches_a_person() -> None:
+    assert lines_matching(PARENTHESISED_PLURAL, (".py", ".html", ".txt", ".toml")) == []
 
 
 # A plural made by hand next to the text (`"s" if n > 1`) is a second helper: there is one.
@@ -90,18 +94,4 @@ HAND_MADE_PLURAL = re.compile(r"""["']s["']\s+if\b""")
 
 
 def test_no_plural_is_made_by_hand() -> None:
-    tracked = subprocess.run(
-        ["git", "ls-files", "daemon", "templates"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    found = [
-        f"{name}:{number}: {line.strip()}"
-        for name in tracked
-        if name.endswith((".py", ".html", ".txt"))
-        for number, line in _code_lines(REPO / name)
-        if HAND_MADE_PLURAL.search(line)
-    ]
-    assert found == []
+    assert lines_matching(HAND_MADE_PLURAL, (".py", ".html", ".txt")) == []

@@ -6,8 +6,9 @@ the file is, costs nothing at start; the settings table (pydantic) is built when
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from daemon import loaded_on_use
 
 if TYPE_CHECKING:
     from daemon.config.loading import ConfigError, Problem, check_file, load_settings
@@ -22,12 +23,7 @@ _WHERE = {
     "config_path": "daemon.config.paths",
     "Settings": "daemon.config.settings",
 }
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_WHERE[name]), name)
+__getattr__ = loaded_on_use(__name__, _WHERE)
 
 
 __all__ = ["ConfigError", "Problem", "Settings", "check_file", "config_path", "load_settings"]

@@ -7,8 +7,9 @@ the PDF reader with it — `relance school show` stays quick.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from daemon import loaded_on_use
 
 if TYPE_CHECKING:
     from daemon.ingest.reports.labels import Labels, LabelsError, load_labels
@@ -22,12 +23,7 @@ _WHERE = {
     "parse_report": "daemon.ingest.reports.read",
     "ReportRefused": "daemon.ingest.reports.refusal",
 }
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_WHERE[name]), name)
+__getattr__ = loaded_on_use(__name__, _WHERE)
 
 
 __all__ = ["Labels", "LabelsError", "ReportRefused", "load_labels", "parse_report"]
