@@ -3,7 +3,8 @@
 # database tests), Chromium (pages tested in a real browser), systemd-analyze (unit checks),
 # the text printers whose PDFs the compte-rendu reader is tested on (enscript, a2ps, paps,
 # cups-filters' texttopdf, ghostscript's ps2pdf), tesseract with its French data and poppler's
-# pdftoppm (scanned comptes rendus read by OCR).
+# pdftoppm (scanned comptes rendus read by OCR), Dovecot's IMAP server (the mailbox part is
+# tested against a real one the tests start).
 set -euo pipefail
 need=()
 command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
@@ -18,6 +19,7 @@ command -v ps2pdf >/dev/null 2>&1 || need+=(ghostscript)
 command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
 [ -e /usr/share/tesseract-ocr/5/tessdata/fra.traineddata ] || ls /usr/share/tesseract-ocr/*/tessdata/fra.traineddata >/dev/null 2>&1 || need+=(tesseract-ocr-fra)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from db.models import Document, Event, ExportSubmission, FollowUp, IntakeFile, School
 from db.schools import search_form
-from db.states import Stage
+from db.states import ESCALATION_LABELS, Stage
 
 VALIDATED = "validated"
 ERRORS_LABEL = Stage.ERRORS.label
@@ -334,7 +334,8 @@ def needing_attention(
             if attribute == "email_failing_since" and school.email_failure:
                 detail = f"{reason} : {school.email_failure}"
             if attribute == "stage_since" and reason == "Escaladée":
-                detail = f"{reason} ({', '.join(follow_up.escalations_done)})"
+                steps = [s.partition("@")[0] for s in follow_up.escalations_done]
+                detail = f"{reason} ({', '.join(ESCALATION_LABELS.get(s, s) for s in steps)})"
             rows.append(AttentionRow(school, follow_up, detail, getattr(holder, attribute)))
     return rows
 

@@ -8,11 +8,13 @@ caches the last derivation so pages and the sweep can filter on it.
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from db.states import MailKind, MailStatus
 from db.types import UTCDateTime
 
 
@@ -22,6 +24,11 @@ def _ts(**kwargs: Any) -> Any:
 
 def _json(**kwargs: Any) -> Any:
     return Field(sa_type=JSON, **kwargs)
+
+
+def one_of(column: str, states: type[StrEnum]) -> str:
+    """The CHECK condition keeping `column` to the values of an enum."""
+    return f"{column} IN ({', '.join(repr(state.value) for state in states)})"
 
 
 class School(SQLModel, table=True):
@@ -49,6 +56,8 @@ class School(SQLModel, table=True):
     source: str = Field(default="manual", max_length=20)  # annuaire | manual | demo
     search_key: str = Field(default="", max_length=600)  # folded name, UAI, commune, postcode
     circonscription_key: str = Field(default="", max_length=200, index=True)  # folded
+    # in every link to the director's page; raised to revoke the links already sent
+    link_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: dt.datetime = _ts()
     updated_at: dt.datetime = _ts()
 
@@ -121,7 +130,7 @@ class ExportSubmission(SQLModel, table=True):
     size: int
     sha256: str = Field(max_length=64, index=True)
     received_at: dt.datetime = _ts(index=True)
-    channel: str = Field(max_length=20)  # folder | page | api | cli
+    channel: str = Field(max_length=20)  # folder | page | api | cli | mail
     members: list[str] = _json(default_factory=list)
     accepted: bool = True
     refusal: str = Field(default="", max_length=500)
@@ -225,7 +234,10 @@ class Anomaly(SQLModel, table=True):
 class Reminder(SQLModel, table=True):
     """The ledger: one row per mail to send, claimed with a compare-and-set and a lease."""
 
-    __table_args__ = (Index("ix_reminder_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_reminder_due", "status", "next_attempt_at"),
+        Index("ix_reminder_message_id", "message_id"),  # bounces and replies find their mail
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)  # school, campaign, kind, day
@@ -283,6 +295,10 @@ class IntakeFile(SQLModel, table=True):
     school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
     document_id: int | None = Field(default=None, foreign_key="document.id")
     submission_id: int | None = Field(default=None, foreign_key="export_submission.id")
+    # where it came from, so that a retry keeps it: the school its channel gave (a school's
+    # page, the API) and its path in the drop folder (folder names may carry a UAI)
+    given_uai: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
+    origin: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
     # A scan being read (`reading`): a reader claimed it until then (a reader that dies leaves
     # it to expire and be taken again).
     claimed_until: dt.datetime | None = _ts(default=None)
@@ -300,3 +316,50 @@ class User(SQLModel, table=True):
     active: bool = True
     created_at: dt.datetime = _ts()
     last_login_at: dt.datetime | None = _ts(default=None)
+
+
+class LoginSession(SQLModel, table=True):
+    """A coordinator's signed-in session: the cookie holds a random token, the row its hash.
+    Checked on every request, so signing out, « fermer toutes mes sessions » and disabling an
+    account end a session on the server, whatever copy of the cookie is left."""
+
+    __tablename__ = "login_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: dt.datetime = _ts()
+    expires_at: dt.datetime = _ts()
+    ended_at: dt.datetime | None = _ts(default=None)
+
+
+class MailboxMessage(SQLModel, table=True):
+    """One message of the coordination mailbox: claimed by one daemon, then what it was and
+    where it went. The key (its Message-ID, else a digest of its headers) is unique, so two
+    daemons reading one mailbox process each message once."""
+
+    __tablename__ = "mailbox_message"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", MailKind), name="ck_mailbox_message_kind"),
+        CheckConstraint(one_of("status", MailStatus), name="ck_mailbox_message_status"),
+        Index("ix_mailbox_message_school_at", "school_id", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300, unique=True)
+    message_id: str = Field(default="", max_length=300)
+    sender: str = Field(default="", max_length=254)
+    subject: str = Field(default="", max_length=300)
+    received_at: dt.datetime = _ts()  # its Date header (else when it was first seen)
+    seen_at: dt.datetime = _ts()
+    kind: str = Field(default="other", max_length=12)  # db.states.MailKind
+    status: str = Field(default="claimed", max_length=12)  # db.states.MailStatus
+    claimed_by: str = Field(default="", max_length=100)
+    lease_until: dt.datetime | None = _ts(default=None)
+    settled_at: dt.datetime | None = _ts(default=None)
+    moved_at: dt.datetime | None = _ts(default=None)  # once in its folder
+    reason: str = Field(default="", max_length=1000)  # French: why refused, what was read
+    school_id: int | None = Field(default=None, foreign_key="school.id")
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
+    reminder_id: int | None = Field(default=None, foreign_key="reminder.id")
+    files: int = 0  # files taken through the intake

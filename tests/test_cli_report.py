@@ -56,10 +56,7 @@ def test_french_summary(tmp_path: Path) -> None:
 def test_refusal_is_one_line_on_stderr(tmp_path: Path) -> None:
     code, out, err = run(tmp_path, str(FILES / "scan.pdf"))
     assert code == 1 and out == ""
-    assert err.strip() == (
-        "erreur : scan.pdf : Ce scan n'est pas un compte rendu ONDE / not an ONDE import report "
-        "(compte rendu)"
-    )
+    assert err.strip() == "erreur : scan.pdf : Ce scan n'est pas un compte rendu d'import ONDE"
 
 
 def test_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) -> None:

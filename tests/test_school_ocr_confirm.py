@@ -111,7 +111,7 @@ def test_confirming_every_row_lets_the_reading_resolve_what_it_no_longer_lists(
     assert len(open_anomalies(session)) == 2  # unconfirmed: MARTIN's anomaly held open
     message = click(document, "anomalies", 0)
     assert "ligne 1 du tableau des anomalies confirmée" in message
-    assert "toutes ses lignes sont vérifiées" in message and "1 anomalie(s) résolue(s)" in message
+    assert "toutes ses lignes sont vérifiées" in message and "(1 anomalie résolue)" in message
     assert open_anomalies(session) == [("durand", "Adresse")]
     assert not document.ocr_unconfirmed and not document.needs_review
     assert document.review["rows"]["anomalies:0"]["state"] == "confirmed"

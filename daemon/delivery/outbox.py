@@ -20,13 +20,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import re
 import socket
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, update
+from sqlalchemy import and_, bindparam, func, or_, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col, select
 
@@ -232,12 +233,37 @@ def _record(session: Any, result: Result, *, base: float, cap: float) -> None:
             .values(status="failed", attempts=claim.attempts + 1, last_error=error, **free)
         )
         if changed.rowcount == 1:
-            _address_failing(session, claim, error, at)
+            _refused(session, claim, error, at)
 
 
-def _address_failing(session: Any, claim: Claimed, error: str, at: dt.datetime) -> None:
-    address = claim.recipient
-    held = session.execute(
+def _refused(session: Any, claim: Claimed, error: str, at: dt.datetime) -> None:
+    """A 5xx for this claim: its recipient is marked failing."""
+    mark_address_failing(
+        session,
+        address=claim.recipient,
+        error=error,
+        at=at,
+        key=claim.key,
+        school_id=claim.school_id,
+        campaign_id=claim.campaign_id,
+    )
+
+
+def mark_address_failing(
+    session: Any,
+    *,
+    address: str,
+    error: str,
+    at: dt.datetime,
+    key: str,
+    school_id: int | None = None,
+    campaign_id: int | None = None,
+) -> int:
+    """An address the mail system refused for good (a 5xx while sending, or a bounce received
+    later): the pending rows to it fail (they would bounce the same way), the schools using it
+    are marked failing with the error, and each gets an `email_failing` event. The one way to
+    mark an address failing. Returns how many pending rows were held back."""
+    held: int = session.execute(
         update(Reminder)
         .where(col(Reminder.recipient) == address, col(Reminder.status) == "pending")
         .values(status="failed", last_error=f"adresse en échec : {error}"[:1000])
@@ -248,17 +274,43 @@ def _address_failing(session: Any, claim: Claimed, error: str, at: dt.datetime) 
             school.email_failing_since = at
         school.email_failure = error[:500]
         session.add(school)
-    school_ids = [s.id for s in schools] or [claim.school_id]
-    for school_id in school_ids:
+    school_ids = [s.id for s in schools] or [school_id]
+    for failing_id in school_ids:
         record_event(
             session,
             at=at,
             kind="email_failing",
             message=f"Adresse refusée par le serveur de messagerie : {address} ({error[:300]})",
-            school_id=school_id,
-            campaign_id=claim.campaign_id,
-            data={"address": address, "key": claim.key, "error": error[:500], "held": held},
+            school_id=failing_id,
+            campaign_id=campaign_id,
+            data={"address": address, "key": key, "error": error[:500], "held": held},
         )
+    return held
+
+
+def mark_bounced(
+    session: Any, *, reminder: Reminder, address: str, error: str, at: dt.datetime
+) -> bool:
+    """A mail the server accepted was bounced later: the row fails with the diagnostic and the
+    address is marked failing exactly as for a 5xx. False when that bounce was already taken
+    (the row already failed with it), so a bounce read twice changes nothing."""
+    changed = session.execute(
+        update(Reminder)
+        .where(col(Reminder.id) == reminder.id, col(Reminder.status) != "failed")
+        .values(status="failed", last_error=error[:1000], claimed_by="", lease_until=None)
+    ).rowcount
+    if changed != 1:
+        return False
+    mark_address_failing(
+        session,
+        address=address,
+        error=error,
+        at=at,
+        key=reminder.key,
+        school_id=reminder.school_id,
+        campaign_id=reminder.campaign_id,
+    )
+    return True
 
 
 def release(engine: Engine, claims: Sequence[Claimed]) -> None:
@@ -282,3 +334,37 @@ def queued(engine: Engine, *, limit: int = 200) -> list[Reminder]:
         )
         session.expunge_all()
         return found
+
+
+def rebase(text: str, old: str, new: str) -> str:
+    """`text` with its links to the address `old` (a `web.base_url`) made to link to `new`;
+    `http://127.0.0.1:800` is not a part of `http://127.0.0.1:8000/…`."""
+    pattern = re.compile(re.escape(old.rstrip("/")) + r"(?![\w.:-])")
+    return pattern.sub(new.rstrip("/"), text)
+
+
+def rebase_links(engine: Engine, *, old: str, new: str) -> int:
+    """The mails not sent yet whose text links to the address `old` (a `web.base_url`), made to
+    link to `new` instead (after the pages moved); how many changed."""
+    changed = 0
+    with transaction(engine) as session:
+        rows = session.exec(
+            select(Reminder).where(col(Reminder.status).in_(["pending", "claimed", "failed"]))
+        ).all()
+        for row in rows:
+            payload = {
+                k: rebase(v, old, new) if isinstance(v, str) else v for k, v in row.payload.items()
+            }
+            if payload != row.payload:
+                row.payload = payload
+                session.add(row)
+                changed += 1
+    return changed
+
+
+def unsent_count(engine: Engine, *, now: dt.datetime) -> int:
+    """How many rows are due at `now` or being sent, and not sent yet."""
+    in_flight = or_(_due(now), col(Reminder.status) == "claimed")
+    with reading(engine) as session:
+        query = select(func.count()).select_from(Reminder).where(in_flight)
+        return int(session.exec(query).one())

@@ -218,11 +218,13 @@ def with_escalations(
     if decision.started:
         ladder, done = decision.ladder, ()
     count = decision.reminders_without_progress
-    reached = tuple(s for s in ladder if int(s["after"]) <= count and step_name(s) not in done)
+    reached = tuple(
+        step for step in ladder if int(step["after"]) <= count and step_name(step) not in done
+    )
     return replace(
         decision,
         ladder=ladder,
-        escalations_done=done + tuple(step_name(s) for s in reached),
+        escalations_done=done + tuple(step_name(step) for step in reached),
         escalate=reached,
     )
 

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from daemon.app import App
-from daemon.reminders.compose import plural
 from daemon.reminders.digest import digest_day, digest_key, digest_payload
 from daemon.reminders.due import (
     CampaignContext,
@@ -22,6 +21,7 @@ from daemon.reminders.due import (
 from daemon.reminders.mails import escalation_mail, open_count, open_items, reminder_payload
 from daemon.reminders.policy import POLICY_LABELS
 from daemon.reminders.report import Planned, SweepReport
+from daemon.wording import plural
 from db.events import record_event
 from db.models import Campaign, FollowUp, Reminder, School
 
@@ -98,7 +98,7 @@ def write_reminder(
         why = "adresse en échec" if school.director_email else "aucune adresse de direction"
         report.skipped.append(f"{school.uai} : relance non préparée ({why})")
         _event(session, follow_up, now, "reminder_skipped", f"Relance non préparée : {why}")
-    elif _add_row(
+    elif add_row(
         session, campaign, school, key, "reminder", decision, payload, now, school.director_email
     ):
         report.created.append(
@@ -128,7 +128,7 @@ def write_reminder(
         _escalate(app, session, campaign, school, follow_up, items, decision, step, now, report)
 
 
-def _add_row(
+def add_row(
     session: Session,
     campaign: Campaign,
     school: School | None,
@@ -199,7 +199,7 @@ def _escalate(
         return
     day = now.astimezone(_tz(campaign)).date()
     key = f"{school.uai}:{campaign.name}:escalation:{day.isoformat()}:{step['after']}"
-    if _add_row(
+    if add_row(
         session, campaign, school, key, "escalation", decision, mail.payload, now, mail.recipient
     ):
         report.created.append(

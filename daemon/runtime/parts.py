@@ -38,6 +38,12 @@ async def run_sender(app: App, stop: asyncio.Event) -> None:
     await run(app, stop)
 
 
+async def run_mailbox(app: App, stop: asyncio.Event) -> None:
+    from daemon.mailbox.poller import run_mailbox as run
+
+    await run(app, stop)
+
+
 async def run_web(app: App, stop: asyncio.Event) -> None:
     from daemon.web.app import run_web as run
 
@@ -53,7 +59,8 @@ def all_parts() -> dict[str, Part]:
         "scheduler": run_scheduler,
         "sender": run_sender,
         "housekeeping": run_housekeeping,
+        "mailbox": run_mailbox,
     }
 
 
-PART_NAMES = ("web", "watcher", "reader", "scheduler", "sender", "housekeeping")
+PART_NAMES = ("web", "watcher", "reader", "scheduler", "sender", "housekeeping", "mailbox")

@@ -24,6 +24,7 @@ from daemon.school.tracking import (
 from db.campaigns import follow_up_for
 from db.events import record_event
 from db.models import Campaign, Document, School
+from db.schools import lock_school
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ def record_document(
     names matched the school's known pupils (`names`, see `tracking.settles_earlier`) and its
     pages as OCR saw them (`views`): it waits for the coordinator's review (`ocr_review`)."""
     assert school.id is not None and campaign.id is not None
+    lock_school(session, school_id=school.id)  # another process may record for it too
     document = _new_document(school, campaign, result, facts, now)
     session.add(document)
     session.flush()

@@ -24,6 +24,7 @@ from daemon.ingest.reports.ocr.pupils import NameChecks
 from daemon.ingest.reports.records import AnomalyRow, CompteRendu, Extraction, IneSection, Report
 from daemon.school.pupils import NewPupil, PupilBook
 from daemon.school.stage import french_date
+from daemon.wording import plural
 from db.models import Anomaly, Document, Pupil
 
 ATTRIBUTED = "attribue"
@@ -275,24 +276,25 @@ def summary_text(document: Document, changes: Changes) -> str:
     """The French line of the school's timeline (never a pupil's name)."""
     counts = DocumentCounts.from_json(document.counts)
     if document.kind == "onde_extraction":
-        text = f"Extraction ONDE : {counts.pupils or 0} élèves"
+        text = f"Extraction ONDE : {plural(counts.pupils or 0, 'élève')}"
         if counts.pending_ine is not None:
             text += f", {counts.pending_ine} sans INE"
     else:
         when = document.processed_at or document.received_at
         text = (
-            f"Compte rendu du {french_date(when)} : {counts.rejections} rejet(s), "
-            f"{counts.warnings} avertissement(s)"
+            f"Compte rendu du {french_date(when)} : "
+            f"{plural(counts.rejections, 'rejet')}, "
+            f"{plural(counts.warnings, 'avertissement')}"
         )
         if counts.pending_ine is not None:
-            text += f", {counts.pending_ine} élève(s) sans INE"
+            text += f", {plural(counts.pending_ine, 'élève sans INE', 'élèves sans INE')}"
     details = []
     if changes.resolved:
-        details.append(f"{changes.resolved} anomalie(s) résolue(s)")
+        details.append(plural(changes.resolved, "anomalie résolue", "anomalies résolues"))
     if changes.new_anomalies:
-        details.append(f"{changes.new_anomalies} nouvelle(s)")
+        details.append(plural(changes.new_anomalies, "nouvelle"))
     if changes.ine_attributed:
-        details.append(f"{changes.ine_attributed} INE attribué(s)")
+        details.append(plural(changes.ine_attributed, "INE attribué", "INE attribués"))
     if changes.held:
         details.append(_held_text(changes.held))
     details.extend(changes.notes)
@@ -300,8 +302,9 @@ def summary_text(document: Document, changes: Changes) -> str:
 
 
 def _held_text(held: int) -> str:
-    if held == 1:
-        return "lu par OCR, non confirmé : 1 anomalie ou statut INE antérieur laissé en l'état"
-    return (
-        f"lu par OCR, non confirmé : {held} anomalies ou statuts INE antérieurs laissés en l'état"
+    kept = plural(
+        held,
+        "anomalie ou statut INE antérieur laissé",
+        "anomalies ou statuts INE antérieurs laissés",
     )
+    return f"lu par OCR, non confirmé : {kept} en l'état"

@@ -21,14 +21,24 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from daemon.app import App
 from daemon.school.links import secret_key
-from daemon.web import api, api_exports, auth, coordinator, demo_mails, director, ocr_review
-from daemon.web.auth import LoginLimiter, NotSignedIn
+from daemon.web import (
+    api,
+    api_exports,
+    auth,
+    coordinator,
+    csv_exports,
+    demo_mails,
+    director,
+    ocr_review,
+)
+from daemon.web.auth import LoginChecks, LoginLimiter, NotSignedIn, current_user
 from daemon.web.cache import TTLCache
 from daemon.web.render import render, templates_root
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "relance_session"
+LOGIN_QUEUE = 16  # sign-ins waiting for a password check beyond this are turned away at once
 DASHBOARD_CACHE_SECONDS = 60.0
 CSP = (
     "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
@@ -89,6 +99,23 @@ def _error(request: Request, status: int, detail: Any = None) -> Response:
     return render(request, "error.html", context, status)
 
 
+def public_health(health: dict[str, Any]) -> dict[str, Any]:
+    """What anyone may read of the health answer: « ok » or « pas ok », overall and per part
+    (the SMTP server as a part); no error, date or count."""
+
+    def word(good: bool) -> str:
+        return "ok" if good else "pas ok"
+
+    parts = {
+        str(name): word(isinstance(state, dict) and bool(state.get("alive")))
+        for name, state in (health.get("parts") or {}).items()
+    }
+    smtp = (health.get("delivery") or {}).get("smtp")
+    if isinstance(smtp, dict) and "up" in smtp:
+        parts["smtp"] = word(bool(smtp["up"]))
+    return {"status": word(health.get("status") == "ok"), "parts": parts}
+
+
 BODY_OVERHEAD = 64 * 1024  # a form's envelope and its other fields, around the largest file
 
 
@@ -127,7 +154,7 @@ class BodyLimit:
 def _with_security_headers(request: Request, response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if request.url.path.startswith(("/api/", "/ecoles", "/ecole/", "/quarantaine")) or (
+    if request.url.path.startswith(("/api/", "/ecole", "/quarantaine")) or (
         request.url.path == "/"
     ):
         response.headers.setdefault("Cache-Control", "no-store")
@@ -147,7 +174,13 @@ def create_app(app: App) -> FastAPI:
     web.state.app = app
     key = secret_key(app.settings)
     web.state.csrf_key = _derived(key, "csrf")
-    web.state.login_limiter = LoginLimiter(app.settings.web.login_attempts_per_minute)
+    settings = app.settings.web
+    web.state.login_limiter = LoginLimiter(
+        settings.login_attempts_per_minute,
+        settings.login_failures_per_address_per_minute,
+        settings.login_failures_per_minute,
+    )
+    web.state.login_checks = LoginChecks(settings.login_concurrency, LOGIN_QUEUE)
     web.state.dashboard_cache = TTLCache(DASHBOARD_CACHE_SECONDS)
 
     web.add_middleware(
@@ -194,11 +227,16 @@ def create_app(app: App) -> FastAPI:
         return _with_security_headers(request, _error(request, 500))
 
     @web.get("/healthz", include_in_schema=False)
-    def healthz() -> JSONResponse:
-        if app.lifecycle is not None:
-            health = app.lifecycle.health()
-            return JSONResponse(health, 200 if health.get("status") == "ok" else 503)
-        return JSONResponse({"status": "ok"})
+    def healthz(request: Request) -> JSONResponse:
+        """Anyone (a monitor) reads ok / pas ok per part; a signed-in coordinator the details
+        (errors, dates), which say more about the installation than a stranger should read."""
+        if app.lifecycle is None:
+            return JSONResponse({"status": "ok"})
+        health = app.lifecycle.health()
+        status = 200 if health.get("status") == "ok" else 503
+        if "session" in request.scope and current_user(request) is not None:
+            return JSONResponse(health, status)
+        return JSONResponse(public_health(health), status)
 
     web.mount(
         "/static",
@@ -208,11 +246,30 @@ def create_app(app: App) -> FastAPI:
     web.include_router(auth.router)
     web.include_router(coordinator.router)
     web.include_router(ocr_review.router)
+    web.include_router(csv_exports.router)
     web.include_router(director.router)
     web.include_router(api.router)
     web.include_router(api_exports.router)
     web.include_router(demo_mails.router)
     return web
+
+
+def uvicorn_config(app: App) -> uvicorn.Config:
+    """The server of `relance serve`. Behind a reverse proxy listed in `web.trusted_proxies`,
+    the client address (limits on failed sign-ins, logs) is the one it forwards
+    (`X-Forwarded-For`); from anyone else that header is ignored."""
+    trusted = app.settings.web.trusted_proxies
+    return uvicorn.Config(
+        create_app(app),
+        host=app.settings.web.host,
+        port=app.settings.web.port,
+        log_config=None,
+        lifespan="off",
+        access_log=False,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=list(trusted) if trusted else "",
+        server_header=False,
+    )
 
 
 class _QuietServer(uvicorn.Server):
@@ -225,16 +282,7 @@ class _QuietServer(uvicorn.Server):
 
 async def run_web(app: App, stop: asyncio.Event) -> None:
     """A part of `relance serve`: the web server on settings.web.host/port until `stop`."""
-    config = uvicorn.Config(
-        create_app(app),
-        host=app.settings.web.host,
-        port=app.settings.web.port,
-        log_config=None,
-        lifespan="off",
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
-    )
+    config = uvicorn_config(app)
     server = _QuietServer(config)
 
     async def serve() -> None:

@@ -24,7 +24,9 @@ from sqlmodel import Session, col, select
 
 from daemon.budget import Budget, OverBudget, run_budgeted
 from daemon.codes import find_uais
+from daemon.ingest.intake import nofollow
 from daemon.ingest.reports import ReportRefused, read_report
+from daemon.ingest.reports.ocr.engine import missing
 from daemon.ingest.reports.ocr.pupils import NameChecks, check_names
 from daemon.ingest.reports.read import Read
 from daemon.ingest.reports.records import CompteRendu, Report
@@ -80,9 +82,14 @@ class Scans:
         )
 
     def wait(self, incoming: Incoming) -> IntakeResult:
-        """A scan taken: stored, its row `reading`; read at once when asked to."""
-        from daemon.ingest.intake.intake import IntakeResult
+        """A scan taken: stored, its row `reading`; read at once when asked to. Refused at
+        once, with the reason, when OCR cannot run on this machine (checked here: the reading
+        worker's environment was fixed when its pool started)."""
+        from daemon.ingest.intake.intake import IntakeResult, Refused
 
+        why_not = missing(pdf=b"%PDF-" in incoming.data[:1024])
+        if why_not is not None:
+            raise Refused(why_not)
         intake, filename = self.intake, incoming.filename
         target = intake._final_path(incoming)
         intake._settle(incoming, target)
@@ -151,7 +158,10 @@ class Scans:
         row = self._claim(row_id, now)
         if row is None:
             return None
-        incoming = self._incoming(row, now)
+        try:
+            incoming = self._incoming(row, now)
+        except nofollow.Refused as gone:  # moved, deleted or replaced by a link meanwhile
+            return self._refuse(row, self._incoming(row, now, b""), gone.reason)
         started = time.perf_counter()
         try:
             read = run_budgeted(
@@ -166,8 +176,6 @@ class Scans:
             return self._record(row, incoming, read)
         except (ReportRefused, OverBudget) as refused:
             return self._refuse(row, incoming, refused.reason)
-        except (FileNotFoundError, PermissionError):
-            return self._refuse(row, incoming, "fichier disparu avant sa lecture")
         except Exception as exc:  # one bad scan never stops the reader
             log.exception("scan reading failed file=%s", row.original_name)
             return self._refuse(row, incoming, f"erreur interne ({type(exc).__name__})")
@@ -186,16 +194,20 @@ class Scans:
         except Refused as refused:
             return self._refuse(row, incoming, refused.reason)
 
-    def _incoming(self, row: IntakeFile, now: dt.datetime) -> Incoming:
+    def _incoming(self, row: IntakeFile, now: dt.datetime, data: bytes | None = None) -> Incoming:
+        """The waiting scan as the intake takes a file: its bytes read from where it is kept
+        (never through a link), unless given."""
         from daemon.ingest.intake.intake import Incoming
 
-        data = Path(row.stored_path).read_bytes() if row.stored_path else b""
+        if data is None:
+            with self.intake.store.open(row.stored_path) as handle:
+                data = handle.read()
         with transaction(self.intake.app.engine) as session:
             school = session.get(School, row.school_id) if row.school_id else None
         given = school.uai if school is not None and row.channel in GIVEN else None
         hint = school.uai if school is not None else row.original_name
         return Incoming(
-            data, row.sha256, row.original_name, row.channel, now, given, hint, None, "system"
+            data, row.sha256, row.original_name, row.channel, now, given, hint, None, "system", data
         )
 
     def _refuse(self, row: IntakeFile, incoming: Incoming, reason: str) -> IntakeResult:
@@ -206,8 +218,9 @@ class Scans:
         target = store.destination(
             name, quarantined=True, from_drop=row.channel == "folder", now=now
         )
-        if Path(row.stored_path).is_file():
-            store.move(Path(row.stored_path), target)
+        kept = Path(row.stored_path)
+        if row.stored_path and nofollow.exists_beneath(store.base_of(kept), kept):
+            store.move(kept, target)
         store.write_reason(target, reason, original=name, now=now)
         with transaction(self.intake.app.engine) as session:
             row = session.merge(row)

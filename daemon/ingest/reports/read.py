@@ -34,17 +34,19 @@ from daemon.ingest.reports.labels import Labels, default_labels
 from daemon.ingest.reports.lines import text_lines
 from daemon.ingest.reports.ocr.engine import missing
 from daemon.ingest.reports.ocr.scan import read_scan
-from daemon.ingest.reports.pdf import NO_TEXT, pdf_lines
+from daemon.ingest.reports.pdf import MAX_PAGE_CONTENT, NO_TEXT, pdf_lines
 from daemon.ingest.reports.records import CompteRendu, Report
 from daemon.ingest.reports.refusal import NeedsOcr, ReportRefused
+from daemon.wording import plural
 
 log = logging.getLogger(__name__)
 
-EMPTY = "Fichier vide / empty file"
-UNKNOWN = "Type de fichier inconnu : ni PDF, ni texte, ni CSV / unknown file type"
+EMPTY = "Fichier vide"
+UNREADABLE = "Lecture impossible : erreur du lecteur (détail dans le journal)"
+UNKNOWN = "Type de fichier inconnu : ni PDF, ni texte, ni CSV"
 _BINARY = {
-    b"PK\x03\x04": "Archive ZIP (un export ?), pas un compte rendu / ZIP archive, not a report",
-    b"\xd0\xcf\x11\xe0": "Document Office ancien format, pas un compte rendu / not a report",
+    b"PK\x03\x04": "Archive ZIP (un export ?), pas un compte rendu",
+    b"\xd0\xcf\x11\xe0": "Document Office ancien format, pas un compte rendu",
 }
 IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")  # a photo or a scan: OCR
 OCR_REVIEW = "lu par OCR — à vérifier"
@@ -68,13 +70,20 @@ def parse_report(
     *,
     labels: Labels | None = None,
     max_pages: int = 200,
+    max_page_content: int = MAX_PAGE_CONTENT,
     ocr_budget: float = 120.0,
 ) -> Report:
-    """The report in `data` (its `filename` only helps the messages), read. A scan or a photo
-    is read by OCR within `ocr_budget` seconds: call this from a worker process, never from a
-    web request or the event loop."""
+    """The report in `data` (its `filename` only helps the messages), read.
+    `max_page_content`: bytes of decompressed content a PDF page may have (else refused). A
+    scan or a photo is read by OCR within `ocr_budget` seconds: call this from a worker
+    process, never from a web request or the event loop."""
     return read_report(
-        data, filename, labels=labels, max_pages=max_pages, ocr_budget=ocr_budget
+        data,
+        filename,
+        labels=labels,
+        max_pages=max_pages,
+        max_page_content=max_page_content,
+        ocr_budget=ocr_budget,
     ).report
 
 
@@ -84,47 +93,56 @@ def read_report(
     *,
     labels: Labels | None = None,
     max_pages: int = 200,
+    max_page_content: int = MAX_PAGE_CONTENT,
     ocr_budget: float | None = 120.0,
 ) -> Read:
     """`parse_report`, with the page images of a scan. With no `ocr_budget`, a scan is not
     read: `NeedsOcr` says it is one (or `ReportRefused` why OCR cannot read it here)."""
+    limits = _Limits(max_pages, max_page_content, ocr_budget)
     try:
-        read = _parse(data, filename, labels or default_labels(), max_pages, ocr_budget)
-    except ReportRefused:
+        read = _parse(data, labels or default_labels(), limits)
+    except (ReportRefused, MemoryError):  # out of memory: the caller's budget says so
         raise
     except RecursionError as exc:
-        raise ReportRefused("Fichier trop imbriqué pour être lu / too deeply nested") from exc
+        raise ReportRefused("Fichier trop imbriqué pour être lu") from exc
     except Exception as exc:  # a bug must not crash the intake loop: refuse, and log it
         log.exception("report parser failed on %s", filename)
-        raise ReportRefused(f"Lecture impossible ({type(exc).__name__}) / unreadable") from exc
+        raise ReportRefused(UNREADABLE) from exc
     return replace(read, report=with_review(read.report))
 
 
-def _scan(data: bytes, photo: bool, labels: Labels, max_pages: int, budget: float | None) -> Read:
-    if budget is None:
+@dataclass(frozen=True)
+class _Limits:
+    max_pages: int
+    max_page_content: int
+    ocr_budget: float | None  # None: a scan is said to need OCR, not read
+
+
+def _scan(data: bytes, photo: bool, labels: Labels, limits: _Limits) -> Read:
+    if limits.ocr_budget is None:
         why_not = missing(pdf=not photo)
         raise NeedsOcr() if why_not is None else ReportRefused(why_not)
-    scan = read_scan(data, photo=photo, labels=labels, max_pages=max_pages, budget=budget)
+    scan = read_scan(
+        data, photo=photo, labels=labels, max_pages=limits.max_pages, budget=limits.ocr_budget
+    )
     return Read(scan.report, scan.views)
 
 
-def _parse(
-    data: bytes, filename: str, labels: Labels, max_pages: int, ocr_budget: float | None
-) -> Read:
+def _parse(data: bytes, labels: Labels, limits: _Limits) -> Read:
     if not data.strip():
         raise ReportRefused(EMPTY)
     head = data[:1024]
     if b"%PDF-" in head:
         try:
-            lines, sideways = pdf_lines(data, labels, max_pages)
+            lines, sideways = pdf_lines(data, labels, limits.max_pages, limits.max_page_content)
         except ReportRefused as refused:
             if refused.reason != NO_TEXT:
                 raise
-            return _scan(data, False, labels, max_pages, ocr_budget)
+            return _scan(data, False, labels, limits)
         result = read_compte_rendu(lines, labels, "Ce PDF")
         return Read(replace(result, unclassified=(*result.unclassified, *sideways)))
     if data.startswith(IMAGES):
-        return _scan(data, True, labels, max_pages, ocr_budget)
+        return _scan(data, True, labels, limits)
     return Read(_text_report(data, labels))
 
 
@@ -168,7 +186,7 @@ def with_review(result: R) -> R:
         reasons.append(OCR_REVIEW)
     if result.unclassified:
         count = len(result.unclassified)
-        reasons.append(f"{count} ligne(s) non classée(s)")
+        reasons.append(plural(count, "ligne non classée", "lignes non classées"))
     reasons.extend(result.warnings)
     in_doubt = result.needs_review or ocr
     return replace(result, needs_review=in_doubt or bool(reasons), review_reasons=tuple(reasons))

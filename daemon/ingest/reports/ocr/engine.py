@@ -18,11 +18,11 @@ from daemon.ingest.reports.ocr.raster import Grey
 LANGUAGE = "fra"
 NOT_INSTALLED = (
     "Scan ou photo : lecture par OCR impossible, tesseract n'est pas installé "
-    "(paquets Debian tesseract-ocr et tesseract-ocr-fra) / OCR is not installed"
+    "(paquets Debian tesseract-ocr et tesseract-ocr-fra)"
 )
 NO_RENDERER = (
     "PDF scanné : lecture par OCR impossible, pdftoppm n'est pas installé "
-    "(paquet Debian poppler-utils) / PDF renderer is not installed"
+    "(paquet Debian poppler-utils)"
 )
 # One thread per tesseract run: the machine's cores serve several readers, and a single thread
 # spends the least CPU for one page.

@@ -56,7 +56,7 @@ def _best(text: str, spellings: list[str]) -> str | None:
         return None
     if any(text_key in s.split() for s in spellings):  # a word of a label (`ATTENTE`)
         return None
-    scored = [(fuzz.ratio(text_key, s), s) for s in spellings if len(s) >= SHORTEST]
+    scored = [(fuzz.ratio(text_key, known), known) for known in spellings if len(known) >= SHORTEST]
     score, label = max(scored, default=(0.0, ""))
     return label if score >= CELL_SCORE else None
 

@@ -18,7 +18,7 @@ from daemon.ingest.reports.refusal import ReportRefused
 RENDER_DPI = 300  # a PDF page is rendered at this resolution (tesseract reads 300 dpi best)
 PHOTO_DPI = 300.0  # assumed for a photo that does not say its resolution
 MAX_PIXELS = 60_000_000  # a page larger than this is refused (a decompression bomb)
-UNREADABLE_IMAGE = "Image illisible ou endommagée / unreadable image"
+UNREADABLE_IMAGE = "Image illisible ou endommagée"
 
 Grey = NDArray[np.uint8]
 
@@ -49,7 +49,7 @@ def pdf_pages(data: bytes, *, max_pages: int, timeout: float) -> list[Page]:
             timeout=max(1, int(timeout)),
         )
     except (PDFPageCountError, PDFSyntaxError) as exc:
-        raise ReportRefused("PDF illisible ou endommagé / unreadable or damaged PDF") from exc
+        raise ReportRefused("PDF illisible ou endommagé") from exc
     return [Page(n, _grey(image), float(RENDER_DPI)) for n, image in enumerate(images)]
 
 

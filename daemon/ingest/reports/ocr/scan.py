@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 ORIENTATION_DPIS = (150.0, 300.0)  # orientation told on a smaller copy, else the full page
 ORIENTATION_SURE = 4.0  # tesseract's confidence that needs no second look
 ORIENTATION_TRUST = 1.5  # tesseract's confidence needed to turn a page
-TOO_LONG = "Lecture par OCR trop longue : abandonnée / OCR time budget exceeded"
-NOTHING_READ = "Image sans texte lisible : pas un compte rendu / no readable text"
+TOO_LONG = "Lecture par OCR trop longue : abandonnée"
+NOTHING_READ = "Image sans texte lisible : pas un compte rendu"
 
 
 @dataclass

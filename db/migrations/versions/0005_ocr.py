@@ -4,8 +4,8 @@ A document read by OCR waits for a coordinator's confirmation (`document.ocr_unc
 `document.review`), with its pages as OCR saw them (`document_page`); a scan waiting for its
 reading is an `intake_file` row claimed by a reader until `claimed_until`.
 
-Revision ID: 0003_ocr
-Revises: 0002
+Revision ID: 0005_ocr
+Revises: 0004_security
 Create Date: 2026-12-02 10:00:00.000000
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 import db.types
 
-revision: str = "0003_ocr"
-down_revision: str | None = "0002"
+revision: str = "0005_ocr"
+down_revision: str | None = "0004_security"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
