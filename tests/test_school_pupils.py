@@ -88,3 +88,23 @@ def test_known_pupils_are_those_the_school_sent_itself(session: Session, book_fo
         KnownPupil("Martin ", "LÉA", dt.date(2019, 5, 3)),
     ]
     assert row_key(LEA) == "martin|lea|2019-05-03"
+
+
+def test_a_pupil_first_read_on_a_compte_rendu_is_known_once_the_school_sends_it(
+    session: Session, book_for
+) -> None:
+    """Known pupils are the accepted archive's and the extraction's, whatever came first: a
+    name read on a compte rendu before the extraction is checked once the extraction has it."""
+    book = book_for()
+    book.get(NOE, now=NOW, source="compte_rendu", document_id=None)
+    book.get(LEA, now=NOW, source="compte_rendu", document_id=None)
+    book.flush()
+    assert known_pupils(session, school_id=book.school_id, campaign_id=book.campaign_id) == []
+    later = book_for()
+    later.get(NOE, now=NOW, source="onde_extraction", document_id=None)
+    later.flush()
+    archive = book_for()
+    archive.get(LEA, now=NOW, source="export", document_id=None)
+    archive.flush()
+    known = known_pupils(session, school_id=book.school_id, campaign_id=book.campaign_id)
+    assert sorted(p.first_name for p in known) == ["LÉA", "Noé"]

@@ -116,6 +116,8 @@ class PupilBook:
             self.by_key[key] = pupil
             self.new.append(pupil)
         pupil.last_seen_at = now
+        if source in KNOWN_SOURCES and pupil.source not in KNOWN_SOURCES:
+            pupil.source = source  # first read on a compte rendu, now sent by the school itself
         if document_id is not None:
             pupil.last_document_id = document_id
         return pupil
