@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from db.models import Document, Event, ExportSubmission, FollowUp, IntakeFile, School
 from db.schools import search_form
-from db.states import Stage
+from db.states import IntakeOutcome, Stage
 
 VALIDATED = "validated"
 ERRORS_LABEL = Stage.ERRORS.label
@@ -236,7 +236,7 @@ def quarantined(session: Session, *, limit: int = 500) -> list[tuple[IntakeFile,
     query = (
         select(IntakeFile, School)
         .outerjoin(School, col(School.id) == IntakeFile.school_id)
-        .where(IntakeFile.outcome == "quarantined")
+        .where(IntakeFile.outcome == IntakeOutcome.QUARANTINED)
         .order_by(col(IntakeFile.received_at).desc())
         .limit(limit)
     )

@@ -9,20 +9,22 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from db.models import Event
+from db.states import EventKind
 
 
 def record_event(
     session: Session,
     *,
     at: dt.datetime,
-    kind: str,
+    kind: EventKind,
     message: str,
     school_id: int | None = None,
     campaign_id: int | None = None,
     data: dict[str, Any] | None = None,
     actor: str = "system",
 ) -> Event:
-    """Add one event (French message, never a pupil's name) to the session."""
+    """Add one event (French message, never a pupil's name) to the session; `kind` is one of
+    the registry's (`db.states.EventKind`)."""
     event = Event(
         at=at,
         kind=kind,

@@ -8,12 +8,14 @@ caches the last derivation so pages and the sweep can filter on it.
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from db.types import UTCDateTime
+from db.states import EventKind, IntakeOutcome, MailKind, ReminderStatus, Stage
+from db.types import EnumText, UTCDateTime
 
 
 def _ts(**kwargs: Any) -> Any:
@@ -22,6 +24,17 @@ def _ts(**kwargs: Any) -> Any:
 
 def _json(**kwargs: Any) -> Any:
     return Field(sa_type=JSON, **kwargs)
+
+
+def _state(enum: type[StrEnum], length: int, **kwargs: Any) -> Any:
+    """A column holding one of `enum`'s values (checked by `one_of` in the table's args)."""
+    return Field(sa_type=EnumText(enum, length), **kwargs)
+
+
+def one_of(table: str, column: str, enum: type[StrEnum]) -> CheckConstraint:
+    """The database's own check that `column` holds one of `enum`'s values."""
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return CheckConstraint(f"{column} IN ({values})", name=f"ck_{table}_{column}")
 
 
 class School(SQLModel, table=True):
@@ -84,12 +97,13 @@ class FollowUp(SQLModel, table=True):
         ),
         # the dashboard's schools without a next reminder (validated ones have none either)
         Index("ix_follow_up_unscheduled", "campaign_id", "next_reminder_at", "stage"),
+        one_of("follow_up", "stage", Stage),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     school_id: int = Field(foreign_key="school.id", index=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
-    stage: str = Field(default="awaiting_export", max_length=30, index=True)
+    stage: Stage = _state(Stage, 30, default=Stage.AWAITING_EXPORT, index=True)
     stage_reason: str = Field(default="", max_length=500)
     stage_since: dt.datetime | None = _ts(default=None)
     next_reminder_at: dt.datetime | None = _ts(default=None, index=True)
@@ -207,20 +221,24 @@ class Anomaly(SQLModel, table=True):
 class Reminder(SQLModel, table=True):
     """The ledger: one row per mail to send, claimed with a compare-and-set and a lease."""
 
-    __table_args__ = (Index("ix_reminder_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_reminder_due", "status", "next_attempt_at"),
+        one_of("reminder", "kind", MailKind),
+        one_of("reminder", "status", ReminderStatus),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)  # school, campaign, kind, day
     school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
-    kind: str = Field(max_length=30)  # reminder | escalation | problem | digest | notice
-    stage: str = Field(default="", max_length=30)
+    kind: MailKind = _state(MailKind, 30)
+    stage: str = Field(default="", max_length=30)  # the policy stage (a Stage, or "overdue")
     day: dt.date
     recipient: str = Field(max_length=254)
     cc: list[str] = _json(default_factory=list)
     payload: dict[str, Any] = _json(default_factory=dict)  # what the mail says, for the record
     due_at: dt.datetime = _ts()
-    status: str = Field(default="pending", max_length=12)  # pending|claimed|sent|failed|cancelled
+    status: ReminderStatus = _state(ReminderStatus, 12, default=ReminderStatus.PENDING)
     claimed_by: str = Field(default="", max_length=100)
     lease_until: dt.datetime | None = _ts(default=None)
     attempts: int = 0
@@ -234,13 +252,16 @@ class Reminder(SQLModel, table=True):
 class Event(SQLModel, table=True):
     """One change in a school's history (or the installation's, when school_id is empty)."""
 
-    __table_args__ = (Index("ix_event_school_at", "school_id", "at"),)
+    __table_args__ = (
+        Index("ix_event_school_at", "school_id", "at"),
+        one_of("event", "kind", EventKind),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     school_id: int | None = Field(default=None, foreign_key="school.id")
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
     at: dt.datetime = _ts(index=True)
-    kind: str = Field(max_length=40, index=True)
+    kind: EventKind = _state(EventKind, 40, index=True)
     message: str = Field(max_length=1000)  # French, for the timeline; never a pupil's name
     data: dict[str, Any] = _json(default_factory=dict)
     actor: str = Field(default="system", max_length=254)
@@ -250,6 +271,7 @@ class IntakeFile(SQLModel, table=True):
     """Every file taken from the drop folder, a page, the API or the command line."""
 
     __tablename__ = "intake_file"
+    __table_args__ = (one_of("intake_file", "outcome", IntakeOutcome),)
 
     id: int | None = Field(default=None, primary_key=True)
     original_name: str = Field(max_length=500)
@@ -259,7 +281,7 @@ class IntakeFile(SQLModel, table=True):
     received_at: dt.datetime = _ts(index=True)
     channel: str = Field(max_length=20)
     kind: str = Field(default="", max_length=20)  # compte_rendu | onde_extraction | export | ?
-    outcome: str = Field(max_length=20, index=True)  # processed|duplicate|quarantined|discarded
+    outcome: IntakeOutcome = _state(IntakeOutcome, 20, index=True)
     reason: str = Field(default="", max_length=1000)
     school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
     document_id: int | None = Field(default=None, foreign_key="document.id")

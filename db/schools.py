@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from db.events import record_event
 from db.folding import fold
 from db.models import FollowUp, School
+from db.states import EventKind
 
 # Fields the annuaire provides (the director's address only while nobody edited it by hand).
 DIRECTORY_FIELDS = (
@@ -60,7 +61,7 @@ def upsert_from_directory(
         record_event(
             session,
             at=now,
-            kind="school_added",
+            kind=EventKind.SCHOOL_ADDED,
             school_id=school.id,
             actor=actor,
             message=f"École ajoutée depuis l'annuaire : {school.name}",
@@ -76,7 +77,7 @@ def upsert_from_directory(
     record_event(
         session,
         at=now,
-        kind="school_updated",
+        kind=EventKind.SCHOOL_UPDATED,
         school_id=school.id,
         actor=actor,
         message="Mise à jour depuis l'annuaire : " + ", ".join(_labels(changed)),
@@ -99,7 +100,7 @@ def add_school(
     record_event(
         session,
         at=now,
-        kind="school_added",
+        kind=EventKind.SCHOOL_ADDED,
         school_id=school.id,
         actor=actor,
         message=f"École ajoutée à la main : {school.name}",
@@ -124,7 +125,7 @@ def edit_school(
         record_event(
             session,
             at=now,
-            kind="school_edited",
+            kind=EventKind.SCHOOL_EDITED,
             school_id=school.id,
             actor=actor,
             message="Modifié à la main : " + ", ".join(_labels(changed)),
@@ -149,7 +150,7 @@ def set_active(
     record_event(
         session,
         at=now,
-        kind="school_activated" if active else "school_deactivated",
+        kind=EventKind.SCHOOL_ACTIVATED if active else EventKind.SCHOOL_DEACTIVATED,
         school_id=school.id,
         actor=actor,
         message="École réactivée" if active else "École désactivée : plus aucune relance",

@@ -86,7 +86,7 @@ async def test_a_crash_mid_send_is_retried_after_the_lease_with_the_same_message
             settings=app.settings,
             now=clock(),
         )
-        assert (await connection.send(mail)).kind == "sent"
+        assert (await connection.send(mail)).outcome == "sent"
     await connection.close()
     assert await send_due(app) == 0  # the lease still holds
     clock.advance(61)

@@ -33,6 +33,7 @@ from sqlmodel import col, select
 from db.engine import reading, transaction
 from db.events import record_event
 from db.models import Reminder, School
+from db.states import EventKind, ReminderStatus, SendOutcome
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class Result:
     """What happened to one claimed row."""
 
     claim: Claimed
-    outcome: str  # sent | retry | deferred | failed | released
+    outcome: SendOutcome
     error: str = ""
     message_id: str = ""
     at: dt.datetime | None = field(default=None)
@@ -70,8 +71,8 @@ def worker_name() -> str:
 
 def _due(now: dt.datetime) -> Any:
     return or_(
-        and_(col(Reminder.status) == "pending", col(Reminder.next_attempt_at) <= now),
-        and_(col(Reminder.status) == "claimed", col(Reminder.lease_until) < now),
+        and_(col(Reminder.status) == ReminderStatus.PENDING, col(Reminder.next_attempt_at) <= now),
+        and_(col(Reminder.status) == ReminderStatus.CLAIMED, col(Reminder.lease_until) < now),
     )
 
 
@@ -98,7 +99,7 @@ def claim_due(
         won = session.execute(
             update(LEDGER)
             .where(LEDGER.c.id.in_(select(picked.c.id)), _due(now))
-            .values(status="claimed", claimed_by=token, lease_until=lease)
+            .values(status=ReminderStatus.CLAIMED, claimed_by=token, lease_until=lease)
             .returning(*(LEDGER.c[name] for name in SNAPSHOT))
         ).all()
         rows = sorted(won, key=lambda row: (row.due_at, row.id))
@@ -138,9 +139,9 @@ def backoff_seconds(
 
 SENT_MARK = (
     update(LEDGER)
-    .where(LEDGER.c.id == bindparam("rid"), LEDGER.c.status != "sent")
+    .where(LEDGER.c.id == bindparam("rid"), LEDGER.c.status != ReminderStatus.SENT)
     .values(
-        status="sent",
+        status=ReminderStatus.SENT,
         sent_at=bindparam("at"),
         message_id=bindparam("mid"),
         last_error="",
@@ -172,75 +173,58 @@ def record_results(engine: Engine, results: Sequence[Result], *, base: float, ca
     claim."""
     if not results:
         return
-    sent = [r for r in results if r.outcome == "sent"]
+    sent = [r for r in results if r.outcome is SendOutcome.SENT]
     with transaction(engine) as session:
         if sent:
             session.execute(SENT_MARK, sent_params(sent))
         for result in results:
-            if result.outcome != "sent":
+            if result.outcome is not SendOutcome.SENT:
                 _record(session, result, base=base, cap=cap)
 
 
-def _record(session: Any, result: Result, *, base: float, cap: float) -> None:
-    claim, at = result.claim, result.at
-    assert at is not None
-    mine = and_(
+def _mine(claim: Claimed) -> Any:
+    """The row, only while this sender's claim on it holds."""
+    return and_(
         col(Reminder.id) == claim.id,
         col(Reminder.claimed_by) == claim.token,
-        col(Reminder.status) == "claimed",
+        col(Reminder.status) == ReminderStatus.CLAIMED,
     )
-    free = {"claimed_by": "", "lease_until": None}
-    error = result.error[:1000]
-    if result.outcome == "sent":
-        session.execute(
-            update(Reminder)
-            .where(col(Reminder.id) == claim.id, col(Reminder.status) != "sent")
-            .values(
-                status="sent",
-                sent_at=at,
-                message_id=result.message_id,
-                last_error="",
-                attempts=claim.attempts + 1,
-                **free,
-            )
-        )
-    elif result.outcome == "retry":
-        wait = backoff_seconds(claim.attempts + 1, base=base, cap=cap)
-        session.execute(
-            update(Reminder)
-            .where(mine)
-            .values(
-                status="pending",
-                attempts=claim.attempts + 1,
-                last_error=error,
-                next_attempt_at=at + dt.timedelta(seconds=wait),
-                **free,
-            )
-        )
-    elif result.outcome == "deferred":  # server down: back in the queue, in due order
-        session.execute(
-            update(Reminder)
-            .where(mine)
-            .values(status="pending", attempts=claim.attempts + 1, last_error=error, **free)
-        )
-    elif result.outcome == "released":
-        session.execute(update(Reminder).where(mine).values(status="pending", **free))
-    elif result.outcome == "failed":
-        changed = session.execute(
-            update(Reminder)
-            .where(mine)
-            .values(status="failed", attempts=claim.attempts + 1, last_error=error, **free)
-        )
-        if changed.rowcount == 1:
-            _address_failing(session, claim, error, at)
+
+
+def _mark(result: Result, *, base: float, cap: float) -> dict[str, Any]:
+    """The row's new columns for an outcome other than sent (those are marked by `SENT_MARK`)."""
+    claim, at = result.claim, result.at
+    assert at is not None
+    free: dict[str, Any] = {"claimed_by": "", "lease_until": None}
+    attempted = {"attempts": claim.attempts + 1, "last_error": result.error[:1000], **free}
+    if result.outcome is SendOutcome.RETRY:
+        wait = dt.timedelta(seconds=backoff_seconds(claim.attempts + 1, base=base, cap=cap))
+        return {"status": ReminderStatus.PENDING, "next_attempt_at": at + wait, **attempted}
+    if result.outcome is SendOutcome.DEFERRED:  # server down: back in the queue, in due order
+        return {"status": ReminderStatus.PENDING, **attempted}
+    if result.outcome is SendOutcome.RELEASED:  # not attempted: as it was before the claim
+        return {"status": ReminderStatus.PENDING, **free}
+    if result.outcome is SendOutcome.FAILED:
+        return {"status": ReminderStatus.FAILED, **attempted}
+    raise ValueError(f"no mark for {result.outcome!r} here")
+
+
+def _record(session: Any, result: Result, *, base: float, cap: float) -> None:
+    """Write one outcome other than sent, if the claim still holds; a failure marks the
+    address as failing."""
+    values = _mark(result, base=base, cap=cap)
+    changed = session.execute(update(Reminder).where(_mine(result.claim)).values(**values))
+    if result.outcome is SendOutcome.FAILED and changed.rowcount == 1:
+        assert result.at is not None
+        _address_failing(session, result.claim, result.error[:1000], result.at)
 
 
 def _address_failing(session: Any, claim: Claimed, error: str, at: dt.datetime) -> None:
     address = claim.recipient
     held = session.execute(
         update(Reminder)
-        .where(col(Reminder.recipient) == address, col(Reminder.status) == "pending")
-        .values(status="failed", last_error=f"adresse en échec : {error}"[:1000])
+        .where(col(Reminder.recipient) == address, col(Reminder.status) == ReminderStatus.PENDING)
+        .values(status=ReminderStatus.FAILED, last_error=f"adresse en échec : {error}"[:1000])
     ).rowcount
     schools = session.exec(select(School).where(col(School.director_email) == address)).all()
     for school in schools:
@@ -253,7 +237,7 @@ def _address_failing(session: Any, claim: Claimed, error: str, at: dt.datetime) 
         record_event(
             session,
             at=at,
-            kind="email_failing",
+            kind=EventKind.EMAIL_FAILING,
             message=f"Adresse refusée par le serveur de messagerie : {address} ({error[:300]})",
             school_id=school_id,
             campaign_id=claim.campaign_id,
@@ -266,7 +250,8 @@ def release(engine: Engine, claims: Sequence[Claimed]) -> None:
     if not claims:
         return
     now = dt.datetime.now(dt.UTC)
-    record_results(engine, [Result(c, "released", at=now) for c in claims], base=1, cap=1)
+    released = [Result(c, SendOutcome.RELEASED, at=now) for c in claims]
+    record_results(engine, released, base=1, cap=1)
 
 
 def queued(engine: Engine, *, limit: int = 200) -> list[Reminder]:
@@ -275,7 +260,7 @@ def queued(engine: Engine, *, limit: int = 200) -> list[Reminder]:
         found = list(
             session.exec(
                 select(Reminder)
-                .where(col(Reminder.status).in_(("pending", "claimed", "failed")))
+                .where(col(Reminder.status) != ReminderStatus.SENT)
                 .order_by(col(Reminder.status), col(Reminder.next_attempt_at), col(Reminder.id))
                 .limit(limit)
             )

@@ -42,13 +42,14 @@ from daemon.delivery.outbox import (
     release,
     worker_name,
 )
-from daemon.delivery.smtp import PERMANENT, SENT, SERVER, Connection, SendOutcome
+from daemon.delivery.smtp import Answer, Connection
 from db.engine import DB_UNAVAILABLE, make_quick_engine, transaction
 from db.events import record_event
+from db.states import EventKind, SendOutcome
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
-OUTCOME_TO_MARK = {SENT: "sent", PERMANENT: "failed", SERVER: "deferred"}
+ANSWERED = (SendOutcome.SENT, SendOutcome.RETRY, SendOutcome.FAILED)  # the server is up
 
 
 @dataclass
@@ -131,7 +132,7 @@ class Recorder:
     async def _write_batch(self, results: list[Result]) -> None:
         smtp = self.app.settings.smtp
         retry = {"base": smtp.retry_base_seconds, "cap": smtp.retry_max_seconds}
-        if all(r.outcome == "sent" for r in results):  # the hot path, from the loop
+        if all(r.outcome is SendOutcome.SENT for r in results):  # the hot path, from the loop
             try:
                 record_sent(self._connection(), results)
                 return
@@ -220,7 +221,7 @@ class Sender:
                 await recording
             # Sent, retried and failed rows are written as they happen; here only the rows
             # given back unattempted (server down, stop).
-            released = [r for r in results if r.outcome == "released"]
+            released = [r for r in results if r.outcome is SendOutcome.RELEASED]
             recording = asyncio.create_task(self._record(released))
             down = await self._note_health(results)
             total += len(claims)
@@ -251,19 +252,19 @@ class Sender:
                 if self._lease_over(claim):
                     # Held too long (the database was away, the server slow): another pass
                     # may have claimed it again. Never send it from here; it goes back.
-                    results.append(Result(claim, "released", at=self.app.now()))
+                    results.append(Result(claim, SendOutcome.RELEASED, at=self.app.now()))
                     continue
                 async with self.limiter:
                     result = await self._send_one(connection, claim)
                 await self.recorder.record(result)  # before this connection's next mail
                 results.append(result)
-                if result.outcome == "deferred":
+                if result.outcome is SendOutcome.DEFERRED:
                     halt.set()
 
         workers = self.connections[: min(len(self.connections), len(claims))]
         await asyncio.gather(*(work(c) for c in workers))
         now = self.app.now()
-        results.extend(Result(c, "released", at=now) for c in queue)
+        results.extend(Result(c, SendOutcome.RELEASED, at=now) for c in queue)
         return results
 
     def _lease_over(self, claim: Claimed) -> bool:
@@ -283,22 +284,21 @@ class Sender:
             now=now,
         )
         try:
-            outcome = await connection.send(mail)
+            answer = await connection.send(mail)
         except Exception as exc:  # never let one mail stop the part
             log.exception("sender: unexpected error on %s", claim.key)
-            outcome = SendOutcome(SERVER, f"{type(exc).__name__}: {exc}")
-        mark = OUTCOME_TO_MARK.get(outcome.kind, "retry")
-        if mark != "sent":
-            log.warning("sender: %s → %s (%s)", claim.key, mark, outcome.error)
+            answer = Answer(SendOutcome.DEFERRED, f"{type(exc).__name__}: {exc}")
+        if answer.outcome is not SendOutcome.SENT:
+            log.warning("sender: %s → %s (%s)", claim.key, answer.outcome, answer.error)
         return Result(
-            claim, mark, error=outcome.error, message_id=mail.message_id, at=self.app.now()
+            claim, answer.outcome, error=answer.error, message_id=mail.message_id, at=self.app.now()
         )
 
     async def _note_health(self, results: list[Result]) -> bool:
         """Update the server state; an event when it goes down or comes back."""
-        answered = [r for r in results if r.outcome in ("sent", "retry", "failed")]
-        refused = [r for r in results if r.outcome == "deferred"]
-        sent = [r for r in results if r.outcome == "sent"]
+        answered = [r for r in results if r.outcome in ANSWERED]
+        refused = [r for r in results if r.outcome is SendOutcome.DEFERRED]
+        sent = [r for r in results if r.outcome is SendOutcome.SENT]
         health, now = self.health, self.app.now()
         health.sent += len(sent)
         if sent:
@@ -308,7 +308,7 @@ class Sender:
             if health.state != "down":
                 health.state, health.since = "down", now
                 await self._event(
-                    "smtp_down",
+                    EventKind.SMTP_DOWN,
                     f"Serveur de messagerie injoignable : {health.last_error[:300]}",
                     now,
                 )
@@ -317,10 +317,12 @@ class Sender:
             was_down = health.state == "down"
             health.state, health.since = "up", now
             if was_down:
-                await self._event("smtp_up", "Serveur de messagerie de nouveau joignable", now)
+                await self._event(
+                    EventKind.SMTP_UP, "Serveur de messagerie de nouveau joignable", now
+                )
         return False
 
-    async def _event(self, kind: str, message: str, now: dt.datetime) -> None:
+    async def _event(self, kind: EventKind, message: str, now: dt.datetime) -> None:
         def write() -> None:
             with transaction(self.app.engine) as session:
                 record_event(

@@ -16,8 +16,14 @@ from daemon.reminders.calendar import SchoolCalendar
 from daemon.reminders.compose import render
 from daemon.school.stage import STAGE_ORDER, Stage
 from db.models import Campaign, Event, FollowUp, Reminder, School
+from db.states import EventKind, MailKind
 
-CHANGE_KINDS = ("stage_changed", "validation_declared", "validation_confirmed", "problem_reported")
+CHANGE_KINDS = (
+    EventKind.STAGE_CHANGED,
+    EventKind.VALIDATION_DECLARED,
+    EventKind.VALIDATION_CONFIRMED,
+    EventKind.PROBLEM_REPORTED,
+)
 MAX_LINES = 200
 
 
@@ -35,7 +41,7 @@ def digest_key(campaign: Campaign, recipient: str, day: dt.date) -> str:
 
 def previous_digest_at(session: Session, campaign: Campaign) -> dt.datetime | None:
     query = select(func.max(Reminder.created_at)).where(
-        Reminder.campaign_id == campaign.id, Reminder.kind == "digest"
+        Reminder.campaign_id == campaign.id, Reminder.kind == MailKind.DIGEST
     )
     return session.exec(query).one()
 
@@ -59,7 +65,7 @@ def _events(
     campaign: Campaign,
     since: dt.datetime,
     now: dt.datetime,
-    kinds: tuple[str, ...],
+    kinds: tuple[EventKind, ...],
 ) -> list[dict[str, str]]:
     query = (
         select(Event, School)
@@ -110,7 +116,7 @@ def digest_context(
             {"name": name, "stages": _stage_rows(per_circo[name])} for name in sorted(per_circo)
         ],
         "changes": _events(session, campaign, since, now, CHANGE_KINDS),
-        "escalated": _events(session, campaign, since, now, ("escalated",)),
+        "escalated": _events(session, campaign, since, now, (EventKind.ESCALATED,)),
         "failing": _failing(session),
         "dashboard_url": settings.web.base_url.rstrip("/") + "/",
     }

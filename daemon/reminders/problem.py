@@ -33,8 +33,9 @@ from daemon.school.actions import PROBLEM_LABELS, ProblemCategory, report_proble
 from daemon.school.open_items import CONTACT_LABELS, Contact, OpenItems, contact_for
 from db.events import record_event
 from db.models import Campaign, Event, Reminder, School
+from db.states import EventKind, MailKind, ReminderStatus
 
-KIND = "problem"
+KIND = MailKind.PROBLEM
 # Mails per school, category and day: a director adding details is heard, a form sent over and
 # over does not flood the support desk.
 MAX_MAILS_PER_DAY = 3
@@ -208,7 +209,7 @@ def route_problem(
         record_event(
             session,
             at=now,
-            kind="problem_routed",
+            kind=EventKind.PROBLEM_ROUTED,
             school_id=school.id,
             campaign_id=campaign.id,
             actor=actor,
@@ -264,7 +265,7 @@ def route_problem(
         payload=mail.payload,
         due_at=due,
         next_attempt_at=due,
-        status="pending",
+        status=ReminderStatus.PENDING,
         created_at=now,
     )
     try:
@@ -292,7 +293,7 @@ def report_sentence(session: Session, *, school: School, campaign: Campaign) -> 
         .where(
             Event.school_id == school.id,
             Event.campaign_id == campaign.id,
-            Event.kind == "problem_routed",
+            Event.kind == EventKind.PROBLEM_ROUTED,
         )
         .order_by(col(Event.at).desc(), col(Event.id).desc())
         .limit(1)

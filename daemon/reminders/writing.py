@@ -24,6 +24,7 @@ from daemon.reminders.policy import POLICY_LABELS
 from daemon.reminders.report import Planned, SweepReport
 from db.events import record_event
 from db.models import Campaign, FollowUp, Reminder, School
+from db.states import EventKind, MailKind, ReminderStatus
 
 
 def columns(follow_up_id: int, d: Decision) -> dict[str, Any]:
@@ -46,7 +47,7 @@ def _previous_open_count(session: Session, follow_up: FollowUp, stage: str) -> i
         .where(
             Reminder.school_id == follow_up.school_id,
             Reminder.campaign_id == follow_up.campaign_id,
-            Reminder.kind == "reminder",
+            Reminder.kind == MailKind.REMINDER,
             Reminder.stage == stage,
         )
         .order_by(col(Reminder.day).desc())
@@ -77,7 +78,7 @@ def write_reminder(
     if not decision.started and previous is not None and open_count(items) < previous:
         decision, done = with_progress(decision), ()
         follow_up.last_progress_at = now
-        _event(session, follow_up, now, "progress", "Progrès depuis la dernière relance")
+        _event(session, follow_up, now, EventKind.PROGRESS, "Progrès depuis la dernière relance")
     reachable = bool(school.director_email) and not school.email_failing_since
     if reachable:
         decision = with_escalations(decision, tuple(follow_up.ladder or ()), done)
@@ -97,13 +98,21 @@ def write_reminder(
     if not reachable:
         why = "adresse en échec" if school.director_email else "aucune adresse de direction"
         report.skipped.append(f"{school.uai} : relance non préparée ({why})")
-        _event(session, follow_up, now, "reminder_skipped", f"Relance non préparée : {why}")
+        _event(session, follow_up, now, EventKind.REMINDER_SKIPPED, f"Relance non préparée : {why}")
     elif _add_row(
-        session, campaign, school, key, "reminder", decision, payload, now, school.director_email
+        session,
+        campaign,
+        school,
+        key,
+        MailKind.REMINDER,
+        decision,
+        payload,
+        now,
+        school.director_email,
     ):
         report.created.append(
             Planned(
-                "reminder",
+                MailKind.REMINDER,
                 key,
                 school.director_email,
                 payload["subject"],
@@ -115,7 +124,7 @@ def write_reminder(
             session,
             follow_up,
             now,
-            "reminder_queued",
+            EventKind.REMINDER_QUEUED,
             f"Relance préparée ({POLICY_LABELS.get(decision.policy_stage, '')}) "
             f"pour {school.director_email}",
         )
@@ -133,7 +142,7 @@ def _add_row(
     campaign: Campaign,
     school: School | None,
     key: str,
-    kind: str,
+    kind: MailKind,
     decision: Decision | None,
     payload: dict[str, Any],
     now: dt.datetime,
@@ -154,7 +163,7 @@ def _add_row(
             payload=payload,
             due_at=now,
             next_attempt_at=now,
-            status="pending",
+            status=ReminderStatus.PENDING,
             created_at=now,
         )
     )
@@ -182,7 +191,7 @@ def _escalate(
     label = POLICY_LABELS.get(decision.policy_stage, decision.policy_stage)
     if step["notify"] == "coordinator":
         message = f"Signalée à la coordination : {_without_progress(count)} ({label})"
-        _event(session, follow_up, now, "escalated", message, {"notify": "coordinator"})
+        _event(session, follow_up, now, EventKind.ESCALATED, message, {"notify": "coordinator"})
         report.escalations.append(f"{school.uai} : coordination")
         return
     mail = escalation_mail(
@@ -195,16 +204,24 @@ def _escalate(
         count=count,
     )
     if mail is None:
-        _event(session, follow_up, now, "escalated", "Aucun contact d'assistance configuré")
+        _event(session, follow_up, now, EventKind.ESCALATED, "Aucun contact d'assistance configuré")
         return
     day = now.astimezone(_tz(campaign)).date()
     key = f"{school.uai}:{campaign.name}:escalation:{day.isoformat()}:{step['after']}"
     if _add_row(
-        session, campaign, school, key, "escalation", decision, mail.payload, now, mail.recipient
+        session,
+        campaign,
+        school,
+        key,
+        MailKind.ESCALATION,
+        decision,
+        mail.payload,
+        now,
+        mail.recipient,
     ):
         report.created.append(
             Planned(
-                "escalation",
+                MailKind.ESCALATION,
                 key,
                 mail.recipient,
                 mail.payload["subject"],
@@ -217,7 +234,7 @@ def _escalate(
         session,
         follow_up,
         now,
-        "escalated",
+        EventKind.ESCALATED,
         f"Signalée à l'assistance ({mail.recipient}) : {_without_progress(count)} ({label})",
         {"notify": "support", "to": mail.recipient, "category": mail.payload["category"]},
     )
@@ -231,7 +248,7 @@ def _event(
     session: Session,
     follow_up: FollowUp,
     now: dt.datetime,
-    kind: str,
+    kind: EventKind,
     message: str,
     data: dict[str, Any] | None = None,
 ) -> None:
@@ -267,7 +284,7 @@ def write_digests(
             Reminder(
                 key=key,
                 campaign_id=campaign.id,
-                kind="digest",
+                kind=MailKind.DIGEST,
                 day=day,
                 recipient=recipient,
                 payload=payload,
@@ -276,5 +293,5 @@ def write_digests(
                 created_at=now,
             )
         )
-        report.created.append(Planned("digest", key, recipient, payload["subject"]))
+        report.created.append(Planned(MailKind.DIGEST, key, recipient, payload["subject"]))
     session.flush()

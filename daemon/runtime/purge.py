@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from daemon.ingest.intake.storage import reason_file
 from db.events import record_event
 from db.models import Anomaly, Campaign, Document, ExportSubmission, IntakeFile, Pupil, Reminder
+from db.states import EventKind
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def purge_campaign(
     record_event(
         session,
         at=now,
-        kind="campaign_purged",
+        kind=EventKind.CAMPAIGN_PURGED,
         campaign_id=campaign.id,
         actor=actor,
         message=f"Données personnelles de la campagne {campaign.name} purgées "

@@ -18,6 +18,7 @@ from daemon.school.stage import french_date
 from db.campaigns import follow_up_for
 from db.events import record_event
 from db.models import Campaign, FollowUp, School
+from db.states import EventKind
 
 EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
 
@@ -69,7 +70,7 @@ def snooze(
     record_event(
         session,
         at=now,
-        kind="snoozed",
+        kind=EventKind.SNOOZED,
         school_id=school.id,
         campaign_id=campaign.id,
         actor=actor,
@@ -93,7 +94,7 @@ def declare_validated(
     record_event(
         session,
         at=now,
-        kind="validation_declared",
+        kind=EventKind.VALIDATION_DECLARED,
         school_id=school.id,
         campaign_id=campaign.id,
         actor=actor,
@@ -118,7 +119,7 @@ def confirm_validation(
     record_event(
         session,
         at=now,
-        kind="validation_confirmed",
+        kind=EventKind.VALIDATION_CONFIRMED,
         school_id=school.id,
         campaign_id=campaign.id,
         actor=actor,
@@ -148,7 +149,7 @@ def reopen_validation(
     record_event(
         session,
         at=now,
-        kind="validation_reopened",
+        kind=EventKind.VALIDATION_REOPENED,
         school_id=school.id,
         campaign_id=campaign.id,
         actor=actor,
@@ -179,7 +180,7 @@ def report_problem(
     record_event(
         session,
         at=now,
-        kind="problem_reported",
+        kind=EventKind.PROBLEM_REPORTED,
         school_id=school.id,
         campaign_id=campaign.id,
         actor=actor,
@@ -205,7 +206,7 @@ def add_note(
     record_event(
         session,
         at=now,
-        kind="note",
+        kind=EventKind.NOTE,
         school_id=school.id,
         campaign_id=campaign.id,
         actor=actor,
@@ -228,7 +229,7 @@ def resend_now(
     record_event(
         session,
         at=now,
-        kind="resend_requested",
+        kind=EventKind.RESEND_REQUESTED,
         school_id=school.id,
         campaign_id=campaign.id,
         actor=actor,

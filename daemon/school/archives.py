@@ -21,6 +21,7 @@ from daemon.school.tracking import PupilBook
 from db.events import record_event
 from db.models import Campaign, ExportSubmission, School
 from db.schools import get_school
+from db.states import EventKind
 
 
 @dataclass
@@ -134,7 +135,7 @@ class ArchiveIntake:
         record_event(
             session,
             at=now,
-            kind="export_resubmitted",
+            kind=EventKind.EXPORT_RESUBMITTED,
             school_id=school.id,
             campaign_id=campaign.id,
             actor=actor,
@@ -189,7 +190,7 @@ class ArchiveIntake:
         record_event(
             session,
             at=now,
-            kind="export_received" if accepted else "export_refused",
+            kind=EventKind.EXPORT_RECEIVED if accepted else EventKind.EXPORT_REFUSED,
             school_id=school.id,
             campaign_id=campaign.id,
             actor=actor,

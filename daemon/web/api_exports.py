@@ -155,7 +155,7 @@ async def submit_export(
     if not result.detail:
         check.update(uai=result.uai, accepted=False, refusal=result.reason, members=[])
         check["findings"] = []
-    accepted = result.outcome in {"processed", "duplicate"} and bool(check.get("accepted"))
+    accepted = result.outcome.recorded and bool(check.get("accepted"))
     check["outcome"] = result.outcome
     check["message"] = result.message
     return JSONResponse(check, status_code=201 if accepted else 422)

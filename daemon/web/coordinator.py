@@ -45,6 +45,7 @@ from db.events import record_event, school_events
 from db.models import Campaign, Document, ExportSubmission, IntakeFile, Reminder, School
 from db.pupils import open_anomalies, pupils_by_id, pupils_without_ine, resolved_anomalies
 from db.schools import get_school
+from db.states import EventKind, IntakeOutcome
 
 router = APIRouter(
     dependencies=[Depends(require_coordinator), Depends(verify_csrf)], include_in_schema=False
@@ -539,7 +540,7 @@ def quarantine_page(request: Request, user: Coordinator, fait: str = "") -> Resp
 
 def _quarantined_or_404(session: Session, intake_id: int) -> IntakeFile:
     row = session.get(IntakeFile, intake_id)
-    if row is None or row.outcome != "quarantined":
+    if row is None or row.outcome != IntakeOutcome.QUARANTINED:
         raise HTTPException(404, "Ce fichier n'est pas (ou plus) en quarantaine.")
     return row
 
@@ -612,16 +613,16 @@ def retry_quarantined(
         )
     else:
         result = intake.take_path(path, channel="page", now=now)
-    if result.outcome in ("processed", "duplicate") and result.stored_path != str(path):
+    if result.outcome.recorded and result.stored_path != str(path):
         Store.remove(path)  # kept again by the intake: the quarantined copy goes
     with transaction(app.engine) as session:
         old = session.get(IntakeFile, row.id)
         assert old is not None
-        old.outcome = "retried"
+        old.outcome = IntakeOutcome.RETRIED
         record_event(
             session,
             at=now,
-            kind="quarantine_retried",
+            kind=EventKind.QUARANTINE_RETRIED,
             school_id=old.school_id,
             actor=actor,
             message=f"Fichier de quarantaine repris : {old.original_name} ({result.outcome})",
@@ -639,11 +640,11 @@ def discard_quarantined(app: App, row: IntakeFile, *, now: dt.datetime, actor: s
     with transaction(app.engine) as session:
         old = session.get(IntakeFile, row.id)
         assert old is not None
-        old.outcome = "discarded"
+        old.outcome = IntakeOutcome.DISCARDED
         record_event(
             session,
             at=now,
-            kind="quarantine_discarded",
+            kind=EventKind.QUARANTINE_DISCARDED,
             school_id=old.school_id,
             actor=actor,
             message=f"Fichier de quarantaine écarté : {old.original_name}",

@@ -43,6 +43,7 @@ from daemon.web.render import render
 from db.engine import reading, transaction
 from db.models import Campaign, School
 from db.schools import get_school
+from db.states import IntakeOutcome
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +86,10 @@ KIND_LABELS = {
     "export": "archive d'export",
 }
 OUTCOME_LABELS = {
-    "processed": "Fichier reçu et lu",
-    "duplicate": "Fichier déjà reçu",
-    "quarantined": "Fichier non retenu",
-    "ignored": "Fichier ignoré",
+    IntakeOutcome.PROCESSED: "Fichier reçu et lu",
+    IntakeOutcome.DUPLICATE: "Fichier déjà reçu",
+    IntakeOutcome.QUARANTINED: "Fichier non retenu",
+    IntakeOutcome.IGNORED: "Fichier ignoré",
 }
 
 
@@ -355,7 +356,7 @@ def _upload_result(request: Request, scope: Scope, result: IntakeResult) -> Resp
             onde_url=scope.app.settings.contacts.onde_url,
             now=scope.now,
         )
-    accepted = result.outcome in {"processed", "duplicate"}
+    accepted = result.outcome.recorded
     return render(
         request,
         "director/result.html",

@@ -27,6 +27,7 @@ from db.engine import transaction
 from db.events import record_event
 from db.models import IntakeFile, School
 from db.schools import get_school
+from db.states import EventKind, IntakeOutcome
 
 log = logging.getLogger(__name__)
 ZIP_MAGIC = b"PK\x03\x04"
@@ -57,7 +58,7 @@ class Incoming:
 
 @dataclass
 class IntakeResult:
-    outcome: str  # processed | duplicate | quarantined | ignored
+    outcome: IntakeOutcome
     filename: str
     kind: str = ""
     reason: str = ""
@@ -100,7 +101,9 @@ class Intake:
         try:
             size = path.stat().st_size
         except FileNotFoundError:
-            return IntakeResult("ignored", name, reason="fichier disparu avant d'être lu")
+            return IntakeResult(
+                IntakeOutcome.IGNORED, name, reason="fichier disparu avant d'être lu"
+            )
         if size > self.max_bytes:
             reason = (
                 f"fichier trop gros ({size // (1024 * 1024)} Mo ; limite "
@@ -110,7 +113,9 @@ class Intake:
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            return IntakeResult("ignored", name, reason="fichier disparu pendant la lecture")
+            return IntakeResult(
+                IntakeOutcome.IGNORED, name, reason="fichier disparu pendant la lecture"
+            )
         except OSError as exc:
             return self._quarantine_unread(path, name, f"illisible : {exc.strerror}", channel, now)
         return self.take_bytes(
@@ -137,14 +142,14 @@ class Intake:
                 size=size,
                 received_at=now,
                 channel=channel,
-                outcome="quarantined",
+                outcome=IntakeOutcome.QUARANTINED,
                 reason=reason[:1000],
             )
             session.add(row)
             session.flush()
         log.warning("intake quarantined file=%s channel=%s reason=%s", name, channel, reason)
         return IntakeResult(
-            "quarantined",
+            IntakeOutcome.QUARANTINED,
             name,
             reason=reason,
             intake_id=row.id,
@@ -247,14 +252,14 @@ class Intake:
                 incoming,
                 target,
                 kind,
-                "processed",
+                IntakeOutcome.PROCESSED,
                 "",
                 school,
                 document_id=recorded.document.id,
             )
         self._settle(incoming, target)
         return IntakeResult(
-            "processed",
+            IntakeOutcome.PROCESSED,
             filename,
             kind,
             uai=school.uai,
@@ -291,9 +296,9 @@ class Intake:
             if outcome.submission is not None:
                 outcome.submission.stored_path = str(target) if quarantined else ""
             status = (
-                "quarantined"
+                IntakeOutcome.QUARANTINED
                 if quarantined
-                else ("duplicate" if outcome.duplicate else "processed")
+                else (IntakeOutcome.DUPLICATE if outcome.duplicate else IntakeOutcome.PROCESSED)
             )
             row = self._intake_row(
                 session,
@@ -387,7 +392,7 @@ class Intake:
                 incoming,
                 target,
                 first.kind,
-                "duplicate",
+                IntakeOutcome.DUPLICATE,
                 message,
                 school,
                 document_id=first.document_id,
@@ -396,13 +401,13 @@ class Intake:
                 record_event(
                     session,
                     at=now,
-                    kind="duplicate_file",
+                    kind=EventKind.DUPLICATE_FILE,
                     school_id=school.id,
                     message=f"{filename} : {message}",
                 )
         self._settle(incoming, target)
         return IntakeResult(
-            "duplicate",
+            IntakeOutcome.DUPLICATE,
             filename,
             first.kind,
             reason=message,
@@ -425,7 +430,7 @@ class Intake:
                 incoming,
                 target,
                 refused.kind,
-                "quarantined",
+                IntakeOutcome.QUARANTINED,
                 refused.reason,
                 school,
             )
@@ -433,13 +438,13 @@ class Intake:
                 record_event(
                     session,
                     at=now,
-                    kind="file_quarantined",
+                    kind=EventKind.FILE_QUARANTINED,
                     school_id=school.id,
                     message=f"{filename} mis en quarantaine : {refused.reason}",
                 )
         log.warning("intake quarantined file=%s reason=%s", filename, refused.reason)
         return IntakeResult(
-            "quarantined",
+            IntakeOutcome.QUARANTINED,
             filename,
             refused.kind,
             reason=refused.reason,
@@ -470,7 +475,7 @@ class Intake:
         incoming: Incoming,
         target: Path | str,
         kind: str,
-        outcome: str,
+        outcome: IntakeOutcome,
         reason: str,
         school: School | None,
         document_id: int | None = None,
