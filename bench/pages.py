@@ -186,6 +186,7 @@ def generate(settings: Any, *, schools: int, seed: int, now: dt.datetime) -> dic
                 "message": message,
                 "data": data,
                 "actor": "system",
+                "stage": data.get("to"),  # the stage a stage_changed entered
             }
         )
 

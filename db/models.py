@@ -116,6 +116,7 @@ class FollowUp(SQLModel, table=True):
     ladder_stage: str = Field(default="", max_length=30)
     reminders_without_progress: int = 0
     escalations_done: list[str] = _json(default_factory=list)
+    escalated: bool = False  # a ladder step was taken since the count last restarted
     last_progress_at: dt.datetime | None = _ts(default=None)
     problem_category: str = Field(default="", max_length=20)  # last "j'ai un problème"
     problem_reported_at: dt.datetime | None = _ts(default=None)
@@ -255,6 +256,7 @@ class Event(SQLModel, table=True):
     __table_args__ = (
         Index("ix_event_school_at", "school_id", "at"),
         one_of("event", "kind", EventKind),
+        one_of("event", "stage", Stage),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -262,6 +264,7 @@ class Event(SQLModel, table=True):
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
     at: dt.datetime = _ts(index=True)
     kind: EventKind = _state(EventKind, 40, index=True)
+    stage: Stage | None = _state(Stage, 30, default=None)  # entered, for a stage_changed
     message: str = Field(max_length=1000)  # French, for the timeline; never a pupil's name
     data: dict[str, Any] = _json(default_factory=dict)
     actor: str = Field(default="system", max_length=254)

@@ -38,6 +38,7 @@ def columns(follow_up_id: int, d: Decision) -> dict[str, Any]:
     if d.started or d.send:
         values["ladder"] = list(d.ladder)
         values["escalations_done"] = list(d.escalations_done)
+        values["escalated"] = bool(d.escalations_done)
     return values
 
 

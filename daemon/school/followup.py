@@ -87,5 +87,6 @@ def refresh_stage(
             actor=actor,
             message=f"{Stage(previous).label} → {result.stage.label} : {result.reason}",
             data={"from": previous, "to": result.stage.value},
+            stage=result.stage,
         )
     return result

@@ -29,6 +29,8 @@ from daemon.web.render import render
 from db.campaigns import get_follow_up
 from db.dashboard import (
     SORTS,
+    Attention,
+    AttentionRow,
     SchoolFilters,
     circonscriptions,
     contracts,
@@ -83,6 +85,26 @@ DONE = {
     "reprendre": "Fichier repris.",
     "supprimer": "Fichier écarté.",
 }
+
+
+ATTENTION_LABELS = {
+    Attention.ESCALATED: "Escaladée",
+    Attention.EMAIL_FAILING: "Adresse du directeur en échec",
+    Attention.TO_REVIEW: "Document à vérifier",
+    Attention.ERRORS: "Erreurs ouvertes",
+    Attention.IDLE: "Aucune activité",
+}
+
+
+def attention_reason(row: AttentionRow) -> str:
+    """Why the school is on the dashboard's list, in French: the ladder steps taken, the
+    address's failure."""
+    label = ATTENTION_LABELS[row.why]
+    if not row.detail:
+        return label
+    return (
+        f"{label} ({row.detail})" if row.why is Attention.ESCALATED else f"{label} : {row.detail}"
+    )
 
 
 def _zone(campaign: Campaign) -> ZoneInfo:
@@ -143,6 +165,7 @@ def dashboard(request: Request, user: Coordinator) -> Response:
             "errors": sum(d.errors for d in days),
         },
         "attention": attention,
+        "attention_reason": attention_reason,
         "idle_count": idle_count,
         "idle": idle,
         "french_date": french_date,

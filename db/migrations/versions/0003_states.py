@@ -5,6 +5,11 @@ intake's outcome and the event kinds (the registry of `db.states.EventKind`). Th
 written out here, as they were when this migration was written: a later change to an enum comes
 with its own migration (`tests/test_migrations.py` compares the checks with the models').
 
+Two columns replace what the dashboard read from text: `follow_up.escalated` (a ladder step was
+taken; it compared the JSON list with '[]') and `event.stage` (the stage a `stage_changed` event
+entered; it searched the French label in the message). Both are filled from the rows already
+there.
+
 Revision ID: 0003_states
 Revises: 0002
 Create Date: 2026-11-30 09:00:00.000000
@@ -12,6 +17,7 @@ Create Date: 2026-11-30 09:00:00.000000
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_states"
@@ -71,7 +77,7 @@ CHECKS: dict[str, dict[str, tuple[str, ...]]] = {
         "kind": ("reminder", "escalation", "problem", "digest"),
         "status": ("pending", "claimed", "sent", "failed"),
     },
-    "event": {"kind": EVENT_KINDS},
+    "event": {"kind": EVENT_KINDS, "stage": STAGES},
     "intake_file": {
         "outcome": ("processed", "duplicate", "quarantined", "retried", "discarded", "ignored")
     },
@@ -79,6 +85,13 @@ CHECKS: dict[str, dict[str, tuple[str, ...]]] = {
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("follow_up", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("escalated", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    with op.batch_alter_table("event", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("stage", sa.String(length=30), nullable=True))
+    _fill_new_columns()
     for table, columns in CHECKS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column, values in columns.items():
@@ -86,8 +99,42 @@ def upgrade() -> None:
                 batch_op.create_check_constraint(f"ck_{table}_{column}", f"{column} IN ({listed})")
 
 
+def _fill_new_columns() -> None:
+    """`escalated` from the steps taken, `stage` from the data of each `stage_changed` event."""
+    connection = op.get_bind()
+    follow_up = sa.table(
+        "follow_up", sa.column("id", sa.Integer), sa.column("escalations_done", sa.JSON)
+    )
+    escalated = [
+        {"row": row.id, "yes": True}
+        for row in connection.execute(sa.select(follow_up.c.id, follow_up.c.escalations_done))
+        if row.escalations_done
+    ]
+    if escalated:
+        connection.execute(
+            sa.text("UPDATE follow_up SET escalated = :yes WHERE id = :row"), escalated
+        )
+    event = sa.table(
+        "event", sa.column("id", sa.Integer), sa.column("kind"), sa.column("data", sa.JSON)
+    )
+    changed = connection.execute(
+        sa.select(event.c.id, event.c.data).where(event.c.kind == "stage_changed")
+    )
+    stages = [
+        {"row": row.id, "stage": (row.data or {}).get("to")}
+        for row in changed
+        if (row.data or {}).get("to") in STAGES
+    ]
+    if stages:
+        connection.execute(sa.text("UPDATE event SET stage = :stage WHERE id = :row"), stages)
+
+
 def downgrade() -> None:
     for table, columns in CHECKS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column in columns:
                 batch_op.drop_constraint(f"ck_{table}_{column}", type_="check")
+    with op.batch_alter_table("event", schema=None) as batch_op:
+        batch_op.drop_column("stage")
+    with op.batch_alter_table("follow_up", schema=None) as batch_op:
+        batch_op.drop_column("escalated")
