@@ -15,7 +15,8 @@ from daemon.config import Settings
 from daemon.reminders.calendar import SchoolCalendar
 from daemon.reminders.compose import render
 from daemon.school.stage import STAGE_ORDER, Stage
-from db.models import Campaign, Event, FollowUp, Reminder, School
+from db.ledger import last_written_at
+from db.models import Campaign, Event, FollowUp, School
 from db.states import EventKind, MailKind
 
 CHANGE_KINDS = (
@@ -33,17 +34,6 @@ def digest_day(cal: SchoolCalendar, now: dt.datetime, digest_time: dt.time) -> d
     if not cal.is_school_day(local.date()) or local.time().replace(tzinfo=None) < digest_time:
         return None
     return local.date()
-
-
-def digest_key(campaign: Campaign, recipient: str, day: dt.date) -> str:
-    return f"digest:{campaign.name}:{recipient.lower()}:{day.isoformat()}"
-
-
-def previous_digest_at(session: Session, campaign: Campaign) -> dt.datetime | None:
-    query = select(func.max(Reminder.created_at)).where(
-        Reminder.campaign_id == campaign.id, Reminder.kind == MailKind.DIGEST
-    )
-    return session.exec(query).one()
 
 
 def _stage_counts(session: Session, campaign: Campaign) -> list[tuple[str, str, int]]:
@@ -98,7 +88,9 @@ def _failing(session: Session) -> list[dict[str, str]]:
 def digest_context(
     session: Session, settings: Settings, campaign: Campaign, day: dt.date, now: dt.datetime
 ) -> dict[str, Any]:
-    since = previous_digest_at(session, campaign) or now - dt.timedelta(days=1)
+    assert campaign.id is not None
+    previous = last_written_at(session, campaign_id=campaign.id, kind=MailKind.DIGEST)
+    since = previous or now - dt.timedelta(days=1)
     counts = _stage_counts(session, campaign)
     totals: dict[str, int] = defaultdict(int)
     per_circo: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -126,7 +118,7 @@ def digest_payload(
     session: Session, settings: Settings, campaign: Campaign, day: dt.date, now: dt.datetime
 ) -> dict[str, Any]:
     context = digest_context(session, settings, campaign, day, now)
-    mail = render(settings.templates_path, "digest", context)
+    mail = render(settings.templates_path, MailKind.DIGEST, context)
     return {
         **mail,
         "reply_to": settings.contacts.coordinator_email,

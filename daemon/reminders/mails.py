@@ -15,12 +15,18 @@ from daemon.school.actions import PROBLEM_LABELS, ProblemCategory
 from daemon.school.links import school_url
 from daemon.school.open_items import CONTACT_LABELS, OpenItems, contact_for, load_open_items
 from db.models import Campaign, FollowUp, School
+from db.states import MailKind
 
 
 @dataclass(frozen=True)
 class Mail:
     recipient: str
     payload: dict[str, Any]
+
+    @property
+    def category(self) -> str:
+        """The support contact's category (escalations and problem reports)."""
+        return str(self.payload.get("category", ""))
 
 
 def open_items(
@@ -66,7 +72,7 @@ def reminder_payload(
         "coordinator_name": settings.contacts.coordinator_name,
         "reply_to": settings.contacts.coordinator_email,
     }
-    mail = render(settings.templates_path, "reminder", context)
+    mail = render(settings.templates_path, MailKind.REMINDER, context)
     return {
         **mail,
         "reply_to": settings.contacts.coordinator_email,
@@ -120,7 +126,7 @@ def escalation_mail(
         "deadline": campaign.deadline,
         "coordinator_name": settings.contacts.coordinator_name,
     }
-    mail = render(settings.templates_path, "escalation", context)
+    mail = render(settings.templates_path, MailKind.ESCALATION, context)
     return Mail(
         contact.email,
         {
