@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from db.states import EventKind, IntakeOutcome, MailKind, ReminderStatus, Stage
+from db.states import EventKind, IntakeOutcome, MailKind, ReminderStatus, SmtpState, Stage
 from db.types import EnumText, UTCDateTime
 
 
@@ -303,3 +303,40 @@ class User(SQLModel, table=True):
     active: bool = True
     created_at: dt.datetime = _ts()
     last_login_at: dt.datetime | None = _ts(default=None)
+
+
+class Heartbeat(SQLModel, table=True):
+    """One part of one running daemon (`relance serve`), as its lifecycle last wrote it: the
+    rows every process reads to show the others' parts. Times are the real clock's."""
+
+    __table_args__ = (UniqueConstraint("instance", "part"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    instance: str = Field(max_length=100, index=True)  # host:pid of the process
+    part: str = Field(max_length=30)  # web | watcher | scheduler | sender | housekeeping
+    instance_started_at: dt.datetime = _ts()
+    alive: bool = False
+    waiting_for_database: bool = False
+    started_at: dt.datetime | None = _ts(default=None)  # the part's last (re)start
+    beat_at: dt.datetime = _ts()  # older than `db.health.STALE_AFTER`: the process is gone
+    restarts: int = 0
+    db_waits: int = 0
+    last_error: str = Field(default="", max_length=500)
+    worked_at: dt.datetime | None = _ts(default=None)  # the scheduler's last sweep (its clock)
+
+
+class SmtpHealth(SQLModel, table=True):
+    """The mail server as the senders last saw it (one row per server, shared by every
+    sender): the pages and `/healthz` of any process read it."""
+
+    __tablename__ = "smtp_health"
+    __table_args__ = (one_of("smtp_health", "state", SmtpState),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    server: str = Field(max_length=300, unique=True)  # host:port
+    state: SmtpState = _state(SmtpState, 10, default=SmtpState.UNKNOWN)
+    since: dt.datetime | None = _ts(default=None)  # when it entered this state
+    last_error: str = Field(default="", max_length=1000)
+    last_sent_at: dt.datetime | None = _ts(default=None)
+    sent: int = 0
+    updated_at: dt.datetime = _ts()

@@ -30,8 +30,9 @@ from daemon.cli.base import Context, console, parse_now, pass_context
 @pass_context
 def outbox_cmd(ctx: Context, send: bool, now_text: str | None, limit: int) -> None:
     """Mails en attente d'envoi ou en échec ; --send envoie ceux qui sont dus."""
+    from daemon.delivery.health import read_smtp_health
     from daemon.delivery.outbox import queued
-    from daemon.delivery.sender import send_due, smtp_health
+    from daemon.delivery.sender import send_due
 
     app = ctx.app
     if now_text:
@@ -39,7 +40,7 @@ def outbox_cmd(ctx: Context, send: bool, now_text: str | None, limit: int) -> No
         app.clock = lambda: now
     if send:
         handled = asyncio.run(send_due(app))
-        health = smtp_health(app)
+        health = read_smtp_health(app)
         console.print(f"{handled} mail(s) traité(s) ; serveur SMTP : {health.state}")
         if health.last_error:
             console.print(f"dernière erreur : {health.last_error}")

@@ -18,9 +18,7 @@ sees the address on the school's page and fixes it, which produces new rows).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
-import socket
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -63,10 +61,6 @@ class Result:
     error: str = ""
     message_id: str = ""
     at: dt.datetime | None = field(default=None)
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()[:60]}:{os.getpid()}"
 
 
 def _due(now: dt.datetime) -> Any:

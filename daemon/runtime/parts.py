@@ -8,6 +8,7 @@ import asyncio
 from daemon.app import App
 from daemon.runtime.housekeeping import run_housekeeping
 from daemon.runtime.lifecycle import Part
+from db.health import SCHEDULER_PART
 
 
 async def run_watcher(app: App, stop: asyncio.Event) -> None:
@@ -41,10 +42,10 @@ def all_parts() -> dict[str, Part]:
     return {
         "web": run_web,
         "watcher": run_watcher,
-        "scheduler": run_scheduler,
+        SCHEDULER_PART: run_scheduler,
         "sender": run_sender,
         "housekeeping": run_housekeeping,
     }
 
 
-PART_NAMES = ("web", "watcher", "scheduler", "sender", "housekeeping")
+PART_NAMES = ("web", "watcher", SCHEDULER_PART, "sender", "housekeeping")

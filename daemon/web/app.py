@@ -9,6 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -24,6 +25,7 @@ from daemon.school.links import secret_key
 from daemon.web import api, api_exports, auth, coordinator, demo_mails, director
 from daemon.web.auth import LoginLimiter, NotSignedIn
 from daemon.web.cache import TTLCache
+from daemon.web.health import health_answer
 from daemon.web.render import render, templates_root
 
 log = logging.getLogger(__name__)
@@ -149,7 +151,35 @@ def create_app(app: App) -> FastAPI:
     web.state.csrf_key = _derived(key, "csrf")
     web.state.login_limiter = LoginLimiter(app.settings.web.login_attempts_per_minute)
     web.state.dashboard_cache = TTLCache(DASHBOARD_CACHE_SECONDS)
+    _add_middlewares(web, app, key)
+    _add_error_handlers(web)
 
+    @web.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        status, body = health_answer(app)
+        return JSONResponse(body, status)
+
+    web.mount(
+        "/static",
+        StaticFiles(directory=templates_root(app.settings.templates_dir) / "static"),
+        name="static",
+    )
+    for router in ROUTERS:
+        web.include_router(router)
+    return web
+
+
+ROUTERS = (
+    auth.router,
+    coordinator.router,
+    director.router,
+    api.router,
+    api_exports.router,
+    demo_mails.router,
+)
+
+
+def _add_middlewares(web: FastAPI, app: App, key: str) -> None:
     web.add_middleware(
         BodyLimit, limit=app.settings.web.max_upload_mb * 1024 * 1024 + BODY_OVERHEAD
     )
@@ -168,10 +198,12 @@ def create_app(app: App) -> FastAPI:
     ) -> Response:
         return _with_security_headers(request, await call_next(request))
 
+
+def _add_error_handlers(web: FastAPI) -> None:
+    """French pages (JSON under /api/ and /healthz) for every error, headers included."""
+
     @web.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
-        from urllib.parse import quote
-
         return RedirectResponse(f"/connexion?suivant={quote(exc.next_url, safe='/')}", 303)
 
     @web.exception_handler(StarletteHTTPException)
@@ -192,26 +224,6 @@ def create_app(app: App) -> FastAPI:
         log.exception("web: unhandled error on %s", request.url.path)
         # answered outside the middlewares (Starlette's ServerErrorMiddleware): headers here
         return _with_security_headers(request, _error(request, 500))
-
-    @web.get("/healthz", include_in_schema=False)
-    def healthz() -> JSONResponse:
-        if app.lifecycle is not None:
-            health = app.lifecycle.health()
-            return JSONResponse(health, 200 if health.get("status") == "ok" else 503)
-        return JSONResponse({"status": "ok"})
-
-    web.mount(
-        "/static",
-        StaticFiles(directory=templates_root(app.settings.templates_dir) / "static"),
-        name="static",
-    )
-    web.include_router(auth.router)
-    web.include_router(coordinator.router)
-    web.include_router(director.router)
-    web.include_router(api.router)
-    web.include_router(api_exports.router)
-    web.include_router(demo_mails.router)
-    return web
 
 
 class _QuietServer(uvicorn.Server):

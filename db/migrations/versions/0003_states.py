@@ -10,6 +10,10 @@ taken; it compared the JSON list with '[]') and `event.stage` (the stage a `stag
 entered; it searched the French label in the message). Both are filled from the rows already
 there.
 
+Two tables hold what the daemons share about themselves, instead of each process's memory:
+`heartbeat` (each part of each running daemon) and `smtp_health` (the mail server as the senders
+last saw it).
+
 Revision ID: 0003_states
 Revises: 0002
 Create Date: 2026-11-30 09:00:00.000000
@@ -19,6 +23,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+import db.types
 
 revision: str = "0003_states"
 down_revision: str | None = "0002"
@@ -81,6 +87,7 @@ CHECKS: dict[str, dict[str, tuple[str, ...]]] = {
     "intake_file": {
         "outcome": ("processed", "duplicate", "quarantined", "retried", "discarded", "ignored")
     },
+    "smtp_health": {"state": ("unknown", "up", "down")},
 }
 
 
@@ -92,6 +99,7 @@ def upgrade() -> None:
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.add_column(sa.Column("stage", sa.String(length=30), nullable=True))
     _fill_new_columns()
+    _create_health_tables()
     for table, columns in CHECKS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column, values in columns.items():
@@ -129,11 +137,51 @@ def _fill_new_columns() -> None:
         connection.execute(sa.text("UPDATE event SET stage = :stage WHERE id = :row"), stages)
 
 
+def _create_health_tables() -> None:
+    moment = db.types.UTCDateTime(timezone=True)
+    op.create_table(
+        "heartbeat",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("instance", sa.String(length=100), nullable=False),
+        sa.Column("part", sa.String(length=30), nullable=False),
+        sa.Column("instance_started_at", moment, nullable=False),
+        sa.Column("alive", sa.Boolean(), nullable=False),
+        sa.Column("waiting_for_database", sa.Boolean(), nullable=False),
+        sa.Column("started_at", moment, nullable=True),
+        sa.Column("beat_at", moment, nullable=False),
+        sa.Column("restarts", sa.Integer(), nullable=False),
+        sa.Column("db_waits", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.String(length=500), nullable=False),
+        sa.Column("worked_at", moment, nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("instance", "part"),
+    )
+    with op.batch_alter_table("heartbeat", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_heartbeat_instance"), ["instance"], unique=False)
+    op.create_table(
+        "smtp_health",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("server", sa.String(length=300), nullable=False),
+        sa.Column("state", sa.String(length=10), nullable=False),
+        sa.Column("since", moment, nullable=True),
+        sa.Column("last_error", sa.String(length=1000), nullable=False),
+        sa.Column("last_sent_at", moment, nullable=True),
+        sa.Column("sent", sa.Integer(), nullable=False),
+        sa.Column("updated_at", moment, nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("server"),
+    )
+
+
 def downgrade() -> None:
     for table, columns in CHECKS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column in columns:
                 batch_op.drop_constraint(f"ck_{table}_{column}", type_="check")
+    op.drop_table("smtp_health")
+    with op.batch_alter_table("heartbeat", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_heartbeat_instance"))
+    op.drop_table("heartbeat")
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.drop_column("stage")
     with op.batch_alter_table("follow_up", schema=None) as batch_op:
