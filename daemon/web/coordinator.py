@@ -7,13 +7,13 @@ import datetime as dt
 import io
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from daemon.app import App
 from daemon.ingest.intake.storage import Store
@@ -26,7 +26,6 @@ from daemon.web.charts import SERIES, progress_svg
 from daemon.web.common import current_campaign, reading, relance_app
 from daemon.web.csrf import verify_csrf
 from daemon.web.render import render
-from db.campaigns import get_follow_up
 from db.dashboard import (
     SORTS,
     Attention,
@@ -43,9 +42,9 @@ from db.dashboard import (
     stage_counts,
 )
 from db.engine import transaction
-from db.events import record_event, school_events
-from db.models import Campaign, Document, ExportSubmission, IntakeFile, Reminder, School
-from db.pupils import open_anomalies, pupils_by_id, pupils_without_ine, resolved_anomalies
+from db.events import record_event
+from db.models import Campaign, IntakeFile, School
+from db.school_file import school_file, stored_original
 from db.schools import get_school
 from db.states import EventKind, IntakeOutcome
 
@@ -336,56 +335,37 @@ def school_page(request: Request, user: Coordinator, uai: str, fait: str = "") -
         school = _school_or_404(session, uai)
         campaign = current_campaign(app, session)
         assert school.id is not None and campaign.id is not None
-        ids = {"school_id": school.id, "campaign_id": campaign.id}
-        follow_up = get_follow_up(session, **ids)
-        opened = open_anomalies(session, **ids)
-        resolved = resolved_anomalies(session, **ids)
-        pupil_ids = [a.pupil_id for a in [*opened, *resolved] if a.pupil_id is not None]
-        context = {
-            "title": f"{school.name} ({school.uai})",
-            "school": school,
-            "campaign": campaign,
-            "follow_up": follow_up,
-            "stage": Stage(follow_up.stage) if follow_up else Stage.AWAITING_EXPORT,
-            "events": school_events(session, school_id=school.id, campaign_id=campaign.id),
-            "submissions": list(
-                session.exec(
-                    select(ExportSubmission)
-                    .where(ExportSubmission.school_id == school.id)
-                    .where(ExportSubmission.campaign_id == campaign.id)
-                    .order_by(col(ExportSubmission.received_at).desc())
-                )
-            ),
-            "documents": list(
-                session.exec(
-                    select(Document)
-                    .where(Document.school_id == school.id)
-                    .where(Document.campaign_id == campaign.id)
-                    .order_by(col(Document.received_at).desc())
-                )
-            ),
-            "open_anomalies": opened,
-            "resolved_anomalies": resolved,
-            "pupils": pupils_by_id(session, ids=pupil_ids),
-            "without_ine": pupils_without_ine(session, **ids),
-            "reminders": list(
-                session.exec(
-                    select(Reminder)
-                    .where(Reminder.school_id == school.id)
-                    .where(Reminder.campaign_id == campaign.id)
-                    .order_by(col(Reminder.due_at).desc())
-                    .limit(100)
-                )
-            ),
-            "actions": ACTIONS,
-            "flash": DONE.get(fait, ""),
-            "contract_labels": CONTRACT_LABELS,
-            "ine_labels": INE_STATUS_LABELS,
-            "problem_labels": {c.value: c.label for c in actions.ProblemCategory},
-            "max_snooze_days": app.settings.reminders.max_snooze_days,
-            "today": app.now().astimezone(_zone(campaign)).date(),
-        }
+        found = school_file(session, school_id=school.id, campaign_id=campaign.id)
+    follow_up = found.follow_up
+    context = {
+        "title": f"{school.name} ({school.uai})",
+        "school": school,
+        "campaign": campaign,
+        "follow_up": follow_up,
+        "stage": Stage(follow_up.stage) if follow_up else Stage.AWAITING_EXPORT,
+        "events": found.events,
+        "submissions": found.submissions,
+        "documents": found.documents,
+        "open_anomalies": found.open_anomalies,
+        "resolved_anomalies": found.resolved_anomalies,
+        "pupils": found.pupils,
+        "without_ine": found.without_ine,
+        "reminders": found.mails,
+        "actions": ACTIONS,
+        "flash": DONE.get(fait, ""),
+        "contract_labels": CONTRACT_LABELS,
+        "ine_labels": INE_STATUS_LABELS,
+        "problem_labels": {c.value: c.label for c in actions.ProblemCategory},
+        "max_snooze_days": app.settings.reminders.max_snooze_days,
+        "today": app.now().astimezone(_zone(campaign)).date(),
+    }
     return render(request, "school.html", context)
+
+
+FILE_KINDS: dict[str, Literal["document", "submission"]] = {
+    "document": "document",
+    "envoi": "submission",
+}
 
 
 def _stored_file(app: App, stored_path: str) -> Path:
@@ -404,17 +384,14 @@ def _stored_file(app: App, stored_path: str) -> Path:
 
 @router.get("/ecoles/{uai}/fichiers/{kind}/{file_id}")
 def download(request: Request, user: Coordinator, uai: str, kind: str, file_id: int) -> Response:
+    if kind not in FILE_KINDS:
+        raise HTTPException(404)
     app = relance_app(request)
-    row: Document | ExportSubmission | None
     with reading(app.engine) as session:
         school = _school_or_404(session, uai)
-        if kind == "document":
-            row = session.get(Document, file_id)
-        elif kind == "envoi":
-            row = session.get(ExportSubmission, file_id)
-        else:
-            raise HTTPException(404)
-        if row is None or row.school_id != school.id:
+        assert school.id is not None
+        row = stored_original(session, school_id=school.id, kind=FILE_KINDS[kind], file_id=file_id)
+        if row is None:
             raise HTTPException(404, "Fichier introuvable.")
     path = _stored_file(app, row.stored_path)
     return FileResponse(path, filename=row.filename, media_type="application/octet-stream")
