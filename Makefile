@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 RUN_STAMP := $(VENV)/.installed-run-stamp
 DEMO   ?= demo
 
-.PHONY: install run test lint typecheck unit bench reliability clean locale
+.PHONY: install run test check lint typecheck unit quick bench reliability clean locale
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,16 +34,27 @@ lint: install
 typecheck: install
 	$(BIN)/mypy daemon db
 
+# On SQLite each test has its own database file, so the tests run on two processes; on the one
+# PostgreSQL test database (CI's second pass) they run one at a time.
+XDIST := $(if $(RELANCE_TEST_DATABASE_URL),,-n 2)
+
 unit: install
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q $(XDIST) $(PYTEST_ARGS)
 
 test: lint typecheck unit
+
+# The quick loop while working: lint, types, and the tests without the browser and the slow ones
+# (demo builds, campaign simulations, fuzzing), which `make test` and CI run.
+check: lint typecheck quick
+
+quick: install
+	$(BIN)/pytest -q $(XDIST) -m "not browser and not slow" $(PYTEST_ARGS)
 
 run: $(RUN_STAMP)
 	$(BIN)/relance demo --dir $(DEMO)
 
 bench: install
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python -m bench.run_all
 
 reliability: install
 	$(BIN)/python -m bench.reliability

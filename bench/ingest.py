@@ -1,14 +1,18 @@
-"""Benchmark of the compte-rendu parser against pypdf's own layout extraction, in one run.
+"""Benchmark of the compte-rendu parser against the pypdf text extraction it calls, in one run.
 
-    .venv/bin/python bench/ingest.py [--files 200] [--seed 44]
+    .venv/bin/python -m bench.ingest [--files 40] [--rounds 4] [--seed 44]
 
-Generates CRs of 1 to 5 pages with reportlab in a temporary folder, then for each file measures
-pypdf's `extract_text(extraction_mode="layout")` on every page (the baseline, reader opening
-included), `parse_report` on the same bytes, and the full ingestion of the file through the real
-intake on a fresh SQLite installation — the three back to back for each file, so that the load
-of a noisy machine weighs on each alike. Prints the median per-file times, their ratios
-(targets: parsing ≤ 1.5 × pypdf, full ingestion ≤ 1.3 × parsing) and the peak memory of one
-parse. Exits 0 even when a target is missed, printing MISSED.
+Generates CRs in a temporary folder: 1 to 3 pages laid out by reportlab (tables with wrapped
+cells), and the same kind of content as fixed-width text printed in a monospace font by the text
+printers (enscript, a2ps, cups-filters' texttopdf; installed by `.ci/system-packages.sh`). The
+baseline is the pypdf call the parser makes, on the same bytes: the reader opened, then
+`extract_text` on every page with a text visitor and an operator visitor that keep what they are
+given. Each file is parsed and extracted alternately (A B, then B A the next round, see
+`bench.report.alternate`), in CPU time; the figure is the median of the pair ratios with their
+range (target: parsing ≤ 1.5 × the extraction, on each kind of PDF). Then the full ingestion of
+each reportlab file through the real intake on a fresh SQLite installation against the parse
+alone (target ≤ 1.3 ×), and the peak memory of one parse. Exits 0 even when a target is missed,
+printing MISSED.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ from __future__ import annotations
 import argparse
 import io
 import random
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -26,9 +33,10 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from bench.report import Row, emit
+from bench.report import Pairs, Row, alternate, emit, load_average
 from daemon.codes import uai_check_letter
 from daemon.ingest.reports import parse_report
+from daemon.ingest.reports.labels import default_labels
 
 TARGET = 1.5
 INGEST_TARGET = 1.3
@@ -71,16 +79,61 @@ def make_cr(rng: random.Random, rows: int, uai: str = "0441234C") -> bytes:
     return out.getvalue()
 
 
+def make_text(rng: random.Random, rows: int, uai: str) -> str:
+    """The same kind of CR as fixed-width text: a dashed rule under the heading, the messages
+    wrapped onto continuation lines in their column."""
+    widths = [18, 14, 10, 18, 34, 8]
+    lines = ["ONDE Compte rendu d'import", "", f"École : ÉCOLE PRIVÉE SAINT-JOSEPH ({uai})",
+             f"Fichier : {uai}.zip", "Déposé le : 14/09/2026 à 17:42",
+             "Traité le : 15/09/2026 à 03:10", "", f"Élèves lus        {rows + 100:>5}",
+             f"Élèves intégrés   {100:>5}", f"Élèves rejetés    {rows:>5}", "", "Anomalies",
+             _fixed(["Nom", "Prénom", "Né(e) le", "Rubrique", "Message", "Gravité"], widths),
+             _fixed(["-" * w for w in widths], widths)]  # fmt: skip
+    for i in range(rows):
+        field, message = FIELDS[rng.randrange(len(FIELDS))]
+        born = f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(2015, 2022)}"
+        cells = [f"{LASTS[i % 6]} {i}", FIRSTS[i % 6], born, field, message, "Rejet"]
+        wrapped = [textwrap.wrap(c, w) for c, w in zip(cells, widths, strict=True)]
+        for n in range(max(len(w) for w in wrapped)):
+            lines.append(_fixed([w[n] if n < len(w) else "" for w in wrapped], widths))
+    return "\n".join(lines) + "\n"
+
+
+def _fixed(cells: list[str], widths: list[int]) -> str:
+    return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+
+PRINTERS = {  # a fixed-width text → PDF, by the text printers of a Debian desktop
+    "enscript": "enscript -q -X latin1 -f Courier7 -o - | ps2pdf - -",
+    "a2ps": "a2ps -q -1 -X latin1 --chars-per-line=132 -o - | ps2pdf - -",
+    "texttopdf": "CHARSET=utf-8 /usr/lib/cups/filter/texttopdf 1 bench cr.txt 1 'cpi=17 lpi=8'",
+}
+
+
+def monospace_pdf(text: str, printer: str) -> bytes:
+    encoded = text.encode("utf-8" if printer == "texttopdf" else "latin-1")
+    command = ["sh", "-c", PRINTERS[printer]]
+    return subprocess.run(command, input=encoded, capture_output=True, check=True).stdout
+
+
+def printers_missing() -> list[str]:
+    tools = ["enscript", "a2ps", "ps2pdf", "/usr/lib/cups/filter/texttopdf"]
+    return [tool for tool in tools if shutil.which(tool) is None]
+
+
 def baseline(data: bytes) -> None:
+    """The pypdf call the parser makes: the reader, then every page's text with visitors."""
+    kept: list[object] = []
+
+    def text(*given: object) -> None:
+        kept.append(given)
+
+    def operator(*given: object) -> None:
+        kept.append(given)
+
     reader = PdfReader(io.BytesIO(data))
     for page in reader.pages:
-        page.extract_text(extraction_mode="layout")
-
-
-def timed(function: Callable[[bytes], object], data: bytes) -> float:
-    started = time.perf_counter()
-    function(data)
-    return time.perf_counter() - started
+        page.extract_text(visitor_text=text, visitor_operand_before=operator)
 
 
 def uai_for(n: int) -> str:
@@ -119,79 +172,118 @@ class Ingestion:
 
 def main() -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    options.add_argument("--files", type=int, default=200)
+    options.add_argument("--files", type=int, default=40, help="files of each kind")
+    options.add_argument("--rounds", type=int, default=4)
     options.add_argument("--seed", type=int, default=44)
     args = options.parse_args()
     rng = random.Random(args.seed)
+    missing = printers_missing()
+    if missing:
+        print(f"text printers missing ({', '.join(missing)}): run .ci/system-packages.sh")
+        return 1
     with tempfile.TemporaryDirectory() as tmp:
-        paths, rows = [], []
-        for n in range(args.files):
-            path = Path(tmp) / f"cr-{n:03d}.pdf"
-            rows.append(rng.randint(5, 110))
-            path.write_bytes(make_cr(rng, rows[-1], uai_for(n)))
-            paths.append(path)
-        pages = [len(PdfReader(p).pages) for p in paths]
-        # Each file measured three ways back to back, so that a change of load on a noisy
-        # machine weighs on the baseline and on what is compared to it alike.
-        ingest = Ingestion(len(paths), tmp)
-        base, ours, full, right = [], [], [], 0
-        for path, count in zip(paths, rows, strict=True):
-            data = path.read_bytes()
-            base.append(timed(baseline, data))
-            started = time.perf_counter()
-            result = parse_report(data, path.name)
-            ours.append(time.perf_counter() - started)
-            right += len(result["anomalies"]) == count and not result["needs_review"]
-            full.append(ingest(path))
-        ingest.app.close()
+        kinds: dict[str, list[tuple[Path, int]]] = {"reportlab": [], "monospace": []}
+        names = list(PRINTERS)
+        for n in range(args.files * 2):
+            rows = rng.randint(5, 60)
+            kind = "reportlab" if n % 2 == 0 else "monospace"
+            uai = uai_for(n)
+            data = (
+                make_cr(rng, rows, uai)
+                if kind == "reportlab"
+                else monospace_pdf(make_text(rng, rows, uai), names[n // 2 % len(names)])
+            )
+            path = Path(tmp) / f"cr-{n:03d}-{kind}.pdf"
+            path.write_bytes(data)
+            kinds[kind].append((path, rows))
+        measured = {kind: measure(files, args.rounds) for kind, files in kinds.items()}
+        everything = [item for files in kinds.values() for item in files]
+        full, alone = ingestion(kinds["reportlab"], tmp, schools=args.files * 2)
         tracemalloc.start()
-        biggest = max(paths, key=lambda p: p.stat().st_size)
-        parse_report(biggest.read_bytes(), biggest.name)
+        biggest = max((p for p, _rows in everything), key=lambda p: p.stat().st_size)
+        parse_report(biggest.read_bytes(), biggest.name, labels=LABELS)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    report(pages, base, ours, full, peak)
-    print(f"files read right (every row, nothing to review): {right}/{len(paths)}")
+    report(measured, full, alone, peak)
     return 0
 
 
+LABELS = default_labels()  # read once, as the daemon does
+
+
+def parse(item: tuple[bytes, int]) -> None:
+    parse_report(item[0], "cr.pdf", labels=LABELS)
+
+
+def extract(item: tuple[bytes, int]) -> None:
+    baseline(item[0])
+
+
+def measure(files: list[tuple[Path, int]], rounds: int) -> tuple[Pairs, int, int]:
+    """Pairs of the parse and the extraction (CPU time), and how many files were read right."""
+    inputs = [(path.read_bytes(), rows) for path, rows in files]
+    right = 0
+    for data, rows in inputs:
+        result = parse_report(data, "cr.pdf", labels=LABELS)
+        right += len(result["anomalies"]) == rows and not result["needs_review"]
+    pairs = alternate(parse, extract, inputs, rounds=rounds, clock=time.process_time)
+    return pairs, right, len(inputs)
+
+
+def ingestion(
+    files: list[tuple[Path, int]], tmp: str, schools: int
+) -> tuple[list[float], list[float]]:
+    """The full ingestion of each file, and its parse alone just before (wall time)."""
+    ingest = Ingestion(schools, tmp)
+    full, alone = [], []
+    for path, _rows in files:
+        alone.append(timed(lambda data: parse_report(data, "cr.pdf", labels=LABELS), path))
+        full.append(ingest(path))
+    ingest.app.close()
+    return full, alone
+
+
+def timed(function: Callable[[bytes], object], path: Path) -> float:
+    data = path.read_bytes()
+    started = time.perf_counter()
+    function(data)
+    return time.perf_counter() - started
+
+
 def report(
-    pages: list[int], base: list[float], ours: list[float], full: list[float], peak: int
+    measured: dict[str, tuple[Pairs, int, int]], full: list[float], alone: list[float], peak: int
 ) -> None:
-    median_base, median_ours = statistics.median(base), statistics.median(ours)
-    median_full = statistics.median(full)
-    ratio, ingest_ratio = median_ours / median_base, median_full / median_ours
-    print(f"files: {len(pages)}, pages: {min(pages)}–{max(pages)} (total {sum(pages)})")
-    emit(
-        [
+    rows = []
+    for kind, (pairs, right, count) in measured.items():
+        print(f"{kind}: {count} files, read right (every row, nothing to review): {right}")
+        rows.append(
             Row(
                 "ingest",
-                "CR parse, median per file",
-                f"{median_ours * 1000:.1f} ms",
-                f"{median_base * 1000:.1f} ms (pypdf layout extraction)",
-                ratio,
+                f"CR parse ({kind} PDFs), median per file",
+                f"{pairs.subject_median * 1000:.1f} ms CPU",
+                f"{pairs.baseline_median * 1000:.1f} ms CPU (pypdf extract_text, same visitors)",
+                pairs.ratio,
                 f"≤ {TARGET}×",
-                ratio <= TARGET,
-            ),
-            Row(
-                "ingest",
-                "full ingestion (parse + SQLite write), median per file",
-                f"{median_full * 1000:.1f} ms",
-                f"{median_ours * 1000:.1f} ms (parse alone)",
-                ingest_ratio,
-                f"≤ {INGEST_TARGET}×",
-                ingest_ratio <= INGEST_TARGET,
-            ),
-            Row(
-                "ingest",
-                "peak memory of one parse (largest file)",
-                f"{peak / 1e6:.1f} MB",
-                "",
-                None,
-                "reported",
-                True,
-            ),
-        ]
-    )
+                pairs.ratio <= TARGET,
+                pairs.spread,
+            )
+        )
+    ingest_ratio = statistics.median(full) / statistics.median(alone)
+    rows += [
+        Row(
+            "ingest",
+            "full ingestion (parse + SQLite write), median per file",
+            f"{statistics.median(full) * 1000:.1f} ms",
+            f"{statistics.median(alone) * 1000:.1f} ms (parse alone)",
+            ingest_ratio,
+            f"≤ {INGEST_TARGET}×",
+            ingest_ratio <= INGEST_TARGET,
+        ),
+        Row("ingest", "peak memory of one parse (largest file)", f"{peak / 1e6:.1f} MB", "",
+            None, "reported", True),
+    ]  # fmt: skip
+    emit(rows)
+    print(load_average())
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.report import load_average
+
 REPO = Path(__file__).resolve().parents[1]
 # Every benchmark script of bench/, except the shared helpers and the reliability suite.
 # The reminder benchmarks run through bench/reminders.py, which runs both parts.
@@ -46,27 +48,33 @@ def run(script: str, out: Path) -> int:
 
 def table(rows: list[dict[str, object]]) -> str:
     lines = [
-        "| benchmark | figure | value | baseline (same run) | ratio | target | result |",
-        "|---|---|---|---|---|---|---|",
+        "| benchmark | figure | value | baseline (same run) | ratio (median) | pairs min–max "
+        "| target | result |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         ratio = f"{r['ratio']:.2f}×" if isinstance(r["ratio"], int | float) else "—"
         lines.append(
             f"| {r['benchmark']} | {r['figure']} | {r['value']} | {r['baseline'] or '—'} | "
-            f"{ratio} | {r['target']} | {'met' if r['met'] else '**MISSED**'} |"
+            f"{ratio} | {r.get('spread') or '—'} | {r['target']} | "
+            f"{'met' if r['met'] else '**MISSED** in this run'} |"
         )
     return "\n".join(lines)
 
 
 def main() -> int:
+    load_before = load_average()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "rows.jsonl"
         out.touch()
         failures = [s for s in SCRIPTS if run(s, out) != 0]
         rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    load = f"machine {load_before} at the start, {load_average()} at the end"
     text = (
-        f"{START}\nMeasured by `make bench` on {dt.date.today():%Y-%m-%d} ({machine}).\n\n"
+        f"{START}\nMeasured by `make bench` on {dt.date.today():%Y-%m-%d} ({machine}; {load}). "
+        "Each ratio is the median of pairs alternated with the baseline, caches cleared "
+        "before each run.\n\n"
         f"{table(rows)}\n"
         + (f"\nBenchmarks that failed to run: {', '.join(failures)}\n" if failures else "")
         + END

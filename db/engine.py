@@ -33,6 +33,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def database_missing(url: str) -> bool:
+    """A SQLite database whose file does not exist yet (opening it would create it)."""
+    parsed = make_url(url)
+    return (
+        parsed.get_backend_name() == "sqlite"
+        and bool(parsed.database)
+        and parsed.database != ":memory:"
+        and not Path(str(parsed.database)).exists()
+    )
+
+
 QUICK_TIMEOUT_MS = 250
 
 

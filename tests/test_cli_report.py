@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from daemon.cli import cli
@@ -23,10 +24,21 @@ def run(tmp_path: Path, *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_json_is_exactly_the_result(tmp_path: Path) -> None:
-    code, out, _ = run(tmp_path, "--json", str(FILES / "sj-tabs.txt"))
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sj-tabs.txt",
+        "fixe-cadre-gravite-devant.txt",  # fixed-width text, severity first
+        "long-texttopdf-80-colonnes-entete.pdf",  # printed by `lp`, lines cut at 80 columns
+        "coupures-chromium-25.pdf",  # cells cut by page breaks
+        "sj-fpdf2-centre-etroit.pdf",  # rows with no space between them, drawn borders
+    ],
+)
+def test_json_is_exactly_the_result(tmp_path: Path, name: str) -> None:
+    code, out, _ = run(tmp_path, "--json", str(FILES / name))
     assert code == 0
-    expected = json.loads((FILES / "sj-tabs.expected.json").read_text("utf-8"))
+    stem = name.rsplit(".", 1)[0]
+    expected = json.loads((FILES / f"{stem}.expected.json").read_text("utf-8"))
     assert json.loads(out) == expected
 
 

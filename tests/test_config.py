@@ -26,7 +26,11 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_empty_file_is_a_valid_configuration(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, ""), {})
-    assert settings == Settings()
+    # the defaults, the state folder being next to the file
+    assert settings.model_dump(exclude={"state_dir"}) == Settings().model_dump(
+        exclude={"state_dir"}
+    )
+    assert settings.state_path == tmp_path.resolve() / "state"
     assert settings.campaign.timezone == "Europe/Paris"
 
 
@@ -267,3 +271,24 @@ def test_school_token_uais_are_checked_and_normalised(tmp_path: Path) -> None:
     assert "attendu 0441234C" in problem.message
     right = write(tmp_path, '[web]\nschool_tokens = { " 0441234c" = "t" }\n')
     assert load_settings(right, {}).web.school_tokens == {"0441234C": "t"}
+
+
+def test_relative_paths_in_the_file_are_relative_to_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    config = folder / "relance.toml"
+    config.write_text('state_dir = "state"\n[intake]\ndrop_dir = "../depot"\n', encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    settings = load_settings(config, {})
+    assert settings.state_path == folder / "state"
+    assert settings.drop_path.resolve() == tmp_path / "depot"
+    assert settings.effective_database_url == f"sqlite:///{folder / 'state' / 'relance.sqlite3'}"
+    # a value from the environment stays relative to where the command runs
+    from_env = load_settings(config, {"RELANCE_STATE_DIR": "ici"})
+    assert from_env.state_path == Path("ici")
+    # and without a file, the working directory is the base
+    assert load_settings(None, {}).state_path == Path("state")

@@ -4,24 +4,58 @@ real intake path."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+import time_machine
+from click.testing import CliRunner, Result
 from sqlmodel import col, func, select
 
 from daemon.app import App
+from daemon.cli import cli
 from daemon.clock import utc_now
 from daemon.config import load_settings
-from daemon.demo.build import build_demo, school_days_before
+from daemon.demo.build import DEMO_PASSWORD, DEMO_USER, build_demo, school_days_before
+from daemon.web.accounts import authenticate
 from db.engine import reading, transaction
 from db.models import FollowUp, IntakeFile, School
 
 TODAY = dt.date(2026, 11, 30)  # a Monday
 
+# Building the demo takes about ten seconds: it is built once for the module and each test
+# works on its own copy (tests that need a fresh build make one).
+pytestmark = pytest.mark.slow
 
-def test_the_demo_shows_every_stage_built_through_the_intake(tmp_path: Path) -> None:
-    info = build_demo(tmp_path / "demo", today=TODAY)
-    assert info.created and info.schools > 200
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Result]]:
+    """The demo as `relance demo --build-only` makes it, and what the command printed."""
+    folder = tmp_path_factory.mktemp("demo") / "d"
+    morning = dt.datetime.combine(TODAY, dt.time(8), tzinfo=dt.UTC)
+    with time_machine.travel(morning, tick=True):
+        result = CliRunner().invoke(cli, ["demo", "--dir", str(folder), "--build-only"])
+    assert result.exit_code == 0, result.output
+    yield folder, result
+
+
+@pytest.fixture
+def demo(built: tuple[Path, Result], tmp_path: Path) -> Path:
+    """A copy of the built demo this test may change."""
+    copy = tmp_path / "d"
+    shutil.copytree(built[0], copy)
+    config = copy / "relance.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(str(built[0]), str(copy)), encoding="utf-8"
+    )
+    return copy
+
+
+def test_the_demo_shows_every_stage_built_through_the_intake(demo: Path) -> None:
+    info = build_demo(demo, today=TODAY)  # already built: tells what is there
+    assert not info.created and info.schools > 200
     config = tomllib.loads(info.config.read_text(encoding="utf-8"))
     assert config["campaign"]["deadline"] == TODAY + dt.timedelta(days=12)
     app = App(load_settings(info.config, {}))
@@ -49,10 +83,13 @@ def test_the_demo_shows_every_stage_built_through_the_intake(tmp_path: Path) -> 
     assert all(a.endswith("@ecoles.demo.invalid") for a in addresses)
 
 
-def test_building_the_demo_twice_keeps_the_first_one(tmp_path: Path) -> None:
-    first = build_demo(tmp_path / "demo", today=TODAY)
-    again = build_demo(tmp_path / "demo", today=TODAY + dt.timedelta(days=1))
-    assert not again.created and again.schools == first.schools
+def test_building_the_demo_twice_keeps_the_first_one(demo: Path) -> None:
+    app = App(load_settings(demo / "relance.toml", {}))
+    with reading(app.engine) as session:
+        schools = session.exec(select(func.count()).select_from(School)).one()
+    app.close()
+    again = build_demo(demo, today=TODAY + dt.timedelta(days=1))
+    assert not again.created and again.schools == schools
 
 
 def test_the_replayed_history_skips_weekends() -> None:
@@ -61,35 +98,23 @@ def test_the_replayed_history_skips_weekends() -> None:
     assert all(d.weekday() < 5 for d in days) and days[-1] == dt.date(2026, 11, 27)
 
 
-def test_relance_demo_build_only_prepares_the_demo_and_its_sign_in(tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from daemon.cli import cli
-    from daemon.demo.build import DEMO_PASSWORD, DEMO_USER
-    from daemon.web.accounts import authenticate
-
-    result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path / "d"), "--build-only"])
-    assert result.exit_code == 0, result.output
-    assert "démo créée" in result.output
-    app = App(load_settings(tmp_path / "d" / "relance.toml", {}))
+def test_relance_demo_build_only_prepares_the_demo_and_its_sign_in(
+    built: tuple[Path, Result], demo: Path
+) -> None:
+    assert "démo créée" in built[1].output
+    app = App(load_settings(demo / "relance.toml", {}))
     with transaction(app.engine) as session:
         user = authenticate(session, email=DEMO_USER, password=DEMO_PASSWORD, now=utc_now())
     app.close()
     assert user is not None
-    again = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path / "d"), "--build-only"])
+    again = CliRunner().invoke(cli, ["demo", "--dir", str(demo), "--build-only"])
     assert again.exit_code == 0 and "démo reprise" in again.output
 
 
-def test_relance_demo_stops_at_once_when_its_ports_are_taken(tmp_path: Path) -> None:
+def test_relance_demo_stops_at_once_when_its_ports_are_taken(demo: Path) -> None:
     import socket
 
-    from click.testing import CliRunner
-
-    from daemon.cli import cli
-
-    folder = tmp_path / "d"
-    built = CliRunner().invoke(cli, ["demo", "--dir", str(folder), "--build-only"])
-    assert built.exit_code == 0, built.output
+    folder = demo
     config = folder / "relance.toml"
     with socket.socket() as web, socket.socket() as mail, socket.socket() as free:
         for sock in (web, mail, free):

@@ -10,10 +10,12 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy.engine import make_url
 
 from daemon.app import App
 from daemon.clock import utc_now
 from daemon.config import ConfigError, Settings, config_path, load_settings
+from db.engine import database_missing
 
 # No markup by default: names, file names and document text are printed as written (a `[/x]`
 # in them is text, not a style); the few styled lines ask for markup and escape what they hold.
@@ -50,6 +52,17 @@ class Context:
         if self._app is None:
             self._app = App(self.settings)
         return self._app
+
+    @property
+    def reading_app(self) -> App:
+        """The app of a command that only reads: it never creates the database."""
+        url = self.settings.effective_database_url
+        if database_missing(url):
+            fail(
+                f"aucune base de données encore ({make_url(url).database}) : "
+                "`relance schools import`, `relance db upgrade` ou `relance serve` la crée"
+            )
+        return self.app
 
     def close(self) -> None:
         if self._app is not None:

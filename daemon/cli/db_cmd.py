@@ -6,7 +6,7 @@ import click
 
 from daemon.cli import french
 from daemon.cli.base import Context, console, pass_context
-from db.engine import make_engine
+from db.engine import database_missing, make_engine
 from db.migrate import current_revision, head_revision, upgrade
 
 
@@ -36,11 +36,11 @@ def upgrade_cmd(ctx: Context) -> None:
 @pass_context
 def current_cmd(ctx: Context) -> None:
     """Affiche la révision de la base et celle du code."""
-    engine = make_engine(ctx.settings.effective_database_url)
+    url = ctx.settings.effective_database_url
+    missing = database_missing(url)  # looking must not create it
+    engine = make_engine("sqlite://" if missing else url)
     try:
-        console.print(
-            f"base : {current_revision(engine=engine) or 'vide'} ; "
-            f"code : {head_revision(engine=engine)}"
-        )
+        stored = "absente" if missing else current_revision(engine=engine) or "vide"
+        console.print(f"base : {stored} ; code : {head_revision(engine=engine)}")
     finally:
         engine.dispose()

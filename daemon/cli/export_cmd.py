@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 from rich.table import Table
-from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
 from daemon.cli import french
@@ -17,7 +16,7 @@ from daemon.ingest.exports.archive import ArchiveLimits, check_archive, public_r
 from daemon.ingest.exports.layout import AliasesError
 from daemon.ingest.intake.intake import Intake
 from daemon.school.archives import school_year_start
-from db.engine import reading
+from db.engine import database_missing, reading
 from db.models import Campaign, School
 from db.states import IntakeOutcome
 
@@ -50,7 +49,7 @@ def check_cmd(ctx: Context, file: Path, as_json: bool) -> None:
     if size > settings.intake.max_file_mb * 1024 * 1024:
         fail(f"{file.name} : fichier trop gros ({size // (1024 * 1024)} Mo)")
     known: set[str] = set()
-    if not _no_database_yet(settings.effective_database_url):  # a check never creates one
+    if not database_missing(settings.effective_database_url):  # a check never creates one
         with reading(ctx.app.engine) as session:
             query = select(School.uai).where(col(School.active).is_(True))
             known = set(session.exec(query).all())
@@ -147,13 +146,3 @@ def print_check(filename: str, result: dict[str, Any]) -> None:
             SEVERITY_LABELS.get(f["severity"], f["severity"]),
         )
     console.print(detail)
-
-
-def _no_database_yet(url: str) -> bool:
-    parsed = make_url(url)
-    return (
-        parsed.get_backend_name() == "sqlite"
-        and bool(parsed.database)
-        and parsed.database != ":memory:"
-        and not Path(str(parsed.database)).exists()
-    )

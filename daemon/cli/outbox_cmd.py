@@ -34,7 +34,7 @@ def outbox_cmd(ctx: Context, send: bool, now_text: str | None, limit: int) -> No
     from daemon.delivery.outbox import queued
     from daemon.delivery.sender import send_due
 
-    app = ctx.app
+    app = ctx.app if send else ctx.reading_app
     if now_text:
         now = parse_now(now_text)
         app.clock = lambda: now

@@ -28,7 +28,8 @@ from db.schools import get_school
 @pass_context
 def sweep_cmd(ctx: Context, now_text: str | None, dry_run: bool, as_json: bool) -> None:
     """Un passage des relances : prépare les mails dus (relances, signalements, points du jour)."""
-    report = sweep(ctx.app, parse_now(now_text), dry_run=dry_run)
+    app = ctx.reading_app if dry_run else ctx.app
+    report = sweep(app, parse_now(now_text), dry_run=dry_run)
     if as_json:
         print_json(_as_json(report))
         return
@@ -90,7 +91,7 @@ def preview_cmd(ctx: Context, uai: str, now_text: str | None, as_html: bool) -> 
         code = parse_uai(uai)
     except InvalidUAI as exc:
         fail(str(exc))
-    app, now = ctx.app, parse_now(now_text)
+    app, now = ctx.reading_app, parse_now(now_text)
     with reading(app.engine) as session:
         school = get_school(session, uai=code)
         if school is None:

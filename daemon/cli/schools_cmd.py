@@ -312,7 +312,7 @@ def list_cmd(
     as_json: bool,
 ) -> None:
     """Liste les écoles, filtrées par étape et circonscription."""
-    app = ctx.app
+    app = ctx.reading_app
     with transaction(app.engine) as session:
         campaign = app.campaign(session, app.now())
         rows = list_schools(
@@ -391,7 +391,7 @@ def _school_or_fail(session: Any, uai: str) -> School:
 @pass_context
 def show_cmd(ctx: Context, uai: str, as_json: bool) -> None:
     """Une école : étape et raison, anomalies ouvertes, élèves sans INE, historique."""
-    app = ctx.app
+    app = ctx.reading_app
     now = app.now()
     with transaction(app.engine) as session:
         school = _school_or_fail(session, uai)

@@ -48,7 +48,7 @@ def add_cmd(ctx: Context, email: str, name: str, password_stdin: bool) -> None:
 @pass_context
 def list_cmd(ctx: Context, as_json: bool) -> None:
     """Lister les comptes."""
-    with reading(ctx.app.engine) as session:
+    with reading(ctx.reading_app.engine) as session:
         users: list[dict[str, Any]] = [
             {
                 "email": u.email,

@@ -79,7 +79,38 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         problems.extend(_problems_from(exc, text, sources))
     if problems:
         raise ConfigError(path, problems)
-    return settings
+    return anchor_paths(settings, path.parent if path else None, sources)
+
+
+# Settings naming a file or a folder: a relative value written in the configuration file means
+# "next to the configuration file", wherever the command is started from.
+PATH_SETTINGS: tuple[tuple[str, ...], ...] = (
+    ("state_dir",),
+    ("templates_dir",),
+    ("intake", "drop_dir"),
+    ("intake", "labels_file"),
+    ("exports", "aliases_file"),
+    ("web", "demo_mail_dir"),
+)
+
+
+def anchor_paths(
+    settings: Settings, base: Path | None, sources: Mapping[tuple[str, ...], str]
+) -> Settings:
+    """Relative paths from the file (or defaults) made relative to the file's folder; those
+    given by the environment or a credential stay relative to the working directory."""
+    if base is None:
+        return settings
+    data = settings.model_dump()
+    for key in PATH_SETTINGS:
+        section = data
+        for part in key[:-1]:
+            section = section[part]
+        value = section[key[-1]]
+        if key in sources or not value or Path(value).expanduser().is_absolute():
+            continue
+        section[key[-1]] = str(base.resolve() / value)
+    return Settings.model_validate(data)
 
 
 def check_file(path: Path, environ: Mapping[str, str] | None = None) -> list[Problem]:

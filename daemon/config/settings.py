@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.config import JsonDict
 
+from daemon import TEMPLATES_DIR
 from daemon.codes import parse_uai
 
 SECRET: JsonDict = {"secret": True}
@@ -392,7 +393,7 @@ class Settings(Section):
     def templates_path(self) -> Path:
         if self.templates_dir:
             return Path(self.templates_dir).expanduser()
-        return Path(__file__).resolve().parents[2] / "templates"
+        return TEMPLATES_DIR
 
 
 def normalise_database_url(url: str) -> str:

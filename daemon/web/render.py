@@ -13,11 +13,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from daemon import TEMPLATES_DIR
 from daemon.delivery.health import read_smtp_health
 from daemon.school.stage import STAGE_LABELS, STAGE_ORDER, Stage, french_date
 from daemon.web.csrf import csrf_field, csrf_token
 
-PACKAGED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+PACKAGED_TEMPLATES = TEMPLATES_DIR
 PARIS = ZoneInfo("Europe/Paris")
 
 

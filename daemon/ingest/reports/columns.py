@@ -6,6 +6,8 @@ every page, or printed one heading per line (text copied from a screen).
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from dataclasses import dataclass
 
 from daemon.ingest.reports.labels import Labels
@@ -22,26 +24,39 @@ CHAR_WIDTH = 0.5  # average glyph width, in font sizes, to estimate where a word
 class Columns:
     names: list[str]  # in order, left to right
     starts: list[float]  # x where each heading begins
+    bounds: list[float] | None = None  # x where each column begins, when a rule shows it
 
     def place(self, x: float) -> str:
         """The column of a cell beginning at x: the first whose heading does not begin before it.
 
         A cell's left edge is at or before its heading (headings are left-aligned or centred)
-        and after the end of the previous heading.
+        and after the end of the previous heading. Under a rule (`----  ---`), the column whose
+        run holds x.
         """
-        for name, start in zip(self.names, self.starts, strict=True):
-            if x <= start + 2.0:
-                return name
-        return self.names[-1]
+        if self.bounds is not None:
+            return self.under(x)
+        index = bisect.bisect_left(self.starts, x - 2.0)
+        return self.names[min(index, len(self.names) - 1)]
 
     def under(self, x: float) -> str:
         """The column whose heading a piece of heading beginning at x sits under (headings are
         left-aligned or centred: the last one beginning before it)."""
-        found = self.names[0]
-        for name, start in zip(self.names, self.starts, strict=True):
-            if start <= x + 2.0:
-                found = name
-        return found
+        index = bisect.bisect_right(self.bounds or self.starts, x + 2.0) - 1
+        return self.names[max(index, 0)]
+
+    def ruled(self, runs: list[tuple[float, float]]) -> bool:
+        """Takes the columns' bounds from a rule's runs when each heading sits over one run (a
+        heading wider than its run stands over the rule's gap: the run nearest its start)."""
+        if len(runs) < 2:
+            return False
+        bounds: list[float] = []
+        for start in self.starts:
+            inside = [a for a, b in runs if a - 2.0 <= start <= b]
+            bounds.append(inside[0] if inside else min(runs, key=lambda r: abs(r[0] - start))[0])
+        if any(b <= a for a, b in itertools.pairwise(bounds)):
+            return False
+        self.bounds = bounds
+        return True
 
 
 def _label_matches(tokens: list[str], labels: Labels, wanted: tuple[str, ...]) -> list[str] | None:
@@ -84,6 +99,8 @@ def heading_columns(line: Line, labels: Labels, wanted: tuple[str, ...]) -> Colu
     """Columns when the line is a heading row: column labels (or parts of them, for headings
     wrapped over lines), at least two whole ones, Nom first. With three whole ones or more, a
     heading nobody knows (`Classe`) is a column of its own, named `other:<heading>`."""
+    if len(labels.column_words.intersection(line.key.split())) < 2:
+        return None  # the quick answer for most lines
     names: list[str] = []
     starts: list[float] = []
     whole, unknown = 0, 0
@@ -103,7 +120,9 @@ def heading_columns(line: Line, labels: Labels, wanted: tuple[str, ...]) -> Colu
                 names.append(name)
                 starts.append(cell.x + offset)
             offset += CHAR_WIDTH * cell.size * (len(cell.text) / max(len(found), 1))
-    if whole < (3 if unknown else 2) or names[0] != "last_name":
+    if whole < (3 if unknown else 2) or "last_name" not in names:
+        return None
+    if names[0] != "last_name" and whole < 3:  # `Prénom Nom` is a line of a message
         return None
     return Columns(names, starts)
 

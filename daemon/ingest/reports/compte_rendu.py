@@ -51,6 +51,8 @@ def _is_title(state: _State, line_key: str) -> bool:
 
 
 def _section(state: _State, line_key: str) -> str | None:
+    if len(line_key) > state.labels.longest_section + 12:  # `(12) :` may follow a heading
+        return None
     heading = _HEADING_TAIL.sub("", line_key)
     for name in ("anomalies", "ine", "plain"):
         if heading in state.labels["sections"].get(name, ()):
@@ -107,6 +109,10 @@ def _take_pending(state: _State, line: Line) -> bool:
 
 
 def _read_line(state: _State, line: Line) -> None:
+    if line.rule is not None:  # layout: a table's rules tell where its rows end
+        if state.section in state.tables:
+            state.tables[state.section].feed(line)
+        return
     if state.pending is not None and _take_pending(state, line):
         return
     line_key = line.key
@@ -118,7 +124,8 @@ def _read_line(state: _State, line: Line) -> None:
         state.sections.add(section)
         state.section = section if section in state.tables else None
         return
-    if _header(state, line) or _counter(state, line):
+    labelled = line_key.split(" ", 1)[0].split(":", 1)[0] in state.labels.first_words
+    if labelled and (_header(state, line) or _counter(state, line)):
         return
     if any(line_key.startswith(label) for label in state.labels["sections"]["no_anomaly"]):
         state.no_anomaly = True
@@ -151,6 +158,7 @@ def read_compte_rendu(lines: list[Line], labels: Labels, what: str) -> dict[str,
     pupils, unplaced_ine = state.tables["ine"].finish(cuts_words)
     state.unclassified.extend(unplaced + unplaced_ine)
     for table in state.tables.values():
+        state.warnings.extend(table.notes)
         state.warnings.extend(f"Colonne « {name} » non lue" for name in table.ignored)
     uai, school_name, school_warnings = school_fields(state.header)
     counts = {name: state.counters.get(name) for name in ("read", "integrated", "rejected")}

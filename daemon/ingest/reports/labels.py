@@ -81,6 +81,28 @@ class Labels:
     def __getitem__(self, table: str) -> dict[str, tuple[str, ...]]:
         return self.groups[table]
 
+    @functools.cached_property
+    def first_words(self) -> frozenset[str]:
+        """The first word of every header and counter label: a line beginning otherwise is
+        neither (the quick answer for a table's lines)."""
+        tables = [self.groups["header"], self.groups["counters"]]
+        return frozenset(
+            label.split()[0] for table in tables for names in table.values() for label in names
+        )
+
+    @functools.cached_property
+    def column_words(self) -> frozenset[str]:
+        """The first word of every column heading: a line with fewer than two is no heading
+        row (a heading row holds two whole headings or more)."""
+        columns = self.groups["columns"].values()
+        return frozenset(label.split()[0] for names in columns for label in names if label)
+
+    @functools.cached_property
+    def longest_section(self) -> int:
+        """The length of the longest section heading: a longer line is none."""
+        sections = self.groups["sections"].values()
+        return max((len(label) for names in sections for label in names), default=0)
+
     def find(self, table: str, text_key: str) -> str | None:
         """The name whose label equals the text (already a key), or None."""
         for name, labels in self.groups[table].items():

@@ -6,6 +6,7 @@ positions (points, y growing downwards in reading order); a text line numbers it
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass, field
@@ -28,11 +29,15 @@ class Line:
     y: float  # reading order within the page: larger is lower
     cells: list[Cell]
     geometric: bool = True
+    rule: list[tuple[float, float]] | None = None  # a rule line: layout, these runs (x0, x1)
     _key: str | None = field(default=None, repr=False)
+    _text: str | None = field(default=None, repr=False)
 
     @property
     def text(self) -> str:
-        return " ".join(c.text for c in self.cells)
+        if self._text is None:
+            self._text = " ".join(c.text for c in self.cells)
+        return self._text
 
     @property
     def key(self) -> str:
@@ -55,3 +60,34 @@ def text_lines(text: str) -> list[Line]:
         if cells:
             lines.append(Line(0, float(number), cells, geometric=False))
     return lines
+
+
+def split_at(line: Line, bounds: list[float]) -> Line:
+    """The line with each cell that runs over a column's bound (a fixed-width table whose
+    columns are one space apart) split at the space before the bound. A word running over it
+    stays whole; so does a cell whose end is unknown."""
+    cells: list[Cell] = []
+    for cell in line.cells:
+        cells.extend(_split_cell(cell, bounds))
+    if len(cells) == len(line.cells):
+        return line
+    return Line(line.page, line.y, cells, line.geometric, line.rule)
+
+
+def _split_cell(cell: Cell, bounds: list[float]) -> list[Cell]:
+    text = cell.text
+    if math.isnan(cell.end) or len(text) < 2:
+        return [cell]
+    step = (cell.end - cell.x) / len(text)
+    first = bisect.bisect_right(bounds, cell.x + step)
+    for bound in bounds[first:]:
+        if bound >= cell.end - step:
+            break
+        at = (bound - cell.x) / step  # the index of the first character past the bound
+        spaces = [i for i, c in enumerate(text) if c == " " and abs(i + 1 - at) <= 1.0]
+        if spaces:
+            i = spaces[0]
+            left = Cell(cell.x, text[:i], cell.size, cell.x + i * step, cell.lead)
+            right = Cell(cell.x + (i + 1) * step, text[i + 1 :], cell.size, cell.end, cell.lead)
+            return [left, *_split_cell(right, bounds)]
+    return [cell]

@@ -1,7 +1,8 @@
-"""The text of a PDF as positioned lines, in one pass of pypdf's text extraction with a visitor.
+"""A PDF's text layer as pages of positioned words, in one pass of pypdf's text extraction.
 
-Refuses what cannot be read (truncated, broken, encrypted, too many pages, no text layer) and
-removes what printers add (browser headers and footers, page numbers, print dates, URLs).
+The same pass collects the lines the page draws (table rules, cell borders): they tell where the
+rows of a table end when nothing else does. Refuses what cannot be read (truncated, broken,
+encrypted, too many pages, no text layer); what printers add is removed by `pages`.
 """
 
 from __future__ import annotations
@@ -16,22 +17,14 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
-from daemon.codes import fold
-from daemon.ingest.reports.columns import (
-    ANOMALY_COLUMNS,
-    INE_COLUMNS,
-    heading_columns,
-    heading_piece,
-)
+from daemon.ingest.reports.fonts import Glyphs, Widths
 from daemon.ingest.reports.labels import Labels
-from daemon.ingest.reports.lines import Cell, Line
+from daemon.ingest.reports.lines import Line
+from daemon.ingest.reports.pages import document_lines
 from daemon.ingest.reports.refusal import ReportRefused
 from daemon.ingest.reports.text import clean
-
-try:  # glyph widths, to know where a piece of text ends (optional: unknown without them)
-    from pypdf.generic._font import Font as _PdfFont
-except ImportError:  # pragma: no cover - older pypdf
-    _PdfFont = None  # type: ignore[assignment,misc]
+from daemon.ingest.reports.words import Page, Rule, Word, pieces
+from daemon.ingest.reports.wrapped import Fragment, unwrap
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +32,13 @@ TRUNCATED = "PDF tronqué : marque de fin %%EOF absente / truncated PDF"
 BROKEN = "PDF illisible ou endommagé / unreadable or damaged PDF"
 ENCRYPTED = "PDF chiffré : mot de passe requis / encrypted PDF"
 NO_TEXT = "PDF sans texte (scan) : aucune couche texte / no text layer"
-MARGIN = 0.07  # top and bottom share of the page where printers put headers and footers
+ASCENT, DESCENT = 0.8, 0.2  # of the font size, above and below the baseline
+_SPLIT = re.compile(r"\S\s{2,}\S|\||^\s{2,}")  # a piece laid out with spaces, or a `|`
+_PAINT = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
+_PATH = {b"re", b"m", b"l", b"h", b"n", *_PAINT}
+_STATE = {b"q", b"Q", b"Tc", b"Tz"}
 
-# orientation, x, y, size, text, advance (width of the text), lead (width of its first character)
-Fragment = tuple[int, float, float, float, str, float, float]
+Segment = tuple[float, float, float, float]  # a drawn line, device space: x0, y0, x1, y1
 
 
 def open_pdf(data: bytes, max_pages: int) -> PdfReader:
@@ -75,58 +71,23 @@ def _claimed_pages(reader: PdfReader) -> int:
     return claimed if isinstance(claimed, int) else 0
 
 
-class _Widths:
-    """Glyph widths of the fonts met (in thousandths of the font size), by character read."""
+class _Reader:
+    """One page's text pieces and drawn lines, from pypdf's visitors."""
 
-    def __init__(self) -> None:
-        self.fonts: dict[int, tuple[Any, dict[str, float], float] | None] = {}
+    def __init__(self, widths: Widths, glyphs: Glyphs) -> None:
+        self.widths, self.glyphs = widths, glyphs
+        self.fragments: list[Fragment] = []
+        self.segments: list[Segment] = []
+        self.path: list[Segment] = []
+        self.start: tuple[float, float] | None = None
+        self.point: tuple[float, float] | None = None
+        self.spacing = (0.0, 1.0)  # character spacing (Tc), horizontal scaling (Tz / 100)
+        self.saved: list[tuple[float, float]] = []
 
-    def _font(self, font: Any) -> tuple[Any, dict[str, float], float] | None:
-        if id(font) in self.fonts:
-            known = self.fonts[id(font)]
-            if known is None or known[0] is font:
-                return known
-        measured = None
-        if _PdfFont is not None and font is not None:
-            try:
-                measured = (font, *self._measure(_PdfFont.from_font_resource(font)))
-            except Exception:  # a damaged font dictionary: widths unknown
-                measured = None
-        self.fonts[id(font)] = measured
-        return measured
-
-    @staticmethod
-    def _measure(pdf_font: Any) -> tuple[dict[str, float], float]:
-        by_code = pdf_font.character_widths
-        default = float(by_code.get("default", 0) or 0)
-        widths: dict[str, float] = {}
-        if isinstance(pdf_font.encoding, dict):
-            for code, char in pdf_font.encoding.items():
-                if isinstance(char, str) and chr(code) in by_code:
-                    widths.setdefault(char, float(by_code[chr(code)]))
-        for code, char in pdf_font.character_map.items():
-            if isinstance(char, str) and isinstance(code, str) and code in by_code:
-                widths[char] = float(by_code[code])
-        return widths, default
-
-    def of(self, font: Any, text: str) -> tuple[float, float]:
-        """(width of the text, width of its first visible character), NaN when unknown."""
-        measured = self._font(font)
-        text = text.strip()  # pypdf adds a space before a piece apart from the previous one
-        if measured is None or not text:
-            return math.nan, math.nan
-        _font, widths, default = measured
-        total = sum(widths.get(c, default) for c in text)
-        lead = widths.get(text[0], default)
-        return (total / 1000, lead / 1000) if total > 0 else (math.nan, math.nan)
-
-
-def _page_fragments(page: Any, widths: _Widths) -> list[Fragment]:
-    found: list[Fragment] = []
-
-    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
+    def text(self, text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
         if not text or text.isspace():
             return
+        text = self.glyphs.fix(font, text)
         m0 = tm[0] * cm[0] + tm[1] * cm[2]
         m1 = tm[0] * cm[1] + tm[1] * cm[3]
         m2 = tm[2] * cm[0] + tm[3] * cm[2]
@@ -137,139 +98,122 @@ def _page_fragments(page: Any, widths: _Widths) -> list[Fragment]:
         upright = orientation in (0, 180)
         scale = math.hypot(m2, m3) if upright else math.hypot(m0, m1)
         along = abs(size) * (math.hypot(m0, m1) if upright else math.hypot(m2, m3))
+        size_here = abs(size * scale) or 10.0
+        spacing, scaling = self.spacing
+        along *= scaling
+        step = self.widths.step(font, spacing / (abs(size) or 1.0))
+        step = step * along if step else None
         for piece in text.split("\n"):
             if piece.strip():
-                width, lead = widths.of(font, piece)
-                size_here = abs(size * scale) or 10.0
-                found.append((orientation, x, y, size_here, piece, width * along, lead * along))
+                width, lead = self.widths.of(font, piece)
+                self.fragments.append(
+                    (orientation, x, y, size_here, piece, width * along, lead * along, step)
+                )
 
-    page.extract_text(visitor_text=visit)
-    return found
+    def operator(self, operator: bytes, operands: Any, cm: list[float], _tm: Any) -> None:
+        if operator in _STATE:
+            self._state(operator, operands)
+        if operator not in _PATH:
+            return
+        try:
+            self._path(operator, [float(v) for v in operands], cm)
+        except (TypeError, ValueError, IndexError):  # a damaged path: not a rule
+            self.path, self.point = [], None
+
+    def _state(self, operator: bytes, operands: Any) -> None:
+        """Character spacing and horizontal scaling: where the characters of a monospace
+        line really stand (`texttopdf` narrows its font with `Tz`)."""
+        spacing, scaling = self.spacing
+        if operator == b"q":
+            self.saved.append(self.spacing)
+        elif operator == b"Q":
+            self.spacing = self.saved.pop() if self.saved else (0.0, 1.0)
+        elif operator == b"Tc" and operands and isinstance(operands[0], (int, float)):
+            self.spacing = (float(operands[0]), scaling)
+        elif operator == b"Tz" and operands and isinstance(operands[0], (int, float)):
+            self.spacing = (spacing, float(operands[0]) / 100)
+
+    def _path(self, operator: bytes, values: list[float], cm: list[float]) -> None:
+        def at(px: float, py: float) -> tuple[float, float]:
+            return px * cm[0] + py * cm[2] + cm[4], px * cm[1] + py * cm[3] + cm[5]
+
+        if operator == b"re":
+            x, y, w, h = values[:4]
+            corners = [at(x, y), at(x + w, y), at(x + w, y + h), at(x, y + h)]
+            self.path += [(*a, *b) for a, b in zip(corners, corners[1:] + corners[:1], strict=True)]
+        elif operator == b"m":
+            self.start = self.point = at(*values[:2])
+        elif operator == b"l" and self.point is not None:
+            end = at(*values[:2])
+            self.path.append((*self.point, *end))
+            self.point = end
+        elif operator == b"h" and self.point is not None and self.start is not None:
+            self.path.append((*self.point, *self.start))
+            self.point = self.start
+        elif operator in _PAINT:
+            self.segments += self.path
+            self.path, self.point = [], None
+        elif operator == b"n":
+            self.path, self.point = [], None
 
 
-def _upright(fragments: list[Fragment]) -> tuple[list[Fragment], list[Fragment]]:
-    """Fragments turned into the page's main orientation (x rightwards, y downwards); others."""
+def _upright(fragments: list[Fragment]) -> tuple[list[Fragment], list[Fragment], int]:
+    """Fragments turned into the page's main orientation (x rightwards, y downwards); the
+    others; the main orientation."""
     weight: Counter[int] = Counter()
     for orientation, _x, _y, _size, text, *_widths in fragments:
         weight[orientation] += len(text)
     main = weight.most_common(1)[0][0] if weight else 0
     turned: list[Fragment] = []
-    for orientation, x, y, size, text, advance, lead in fragments:
-        if orientation != main:
-            continue
-        if orientation == 0:
-            turned.append((0, x, -y, size, text, advance, lead))
-        elif orientation == 180:
-            turned.append((0, -x, y, size, text, advance, lead))
-        elif orientation == 90:
-            turned.append((0, y, x, size, text, advance, lead))
-        else:
-            turned.append((0, -y, -x, size, text, advance, lead))
-    return turned, [f for f in fragments if f[0] != main]
+    for orientation, x, y, size, text, advance, lead, step in fragments:
+        if orientation == main:
+            tx, ty = _turn(main, x, y)
+            turned.append((0, tx, ty, size, text, advance, lead, step))
+    return turned, [f for f in fragments if f[0] != main], main
 
 
-def _group_lines(page_number: int, fragments: list[Fragment]) -> list[Line]:
-    lines: list[Line] = []
-    for _o, x, y, size, text, advance, lead in sorted(fragments, key=lambda f: (f[2], f[1])):
-        cell = Cell(x, clean(text), size, x + advance, lead)
-        if not cell.text:
-            continue
-        last = lines[-1] if lines else None
-        if last is not None and abs(y - last.y) <= max(1.0, 0.25 * min(size, last.size)):
-            last.cells.append(cell)
-        else:
-            lines.append(Line(page_number, y, [cell]))
-    for line in lines:
-        line.cells.sort(key=lambda c: c.x)
-    return lines
+def _turn(orientation: int, x: float, y: float) -> tuple[float, float]:
+    """A device point in the page's reading frame (x rightwards, y downwards)."""
+    if orientation == 0:
+        return x, -y
+    if orientation == 180:
+        return -x, y
+    return (y, x) if orientation == 90 else (-y, -x)
 
 
-class _Noise:
-    """Decides which lines and cells a printer added, knowing the page and the document."""
-
-    def __init__(self, labels: Labels, title: str) -> None:
-        self.labels = labels
-        self.title = fold(clean(title)).casefold() if title else ""
-        self.repeated: set[tuple[str, int]] = set()
-
-    @staticmethod
-    def shape(text: str, y: float) -> tuple[str, int]:
-        return re.sub(r"\d+", "#", fold(text).casefold()), round(y / 3)
-
-    def learn(self, pages: list[tuple[list[Line], float, float]]) -> None:
-        seen: Counter[tuple[str, int]] = Counter()
-        for lines, top, bottom in pages:
-            shapes = {self.shape(ln.text, ln.y) for ln in lines if self.in_margin(ln, top, bottom)}
-            seen.update(shapes)
-        self.repeated = {shape for shape, count in seen.items() if count > 1}
-
-    @staticmethod
-    def in_margin(line: Line, top: float, bottom: float) -> bool:
-        height = bottom - top
-        return height > 0 and (line.y < top + MARGIN * height or line.y > bottom - MARGIN * height)
-
-    def matches(self, text: str, patterns: tuple[re.Pattern[str], ...]) -> bool:
-        folded = fold(text)
-        return any(p.fullmatch(folded) for p in patterns)
-
-    def clean_page(self, lines: list[Line], top: float, bottom: float) -> list[Line]:
-        """Lines without the printer's: noise anywhere (URLs, `Page 2 sur 3`), and at the top and
-        bottom of the page, outside the content, margin noise (print dates, `1/3`, repeated
-        lines). A cut date (`17/04`) low on the page but above a table row is kept."""
-        lines = [ln for ln in lines if not self.matches(ln.text, self.labels.noise)]
-        first = 0
-        while first < len(lines) and self._margin_noise(lines[first], top, bottom):
-            first += 1
-        if 0 < first < len(lines) and not self._apart(lines[first - 1], lines[first]):
-            first = 0
-        last = len(lines)
-        while last > first and self._margin_noise(lines[last - 1], top, bottom):
-            last -= 1
-        if first < last < len(lines) and not self._apart(lines[last], lines[last - 1]):
-            last = len(lines)
-        return lines[first:last]
-
-    def _apart(self, noise: Line, content: Line) -> bool:
-        """A printer's line stands apart from the content; a table's last cut cell does not."""
-        if self.shape(noise.text, noise.y) in self.repeated:
-            return True
-        return abs(noise.y - content.y) > 1.2 * max(noise.size, content.size)
-
-    def _margin_noise(self, line: Line, top: float, bottom: float) -> bool:
-        if not self.in_margin(line, top, bottom) or self._table_heading(line):
-            return False
-        if self.shape(line.text, line.y) in self.repeated:
-            return True
-        # All of it noise: a footer with a URL and `1/3`, a header with a date and the title.
-        return all(self._noise_cell(group) for group in _clusters(line.cells))
-
-    def _table_heading(self, line: Line) -> bool:
-        """A table heading (or a line of it: `Né(e)` over `le`) repeated at the top of each
-        page is content: the cell below it (the end of a date cut by the page break) too."""
-        return any(
-            heading_columns(line, self.labels, wanted) is not None
-            or heading_piece(line, self.labels, wanted) is not None
-            for wanted in (ANOMALY_COLUMNS, INE_COLUMNS)
-        )
-
-    def _noise_cell(self, group: list[Cell]) -> bool:
-        text = " ".join(c.text for c in group)
-        if self.title and fold(text).casefold() == self.title:
-            return True
-        patterns = self.labels.noise + self.labels.margin_noise
-        return self.matches(text, patterns)
+def _rules(segments: list[Segment], orientation: int) -> list[Rule]:
+    """The drawn lines that run across the reading direction's lines: horizontal rules."""
+    found: list[Rule] = []
+    for x0, y0, x1, y1 in segments:
+        (a, b), (c, d) = _turn(orientation, x0, y0), _turn(orientation, x1, y1)
+        if abs(b - d) <= 0.5 and abs(a - c) > 2.0:
+            found.append(Rule(min(a, c), max(a, c), (b + d) / 2))
+    return found
 
 
-def _clusters(cells: list[Cell]) -> list[list[Cell]]:
-    """Cells close to each other (`1`, `/`, `3`), apart from the others on a margin line."""
-    groups: list[list[Cell]] = []
-    end = -math.inf
-    for cell in cells:
-        if not groups or cell.x - end > 1.5 * cell.size:
-            groups.append([])
-        groups[-1].append(cell)
-        end = max(end, cell.x + 0.5 * cell.size * len(cell.text))
-    return groups
+def _words(fragment: Fragment) -> list[Word]:
+    """A piece of text as words: split where it was laid out with spaces (a fixed-width text
+    printed in a monospace font), each part at the position of its first character."""
+    _o, x, y, size, text, advance, lead, step = fragment
+    top, bottom = y - ASCENT * size, y + DESCENT * size
+    if step is None or not _SPLIT.search(text):
+        return [Word(text, x, top, x + advance, bottom, lead)]
+    return [
+        Word(text[start:end], x + start * step, top, x + end * step, bottom, step)
+        for start, end in pieces(text)
+    ]
+
+
+def _page(number: int, page: Any, reader: _Reader) -> tuple[Page, list[Fragment], list[str]]:
+    """The page (its box and rules), its upright text, the text written sideways."""
+    reader.fragments, reader.segments, reader.path = [], [], []
+    reader.spacing, reader.saved = (0.0, 1.0), []
+    page.extract_text(visitor_text=reader.text, visitor_operand_before=reader.operator)
+    upright, others, main = _upright(reader.fragments)
+    box = page.mediabox
+    result = Page(number, -float(box.top), -float(box.bottom))
+    result.rules = _rules(reader.segments, main)
+    return result, upright, [clean(f[4]) for f in others if clean(f[4])]
 
 
 def _title(reader: PdfReader) -> str:
@@ -280,31 +224,32 @@ def _title(reader: PdfReader) -> str:
         return ""
 
 
-def pdf_lines(data: bytes, labels: Labels, max_pages: int) -> tuple[list[Line], list[str]]:
-    """Lines of every page in reading order, and the text written sideways (kept for review)."""
+def pdf_pages(data: bytes, max_pages: int) -> tuple[list[Page], list[str], str]:
+    """The pages' words and rules, the text written sideways (kept for review), the title."""
     reader = open_pdf(data, max_pages)
-    pages: list[tuple[list[Line], float, float]] = []
+    pages: list[Page] = []
+    texts: list[list[Fragment]] = []
     sideways: list[str] = []
-    characters = 0
-    widths = _Widths()
+    visitor = _Reader(Widths(), Glyphs())
     try:
         for number, page in enumerate(reader.pages):
-            box = page.mediabox
-            top, bottom = -float(box.top), -float(box.bottom)
-            upright, others = _upright(_page_fragments(page, widths))
-            characters += sum(len(f[4].strip()) for f in upright)
-            sideways.extend(clean(f[4]) for f in others if clean(f[4]))
-            pages.append((_group_lines(number, upright), top, bottom))
+            read, upright, turned = _page(number, page, visitor)
+            pages.append(read)
+            texts.append(upright)
+            sideways.extend(turned)
     except ReportRefused:
         raise
     except Exception as exc:
         log.info("PDF text extraction failed: %s", exc)
         raise ReportRefused(BROKEN) from exc
-    if characters == 0:
+    if not any(f[4].strip() for upright in texts for f in upright):
         raise ReportRefused(NO_TEXT)
-    noise = _Noise(labels, _title(reader))
-    noise.learn(pages)
-    lines: list[Line] = []
-    for page_lines, top, bottom in pages:
-        lines.extend(noise.clean_page(page_lines, top, bottom))
-    return lines, sideways
+    for read, upright in zip(pages, unwrap(texts), strict=True):
+        read.words = [word for fragment in upright for word in _words(fragment)]
+    return pages, sideways, _title(reader)
+
+
+def pdf_lines(data: bytes, labels: Labels, max_pages: int) -> tuple[list[Line], list[str]]:
+    """Lines of every page in reading order, and the text written sideways (kept for review)."""
+    pages, sideways, title = pdf_pages(data, max_pages)
+    return document_lines(pages, labels, title), sideways

@@ -23,6 +23,7 @@ from daemon.ingest.reports.extraction import (
     looks_like_extraction,
     read_extraction,
 )
+from daemon.ingest.reports.fixed import fixed_width_lines
 from daemon.ingest.reports.html_text import html_to_text, looks_like_html
 from daemon.ingest.reports.labels import Labels, default_labels
 from daemon.ingest.reports.lines import text_lines
@@ -80,8 +81,9 @@ def _parse(data: bytes, filename: str, labels: Labels, max_pages: int) -> dict[s
         return read_extraction(data, labels)
     if looks_like_html(text):
         text = html_to_text(text)
+    lines = fixed_width_lines(text, labels) or text_lines(text)
     try:
-        return read_compte_rendu(text_lines(text), labels, "Ce texte")
+        return read_compte_rendu(lines, labels, "Ce texte")
     except ReportRefused:
         if _looks_like_csv(text):
             raise ReportRefused(NOT_EXTRACTION) from None

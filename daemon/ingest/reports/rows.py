@@ -141,10 +141,13 @@ def anomaly_from_parts(parts: list[str], labels: Labels) -> Row | None:
 
 
 def anomaly_from_columns(cells: dict[str, str], labels: Labels) -> Row | None:
-    """None when the cells do not read as a row (no date, no severity): read by content then."""
+    """None when the cells do not read as a row (no date, a severity not known): read by
+    content then. An empty severity cell gives a row without severity (nothing is guessed)."""
     date, severity_text = cells.get("birth_date", ""), cells.get("severity", "")
     severity = severity_of(severity_text, labels)
-    if not cells.get("last_name") or (date and not iso_date(date)) or severity is None:
+    if not cells.get("last_name") or (date and not iso_date(date)):
+        return None
+    if severity is None and (severity_text.strip() or not iso_date(date)):
         return None
     return _anomaly(
         cells.get("last_name", ""),

@@ -12,7 +12,7 @@ import itertools
 import math
 from dataclasses import dataclass, field
 
-from daemon.ingest.reports import rows
+from daemon.ingest.reports import joins, rows
 from daemon.ingest.reports.columns import (
     ANOMALY_COLUMNS,
     INE_COLUMNS,
@@ -24,12 +24,11 @@ from daemon.ingest.reports.columns import (
     merge_piece,
     single_heading,
 )
+from daemon.ingest.reports.cuts import Placed, records
 from daemon.ingest.reports.labels import Labels
-from daemon.ingest.reports.lines import Cell, Line
-from daemon.ingest.reports.text import is_date_start, iso_date, key
+from daemon.ingest.reports.lines import Cell, Line, split_at
+from daemon.ingest.reports.text import iso_date
 
-Placed = tuple[Line, Columns]
-ROW_GAP = 1.4  # in font sizes: a gap wider than a line, between two rows (padding, border)
 Gathered = dict[str, list[tuple[Line, Cell, float]]]  # column → its pieces, with its limit
 
 
@@ -45,6 +44,10 @@ class Table:
     found: list[rows.Row] = field(default_factory=list)
     unplaced: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # headings of columns nobody reads
+    notes: list[str] = field(default_factory=list)  # warnings about the rows read
+    rules: list[Line] = field(default_factory=list)  # rule lines met, in order
+    last_rule: Line | None = None  # the rule line just before this line
+    under_heading: bool = False  # no data line since the heading
     cut_heading: bool = False  # a heading was cut inside a word (`Préno` / `m`)
     _gathered: list[tuple[list[Placed], Gathered]] | None = None
 
@@ -53,9 +56,16 @@ class Table:
         return ANOMALY_COLUMNS if self.kind == "anomalies" else INE_COLUMNS
 
     def feed(self, line: Line) -> None:
+        if line.rule is not None:
+            self._rule(line)
+            return
         columns = heading_columns(line, self.labels, self.wanted)
+        last_rule, self.last_rule = self.last_rule, None
         if columns is not None:
             self._heading(line, columns)
+            if last_rule is not None and last_rule.page == line.page:  # a box's top border
+                self._ruled(last_rule.rule or [])
+            self.under_heading = True
         elif self._continues_heading(line):
             return
         elif (
@@ -66,12 +76,31 @@ class Table:
             # wrapped so that a line reads `prénom` is no heading
             self.columns, self.heading_line = None, None
         elif line.geometric and self.columns is not None:
-            self.placed.append((line, self.columns))
+            self.under_heading = False
+            bounds = self.columns.bounds or self.columns.starts
+            self.placed.append((split_at(line, bounds), self.columns))
         elif line.geometric and heading_piece(line, self.labels, self.wanted) is not None:
             self.waiting.append(line)
         else:
             self._flush_waiting()
             self._stream(line)
+
+    def _rule(self, line: Line) -> None:
+        """A rule line: where rows end; right under (or over) the heading, the columns."""
+        self.rules.append(line)
+        self.last_rule = line
+        if self.under_heading:
+            self._ruled(line.rule or [])
+
+    def _ruled(self, runs: list[tuple[float, float]]) -> None:
+        heading, columns = self.heading_line, self.columns
+        if heading is None or columns is None or len(runs) < 2:
+            return
+        again = heading_columns(split_at(heading, [a for a, _b in runs]), self.labels, self.wanted)
+        if again is not None and len(again.names) >= len(columns.names):
+            columns = again
+        if columns.ruled(runs):
+            self.columns = columns
 
     def _flush_waiting(self) -> None:
         waiting, self.waiting = self.waiting, []
@@ -142,17 +171,22 @@ class Table:
             row = by_parts(parts, self.labels)
         if row is None:
             self.unplaced.append(" | ".join(p for p in parts if p))
-        else:
-            self.found.append(row)
+            return
+        self.found.append(row)
+        if anomalies and row["severity"] is None:
+            field = row["field"] or "rubrique illisible"
+            self.notes.append(
+                f"Anomalie n° {len(self.found)} ({field}) : gravité absente, à vérifier"
+            )
 
     def cuts_words(self) -> bool:
         """Whether the table shows that its producer cuts words too long for their column (see
         `_cutting`); the rows are gathered once, for `finish`."""
         if self._gathered is None:
             self._flush_waiting()
-            records = self._records(self.placed)
-            limits = _limits(self.placed)
-            self._gathered = [(record, self._gather(record, limits)) for record in records]
+            found = records(self.placed, self.rules, self.kind, self.labels)
+            limits = joins.limits(self.placed)
+            self._gathered = [(record, self._gather(record, limits)) for record in found]
         return (
             self.cut_heading
             or any(self._cut_cells(cells) for _r, cells in self._gathered)
@@ -171,44 +205,6 @@ class Table:
         self.placed = []
         self._gathered = None
         return self.found, self.unplaced
-
-    def _records(self, placed: list[Placed]) -> list[list[Placed]]:
-        anchors, continued = self._anchors(placed)
-        if not anchors:
-            return [placed] if placed else []
-        cuts = [_cut(placed, a, b, continued) for a, b in itertools.pairwise(anchors)]
-        bounds = [0, *cuts, len(placed)]
-        groups = [placed[start:end] for start, end in itertools.pairwise(bounds)]
-        return [g for g in groups if g]
-
-    def _anchors(self, placed: list[Placed]) -> tuple[list[int], set[int]]:
-        """Lines where a row begins: a birth date, else a severity / INE status, in its column,
-        else a whole row in one cell.
-
-        A date wrapped over lines (`03/0`, `5/20`, `19`) begins on its first line only; the
-        lines that continue a date are returned too (a row cut by a page break).
-        """
-        closing = "severity" if self.kind == "anomalies" else "ine_status"
-        dates, ends, whole = [], [], []
-        continued: set[int] = set()
-        partial = ""
-        for index, (line, columns) in enumerate(placed):
-            cells = {columns.place(c.x): c.text for c in reversed(line.cells)}
-            date = "".join(cells.get("birth_date", "").split())
-            if date and partial and iso_date(partial) is None and len(partial + date) <= 10:
-                partial += date
-                continued.add(index)
-            elif is_date_start(date):
-                dates.append(index)
-                partial = date
-            end = cells.get(closing, "")
-            if rows.closes_row(end, self.kind, self.labels) or _starts_status(
-                end, self.kind, self.labels
-            ):
-                ends.append(index)
-            if len(cells) == 1 and rows.closes_row(line.text, self.kind, self.labels):
-                whole.append(index)  # the extractor merged the row's cells into one
-        return max((dates, ends, whole), key=len), continued
 
     def _gather(self, record: list[Placed], limits: dict[int, dict[str, float]]) -> Gathered:
         gathered: Gathered = {}
@@ -229,7 +225,7 @@ class Table:
             words = {
                 word
                 for _record, cells in self._gathered or []
-                for word in _cut_words(cells.get(name, []))
+                for word in joins.cut_words(cells.get(name, []))
             }
             if len(words) >= 2:
                 cut.add(name)
@@ -246,7 +242,7 @@ class Table:
                 continue
             if name == "birth_date" and iso_date(pieces[0]) is None:
                 return True
-            if name == closing and _cut_value(pieces, self.kind, self.labels):
+            if name == closing and joins.cut_value(pieces, self.kind, self.labels):
                 return True
             if name == "first_name" and any(
                 a[-1].isalpha() and b[0].islower() for a, b in itertools.pairwise(pieces)
@@ -259,131 +255,6 @@ class Table:
         for name in record[0][1].names:
             if name.startswith(OTHER) and name[len(OTHER) :] not in self.ignored:
                 self.ignored.append(name[len(OTHER) :])
-        cells = {name: _join(name, gathered.get(name, []), name in cutting) for name in order}
+        cells = {name: joins.join(name, gathered.get(name, []), name in cutting) for name in order}
         parts = [cells[name] for name in order if cells[name]]
         self._emit(parts, cells)
-
-
-def _cut_value(pieces: list[str], kind: str, labels: Labels) -> bool:
-    """A severity or an INE status read whole only without spaces (`Avertisse` / `ment`)."""
-    spaced, glued = " ".join(pieces), "".join(pieces)
-    if kind == "anomalies":
-        return (
-            rows.severity_of(spaced, labels) is None
-            and key(spaced) != key(glued)
-            and (labels.find("severities", key(glued)) is not None)
-        )
-    if " " not in glued and len(pieces) > 1 and rows.ine_status_of(glued, labels):
-        return True
-    return labels.find("ine_statuses", key(spaced)) is None and (
-        labels.find("ine_statuses", key(glued)) is not None
-    )
-
-
-def _starts_status(text: str, kind: str, labels: Labels) -> bool:
-    """The first words of a status wrapped over lines (`EN` of `EN ATTENTE`)."""
-    words = key(text).split() if kind == "ine" else []
-    return bool(words) and any(
-        label.split()[: len(words)] == words
-        for spellings in labels["ine_statuses"].values()
-        for label in spellings
-    )
-
-
-def _cut(placed: list[Placed], first: int, second: int, continued: set[int]) -> int:
-    """Where the row of anchor `first` ends: at the widest gap before anchor `second`
-    (the lowest of near-equal gaps, rows being top-aligned more often than centred).
-    A page break is the widest gap, unless the next page begins by finishing a cut date, or
-    a gap between rows (wider than a line) shows that the row went on over the page break."""
-
-    def gap(i: int) -> float:
-        line, previous = placed[i][0], placed[i - 1][0]
-        if line.page != previous.page:
-            return -math.inf if continued.intersection(range(i, second)) else math.inf
-        return line.y - previous.y
-
-    gaps = [(gap(i), i) for i in range(first + 1, second + 1)]
-    widest = max(g for g, _ in gaps)
-    if widest == math.inf:
-        inner = [(g, i) for g, i in gaps if math.isfinite(g)]
-        sizes = sorted(placed[i][0].size for _g, i in inner)
-        if not inner or max(inner)[0] <= ROW_GAP * sizes[len(sizes) // 2]:
-            return next(i for g, i in gaps if g == widest)
-        gaps, widest = inner, max(inner)[0]
-    return max(i for g, i in gaps if g >= widest * 0.9)
-
-
-def _limits(placed: list[Placed]) -> dict[int, dict[str, float]]:
-    """For each heading row (by id) and column but the last, an x its text is known to reach:
-    the end of its widest line, or the next column's start less the least gap seen between a
-    column's widest line and the next column (the cell padding). A word cut because it did not
-    fit on one line (`OUÉDRA` / `OGO`) ends past it."""
-    found: dict[int, tuple[Columns, dict[str, float], dict[str, float]]] = {}
-    for line, columns in placed:
-        _columns, lefts, ends = found.setdefault(id(columns), (columns, {}, {}))
-        for cell in line.cells:
-            name = columns.place(cell.x)
-            lefts[name] = min(cell.x, lefts.get(name, cell.x))
-            if not math.isnan(cell.end):
-                ends[name] = max(cell.end, ends.get(name, cell.end))
-    limits: dict[int, dict[str, float]] = {}
-    for ident, (columns, lefts, ends) in found.items():
-        names = [n for n in columns.names if n in lefts]
-        pairs = [(a, b) for a, b in itertools.pairwise(names) if a in ends]
-        if not pairs:
-            continue
-        slack = max(0.0, min(lefts[b] - ends[a] for a, b in pairs))
-        limits[ident] = {a: max(ends[a], lefts[b] - slack) for a, b in pairs}
-    return limits
-
-
-def _cut_word(previous: list[Cell], cell: Cell, limit: float) -> bool:
-    """True when the line before ended by cutting a word too long for its column: it holds one
-    word, and the first character of this line would have gone past what the column holds."""
-    before = " ".join(c.text for c in previous)
-    if not before or " " in before or not cell.text or math.isnan(limit):
-        return False
-    last, first = before[-1], cell.text[0]
-    if not (last.isalnum() or last == "'") or not first.isalnum():
-        return False
-    if last.islower() and first.isupper():  # `Marie` / `Claire`: a new word
-        return False
-    end, lead = previous[-1].end, cell.lead
-    return not math.isnan(end + lead) and end + lead > limit - 0.3 * lead
-
-
-def _cut_words(pieces: list[tuple[Line, Cell, float]]) -> list[str]:
-    """The lines of a cell that end by a cut word (see `_cut_word`)."""
-    found: list[str] = []
-    previous: list[Cell] = []
-    previous_line = None
-    for line, cell, limit in pieces:
-        if line is not previous_line:
-            if previous and _cut_word(previous, cell, limit):
-                found.append(" ".join(c.text for c in previous))
-            previous = []
-        previous.append(cell)
-        previous_line = line
-    return found
-
-
-def _join(name: str, pieces: list[tuple[Line, Cell, float]], cutting: bool) -> str:
-    if name == "birth_date":
-        return "".join("".join(cell.text.split()) for _line, cell, _limit in pieces)
-    text = ""
-    previous_line = None
-    previous: list[Cell] = []
-    for line, cell, limit in pieces:
-        if not text:
-            text = cell.text
-        elif line is not previous_line and (
-            text.endswith("-") or (cutting and _cut_word(previous, cell, limit))
-        ):
-            text += cell.text
-        else:
-            text += " " + cell.text
-        if line is not previous_line:
-            previous = []
-        previous.append(cell)
-        previous_line = line
-    return text

@@ -7,6 +7,7 @@ PDF text layers carry ligature glyphs (`ﬁ`), typographic apostrophes, soft hyp
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ _SUBSTITUTES = str.maketrans(
         "\u2032": "'",
         "\u2010": "-",
         "\u2011": "-",
+        "\u2212": "-",  # a2ps prints `-` with the minus sign's glyph
         "\t": " ",
     }
 )
@@ -32,12 +34,16 @@ _SPACES = re.compile(r"\s+")
 
 def clean(text: str) -> str:
     """Readable text: ligatures undone (NFKC), straight apostrophes, one space between words."""
+    if text.isascii():  # nothing to undo but spaces
+        return " ".join(text.split())
     text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE)).translate(_SUBSTITUTES)
     return _SPACES.sub(" ", text).strip()
 
 
+@functools.lru_cache(maxsize=8192)
 def key(text: str) -> str:
-    """Comparison form of a label: no accents, lower case, `'` apostrophes, single spaces."""
+    """Comparison form of a label: no accents, lower case, `'` apostrophes, single spaces
+    (remembered: a table asks for the same cells' keys many times)."""
     return _SPACES.sub(" ", fold(clean(text)).casefold()).strip()
 
 
