@@ -8,7 +8,7 @@ The coordinators' school page reads it through `school_file` (and a stored origi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -32,22 +32,17 @@ class SchoolFile:
     mails: list[Reminder]  # the ledger rows, latest due first
 
 
-def submissions(session: Session, *, school_id: int, campaign_id: int) -> list[ExportSubmission]:
-    query = (
-        select(ExportSubmission)
-        .where(ExportSubmission.school_id == school_id)
-        .where(ExportSubmission.campaign_id == campaign_id)
-        .order_by(col(ExportSubmission.received_at).desc())
-    )
-    return list(session.exec(query))
+Received = TypeVar("Received", Document, ExportSubmission)
 
 
-def documents(session: Session, *, school_id: int, campaign_id: int) -> list[Document]:
+def received(
+    session: Session, table: type[Received], *, school_id: int, campaign_id: int
+) -> list[Received]:
+    """The school's archives or documents in the campaign, newest first."""
     query = (
-        select(Document)
-        .where(Document.school_id == school_id)
-        .where(Document.campaign_id == campaign_id)
-        .order_by(col(Document.received_at).desc())
+        select(table)
+        .where(table.school_id == school_id, table.campaign_id == campaign_id)
+        .order_by(col(table.received_at).desc())
     )
     return list(session.exec(query))
 
@@ -60,8 +55,8 @@ def school_file(session: Session, *, school_id: int, campaign_id: int) -> School
     return SchoolFile(
         follow_up=get_follow_up(session, **ids),
         events=school_events(session, **ids),
-        submissions=submissions(session, **ids),
-        documents=documents(session, **ids),
+        submissions=received(session, ExportSubmission, **ids),
+        documents=received(session, Document, **ids),
         open_anomalies=opened,
         resolved_anomalies=resolved,
         pupils=pupils_by_id(session, ids=pupil_ids),

@@ -13,21 +13,9 @@ from db.events import record_event
 from db.models import Campaign, FollowUp, School
 from db.states import EventKind, Stage
 from tests.conftest import NOW
+from tests.factories import campaign_row
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _campaign(session: Session) -> Campaign:
-    campaign = Campaign(
-        name="2026",
-        start=dt.date(2026, 9, 1),
-        observation_date=dt.date(2026, 9, 15),
-        deadline=dt.date(2026, 10, 15),
-        created_at=NOW,
-    )
-    session.add(campaign)
-    session.flush()
-    return campaign
 
 
 def _school(session: Session, campaign: Campaign, uai: str, **follow_up: object) -> School:
@@ -46,7 +34,7 @@ def _school(session: Session, campaign: Campaign, uai: str, **follow_up: object)
 def test_errors_per_day_count_the_stage_entered_whatever_the_message_says(
     session: Session,
 ) -> None:
-    campaign = _campaign(session)
+    campaign = campaign_row(session)
     school = _school(session, campaign, "0441234C")
     day = dt.datetime(2026, 9, 10, 9, tzinfo=dt.UTC)
     for stage, message in (
@@ -73,7 +61,7 @@ def test_errors_per_day_count_the_stage_entered_whatever_the_message_says(
 def test_a_school_is_escalated_by_its_column_not_by_the_text_of_its_steps(
     session: Session,
 ) -> None:
-    campaign = _campaign(session)
+    campaign = campaign_row(session)
     taken = ["coordinator@3", "support@5"]
     _school(session, campaign, "0441234C", escalated=True, escalations_done=taken)
     _school(session, campaign, "0441235D", escalated=False, escalations_done=[])

@@ -4,7 +4,6 @@ event kind written anywhere is one of the registry's."""
 from __future__ import annotations
 
 import ast
-import datetime as dt
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -16,9 +15,10 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session
 
 from db.events import record_event
-from db.models import Campaign, FollowUp, IntakeFile, Reminder, School
+from db.models import FollowUp, IntakeFile, Reminder, School
 from db.states import EventKind, IntakeOutcome, MailKind, ReminderStatus, SendOutcome, Stage
 from tests.conftest import NOW
+from tests.factories import campaign_row
 
 REPO = Path(__file__).resolve().parents[1]
 CHECKED: list[tuple[str, str, type[StrEnum]]] = [
@@ -34,15 +34,8 @@ CHECKED: list[tuple[str, str, type[StrEnum]]] = [
 def rows(session: Session) -> dict[str, int]:
     """One row in each checked table, with valid states."""
     school = School(uai="0441234C", name="École", created_at=NOW, updated_at=NOW)
-    campaign = Campaign(
-        name="2026",
-        start=dt.date(2026, 9, 1),
-        observation_date=dt.date(2026, 9, 15),
-        deadline=dt.date(2026, 10, 15),
-        created_at=NOW,
-    )
-    session.add_all([school, campaign])
-    session.flush()
+    session.add(school)
+    campaign = campaign_row(session)
     assert school.id is not None and campaign.id is not None
     follow_up = FollowUp(school_id=school.id, campaign_id=campaign.id, updated_at=NOW)
     reminder = Reminder(
