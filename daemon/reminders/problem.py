@@ -25,11 +25,11 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from daemon.app import App
-from daemon.reminders.compose import PARIS, long_date, render
-from daemon.reminders.mails import Mail, open_items
+from daemon.reminders.compose import PARIS, long_date
+from daemon.reminders.mails import open_items, problem_mail
 from daemon.reminders.sweep import campaign_context
 from daemon.school.actions import PROBLEM_LABELS, ProblemCategory, report_problem
-from daemon.school.open_items import CONTACT_LABELS, Contact, OpenItems, contact_for
+from daemon.school.open_items import Contact, contact_for
 from db import ledger
 from db.events import record_event
 from db.models import Campaign, Event, Reminder, School
@@ -126,56 +126,6 @@ def routed_today(
     return ledger.with_keys(session, keys)
 
 
-def coordinator_school_url(app: App, school: School) -> str:
-    return f"{app.settings.web.base_url.rstrip('/')}/ecoles/{school.uai}"
-
-
-def problem_mail(
-    app: App,
-    *,
-    school: School,
-    campaign: Campaign,
-    category: ProblemCategory,
-    detail: str,
-    items: OpenItems,
-    contact: Contact,
-    earlier: int = 0,
-) -> Mail:
-    """The mail to the contact: school, director, category, message, stage, what is open
-    (`earlier`: mails already queued today for this category, which this one follows)."""
-    settings = app.settings
-    context: dict[str, Any] = {
-        "school": school,
-        "campaign": campaign.name,
-        "director_name": school.director_name,
-        "director_email": school.director_email,
-        "category_label": CONTACT_LABELS.get(category.value, category.value),
-        "problem_label": PROBLEM_LABELS[category],
-        "detail": detail,
-        "earlier": earlier,
-        "stage_label": items.stage.stage.label,
-        "reason": items.stage.reason,
-        "next_step": items.next_step.title,
-        "rejections": items.rejections,
-        "warnings": items.warnings,
-        "pending_count": len(items.pending),
-        "school_page": coordinator_school_url(app, school),
-        "deadline": campaign.deadline,
-        "coordinator_name": settings.contacts.coordinator_name,
-    }
-    mail = render(settings.templates_path, MailKind.PROBLEM, context)
-    return Mail(
-        contact.email,
-        {
-            **mail,
-            "reply_to": school.director_email or settings.contacts.coordinator_email,
-            "category": category.value,
-            "stage": items.stage.stage.value,
-            "detail": detail,
-        },
-    )
-
-
 @dataclass(frozen=True)
 class ProblemReport:
     """One report being routed: the school's, where it goes and under which ledger key."""
@@ -244,7 +194,7 @@ def _queue(
     assert contact is not None
     items = open_items(session, app.settings, report.school, report.campaign, report.now)
     mail = problem_mail(
-        app,
+        app.settings,
         school=report.school,
         campaign=report.campaign,
         category=report.category,
