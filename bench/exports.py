@@ -28,6 +28,7 @@ from bench.report import Row, emit
 from daemon.codes import LEVEL_AGE, LEVELS
 from daemon.demo.generate import FIRST_NAMES, LAST_NAMES, DemoPupil, archive
 from daemon.ingest.exports.archive import ArchiveLimits, check_archive
+from daemon.ingest.exports.records import ArchiveCheck
 
 UAI = "0441234C"
 RENTREE = dt.date(2026, 9, 1)
@@ -55,7 +56,7 @@ def pupils(n: int, rng: random.Random) -> list[DemoPupil]:
     return found
 
 
-def check(data: bytes) -> dict:
+def check(data: bytes) -> ArchiveCheck:
     return check_archive(
         data, f"{UAI}.zip", limits=ArchiveLimits(), school_year_start=RENTREE, known_uais={UAI}
     )
@@ -85,7 +86,7 @@ def peak_mb(data: bytes) -> float:
     result = check(data)
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert result["accepted"] and not result["findings"], result["refusal"]
+    assert result.accepted and not result.findings, result.refusal
     return peak / (1024 * 1024)
 
 
@@ -98,8 +99,8 @@ def main() -> int:
     rng = random.Random(args.seed)
     data = archive(UAI, pupils(args.pupils, rng), RENTREE)
     result = check(data)
-    assert result["accepted"] and result["headcount"]["total"] == args.pupils
-    assert not [f for f in result["findings"] if f["severity"] == "erreur"]
+    assert result.accepted and result.headcount and result.headcount.total == args.pupils
+    assert not [f for f in result.findings if f.severity == "erreur"]
     check(data), csv_only(data)  # warm up
     checked = median_ms(lambda: check(data), args.runs)
     baseline = median_ms(lambda: csv_only(data), args.runs)

@@ -37,6 +37,7 @@ from bench.report import Pairs, Row, alternate, emit, load_average
 from daemon.codes import uai_check_letter
 from daemon.ingest.reports import parse_report
 from daemon.ingest.reports.labels import default_labels
+from daemon.ingest.reports.records import CompteRendu
 
 TARGET = 1.5
 INGEST_TARGET = 1.3
@@ -225,7 +226,8 @@ def measure(files: list[tuple[Path, int]], rounds: int) -> tuple[Pairs, int, int
     right = 0
     for data, rows in inputs:
         result = parse_report(data, "cr.pdf", labels=LABELS)
-        right += len(result["anomalies"]) == rows and not result["needs_review"]
+        assert isinstance(result, CompteRendu)
+        right += len(result.anomalies) == rows and not result.needs_review
     pairs = alternate(parse, extract, inputs, rounds=rounds, clock=time.process_time)
     return pairs, right, len(inputs)
 

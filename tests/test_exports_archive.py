@@ -16,6 +16,7 @@ from daemon.codes import is_valid_uai
 from daemon.demo.generate import archive as demo_archive
 from daemon.demo.generate import make_pupils
 from daemon.ingest.exports.archive import ArchiveLimits, check_archive
+from daemon.ingest.exports.records import ArchiveCheck, ArchivePupil
 from tests.archives import (
     SECRETS,
     UAI,
@@ -31,7 +32,7 @@ from tests.archives import (
 OTHER = "0350001A"
 
 
-def check(data: bytes, filename: str = f"{UAI}.zip", **kwargs: Any) -> dict[str, Any]:
+def check(data: bytes, filename: str = f"{UAI}.zip", **kwargs: Any) -> ArchiveCheck:
     kwargs.setdefault("limits", ArchiveLimits())
     kwargs.setdefault("school_year_start", YEAR_START)
     return check_archive(data, filename, **kwargs)
@@ -39,17 +40,18 @@ def check(data: bytes, filename: str = f"{UAI}.zip", **kwargs: Any) -> dict[str,
 
 def findings(members: Layout, **kwargs: Any) -> list[tuple[str | None, str, str, str]]:
     result = check(to_zip(members), **kwargs)
-    assert result["accepted"], result["refusal"]
-    return [(f["id_eleve"], f["member"], f["field"], f["severity"]) for f in result["findings"]]
+    assert result.accepted, result.refusal
+    return [(f.id_eleve, f.member, f.field, f.severity) for f in result.findings]
 
 
 def test_a_valid_archive_has_its_headcount_and_no_finding() -> None:
     result = check(export_archive(10), known_uais={UAI}, expected_uai=UAI)
-    assert result["accepted"] and result["refusal"] is None and result["findings"] == []
-    assert result["members"] == ["eleves.csv", "responsables.csv", "classes.csv", "scolarites.csv"]
-    headcount = result["headcount"]
-    assert headcount["total"] == 10
-    assert headcount["by_level"] == {
+    assert result.accepted and result.refusal is None and result.findings == ()
+    assert result.members == ("eleves.csv", "responsables.csv", "classes.csv", "scolarites.csv")
+    headcount = result.headcount
+    assert headcount is not None
+    assert headcount.total == 10
+    assert headcount.by_level == {
         "PS": 2,
         "MS": 2,
         "GS": 1,
@@ -59,24 +61,24 @@ def test_a_valid_archive_has_its_headcount_and_no_finding() -> None:
         "CM1": 1,
         "CM2": 1,
     }
-    assert headcount["by_cycle"] == {"CYCLE I": 5, "CYCLE II": 3, "CYCLE III": 2}
-    assert headcount["by_class"]["PS Mme Durand"] == {"PS": 2}
-    assert result["pupils"][0] == {
-        "last_name": "MARTIN0",
-        "first_name": "Léa",
-        "birth_date": "2023-01-01",
-        "level": "PS",
-        "cycle": "CYCLE I",
-        "class_label": "PS Mme Durand",
-    }
+    assert headcount.by_cycle == {"CYCLE I": 5, "CYCLE II": 3, "CYCLE III": 2}
+    assert headcount.by_class["PS Mme Durand"] == {"PS": 2}
+    assert result.pupils[0] == ArchivePupil(
+        last_name="MARTIN0",
+        first_name="Léa",
+        birth_date=dt.date(2023, 1, 1),
+        level="PS",
+        cycle="CYCLE I",
+        class_label="PS Mme Durand",
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_demo_archives_pass_with_no_error(seed: int) -> None:
     pupils = make_pupils(UAI, None, random.Random(seed), 2026)
     result = check(demo_archive(UAI, pupils, dt.date(2026, 9, 1)))
-    assert result["accepted"] and result["headcount"]["total"] == len(pupils)
-    assert [f for f in result["findings"] if f["severity"] == "erreur"] == []
+    assert result.accepted and result.headcount and result.headcount.total == len(pupils)
+    assert [f for f in result.findings if f.severity == "erreur"] == []
 
 
 @pytest.mark.parametrize(
@@ -93,18 +95,18 @@ def test_names_and_schools_that_do_not_fit_are_refused(
     filename: str, kwargs: dict[str, Any], expected: str
 ) -> None:
     result = check(export_archive(2), filename, **kwargs)
-    assert not result["accepted"] and expected in result["refusal"]
-    assert result["headcount"] is None and result["pupils"] == [] and result["findings"] == []
+    assert not result.accepted and expected in result.refusal
+    assert result.headcount is None and result.pupils == () and result.findings == ()
 
 
 def test_a_lowercase_name_is_accepted() -> None:
-    assert check(export_archive(2), "0441234c.zip")["uai"] == UAI
+    assert check(export_archive(2), "0441234c.zip").uai == UAI
 
 
 def test_limits_come_from_the_settings(settings: Any) -> None:
     limits = ArchiveLimits.from_settings(settings.exports.model_copy(update={"max_members": 3}))
     result = check(export_archive(2), limits=limits)
-    assert not result["accepted"] and "4 fichiers" in result["refusal"]
+    assert not result.accepted and "4 fichiers" in result.refusal
 
 
 def test_missing_identity_birth_place_and_address_are_errors() -> None:
@@ -179,11 +181,11 @@ def test_unlisted_members_and_columns_are_reported_and_never_read() -> None:
     m = layout(2)
     add_column(m, "eleves.csv", "religion", "SECRET-RELIGION")
     result = check(to_zip(m, raw={"sante.csv": b"id_eleve;allergie\nE00001;SECRET-SANTE\n"}))
-    assert [(f["member"], f["field"], f["severity"]) for f in result["findings"]] == [
+    assert [(f.member, f.field, f.severity) for f in result.findings] == [
         ("sante.csv", "sante.csv", "donnee_non_autorisee"),
         ("eleves.csv", "religion", "donnee_non_autorisee"),
     ]
-    assert "SECRET" not in repr(result)
+    assert "SECRET" not in repr(result) + repr(result.as_json())
 
 
 def test_columns_are_matched_through_the_aliases() -> None:
@@ -209,8 +211,8 @@ def test_a_missing_member_or_column_is_an_error_not_a_refusal() -> None:
     del m["responsables.csv"]
     m["classes.csv"][0][2] = "autre"
     result = check(to_zip(m))
-    assert result["accepted"]
-    fields = {(f["member"], f["field"]) for f in result["findings"] if f["id_eleve"] is None}
+    assert result.accepted
+    fields = {(f.member, f.field) for f in result.findings if f.id_eleve is None}
     assert ("responsables.csv", "responsables.csv") in fields
     assert ("classes.csv", "niveaux") in fields
 
@@ -218,7 +220,7 @@ def test_a_missing_member_or_column_is_an_error_not_a_refusal() -> None:
 def test_an_archive_in_cp1252_is_read() -> None:
     m = layout(4)
     result = check(to_zip(m, encoding="cp1252"))
-    assert result["findings"] == [] and result["pupils"][3]["first_name"] == "Zoé"
+    assert result.findings == () and result.pupils[3].first_name == "Zoé"
 
 
 def test_nothing_of_addresses_and_responsables_leaves_the_checker(
@@ -229,8 +231,8 @@ def test_nothing_of_addresses_and_responsables_leaves_the_checker(
     set_cell(m, "eleves.csv", 2, "code_postal", "")
     caplog.set_level(logging.DEBUG)
     result = check(to_zip(m))
-    assert len(result["findings"]) == 2
-    text = repr(result) + caplog.text
+    assert len(result.findings) == 2
+    text = repr(result) + repr(result.as_json()) + caplog.text
     for secret in SECRETS:
         assert secret not in text
 
@@ -254,19 +256,20 @@ def test_mutated_archives_give_a_result_or_a_clear_refusal(
     for at, value in edits:
         data[at] = value
     result = check(bytes(data[: max(cut, 30)]))
-    assert set(result) >= {"uai", "accepted", "refusal", "members", "headcount", "findings"}
-    if result["accepted"]:
-        assert result["refusal"] is None and isinstance(result["headcount"]["total"], int)
+    keys = ["uai", "accepted", "refusal", "members", "headcount", "findings"]
+    assert list(result.as_json()) == keys
+    if result.accepted:
+        assert result.refusal is None and result.headcount is not None
     else:
-        assert isinstance(result["refusal"], str) and result["refusal"]
-    assert result["uai"] is None or is_valid_uai(result["uai"])
+        assert isinstance(result.refusal, str) and result.refusal
+    assert result.uai is None or is_valid_uai(result.uai)
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=2000))
 def test_random_bytes_are_refused_clearly(data: bytes) -> None:
     result = check(b"PK\x03\x04" + data)
-    assert not result["accepted"] and result["refusal"]
+    assert not result.accepted and result.refusal
 
 
 @settings(max_examples=150, deadline=None)
@@ -287,4 +290,4 @@ def test_archives_with_odd_cells_and_bytes_are_checked_without_exception(
     else:
         rows[row].append(value)
     result = check(to_zip(m, raw={"scolarites.csv.bak": tail}))
-    assert result["accepted"] and result["headcount"] is not None
+    assert result.accepted and result.headcount is not None

@@ -16,6 +16,7 @@ from daemon.ingest.exports.coherence import (
     is_yes,
     parse_date,
 )
+from daemon.ingest.exports.records import ArchivePupil
 
 YEAR = dt.date(2026, 9, 1)
 ROW = {
@@ -34,27 +35,27 @@ ROW = {
 CLASSES = {"C1": SchoolClass("CP-CE1 Mme Durand", frozenset({"CP", "CE1"}))}
 
 
-def run(row: dict[str, str] | None = None, **schooling: str) -> tuple[list[str], dict]:
+def run(row: dict[str, str] | None = None, **schooling: str) -> tuple[list[str], ArchivePupil]:
     values = {"id_classe": "C1", "code_ecole": "0441234C", "niveau": "CP", "cycle": "CYCLE II"}
     values |= {"date_debut": "01/09/2026", **schooling}
     check = PupilCheck(
         "E1", row or ROW, [Schooling(**values)], CLASSES, True, True, "0441234C", YEAR
     )
     found, kept = check.run()
-    return [f"{f['field']}:{f['severity']}" for f in found], kept
+    return [f"{f.field}:{f.severity}" for f in found], kept
 
 
 def test_a_coherent_pupil_has_no_finding_and_keeps_identity_level_class() -> None:
     found, kept = run()
     assert found == []
-    assert kept == {
-        "last_name": "MARTIN",
-        "first_name": "Léa",
-        "birth_date": "2020-05-03",
-        "level": "CP",
-        "cycle": "CYCLE II",
-        "class_label": "CP-CE1 Mme Durand",
-    }
+    assert kept == ArchivePupil(
+        last_name="MARTIN",
+        first_name="Léa",
+        birth_date=dt.date(2020, 5, 3),
+        level="CP",
+        cycle="CYCLE II",
+        class_label="CP-CE1 Mme Durand",
+    )
 
 
 @pytest.mark.parametrize(
@@ -78,7 +79,7 @@ def test_schooling_checks(schooling: dict[str, str], expected: list[str]) -> Non
 
 def test_an_unreadable_birth_date_is_an_error_and_not_kept() -> None:
     found, kept = run({**ROW, "date_naissance": "31/02/2020"})
-    assert found == ["date_naissance:erreur"] and kept["birth_date"] is None
+    assert found == ["date_naissance:erreur"] and kept.birth_date is None
 
 
 def test_dates_and_yes() -> None:
@@ -116,4 +117,4 @@ def test_a_memo_shared_by_the_pupils_of_an_archive_changes_no_finding() -> None:
         YEAR,
         memo,
     )
-    assert [f["field"] for f in found] == ["date_naissance"]
+    assert [f.field for f in found] == ["date_naissance"]

@@ -10,7 +10,7 @@ def test_pupils_are_counted_per_class_level_and_cycle() -> None:
     for level, label in [("CE1", "CP-CE1"), ("CP", "CP-CE1"), ("CP", "CP-CE1"), ("PS", "PS")]:
         count.add(level, label)
     count.add(None, None)
-    assert count.as_json() == {
+    assert count.table().as_json() == {
         "total": 5,
         "by_level": {"PS": 1, "CP": 2, "CE1": 1},
         "by_class": {"CP-CE1": {"CP": 2, "CE1": 1}, "PS": {"PS": 1}},
@@ -19,7 +19,12 @@ def test_pupils_are_counted_per_class_level_and_cycle() -> None:
 
 
 def test_an_empty_headcount() -> None:
-    assert Headcount().as_json() == {"total": 0, "by_level": {}, "by_class": {}, "by_cycle": {}}
+    assert Headcount().table().as_json() == {
+        "total": 0,
+        "by_level": {},
+        "by_class": {},
+        "by_cycle": {},
+    }
 
 
 def test_pupils_added_all_at_once_count_as_added_one_by_one() -> None:
@@ -30,6 +35,6 @@ def test_pupils_added_all_at_once_count_as_added_one_by_one() -> None:
     at_once.add_all(pupils)
     at_once.add("CP", "CP-CE1")
     one_by_one.add("CP", "CP-CE1")
-    assert at_once.as_json() == one_by_one.as_json()
-    assert at_once.as_json()["total"] == 6
-    assert at_once.as_json()["by_level"] == {"PS": 1, "CP": 2, "CE1": 1}
+    assert at_once.table() == one_by_one.table()
+    assert at_once.table().total == 6
+    assert at_once.table().by_level == {"PS": 1, "CP": 2, "CE1": 1}

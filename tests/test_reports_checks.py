@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from daemon.ingest.reports.checks import consistency_warnings, school_fields
+from daemon.ingest.reports.records import AnomalyRow, Counts, IneRow, IneSection
 
 
-def anomaly(last: str, severity: str) -> dict:
-    return {"last_name": last, "first_name": "A", "birth_date": "2020-01-01", "severity": severity}
+def anomaly(last: str, severity: str) -> AnomalyRow:
+    return AnomalyRow(last, "A", dt.date(2020, 1, 1), "Adresse", "?", severity, "export")
+
+
+def ine_row(status: str) -> IneRow:
+    return IneRow("B", "C", dt.date(2020, 1, 1), status, None)
 
 
 def test_school_fields() -> None:
@@ -20,19 +27,19 @@ def test_school_fields() -> None:
 
 def test_counters_agree_by_rows_or_by_pupils() -> None:
     rows = [anomaly("A", "rejet"), anomaly("A", "rejet"), anomaly("B", "avertissement")]
-    ine = {"attributed": None, "pending": None, "pupils": []}
-    counts = {"read": 10, "integrated": 9, "rejected": 1, "warnings": 1}
+    ine = IneSection()
+    counts = Counts(read=10, integrated=9, rejected=1, warnings=1)
     assert consistency_warnings(counts, rows, ine) == []  # one pupil, two rejection rows
-    counts["rejected"] = 2
+    counts = Counts(read=10, integrated=9, rejected=2, warnings=1)
     assert consistency_warnings(counts, rows, ine) == [
         "Élèves lus : 10 annoncés, mais intégrés (9) + rejetés (2) = 11"
     ]
 
 
 def test_ine_counters() -> None:
-    pupils = [{"status": "en_attente"}, {"status": "litige"}, {"status": "attribue"}]
-    ine = {"attributed": 5, "pending": 3, "pupils": pupils}
-    counts = dict.fromkeys(("read", "integrated", "rejected", "warnings"))
+    pupils = (ine_row("en_attente"), ine_row("litige"), ine_row("attribue"))
+    ine = IneSection(attributed=5, pending=3, pupils=pupils)
+    counts = Counts()
     assert consistency_warnings(counts, [], ine) == [
         "Élèves en attente d'INE : 3 annoncés, 2 élève(s) sans INE dans le tableau INE",
         "Élèves immatriculés : 5 annoncés, 1 élève(s) avec INE dans le tableau INE",

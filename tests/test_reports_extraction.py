@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from daemon.ingest.reports.extraction import read_extraction
 from daemon.ingest.reports.labels import default_labels
+from daemon.ingest.reports.records import ExtractedPupil
 from daemon.ingest.reports.refusal import ReportRefused
 from tests.fixtures.reports.extractions import HEADER
 
@@ -24,37 +27,37 @@ def test_pupils_with_and_without_ine() -> None:
         ),
         LABELS,
     )
-    first, second = result["pupils"]
-    assert first == {
-        "last_name": "MARTIN",
-        "first_name": "Léa",
-        "birth_date": "2020-02-01",
-        "level": "PS",
-        "cycle": "CYCLE I",
-        "class_label": "PS A",
-        "ine": None,
-    }
-    assert second["ine"] == "123456789AB" and second["birth_date"] == "2020-02-01"
-    assert result["ine_column"] is True and result["warnings"] == []
+    first, second = result.pupils
+    assert first == ExtractedPupil(
+        last_name="MARTIN",
+        first_name="Léa",
+        birth_date=dt.date(2020, 2, 1),
+        level="PS",
+        cycle="CYCLE I",
+        class_label="PS A",
+        ine=None,
+    )
+    assert second.ine == "123456789AB" and second.birth_date == dt.date(2020, 2, 1)
+    assert result.ine_column is True and result.warnings == ()
 
 
 def test_bad_rows_are_said_without_their_content() -> None:
     result = read_extraction(
         csv("MARTIN;;Léa;01/02/2020", ROW.format(born="31/02/2020", ine="XYZ")), LABELS
     )
-    assert result["unclassified"] == ["ligne 2 : 4 champs au lieu de 22"]
-    assert result["warnings"] == [
+    assert result.unclassified == ("ligne 2 : 4 champs au lieu de 22",)
+    assert result.warnings == (
         "ligne 3 : date de naissance illisible « 31/02/2020 »",
         "ligne 3 : INE de forme inconnue « XYZ »",
-    ]
-    assert "1 rue X" not in str(result)
+    )
+    assert "1 rue X" not in str(result) and "1 rue X" not in str(result.as_json())
 
 
 def test_header_with_stray_spaces_and_utf8() -> None:
     header = HEADER.replace("Nom élève", " Nom élève ").replace("Niveau", "Niveau ")
     result = read_extraction(csv(ROW.format(born="01/02/2020", ine=""), header=header,
                                  encoding="utf-8"), LABELS)  # fmt: skip
-    assert result["pupils"][0]["level"] == "PS"
+    assert result.pupils[0].level == "PS"
 
 
 @pytest.mark.parametrize(

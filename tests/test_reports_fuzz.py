@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from daemon.ingest.reports import ReportRefused, parse_report
+from daemon.ingest.reports.records import report_from_json
 
 FILES = Path(__file__).parent / "fixtures" / "reports" / "files"
 SOURCES = {
@@ -43,6 +44,7 @@ KEYS_CR = {
     "unclassified",
     "warnings",
     "needs_review",
+    "source",
     "review_reasons",
 }
 KEYS_EXTRACTION = {"kind", "ine_column", "pupils", "unclassified", "warnings", "needs_review",
@@ -79,10 +81,12 @@ def check(name: str, data: bytes) -> None:
         return
     finally:
         assert time.monotonic() - started < 20, f"{name}: parsing took too long"
-    keys = KEYS_CR if result["kind"] == "compte_rendu" else KEYS_EXTRACTION
-    assert set(result) == keys
-    assert result["needs_review"] == bool(result["unclassified"] or result["warnings"])
-    json.dumps(result)  # the result is JSON as it is
+    data = result.as_json()
+    keys = KEYS_CR if data["kind"] == "compte_rendu" else KEYS_EXTRACTION
+    assert set(data) == keys
+    assert result.needs_review == bool(result.unclassified or result.warnings)
+    assert json.loads(json.dumps(data)) == data  # plain JSON values
+    assert report_from_json(data) == result  # and read back whole
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ import pytest
 
 from daemon.ingest.reports import LabelsError, load_labels, parse_report
 from daemon.ingest.reports.labels import default_labels
+from daemon.ingest.reports.records import CompteRendu
 
 FILES = Path(__file__).parent / "fixtures" / "reports" / "files"
 
@@ -48,8 +49,10 @@ def test_district_file_extends_the_packaged_labels(tmp_path: Path) -> None:
     assert labels.find("counters", "eleves lus") == "read"  # packaged still there
     assert labels.category("Adresse", "Code postal incohérent") == "onde"  # district first
     text = (FILES / "sj-tabs.txt").read_text("utf-8").replace("Élèves lus", "Fiches reçues")
-    assert parse_report(text.encode(), "cr.txt", labels=labels)["counts"]["read"] == 142
-    assert parse_report(text.encode(), "cr.txt")["counts"]["read"] is None
+    with_labels = parse_report(text.encode(), "cr.txt", labels=labels)
+    assert isinstance(with_labels, CompteRendu) and with_labels.counts.read == 142
+    packaged = parse_report(text.encode(), "cr.txt")
+    assert isinstance(packaged, CompteRendu) and packaged.counts.read is None
 
 
 def test_district_table_can_replace_the_packaged_one(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ text; their expected JSON is written from the logical contents, not from the par
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 import pytest
 
 from daemon.ingest.reports import ReportRefused, parse_report
+from daemon.ingest.reports.read import with_review
+from daemon.ingest.reports.records import CompteRendu, Counts, Extraction
 from tests.fixtures.reports.negatives import huge_page_count
 
 FILES = Path(__file__).parent / "fixtures" / "reports" / "files"
@@ -27,13 +30,21 @@ def source_of(expected: Path) -> Path:
 
 def parse_or_refusal(path: Path) -> dict[str, Any]:
     try:
-        return parse_report(path.read_bytes(), path.name)
+        return parse_report(path.read_bytes(), path.name).as_json()
     except ReportRefused as exc:
         return {"refused": exc.reason}
 
 
-def parse(name: str) -> dict[str, Any]:
-    return parse_report((FILES / name).read_bytes(), name)
+def parse(name: str) -> CompteRendu:
+    result = parse_report((FILES / name).read_bytes(), name)
+    assert isinstance(result, CompteRendu)
+    return result
+
+
+def parse_extraction(name: str) -> Extraction:
+    result = parse_report((FILES / name).read_bytes(), name)
+    assert isinstance(result, Extraction)
+    return result
 
 
 @pytest.mark.parametrize("expected", EXPECTED, ids=lambda p: source_of(p).name)
@@ -55,61 +66,63 @@ def test_fixtures_cover_every_producer_and_case() -> None:
 def test_multi_page_tables_hold_150_rows_and_more() -> None:
     for name in ("long-reportlab.pdf", "long-chromium-entetes.pdf", "long-libreoffice.pdf"):
         result = parse(name)
-        assert len(result["anomalies"]) + len(result["ine"]["pupils"]) >= 150
-        assert not result["needs_review"], result["review_reasons"]
+        assert len(result.anomalies) + len(result.ine.pupils) >= 150
+        assert not result.needs_review, result.review_reasons
 
 
 def test_wrapped_hyphenated_names_are_joined_without_space() -> None:
-    first = parse("sj-chromium.pdf")["anomalies"][0]
-    assert (first["last_name"], first["first_name"]) == ("N'GUYEN-LEFÈVRE", "Jean-Baptiste")
-    assert first["message"].endswith("dans la fiche de l'élève")  # wrapped over several lines
+    first = parse("sj-chromium.pdf").anomalies[0]
+    assert (first.last_name, first.first_name) == ("N'GUYEN-LEFÈVRE", "Jean-Baptiste")
+    assert first.message and first.message.endswith(
+        "dans la fiche de l'élève"
+    )  # wrapped over several lines
 
 
 def test_browser_headers_and_footers_are_removed() -> None:
     with_marks, without = parse("sj-chromium-entetes.pdf"), parse("sj-chromium.pdf")
     assert with_marks == without
-    assert with_marks["unclassified"] == []
+    assert with_marks.unclassified == ()
 
 
 def test_ligatures_apostrophes_cut_dates_and_stripped_labels() -> None:
     result = parse("sj-sans-accents-typo-reportlab.pdf")
-    first = result["anomalies"][0]
-    assert first["last_name"] == "N'GUYEN-LEFÈVRE"  # typographic apostrophe in the PDF
-    assert "vérifier" in first["message"] and "ﬁ" not in first["message"]
-    assert first["birth_date"] == "2019-05-03"  # printed `03/05/2 019`
-    assert result["counts"]["read"] == 142  # `Eleves lus`, labels without accents
+    first = result.anomalies[0]
+    assert first.last_name == "N'GUYEN-LEFÈVRE"  # typographic apostrophe in the PDF
+    assert first.message and "vérifier" in first.message and "ﬁ" not in first.message
+    assert first.birth_date == dt.date(2019, 5, 3)  # printed `03/05/2 019`
+    assert result.counts.read == 142  # `Eleves lus`, labels without accents
 
 
 def test_label_variants_and_uai_on_its_own_line() -> None:
     result = parse("variantes-chromium.pdf")
-    assert result["uai"] == "0441237F"
-    assert result["school_name"] == "ÉCOLE PRIVÉE SAINT-MICHEL"
-    assert result["submitted_at"] == "2026-09-14T17:42:00+02:00"  # `14/09/2026 17h42`
-    assert result["counts"] == {"read": 142, "integrated": 139, "rejected": 3, "warnings": 1}
+    assert result.uai == "0441237F"
+    assert result.school_name == "ÉCOLE PRIVÉE SAINT-MICHEL"
+    assert result.as_json()["submitted_at"] == "2026-09-14T17:42:00+02:00"  # `14/09/2026 17h42`
+    assert result.counts == Counts(read=142, integrated=139, rejected=3, warnings=1)
 
 
 def test_no_anomaly_means_an_empty_list() -> None:
     result = parse("aucune-reportlab.pdf")
-    assert result["anomalies"] == [] and not result["needs_review"]
+    assert result.anomalies == () and not result.needs_review
 
 
 def test_counters_that_disagree_are_warnings_and_flag_review() -> None:
     result = parse("faux-wkhtmltopdf.pdf")
-    assert result["needs_review"] is True
-    assert "Élèves rejetés : 4 annoncés, 3 élève(s) trouvé(s)" in result["warnings"][1]
-    assert result["review_reasons"] == result["warnings"]
+    assert result.needs_review is True
+    assert "Élèves rejetés : 4 annoncés, 3 élève(s) trouvé(s)" in result.warnings[1]
+    assert result.review_reasons == result.warnings
 
 
 def test_unplaced_lines_are_kept_in_unclassified() -> None:
     text = (FILES / "sj-tabs.txt").read_text("utf-8")
     text = text.replace("Synthèse", "Synthèse\nUne ligne que personne n'attend")
     result = parse_report(text.encode(), "cr.txt")
-    assert result["unclassified"] == ["Une ligne que personne n'attend"]
-    assert result["needs_review"] and result["review_reasons"][0] == "1 ligne(s) non classée(s)"
+    assert result.unclassified == ("Une ligne que personne n'attend",)
+    assert result.needs_review and result.review_reasons[0] == "1 ligne(s) non classée(s)"
 
 
 def test_anomalies_carry_their_category() -> None:
-    categories = {a["field"]: a["category"] for a in parse("sj-tabs.txt")["anomalies"]}
+    categories = {a.field: a.category for a in parse("sj-tabs.txt").anomalies}
     assert categories == {
         "Lieu de naissance": "export",
         "Adresse": "export",
@@ -119,15 +132,15 @@ def test_anomalies_carry_their_category() -> None:
 
 
 def test_extraction_par_groupe_says_ine_is_unknown() -> None:
-    result = parse("extraction-par-groupe.csv")
-    assert result["ine_column"] is False
-    assert all(p["ine"] is None for p in result["pupils"])
-    assert "sans colonne INE" in result["warnings"][0]
+    result = parse_extraction("extraction-par-groupe.csv")
+    assert result.ine_column is False
+    assert all(p.ine is None for p in result.pupils)
+    assert "sans colonne INE" in result.warnings[0]
 
 
 def test_extraction_never_returns_addresses() -> None:
     for name in ("extraction-cp1252.csv", "extraction-utf8.csv", "extraction-utf8-bom.csv"):
-        dumped = json.dumps(parse(name), ensure_ascii=False)
+        dumped = json.dumps(parse_extraction(name).as_json(), ensure_ascii=False)
         assert "rue des Écoles" not in dumped and "44000" not in dumped
 
 
@@ -160,3 +173,19 @@ def test_max_pages_is_the_callers_limit() -> None:
     data = (FILES / "long-reportlab.pdf").read_bytes()
     with pytest.raises(ReportRefused, match="plus que les 2 acceptées"):
         parse_report(data, "long.pdf", max_pages=2)
+
+
+def test_a_text_result_is_in_doubt_only_with_reasons_and_ocr_always() -> None:
+    clean = with_review(CompteRendu())
+    assert (clean.source, clean.needs_review, clean.review_reasons) == ("text", False, ())
+    doubt = with_review(CompteRendu(warnings=("Compteur « read » sans nombre",)))
+    assert doubt.needs_review and doubt.review_reasons == ("Compteur « read » sans nombre",)
+    ocr = with_review(CompteRendu(source="ocr"))
+    assert ocr.needs_review and ocr.review_reasons == ()
+    assert with_review(CompteRendu(needs_review=True)).needs_review  # the reader said so
+
+
+def test_report_parse_json_carries_source_and_review() -> None:
+    data = parse("sj-tabs.txt").as_json()
+    assert (data["source"], data["needs_review"]) == ("text", False)
+    assert list(data)[-3:] == ["source", "needs_review", "review_reasons"]

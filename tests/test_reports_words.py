@@ -72,8 +72,8 @@ def test_ocr_words_read_as_a_compte_rendu() -> None:
     page = Page(0, 0, 842, phrases(words))
     assert [w.text for w in page.words][10:12] == ["Né(e) le", "Rubrique"]
     result = read_compte_rendu(document_lines([page], LABELS), LABELS, "")
-    assert result["uai"] == "0441234C"
-    assert [(a["last_name"], a["message"], a["severity"]) for a in result["anomalies"]] == [
+    assert result.uai == "0441234C"
+    assert [(a.last_name, a.message, a.severity) for a in result.anomalies] == [
         ("MARTIN", "Code postal incohérent", "rejet")
     ]
-    assert result["unclassified"] == []
+    assert result.unclassified == ()

@@ -11,43 +11,28 @@ from sqlmodel import Session, select
 
 from daemon.app import App
 from daemon.cli import cli
+from daemon.ingest.reports.records import AnomalyRow, CompteRendu, Counts, IneRow, IneSection
 from daemon.runtime.purge import PurgeRefused, purge_campaign, purge_due
 from daemon.school.documents import FileFacts, record_document
 from db.models import Anomaly, Campaign, Document, Event, ExportSubmission, IntakeFile, Pupil
 from db.schools import add_school
 from tests.conftest import NOW
 
-RESULT = {
-    "kind": "compte_rendu",
-    "uai": "0441234C",
-    "processed_at": "2026-09-15T03:10:00+02:00",
-    "counts": {"read": 2},
-    "anomalies": [
-        {
-            "last_name": "MARTIN",
-            "first_name": "Léa",
-            "birth_date": "2019-05-03",
-            "field": "Adresse",
-            "message": "Adresse incomplète",
-            "severity": "rejet",
-        }
-    ],
-    "ine": {
-        "attributed": 1,
-        "pending": 1,
-        "pupils": [
-            {
-                "last_name": "DURAND",
-                "first_name": "Noé",
-                "birth_date": "2021-02-01",
-                "status": "en_attente",
-                "ine": None,
-            }
-        ],
-    },
-    "unclassified": [],
-    "warnings": [],
-}
+RESULT = CompteRendu(
+    uai="0441234C",
+    processed_at=dt.datetime.fromisoformat("2026-09-15T03:10:00+02:00"),
+    counts=Counts(read=2),
+    anomalies=(
+        AnomalyRow(
+            "MARTIN", "Léa", dt.date(2019, 5, 3), "Adresse", "Adresse incomplète", "rejet", "export"
+        ),
+    ),
+    ine=IneSection(
+        attributed=1,
+        pending=1,
+        pupils=(IneRow("DURAND", "Noé", dt.date(2021, 2, 1), "en_attente", None),),
+    ),
+)
 
 
 def seed(app: App, session: Session, tmp_path: Path) -> tuple[Campaign, Path]:

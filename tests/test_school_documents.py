@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import replace
 
 import pytest
 from sqlmodel import Session, col, select
 
 from daemon.app import App
+from daemon.ingest.reports.records import (
+    AnomalyRow,
+    CompteRendu,
+    Counts,
+    ExtractedPupil,
+    Extraction,
+    IneRow,
+    IneSection,
+    Report,
+)
 from daemon.school.documents import FileFacts, record_document
 from daemon.school.stage import Stage
 from db.campaigns import get_follow_up
@@ -22,66 +32,38 @@ DAY = dt.timedelta(days=1)
 def cr(
     processed: str,
     anomalies: list[tuple[str, str, str, str, str]],
-    pending: list[tuple[str, str, str, str]] | None,
-) -> dict[str, Any]:
+    pending: list[tuple[str, str, str, str]],
+) -> CompteRendu:
     """A parse result: anomalies (last, first, birth, field, severity) and INE rows
     (last, first, birth, status)."""
-    return {
-        "kind": "compte_rendu",
-        "uai": "0441234C",
-        "school_name": "ÉCOLE",
-        "archive": "0441234C.zip",
-        "submitted_at": None,
-        "processed_at": processed,
-        "counts": {"read": 10, "integrated": 8, "rejected": 2, "warnings": 1},
-        "anomalies": [
-            {
-                "last_name": ln,
-                "first_name": fn,
-                "birth_date": b,
-                "field": f,
-                "message": f"message {f}",
-                "severity": s,
-                "category": "export",
-            }
+    return CompteRendu(
+        uai="0441234C",
+        school_name="ÉCOLE",
+        archive="0441234C.zip",
+        processed_at=dt.datetime.fromisoformat(processed),
+        counts=Counts(read=10, integrated=8, rejected=2, warnings=1),
+        anomalies=tuple(
+            AnomalyRow(ln, fn, dt.date.fromisoformat(b), f, f"message {f}", s, "export")
             for ln, fn, b, f, s in anomalies
-        ],
-        "ine": None
-        if pending is None
-        else {
-            "attributed": 5,
-            "pending": len(pending),
-            "pupils": [
-                {"last_name": ln, "first_name": fn, "birth_date": b, "status": st, "ine": None}
-                for ln, fn, b, st in pending
-            ],
-        },
-        "unclassified": [],
-        "warnings": [],
-    }
+        ),
+        ine=IneSection(
+            attributed=5,
+            pending=len(pending),
+            pupils=tuple(
+                IneRow(ln, fn, dt.date.fromisoformat(b), st, None) for ln, fn, b, st in pending
+            ),
+        ),
+    )
 
 
-def extraction(
-    rows: list[tuple[str, str, str, str | None]], ine_column: bool = True
-) -> dict[str, Any]:
-    return {
-        "kind": "onde_extraction",
-        "ine_column": ine_column,
-        "pupils": [
-            {
-                "last_name": ln,
-                "first_name": fn,
-                "birth_date": b,
-                "level": "CP",
-                "cycle": "CYCLE II",
-                "class_label": "CP A",
-                "ine": ine,
-            }
+def extraction(rows: list[tuple[str, str, str, str | None]], ine_column: bool = True) -> Extraction:
+    return Extraction(
+        ine_column=ine_column,
+        pupils=tuple(
+            ExtractedPupil(ln, fn, dt.date.fromisoformat(b), "CP", "CYCLE II", "CP A", ine)
             for ln, fn, b, ine in rows
-        ],
-        "unclassified": [],
-        "warnings": [],
-    }
+        ),
+    )
 
 
 A = ("MARTIN", "Léa", "2019-05-03")
@@ -95,7 +77,7 @@ def ctx(app: App, session: Session):
     campaign = app.campaign(session, NOW)
     counter = iter(range(1000))
 
-    def ingest(result: dict[str, Any], at: dt.datetime):
+    def ingest(result: Report, at: dt.datetime):
         n = next(counter)
         facts = FileFacts(f"f{n}.pdf", 100, f"{n:064d}", "cli", "")
         recorded = record_document(
@@ -227,8 +209,11 @@ def test_an_extraction_without_ine_column_leaves_statuses(session: Session, ctx)
 def test_review_flag_follows_unclassified_lines_and_warnings(session: Session, ctx) -> None:
     _, _, ingest = ctx
     result = cr("2026-09-15T03:10:00+02:00", [], [])
-    result["unclassified"] = ["Ligne étrange"]
-    result["warnings"] = ["4 rejets comptés mais 3 lignes trouvées"]
+    result = replace(
+        result,
+        unclassified=("Ligne étrange",),
+        warnings=("4 rejets comptés mais 3 lignes trouvées",),
+    )
     document = ingest(result, NOW).document
     assert document.needs_review
     assert document.review_reasons == [

@@ -1,70 +1,55 @@
-"""The pupil book: known pupils as rows, new ones written together, every change kept."""
+"""What a document counts, stored with it and read back into a record (`Document.counts`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
-import pytest
-from sqlmodel import Session, select
+from daemon.ingest.reports.records import (
+    AnomalyRow,
+    CompteRendu,
+    Counts,
+    ExtractedPupil,
+    Extraction,
+    IneRow,
+    IneSection,
+)
+from daemon.school.tracking import DocumentCounts, document_counts
 
-from daemon.app import App
-from daemon.school.tracking import PUPIL_COLUMNS, NewPupil, PupilBook
-from db.models import Pupil
-from db.schools import add_school
-from tests.conftest import NOW
-
-LEA = {"last_name": "Martin ", "first_name": "LÉA", "birth_date": "2019-05-03"}
-NOE = {"last_name": "DURAND", "first_name": "Noé", "birth_date": "2021-02-01"}
-
-
-@pytest.fixture
-def book_for(app: App, session: Session):
-    school = add_school(session, now=NOW, uai="0441234C", actor="t", name="École")
-    campaign = app.campaign(session, NOW)
-    assert school.id is not None and campaign.id is not None
-    return lambda: PupilBook(session, school_id=school.id, campaign_id=campaign.id)
+BORN = dt.date(2019, 5, 3)
 
 
-def pupils(session: Session) -> dict[str, Pupil]:
-    session.expire_all()
-    return {p.first_name: p for p in session.exec(select(Pupil))}
+def row(severity: str) -> AnomalyRow:
+    return AnomalyRow("MARTIN", "Léa", BORN, "Adresse", "incomplète", severity, "export")
 
 
-def test_a_new_pupil_carries_every_column_of_the_table() -> None:
-    assert set(PUPIL_COLUMNS) == set(NewPupil.__annotations__)
+def test_a_compte_rendu_counts_its_rows_and_keeps_its_counters() -> None:
+    cr = CompteRendu(
+        counts=Counts(read=10, integrated=8, rejected=2, warnings=5),
+        anomalies=(row("rejet"), row("rejet"), row("avertissement")),
+        ine=IneSection(pending=7, pupils=(IneRow("A", "B", BORN, "litige", None),)),
+    )
+    counts = document_counts(cr)
+    assert counts == DocumentCounts(
+        rejections=2, warnings=1, pending_ine=1, read=10, integrated=8, rejected=2
+    )
+    assert document_counts(CompteRendu(ine=IneSection(pending=7))).pending_ine == 7
+    assert document_counts(CompteRendu()).pending_ine == 0
 
 
-def test_new_pupils_are_written_once_with_their_ids(session: Session, book_for) -> None:
-    book = book_for()
-    lea = book.get(LEA, now=NOW, source="compte_rendu", document_id=None)
-    noe = book.get(NOE, now=NOW, source="compte_rendu", document_id=None)
-    assert book.get(dict(LEA, last_name="MARTIN"), now=NOW, source="x", document_id=None) is lea
-    book.flush()
-    stored = pupils(session)
-    assert (lea.id, noe.id) == (stored["LÉA"].id, stored["Noé"].id)
-    assert stored["LÉA"].ine_status == "inconnu" and stored["LÉA"].level == ""
-    assert stored["LÉA"].birth_date == dt.date(2019, 5, 3)
-    assert book.created == 2
+def test_an_extraction_counts_its_pupils_without_ine_unless_it_has_no_ine_column() -> None:
+    pupils = (
+        ExtractedPupil("A", "B", BORN, "CP", None, None, None),
+        ExtractedPupil("C", "D", BORN, "CP", None, None, "123456789AB"),
+    )
+    assert document_counts(Extraction(pupils=pupils)) == DocumentCounts(pending_ine=1, pupils=2)
+    without = document_counts(Extraction(ine_column=False, pupils=pupils))
+    assert without.pending_ine is None and without.pupils == 2
 
 
-def test_a_change_after_the_first_write_is_written_too(session: Session, book_for) -> None:
-    book = book_for()
-    lea = book.get(LEA, now=NOW, source="compte_rendu", document_id=None)
-    book.flush()
-    lea.ine_status, lea.class_label = "en_attente", "CP A"
-    book.flush()
-    stored = pupils(session)["LÉA"]
-    assert (stored.ine_status, stored.class_label) == ("en_attente", "CP A")
-    assert len(pupils(session)) == 1
-
-
-def test_a_known_pupil_is_the_stored_row(session: Session, book_for) -> None:
-    first = book_for()
-    first.get(LEA, now=NOW, source="compte_rendu", document_id=None)
-    first.flush()
-    later = NOW + dt.timedelta(days=2)
-    second = book_for()
-    lea = second.get(LEA, now=later, source="onde_extraction", document_id=None)
-    assert isinstance(lea, Pupil) and second.created == 0
-    second.flush()
-    assert pupils(session)["LÉA"].last_seen_at == later
+def test_counts_read_back_from_their_json_and_from_older_rows() -> None:
+    counts = DocumentCounts(rejections=2, warnings=1, pending_ine=None, read=10, pupils=None)
+    assert DocumentCounts.from_json(json.loads(json.dumps(counts.as_json()))) == counts
+    older = {"read": 3, "rejections": 1, "warnings": 0, "pending_ine": 2}  # as stored before
+    assert DocumentCounts.from_json(older) == DocumentCounts(1, 0, 2, read=3)
+    assert DocumentCounts.from_json({}) == DocumentCounts()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.table import Table
@@ -12,8 +12,9 @@ from sqlmodel import col, select
 
 from daemon.cli import french
 from daemon.cli.base import Context, console, fail, pass_context, print_json
-from daemon.ingest.exports.archive import ArchiveLimits, check_archive, public_result
+from daemon.ingest.exports.archive import ArchiveLimits, check_archive
 from daemon.ingest.exports.layout import AliasesError
+from daemon.ingest.exports.records import ArchiveCheck, Finding
 from daemon.ingest.intake.intake import Intake
 from daemon.school.archives import school_year_start
 from db.engine import database_missing, reading
@@ -67,10 +68,10 @@ def check_cmd(ctx: Context, file: Path, as_json: bool) -> None:
         known_uais=known,
     )
     if as_json:
-        print_json(public_result(result))
+        print_json(result.as_json())
     else:
         print_check(file.name, result)
-    if not result["accepted"]:
+    if not result.accepted:
         raise SystemExit(3)
 
 
@@ -102,33 +103,36 @@ def submit_cmd(ctx: Context, file: Path, channel: str, as_json: bool) -> None:
         raise SystemExit(3)
 
 
-def print_check(filename: str, result: dict[str, Any]) -> None:
-    if not result["accepted"]:
-        console.print(f"{filename} : archive refusée — {result['refusal']}")
+def print_check(filename: str, result: ArchiveCheck) -> None:
+    if not result.accepted or result.headcount is None:
+        console.print(f"{filename} : archive refusée — {result.refusal}")
         return
-    headcount = result["headcount"]
+    headcount = result.headcount
     console.print(
-        f"{filename} : archive de l'école {result['uai']}, {headcount['total']} élève(s) ; "
-        f"fichiers : {', '.join(result['members']) or 'aucun'}"
+        f"{filename} : archive de l'école {result.uai}, {headcount.total} élève(s) ; "
+        f"fichiers : {', '.join(result.members) or 'aucun'}"
     )
     table = Table(title="Tableau d'effectif")
     table.add_column("Classe", overflow="fold")
     table.add_column("Niveaux")
     table.add_column("Élèves", justify="right")
-    for label, levels in headcount["by_class"].items():
+    for label, levels in headcount.by_class.items():
         table.add_row(
             label,
             ", ".join(f"{lv} : {n}" for lv, n in levels.items()),
             str(sum(levels.values())),
         )
     console.print(table)
-    cycles = " ; ".join(f"{c} : {n}" for c, n in headcount["by_cycle"].items())
+    cycles = " ; ".join(f"{c} : {n}" for c, n in headcount.by_cycle.items())
     console.print(f"Par cycle : {cycles or '—'}")
-    findings = result["findings"]
+    _print_findings(result.findings)
+
+
+def _print_findings(findings: Sequence[Finding]) -> None:
     if not findings:
         console.print("Test de cohérence : aucune anomalie.")
         return
-    counts = Counter(SEVERITY_LABELS.get(f["severity"], f["severity"]) for f in findings)
+    counts = Counter(SEVERITY_LABELS.get(f.severity, f.severity) for f in findings)
     console.print(
         "Test de cohérence : " + " ; ".join(f"{label} : {n}" for label, n in sorted(counts.items()))
     )
@@ -136,13 +140,13 @@ def print_check(filename: str, result: dict[str, Any]) -> None:
     for column in ("Élève", "Fichier", "Champ", "Message", "Gravité"):
         detail.add_column(column, overflow="fold")
     for f in findings:
-        pupil = f.get("pupil") or {}
-        who = " ".join(x for x in (pupil.get("last_name"), pupil.get("first_name")) if x)
+        names = (f.pupil.last_name, f.pupil.first_name) if f.pupil else ()
+        who = " ".join(x for x in names if x)
         detail.add_row(
-            who or f.get("id_eleve") or "—",
-            f["member"],
-            f["field"],
-            f["message"],
-            SEVERITY_LABELS.get(f["severity"], f["severity"]),
+            who or f.id_eleve or "—",
+            f.member,
+            f.field,
+            f.message,
+            SEVERITY_LABELS.get(f.severity, f.severity),
         )
     console.print(detail)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.markup import escape
@@ -16,6 +15,7 @@ from rich.table import Table
 from daemon.cli import french
 from daemon.cli.base import Context, console, fail, pass_context, print_json
 from daemon.ingest.reports import LabelsError, ReportRefused, load_labels, parse_report
+from daemon.ingest.reports.records import CompteRendu, Extraction, IneSection, Report
 
 SEVERITY = {"rejet": "Rejet", "avertissement": "Avertissement"}
 STATUS = {
@@ -58,99 +58,92 @@ def parse_cmd(ctx: Context, file: Path, as_json: bool, labels_file: str | None) 
     except ReportRefused as exc:
         fail(f"{file.name} : {exc.reason}")
     if as_json:
-        print_json(result)
-    elif result["kind"] == "compte_rendu":
+        print_json(result.as_json())
+    elif isinstance(result, CompteRendu):
         _print_cr(result)
     else:
         _print_extraction(result)
 
 
-def _french(moment: str | None) -> str:
-    if not moment:
-        return "?"
-    return dt.datetime.fromisoformat(moment).strftime("%d/%m/%Y à %H:%M")
+def _french(moment: dt.datetime | None) -> str:
+    return moment.strftime("%d/%m/%Y à %H:%M") if moment else "?"
 
 
-def _day(value: str | None) -> str:
-    return dt.date.fromisoformat(value).strftime("%d/%m/%Y") if value else "?"
+def _day(value: dt.date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else "?"
 
 
 def _n(value: int | None) -> str:
     return "?" if value is None else str(value)
 
 
-def _print_cr(result: dict[str, Any]) -> None:
-    school = escape(result["school_name"] or "école inconnue")
+def _print_cr(result: CompteRendu) -> None:
+    school = escape(result.school_name or "école inconnue")
     console.print(
-        f"[bold]Compte rendu d'import[/] — {school} ({escape(result['uai'] or 'UAI ?')})",
+        f"[bold]Compte rendu d'import[/] — {school} ({escape(result.uai or 'UAI ?')})",
         markup=True,
     )
     console.print(
-        f"Archive : {result['archive'] or '?'} · déposée le {_french(result['submitted_at'])}"
-        f" · traitée le {_french(result['processed_at'])}"
+        f"Archive : {result.archive or '?'} · déposée le {_french(result.submitted_at)}"
+        f" · traitée le {_french(result.processed_at)}"
     )
-    counts = result["counts"]
+    counts = result.counts
     console.print(
-        f"Élèves : {_n(counts['read'])} lus, {_n(counts['integrated'])} intégrés, "
-        f"{_n(counts['rejected'])} rejetés, {_n(counts['warnings'])} avertissements"
+        f"Élèves : {_n(counts.read)} lus, {_n(counts.integrated)} intégrés, "
+        f"{_n(counts.rejected)} rejetés, {_n(counts.warnings)} avertissements"
     )
-    anomalies = result["anomalies"]
+    anomalies = result.anomalies
     console.print(f"Anomalies : {len(anomalies)}" if anomalies else "Aucune anomalie.")
     for a in anomalies:
-        who = escape(f"{a['last_name'] or '?'} {a['first_name'] or ''}".strip())
+        who = escape(f"{a.last_name or '?'} {a.first_name or ''}".strip())
         console.print(
-            f"  - [bold]{who}[/] ({_day(a['birth_date'])}) · {escape(a['field'] or '?')} · "
-            f"{SEVERITY.get(a['severity'], '?')} · {CATEGORY[a['category']]}",
+            f"  - [bold]{who}[/] ({_day(a.birth_date)}) · {escape(a.field or '?')} · "
+            f"{SEVERITY.get(a.severity or '', '?')} · {CATEGORY[a.category]}",
             markup=True,
         )
-        console.print(f"    {a['message'] or ''}", markup=False)
-    _print_ine(result["ine"])
+        console.print(f"    {a.message or ''}", markup=False)
+    _print_ine(result.ine)
     _print_review(result)
 
 
-def _print_ine(ine: dict[str, Any]) -> None:
-    console.print(
-        f"INE : {_n(ine['attributed'])} élèves immatriculés, {_n(ine['pending'])} en attente"
-    )
-    waiting = [p for p in ine["pupils"] if p["status"] != "attribue"]
-    if waiting:
+def _print_ine(ine: IneSection) -> None:
+    console.print(f"INE : {_n(ine.attributed)} élèves immatriculés, {_n(ine.pending)} en attente")
+    if ine.waiting:
         table = Table("Nom", "Prénom", "Né(e) le", "Statut INE")
-        for p in waiting:
-            table.add_row(
-                *_cells(p, "last_name", "first_name"), _day(p["birth_date"]), STATUS[p["status"]]
-            )
+        for p in ine.waiting:
+            table.add_row(*_cells(p.last_name, p.first_name), _day(p.birth_date), STATUS[p.status])
         console.print(table)
 
 
-def _print_extraction(result: dict[str, Any]) -> None:
-    pupils = result["pupils"]
+def _print_extraction(result: Extraction) -> None:
+    pupils = result.pupils
     console.print(f"[bold]Extraction ONDE[/] : {len(pupils)} élèves", markup=True)
-    if not result["ine_column"]:
+    if not result.ine_column:
         console.print("Pas de colonne INE (extraction par groupe) : statut INE inconnu.")
     else:
-        without = [p for p in pupils if p["ine"] is None]
+        without = [p for p in pupils if p.ine is None]
         console.print(f"Élèves sans INE : {len(without)}")
         table = Table("Nom", "Prénom", "Né(e) le", "Niveau", "Classe")
         for p in without:
             table.add_row(
-                *_cells(p, "last_name", "first_name"),
-                _day(p["birth_date"]),
-                *_cells(p, "level", "class_label"),
+                *_cells(p.last_name, p.first_name),
+                _day(p.birth_date),
+                *_cells(p.level, p.class_label),
             )
         if without:
             console.print(table)
     _print_review(result)
 
 
-def _cells(row: dict[str, Any], *names: str) -> list[str]:
-    return [str(row[name] or "") for name in names]
+def _cells(*values: str | None) -> list[str]:
+    return [value or "" for value in values]
 
 
-def _print_review(result: dict[str, Any]) -> None:
-    if not result["needs_review"]:
+def _print_review(result: Report) -> None:
+    if not result.needs_review:
         return
     console.print("[bold yellow]À vérifier[/] :", markup=True)
-    for reason in result["review_reasons"]:
+    for reason in result.review_reasons:
         console.print(f"  - {reason}", markup=False)
-    for line in result["unclassified"]:
+    for line in result.unclassified:
         console.print(f"  ? {line}", markup=False)

@@ -7,17 +7,17 @@ addresses nor responsables (the checker never returns them)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
 from daemon.codes import printable
 from daemon.config import Settings
 from daemon.ingest.exports.archive import ArchiveLimits, check_archive
+from daemon.ingest.exports.records import ERROR, WARNING, ArchiveCheck
 from daemon.school.followup import refresh_stage
+from daemon.school.pupils import PupilBook
 from daemon.school.stage import french_date
-from daemon.school.tracking import PupilBook
 from db.events import record_event
 from db.models import Campaign, ExportSubmission, School
 from db.schools import get_school
@@ -32,7 +32,7 @@ class ArchiveOutcome:
     submission: ExportSubmission | None = None
     duplicate: bool = False
     message: str = ""
-    check: dict[str, Any] = field(default_factory=dict)
+    check: ArchiveCheck | None = None
 
 
 def school_year_start(campaign: Campaign) -> dt.date:
@@ -68,12 +68,12 @@ class ArchiveIntake:
             expected_uai=expected_uai,
             known_uais=known,
         )
-        uai = check.get("uai")
+        uai = check.uai
         school = get_school(session, uai=uai) if uai in known else None
         if expected_uai and uai != expected_uai:
             school = None  # sent for another school: neither a submission nor a re-submission
         if school is None:
-            refusal = str(check.get("refusal") or "école inconnue de cette installation")
+            refusal = check.refusal or "école inconnue de cette installation"
             return ArchiveOutcome(
                 False, refusal, message=f"{filename} : refusée ({refusal})", check=check
             )
@@ -109,7 +109,7 @@ class ArchiveIntake:
         school: School,
         campaign: Campaign,
         first: ExportSubmission,
-        check: dict[str, Any],
+        check: ArchiveCheck,
         filename: str,
         channel: str,
         now: dt.datetime,
@@ -157,7 +157,7 @@ class ArchiveIntake:
         session: Session,
         school: School,
         campaign: Campaign,
-        check: dict[str, Any],
+        check: ArchiveCheck,
         data: bytes,
         sha: str,
         filename: str,
@@ -165,7 +165,7 @@ class ArchiveIntake:
         now: dt.datetime,
         actor: str,
     ) -> ArchiveOutcome:
-        accepted = bool(check.get("accepted"))
+        accepted = check.accepted
         assert school.id is not None and campaign.id is not None
         row = ExportSubmission(
             school_id=school.id,
@@ -175,11 +175,11 @@ class ArchiveIntake:
             sha256=sha,
             received_at=now,
             channel=channel,
-            members=[str(m)[:200] for m in check.get("members") or []][:100],
+            members=[m[:200] for m in check.members][:100],
             accepted=accepted,
-            refusal=str(check.get("refusal") or "")[:500],
-            headcount=check.get("headcount"),
-            findings=list(check.get("findings") or []),
+            refusal=(check.refusal or "")[:500],
+            headcount=check.headcount.as_json() if check.headcount else None,
+            findings=[finding.as_json() for finding in check.findings],
         )
         session.add(row)
         session.flush()
@@ -224,27 +224,25 @@ class ArchiveIntake:
         session: Session,
         school: School,
         campaign: Campaign,
-        check: dict[str, Any],
+        check: ArchiveCheck,
         now: dt.datetime,
     ) -> None:
         """The archive's pupils (identity, level, class) become the school's followed pupils."""
         assert school.id is not None and campaign.id is not None
         book = PupilBook(session, school_id=school.id, campaign_id=campaign.id)
-        for row in check.get("pupils") or []:
+        for row in check.pupils:
             pupil = book.get(row, now=now, source="export", document_id=None)
-            pupil.level = printable(row.get("level") or pupil.level, 10)
-            pupil.cycle = printable(row.get("cycle") or pupil.cycle, 12)
-            pupil.class_label = printable(row.get("class_label") or pupil.class_label, 120)
+            pupil.level = printable(row.level or pupil.level, 10)
+            pupil.cycle = printable(row.cycle or pupil.cycle, 12)
+            pupil.class_label = printable(row.class_label or pupil.class_label, 120)
         book.flush()
 
 
-def _summary(filename: str, check: dict[str, Any]) -> str:
-    if not check.get("accepted"):
-        return f"Archive {filename} refusée : {check.get('refusal')}"
-    total = (check.get("headcount") or {}).get("total", 0)
-    findings = check.get("findings") or []
-    errors = sum(1 for f in findings if f.get("severity") == "erreur")
-    warnings = sum(1 for f in findings if f.get("severity") == "avertissement")
+def _summary(filename: str, check: ArchiveCheck) -> str:
+    if not check.accepted:
+        return f"Archive {filename} refusée : {check.refusal}"
+    total = check.headcount.total if check.headcount else 0
+    errors, warnings = check.count(ERROR), check.count(WARNING)
     text = f"Archive {filename} reçue : {total} élève(s)"
     if errors or warnings:
         text += f", test de cohérence : {errors} erreur(s), {warnings} avertissement(s)"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from sqlmodel import Session, col, select
 
+from daemon.ingest.reports.records import CompteRendu, Extraction, Report
 from daemon.school.followup import refresh_stage
 from daemon.school.stage import french_date
 from daemon.school.tracking import (
@@ -15,7 +15,6 @@ from daemon.school.tracking import (
     apply_compte_rendu,
     apply_extraction,
     document_counts,
-    parse_iso_datetime,
     summary_text,
 )
 from db.campaigns import follow_up_for
@@ -47,7 +46,7 @@ def record_document(
     *,
     school: School,
     campaign: Campaign,
-    result: dict[str, Any],
+    result: Report,
     facts: FileFacts,
     now: dt.datetime,
     actor: str = "system",
@@ -59,7 +58,7 @@ def record_document(
     session.add(document)
     session.flush()
     changes: Changes | None
-    if document.kind == "onde_extraction":
+    if isinstance(result, Extraction):
         extracted = apply_extraction(session, document=document, result=result, now=now)
         changes, message = extracted, summary_text(document, extracted)
     else:
@@ -82,26 +81,27 @@ def record_document(
 
 
 def _new_document(
-    school: School, campaign: Campaign, result: dict[str, Any], facts: FileFacts, now: dt.datetime
+    school: School, campaign: Campaign, result: Report, facts: FileFacts, now: dt.datetime
 ) -> Document:
-    reasons = [str(r) for r in result.get("review_reasons") or []]
+    reasons = list(result.review_reasons)
     if not reasons:
-        reasons = [f"ligne non reconnue : {u}" for u in (result.get("unclassified") or [])[:5]]
-        reasons += [str(w) for w in result.get("warnings") or []]
+        reasons = [f"ligne non reconnue : {u}" for u in result.unclassified[:5]]
+        reasons += result.warnings
+    cr = result if isinstance(result, CompteRendu) else None
     return Document(
         school_id=school.id,
         campaign_id=campaign.id,  # type: ignore[arg-type]
-        kind=str(result.get("kind")),
+        kind=result.kind,
         filename=facts.filename[:255],
         size=facts.size,
         sha256=facts.sha256,
         received_at=now,
         channel=facts.channel,
-        submitted_at=parse_iso_datetime(result.get("submitted_at")),
-        processed_at=parse_iso_datetime(result.get("processed_at")),
-        counts=document_counts(result),
-        result=result,
-        needs_review=bool(result.get("needs_review", bool(reasons))),
+        submitted_at=cr.submitted_at if cr else None,
+        processed_at=cr.processed_at if cr else None,
+        counts=document_counts(result).as_json(),
+        result=result.as_json(),
+        needs_review=result.needs_review or bool(reasons),
         review_reasons=reasons[:20],
         stored_path=facts.stored_path[:500],
     )
@@ -112,7 +112,7 @@ def _effective(document: Document) -> dt.datetime:
 
 
 def _apply_if_newest(
-    session: Session, document: Document, result: dict[str, Any], now: dt.datetime
+    session: Session, document: Document, result: CompteRendu, now: dt.datetime
 ) -> tuple[Changes | None, str]:
     others = session.exec(
         select(Document).where(

@@ -11,6 +11,7 @@ import datetime as dt
 from sqlmodel import Session, col, select
 
 from daemon.school.stage import DocumentEvidence, Evidence, Stage, StageResult, school_stage
+from daemon.school.tracking import DocumentCounts
 from db.campaigns import follow_up_for
 from db.events import record_event
 from db.models import Campaign, Document, ExportSubmission, FollowUp, School
@@ -48,15 +49,14 @@ def load_evidence(session: Session, *, school_id: int, campaign: Campaign) -> Ev
 
 
 def document_evidence(document: Document) -> DocumentEvidence:
-    counts = document.counts or {}
-    pending = counts.get("pending_ine")
+    counts = DocumentCounts.from_json(document.counts or {})
     return DocumentEvidence(
         kind=document.kind,
         received_at=document.received_at,
         processed_at=document.processed_at,
-        rejections=int(counts.get("rejections") or 0),
-        warnings=int(counts.get("warnings") or 0),
-        pending_ine=None if pending is None else int(pending),
+        rejections=counts.rejections,
+        warnings=counts.warnings,
+        pending_ine=counts.pending_ine,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from daemon.codes import InvalidUAI, parse_uai, printable
-from daemon.ingest.exports.archive import public_result
+from daemon.ingest.exports.records import ArchiveCheck
 from daemon.web.api import bearer
 from daemon.web.common import intake_for, relance_app
 
@@ -151,11 +151,9 @@ async def submit_export(
         school_uai=wanted,
         actor="api",
     )
-    check: dict[str, Any] = public_result(result.detail or {})
-    if not result.detail:
-        check.update(uai=result.uai, accepted=False, refusal=result.reason, members=[])
-        check["findings"] = []
-    accepted = result.outcome.recorded and bool(check.get("accepted"))
-    check["outcome"] = result.outcome
-    check["message"] = result.message
-    return JSONResponse(check, status_code=201 if accepted else 422)
+    detail = result.detail
+    if not isinstance(detail, ArchiveCheck):  # refused before the check (empty, not a zip…)
+        detail = ArchiveCheck.refused(result.uai, result.reason)
+    accepted = result.outcome.recorded and detail.accepted
+    answer = detail.as_json() | {"outcome": result.outcome, "message": result.message}
+    return JSONResponse(answer, status_code=201 if accepted else 422)

@@ -25,7 +25,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from daemon.app import App
 from daemon.codes import printable
+from daemon.ingest.exports.records import ERROR, WARNING, ArchiveCheck
 from daemon.ingest.intake.intake import IntakeResult
+from daemon.ingest.reports.records import CompteRendu, Report
 from daemon.reminders.problem import recipient_for, report_sentence, route_problem
 from daemon.school.actions import (
     PROBLEM_LABELS,
@@ -377,38 +379,40 @@ def _upload_result(request: Request, scope: Scope, result: IntakeResult) -> Resp
 
 def _summary(result: IntakeResult) -> list[str]:
     """What was read, in a few French lines (no pupil names: those are in the tables)."""
-    detail = result.detail or {}
+    detail = result.detail
+    if isinstance(detail, ArchiveCheck):
+        return _check_summary(detail)
+    return [] if detail is None else _report_summary(detail)
+
+
+def _check_summary(check: ArchiveCheck) -> list[str]:
     lines: list[str] = []
-    if result.kind == "export":
-        total = (detail.get("headcount") or {}).get("total")
-        if total is not None:
-            lines.append(f"{total} élève(s) dans l'archive")
-        findings = detail.get("findings") or []
-        errors = sum(1 for f in findings if f.get("severity") == "erreur")
-        warnings = sum(1 for f in findings if f.get("severity") == "avertissement")
-        if findings:
-            lines.append(f"Test de cohérence : {errors} erreur(s), {warnings} avertissement(s)")
-        return lines
-    counts = detail.get("counts") or {}
-    for key, label in (
-        ("read", "élève(s) lu(s)"),
-        ("integrated", "élève(s) intégré(s)"),
-        ("rejected", "élève(s) rejeté(s)"),
-        ("warnings", "avertissement(s)"),
-    ):
-        value = counts.get(key)
-        if isinstance(value, int):
-            lines.append(f"{value} {label}")
-    anomalies = detail.get("anomalies")
-    if isinstance(anomalies, list):
-        lines.append(f"{len(anomalies)} anomalie(s) signalée(s)")
-    ine = detail.get("ine")
-    if isinstance(ine, dict) and isinstance(ine.get("pending"), int):
-        lines.append(f"{ine['pending']} élève(s) sans INE attribué")
-    pupils = detail.get("pupils")
-    if result.kind == "onde_extraction" and isinstance(pupils, list):
-        lines.append(f"{len(pupils)} élève(s) dans l'extraction")
-    if detail.get("needs_review"):
+    if check.headcount is not None:
+        lines.append(f"{check.headcount.total} élève(s) dans l'archive")
+    if check.findings:
+        errors, warnings = check.count(ERROR), check.count(WARNING)
+        lines.append(f"Test de cohérence : {errors} erreur(s), {warnings} avertissement(s)")
+    return lines
+
+
+def _report_summary(report: Report) -> list[str]:
+    lines: list[str] = []
+    if isinstance(report, CompteRendu):
+        counts = report.counts
+        for value, label in (
+            (counts.read, "élève(s) lu(s)"),
+            (counts.integrated, "élève(s) intégré(s)"),
+            (counts.rejected, "élève(s) rejeté(s)"),
+            (counts.warnings, "avertissement(s)"),
+        ):
+            if value is not None:
+                lines.append(f"{value} {label}")
+        lines.append(f"{len(report.anomalies)} anomalie(s) signalée(s)")
+        if report.ine.pending is not None:
+            lines.append(f"{report.ine.pending} élève(s) sans INE attribué")
+    else:
+        lines.append(f"{len(report.pupils)} élève(s) dans l'extraction")
+    if report.needs_review:
         lines.append(
             "Une partie du document n'a pas pu être lue avec certitude : la coordination vérifiera."
         )

@@ -2,8 +2,9 @@
 run the test de cohérence (spec: shared/formats/ange-export.md).
 
 `check_archive` never writes anything and never raises on a hostile file: it returns a refusal.
-What it returns keeps the pupils' identity, level and class, the headcount and the findings —
-never an address nor a responsable (they are read to check them, then dropped)."""
+What it returns (`records.ArchiveCheck`) keeps the pupils' identity, level and class, the
+headcount and the findings — never an address nor a responsable (they are read to check them,
+then dropped)."""
 
 from __future__ import annotations
 
@@ -19,27 +20,28 @@ from typing import Any
 
 from daemon.codes import InvalidUAI, parse_uai, printable, split_levels
 from daemon.ingest.exports.coherence import (
-    ERROR,
-    NOT_ALLOWED,
     PUPIL_COLUMNS,
-    WARNING,
     SchoolClass,
     Schooling,
     SchoolingMemo,
     check_pupil,
-    finding,
     is_yes,
     pupil_identity,
 )
 from daemon.ingest.exports.headcount import Headcount
 from daemon.ingest.exports.layout import MEMBERS, Aliases, Header, load_aliases, read_header
+from daemon.ingest.exports.records import (
+    ERROR,
+    NOT_ALLOWED,
+    WARNING,
+    ArchiveCheck,
+    ArchivePupil,
+    Finding,
+)
 from daemon.ingest.exports.safezip import MB, ZIP_ERRORS, ArchiveRefused, SafeZip, ZipLimits
 
 log = logging.getLogger(__name__)
 READ_ERRORS = (*ZIP_ERRORS, csv.Error)
-# What a check result shows outside (`relance export check --json`, the API); "pupils" is for
-# the intake only.
-CHECK_KEYS = ("uai", "accepted", "refusal", "members", "headcount", "findings")
 
 
 @dataclass(frozen=True)
@@ -64,23 +66,6 @@ class ArchiveLimits:
         return ZipLimits(self.max_members, self.max_total_mb * MB, self.max_ratio)
 
 
-def refused(uai: str | None, reason: str, members: list[str] | None = None) -> dict[str, Any]:
-    return {
-        "uai": uai,
-        "accepted": False,
-        "refusal": reason,
-        "members": members or [],
-        "headcount": None,
-        "findings": [],
-        "pupils": [],
-    }
-
-
-def public_result(check: dict[str, Any]) -> dict[str, Any]:
-    """The check result as the spec shows it: `CHECK_KEYS`, in that order."""
-    return {key: check.get(key) for key in CHECK_KEYS}
-
-
 def uai_of_filename(filename: str) -> str:
     """The UAI of `<UAI>.zip`, or ArchiveRefused saying what is wrong with the name."""
     name = PurePosixPath(filename.replace("\\", "/")).name
@@ -101,7 +86,7 @@ def check_archive(
     school_year_start: dt.date,
     expected_uai: str | None = None,
     known_uais: set[str] | None = None,
-) -> dict[str, Any]:
+) -> ArchiveCheck:
     """The check result (see the module doc); a refusal rather than an exception."""
     uai: str | None = None
     try:
@@ -115,15 +100,15 @@ def check_archive(
             raise ArchiveRefused(f"l'école {uai} n'est pas suivie par cette installation")
         archive = SafeZip(data, limits.zip)
     except ArchiveRefused as exc:
-        return refused(uai, exc.reason, exc.members)
+        return ArchiveCheck.refused(uai, exc.reason, exc.members)
     try:
         reader = _Reader(archive, limits.aliases, uai, school_year_start)
         return reader.run()
     except ArchiveRefused as exc:
-        return refused(uai, exc.reason, archive.names)
+        return ArchiveCheck.refused(uai, exc.reason, archive.names)
     except READ_ERRORS as exc:
         log.info("archive %s unreadable: %s", uai, type(exc).__name__)
-        return refused(
+        return ArchiveCheck.refused(
             uai, "l'archive est abîmée : un de ses fichiers ne peut pas être lu", archive.names
         )
 
@@ -131,14 +116,14 @@ def check_archive(
 class _Reader:
     def __init__(self, archive: SafeZip, aliases: Aliases, uai: str, year_start: dt.date) -> None:
         self.archive, self.aliases, self.uai, self.year_start = archive, aliases, uai, year_start
-        self.findings: list[dict[str, Any]] = []
+        self.findings: list[Finding] = []
         self.members: dict[str, zipfile.ZipInfo] = {}
         self.headers: dict[str, Header] = {}
 
     def note(self, member: str, field: str, message: str, severity: str = ERROR) -> None:
-        self.findings.append(finding(None, None, member, field, message, severity))
+        self.findings.append(Finding(None, None, member, field, message, severity))
 
-    def run(self) -> dict[str, Any]:
+    def run(self) -> ArchiveCheck:
         self._sort_members()
         classes = self._classes()
         schoolings = self._schoolings()
@@ -147,7 +132,7 @@ class _Reader:
         pupils = self._pupils(classes, schoolings, responsables, authority, headcount)
         for id_eleve in sorted(schoolings)[:1000]:
             self.findings.append(
-                finding(
+                Finding(
                     id_eleve,
                     None,
                     "scolarites.csv",
@@ -156,15 +141,15 @@ class _Reader:
                     ERROR,
                 )
             )
-        return {
-            "uai": self.uai,
-            "accepted": True,
-            "refusal": None,
-            "members": self.archive.names,
-            "headcount": headcount.as_json(),
-            "findings": self.findings,
-            "pupils": pupils,
-        }
+        return ArchiveCheck(
+            self.uai,
+            True,
+            None,
+            tuple(self.archive.names),
+            headcount.table(),
+            tuple(self.findings),
+            tuple(pupils),
+        )
 
     def _sort_members(self) -> None:
         for info in self.archive.infos:
@@ -278,8 +263,8 @@ class _Reader:
         responsables: set[str],
         authority: set[str],
         headcount: Headcount,
-    ) -> list[dict[str, Any]]:
-        pupils: list[dict[str, Any]] = []
+    ) -> list[ArchivePupil]:
+        pupils: list[ArchivePupil] = []
         seen: set[str] = set()
         uai, year_start, findings = self.uai, self.year_start, self.findings
         memo: SchoolingMemo = {}  # for this archive only
@@ -288,7 +273,7 @@ class _Reader:
             id_eleve = row[0][:40]
             if not id_eleve or id_eleve in seen:
                 findings.append(
-                    finding(
+                    Finding(
                         id_eleve or None,
                         pupil_identity(row),
                         "eleves.csv",
@@ -311,8 +296,8 @@ class _Reader:
             )
             if found:
                 findings.extend(found)
-            placed.append((kept["level"], kept["class_label"]))
-            if kept["last_name"] or kept["first_name"]:
+            placed.append((kept.level, kept.class_label))
+            if kept.last_name or kept.first_name:
                 pupils.append(kept)
         headcount.add_all(placed)
         return pupils

@@ -10,9 +10,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from daemon.codes import CYCLE_OF_LEVEL, LEVEL_AGE, cycle_of, fold, normalise_cycle, normalise_level
+from daemon.ingest.exports.records import ERROR, WARNING, ArchivePupil, Finding, PupilIdentity
 
 
 @lru_cache(maxsize=8)
@@ -22,7 +23,6 @@ def _year_end(start: dt.date) -> dt.date:
 
 _level = lru_cache(maxsize=512)(normalise_level)
 _cycle = lru_cache(maxsize=512)(normalise_cycle)
-ERROR, WARNING, NOT_ALLOWED = "erreur", "avertissement", "donnee_non_autorisee"
 _SEXES = {"M", "F", "m", "f"}
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _YES = {"oui", "o", "yes", "1", "vrai", "true"}
@@ -69,31 +69,6 @@ class SchoolClass:
     levels: frozenset[str]
 
 
-def finding(
-    id_eleve: str | None,
-    pupil: dict[str, Any] | None,
-    member: str,
-    field: str,
-    message: str,
-    severity: str = ERROR,
-) -> dict[str, Any]:
-    return {
-        "id_eleve": id_eleve,
-        "pupil": pupil,
-        "member": member,
-        "field": field,
-        "message": message,
-        "severity": severity,
-    }
-
-
-@lru_cache(maxsize=8192)
-def _birth(text: str) -> tuple[dt.date | None, str | None]:
-    """A birth date and how it is kept (ISO), read once per distinct string."""
-    born = parse_date(text)
-    return born, born.isoformat() if born else None
-
-
 Found = list[tuple[str, str, str, str]]  # member, field, message, severity
 SchoolingMemo = dict[
     tuple[Schooling, int | None],
@@ -118,13 +93,9 @@ PUPIL_COLUMNS = (
 )
 
 
-def pupil_identity(values: Sequence[str]) -> dict[str, Any]:
+def pupil_identity(values: Sequence[str]) -> PupilIdentity:
     """What the findings name a pupil by (`PUPIL_COLUMNS` values of eleves.csv)."""
-    return {
-        "last_name": values[1][:120],
-        "first_name": values[2][:120],
-        "birth_date": _birth(values[4])[1],
-    }
+    return PupilIdentity(values[1][:120], values[2][:120], parse_date(values[4]))
 
 
 def check_pupil(
@@ -137,17 +108,33 @@ def check_pupil(
     uai: str,
     year_start: dt.date,
     memo: SchoolingMemo | None = None,
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+) -> tuple[list[Finding], ArchivePupil]:
     """The findings about one pupil, and what is kept of them (identity, level, class).
 
     `memo`, kept by the caller for the pupils of one archive (same classes, UAI and year),
     holds the outcome of each distinct scolarité (and birth year): it depends on nothing else."""
+    born = parse_date(values[4])
+    found: Found = []
+    if not _complete(values, born):  # the common case is everything there
+        _identity(dict(zip(PUPIL_COLUMNS, values, strict=True)), found)
+    if not has_authority:
+        _responsables(has_responsable, found)
+    level, cycle, label = _schoolings(schoolings, classes, born, uai, year_start, memo, found)
+    kept = ArchivePupil(values[1][:120], values[2][:120], born, level, cycle, label)
+    if not found:
+        return [], kept
+    identity = pupil_identity(values)
+    return [Finding(id_eleve, identity, *each) for each in found], kept
+
+
+def _complete(values: Sequence[str], born: dt.date | None) -> bool:
+    """Whether every column the identity checks look at is there and well formed."""
     (
         _id,
         nom,
         prenom,
         sexe,
-        date_naissance,
+        _date_naissance,
         commune_naissance,
         departement_naissance,
         _pays_naissance,
@@ -156,9 +143,7 @@ def check_pupil(
         commune,
         pays,
     ) = values
-    born, birth_date = _birth(date_naissance)
-    found: Found = []
-    if not (
+    return bool(
         nom
         and prenom
         and sexe in _SEXES
@@ -169,51 +154,7 @@ def check_pupil(
         and code_postal
         and commune
         and pays
-    ):  # the common case is everything there
-        _identity(dict(zip(PUPIL_COLUMNS, values, strict=True)), found)
-    if not has_authority:
-        _responsables(has_responsable, found)
-    level, cycle, label = None, None, None
-    if len(schoolings) != 1:
-        found.append(
-            (
-                "scolarites.csv",
-                "id_eleve",
-                "Aucune scolarité en cours"
-                if not schoolings
-                else f"{len(schoolings)} scolarités en cours au lieu d'une seule",
-                ERROR,
-            )
-        )
-    if schoolings:
-        if memo is None:
-            level, cycle, label = _schooling(schoolings[0], classes, born, uai, year_start, found)
-        else:
-            key = (schoolings[0], None if born is None else born.year)
-            outcome = memo.get(key)
-            if outcome is None:
-                out: Found = []
-                level, cycle, label = _schooling(schoolings[0], classes, born, uai, year_start, out)
-                outcome = memo[key] = (level, cycle, label, tuple(out))
-            level, cycle, label, schooling_found = outcome
-            if schooling_found:
-                found += schooling_found
-    kept = {
-        "last_name": nom[:120],
-        "first_name": prenom[:120],
-        "birth_date": birth_date,
-        "level": level,
-        "cycle": cycle,
-        "class_label": label,
-    }
-    if not found:
-        return [], kept
-    identity = pupil_identity(values)
-    findings = [
-        finding(id_eleve, identity, member, field, message, severity)
-        for member, field, message, severity in found
-    ]
-    return findings, kept
+    )
 
 
 @dataclass(frozen=True)
@@ -229,7 +170,7 @@ class PupilCheck:
     uai: str
     year_start: dt.date
 
-    def run(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    def run(self) -> tuple[list[Finding], ArchivePupil]:
         """The findings about this pupil, and what is kept of them (identity, level, class)."""
         return check_pupil(
             self.id_eleve,
@@ -298,6 +239,42 @@ def _responsables(has_responsable: bool, out: Found) -> None:
         )
 
 
+_SCOLARITES = "scolarites.csv"
+Placed = tuple[str | None, str | None, str | None]  # level, cycle, class label
+
+
+def _schoolings(
+    schoolings: list[Schooling],
+    classes: dict[str, SchoolClass],
+    born: dt.date | None,
+    uai: str,
+    year_start: dt.date,
+    memo: SchoolingMemo | None,
+    out: Found,
+) -> Placed:
+    """Checks the pupil's scolarités into `out` (exactly one is expected); the level, cycle
+    and class label of the first, through the memo when there is one."""
+    if len(schoolings) != 1:
+        message = (
+            f"{len(schoolings)} scolarités en cours au lieu d'une seule"
+            if schoolings
+            else "Aucune scolarité en cours"
+        )
+        out.append((_SCOLARITES, "id_eleve", message, ERROR))
+    if not schoolings:
+        return None, None, None
+    if memo is None:
+        return _schooling(schoolings[0], classes, born, uai, year_start, out)
+    key = (schoolings[0], None if born is None else born.year)
+    outcome = memo.get(key)
+    if outcome is None:
+        found: Found = []
+        level, cycle, label = _schooling(schoolings[0], classes, born, uai, year_start, found)
+        outcome = memo[key] = (level, cycle, label, tuple(found))
+    out += outcome[3]
+    return outcome[0], outcome[1], outcome[2]
+
+
 def _schooling(
     s: Schooling,
     classes: dict[str, SchoolClass],
@@ -305,55 +282,48 @@ def _schooling(
     uai: str,
     year_start: dt.date,
     out: Found,
-) -> tuple[str | None, str | None, str | None]:
-    """Checks the pupil's scolarité into `out`; its level, cycle and class label."""
-    member = "scolarites.csv"
+) -> Placed:
+    """Checks one scolarité into `out`; its level, cycle and class label."""
     id_classe, code_ecole, niveau, cycle_text, date_debut = s
     level = _level(niveau)
     school_class = classes.get(id_classe)
-    label = school_class.label if school_class else None
-    if level is None:
-        out.append((member, "niveau", f"Niveau inconnu : « {niveau[:20]} »", ERROR))
-    if school_class is None:
-        out.append((member, "id_classe", "Classe inexistante dans classes.csv", ERROR))
-    elif level and level not in school_class.levels:
-        out.append(
-            (
-                member,
-                "niveau",
-                f"Niveau {level} absent de la classe {school_class.label[:60]}",
-                ERROR,
-            )
-        )
+    _level_in_class(level, niveau, school_class, out)
     cycle = None
     if level:
         cycle = _CYCLE_OF[level]
         if _cycle(cycle_text) != cycle:
-            out.append(
-                (
-                    member,
-                    "cycle",
-                    f"Cycle incohérent avec le niveau {level} : {cycle} attendu",
-                    ERROR,
-                )
-            )
+            message = f"Cycle incohérent avec le niveau {level} : {cycle} attendu"
+            out.append((_SCOLARITES, "cycle", message, ERROR))
         if born is not None:
             _age(level, born, year_start, out)
+    _school_and_start(code_ecole, date_debut, uai, year_start, out)
+    return level, cycle, school_class.label if school_class else None
+
+
+def _school_and_start(
+    code_ecole: str, date_debut: str, uai: str, year_start: dt.date, out: Found
+) -> None:
     if code_ecole.upper() != uai:
-        out.append((member, "code_ecole", f"Code école différent de l'UAI {uai}", ERROR))
+        out.append((_SCOLARITES, "code_ecole", f"Code école différent de l'UAI {uai}", ERROR))
     start = parse_date(date_debut)
     if start is None:
-        out.append((member, "date_debut", "Date de début de scolarité absente", ERROR))
+        out.append((_SCOLARITES, "date_debut", "Date de début de scolarité absente", ERROR))
     elif not year_start <= start <= _year_end(year_start):
-        out.append(
-            (
-                member,
-                "date_debut",
-                f"Date de début hors de l'année scolaire {year_start.year}-{year_start.year + 1}",
-                ERROR,
-            )
-        )
-    return level, cycle, label
+        year = f"{year_start.year}-{year_start.year + 1}"
+        message = f"Date de début hors de l'année scolaire {year}"
+        out.append((_SCOLARITES, "date_debut", message, ERROR))
+
+
+def _level_in_class(
+    level: str | None, niveau: str, school_class: SchoolClass | None, out: Found
+) -> None:
+    if level is None:
+        out.append((_SCOLARITES, "niveau", f"Niveau inconnu : « {niveau[:20]} »", ERROR))
+    if school_class is None:
+        out.append((_SCOLARITES, "id_classe", "Classe inexistante dans classes.csv", ERROR))
+    elif level and level not in school_class.levels:
+        message = f"Niveau {level} absent de la classe {school_class.label[:60]}"
+        out.append((_SCOLARITES, "niveau", message, ERROR))
 
 
 def _age(level: str, born: dt.date, year_start: dt.date, out: Found) -> None:

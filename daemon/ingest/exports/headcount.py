@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from typing import Any
 
 from daemon.codes import LEVELS, cycle_of
+from daemon.ingest.exports.records import HeadcountTable
 
 _CYCLE_ORDER = ("CYCLE I", "CYCLE II", "CYCLE III")
 
 
 class Headcount:
     def __init__(self) -> None:
-        # pupils per (level, class label): the totals are summed up once, in as_json
+        # pupils per (level, class label): the totals are summed up once, in `table`
         self.pairs: Counter[tuple[str | None, str | None]] = Counter()
 
     def add(self, level: str | None, class_label: str | None) -> None:
@@ -28,7 +28,8 @@ class Headcount:
     def total(self) -> int:
         return sum(self.pairs.values())
 
-    def as_json(self) -> dict[str, Any]:
+    def table(self) -> HeadcountTable:
+        """The tableau d'effectif: levels in school order, classes by name."""
         by_level: Counter[str] = Counter()
         by_class: defaultdict[str, Counter[str]] = defaultdict(Counter)
         for (level, label), n in self.pairs.items():
@@ -40,12 +41,12 @@ class Headcount:
         by_cycle: Counter[str] = Counter()
         for level, n in by_level.items():
             by_cycle[cycle_of(level)] += n
-        return {
-            "total": self.total,
-            "by_level": {lv: by_level[lv] for lv in LEVELS if by_level[lv]},
-            "by_class": {
+        return HeadcountTable(
+            total=self.total,
+            by_level={lv: by_level[lv] for lv in LEVELS if by_level[lv]},
+            by_class={
                 label: {lv: counts[lv] for lv in LEVELS if counts[lv]}
                 for label, counts in sorted(by_class.items())
             },
-            "by_cycle": {c: by_cycle[c] for c in _CYCLE_ORDER if by_cycle[c]},
-        }
+            by_cycle={c: by_cycle[c] for c in _CYCLE_ORDER if by_cycle[c]},
+        )

@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +18,11 @@ from sqlmodel import Session, col, select
 
 from daemon.app import App
 from daemon.codes import InvalidUAI, find_uais, parse_uai, printable
+from daemon.ingest.exports.records import ArchiveCheck
 from daemon.ingest.intake.storage import Store, is_junk
 from daemon.ingest.reports import ReportRefused, parse_report
 from daemon.ingest.reports.labels import load_labels
+from daemon.ingest.reports.records import CompteRendu, Report
 from daemon.school.archives import ArchiveIntake
 from daemon.school.documents import FileFacts, record_document
 from db.engine import transaction
@@ -68,7 +70,7 @@ class IntakeResult:
     document_id: int | None = None
     submission_id: int | None = None
     stored_path: str = ""
-    detail: dict[str, Any] = field(default_factory=dict)  # parse or check result, for display
+    detail: Report | ArchiveCheck | None = None  # what was read, for display
 
     def as_json(self) -> dict[str, Any]:
         keys = ("outcome", "filename", "kind", "reason", "uai", "message", "stored_path")
@@ -228,11 +230,11 @@ class Intake:
             )
         except ReportRefused as exc:
             raise Refused(exc.reason) from exc
-        kind = str(parsed.get("kind"))
+        content_uai = parsed.uai if isinstance(parsed, CompteRendu) else None  # a CR names it
         with transaction(self.app.engine) as session:
             campaign = self.app.campaign(session, now, follow_ups=False)
             school = self._school_for(
-                session, parsed.get("uai"), incoming.school_uai, incoming.hint or filename, kind
+                session, content_uai, incoming.school_uai, incoming.hint or filename, parsed.kind
             )
             target = self._final_path(incoming)
             facts = FileFacts(
@@ -251,7 +253,7 @@ class Intake:
                 session,
                 incoming,
                 target,
-                kind,
+                parsed.kind,
                 IntakeOutcome.PROCESSED,
                 "",
                 school,
@@ -261,7 +263,7 @@ class Intake:
         return IntakeResult(
             IntakeOutcome.PROCESSED,
             filename,
-            kind,
+            parsed.kind,
             uai=school.uai,
             message=f"{school.uai} : {recorded.message}",
             intake_id=row.id,
@@ -333,14 +335,14 @@ class Intake:
 
     # ---- helpers ------------------------------------------------------------------------
     def _school_for(
-        self, session: Session, content_uai: Any, given: str | None, hint: str, kind: str
+        self, session: Session, content_uai: str | None, given: str | None, hint: str, kind: str
     ) -> School:
         """The school a document belongs to: its content, else the page it was given on, else a
         UAI in the file or folder name. Refused when they disagree or nothing tells."""
         candidates: list[str] = []
         if content_uai:
             try:
-                candidates.append(parse_uai(str(content_uai)))
+                candidates.append(parse_uai(content_uai))
             except InvalidUAI as exc:
                 raise Refused(f"UAI du document invalide : {exc}", kind=kind) from exc
         if given and given not in candidates:

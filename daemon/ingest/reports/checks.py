@@ -6,9 +6,11 @@ The wording of these warnings is part of the parser's output (tests compare whol
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterable, Sequence
 
 from daemon.codes import InvalidUAI, find_uais, normalise_uai, parse_uai, pupil_key
+from daemon.ingest.records import iso
+from daemon.ingest.reports.records import AnomalyRow, Counts, IneSection
 
 _UAI_IN_PARENS = re.compile(r"^(.*?)\s*\(\s*([0-9A-Za-z ]{8,10})\s*\)\s*$")
 
@@ -40,14 +42,8 @@ def school_fields(header: dict[str, str]) -> tuple[str | None, str | None, list[
     return uai, (name or None), warnings
 
 
-def _pupils(rows: list[dict[str, Any]], keep: Any) -> int:
-    return len(
-        {
-            pupil_key(r["last_name"] or "", r["first_name"] or "", r["birth_date"])
-            for r in rows
-            if keep(r)
-        }
-    )
+def _pupils(rows: Iterable[AnomalyRow]) -> int:
+    return len({pupil_key(r.last_name or "", r.first_name or "", iso(r.birth_date)) for r in rows})
 
 
 def _agrees(announced: int | None, *found: int) -> bool:
@@ -55,40 +51,48 @@ def _agrees(announced: int | None, *found: int) -> bool:
 
 
 def consistency_warnings(
-    counts: dict[str, int | None], anomalies: list[dict[str, Any]], ine: dict[str, Any]
+    counts: Counts, anomalies: Sequence[AnomalyRow], ine: IneSection
 ) -> list[str]:
     """One warning per counter that disagrees with the rows found."""
     warnings: list[str] = []
-    read, integrated, rejected = counts["read"], counts["integrated"], counts["rejected"]
-    known = read is not None and integrated is not None and rejected is not None
-    if known and read != integrated + rejected:  # type: ignore[operator]
+    read, integrated, rejected = counts.read, counts.integrated, counts.rejected
+    if (
+        read is not None
+        and integrated is not None
+        and rejected is not None
+        and read != integrated + rejected
+    ):
         warnings.append(
             f"Élèves lus : {read} annoncés, mais intégrés ({integrated}) + rejetés "
-            f"({rejected}) = {integrated + rejected}"  # type: ignore[operator]
+            f"({rejected}) = {integrated + rejected}"
         )
-    for name, severity, label in (
-        ("rejected", "rejet", "Élèves rejetés"),
-        ("warnings", "avertissement", "Avertissements"),
+    for announced, severity, label in (
+        (counts.rejected, "rejet", "Élèves rejetés"),
+        (counts.warnings, "avertissement", "Avertissements"),
     ):
-        rows = sum(1 for a in anomalies if a["severity"] == severity)
-        pupils = _pupils(anomalies, lambda a, s=severity: a["severity"] == s)
-        if not _agrees(counts[name], rows, pupils):
+        rows = [a for a in anomalies if a.severity == severity]
+        pupils = _pupils(rows)
+        if not _agrees(announced, len(rows), pupils):
             warnings.append(
-                f"{label} : {counts[name]} annoncés, {pupils} élève(s) trouvé(s) "
+                f"{label} : {announced} annoncés, {pupils} élève(s) trouvé(s) "
                 "dans le tableau des anomalies"
             )
-    pupils_rows = ine["pupils"]
-    waiting = sum(1 for p in pupils_rows if p["status"] != "attribue")
-    en_attente = sum(1 for p in pupils_rows if p["status"] == "en_attente")
-    if not _agrees(ine["pending"], waiting, en_attente):
+    return warnings + _ine_warnings(ine)
+
+
+def _ine_warnings(ine: IneSection) -> list[str]:
+    warnings: list[str] = []
+    waiting = len(ine.waiting)
+    en_attente = sum(1 for p in ine.pupils if p.status == "en_attente")
+    if not _agrees(ine.pending, waiting, en_attente):
         warnings.append(
-            f"Élèves en attente d'INE : {ine['pending']} annoncés, {waiting} élève(s) sans INE "
+            f"Élèves en attente d'INE : {ine.pending} annoncés, {waiting} élève(s) sans INE "
             "dans le tableau INE"
         )
-    attributed = sum(1 for p in pupils_rows if p["status"] == "attribue")
-    if attributed and not _agrees(ine["attributed"], attributed):
+    attributed = len(ine.pupils) - waiting
+    if attributed and not _agrees(ine.attributed, attributed):
         warnings.append(
-            f"Élèves immatriculés : {ine['attributed']} annoncés, {attributed} élève(s) avec INE "
+            f"Élèves immatriculés : {ine.attributed} annoncés, {attributed} élève(s) avec INE "
             "dans le tableau INE"
         )
     return warnings

@@ -1,4 +1,4 @@
-"""A compte rendu d'import (CR), from its lines to the JSON object of the spec.
+"""A compte rendu d'import (CR), from its lines to its record (`records.CompteRendu`).
 
 Lines are read in order: the title, `label : value` header lines, counters (a label then a number,
 on the same line or the next), section headings, and the lines of the anomaly and INE tables.
@@ -7,13 +7,15 @@ A line that is none of these is kept in `unclassified`: nothing is dropped silen
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Literal
 
 from daemon.ingest.reports.checks import consistency_warnings, school_fields
 from daemon.ingest.reports.labels import Labels
 from daemon.ingest.reports.lines import Line
+from daemon.ingest.reports.records import AnomalyRow, CompteRendu, Counts, IneRow, IneSection
 from daemon.ingest.reports.refusal import ReportRefused
 from daemon.ingest.reports.tables import Table
 from daemon.ingest.reports.text import parse_moment, starts_with_label
@@ -141,8 +143,11 @@ def _looks_like_cr(state: _State) -> bool:
     return state.titled or evidence >= 3
 
 
-def read_compte_rendu(lines: list[Line], labels: Labels, what: str) -> dict[str, Any]:
-    """The CR as the spec's JSON object; ReportRefused when the lines are not a CR."""
+def read_compte_rendu(
+    lines: list[Line], labels: Labels, what: str, *, source: Literal["text", "ocr"] = "text"
+) -> CompteRendu:
+    """The CR read from its lines; ReportRefused when the lines are not a CR. `source`: where
+    the lines come from (a text layer or a text file; OCR)."""
     state = _State(labels)
     for line in lines:
         _read_line(state, line)
@@ -154,43 +159,45 @@ def read_compte_rendu(lines: list[Line], labels: Labels, what: str) -> dict[str,
         )
     # One producer made both tables: where one shows that it cuts long words, both do.
     cuts_words = any([table.cuts_words() for table in state.tables.values()])
-    anomalies, unplaced = state.tables["anomalies"].finish(cuts_words)
-    pupils, unplaced_ine = state.tables["ine"].finish(cuts_words)
+    anomaly_rows, unplaced = state.tables["anomalies"].finish(cuts_words)
+    ine_rows, unplaced_ine = state.tables["ine"].finish(cuts_words)
     state.unclassified.extend(unplaced + unplaced_ine)
     for table in state.tables.values():
         state.warnings.extend(table.notes)
         state.warnings.extend(f"Colonne « {name} » non lue" for name in table.ignored)
     uai, school_name, school_warnings = school_fields(state.header)
-    counts = {name: state.counters.get(name) for name in ("read", "integrated", "rejected")}
-    counts["warnings"] = state.counters.get("warnings")
-    ine = {
-        "attributed": state.counters.get("attributed"),
-        "pending": state.counters.get("pending"),
-        "pupils": pupils,
-    }
+    counters = state.counters
+    counts = Counts(
+        *(counters.get(name) for name in ("read", "integrated", "rejected", "warnings"))
+    )
+    anomalies = tuple(AnomalyRow.from_json(row) for row in anomaly_rows)
+    pupils = tuple(IneRow.from_json(row) for row in ine_rows)
+    ine = IneSection(counters.get("attributed"), counters.get("pending"), pupils)
     if state.no_anomaly and anomalies:
         state.warnings.append("« Aucune anomalie » annoncé, mais des lignes d'anomalie trouvées")
     submitted_at, processed_at = _moment(state, "submitted"), _moment(state, "processed")
-    return {
-        "kind": "compte_rendu",
-        "uai": uai,
-        "school_name": school_name,
-        "archive": state.header.get("archive"),
-        "submitted_at": submitted_at,
-        "processed_at": processed_at,
-        "counts": counts,
-        "anomalies": anomalies,
-        "ine": ine,
-        "unclassified": state.unclassified,
-        "warnings": school_warnings + state.warnings + consistency_warnings(counts, anomalies, ine),
-    }
+    warnings = school_warnings + state.warnings + consistency_warnings(counts, anomalies, ine)
+    return CompteRendu(
+        uai=uai,
+        school_name=school_name,
+        archive=state.header.get("archive"),
+        submitted_at=submitted_at,
+        processed_at=processed_at,
+        counts=counts,
+        anomalies=anomalies,
+        ine=ine,
+        unclassified=tuple(state.unclassified),
+        warnings=tuple(warnings),
+        source=source,
+    )
 
 
-def _moment(state: _State, name: str) -> str | None:
+def _moment(state: _State, name: str) -> dt.datetime | None:
     raw = state.header.get(name)
     if raw is None:
         return None
-    moment = parse_moment(raw)
-    if moment is None:
+    found = parse_moment(raw)
+    if found is None:
         state.warnings.append(f"Date illisible : « {raw} »")
-    return moment
+        return None
+    return dt.datetime.fromisoformat(found)

@@ -1,10 +1,10 @@
-"""ONDE's `CSVExtraction.csv` (pupils of the school) → the spec's JSON object.
+"""ONDE's `CSVExtraction.csv` (pupils of the school) → its record (`records.Extraction`).
 
 `;`-separated (a re-save may quote every field, or use `,` or tabs), cp1252 or UTF-8 (with or
 without BOM), header names with stray spaces, birth dates `dd/mm/yyyy` or `yyyy-mm-dd`. Only
 identity, level, class and INE are kept: addresses and the other columns are read past and
 never returned. An extraction "par groupe d'élèves" has no INE column: the result says so with
-`"ine_column": false` and a warning, and every `ine` is null because it is unknown (not because
+`ine_column` false and a warning, and every `ine` is null because it is unknown (not because
 the pupil waits for one).
 """
 
@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 
 from daemon.codes import is_valid_ine, normalise_cycle, normalise_ine, normalise_level
 from daemon.ingest.reports.labels import Labels
+from daemon.ingest.reports.records import ExtractedPupil, Extraction
 from daemon.ingest.reports.refusal import ReportRefused
-from daemon.ingest.reports.text import clean, iso_date, key
+from daemon.ingest.reports.text import clean, key, parse_date
 
 NOT_EXTRACTION = (
     "CSV qui n'est pas une extraction ONDE (CSVExtraction.csv) / not an ONDE extraction"
@@ -83,9 +83,9 @@ def _cell(row: list[str], columns: dict[str, int], name: str) -> str:
 
 def _pupil(
     row: list[str], columns: dict[str, int], number: int, warnings: list[str]
-) -> dict[str, Any]:
+) -> ExtractedPupil:
     raw_date = _cell(row, columns, "birth_date")
-    birth_date = iso_date(raw_date)
+    birth_date = parse_date(raw_date)
     if raw_date and birth_date is None:
         warnings.append(f"ligne {number} : date de naissance illisible « {raw_date} »")
     raw_level, raw_cycle = _cell(row, columns, "level"), _cell(row, columns, "cycle")
@@ -95,18 +95,18 @@ def _pupil(
     ine = normalise_ine(_cell(row, columns, "ine")) if "ine" in columns else None
     if ine is not None and not is_valid_ine(ine):
         warnings.append(f"ligne {number} : INE de forme inconnue « {ine} »")
-    return {
-        "last_name": _cell(row, columns, "last_name") or None,
-        "first_name": _cell(row, columns, "first_name") or None,
-        "birth_date": birth_date,
-        "level": level or raw_level or None,
-        "cycle": cycle or raw_cycle or None,
-        "class_label": _cell(row, columns, "class_label") or None,
-        "ine": ine,
-    }
+    return ExtractedPupil(
+        last_name=_cell(row, columns, "last_name") or None,
+        first_name=_cell(row, columns, "first_name") or None,
+        birth_date=birth_date,
+        level=level or raw_level or None,
+        cycle=cycle or raw_cycle or None,
+        class_label=_cell(row, columns, "class_label") or None,
+        ine=ine,
+    )
 
 
-def read_extraction(data: bytes, labels: Labels) -> dict[str, Any]:
+def read_extraction(data: bytes, labels: Labels) -> Extraction:
     text = decode(data).replace("\x00", "")
     try:
         delimiter = separator(text, labels) or ";"
@@ -118,7 +118,7 @@ def read_extraction(data: bytes, labels: Labels) -> dict[str, Any]:
     if columns is None:
         raise ReportRefused(NOT_EXTRACTION)
     width = len(rows[0][1])
-    pupils: list[dict[str, Any]] = []
+    pupils: list[ExtractedPupil] = []
     unclassified: list[str] = []
     warnings: list[str] = [] if "ine" in columns else [NO_INE_COLUMN]
     for number, row in rows[1:]:
@@ -127,14 +127,13 @@ def read_extraction(data: bytes, labels: Labels) -> dict[str, Any]:
             unclassified.append(f"ligne {number} : {len(row)} champs au lieu de {width}")
             continue
         pupil = _pupil(row, columns, number, warnings)
-        if not pupil["last_name"] and not pupil["first_name"]:
+        if not pupil.last_name and not pupil.first_name:
             unclassified.append(f"ligne {number} : élève sans nom ni prénom")
             continue
         pupils.append(pupil)
-    return {
-        "kind": "onde_extraction",
-        "ine_column": "ine" in columns,
-        "pupils": pupils,
-        "unclassified": unclassified,
-        "warnings": warnings,
-    }
+    return Extraction(
+        ine_column="ine" in columns,
+        pupils=tuple(pupils),
+        unclassified=tuple(unclassified),
+        warnings=tuple(warnings),
+    )

@@ -3,18 +3,21 @@
 The kind is told by the content, not the file name.
 
 The one entry point callers use (intake, command line, upload page). Pure: no database, no
-clock. It returns the spec's JSON object, with these additions:
+clock. It returns a record (`records.CompteRendu` or `records.Extraction`) whose `as_json` is
+the spec's JSON object, with these additions:
 - each anomaly has a `category`: `export` (to fix in the school software / Ange), `onde` (only
   ONDE or the académie can solve it) or `other`, from the labels' category rules;
 - an extraction has `ine_column` (false for an extraction "par groupe d'élèves": INE unknown);
-- `needs_review` (true when `unclassified` or `warnings` is not empty) and `review_reasons`.
+- `needs_review` (true when the reader is in doubt: a result read by OCR, lines left
+  `unclassified`, `warnings`) and `review_reasons`.
 Anything it cannot read raises `ReportRefused` with one clear line; it raises nothing else.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import replace
+from typing import TypeVar
 
 from daemon.ingest.reports.compte_rendu import read_compte_rendu
 from daemon.ingest.reports.extraction import (
@@ -28,6 +31,7 @@ from daemon.ingest.reports.html_text import html_to_text, looks_like_html
 from daemon.ingest.reports.labels import Labels, default_labels
 from daemon.ingest.reports.lines import text_lines
 from daemon.ingest.reports.pdf import pdf_lines
+from daemon.ingest.reports.records import CompteRendu, Report
 from daemon.ingest.reports.refusal import ReportRefused
 
 log = logging.getLogger(__name__)
@@ -43,13 +47,14 @@ _BINARY = {
     b"\xd0\xcf\x11\xe0": "Document Office ancien format, pas un compte rendu / not a report",
 }
 
-__all__ = ["ReportRefused", "parse_report"]
+__all__ = ["Report", "ReportRefused", "parse_report"]
+R = TypeVar("R", bound=Report)
 
 
 def parse_report(
     data: bytes, filename: str, *, labels: Labels | None = None, max_pages: int = 200
-) -> dict[str, Any]:
-    """The report in `data` (its `filename` only helps the messages) as a JSON-ready dict."""
+) -> Report:
+    """The report in `data` (its `filename` only helps the messages), read."""
     try:
         result = _parse(data, filename, labels or default_labels(), max_pages)
     except ReportRefused:
@@ -59,18 +64,17 @@ def parse_report(
     except Exception as exc:  # a bug must not crash the intake loop: refuse, and log it
         log.exception("report parser failed on %s", filename)
         raise ReportRefused(f"Lecture impossible ({type(exc).__name__}) / unreadable") from exc
-    return _with_review(result)
+    return with_review(result)
 
 
-def _parse(data: bytes, filename: str, labels: Labels, max_pages: int) -> dict[str, Any]:
+def _parse(data: bytes, filename: str, labels: Labels, max_pages: int) -> Report:
     if not data.strip():
         raise ReportRefused(EMPTY)
     head = data[:1024]
     if b"%PDF-" in head:
         lines, sideways = pdf_lines(data, labels, max_pages)
         result = read_compte_rendu(lines, labels, "Ce PDF")
-        result["unclassified"].extend(sideways)
-        return result
+        return replace(result, unclassified=(*result.unclassified, *sideways))
     for magic, reason in _BINARY.items():
         if data.startswith(magic):
             raise ReportRefused(reason)
@@ -101,12 +105,14 @@ def _looks_like_csv(text: str) -> bool:
     return bool(lines) and all(line.count(";") >= 2 or line.count(",") >= 2 for line in lines)
 
 
-def _with_review(result: dict[str, Any]) -> dict[str, Any]:
+def with_review(result: R) -> R:
+    """The result with `needs_review` and its reasons: lines left unclassified, warnings, or a
+    reader that said it is in doubt (every OCR result)."""
     reasons: list[str] = []
-    if result["unclassified"]:
-        count = len(result["unclassified"])
+    if result.unclassified:
+        count = len(result.unclassified)
         reasons.append(f"{count} ligne(s) non classée(s)")
-    reasons.extend(result["warnings"])
-    result["needs_review"] = bool(reasons)
-    result["review_reasons"] = reasons
-    return result
+    reasons.extend(result.warnings)
+    ocr = isinstance(result, CompteRendu) and result.source == "ocr"
+    in_doubt = result.needs_review or ocr
+    return replace(result, needs_review=in_doubt or bool(reasons), review_reasons=tuple(reasons))
