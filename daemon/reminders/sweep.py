@@ -40,7 +40,7 @@ BATCH = 500
 DUE_COLUMNS: tuple[Any, ...] = (
     FollowUp.id,
     FollowUp.school_id,
-    FollowUp.stage,
+    type_coerce(FollowUp.stage, String).label("stage"),  # the text: no enum per row
     type_coerce(FollowUp.stage_since, String).label("stage_since"),
     FollowUp.ladder_stage,
     FollowUp.reminders_without_progress,
