@@ -147,6 +147,16 @@ def pupil_key(last_name: str, first_name: str, birth_date: str | None) -> str:
     return f"{name_key(last_name)}|{name_key(first_name)}|{birth_date or ''}"
 
 
+# ---- addresses ---------------------------------------------------------------------------------
+# One address, nothing else: no space, line break, comma or semicolon (a list, or a header
+# smuggled into a mail), no angle brackets (a display name).
+EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
+
+
+def is_email_address(text: str) -> bool:
+    return len(text) <= 254 and EMAIL.fullmatch(text) is not None
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from db.events import record_event
@@ -46,18 +47,11 @@ def ensure_campaign(
     """
     campaign = get_campaign(session, name=name)
     if campaign is None:
-        campaign = Campaign(name=name, created_at=now, **calendar)
-        observation = calendar["observation_date"]
-        session.add(campaign)
-        session.flush()
-        record_event(
-            session,
-            at=now,
-            kind=EventKind.CAMPAIGN_CREATED,
-            campaign_id=campaign.id,
-            message=f"Campagne {name} ouverte (observation le {observation:%d/%m/%Y})",
-        )
-        return campaign
+        created = _create(session, name=name, calendar=calendar, now=now)
+        if created is not None:
+            return created
+        campaign = get_campaign(session, name=name)  # another process created it meanwhile
+        assert campaign is not None
     changed = [k for k in CALENDAR_FIELDS if k in calendar and getattr(campaign, k) != calendar[k]]
     for key in changed:
         setattr(campaign, key, calendar[key])
@@ -70,6 +64,29 @@ def ensure_campaign(
             message="Calendrier de la campagne modifié : " + ", ".join(changed),
             data={"fields": changed},
         )
+    return campaign
+
+
+def _create(
+    session: Session, *, name: str, calendar: dict[str, Any], now: dt.datetime
+) -> Campaign | None:
+    """The new campaign and its event; None when another process created it first (two
+    daemons starting together on PostgreSQL)."""
+    campaign = Campaign(name=name, created_at=now, **calendar)
+    try:
+        with session.begin_nested():
+            session.add(campaign)
+            session.flush()
+    except IntegrityError:
+        return None
+    observation = calendar["observation_date"]
+    record_event(
+        session,
+        at=now,
+        kind=EventKind.CAMPAIGN_CREATED,
+        campaign_id=campaign.id,
+        message=f"Campagne {name} ouverte (observation le {observation:%d/%m/%Y})",
+    )
     return campaign
 
 

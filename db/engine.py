@@ -117,3 +117,14 @@ def reading(engine: Engine) -> Iterator[Session]:
             yield session
         finally:
             session.rollback()
+
+
+def compact(engine: Engine) -> None:
+    """After personal data was deleted: SQLite rewrites its file (VACUUM), so that deleted rows
+    do not linger in free pages, and empties its write-ahead log. (PostgreSQL reuses the space
+    of deleted rows through autovacuum; `VACUUM FULL` rewrites a table at once.)"""
+    if not is_sqlite(engine):
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM")
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

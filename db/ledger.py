@@ -20,28 +20,36 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from db.models import Reminder
-from db.states import MailKind, ReminderStatus
+from db.states import LedgerKind, ReminderStatus
+
+NO_SCHOOL = "sans-ecole"  # an acknowledgement to a sender of no known school
 
 
 def ledger_key(
-    kind: MailKind,
+    kind: LedgerKind,
     *,
     campaign: str,
-    day: dt.date,
+    day: dt.date | None = None,
     uai: str = "",
     recipient: str = "",
     detail: Sequence[str | int] = (),
 ) -> str:
     """A row's unique key: `<UAI>:<campaign>:<kind>:<day>[:<detail>…]` for a school's mail
     (an escalation's detail is its ladder step, a problem's its category and number),
-    `digest:<campaign>:<address>:<day>` for a coordinator's digest."""
-    if kind is MailKind.DIGEST:
-        if not recipient or detail:
-            raise ValueError("a digest's key names its recipient, and nothing more")
+    `digest:<campaign>:<address>:<day>` for a coordinator's digest,
+    `<UAI or sans-ecole>:<campaign>:acknowledgement:<digest of the message>` for the answer to
+    a mail received."""
+    if kind is LedgerKind.DIGEST:
+        if not recipient or day is None or detail:
+            raise ValueError("a digest's key names its recipient and day, and nothing more")
         parts = [kind.value, campaign, recipient.lower(), day.isoformat()]
+    elif kind is LedgerKind.ACKNOWLEDGEMENT:
+        if not detail or day is not None:
+            raise ValueError("an acknowledgement's key names the message it answers, no day")
+        parts = [uai or NO_SCHOOL, campaign, kind.value, *(str(d) for d in detail)]
     else:
-        if not uai:
-            raise ValueError(f"a {kind.value}'s key names its school")
+        if not uai or day is None:
+            raise ValueError(f"a {kind.value}'s key names its school and day")
         parts = [uai, campaign, kind.value, day.isoformat(), *(str(d) for d in detail)]
     return ":".join(parts)
 
@@ -50,7 +58,7 @@ def ledger_key(
 class Entry:
     """A mail to queue: what the ledger row will hold."""
 
-    kind: MailKind
+    kind: LedgerKind
     key: str  # from `ledger_key`
     recipient: str
     payload: dict[str, Any]  # what the mail says (subject, text, html, reply-to…)
@@ -112,8 +120,27 @@ def with_keys(session: Session, keys: Sequence[str]) -> list[Reminder]:
     return list(session.exec(query))
 
 
+def written_since(
+    session: Session,
+    *,
+    kind: LedgerKind,
+    recipient: str,
+    school_id: int | None,
+    since: dt.datetime,
+) -> bool:
+    """Whether a row of this kind to `recipient` about this school (or about none) was
+    written after `since`."""
+    query = select(Reminder.id).where(
+        Reminder.kind == kind, Reminder.recipient == recipient, col(Reminder.created_at) > since
+    )
+    query = query.where(
+        col(Reminder.school_id).is_(None) if school_id is None else Reminder.school_id == school_id
+    )
+    return session.exec(query.limit(1)).first() is not None
+
+
 def latest(
-    session: Session, *, school_id: int, campaign_id: int, kind: MailKind, stage: str
+    session: Session, *, school_id: int, campaign_id: int, kind: LedgerKind, stage: str
 ) -> Reminder | None:
     """The school's last row of this kind for this stage (by day)."""
     query = (
@@ -130,7 +157,7 @@ def latest(
     return session.exec(query).first()
 
 
-def last_written_at(session: Session, *, campaign_id: int, kind: MailKind) -> dt.datetime | None:
+def last_written_at(session: Session, *, campaign_id: int, kind: LedgerKind) -> dt.datetime | None:
     """When the campaign's last row of this kind was written."""
     query = select(func.max(Reminder.created_at)).where(
         Reminder.campaign_id == campaign_id, Reminder.kind == kind

@@ -14,7 +14,16 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from db.states import EventKind, IntakeOutcome, MailKind, ReminderStatus, SmtpState, Stage
+from db.states import (
+    EventKind,
+    IntakeOutcome,
+    LedgerKind,
+    MailKind,
+    MailStatus,
+    ReminderStatus,
+    SmtpState,
+    Stage,
+)
 from db.types import EnumText, UTCDateTime
 
 
@@ -62,6 +71,8 @@ class School(SQLModel, table=True):
     source: str = Field(default="manual", max_length=20)  # annuaire | manual | demo
     search_key: str = Field(default="", max_length=600)  # folded name, UAI, commune, postcode
     circonscription_key: str = Field(default="", max_length=200, index=True)  # folded
+    # in every link to the director's page; raised to revoke the links already sent
+    link_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: dt.datetime = _ts()
     updated_at: dt.datetime = _ts()
 
@@ -136,7 +147,7 @@ class ExportSubmission(SQLModel, table=True):
     size: int
     sha256: str = Field(max_length=64, index=True)
     received_at: dt.datetime = _ts(index=True)
-    channel: str = Field(max_length=20)  # folder | page | api | cli
+    channel: str = Field(max_length=20)  # folder | page | api | cli | mail
     members: list[str] = _json(default_factory=list)
     accepted: bool = True
     refusal: str = Field(default="", max_length=500)
@@ -224,7 +235,8 @@ class Reminder(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_reminder_due", "status", "next_attempt_at"),
-        one_of("reminder", "kind", MailKind),
+        Index("ix_reminder_message_id", "message_id"),  # bounces and replies find their mail
+        one_of("reminder", "kind", LedgerKind),
         one_of("reminder", "status", ReminderStatus),
     )
 
@@ -232,7 +244,7 @@ class Reminder(SQLModel, table=True):
     key: str = Field(max_length=200, unique=True)  # school, campaign, kind, day
     school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
-    kind: MailKind = _state(MailKind, 30)
+    kind: LedgerKind = _state(LedgerKind, 30)
     stage: str = Field(default="", max_length=30)  # the policy stage (a Stage, or "overdue")
     day: dt.date
     recipient: str = Field(max_length=254)
@@ -289,6 +301,10 @@ class IntakeFile(SQLModel, table=True):
     school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
     document_id: int | None = Field(default=None, foreign_key="document.id")
     submission_id: int | None = Field(default=None, foreign_key="export_submission.id")
+    # where it came from, so that a retry keeps it: the school its channel gave (a school's
+    # page, the API) and its path in the drop folder (folder names may carry a UAI)
+    given_uai: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
+    origin: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
 
 
 class User(SQLModel, table=True):
@@ -340,3 +356,50 @@ class SmtpHealth(SQLModel, table=True):
     last_sent_at: dt.datetime | None = _ts(default=None)
     sent: int = 0
     updated_at: dt.datetime = _ts()
+
+
+class LoginSession(SQLModel, table=True):
+    """A coordinator's signed-in session: the cookie holds a random token, the row its hash.
+    Checked on every request, so signing out, « fermer toutes mes sessions » and disabling an
+    account end a session on the server, whatever copy of the cookie is left."""
+
+    __tablename__ = "login_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: dt.datetime = _ts()
+    expires_at: dt.datetime = _ts()
+    ended_at: dt.datetime | None = _ts(default=None)
+
+
+class MailboxMessage(SQLModel, table=True):
+    """One message of the coordination mailbox: claimed by one daemon, then what it was and
+    where it went. The key (its Message-ID, else a digest of its headers) is unique, so two
+    daemons reading one mailbox process each message once."""
+
+    __tablename__ = "mailbox_message"
+    __table_args__ = (
+        one_of("mailbox_message", "kind", MailKind),
+        one_of("mailbox_message", "status", MailStatus),
+        Index("ix_mailbox_message_school_at", "school_id", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300, unique=True)
+    message_id: str = Field(default="", max_length=300)
+    sender: str = Field(default="", max_length=254)
+    subject: str = Field(default="", max_length=300)
+    received_at: dt.datetime = _ts()  # its Date header (else when it was first seen)
+    seen_at: dt.datetime = _ts()
+    kind: str = Field(default="other", max_length=12)  # db.states.MailKind
+    status: str = Field(default="claimed", max_length=12)  # db.states.MailStatus
+    claimed_by: str = Field(default="", max_length=100)
+    lease_until: dt.datetime | None = _ts(default=None)
+    settled_at: dt.datetime | None = _ts(default=None)
+    moved_at: dt.datetime | None = _ts(default=None)  # once in its folder
+    reason: str = Field(default="", max_length=1000)  # French: why refused, what was read
+    school_id: int | None = Field(default=None, foreign_key="school.id")
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
+    reminder_id: int | None = Field(default=None, foreign_key="reminder.id")
+    files: int = 0  # files taken through the intake

@@ -48,6 +48,13 @@ def get_school(session: Session, *, uai: str) -> School | None:
     return session.exec(select(School).where(School.uai == uai)).first()
 
 
+def lock_school(session: Session, *, school_id: int | None) -> None:
+    """Hold the school's row until the transaction ends, so that two processes recording
+    evidence for one school (its pupils, its stage) take turns instead of colliding on
+    PostgreSQL. On SQLite a writing transaction holds the whole database already."""
+    session.exec(select(School.id).where(School.id == school_id).with_for_update()).first()
+
+
 def upsert_from_directory(
     session: Session, *, now: dt.datetime, uai: str, fields: dict[str, Any], actor: str
 ) -> Outcome:
@@ -192,6 +199,8 @@ def _apply(school: School, values: dict[str, Any]) -> list[str]:
             changed.append(name)
     if changed:
         refresh_search_keys(school)
+    if "director_email" in changed:  # links sent to the former address stop working
+        school.link_version += 1
     return changed
 
 

@@ -34,13 +34,14 @@ STAGE_LABELS = {
 STAGE_ORDER = list(Stage)
 
 
-class MailKind(StrEnum):
+class LedgerKind(StrEnum):
     """What a ledger row (`Reminder.kind`) is: it names the mail template and the key's shape."""
 
     REMINDER = "reminder"  # to the director, by the sweep
     ESCALATION = "escalation"  # to a support contact, a ladder step of the sweep
     PROBLEM = "problem"  # to a support contact, a director's « J'ai un problème »
     DIGEST = "digest"  # to a coordinator, once a school day
+    ACKNOWLEDGEMENT = "acknowledgement"  # to whoever mailed files to the coordination mailbox
 
 
 class ReminderStatus(StrEnum):
@@ -117,23 +118,55 @@ class EventKind(StrEnum):
     EMAIL_FAILING = "email_failing"
     SMTP_DOWN = "smtp_down"
     SMTP_UP = "smtp_up"
+    # the coordination mailbox (daemon.mailbox, daemon.reminders.acknowledgement)
+    MAIL_RECEIVED = "mail_received"
+    MAIL_DELAYED = "mail_delayed"
+    DIRECTOR_REPLIED = "director_replied"
+    AUTO_REPLY = "auto_reply"
+    ACKNOWLEDGEMENT_SKIPPED = "acknowledgement_skipped"
+    MAILBOX_DOWN = "mailbox_down"
+    MAILBOX_UP = "mailbox_up"
     # files (daemon.ingest.intake, the quarantine page)
     DUPLICATE_FILE = "duplicate_file"
     FILE_QUARANTINED = "file_quarantined"
     QUARANTINE_RETRIED = "quarantine_retried"
     QUARANTINE_DISCARDED = "quarantine_discarded"
-    # the installation (db.schools, db.campaigns, daemon.web.accounts, daemon.runtime.purge)
+    # the installation (db.schools, db.campaigns, daemon.school.actions, daemon.web.accounts,
+    # daemon.runtime.purge)
     SCHOOL_ADDED = "school_added"
     SCHOOL_UPDATED = "school_updated"
     SCHOOL_EDITED = "school_edited"
     SCHOOL_ACTIVATED = "school_activated"
     SCHOOL_DEACTIVATED = "school_deactivated"
+    LINK_RENEWED = "link_renewed"
     CAMPAIGN_CREATED = "campaign_created"
     CAMPAIGN_UPDATED = "campaign_updated"
     CAMPAIGN_PURGED = "campaign_purged"
     USER_ADDED = "user_added"
     USER_ENABLED = "user_enabled"
     USER_DISABLED = "user_disabled"
+
+
+class MailKind(StrEnum):
+    """What a message of the coordination mailbox was, once read."""
+
+    REPLY = "reply"  # a reply carrying files (comptes rendus, extractions, archives)
+    NOTE = "note"  # a reply without a file: left for people
+    BOUNCE = "bounce"  # a delivery failure report on one of our mails
+    DELAY = "delay"  # a temporary delay notice: recorded, the address is not marked
+    AUTO_REPLY = "auto_reply"  # out of office and other automatic answers: never answered
+    TOO_BIG = "too_big"  # refused unread
+    OWN = "own"  # sent by relance itself: ignored
+    OTHER = "other"  # not about the campaign: left alone
+
+
+class MailStatus(StrEnum):
+    """Where a mailbox message stands: claimed by one daemon, then settled."""
+
+    CLAIMED = "claimed"
+    PROCESSED = "processed"  # moved to the processed folder
+    REFUSED = "refused"  # moved to the refused folder
+    LEFT = "left"  # left in place for people
 
 
 INGESTED = {

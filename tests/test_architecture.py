@@ -16,13 +16,17 @@ REPO = Path(__file__).resolve().parents[1]
 # before it; never from a room after it.
 ROOMS = [
     ("db", ["db"]),
-    ("ground", ["daemon", "daemon.codes", "daemon.clock", "daemon.logs", "daemon.config"]),
+    (
+        "ground",
+        ["daemon", "daemon.codes", "daemon.clock", "daemon.logs", "daemon.budget", "daemon.config"],
+    ),
     ("app", ["daemon.app"]),
     ("readers", ["daemon.ingest", "daemon.ingest.reports", "daemon.ingest.exports"]),
     ("school", ["daemon.school"]),
     ("intake", ["daemon.ingest.intake"]),
     ("reminders", ["daemon.reminders"]),
     ("delivery", ["daemon.delivery"]),
+    ("mailbox", ["daemon.mailbox"]),
     ("demo", ["daemon.demo"]),
     ("web", ["daemon.web"]),
     ("runtime", ["daemon.runtime"]),
@@ -96,3 +100,5 @@ def test_the_checker_sees_a_wrong_arrow(tmp_path: Path) -> None:
     assert room_of("daemon.runtime.lifecycle") > room_of("daemon.delivery.sender")
     assert room_of("daemon.app") < room_of("daemon.runtime.lifecycle")
     assert room_of("daemon") < room_of("daemon.app")  # the package's __init__ is ground
+    assert room_of("daemon.delivery.outbox") < room_of("daemon.mailbox.process")
+    assert room_of("daemon.mailbox.poller") < room_of("daemon.runtime.parts")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -271,6 +272,41 @@ def test_school_token_uais_are_checked_and_normalised(tmp_path: Path) -> None:
     assert "attendu 0441234C" in problem.message
     right = write(tmp_path, '[web]\nschool_tokens = { " 0441234c" = "t" }\n')
     assert load_settings(right, {}).web.school_tokens == {"0441234C": "t"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://relance@db.example.org/relance?password=hunter2&sslmode=require",
+        "postgresql://relance:hunter2@db.example.org/relance?sslpassword=hunter3",
+        "postgresql+psycopg://db.example.org/relance?user=relance&PASSWORD=hunter2",
+        "postgresql://relance:hunter2@[::1:5432/relance",  # not even parseable
+        "postgresql://relance:p%40ss%3Ahunter2@db.example.org/relance",
+    ],
+)
+def test_cli_config_show_masks_a_password_anywhere_in_the_database_url(
+    tmp_path: Path, url: str
+) -> None:
+    path = write(tmp_path, f"database_url = {json.dumps(url)}\n")
+    result = CliRunner().invoke(cli, ["--config", str(path), "config", "show"], env={})
+    assert result.exit_code == 0, result.output
+    assert "hunter" not in result.output, result.output
+    assert "db.example.org" in result.output or "[::1" in result.output
+    tomllib.loads(result.output.split("\n", 2)[2])
+
+
+def test_a_mailbox_needs_its_user_and_one_password(tmp_path: Path) -> None:
+    assert check_file(write(tmp_path, '[mailbox]\nmaildir = "boite"\n')) == []
+    anchored = load_settings(write(tmp_path, '[mailbox]\nmaildir = "boite"\n'), {})
+    assert anchored.mailbox.maildir == str(tmp_path.resolve() / "boite")  # next to the file
+    path = write(tmp_path, '[mailbox]\nhost = "imap.example.org"\n')
+    assert [p.message for p in check_file(path)] == ["host est donné : il faut aussi user"]
+    path = write(tmp_path, '[mailbox]\nhost = "imap.example.org"\nuser = "c"\n')
+    assert "il faut password ou password_file" in check_file(path)[0].message
+    both = '[mailbox]\nhost = "h"\nuser = "c"\npassword = "p"\npassword_file = "/f"\n'
+    assert "un seul des deux" in check_file(write(tmp_path, both))[0].message
+    path = write(tmp_path, '[mailbox]\nverp_address = "rebonds"\n')
+    assert [(p.key, p.line) for p in check_file(path)] == [("mailbox.verp_address", 2)]
 
 
 def test_relative_paths_in_the_file_are_relative_to_the_file(

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from db import ledger
 from db.engine import transaction
 from db.models import Reminder
-from db.states import MailKind, ReminderStatus
+from db.states import LedgerKind, ReminderStatus
 from tests.conftest import NOW
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,31 +21,35 @@ DAY = dt.date(2026, 9, 14)
 
 
 def test_each_kind_of_mail_has_the_key_the_readme_documents() -> None:
-    def key(kind: MailKind, **parts: object) -> str:
+    def key(kind: LedgerKind, **parts: object) -> str:
         return ledger.ledger_key(kind, campaign="2026-2027", day=DAY, **parts)  # type: ignore[arg-type]
 
-    assert key(MailKind.REMINDER, uai="0441234C") == "0441234C:2026-2027:reminder:2026-09-14"
+    assert key(LedgerKind.REMINDER, uai="0441234C") == "0441234C:2026-2027:reminder:2026-09-14"
     assert (
-        key(MailKind.ESCALATION, uai="0441234C", detail=(5,))
+        key(LedgerKind.ESCALATION, uai="0441234C", detail=(5,))
         == "0441234C:2026-2027:escalation:2026-09-14:5"
     )
     assert (
-        key(MailKind.PROBLEM, uai="0441234C", detail=("onde", 2))
+        key(LedgerKind.PROBLEM, uai="0441234C", detail=("onde", 2))
         == "0441234C:2026-2027:problem:2026-09-14:onde:2"
     )
     assert (
-        key(MailKind.DIGEST, recipient="Coord@Example.org")
+        key(LedgerKind.DIGEST, recipient="Coord@Example.org")
         == "digest:2026-2027:coord@example.org:2026-09-14"
     )
+    answer = ledger.ledger_key(LedgerKind.ACKNOWLEDGEMENT, campaign="2026-2027", detail=("ab12",))
+    assert answer == "sans-ecole:2026-2027:acknowledgement:ab12"  # a sender of no known school
+    with pytest.raises(ValueError, match="no day"):
+        key(LedgerKind.ACKNOWLEDGEMENT, uai="0441234C", detail=("ab12",))
     with pytest.raises(ValueError, match="names its school"):
-        key(MailKind.REMINDER)
+        key(LedgerKind.REMINDER)
     with pytest.raises(ValueError, match="names its recipient"):
-        key(MailKind.DIGEST, uai="0441234C")
+        key(LedgerKind.DIGEST, uai="0441234C")
 
 
 def entry(key: str = "k", **changes: object) -> ledger.Entry:
     values: dict[str, object] = {
-        "kind": MailKind.DIGEST,
+        "kind": LedgerKind.DIGEST,
         "key": key,
         "recipient": "coord@example.org",
         "payload": {"subject": "Récapitulatif"},
@@ -110,7 +114,7 @@ def test_ledger_rows_and_keys_are_made_in_one_place_only() -> None:
             if isinstance(node, ast.JoinedStr):
                 text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
                 if any(
-                    f":{kind.value}:" in text or text.startswith("digest:") for kind in MailKind
+                    f":{kind.value}:" in text or text.startswith("digest:") for kind in LedgerKind
                 ):
                     found.append(f"{where} {ast.unparse(node)}")
     assert found == [], found

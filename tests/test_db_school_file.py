@@ -11,7 +11,7 @@ from daemon.app import App
 from daemon.ingest.intake.intake import Intake
 from db import ledger
 from db.school_file import school_file, stored_original
-from db.states import IntakeOutcome, MailKind
+from db.states import IntakeOutcome, LedgerKind
 from tests.conftest import NOW
 from tests.factories import OTHER, UAI, cr_text
 from tests.web_helpers import school
@@ -29,9 +29,9 @@ def test_the_file_holds_this_school_and_campaign_only(app: App, session: Session
         result = intake.take_bytes(cr_text(uai), filename=f"{uai}.txt", channel="cli", now=NOW)
         assert result.outcome is IntakeOutcome.PROCESSED
     for row, name in ((joseph, campaign.name), (anne, campaign.name), (joseph, "2025-2026")):
-        key = ledger.ledger_key(MailKind.REMINDER, campaign=name, day=NOW.date(), uai=row.uai)
+        key = ledger.ledger_key(LedgerKind.REMINDER, campaign=name, day=NOW.date(), uai=row.uai)
         entry = ledger.Entry(
-            kind=MailKind.REMINDER,
+            kind=LedgerKind.REMINDER,
             key=key,
             recipient="dir@example.org",
             payload={},

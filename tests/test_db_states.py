@@ -16,14 +16,14 @@ from sqlmodel import Session
 
 from db.events import record_event
 from db.models import FollowUp, IntakeFile, Reminder, School
-from db.states import EventKind, IntakeOutcome, MailKind, ReminderStatus, SendOutcome, Stage
+from db.states import EventKind, IntakeOutcome, LedgerKind, ReminderStatus, SendOutcome, Stage
 from tests.conftest import NOW
 from tests.factories import campaign_row
 
 REPO = Path(__file__).resolve().parents[1]
 CHECKED: list[tuple[str, str, type[StrEnum]]] = [
     ("follow_up", "stage", Stage),
-    ("reminder", "kind", MailKind),
+    ("reminder", "kind", LedgerKind),
     ("reminder", "status", ReminderStatus),
     ("event", "kind", EventKind),
     ("intake_file", "outcome", IntakeOutcome),
@@ -40,7 +40,7 @@ def rows(session: Session) -> dict[str, int]:
     follow_up = FollowUp(school_id=school.id, campaign_id=campaign.id, updated_at=NOW)
     reminder = Reminder(
         key="k",
-        kind=MailKind.REMINDER,
+        kind=LedgerKind.REMINDER,
         day=NOW.date(),
         recipient="a@b.fr",
         due_at=NOW,
@@ -76,7 +76,7 @@ def test_the_column_types_refuse_an_unknown_state_before_the_database(
 ) -> None:
     reminder = session.get(Reminder, rows["reminder"])
     assert reminder is not None
-    assert reminder.status is ReminderStatus.PENDING and reminder.kind is MailKind.REMINDER
+    assert reminder.status is ReminderStatus.PENDING and reminder.kind is LedgerKind.REMINDER
     reminder.status = "cancelled"  # type: ignore[assignment]
     session.add(reminder)
     with pytest.raises(StatementError, match="'cancelled' is not a valid ReminderStatus"):

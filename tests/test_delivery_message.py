@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from daemon.delivery.message import build_message, message_id
+from daemon.delivery.message import build_message, message_id, render_message, verp_digest
 from tests.conftest import NOW, make_settings
 
 PAYLOAD = {
@@ -66,3 +66,48 @@ def test_text_only_when_no_html(tmp_path: Path) -> None:
     )
     assert not message.is_multipart() and message["Cc"] is None
     assert message.get_content_type() == "text/plain"
+
+
+def test_an_answer_is_threaded_and_marked_auto_replied(tmp_path: Path) -> None:
+    payload = {
+        **PAYLOAD,
+        "in_reply_to": "<abc@ecole.example>",
+        "references": "<relance.1@ddec.example> <abc@ecole.example>",
+        "auto_submitted": "auto-replied",
+    }
+    message = build_message(
+        key="k",
+        recipient="d@e.example",
+        cc=[],
+        payload=payload,
+        settings=settings(tmp_path),
+        now=NOW,
+    )
+    assert message["In-Reply-To"] == "<abc@ecole.example>"
+    assert message["References"] == "<relance.1@ddec.example> <abc@ecole.example>"
+    assert message["Auto-Submitted"] == "auto-replied"
+
+
+def test_verp_puts_the_message_id_digest_in_the_envelope_sender(tmp_path: Path) -> None:
+    plain = render_message(
+        key="k",
+        recipient="d@e.example",
+        cc=[],
+        payload=PAYLOAD,
+        settings=settings(tmp_path),
+        now=NOW,
+    )
+    assert plain.sender == "relance@ddec.example"
+    verp = make_settings(
+        tmp_path,
+        "sqlite://",
+        smtp={"from_address": "relance@ddec.example"},
+        mailbox={"verp_address": "rebonds@ddec.example"},
+    )
+    mail = render_message(
+        key="k", recipient="d@e.example", cc=[], payload=PAYLOAD, settings=verp, now=NOW
+    )
+    digest = mail.message_id[len("<relance.") :].partition("@")[0]
+    assert mail.sender == f"rebonds+{digest}@ddec.example"
+    assert verp_digest(mail.sender, "rebonds@ddec.example") == digest
+    assert b"<relance@ddec.example>\r\nTo:" in mail.data  # the From header is unchanged

@@ -8,7 +8,14 @@ import random
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from daemon.delivery.outbox import Result, backoff_seconds, claim_due, record_results, release
+from daemon.delivery.outbox import (
+    Result,
+    backoff_seconds,
+    claim_due,
+    mark_bounced,
+    record_results,
+    release,
+)
 from db.models import Event, School
 from db.states import SendOutcome
 from tests.conftest import NOW
@@ -96,3 +103,32 @@ def test_a_permanent_failure_marks_the_address_and_holds_its_other_rows(engine: 
         events = session.exec(select(Event).where(Event.kind == "email_failing")).all()
         assert [e.school_id for e in events] == [school_id]
         assert "faux@ecole.example" in events[0].message
+
+
+def test_a_bounce_after_sending_fails_the_row_and_marks_the_address_once(engine: Engine) -> None:
+    school_id = add_school(engine, "dir@ecole.example")
+    [sent_key, waiting_key] = add_reminders(
+        engine, 2, recipient="dir@ecole.example", school_id=school_id
+    )
+    [first] = claim(engine, limit=1)
+    record_results(engine, [Result(first, "sent", at=NOW, message_id="<m@x>")], base=1, cap=1)
+    later = NOW + dt.timedelta(hours=1)
+    with Session(engine) as session:
+        row = rows(engine)[sent_key]
+        marked = mark_bounced(
+            session, reminder=row, address="dir@ecole.example", error="avis : 550", at=later
+        )
+        again = mark_bounced(
+            session, reminder=row, address="dir@ecole.example", error="avis : 550", at=later
+        )
+        session.commit()
+    assert (marked, again) == (True, False)
+    stored = rows(engine)
+    assert (stored[sent_key].status, stored[sent_key].last_error) == ("failed", "avis : 550")
+    assert stored[waiting_key].status == "failed"  # it would bounce the same way
+    assert stored[waiting_key].last_error == "adresse en échec : avis : 550"
+    with Session(engine) as session:
+        school = session.get(School, school_id)
+        assert school is not None and school.email_failing_since == later
+        [event] = session.exec(select(Event).where(Event.kind == "email_failing")).all()
+        assert event.data["key"] == sent_key

@@ -4,13 +4,10 @@ real intake path."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import time_machine
 from click.testing import CliRunner, Result
 from sqlmodel import col, func, select
 
@@ -22,35 +19,9 @@ from daemon.demo.build import DEMO_PASSWORD, DEMO_USER, build_demo, school_days_
 from daemon.web.accounts import authenticate
 from db.engine import reading, transaction
 from db.models import FollowUp, IntakeFile, School
+from tests.demo_helpers import TODAY, built_fixture, demo_fixture  # noqa: F401 — fixtures
 
-TODAY = dt.date(2026, 11, 30)  # a Monday
-
-# Building the demo takes about ten seconds: it is built once for the module and each test
-# works on its own copy (tests that need a fresh build make one).
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Result]]:
-    """The demo as `relance demo --build-only` makes it, and what the command printed."""
-    folder = tmp_path_factory.mktemp("demo") / "d"
-    morning = dt.datetime.combine(TODAY, dt.time(8), tzinfo=dt.UTC)
-    with time_machine.travel(morning, tick=True):
-        result = CliRunner().invoke(cli, ["demo", "--dir", str(folder), "--build-only"])
-    assert result.exit_code == 0, result.output
-    yield folder, result
-
-
-@pytest.fixture
-def demo(built: tuple[Path, Result], tmp_path: Path) -> Path:
-    """A copy of the built demo this test may change."""
-    copy = tmp_path / "d"
-    shutil.copytree(built[0], copy)
-    config = copy / "relance.toml"
-    config.write_text(
-        config.read_text(encoding="utf-8").replace(str(built[0]), str(copy)), encoding="utf-8"
-    )
-    return copy
 
 
 def test_the_demo_shows_every_stage_built_through_the_intake(demo: Path) -> None:

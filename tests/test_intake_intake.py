@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bench.reliability.hostile import cpu_bomb_pdf
 from daemon.app import App
 from daemon.demo.generate import archive, make_pupils
 from daemon.ingest.intake.intake import Intake
+from daemon.ingest.intake.storage import reason_file
 from db.models import Document, Event, ExportSubmission, FollowUp, IntakeFile
 from db.schools import add_school
 from tests.conftest import NOW, make_settings
-from tests.factories import OTHER, UAI, cr_text, extraction_csv
+from tests.factories import EXTRACTION_HEADER, OTHER, UAI, cr_text, extraction_csv
 
 
 @pytest.fixture
@@ -198,3 +202,118 @@ def test_odd_names_are_kept_safely(intake: Intake) -> None:
     stored = Path(result.stored_path)
     assert stored.parent == intake.store.state_dir / "quarantine"
     assert "/" not in stored.name and "\x00" not in stored.name
+
+
+@pytest.mark.timeout(60)  # without a budget, reading this PDF takes minutes
+def test_a_pdf_whose_page_unpacks_to_16_mb_is_refused_in_well_under_a_second(
+    intake: Intake,
+) -> None:
+    bomb = cpu_bomb_pdf(16 * 1024)
+    assert len(bomb) < 50 * 1024
+    intake.take_bytes(cr_text(), filename=f"{UAI}-cr.txt", channel="page", now=NOW)  # warm
+    started = time.monotonic()
+    result = intake.take_bytes(bomb, filename=f"{UAI}-cr.pdf", channel="page", now=NOW)
+    took = time.monotonic() - started
+    assert result.outcome == "quarantined"
+    assert "page 1 du PDF trop lourde à lire" in result.reason
+    assert "limite 2 Mo" in result.reason
+    assert took < 1.0, f"{took:.2f} s"
+    assert "trop lourde" in reason_file(Path(result.stored_path)).read_text(encoding="utf-8")
+
+
+@pytest.mark.timeout(120)
+def test_a_pdf_that_takes_too_long_to_read_is_stopped_by_the_cpu_budget(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    """Under the content limit, but still seconds of work: the worker's CPU budget stops it."""
+    add_school(session, now=NOW, uai=UAI, actor="t", name="École Saint-Joseph")
+    session.commit()
+    settings = make_settings(tmp_path, database_url, intake={"reader_cpu_seconds": 1})
+    intake = Intake(App(settings, clock=lambda: NOW, _engine=engine))
+    started = time.monotonic()
+    result = intake.take_bytes(
+        cpu_bomb_pdf(1900), filename=f"{UAI}-cr.pdf", channel="page", now=NOW
+    )
+    assert result.outcome == "quarantined"
+    assert result.reason == "lecture interrompue : plus de 1 seconde de calcul"
+    assert time.monotonic() - started < 30
+    assert intake.take_bytes(cr_text(), filename="cr.txt", channel="page", now=NOW).uai == UAI
+
+
+ADDRESS = "12 impasse des Glycines"
+
+
+def extraction_with_address(responsable: str = "Dupont Marcel") -> bytes:
+    row = (
+        f"MARTIN;;Léa;03/05/2020;F;;{ADDRESS};44000;Nantes;France;{responsable};44100;"
+        "Nantes;France;CYCLE II;CP;CP A;1;Non;Non;Non;"
+    )
+    broken = f"PETIT;Zoé;{ADDRESS};44000"  # a row cut by a stray separator: never kept
+    return (f"{EXTRACTION_HEADER}\r\n{row}\r\n{broken}\r\n").encode("cp1252")
+
+
+def no_address_anywhere(root: Path) -> None:
+    for path in root.rglob("*"):
+        if path.is_file():
+            text = path.read_bytes().decode("cp1252", "replace")
+            assert "Glycines" not in text and "Marcel" not in text, path
+
+
+def test_an_extraction_is_kept_without_addresses_whatever_its_way_in(
+    intake: Intake, session: Session
+) -> None:
+    data = extraction_with_address()
+    on_page = intake.take_bytes(data, filename="CSVExtraction.csv", channel="page", now=NOW,
+                                school_uai=UAI)  # fmt: skip
+    assert on_page.outcome == "processed"
+    again = intake.take_bytes(data, filename="copie.csv", channel="page", now=NOW, school_uai=UAI)
+    assert again.outcome == "duplicate"
+    unknown = intake.take_bytes(extraction_with_address("Durand Marcel"), filename="x.csv",
+                                channel="page", now=NOW)  # fmt: skip
+    assert unknown.outcome == "quarantined" and "école inconnue" in unknown.reason
+    folder = intake.store.drop_dir / OTHER
+    folder.mkdir(parents=True)
+    (folder / "CSVExtraction.csv").write_bytes(extraction_with_address("Martin Marcel"))
+    dropped = intake.take_path(folder / "CSVExtraction.csv", channel="folder", now=NOW,
+                               root=intake.store.drop_dir)  # fmt: skip
+    assert dropped.outcome == "processed"
+    assert not (folder / "CSVExtraction.csv").exists()
+    no_address_anywhere(intake.store.state_dir)
+    kept = Path(on_page.stored_path).read_bytes().decode("utf-8")
+    assert kept.splitlines()[0].split(";") == [
+        "Nom élève", "Prénom élève", "Date naissance", "INE", "Cycle", "Niveau", "Libellé classe"
+    ]  # fmt: skip
+    assert "MARTIN;Léa;03/05/2020;;CYCLE II;CP;CP A" in kept and "PETIT" not in kept
+    # what is kept reads as the same extraction: a retry of the quarantined one works
+    add_school(session, now=NOW, uai="0441236E", actor="t", name="École du Port")
+    session.commit()
+    retried = intake.take_bytes(Path(unknown.stored_path).read_bytes(), filename="x.csv",
+                                channel="page", now=NOW, school_uai="0441236E")  # fmt: skip
+    assert retried.outcome == "processed" and retried.detail.pupils[0].first_name == "Léa"
+
+
+def test_files_for_one_school_taken_at_once_by_two_daemons_are_both_recorded(
+    intake: Intake, session: Session
+) -> None:
+    """Two daemons (two mailbox readers, on PostgreSQL) recording comptes rendus of the same
+    school at the same instant: both are recorded, neither trips on the other's pupils."""
+    import threading
+
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def take(day: int) -> None:
+        data = cr_text(day=day)
+        barrier.wait()
+        result = intake.take_bytes(data, filename=f"cr-{day}.txt", channel="mail", now=NOW)
+        results.append(result.outcome if result.outcome != "quarantined" else result.reason)
+
+    for pair in ((10, 11), (12, 13), (14, 15)):
+        threads = [threading.Thread(target=take, args=(day,)) for day in pair]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert results == ["processed"] * 6
+    session.rollback()
+    assert len(session.exec(select(Document)).all()) == 6

@@ -86,10 +86,14 @@ def test_mutate_changes_bytes_reproducibly() -> None:
 
 def test_plan_files_writes_the_announced_number_of_files(tmp_path: Path) -> None:
     plan = plan_files(tmp_path, max_file_mb=1, bomb_mb=1)
-    written = [p for p in tmp_path.rglob("*") if p.is_file() or p.is_symlink()]
+    written = [p for p in tmp_path.rglob("*") if p.is_symlink() or p.is_fifo() or (p.is_file())]
     assert plan.files == len(written) == 1060  # 1,000 hostile files and 60 junk names
     assert plan.junk == 60
     assert sum(plan.by_kind.values()) == 1060
+    # links (to secrets, a folder, nothing), FIFOs and PDF bombs, each with where it must end
+    assert {plan.by_kind[k] for k in ("symlink", "FIFO")} == {6, 3}
+    assert sum(1 for p in written if p.is_fifo()) == 3
+    assert len(plan.expected) == 6 + 3 + 7
 
 
 def test_smtp_down_reads_the_smtp_entry_of_healthz_wherever_it_is() -> None:

@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from daemon.app import App
 from daemon.cli import cli
+from daemon.ingest.intake.intake import Intake
+from daemon.ingest.intake.storage import Store
 from daemon.ingest.reports.records import AnomalyRow, CompteRendu, Counts, IneRow, IneSection
 from daemon.runtime.purge import PurgeRefused, purge_campaign, purge_due
 from daemon.school.documents import FileFacts, record_document
-from db.models import Anomaly, Campaign, Document, Event, ExportSubmission, IntakeFile, Pupil
+from daemon.school.links import school_url
+from daemon.web.app import create_app
+from db.models import (
+    Anomaly,
+    Campaign,
+    Document,
+    Event,
+    ExportSubmission,
+    IntakeFile,
+    MailboxMessage,
+    Pupil,
+)
 from db.schools import add_school
-from tests.conftest import NOW
+from tests.conftest import NOW, make_settings
+from tests.factories import UAI, cr_text
+from tests.web_helpers import signed_in
 
 RESULT = CompteRendu(
     uai="0441234C",
@@ -38,7 +55,10 @@ RESULT = CompteRendu(
 def seed(app: App, session: Session, tmp_path: Path) -> tuple[Campaign, Path]:
     school = add_school(session, now=NOW, uai="0441234C", actor="t", name="École")
     campaign = app.campaign(session, NOW)
-    original = tmp_path / "cr.pdf"
+    kept = app.settings.state_path  # where relance keeps files (the purge deletes only there)
+    (kept / "files" / "2026-09").mkdir(parents=True)
+    (kept / "quarantine").mkdir()
+    original = kept / "files" / "2026-09" / "cr.pdf"
     original.write_bytes("%PDF-1.4 MARTIN Léa".encode())
     record_document(
         session,
@@ -69,9 +89,9 @@ def seed(app: App, session: Session, tmp_path: Path) -> tuple[Campaign, Path]:
             ],
         )
     )
-    quarantined = tmp_path / "bad.pdf"
+    quarantined = kept / "quarantine" / "bad.pdf"
     quarantined.write_bytes(b"junk DURAND")
-    (tmp_path / "bad.pdf.reason.txt").write_text("raison")
+    (kept / "quarantine" / "bad.pdf.reason.txt").write_text("raison")
     session.add(
         IntakeFile(
             original_name="bad.pdf",
@@ -82,6 +102,20 @@ def seed(app: App, session: Session, tmp_path: Path) -> tuple[Campaign, Path]:
             reason="x",
         )
     )
+    session.add(
+        MailboxMessage(
+            key="id:<cr@ecole>",
+            sender="direction@ecole.example",
+            subject="CR corrigé de MARTIN Léa",
+            received_at=NOW,
+            seen_at=NOW,
+            kind="reply",
+            status="processed",
+            reason="0441234C : compte rendu de MARTIN lu",
+            school_id=school.id,
+            campaign_id=campaign.id,
+        )
+    )
     session.flush()
     return campaign, original
 
@@ -90,7 +124,9 @@ def test_purge_removes_names_and_files_and_keeps_counts(
     app: App, session: Session, tmp_path: Path
 ) -> None:
     campaign, original = seed(app, session, tmp_path)
-    report = purge_campaign(session, campaign=campaign, now=NOW, force=True, actor="t")
+    report = purge_campaign(
+        session, campaign=campaign, store=Store.of(app.settings), now=NOW, force=True, actor="t"
+    )
     session.commit()
     assert (report.pupils, report.anomalies, report.files) == (2, 1, 2)
     assert session.exec(select(Pupil)).all() == [] and session.exec(select(Anomaly)).all() == []
@@ -99,11 +135,12 @@ def test_purge_removes_names_and_files_and_keeps_counts(
     submission = session.exec(select(ExportSubmission)).one()
     assert submission.headcount == {"total": 2}
     assert submission.findings == [{"severity": "erreur", "field": "adresse"}]
-    assert not original.exists() and not (tmp_path / "bad.pdf").exists()
-    assert not (tmp_path / "bad.pdf.reason.txt").exists()
+    quarantine = app.settings.state_path / "quarantine"
+    assert not original.exists() and not (quarantine / "bad.pdf").exists()
+    assert not (quarantine / "bad.pdf.reason.txt").exists()
     everything = " ".join(
         str(row)
-        for model in (Document, ExportSubmission, Event, IntakeFile, Campaign)
+        for model in (Document, ExportSubmission, Event, IntakeFile, Campaign, MailboxMessage)
         for row in session.exec(select(model))
     )
     assert "MARTIN" not in everything and "DURAND" not in everything
@@ -112,13 +149,14 @@ def test_purge_removes_names_and_files_and_keeps_counts(
 
 def test_purge_waits_for_the_retention_period(app: App, session: Session, tmp_path: Path) -> None:
     campaign, _ = seed(app, session, tmp_path)
+    store = Store.of(app.settings)
     with pytest.raises(PurgeRefused, match="conservée jusqu'au 30/01/2027"):
-        purge_campaign(session, campaign=campaign, now=NOW)
+        purge_campaign(session, campaign=campaign, store=store, now=NOW)
     later = dt.datetime(2027, 2, 1, tzinfo=dt.UTC)
     assert purge_due(campaign, later.date())
-    purge_campaign(session, campaign=campaign, now=later)
+    purge_campaign(session, campaign=campaign, store=store, now=later)
     with pytest.raises(PurgeRefused, match="déjà purgée"):
-        purge_campaign(session, campaign=campaign, now=later)
+        purge_campaign(session, campaign=campaign, store=store, now=later)
 
 
 def test_cli_purge(tmp_path: Path, database_url: str) -> None:
@@ -154,3 +192,71 @@ def test_housekeeping_purges_only_campaigns_past_retention(
     app.clock = lambda: dt.datetime(2027, 2, 1, tzinfo=dt.UTC)
     assert purge_expired(app) == ["2026-2027"]
     assert purge_expired(app) == []
+
+
+PROBLEM = "Le code OTP de Mme Anastasie Plumecoq ne marche plus depuis lundi"
+NOTE = "Appelé Mme Plumecoq : rappeler jeudi pour Hyacinthe"
+FILE_NAME = "CR Hyacinthe Brossard.txt"
+
+
+def test_after_purge_the_database_file_holds_no_planted_name_nor_message(
+    tmp_path: Path,
+) -> None:
+    """A campaign run through the real intake, pages and sweep, then `relance purge`: the
+    SQLite file (and its write-ahead log) no longer holds a pupil's name, a problem message, a
+    note or a file name typed during the campaign."""
+    database = tmp_path / "relance.sqlite3"
+    env = {"RELANCE_DATABASE_URL": f"sqlite:///{database}", "RELANCE_STATE_DIR": str(tmp_path)}
+    runner = CliRunner()
+    added = ["schools", "add", UAI, "--name", "École Saint-Joseph", "--email", "dir@example.org"]
+    assert runner.invoke(cli, added, env=env).exit_code == 0
+    settings = make_settings(tmp_path, f"sqlite:///{database}")
+    settings.state_dir = str(tmp_path)
+    app = App(settings, clock=lambda: NOW)
+    intake = Intake(app)
+    assert (
+        intake.take_bytes(
+            cr_text(), filename=FILE_NAME, channel="page", now=NOW, school_uai=UAI
+        ).outcome
+        == "processed"
+    )
+    intake.take_bytes(
+        b"rien de lisible",
+        filename="Quarantaine Brossard.bin",
+        channel="page",
+        now=NOW,
+        school_uai=UAI,
+    )
+    with Session(app.engine) as session:
+        pupils = {p.last_name for p in session.exec(select(Pupil))}
+    assert len(pupils) >= 2
+    with signed_in(app) as (client, token):
+        noted = client.post(f"/ecoles/{UAI}/actions/note", data={"note": NOTE, "csrf_token": token})
+        assert noted.status_code == 303
+    with TestClient(create_app(app), base_url="http://127.0.0.1") as director:
+        page = school_url(settings, uai=UAI, campaign=settings.campaign.name, now=NOW)
+        path = "/" + page.split("/", 3)[3]
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', director.get(path).text)
+        assert csrf is not None
+        form = {"categorie": "onde", "detail": PROBLEM, "confirmer": "oui"}
+        reported = director.post("/ecole/probleme", data={**form, "csrf_token": csrf.group(1)})
+        assert reported.status_code in (200, 303)
+    swept = runner.invoke(cli, ["sweep", "--now", "2026-09-14T10:00"], env=env)
+    assert swept.exit_code == 0, swept.output
+    app.close()
+    planted = [*pupils, "Plumecoq", "Hyacinthe", "Brossard", "OTP de Mme"]
+    before = database.read_bytes() + _wal(database)
+    assert all(name.encode() in before for name in ("Plumecoq", "Brossard")), "nothing planted"
+    done = runner.invoke(
+        cli, ["purge", "--campaign", settings.campaign.name, "--yes", "--force"], env=env
+    )
+    assert done.exit_code == 0, done.output
+    after = database.read_bytes() + _wal(database)
+    left = [name for name in planted if name.encode() in after]
+    assert left == [], f"still in the database file: {left}"
+    assert "École Saint-Joseph".encode() in after  # the school stays: the grep reads the file
+
+
+def _wal(database: Path) -> bytes:
+    wal = database.with_name(database.name + "-wal")
+    return wal.read_bytes() if wal.exists() else b""

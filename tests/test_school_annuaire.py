@@ -238,3 +238,38 @@ def test_a_binary_file_is_refused_without_echoing_control_characters(engine: Eng
     with pytest.raises(AnnuaireError) as info:
         run_import(engine, data)
     assert "\x1b" not in str(info.value) and "\x00" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "direction@ecole.fr, compta@ecole.fr",
+        "direction@ecole.fr\nBcc: tout@ailleurs.fr",
+        "direction@ecole.fr secretariat@ecole.fr",
+        "Direction <direction@ecole.fr>",
+        "direction@ecole.fr,",
+    ],
+)
+def test_a_director_address_that_is_not_one_address_is_refused(
+    engine: Engine, address: str
+) -> None:
+    row = f'0441234C;A;Ecole;Privé;44000;Nantes;044;"{address}";HORS CONTRAT;;OUVERT\n'
+    good = "0441235D;B;Ecole;Privé;44000;Nantes;044;ok@ecole.fr;HORS CONTRAT;;OUVERT\n"
+    report = run_import(engine, (HEADER_OLD + "\n" + row + good).encode())
+    assert report.counts["added"] == 2  # the school is followed, without that address
+    ((line, problem),) = report.problems
+    assert line == 2 + address.count("\n") and "adresse du directeur refusée" in problem
+    assert "\n" not in problem
+    with Session(engine) as session:
+        emails = {s.uai: s.director_email for s in session.exec(select(School))}
+    assert emails == {"0441234C": "", "0441235D": "ok@ecole.fr"}
+
+
+def test_a_refused_address_leaves_the_known_one_in_place(engine: Engine) -> None:
+    first = "0441234C;A;Ecole;Privé;44000;Nantes;044;direction@ecole.fr;HORS CONTRAT;;OUVERT\n"
+    run_import(engine, (HEADER_OLD + "\n" + first).encode())
+    listed = first.replace("direction@ecole.fr", '"direction@ecole.fr, autre@ailleurs.fr"')
+    report = run_import(engine, (HEADER_OLD + "\n" + listed).encode())
+    assert report.problems and report.counts["unchanged"] == 1
+    with Session(engine) as session:
+        assert session.exec(select(School)).one().director_email == "direction@ecole.fr"

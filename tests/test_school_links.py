@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import stat
 
 import pytest
+from itsdangerous import TimestampSigner
 
 from daemon.config import Settings
-from daemon.school.links import LinkInvalid, make_token, read_token, school_url, secret_key
+from daemon.school.links import (
+    SALT,
+    LinkInvalid,
+    make_token,
+    read_token,
+    school_url,
+    secret_key,
+)
 
 NOW = dt.datetime(2026, 9, 14, 8, tzinfo=dt.UTC)
 
@@ -53,3 +62,13 @@ def test_configured_key_wins(tmp_path) -> None:
     settings = Settings(state_dir=str(tmp_path), web={"secret_key": "configured"})
     assert secret_key(settings) == "configured"
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_a_token_carries_the_school_link_version_and_older_tokens_read_as_version_1() -> None:
+    token = make_token("k", uai="0441234C", campaign="2026-2027", now=NOW, version=3)
+    assert read_token("k", token, max_age_days=45, now=NOW).version == 3
+    payload = base64.urlsafe_b64encode(b'{"u":"0441234C","c":"2026-2027"}')
+    before_versions = TimestampSigner("k", salt=SALT).sign(payload).decode()
+    assert (
+        read_token("k", before_versions, max_age_days=45, now=dt.datetime.now(dt.UTC)).version == 1
+    )

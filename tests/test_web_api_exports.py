@@ -183,3 +183,17 @@ def test_the_endpoint_is_in_the_openapi_description(client: TestClient) -> None:
 
 def test_get_is_not_allowed(client: TestClient) -> None:
     assert client.get(url(), headers=bearer(INSTALLATION)).status_code == 405
+
+
+@pytest.mark.parametrize("over", [1, 4096, 60_000, 200_000])
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_an_archive_just_over_the_limit_is_refused_whole_never_truncated(
+    client: TestClient, session: Session, over: int, chunked: bool
+) -> None:
+    limit = 1024 * 1024
+    body = zip_for() + b"\0" * (limit + over - len(zip_for()))
+    content = iter([body[i : i + 65536] for i in range(0, len(body), 65536)]) if chunked else body
+    answer = client.post(url(), content=content, headers=bearer(INSTALLATION))
+    assert answer.status_code == 413, answer.text
+    session.rollback()
+    assert session.exec(select(IntakeFile)).all() == []  # nothing taken, not even quarantined

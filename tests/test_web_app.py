@@ -44,8 +44,8 @@ def test_every_route_is_denied_without_a_session_or_token(app: App, method: str,
     if path.startswith("/api/"):
         assert response.status_code == 401
         assert response.headers["www-authenticate"] == "Bearer"
-    elif path.startswith("/ecole/"):  # director pages: a bogus link gives nothing
-        assert response.status_code in (400, 403, 404, 410)
+    elif path == "/ecole" or path.startswith("/ecole/"):  # director pages: no link, nothing
+        assert response.status_code in (400, 401, 403, 404, 410)
     elif path == "/deconnexion":  # no session: nothing to end, and no valid CSRF token
         assert response.status_code == 403
     else:
@@ -172,6 +172,10 @@ def test_pages_have_no_inline_script_or_style(app: App) -> None:
 def test_health_without_a_daemon_running_is_ok(app: App) -> None:
     """No part has a heartbeat and no sender has written yet: nothing is down."""
     with client_for(app) as client:
+        public = client.get("/healthz")
+    assert public.status_code == 200
+    assert public.json() == {"status": "ok", "parts": {"smtp": "ok"}}
+    with signed_in(app) as (client, _csrf):
         response = client.get("/healthz")
     assert response.status_code == 200 and response.json() == {
         "status": "ok",
@@ -260,12 +264,51 @@ def test_health_reports_the_parts_and_503_when_a_part_is_down(app: App) -> None:
         lifecycle.states["web"].alive = True
         assert asyncio.run(lifecycle.beat())
         ok = client.get("/healthz")
-        assert ok.status_code == 200 and ok.json()["status"] == "ok"
-        assert ok.json()["parts"]["web"]["alive"]
+        assert ok.status_code == 200
+        assert ok.json() == {"status": "ok", "parts": {"web": "ok", "smtp": "ok"}}
         lifecycle.states["web"].alive = False
         assert asyncio.run(lifecycle.beat())
         down = client.get("/healthz")
-        assert down.status_code == 503 and down.json()["status"] == "degraded"
+        assert down.status_code == 503 and down.json()["status"] == "pas ok"
+
+
+def test_healthz_says_only_ok_or_pas_ok_publicly_and_the_details_to_coordinators(
+    app: App,
+) -> None:
+    import datetime as dt
+
+    from daemon.delivery.health import server_name
+    from daemon.runtime.lifecycle import Lifecycle
+    from db.engine import transaction
+    from db.health import note_smtp
+    from db.states import SmtpState
+
+    async def idle(_app: App, stop: asyncio.Event) -> None:
+        await stop.wait()
+
+    lifecycle = Lifecycle(app, [("web", idle), ("sender", idle)])
+    lifecycle.states["web"].alive = True
+    lifecycle.states["sender"].last_error = "RuntimeError: mot de passe refusé par smtp.interne"
+    assert asyncio.run(lifecycle.beat())
+    with transaction(app.engine) as session:
+        note_smtp(
+            session,
+            server=server_name(app.settings.smtp),
+            state=SmtpState.DOWN,
+            now=dt.datetime(2026, 9, 14, 8, 0, tzinfo=dt.UTC),
+            error="Connexion refusée par 10.0.0.12:25",
+        )
+    with client_for(app) as anyone:
+        public = anyone.get("/healthz")
+    assert public.status_code == 503
+    assert public.json() == {
+        "status": "pas ok",
+        "parts": {"web": "ok", "sender": "pas ok", "smtp": "pas ok"},
+    }
+    with signed_in(app) as (coordinator, _csrf):
+        details = coordinator.get("/healthz").json()
+    assert details["delivery"]["smtp"]["last_error"] == "Connexion refusée par 10.0.0.12:25"
+    assert "mot de passe refusé" in details["parts"]["sender"]["last_error"]
 
 
 def test_an_smtp_outage_is_shown_on_every_coordinator_page(app: App) -> None:
@@ -369,12 +412,12 @@ def test_one_schools_link_and_token_open_nothing_of_another_on_every_route(
     )
     tried = 0
     with client_for(app, headers={"Authorization": f"Bearer {SCHOOL_TOKEN}"}) as client:
-        page = client.get(f"/ecole/{token}")
+        page = client.get(f"/ecole/{token}", follow_redirects=True)
         assert page.status_code == 200 and "École Saint-Joseph" in page.text
         csrf = csrf_from(page.text)
         # B's own compte rendu, staged on A's page: confirming it must not touch B
         staged = client.post(
-            f"/ecole/{token}/depot",
+            "/ecole/depot",
             data={"csrf_token": csrf},
             files={"fichier": ("cr.txt", their_report)},
         )
@@ -415,8 +458,8 @@ def test_one_schools_link_and_token_open_nothing_of_another_on_every_route(
                 where = f"{method} {url} → {response.status_code}"
                 for secret in secrets_of_b:
                     assert secret not in response.text, f"{where} shows school B"
-                if "{token}" in path:  # A's own page: may answer, for A only
-                    assert response.status_code < 500, where
+                if "{token}" in path or path == "/ecole" or path.startswith("/ecole/"):
+                    assert response.status_code < 500, where  # A's own page: for A only
                 elif path == "/api/v1/schools" and method == "GET":
                     assert [s["uai"] for s in response.json()["schools"]] == [UAI], where
                 elif (method, path) in PUBLIC:  # the sign-in form, the health check

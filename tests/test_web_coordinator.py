@@ -6,13 +6,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
+import threading
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from daemon.app import App
 from daemon.ingest.intake.intake import Intake
+from daemon.ingest.intake.watcher import DropWatcher
 from db.campaigns import get_follow_up
 from db.models import (
     Anomaly,
@@ -26,7 +29,7 @@ from db.models import (
     School,
 )
 from tests.conftest import NOW
-from tests.factories import cr_text
+from tests.factories import OTHER, UAI, cr_text
 from tests.web_helpers import school, signed_in
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -499,3 +502,159 @@ def test_a_quarantined_file_can_be_discarded(app: App, session: Session) -> None
     assert not stored.exists()
     session.rollback()
     assert session.get(IntakeFile, result.intake_id).outcome == "discarded"  # type: ignore[union-attr]
+
+
+# ---- files that are not what they seem: links, FIFOs, hard links, swapped folders ----------------
+SECRET = b"cle-de-signature-a-ne-jamais-lire"
+
+
+@pytest.fixture
+def dropping(app: App, session: Session) -> tuple[DropWatcher, Path]:
+    """The real watcher on the drop folder, files taken as soon as seen; a secret of the
+    installation next to it (what a link would point to)."""
+    campaign_of(app, session)
+    school(session, UAI)
+    app.settings.intake.stable_seconds = 0
+    secret = app.settings.state_path / "secret_key"
+    secret.parent.mkdir(parents=True, exist_ok=True)
+    secret.write_bytes(SECRET)
+    app.settings.drop_path.mkdir(parents=True, exist_ok=True)
+    return DropWatcher(Intake(app), clock=lambda: NOW), secret
+
+
+def only_row(session: Session) -> IntakeFile:
+    session.rollback()
+    return session.exec(select(IntakeFile).order_by(col(IntakeFile.id).desc())).first()
+
+
+def test_a_dropped_link_to_the_signing_key_is_never_read_served_or_deleted(
+    app: App, session: Session, dropping: tuple[DropWatcher, Path]
+) -> None:
+    watcher, secret = dropping
+    (app.settings.drop_path / "lien.pdf").symlink_to(secret)
+    watcher.scan_once()
+    row = only_row(session)
+    assert row.outcome == "quarantined" and "lien symbolique" in row.reason
+    with signed_in(app) as (client, token):
+        download = client.get(f"/quarantaine/{row.id}/fichier")
+        assert download.status_code == 404 and SECRET not in download.content
+        retried = client.post(f"/quarantaine/{row.id}/reprendre", data={"csrf_token": token})
+        assert "rien à reprendre" in retried.text and "lien symbolique" in retried.text
+        assert only_row(session).outcome == "quarantined"  # still there, nothing was read
+        discarded = client.post(f"/quarantaine/{row.id}/supprimer", data={"csrf_token": token})
+        assert discarded.status_code == 303
+    assert secret.read_bytes() == SECRET  # neither read into a document nor deleted
+    assert not Path(row.stored_path).is_symlink()  # the link itself is what went
+    assert session.exec(select(Document)).all() == []
+
+
+def test_a_processed_file_swapped_for_a_link_is_not_served(
+    app: App, session: Session, dropping: tuple[DropWatcher, Path]
+) -> None:
+    watcher, secret = dropping
+    (app.settings.drop_path / f"{UAI}-cr.txt").write_bytes(cr_text())
+    watcher.scan_once()
+    document = session.exec(select(Document)).one()
+    kept = Path(document.stored_path)
+    assert kept.read_bytes() == cr_text()
+    kept.unlink()
+    kept.symlink_to(secret)  # swapped after intake by someone with access to the drop folder
+    day = kept.parent
+    with signed_in(app) as (client, _token):
+        url = f"/ecoles/{UAI}/fichiers/document/{document.id}"
+        swapped = client.get(url)
+        assert swapped.status_code == 404 and SECRET not in swapped.content
+        kept.unlink()
+        kept.write_bytes(cr_text())
+        assert client.get(url).content == cr_text()  # the real file is served
+        day.rename(day.with_name("ailleurs"))
+        day.symlink_to(day.with_name("ailleurs"))  # a folder on the way swapped for a link
+        assert client.get(url).status_code == 404
+    assert secret.read_bytes() == SECRET
+
+
+def test_a_fifo_or_a_hard_link_is_quarantined_unread_and_never_blocks(
+    app: App, session: Session, dropping: tuple[DropWatcher, Path]
+) -> None:
+    watcher, secret = dropping
+    drop = app.settings.drop_path
+    os.mkfifo(drop / "tube.pdf")
+    os.link(secret, drop / "copie.pdf")
+    scanning = threading.Thread(target=watcher.scan_once, daemon=True)
+    scanning.start()
+    scanning.join(20)
+    assert not scanning.is_alive(), "the watcher blocked on the FIFO"
+    session.rollback()
+    reasons = {r.original_name: r.reason for r in session.exec(select(IntakeFile))}
+    assert "pas un fichier ordinaire" in reasons["tube.pdf"]
+    assert "lien physique" in reasons["copie.pdf"]
+    with signed_in(app) as (client, _token):
+        for row in session.exec(select(IntakeFile)):
+            assert client.get(f"/quarantaine/{row.id}/fichier").status_code == 404
+    assert secret.read_bytes() == SECRET
+
+
+def test_a_link_planted_where_the_reason_will_be_written_is_not_written_through(
+    app: App, session: Session, dropping: tuple[DropWatcher, Path]
+) -> None:
+    watcher, secret = dropping
+    quarantine = app.settings.drop_path / "quarantine"
+    quarantine.mkdir()
+    (quarantine / "x.bin.reason.txt").symlink_to(secret)
+    (quarantine / ".x.bin.reason.txt.writing").symlink_to(secret)
+    (app.settings.drop_path / "x.bin").write_bytes(b"n'importe quoi")
+    watcher.scan_once()
+    assert only_row(session).outcome == "quarantined"
+    assert secret.read_bytes() == SECRET
+
+
+def test_a_retry_keeps_the_school_of_the_page_it_was_dropped_on(app: App, session: Session) -> None:
+    """Refused on school A's page because it is school B's: a retry refuses it again."""
+    campaign_of(app, session)
+    school(session, UAI)
+    school(session, OTHER, "École Sainte-Anne")
+    intake = Intake(app)
+    refused = intake.take_bytes(
+        cr_text(OTHER), filename="cr.txt", channel="page", now=NOW, school_uai=UAI
+    )
+    assert refused.outcome == "quarantined" and OTHER in refused.reason
+    with signed_in(app) as (client, token):
+        confirm = client.get(f"/quarantaine/{refused.intake_id}/reprendre").text
+        assert "Reçu par une page web pour l&#39;école École Saint-Joseph (0441234C)" in confirm
+        retried = client.post(
+            f"/quarantaine/{refused.intake_id}/reprendre", data={"csrf_token": token}
+        )
+        assert retried.status_code == 200 and f"pas de {UAI}" in retried.text
+    session.rollback()
+    assert session.exec(select(Document)).all() == []  # never recorded for the other school
+    outcomes = [r.outcome for r in session.exec(select(IntakeFile).order_by(IntakeFile.id))]
+    assert outcomes == ["retried", "quarantined"]
+
+
+def test_the_school_page_says_when_the_director_answered(
+    app: App, session: Session, tmp_path: Path
+) -> None:
+    """A reply without a file is left in the mailbox; the page says so, with its subject."""
+    from daemon.config.settings import MailboxSettings
+    from daemon.mailbox.maildir import MaildirSource
+    from daemon.mailbox.poller import Poller
+    from tests.mail_samples import plain_reply
+
+    school(session, "0441234C", director_email="direction@ecoles.example.org")
+    source = MaildirSource(MailboxSettings(maildir=str(tmp_path / "boite")))
+    source.open()
+    (tmp_path / "boite" / "new" / "1.note").write_bytes(
+        plain_reply(
+            sender="direction@ecoles.example.org",
+            in_reply_to="",
+            subject="Re: Constat de rentrée 0441234C",
+            text="Je refais l'export demain.",
+        )
+    )
+    assert Poller(app, source).run_pass() == 1
+    with signed_in(app) as (client, _token):
+        page = client.get("/ecoles/0441234C").text
+    assert (
+        "Le directeur a répondu le 14/09/2026 : « Re: Constat de rentrée 0441234C » "
+        "(sans pièce jointe : le message est dans la boîte de la coordination)."
+    ) in page

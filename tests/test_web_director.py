@@ -7,23 +7,30 @@ import hashlib
 import hmac
 import os
 import re
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bench.reliability.hostile import cpu_bomb_pdf
 from daemon.app import App
 from daemon.config import Settings
+from daemon.reminders.mails import reminder_payload
 from daemon.school.links import make_token, secret_key
+from daemon.school.open_items import load_open_items
 from daemon.web.app import create_app
 from db.models import Document, Event, FollowUp, IntakeFile, Reminder
-from db.schools import add_school, get_school
+from db.schools import add_school, edit_school, get_school
 from tests.conftest import NOW, make_settings
 from tests.factories import OTHER, UAI, cr_text
+from tests.web_helpers import free_port, serving, signed_in
 
 HOSTILE = '<script>alert("x")</script> École'
 
@@ -41,9 +48,13 @@ def client(app: App, schools: None) -> Iterator[TestClient]:
         yield client
 
 
-def link(app: App, uai: str = UAI, *, now: dt.datetime = NOW, campaign: str = "") -> str:
+def link(
+    app: App, uai: str = UAI, *, now: dt.datetime = NOW, campaign: str = "", version: int = 1
+) -> str:
     campaign = campaign or app.settings.campaign.name
-    token = make_token(secret_key(app.settings), uai=uai, campaign=campaign, now=now)
+    token = make_token(
+        secret_key(app.settings), uai=uai, campaign=campaign, now=now, version=version
+    )
     return f"/ecole/{token}"
 
 
@@ -53,25 +64,33 @@ def csrf(page: Response) -> str:
     return found.group(1)
 
 
+def clean(url: str) -> str:
+    """Where a form of the link's page posts: `/ecole/<token>/relance` → `/ecole/relance` (the
+    link, once opened, is kept in the session and out of the addresses)."""
+    return re.sub(r"^/ecole/[^/]+/", "/ecole/", url)
+
+
 def post(client: TestClient, url: str, data: dict[str, str], *, page: str = "") -> Response:
-    """POST a form of the page at `page` (default: the link's own page) with its CSRF token."""
+    """Open the link at `page` (default: the one `url` starts with), then POST its form with
+    the page's CSRF token."""
     token = csrf(client.get(page or url.rsplit("/", 1)[0]))
-    return client.post(url, data={**data, "csrf_token": token}, follow_redirects=False)
+    return client.post(clean(url), data={**data, "csrf_token": token}, follow_redirects=False)
 
 
 def upload(
     client: TestClient, base: str, name: str, data: bytes
 ) -> tuple[Response, Response | None]:
-    """Drop a file, then confirm it: (the confirm page, the result page or None)."""
+    """Open the link, drop a file, then confirm it: (the confirm page, the result page or
+    None)."""
     token = csrf(client.get(base))
     staged = client.post(
-        f"{base}/depot", data={"csrf_token": token}, files={"fichier": (name, data)}
+        "/ecole/depot", data={"csrf_token": token}, files={"fichier": (name, data)}
     )
     found = re.search(r'name="fichier_id" value="([^"]+)"', staged.text)
     if staged.status_code != 200 or not found:
         return staged, None
     done = client.post(
-        f"{base}/depot/confirmer", data={"csrf_token": token, "fichier_id": found.group(1)}
+        "/ecole/depot/confirmer", data={"csrf_token": token, "fichier_id": found.group(1)}
     )
     return staged, done
 
@@ -141,14 +160,16 @@ ACTIONS = ("depot", "depot/confirmer", "relance", "probleme", "valide")
 
 @pytest.mark.parametrize("action", ACTIONS)
 def test_actions_are_post_only(client: TestClient, app: App, action: str) -> None:
-    assert client.get(f"{link(app)}/{action}").status_code == 405
+    client.get(link(app))
+    assert client.get(clean(f"{link(app)}/{action}")).status_code == 405
 
 
 @pytest.mark.parametrize("action", ACTIONS)
 def test_actions_without_the_csrf_token_are_refused(
     client: TestClient, app: App, session: Session, action: str
 ) -> None:
-    answer = client.post(f"{link(app)}/{action}", data={"confirmer": "oui", "categorie": "onde"})
+    client.get(link(app))
+    answer = client.post(f"/ecole/{action}", data={"confirmer": "oui", "categorie": "onde"})
     assert answer.status_code == 403
     assert follow_up(session, UAI).problem_category == ""
 
@@ -158,8 +179,9 @@ def test_the_csrf_token_of_one_school_does_not_work_for_another(
     client: TestClient, app: App, session: Session, action: str
 ) -> None:
     token_a = csrf(client.get(link(app, UAI)))
+    client.get(link(app, OTHER))  # the browser now holds the other school's link
     answer = client.post(
-        f"{link(app, OTHER)}/{action}",
+        f"/ecole/{action}",
         data={"csrf_token": token_a, "confirmer": "oui", "categorie": "onde"},
     )
     assert answer.status_code == 403
@@ -177,15 +199,18 @@ def test_a_link_forged_for_another_school_opens_nothing(
     forged = f"/ecole/{other}.{rest}"
     assert payload != other
     if action:
-        # with the CSRF token that matches the forged link: only the link check can refuse
+        # the forged link is never kept: with the CSRF token that would match it, its forms
+        # act on nothing
+        visit = client.get(forged)
+        assert visit.status_code == 403 and "Lien invalide" in visit.text
         key = client.app.state.csrf_key  # type: ignore[attr-defined]
         token = hmac.new(key.encode(), f"link:{forged[7:]}".encode(), hashlib.sha256).hexdigest()
         answer = client.post(
-            f"{forged}/{action}",
+            f"/ecole/{action}",
             data={"csrf_token": token, "confirmer": "oui", "categorie": "onde"},
             files={"fichier": ("cr.txt", cr_text(OTHER))} if action == "depot" else None,
         )
-        assert answer.status_code == 403 and "Lien invalide" in answer.text
+        assert answer.status_code == 403 and "Jeton de sécurité" in answer.text
     else:
         page = client.get(forged)
         assert page.status_code == 403 and HOSTILE not in page.text
@@ -216,7 +241,7 @@ def test_a_file_staged_on_one_link_cannot_be_taken_from_another(
     mine, theirs = link(app, UAI), link(app, OTHER)
     token = csrf(client.get(mine))
     staged = client.post(
-        f"{mine}/depot", data={"csrf_token": token}, files={"fichier": ("cr.txt", cr_text())}
+        "/ecole/depot", data={"csrf_token": token}, files={"fichier": ("cr.txt", cr_text())}
     )
     fichier_id = re.search(r'name="fichier_id" value="([^"]+)"', staged.text)
     assert fichier_id
@@ -274,7 +299,7 @@ def test_nothing_is_read_before_the_confirmation(
 ) -> None:
     token = csrf(client.get(link(app)))
     client.post(
-        f"{link(app)}/depot", data={"csrf_token": token}, files={"fichier": ("cr.txt", cr_text())}
+        "/ecole/depot", data={"csrf_token": token}, files={"fichier": ("cr.txt", cr_text())}
     )
     assert session.exec(select(IntakeFile)).all() == []
 
@@ -283,13 +308,13 @@ def test_a_confirmed_file_cannot_be_taken_twice(client: TestClient, app: App) ->
     base = link(app)
     token = csrf(client.get(base))
     staged = client.post(
-        f"{base}/depot", data={"csrf_token": token}, files={"fichier": ("cr.txt", cr_text())}
+        "/ecole/depot", data={"csrf_token": token}, files={"fichier": ("cr.txt", cr_text())}
     )
     found = re.search(r'name="fichier_id" value="([^"]+)"', staged.text)
     assert found
     form = {"csrf_token": token, "fichier_id": found.group(1)}
-    assert client.post(f"{base}/depot/confirmer", data=form).status_code == 200
-    assert client.post(f"{base}/depot/confirmer", data=form).status_code == 404
+    assert client.post("/ecole/depot/confirmer", data=form).status_code == 200
+    assert client.post("/ecole/depot/confirmer", data=form).status_code == 404
 
 
 def test_a_document_of_another_school_is_refused_with_its_reason(
@@ -361,7 +386,7 @@ def test_a_body_declared_too_large_is_refused_before_the_form_is_read(
     with TestClient(create_app(app), base_url="http://127.0.0.1") as client:
         token = csrf(client.get(link(app)))
         staged = client.post(
-            f"{link(app)}/depot",
+            "/ecole/depot",
             data={"csrf_token": token},
             files={"fichier": ("cr.txt", b"a" * (2 * 1024 * 1024))},
         )
@@ -379,7 +404,7 @@ def test_snooze_is_asked_then_done(client: TestClient, app: App, session: Sessio
     assert f"Ne plus recevoir de relance avant le {day:%d/%m/%Y}" in asked.text
     assert follow_up(session, UAI).snoozed_until is None
     done = post(client, f"{base}/relance", {"date": day.isoformat(), "confirmer": "oui"})
-    assert done.status_code == 303 and done.headers["location"] == f"{base}?fait=relance"
+    assert done.status_code == 303 and done.headers["location"] == "/ecole?fait=relance"
     until = follow_up(session, UAI).snoozed_until
     assert until is not None and until.astimezone(dt.timezone(dt.timedelta(hours=2))).date() == day
     page = client.get(done.headers["location"])
@@ -491,5 +516,172 @@ def test_validation_is_asked_then_declared_and_the_stage_moves(
 def test_the_confirm_step_keeps_the_link_scope(client: TestClient, app: App) -> None:
     base = link(app)
     asked = post(client, f"{base}/valide", {})
-    assert f'action="{base}/valide"' in asked.text
+    assert 'action="/ecole/valide"' in asked.text and base not in asked.text
     assert 'name="confirmer" value="oui"' in asked.text
+
+
+@pytest.mark.timeout(120)
+def test_a_pdf_that_burns_the_cpu_is_stopped_while_other_pages_keep_answering(
+    tmp_path: Path, database_url: str, engine: Engine, schools: None
+) -> None:
+    """Read in a worker process within its budget, never in the request: the server answers
+    other requests at once all the while, and the director is told why the file was refused."""
+    settings = make_settings(
+        tmp_path, database_url, web={"port": free_port()}, intake={"reader_cpu_seconds": 1}
+    )
+    app = App(settings, clock=lambda: NOW, _engine=engine)
+    slowest: list[float] = []
+    reading = threading.Event()
+
+    def watch(base: str) -> None:
+        with httpx.Client(base_url=base, timeout=10, follow_redirects=True) as other:
+            while not reading.is_set():
+                time.sleep(0.05)
+            while reading.is_set():
+                for path in ("/healthz", "/connexion", link(app, OTHER)):
+                    started = time.monotonic()
+                    assert other.get(path).status_code == 200
+                    slowest.append(time.monotonic() - started)
+
+    with (
+        serving(app) as base,
+        httpx.Client(base_url=base, timeout=60, follow_redirects=True) as director,
+    ):
+        watcher = threading.Thread(target=watch, args=(base,))
+        watcher.start()
+        reading.set()
+        started = time.monotonic()
+        _staged, done = upload(director, link(app), f"{UAI}-cr.pdf", cpu_bomb_pdf(1900))
+        took = time.monotonic() - started
+        reading.clear()
+        watcher.join(30)
+    assert done is not None and done.status_code == 422
+    assert "lecture interrompue : plus de 1 seconde de calcul" in done.text
+    assert took < 30
+    # never waiting behind the reading (seconds of CPU), even on a busy machine
+    slowest.sort()
+    assert len(slowest) >= 10 and slowest[len(slowest) // 2] < 0.5, slowest
+    assert slowest[-1] < 2.0, slowest
+
+
+def test_a_link_holder_cannot_fill_the_disk_with_unconfirmed_files(
+    tmp_path: Path, database_url: str, engine: Engine, schools: None
+) -> None:
+    settings = make_settings(
+        tmp_path, database_url, web={"staged_max_mb_per_school": 1, "staged_max_mb_total": 1}
+    )
+    app = App(settings, clock=lambda: NOW, _engine=engine)
+    waiting = settings.state_path / "web-uploads"
+    with TestClient(create_app(app), base_url="http://127.0.0.1") as client:
+        for uai in (UAI, OTHER):
+            token = csrf(client.get(link(app, uai)))
+            for n in range(6):
+                staged = client.post(
+                    "/ecole/depot",
+                    data={"csrf_token": token},
+                    files={"fichier": (f"cr-{n}.txt", cr_text() + b" " * (300 * 1024))},
+                )
+                assert staged.status_code == 200
+                used = sum(p.stat().st_size for p in waiting.glob("*/*.bin"))
+                assert used <= 1024 * 1024, f"{used} bytes waiting"
+        last = re.search(r'name="fichier_id" value="([^"]+)"', staged.text)
+        assert last is not None  # the newest still waits for its confirmation
+        done = client.post(
+            "/ecole/depot/confirmer",
+            data={"csrf_token": token, "fichier_id": last.group(1)},
+        )
+        assert done.status_code in (200, 422) and "choisissez-le à nouveau" not in done.text
+
+
+def test_refused_files_stop_being_kept_once_the_school_quarantine_is_full(
+    tmp_path: Path, database_url: str, engine: Engine, schools: None
+) -> None:
+    settings = make_settings(tmp_path, database_url, intake={"quarantine_max_mb_per_school": 1})
+    app = App(settings, clock=lambda: NOW, _engine=engine)
+    quarantine = settings.state_path / "quarantine"
+    with TestClient(create_app(app), base_url="http://127.0.0.1") as client:
+        for n in range(5):
+            junk = f"pas un compte rendu {n}\n".encode() * 20_000  # ~460 kB each
+            _staged, done = upload(client, link(app), f"notes-{n}.txt", junk)
+            assert done is not None and done.status_code == 422
+        assert "fichier non conservé : la quarantaine de cette école est pleine" in done.text
+    kept = sum(p.stat().st_size for p in quarantine.glob("*"))  # files and reasons
+    assert kept <= 1024 * 1024 + 20 * 1024, f"{kept} bytes in quarantine"
+
+
+# ---- the token out of addresses; links revoked ------------------------------------------------
+def test_the_link_is_exchanged_for_the_session_and_leaves_the_address(
+    client: TestClient, app: App
+) -> None:
+    url = link(app)
+    token = url.removeprefix("/ecole/")
+    first = client.get(url, follow_redirects=False)
+    assert first.status_code == 303 and first.headers["location"] == "/ecole"
+    cookie = first.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    page = client.get("/ecole")
+    assert page.status_code == 200 and "École Saint-Joseph" in page.text
+    asked = post(client, f"{url}/valide", {}, page="/ecole")
+    for shown in (page, asked):
+        assert token not in shown.text and token[:20] not in shown.text
+    assert 'action="/ecole/depot"' in page.text
+
+
+def test_the_page_closes_after_a_while_and_the_link_opens_it_again(
+    client: TestClient, app: App
+) -> None:
+    client.get(link(app))
+    later = NOW + dt.timedelta(minutes=app.settings.web.link_session_minutes + 1)
+    app.clock = lambda: later
+    closed = client.get("/ecole")
+    assert closed.status_code == 401 and "ouvrez de nouveau le lien" in closed.text.lower()
+    assert client.get(link(app, now=later)).status_code == 200  # the mail's link again
+
+
+def test_a_new_director_address_revokes_the_links_sent_and_the_next_mail_has_a_new_one(
+    client: TestClient, app: App, session: Session
+) -> None:
+    old = link(app)
+    assert client.get(old).status_code == 200
+    school = get_school(session, uai=UAI)
+    assert school is not None
+    edit_school(session, now=NOW, school=school, actor="t", director_email="nouveau@ecole.fr")
+    session.commit()
+    for opened in (client.get("/ecole"), client.get(old)):  # the open page and the link
+        assert opened.status_code == 410 and "remplacé par un plus récent" in opened.text
+    payload = reminder_payload(
+        app.settings,
+        school=school,
+        campaign=app.campaign(session, NOW),
+        items=load_open_items(
+            session,
+            school=school,
+            campaign=app.campaign(session, NOW),
+            contacts=app.settings.contacts,
+            onde_url="",
+            now=NOW,
+        ),
+        stage="awaiting_export",
+        number=1,
+        now=NOW,
+    )
+    fresh = re.search(r"/ecole/[\w.=-]+", payload["text"])
+    assert fresh is not None and fresh.group() != old
+    assert client.get(fresh.group()).status_code == 200
+
+
+def test_a_coordinator_renews_the_link_of_a_school(
+    app: App, session: Session, schools: None
+) -> None:
+    old = link(app)
+    with signed_in(app) as (coordinator, token):
+        confirm = coordinator.get(f"/ecoles/{UAI}/actions/lien")
+        assert "ne fonctionneront plus" in confirm.text
+        done = coordinator.post(f"/ecoles/{UAI}/actions/lien", data={"csrf_token": token})
+        assert done.status_code == 303
+        assert "Lien renouvelé" in coordinator.get(done.headers["location"]).text
+    with TestClient(create_app(app), base_url="http://127.0.0.1") as director:
+        assert director.get(old).status_code == 410
+        assert director.get(link(app, version=2)).status_code == 200
+    session.rollback()
+    assert session.exec(select(Event).where(Event.kind == "link_renewed")).one()

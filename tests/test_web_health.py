@@ -136,30 +136,35 @@ def test_the_web_of_one_process_shows_the_sender_of_another_and_its_death(
         update={"host": "127.0.0.1", "port": sender_process.smtp_port}
     )
     web = App(app.settings.model_copy(update={"smtp": smtp}), clock=app.clock, _engine=app.engine)
-    with client_for(web) as client:
+    with signed_in(web) as (coordinator, _csrf), client_for(web) as anyone:
 
         def health() -> dict[str, Any]:
-            return dict(client.get("/healthz").json())
+            return dict(coordinator.get("/healthz").json())
 
         def sender_saw_it_down(body: dict[str, Any]) -> bool:
             sender = body.get("parts", {}).get("sender", {})
             return bool(sender.get("alive")) and body["delivery"]["smtp"]["state"] == "down"
 
         seen = wait_for(health, sender_saw_it_down)
-    other = seen["parts"]["sender"]["instance"]
-    assert other != web.instance and other.endswith(f":{sender_process.process.pid}")
-    assert seen["status"] == "ok"  # every part that runs is alive; the mail server is not
-    assert seen["delivery"]["smtp"]["last_error"]
-    with signed_in(web) as (client, _csrf):
-        assert "Le serveur de courrier ne répond pas" in client.get("/").text
+        other = seen["parts"]["sender"]["instance"]
+        assert other != web.instance and other.endswith(f":{sender_process.process.pid}")
+        assert seen["status"] == "ok"  # every part that runs is alive; the mail server is not
+        assert seen["delivery"]["smtp"]["last_error"]
+        assert anyone.get("/healthz").json() == {
+            "status": "ok",
+            "parts": {"sender": "ok", "smtp": "pas ok"},
+        }
+        assert "Le serveur de courrier ne répond pas" in coordinator.get("/").text
 
-    sender_process.process.send_signal(signal.SIGKILL)  # no clean stop: its rows stay
-    sender_process.process.wait(10)
-    with client_for(web) as client:
-        assert client.get("/healthz").json()["parts"]["sender"]["alive"]  # not stale yet
+        sender_process.process.send_signal(signal.SIGKILL)  # no clean stop: its rows stay
+        sender_process.process.wait(10)
+        assert coordinator.get("/healthz").json()["parts"]["sender"]["alive"]  # not stale yet
         real = web.wall
         web.wall = lambda: real() + STALE_AFTER + dt.timedelta(seconds=1)
-        late = client.get("/healthz")
+        late = coordinator.get("/healthz")
+        public = anyone.get("/healthz")
     assert late.status_code == 503 and late.json()["status"] == "degraded"
     assert late.json()["parts"]["sender"]["alive"] is False
     assert late.json()["parts"]["sender"]["instance"] == other
+    assert public.status_code == 503
+    assert public.json() == {"status": "pas ok", "parts": {"sender": "pas ok", "smtp": "pas ok"}}

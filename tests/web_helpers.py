@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Iterator
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -15,7 +23,7 @@ from sqlmodel import Session
 from daemon.app import App
 from daemon.config import Settings
 from daemon.web.accounts import add_user
-from daemon.web.app import create_app
+from daemon.web.app import create_app, run_web
 from db.engine import transaction
 from db.models import School
 from db.schools import add_school
@@ -98,3 +106,80 @@ SAMPLE_PARAMS = {
 
 def concrete(path: str) -> str:
     return re.sub(r"\{(\w+)(:\w+)?\}", lambda m: SAMPLE_PARAMS.get(m.group(1), "x"), path)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_up(base: str, failure: Callable[[], str], *, seconds: float) -> None:
+    """Until the server at `base` answers /healthz; `failure` says why it never will."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            httpx.get(base + "/healthz", timeout=2)
+            return
+        except httpx.TransportError:
+            assert not failure(), failure()
+            assert time.monotonic() < deadline, "the web server did not start"
+            time.sleep(0.05)
+
+
+@contextmanager
+def serving(app: App) -> Iterator[str]:
+    """The real web server (`run_web`: uvicorn, as `relance serve` runs it) in a thread, on
+    `app.settings.web.port`; yields its base URL and stops it on exit."""
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(run_web(app, stop))
+        except BaseException as exc:  # reported to the test below
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="relance-web", daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{app.settings.web.port}"
+    _wait_until_up(base, lambda: str(failed) if failed else "", seconds=20)
+    try:
+        yield base
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(15)
+
+
+@contextmanager
+def serving_process(folder: Path, settings: dict[str, Any]) -> Iterator[str]:
+    """`relance serve --only web` as its own process (as deployed: no test code sharing its
+    interpreter), on `settings["web"]["port"]`; yields its base URL, stops it on exit."""
+    from bench.reliability.harness import clean_env, toml_document
+
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "relance.toml"
+    config.write_text(toml_document(settings), encoding="utf-8")
+    log = (folder / "web.log").open("wb")
+    command = [sys.executable, "-m", "daemon", "--config", str(config), "serve", "--only", "web"]
+    process = subprocess.Popen(command, env=clean_env(), stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{settings['web']['port']}"
+
+    def exited() -> str:
+        return (
+            (folder / "web.log").read_text(errors="replace") if process.poll() is not None else ""
+        )
+
+    try:
+        _wait_until_up(base, exited, seconds=60)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()

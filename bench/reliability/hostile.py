@@ -1,7 +1,10 @@
 """1,000 hostile files for the drop folder, made reproducibly (seeded): mutated PDFs of the test
 fixtures, mutated and garbage CSVs, zips (broken, nested, too many members, path traversal, a zip
 bomb), zero-byte files, files over `intake.max_file_mb` (sparse), wrong extensions, awkward names,
-symlinks, and junk names the watcher must leave alone."""
+PDF CPU bombs (a 48 kB page unpacking to 16 MB, and pages just under the content limit that
+still take seconds to read), symbolic links (to the installation's secrets, to a folder,
+dangling), FIFOs, and junk names the watcher must leave alone. `Plan.expected` says where each
+file that is not a file must end: quarantined, with which words in its reason."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import io
 import os
 import random
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +27,11 @@ BOMB_MB = 300
 
 @dataclass(frozen=True)
 class Plan:
-    files: int  # files written (symlinks included)
+    files: int  # files written (symlinks and FIFOs included)
     junk: int  # of which junk names, which the watcher leaves in place by design
     by_kind: dict[str, int]
     bomb_sha256: str
+    expected: dict[str, str]  # name → words its quarantine reason must hold (links, FIFOs, bombs)
 
 
 def mutate(data: bytes, rng: random.Random) -> bytes:
@@ -68,6 +73,40 @@ def zip_bomb(megabytes: int = BOMB_MB) -> bytes:
         for _ in range(megabytes):
             member.write(bytes(1024 * 1024))
     return out.getvalue()
+
+
+def cpu_bomb_pdf(content_kb: int = 16 * 1024) -> bytes:
+    """A one-page PDF whose page is `content_kb` kB of text-drawing operators, compressed: the
+    default is about 48 kB on disk and 16 MB once unpacked — minutes of CPU for a PDF reader
+    that parses it all (pypdf reads about 1 MB of operators a second)."""
+    unit = b"BT /F1 9 Tf 1 0 0 1 72 700 Tm (ELEVE) Tj ET\n"
+    stream = zlib.compress(unit * (content_kb * 1024 // len(unit)), 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%b\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    return pdf_of(objects)
+
+
+def pdf_of(objects: list[bytes]) -> bytes:
+    """A PDF file of these objects (numbered from 1, the first the catalog), with its xref."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Root 1 0 R /Size %d >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
 
 
 def garbage_csv(rng: random.Random) -> bytes:
@@ -167,8 +206,18 @@ def junk_name(n: int, r: random.Random, s: Sources) -> tuple[str, bytes]:
     return r.choice(JUNK).format(n), b"junk"
 
 
+def cpu_bomb(n: int, r: random.Random, s: Sources) -> tuple[str, bytes]:
+    return f"{uai(n)}-bombe-cpu-{n}.pdf", cpu_bomb_pdf(16 * 1024)
+
+
+def slow_pdf(n: int, r: random.Random, s: Sources) -> tuple[str, bytes]:
+    return f"{uai(n)}-lent-{n}.pdf", cpu_bomb_pdf(1900)  # under the content limit
+
+
 MAKERS: list[tuple[str, int, Maker]] = [
-    ("mutated PDF", 310, mutated_pdf),
+    ("mutated PDF", 296, mutated_pdf),
+    ("PDF CPU bomb (48 kB, 16 MB of content)", 5, cpu_bomb),
+    ("PDF just under the content limit (seconds of CPU)", 2, slow_pdf),
     ("fixture PDF as is", 40, fixture_pdf),
     ("mutated extraction CSV", 100, mutated_csv),
     ("garbage CSV", 60, junk_csv),
@@ -187,13 +236,28 @@ MAKERS: list[tuple[str, int, Maker]] = [
 ]
 
 
+EXPECTED = {
+    "PDF CPU bomb (48 kB, 16 MB of content)": "trop lourde à lire",
+    "PDF just under the content limit (seconds of CPU)": "lecture interrompue",
+}
+
+
 def plan_files(
-    target: Path, *, count: int = 1000, max_file_mb: int, seed: int = 8, bomb_mb: int = BOMB_MB
+    target: Path,
+    *,
+    count: int = 1000,
+    max_file_mb: int,
+    seed: int = 8,
+    bomb_mb: int = BOMB_MB,
+    secrets: tuple[Path, ...] = (),
 ) -> Plan:
     """Write `count` hostile files under `target` (some in sub-folders), plus junk names (lock
-    and partial-download files) that the watcher must leave alone; returns what was made."""
+    and partial-download files) that the watcher must leave alone; returns what was made.
+    `secrets`: files of the installation that links will point to (the signing key, the
+    database), to check they are never read nor deleted."""
     rng, sources = random.Random(seed), Sources.load(bomb_mb)
     by_kind: dict[str, int] = {}
+    expected: dict[str, str] = {}
     written = junk = 0
     for kind, how_many, make in MAKERS:
         for _ in range(how_many):
@@ -205,17 +269,36 @@ def plan_files(
             path.write_bytes(data)
             written += 1
             junk += is_junk(path.name)
+            if kind in EXPECTED:
+                expected[path.name] = EXPECTED[kind]
         by_kind[kind] = how_many
     for n in range(3):  # over the size limit, sparse so it costs nothing
         with (target / f"{uai(n)}-enorme-{n}.pdf").open("wb") as handle:
             handle.truncate((max_file_mb + 150) * 1024 * 1024)
-    for n in range(2):
-        os.symlink("/etc/passwd", target / f"lien-{n}.pdf")
-    by_kind["over max_file_mb (sparse)"], by_kind["symlink"] = 3, 2
-    written += 5
+    by_kind["over max_file_mb (sparse)"] = 3
+    written += 3
+    written += _not_files(target, secrets, by_kind, expected)
     if written - junk != count:
         raise AssertionError(f"planned {written - junk} hostile files, not {count}")
-    return Plan(written, junk, by_kind, hashlib.sha256(sources.bomb).hexdigest())
+    return Plan(written, junk, by_kind, hashlib.sha256(sources.bomb).hexdigest(), expected)
+
+
+def _not_files(
+    target: Path, secrets: tuple[Path, ...], by_kind: dict[str, int], expected: dict[str, str]
+) -> int:
+    """Symbolic links and FIFOs: never read, never followed, quarantined as they are."""
+    pointed = [*secrets, Path("/etc/passwd")]
+    links = {f"lien-{n}.pdf": pointed[n % len(pointed)] for n in range(max(4, len(pointed)))}
+    links["lien-vers-rien.pdf"] = target / "n-existe-pas.pdf"
+    links["lien-dossier"] = Path("/etc")
+    for name, where in links.items():
+        os.symlink(where, target / name)
+        expected[name] = "lien symbolique"
+    for n in range(3):
+        os.mkfifo(target / f"tube-{n}.pdf")
+        expected[f"tube-{n}.pdf"] = "pas un fichier ordinaire"
+    by_kind["symlink"], by_kind["FIFO"] = len(links), 3
+    return len(links) + 3
 
 
 def awkward_name(n: int, rng: random.Random) -> str:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from bench.reliability.mailing import Bench
 
 BANNER = "Le serveur de courrier ne répond pas"
-DOWN_WORDS = {"down", "unreachable", "error", "failing", "degraded"}
+DOWN_WORDS = {"down", "unreachable", "error", "failing", "degraded", "pas ok"}
 UP_WORDS = {"up", "ok", "reachable"}
 
 

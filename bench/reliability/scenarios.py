@@ -4,11 +4,14 @@ records its checks and measures in `out` (raising `Skip` when it cannot run here
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+import stat
 import time
 from pathlib import Path
 
-from sqlmodel import Session, func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, select
 
 from bench.reliability.harness import PYTHON, Outcome, Workspace, wait_until
 from bench.reliability.hostile import UAIS, plan_files
@@ -243,7 +246,12 @@ def hostile_drop(ws: Workspace, out: Outcome) -> None:
         {
             "database_url": url,
             "state_dir": str(state),
-            "intake": {"drop_dir": str(drop), "stable_seconds": 0.5, "max_file_mb": max_mb},
+            "intake": {
+                "drop_dir": str(drop),
+                "stable_seconds": 0.5,
+                "max_file_mb": max_mb,
+                "reader_cpu_seconds": 1,
+            },
         },
     )
     ws.relance(config, "db", "upgrade")
@@ -253,7 +261,12 @@ def hostile_drop(ws: Workspace, out: Outcome) -> None:
             add_school(session, now=dt.datetime.now(dt.UTC), uai=uai, actor="fiabilité", name=uai)
         session.commit()
     staging = ws.root / "staging"
-    plan = plan_files(staging, max_file_mb=max_mb)
+    secret = state / "secret_key"
+    secret.parent.mkdir(parents=True, exist_ok=True)
+    secret.write_text("cle-de-signature-de-la-fiabilite", encoding="utf-8")
+    guarded = (secret, ws.root / "relance.sqlite3")
+    before = {path: _fingerprint(path) for path in guarded}
+    plan = plan_files(staging, max_file_mb=max_mb, secrets=guarded)
     drop.mkdir()
     daemon = ws.daemon("daemon", config, ["watcher"], "--stop-timeout", "10")
     wait_until(lambda: daemon.log_count("drop folder watched") > 0 or not daemon.alive(), 30)
@@ -318,13 +331,62 @@ def hostile_drop(ws: Workspace, out: Outcome) -> None:
     out.check(
         f"peak RSS ≤ {rss_bound_mb} MB", 0 < peak_kb <= rss_bound_mb * 1024, f"{peak_kb // 1024} MB"
     )
+    check_not_files(out, engine, drop, plan.expected)
     code = daemon.stop(timeout=30)
     out.check("daemon stops on SIGTERM with exit code 0", code == 0, f"code {code}")
+    changed = [str(p) for p in guarded if p.name == "secret_key" and _fingerprint(p) != before[p]]
+    out.check(
+        "the secrets links point to are never read into a document, changed or deleted",
+        not changed and all(p.exists() for p in guarded),
+        f"changed: {changed}",
+    )
     engine.dispose()
 
 
+def _fingerprint(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+
+
+def check_not_files(out: Outcome, engine: Engine, drop: Path, expected: dict[str, str]) -> None:
+    """Where each link, FIFO and PDF bomb ended: one quarantined row with the right reason, and
+    the entry in quarantine as it came (a link stays a link: it was not followed)."""
+    with Session(engine) as session:
+        rows = {
+            r.original_name: r
+            for r in session.exec(
+                select(IntakeFile).where(col(IntakeFile.original_name).in_(list(expected)))
+            )
+        }
+    wrong = []
+    for name, words in sorted(expected.items()):
+        row = rows.get(name)
+        if row is None or row.outcome != "quarantined" or words not in row.reason:
+            wrong.append(
+                f"{name}: {row.outcome if row else 'no row'} ({row.reason if row else ''})"
+            )
+            continue
+        kept = Path(row.stored_path)
+        is_link, is_fifo = name.startswith("lien"), name.startswith("tube")
+        if (
+            not os.path.lexists(kept)
+            or kept.is_symlink() != is_link
+            or (is_fifo and not stat.S_ISFIFO(kept.lstat().st_mode))
+        ):
+            wrong.append(f"{name}: not in quarantine as it came ({kept})")
+    out.check(
+        f"links, FIFOs and PDF bombs ({len(expected)}) each quarantined with its reason",
+        not wrong,
+        "; ".join(wrong[:5]),
+    )
+
+
 def walk_files(folder: Path) -> list[Path]:
-    return [Path(d) / f for d, _dirs, files in os.walk(folder) for f in files]
+    """Entries that are not folders (links to folders included: never walked into)."""
+    return [
+        Path(d) / f
+        for d, dirs, files in os.walk(folder)
+        for f in [*files, *(x for x in dirs if os.path.islink(os.path.join(d, x)))]
+    ]
 
 
 def left_in_drop(drop: Path) -> list[Path]:

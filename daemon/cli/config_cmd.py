@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from daemon.cli import french
 from daemon.cli.base import Context, console, err_console, fail, pass_context
 from daemon.config.example import example_toml
 from daemon.config.loading import check_file
-from daemon.config.toml_out import render
+from daemon.config.toml_out import masked_url, render
 
 
 @click.group("config", subcommand_metavar=french.SUBCOMMAND_METAVAR)
@@ -26,7 +25,7 @@ def show(ctx: Context) -> None:
     """Affiche la configuration effective (secrets masqués)."""
     source = ctx.config_file or "(aucun fichier : valeurs par défaut)"
     click.echo(f"# fichier : {source}")
-    click.echo(f"# base de données : {_masked_url(ctx.settings.effective_database_url)}")
+    click.echo(f"# base de données : {masked_url(ctx.settings.effective_database_url)}")
     click.echo(
         render(ctx.settings, mask_secrets=True, with_help=False, value_of=_mask_url), nl=False
     )
@@ -57,16 +56,5 @@ def example() -> None:
     click.echo(example_toml(), nl=False)
 
 
-def _masked_url(url: str) -> str:
-    """The URL with its password replaced by `***` (the URL is a secret's carrier)."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return re.sub(r"(//[^/:@]*:)[^@/]*@", r"\1***@", url)
-
-
 def _mask_url(path: tuple[str, ...], value: Any) -> Any:
-    return _masked_url(value) if path == ("database_url",) and value else value
+    return masked_url(value) if path == ("database_url",) and value else value

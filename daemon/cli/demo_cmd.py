@@ -16,6 +16,7 @@ from daemon.cli.serve_cmd import run_daemon
 from daemon.config import load_settings
 from daemon.demo.build import DEMO_PASSWORD, DEMO_USER, build_demo
 from daemon.demo.mailcatcher import start_catcher
+from daemon.demo.replies import Responder
 from daemon.web.accounts import add_user, get_user
 from db.engine import transaction
 
@@ -52,7 +53,8 @@ def demo_cmd(directory: Path, build_only: bool) -> None:
             f"l'occupe, ou changez web.port et web.base_url dans {info.config}"
         )
     try:
-        catcher = start_catcher(directory / "mails", port=smtp.port)
+        directors = Responder(directory / "replies", Path(app.settings.mailbox.maildir))
+        catcher = start_catcher(directory / "mails", port=smtp.port, responder=directors)
     except OSError:
         app.close()
         fail(

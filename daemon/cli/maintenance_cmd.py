@@ -8,10 +8,11 @@ import click
 
 from daemon.cli import french
 from daemon.cli.base import Context, console, fail, pass_context
+from daemon.ingest.intake.storage import Store
 from daemon.runtime.backup import BackupError, backup, backup_file_name, backups_in, prune, restore
 from daemon.runtime.purge import PurgeRefused, purge_campaign
 from db.campaigns import get_campaign
-from db.engine import transaction
+from db.engine import compact, transaction
 
 
 @click.command("backup")
@@ -90,10 +91,16 @@ def purge_cmd(ctx: Context, name: str, force: bool, with_backups: bool, yes: boo
                 _delete_backups(backups_in(_backup_folder(ctx)))
                 return
             report = purge_campaign(
-                session, campaign=campaign, now=app.now(), force=force, actor="cli"
+                session,
+                campaign=campaign,
+                store=Store.of(ctx.settings),
+                now=app.now(),
+                force=force,
+                actor="cli",
             )
     except PurgeRefused as exc:
         fail(str(exc))
+    compact(app.engine)  # nothing deleted lingers in the SQLite file
     console.print(
         f"campagne {name} purgée : {report.pupils} élèves, {report.anomalies} anomalies, "
         f"{report.files} fichiers supprimés ; {report.documents} documents et "

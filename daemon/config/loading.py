@@ -91,6 +91,8 @@ PATH_SETTINGS: tuple[tuple[str, ...], ...] = (
     ("intake", "labels_file"),
     ("exports", "aliases_file"),
     ("web", "demo_mail_dir"),
+    ("mailbox", "password_file"),
+    ("mailbox", "maildir"),
 )
 
 

@@ -7,6 +7,7 @@ overrides (see `daemon.config.loading`). Nothing here reads the environment or t
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -256,6 +257,33 @@ class IntakeSettings(Section):
         "",
         description="Fichier TOML remplaçant les libellés des comptes rendus (vide : aucun).",
     )
+    pdf_page_content_mb: float = Field(
+        2.0,
+        gt=0,
+        description="Contenu maximal d'une page PDF une fois décompressé (Mo) ; au-delà, refusé.",
+    )
+    quarantine_max_mb_per_school: int = Field(
+        200,
+        ge=1,
+        description="Quarantaine des fichiers envoyés par les pages et l'API, par école (Mo).",
+    )
+    quarantine_max_mb_total: int = Field(
+        2000,
+        ge=1,
+        description="Quarantaine des fichiers envoyés par les pages et l'API, en tout (Mo).",
+    )
+    reader_workers: int = Field(
+        2, ge=1, le=32, description="Processus qui lisent les fichiers reçus, en parallèle."
+    )
+    reader_cpu_seconds: float = Field(
+        30.0, gt=0, description="Temps de calcul maximal pour lire un fichier (secondes)."
+    )
+    reader_memory_mb: int = Field(
+        1024, ge=256, description="Mémoire maximale d'un processus de lecture (Mo)."
+    )
+    reader_wall_seconds: float = Field(
+        90.0, gt=0, description="Durée maximale de la lecture d'un fichier (secondes)."
+    )
 
 
 class ExportSettings(Section):
@@ -287,6 +315,11 @@ class WebSettings(Section):
         json_schema_extra=SECRET,
     )
     link_ttl_days: int = Field(45, ge=1, description="Jours de validité du lien d'un directeur.")
+    link_session_minutes: int = Field(
+        120,
+        ge=5,
+        description="Minutes pendant lesquelles la page d'une école reste ouverte après le lien.",
+    )
     session_hours: int = Field(
         12, ge=1, description="Durée d'une session de la coordination, en heures."
     )
@@ -296,12 +329,34 @@ class WebSettings(Section):
     max_upload_mb: int = Field(
         20, ge=1, description="Plus gros fichier accepté sur les pages (Mo)."
     )
+    staged_max_mb_per_school: int = Field(
+        60,
+        ge=1,
+        description="Fichiers déposés en attente de confirmation, par école (Mo) ; "
+        "au-delà, les plus anciens sont oubliés.",
+    )
+    staged_max_mb_total: int = Field(
+        500, ge=1, description="Fichiers déposés en attente de confirmation, en tout (Mo)."
+    )
     demo_mail_dir: str = Field(
         "",
         description="Dossier des mails capturés, listés sur /demo/mails (démo ; vide : rien).",
     )
     login_attempts_per_minute: int = Field(
-        5, ge=1, description="Échecs de connexion permis par minute et par adresse."
+        5, ge=1, description="Échecs de connexion permis par minute, par compte et adresse IP."
+    )
+    login_failures_per_address_per_minute: int = Field(
+        20, ge=1, description="Échecs de connexion permis par minute d'une adresse IP."
+    )
+    login_failures_per_minute: int = Field(
+        100, ge=1, description="Échecs de connexion permis par minute, toutes adresses."
+    )
+    login_concurrency: int = Field(
+        2, ge=1, le=16, description="Vérifications de mot de passe menées en même temps."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Mandataires inverses (IP ou réseau) dont on lit l'en-tête X-Forwarded-For.",
     )
     api_token: str = Field(
         "",
@@ -314,11 +369,75 @@ class WebSettings(Section):
         json_schema_extra=SECRET,
     )
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"adresse ou réseau invalide : {item!r}") from exc
+        return [item.strip() for item in value]
+
     @field_validator("school_tokens")
     @classmethod
     def _school_uais(cls, value: dict[str, str]) -> dict[str, str]:
         # a wrong UAI raises InvalidUAI (a ValueError) naming the expected letter
         return {parse_uai(uai): token for uai, token in value.items()}
+
+
+class MailboxSettings(Section):
+    """The coordination mailbox relance reads: replies with files attached, bounces."""
+
+    host: str = Field("", description="Serveur IMAP de la boîte lue (vide : boîte non lue).")
+    port: int = Field(993, ge=1, le=65535, description="Port du serveur IMAP.")
+    security: Literal["none", "starttls", "tls"] = Field(
+        "tls", description="Sécurité de la connexion IMAP : none, starttls ou tls (implicite)."
+    )
+    user: str = Field("", description="Identifiant de la boîte.")
+    password: str = Field("", description="Mot de passe de la boîte.", json_schema_extra=SECRET)
+    password_file: str = Field(
+        "", description="Fichier contenant le mot de passe (à la place de password)."
+    )
+    folder: str = Field("INBOX", description="Dossier lu (les réponses des directeurs).")
+    processed_folder: str = Field(
+        "relance/traités", description="Où vont les messages traités (« / » : sous-dossier)."
+    )
+    refused_folder: str = Field(
+        "relance/refusés", description="Où vont les messages refusés (rien n'est supprimé)."
+    )
+    poll_seconds: int = Field(
+        60, ge=1, description="Secondes entre deux relevés (IDLE : réveil dès qu'un mail arrive)."
+    )
+    max_message_mb: int = Field(
+        25, ge=1, description="Au-delà (Mo), un message est refusé sans être téléchargé."
+    )
+    verp_address: str = Field(
+        "",
+        description="Adresse de retour VERP des relances (local+jeton@domaine ; vide : aucune).",
+    )
+    maildir: str = Field(
+        "", description="Dossier Maildir lu à la place d'IMAP (démo, essais ; vide : IMAP)."
+    )
+
+    @field_validator("verp_address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        return _email_or_empty(value)
+
+    @model_validator(mode="after")
+    def _credentials(self) -> MailboxSettings:
+        if self.host and not self.user:
+            raise ValueError("host est donné : il faut aussi user")
+        if self.host and not (self.password or self.password_file):
+            raise ValueError("host est donné : il faut password ou password_file")
+        if self.password and self.password_file:
+            raise ValueError("password et password_file : un seul des deux")
+        return self
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host or self.maildir)
 
 
 class Settings(Section):
@@ -363,6 +482,10 @@ class Settings(Section):
     web: WebSettings = Field(
         default_factory=WebSettings,
         description="Le serveur web : pages de suivi, pages des directeurs, API JSON.",
+    )
+    mailbox: MailboxSettings = Field(
+        default_factory=MailboxSettings,
+        description="La boîte de la coordination : réponses des directeurs, avis de non-remise.",
     )
 
     # ---- derived values -------------------------------------------------------------------

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 MASK = "********"
+URL_MASK = "***"  # inside a URL: short, and still a valid URL
 
 
 def toml_value(value: Any) -> str:
@@ -105,3 +108,39 @@ def _section_lines(
         else:
             lines.append(f"{name} = {toml_value(value)}")
     return lines
+
+
+_SECRET_PARAM = re.compile(r"pass|pwd|secret|token|key", re.IGNORECASE)
+_SECRET_ANYWHERE = re.compile(
+    r"(?P<userinfo>//[^/?#@]*?:)[^/?#]*@|(?P<param>[\w.-]*(?:pass|pwd|secret|token|key)[\w.-]*=)"
+    r"[^&;\s]*",
+    re.IGNORECASE,
+)
+
+
+def _mask_match(match: re.Match[str]) -> str:
+    if match["userinfo"]:
+        return match["userinfo"] + URL_MASK + "@"
+    return match["param"] + URL_MASK
+
+
+def masked_url(url: str) -> str:
+    """A database URL fit to print: the password of its user-info and every query parameter
+    that names a secret (`password=`, `sslpassword=`, `…token=`) replaced by `URL_MASK`. A URL
+    that does not even parse is masked by pattern, never printed as is."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed host or port
+    except ValueError:
+        return _SECRET_ANYWHERE.sub(_mask_match, url)
+    netloc = parts.netloc
+    user, at, host = netloc.rpartition("@")
+    if at and ":" in user:
+        netloc = f"{user.split(':', 1)[0]}:{URL_MASK}@{host}"
+    query = "&".join(
+        f"{name}={URL_MASK}" if _SECRET_PARAM.search(name) else f"{name}{eq}{value}"
+        for name, eq, value in (p.partition("=") for p in parts.query.split("&") if p)
+    )
+    # the parts replaced in place (urlunsplit would drop a slash of `sqlite:////abs/path`)
+    masked = url.replace("//" + parts.netloc, "//" + netloc, 1) if netloc != parts.netloc else url
+    return masked.replace("?" + parts.query, "?" + query, 1) if query != parts.query else masked

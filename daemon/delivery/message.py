@@ -1,7 +1,10 @@
 """One ledger row → one mail. Pure: the same row and time give the same bytes.
 
 The payload is written by the deciding half (`daemon.reminders`):
-`{"subject": str, "text": str, "html": str (may be empty), "reply_to": str}`.
+`{"subject": str, "text": str, "html": str (may be empty), "reply_to": str}`, and for an answer
+to a message received (an acknowledgement) `in_reply_to`, `references` and `auto_submitted`.
+With `mailbox.verp_address` set, the envelope sender carries the Message-ID's digest
+(`local+<digest>@domain`): a bounce sent back to it names the mail it reports on.
 
 `render_message` writes the wire form directly (headers, RFC 2047 for non-ASCII, base64 parts,
 multipart/alternative when there is HTML): building and folding an `EmailMessage` costs 1.8 ms
@@ -36,12 +39,40 @@ class Outgoing:
     message_id: str
 
 
+MESSAGE_ID_PREFIX = "<relance."
+
+
+def verp_sender(verp_address: str, mid: str) -> str:
+    """The envelope sender of the mail `mid` under VERP: `local+<digest>@domain`."""
+    local, _at, domain = verp_address.rpartition("@")
+    return f"{local}+{mid_digest(mid)}@{domain}"
+
+
+def verp_digest(address: str, verp_address: str) -> str | None:
+    """The digest a VERP return address carries (None if it is not one of ours)."""
+    local, _at, domain = verp_address.lower().rpartition("@")
+    got_local, _at, got_domain = address.strip().strip("<>").lower().rpartition("@")
+    head, plus, digest = got_local.partition("+")
+    if got_domain != domain or head != local or not plus:
+        return None
+    return digest if len(digest) == 32 and all(c in "0123456789abcdef" for c in digest) else None
+
+
+def mid_digest(mid: str) -> str:
+    """The digest inside one of our Message-IDs (`<relance.<digest>@domain>`)."""
+    return mid[len(MESSAGE_ID_PREFIX) :].partition("@")[0]
+
+
 def message_id(key: str, from_address: str) -> str:
     """The `Message-ID` of a ledger key: the same key always gives the same id, so a mail resent
     after a crash is recognised as a duplicate by the receiving side."""
+    return digest_message_id(hashlib.sha256(key.encode("utf-8")).hexdigest()[:32], from_address)
+
+
+def digest_message_id(digest: str, from_address: str) -> str:
+    """Our `Message-ID` carrying `digest` (what a VERP return address names)."""
     domain = from_address.rpartition("@")[2] or "relance.local"
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-    return f"<relance.{digest}@{domain}>"
+    return f"{MESSAGE_ID_PREFIX}{digest}@{domain}>"
 
 
 @lru_cache(maxsize=8)
@@ -92,6 +123,11 @@ def _part(content_type: str, text: str) -> bytes:
     ).encode("ascii") + body
 
 
+def _optional(payload: dict[str, Any], *names: tuple[str, str]) -> list[tuple[str, str]]:
+    """The headers the payload gives a value for: (header, payload key) pairs."""
+    return [(name, str(payload[key])) for name, key in names if payload.get(key)]
+
+
 def render_message(
     *,
     key: str,
@@ -103,25 +139,27 @@ def render_message(
 ) -> Outgoing:
     smtp = settings.smtp
     mid = message_id(key, smtp.from_address)
-    reply_to = str(payload.get("reply_to") or "")
     headers = [
         ("From", _from(smtp.from_name, smtp.from_address)),
         ("To", recipient),
         *([("Cc", ", ".join(cc))] if cc else []),
-        *([("Reply-To", reply_to)] if reply_to else []),
+        *_optional(payload, ("Reply-To", "reply_to")),
         ("Subject", str(payload.get("subject") or "(sans objet)")),
         ("Date", format_datetime(now.astimezone(dt.UTC))),
         ("Message-ID", mid),
+        *_optional(payload, ("In-Reply-To", "in_reply_to"), ("References", "references")),
         ("List-Id", f"<{smtp.list_id}>"),
-        ("Auto-Submitted", "auto-generated"),
+        ("Auto-Submitted", str(payload.get("auto_submitted") or "auto-generated")),
         ("X-Auto-Response-Suppress", "All"),
         ("MIME-Version", "1.0"),
     ]
     head = b"".join(_header(name, value) for name, value in headers)
     text = _part("text/plain", str(payload.get("text") or ""))
     html = str(payload.get("html") or "")
+    verp = settings.mailbox.verp_address
+    sender = verp_sender(verp, mid) if verp else smtp.from_address
     if not html:
-        return Outgoing(smtp.from_address, [recipient, *cc], head + text, mid)
+        return Outgoing(sender, [recipient, *cc], head + text, mid)
     boundary = f"=_relance_{mid[9:41]}"
     data = (
         head
@@ -132,7 +170,7 @@ def render_message(
         + _part("text/html", html)
         + f"--{boundary}--\r\n".encode()
     )
-    return Outgoing(smtp.from_address, [recipient, *cc], data, mid)
+    return Outgoing(sender, [recipient, *cc], data, mid)
 
 
 def build_message(**kwargs: Any) -> EmailMessage:

@@ -62,6 +62,9 @@ class Result:
     message_id: str = ""
     at: dt.datetime | None = field(default=None)
 
+    def __post_init__(self) -> None:
+        self.outcome = SendOutcome(self.outcome)  # the member, whatever spelt it
+
 
 def _due(now: dt.datetime) -> Any:
     return or_(
@@ -210,12 +213,37 @@ def _record(session: Any, result: Result, *, base: float, cap: float) -> None:
     changed = session.execute(update(Reminder).where(_mine(result.claim)).values(**values))
     if result.outcome is SendOutcome.FAILED and changed.rowcount == 1:
         assert result.at is not None
-        _address_failing(session, result.claim, result.error[:1000], result.at)
+        _refused(session, result.claim, result.error[:1000], result.at)
 
 
-def _address_failing(session: Any, claim: Claimed, error: str, at: dt.datetime) -> None:
-    address = claim.recipient
-    held = session.execute(
+def _refused(session: Any, claim: Claimed, error: str, at: dt.datetime) -> None:
+    """A 5xx for this claim: its recipient is marked failing."""
+    mark_address_failing(
+        session,
+        address=claim.recipient,
+        error=error,
+        at=at,
+        key=claim.key,
+        school_id=claim.school_id,
+        campaign_id=claim.campaign_id,
+    )
+
+
+def mark_address_failing(
+    session: Any,
+    *,
+    address: str,
+    error: str,
+    at: dt.datetime,
+    key: str,
+    school_id: int | None = None,
+    campaign_id: int | None = None,
+) -> int:
+    """An address the mail system refused for good (a 5xx while sending, or a bounce received
+    later): the pending rows to it fail (they would bounce the same way), the schools using it
+    are marked failing with the error, and each gets an `email_failing` event. The one way to
+    mark an address failing. Returns how many pending rows were held back."""
+    held: int = session.execute(
         update(Reminder)
         .where(col(Reminder.recipient) == address, col(Reminder.status) == ReminderStatus.PENDING)
         .values(status=ReminderStatus.FAILED, last_error=f"adresse en échec : {error}"[:1000])
@@ -226,17 +254,45 @@ def _address_failing(session: Any, claim: Claimed, error: str, at: dt.datetime) 
             school.email_failing_since = at
         school.email_failure = error[:500]
         session.add(school)
-    school_ids = [s.id for s in schools] or [claim.school_id]
-    for school_id in school_ids:
+    school_ids = [s.id for s in schools] or [school_id]
+    for failing_id in school_ids:
         record_event(
             session,
             at=at,
             kind=EventKind.EMAIL_FAILING,
             message=f"Adresse refusée par le serveur de messagerie : {address} ({error[:300]})",
-            school_id=school_id,
-            campaign_id=claim.campaign_id,
-            data={"address": address, "key": claim.key, "error": error[:500], "held": held},
+            school_id=failing_id,
+            campaign_id=campaign_id,
+            data={"address": address, "key": key, "error": error[:500], "held": held},
         )
+    return held
+
+
+def mark_bounced(
+    session: Any, *, reminder: Reminder, address: str, error: str, at: dt.datetime
+) -> bool:
+    """A mail the server accepted was bounced later: the row fails with the diagnostic and the
+    address is marked failing exactly as for a 5xx. False when that bounce was already taken
+    (the row already failed with it), so a bounce read twice changes nothing."""
+    changed = session.execute(
+        update(Reminder)
+        .where(col(Reminder.id) == reminder.id, col(Reminder.status) != ReminderStatus.FAILED)
+        .values(
+            status=ReminderStatus.FAILED, last_error=error[:1000], claimed_by="", lease_until=None
+        )
+    ).rowcount
+    if changed != 1:
+        return False
+    mark_address_failing(
+        session,
+        address=address,
+        error=error,
+        at=at,
+        key=reminder.key,
+        school_id=reminder.school_id,
+        campaign_id=reminder.campaign_id,
+    )
+    return True
 
 
 def release(engine: Engine, claims: Sequence[Claimed]) -> None:

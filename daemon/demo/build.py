@@ -16,6 +16,7 @@ from daemon import DATA_DIR
 from daemon.app import App
 from daemon.config import load_settings
 from daemon.demo.generate import archive, compte_rendu, headcounts, make_pupils
+from daemon.demo.replies import prepare_replies
 from daemon.ingest.intake.intake import Intake
 from daemon.reminders.sweep import sweep
 from daemon.school.annuaire import Filters, import_directory
@@ -84,6 +85,10 @@ host = "127.0.0.1"
 port = {WEB_PORT}
 base_url = "http://127.0.0.1:{WEB_PORT}"
 demo_mail_dir = "{(directory / "mails").resolve()}"
+
+[mailbox]
+maildir = "{(directory / "maildir").resolve()}"
+poll_seconds = 2
 """
 
 
@@ -144,6 +149,7 @@ def build_demo(directory: Path, *, today: dt.date | None = None, seed: int = 202
     # The last school day's round of reminders and digest, sent when the daemon starts (late,
     # as after any stop: due mail is never skipped).
     sweep(app, at(history[-1], 10))
+    prepare_replies(app, directory / "replies", now=at(today, 7))
     app.close()
     return DemoInfo(directory, config, len(schools), created=True)
 

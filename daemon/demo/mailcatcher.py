@@ -11,18 +11,23 @@ import email.utils
 import logging
 import mailbox
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from aiosmtpd.controller import Controller
 
 log = logging.getLogger(__name__)
 
 
+class Responder(Protocol):
+    def received(self, data: bytes, recipients: list[str]) -> None: ...
+
+
 class MaildirHandler:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, responder: Responder | None = None) -> None:
         for sub in ("tmp", "new", "cur"):  # Maildir(create=True) skips them if folder exists
             (folder / sub).mkdir(parents=True, exist_ok=True)
         self.maildir = mailbox.Maildir(folder, create=True)
+        self.responder = responder  # the demo's directors, who answer some mails
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -30,12 +35,20 @@ class MaildirHandler:
             message["X-Relance-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         await asyncio.to_thread(self.maildir.add, message)
         log.info("mail caught to=%s", ",".join(envelope.rcpt_tos))
+        if self.responder is not None:
+            self.responder.received(envelope.content, list(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
 
 
-def start_catcher(folder: Path, *, host: str = "127.0.0.1", port: int = 8025) -> Controller:
+def start_catcher(
+    folder: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8025,
+    responder: Responder | None = None,
+) -> Controller:
     """Start the catcher in its own thread; call `.stop()` when done."""
-    controller = Controller(MaildirHandler(folder), hostname=host, port=port)
+    controller = Controller(MaildirHandler(folder, responder), hostname=host, port=port)
     controller.start()
     return controller
 

@@ -17,7 +17,7 @@ from daemon.reminders.compose import render
 from daemon.school.stage import STAGE_ORDER, Stage
 from db.ledger import last_written_at
 from db.models import Campaign, Event, FollowUp, School
-from db.states import EventKind, MailKind
+from db.states import EventKind, LedgerKind
 
 CHANGE_KINDS = (
     EventKind.STAGE_CHANGED,
@@ -89,7 +89,7 @@ def digest_context(
     session: Session, settings: Settings, campaign: Campaign, day: dt.date, now: dt.datetime
 ) -> dict[str, Any]:
     assert campaign.id is not None
-    previous = last_written_at(session, campaign_id=campaign.id, kind=MailKind.DIGEST)
+    previous = last_written_at(session, campaign_id=campaign.id, kind=LedgerKind.DIGEST)
     since = previous or now - dt.timedelta(days=1)
     counts = _stage_counts(session, campaign)
     totals: dict[str, int] = defaultdict(int)
@@ -118,7 +118,7 @@ def digest_payload(
     session: Session, settings: Settings, campaign: Campaign, day: dt.date, now: dt.datetime
 ) -> dict[str, Any]:
     context = digest_context(session, settings, campaign, day, now)
-    mail = render(settings.templates_path, MailKind.DIGEST, context)
+    mail = render(settings.templates_path, LedgerKind.DIGEST, context)
     return {
         **mail,
         "reply_to": settings.contacts.coordinator_email,

@@ -22,7 +22,7 @@ from daemon.school.open_items import (
     load_open_items,
 )
 from db.models import Campaign, FollowUp, School
-from db.states import MailKind
+from db.states import LedgerKind
 
 
 @dataclass(frozen=True)
@@ -74,12 +74,18 @@ def reminder_payload(
         "anomalies": items.anomalies,
         "pending": items.pending,
         "contacts": items.contacts,
-        "link": school_url(settings, uai=school.uai, campaign=campaign.name, now=now),
+        "link": school_url(
+            settings,
+            uai=school.uai,
+            campaign=campaign.name,
+            now=now,
+            version=school.link_version,
+        ),
         "deadline": campaign.deadline,
         "coordinator_name": settings.contacts.coordinator_name,
         "reply_to": settings.contacts.coordinator_email,
     }
-    mail = render(settings.templates_path, MailKind.REMINDER, context)
+    mail = render(settings.templates_path, LedgerKind.REMINDER, context)
     return {
         **mail,
         "reply_to": settings.contacts.coordinator_email,
@@ -133,7 +139,7 @@ def escalation_mail(
         "deadline": campaign.deadline,
         "coordinator_name": settings.contacts.coordinator_name,
     }
-    mail = render(settings.templates_path, MailKind.ESCALATION, context)
+    mail = render(settings.templates_path, LedgerKind.ESCALATION, context)
     return Mail(
         contact.email,
         {
@@ -182,7 +188,7 @@ def problem_mail(
         "deadline": campaign.deadline,
         "coordinator_name": settings.contacts.coordinator_name,
     }
-    mail = render(settings.templates_path, MailKind.PROBLEM, context)
+    mail = render(settings.templates_path, LedgerKind.PROBLEM, context)
     return Mail(
         contact.email,
         {

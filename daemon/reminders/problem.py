@@ -33,7 +33,7 @@ from daemon.school.open_items import Contact, contact_for
 from db import ledger
 from db.events import record_event
 from db.models import Campaign, Event, Reminder, School
-from db.states import EventKind, MailKind
+from db.states import EventKind, LedgerKind
 
 # Mails per school, category and day: a director adding details is heard, a form sent over and
 # over does not flood the support desk.
@@ -107,7 +107,7 @@ def problem_key(
     number)."""
     detail: tuple[str | int, ...] = (category,) if number == 1 else (category, number)
     return ledger.ledger_key(
-        MailKind.PROBLEM, campaign=campaign.name, day=day, uai=school.uai, detail=detail
+        LedgerKind.PROBLEM, campaign=campaign.name, day=day, uai=school.uai, detail=detail
     )
 
 
@@ -204,7 +204,7 @@ def _queue(
         earlier=earlier,
     )
     entry = ledger.Entry(
-        kind=MailKind.PROBLEM,
+        kind=LedgerKind.PROBLEM,
         key=report.key,
         recipient=mail.recipient,
         payload=mail.payload,

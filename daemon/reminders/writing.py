@@ -37,7 +37,7 @@ from daemon.school.open_items import OpenItems
 from db import ledger
 from db.events import record_event
 from db.models import Campaign, FollowUp, School
-from db.states import EventKind, MailKind
+from db.states import EventKind, LedgerKind
 
 
 def columns(follow_up_id: int, d: Decision) -> dict[str, Any]:
@@ -134,7 +134,7 @@ class SweepWriter:
             self.session,
             school_id=follow_up.school_id,
             campaign_id=follow_up.campaign_id,
-            kind=MailKind.REMINDER,
+            kind=LedgerKind.REMINDER,
             stage=stage,
         )
         value = (last.payload or {}).get("open_count") if last else None
@@ -152,7 +152,7 @@ class SweepWriter:
             now=self.now,
         )
         mail = Mail(school.director_email, payload)
-        if self._enqueue(turn, MailKind.REMINDER, mail):
+        if self._enqueue(turn, LedgerKind.REMINDER, mail):
             message = f"Relance préparée ({turn.stage_label}) pour {school.director_email}"
             self._event(turn.follow_up, EventKind.REMINDER_QUEUED, message)
 
@@ -176,7 +176,7 @@ class SweepWriter:
         if mail is None:
             self._event(turn.follow_up, EventKind.ESCALATED, "Aucun contact d'assistance configuré")
             return
-        self._enqueue(turn, MailKind.ESCALATION, mail, detail=(step.after,))
+        self._enqueue(turn, LedgerKind.ESCALATION, mail, detail=(step.after,))
         self.report.escalations.append(f"{turn.school.uai} : {mail.recipient}")
         self._event(
             turn.follow_up,
@@ -186,7 +186,7 @@ class SweepWriter:
         )
 
     def _enqueue(
-        self, turn: SchoolTurn, kind: MailKind, mail: Mail, detail: tuple[int, ...] = ()
+        self, turn: SchoolTurn, kind: LedgerKind, mail: Mail, detail: tuple[int, ...] = ()
     ) -> bool:
         """Queue a school's mail for today; False when it was queued already."""
         uai, stage = turn.school.uai, turn.decision.policy_stage
@@ -236,7 +236,7 @@ class SweepWriter:
         payload: dict[str, Any] | None = None
         for recipient in self.settings.contacts.coordinators:
             key = ledger.ledger_key(
-                MailKind.DIGEST, campaign=self.campaign.name, day=day, recipient=recipient
+                LedgerKind.DIGEST, campaign=self.campaign.name, day=day, recipient=recipient
             )
             if ledger.find(self.session, key) is not None:
                 continue
@@ -244,7 +244,7 @@ class SweepWriter:
                 self.session, self.settings, self.campaign, day, self.now
             )
             entry = ledger.Entry(
-                kind=MailKind.DIGEST,
+                kind=LedgerKind.DIGEST,
                 key=key,
                 recipient=recipient,
                 payload=payload,
@@ -255,7 +255,7 @@ class SweepWriter:
             )
             if ledger.enqueue(self.session, entry).new:
                 self.report.created.append(
-                    Planned(MailKind.DIGEST, key, recipient, payload["subject"])
+                    Planned(LedgerKind.DIGEST, key, recipient, payload["subject"])
                 )
 
 

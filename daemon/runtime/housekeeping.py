@@ -9,8 +9,9 @@ import logging
 from sqlmodel import select
 
 from daemon.app import App
+from daemon.ingest.intake.storage import Store
 from daemon.runtime.purge import purge_campaign, purge_due
-from db.engine import transaction
+from db.engine import compact, transaction
 from db.models import Campaign
 
 log = logging.getLogger(__name__)
@@ -21,11 +22,16 @@ def purge_expired(app: App) -> list[str]:
     """Purge every campaign past its retention; returns their names."""
     now = app.now()
     purged = []
+    store = Store.of(app.settings)
     with transaction(app.engine) as session:
         for campaign in session.exec(select(Campaign)).all():
             if purge_due(campaign, now.date()):
-                purge_campaign(session, campaign=campaign, now=now, actor="housekeeping")
+                purge_campaign(
+                    session, campaign=campaign, store=store, now=now, actor="housekeeping"
+                )
                 purged.append(campaign.name)
+    if purged:
+        compact(app.engine)
     return purged
 
 

@@ -31,6 +31,12 @@ async def run_sender(app: App, stop: asyncio.Event) -> None:
     await run(app, stop)
 
 
+async def run_mailbox(app: App, stop: asyncio.Event) -> None:
+    from daemon.mailbox.poller import run_mailbox as run
+
+    await run(app, stop)
+
+
 async def run_web(app: App, stop: asyncio.Event) -> None:
     from daemon.web.app import run_web as run
 
@@ -45,7 +51,8 @@ def all_parts() -> dict[str, Part]:
         SCHEDULER_PART: run_scheduler,
         "sender": run_sender,
         "housekeeping": run_housekeeping,
+        "mailbox": run_mailbox,
     }
 
 
-PART_NAMES = ("web", "watcher", SCHEDULER_PART, "sender", "housekeeping")
+PART_NAMES = ("web", "watcher", SCHEDULER_PART, "sender", "housekeeping", "mailbox")

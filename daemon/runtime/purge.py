@@ -2,8 +2,13 @@
 
 What goes: pupils (names, birth dates, INEs), the text of anomalies, the files directors dropped
 (originals and quarantine), the parse results and archive findings that name pupils, the mail
-bodies kept on the ledger. What stays: schools, each school's follow-up and history (events never
-name a pupil), the documents' and archives' counts, the headcount tables, the ledger's dates.
+bodies kept on the ledger, and every text a person typed or named for the campaign: problem
+messages, coordinators' notes and reasons, file names (on the files' rows and in the history),
+refusal reasons (they may quote a file), delivery errors. What stays: schools, each school's
+follow-up and history (its events, their free text blanked), the documents' and archives'
+counts, the headcount tables, the ledger's dates. Files are deleted through the store (never
+through a link); the caller then compacts the database (`db.engine.compact`), so that nothing
+deleted lingers in the SQLite file.
 """
 
 from __future__ import annotations
@@ -18,9 +23,21 @@ from sqlalchemy import Executable, and_, delete, or_, update
 from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
-from daemon.ingest.intake.storage import reason_file
+from daemon.ingest.intake.nofollow import Refused
+from daemon.ingest.intake.storage import Store
 from db.events import record_event
-from db.models import Anomaly, Campaign, Document, ExportSubmission, IntakeFile, Pupil, Reminder
+from db.models import (
+    Anomaly,
+    Campaign,
+    Document,
+    Event,
+    ExportSubmission,
+    FollowUp,
+    IntakeFile,
+    MailboxMessage,
+    Pupil,
+    Reminder,
+)
 from db.states import EventKind
 
 log = logging.getLogger(__name__)
@@ -52,6 +69,7 @@ def purge_campaign(
     session: Session,
     *,
     campaign: Campaign,
+    store: Store,
     now: dt.datetime,
     force: bool = False,
     actor: str = "system",
@@ -67,13 +85,25 @@ def purge_campaign(
         )
     report = PurgeReport()
     paths = _stored_files(session, campaign)
+    names = _file_names(session, campaign)
     report.anomalies = _count_delete(session, Anomaly, campaign)
     report.pupils = _count_delete(session, Pupil, campaign)
     report.documents = _strip_documents(session, campaign)
     report.submissions = _strip_submissions(session, campaign)
     report.reminders = _rowcount(
-        session, update(Reminder).where(col(Reminder.campaign_id) == campaign.id).values(payload={})
+        session,
+        update(Reminder)
+        .where(col(Reminder.campaign_id) == campaign.id)
+        .values(payload={}, last_error=""),
     )
+    # a subject may name a pupil ("CR de Léa Martin"): the mailbox keeps only sender and dates
+    _rowcount(
+        session,
+        update(MailboxMessage)
+        .where(col(MailboxMessage.campaign_id) == campaign.id)
+        .values(subject="", reason=""),
+    )
+    _strip_free_text(session, campaign, names)
     campaign.purged_at = now
     campaign.active = False
     record_event(
@@ -87,7 +117,7 @@ def purge_campaign(
     )
     session.flush()
     for path in paths:
-        report.files += _unlink(Path(path), report)
+        report.files += _unlink(store, Path(path), report)
     log.info("purge campaign=%s pupils=%d files=%d", campaign.name, report.pupils, report.files)
     return report
 
@@ -106,10 +136,7 @@ def _intake_rows(session: Session, campaign: Campaign) -> list[IntakeFile]:
     it (a quarantined file belongs to no school's campaign)."""
     docs = select(Document.id).where(Document.campaign_id == campaign.id)
     subs = select(ExportSubmission.id).where(ExportSubmission.campaign_id == campaign.id)
-    start = dt.datetime.combine(campaign.start - dt.timedelta(days=90), dt.time(), tzinfo=dt.UTC)
-    end = dt.datetime.combine(
-        campaign.deadline + dt.timedelta(days=campaign.retention_days + 1), dt.time(), tzinfo=dt.UTC
-    )
+    start, end = _period(campaign)
     return list(
         session.exec(
             select(IntakeFile).where(
@@ -161,13 +188,83 @@ def _strip_submissions(session: Session, campaign: Campaign) -> int:
     return len(rows)
 
 
-def _unlink(path: Path, report: PurgeReport) -> int:
-    removed = 0
-    for candidate in (path, reason_file(path)):
-        try:
-            candidate.unlink()
-            removed += candidate == path
-        except FileNotFoundError:
-            if candidate == path:
-                report.missing_files.append(str(path))
-    return removed
+def _unlink(store: Store, path: Path, report: PurgeReport) -> int:
+    """Delete a kept file and its reason (the entry itself, never through a link)."""
+    try:
+        if store.remove(path):
+            return 1
+    except Refused:
+        pass  # outside the kept folders, or reached through a link: not deleted from here
+    report.missing_files.append(str(path))
+    return 0
+
+
+# ---- free text ---------------------------------------------------------------------------------
+NEUTRAL_NAME = "fichier"
+BLANKED = {  # events whose whole message is what a person wrote
+    "note": "Note (texte effacé à la purge)",
+    "validation_reopened": "Validation annulée",
+}
+
+
+def _file_names(session: Session, campaign: Campaign) -> set[str]:
+    """The names files of the campaign came with (a person chose them: they may name a pupil)."""
+    names = {row.original_name for row in _intake_rows(session, campaign)}
+    names |= set(session.exec(select(Document.filename).where(Document.campaign_id == campaign.id)))
+    names |= set(
+        session.exec(
+            select(ExportSubmission.filename).where(ExportSubmission.campaign_id == campaign.id)
+        )
+    )
+    return {n for n in names if len(n) >= 3}
+
+
+def _neutral(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return NEUTRAL_NAME + (suffix if suffix.isascii() and len(suffix) <= 6 else "")
+
+
+def _strip_free_text(session: Session, campaign: Campaign, names: set[str]) -> None:
+    follow_ups = update(FollowUp).where(col(FollowUp.campaign_id) == campaign.id)
+    session.execute(follow_ups.values(problem_detail=""))
+    for row in _intake_rows(session, campaign):
+        row.original_name, row.reason = _neutral(row.original_name), ""
+    for document in session.exec(select(Document).where(Document.campaign_id == campaign.id)):
+        document.filename = _neutral(document.filename)
+    archives = select(ExportSubmission).where(ExportSubmission.campaign_id == campaign.id)
+    for archive in session.exec(archives):
+        archive.filename = _neutral(archive.filename)
+    longest_first = sorted(names, key=len, reverse=True)
+    for event in session.exec(_campaign_events(campaign)):
+        message = BLANKED.get(event.kind, event.message)
+        for name in longest_first:
+            message = message.replace(name, NEUTRAL_NAME)
+        if message != event.message:
+            event.message = message
+        if "detail" in (event.data or {}):
+            event.data = {k: v for k, v in event.data.items() if k != "detail"}
+
+
+def _campaign_events(campaign: Campaign) -> Any:
+    """The campaign's events, and the school events of its period that carry no campaign (a
+    file quarantined before it was known whose it was)."""
+    start, end = _period(campaign)
+    return select(Event).where(
+        or_(
+            col(Event.campaign_id) == campaign.id,
+            and_(
+                col(Event.campaign_id).is_(None),
+                col(Event.school_id).is_not(None),
+                col(Event.at) >= start,
+                col(Event.at) < end,
+            ),
+        )
+    )
+
+
+def _period(campaign: Campaign) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(campaign.start - dt.timedelta(days=90), dt.time(), tzinfo=dt.UTC)
+    end = dt.datetime.combine(
+        campaign.deadline + dt.timedelta(days=campaign.retention_days + 1), dt.time(), tzinfo=dt.UTC
+    )
+    return start, end

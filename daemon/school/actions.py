@@ -8,19 +8,18 @@ event, and the stage recomputed from the evidence.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from enum import StrEnum
 
 from sqlmodel import Session
 
+from daemon.codes import EMAIL as EMAIL  # re-exported: the command line checks addresses too
+from daemon.codes import is_email_address
 from daemon.school.followup import refresh_stage
 from daemon.school.stage import french_date
 from db.campaigns import follow_up_for
 from db.events import record_event
 from db.models import Campaign, FollowUp, School
 from db.states import EventKind
-
-EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
 
 
 class ActionRefused(ValueError):
@@ -247,7 +246,23 @@ def set_director_email(
     email = email.strip()
     if not email:
         raise ActionRefused("l'adresse est vide")
-    if len(email) > 254 or not EMAIL.fullmatch(email):
+    if not is_email_address(email):
         raise ActionRefused(f"adresse e-mail invalide : {email}")
     changed = edit_school(session, now=now, school=school, actor=actor, director_email=email)
     return bool(changed)
+
+
+def renew_link(session: Session, *, school: School, now: dt.datetime, actor: str) -> None:
+    """« Renouveler le lien »: the links to the school's page sent so far stop working; the
+    next mail carries a new one (a link forwarded, or a mailbox that changed hands)."""
+    school.link_version += 1
+    school.updated_at = now
+    record_event(
+        session,
+        at=now,
+        kind=EventKind.LINK_RENEWED,
+        school_id=school.id,
+        actor=actor,
+        message="Lien de la page de l'école renouvelé : les liens déjà envoyés ne marchent plus",
+        data={"version": school.link_version},
+    )

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session
 
-from daemon.codes import InvalidUAI, fold, parse_uai, printable
+from daemon.codes import InvalidUAI, fold, is_email_address, parse_uai, printable
 from db.schools import inactive_uais, upsert_from_directory
 
 COLUMNS = {
@@ -150,8 +150,25 @@ def read_directory(data: bytes, report: ImportReport) -> list[DirectoryRow]:
         if problem:
             report.problems.append((line, problem))
             continue
-        rows.append(DirectoryRow(line, parse_uai(raw["uai"]), school_fields(raw), raw))
+        fields = school_fields(raw)
+        refused = address_problem(fields["director_email"])
+        if refused:  # the school is imported; its address is left as it was
+            report.problems.append((line, refused))
+            del fields["director_email"]
+        rows.append(DirectoryRow(line, parse_uai(raw["uai"]), fields, raw))
     return rows
+
+
+def address_problem(address: str) -> str | None:
+    """Why the directory's address of a director is refused (one address, nothing else: a
+    list or a line break would send the reminders elsewhere too), or None."""
+    if not address or is_email_address(address):
+        return None
+    shown = " ".join(address.split())[:120]
+    return (
+        f"adresse du directeur refusée « {shown} » : une seule adresse attendue, sans virgule, "
+        "point-virgule ni retour à la ligne ; école importée sans cette adresse"
+    )
 
 
 def row_problem(raw: dict[str, str]) -> str | None:

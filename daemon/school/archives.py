@@ -20,7 +20,7 @@ from daemon.school.pupils import PupilBook
 from daemon.school.stage import french_date
 from db.events import record_event
 from db.models import Campaign, ExportSubmission, School
-from db.schools import get_school
+from db.schools import get_school, lock_school
 from db.states import EventKind
 
 
@@ -77,6 +77,7 @@ class ArchiveIntake:
             return ArchiveOutcome(
                 False, refusal, message=f"{filename} : refusée ({refusal})", check=check
             )
+        lock_school(session, school_id=school.id)  # another process may record for it too
         previous = self._previous(session, school, campaign, sha)
         if previous is not None and previous.sha256 == sha:
             return self._resubmission(

@@ -20,6 +20,7 @@ from daemon.school.tracking import (
 from db.campaigns import follow_up_for
 from db.events import record_event
 from db.models import Campaign, Document, School
+from db.schools import lock_school
 from db.states import INGESTED
 
 
@@ -54,6 +55,7 @@ def record_document(
     """Store the document, apply it if it is the newest of its kind, write the event, and
     recompute the stage — all in the caller's transaction."""
     assert school.id is not None and campaign.id is not None
+    lock_school(session, school_id=school.id)  # another process may record for it too
     document = _new_document(school, campaign, result, facts, now)
     session.add(document)
     session.flush()

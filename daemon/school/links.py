@@ -1,7 +1,10 @@
-"""Signed links to a school's page: scoped to one school and one campaign, expiring.
+"""Signed links to a school's page: scoped to one school and one campaign, expiring,
+revocable.
 
 The mail carries `/ecole/<token>`; the page verifies the token and shows only that school.
-A link never acts by itself: every change is a POST from the page (design note 8).
+A link never acts by itself: every change is a POST from the page (design note 8). The token
+carries the school's link version (`School.link_version`): raising it (a new director address,
+« renouveler le lien ») revokes every link sent before; the next mail carries a new one.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class LinkInvalid(Exception):
 class SchoolLink:
     uai: str
     campaign: str
+    version: int = 1  # the school's link version when signed (links before versions: 1)
 
 
 def secret_key(settings: Settings) -> str:
@@ -67,9 +71,10 @@ class _DatedSigner(TimestampSigner):
         return int(self._now.timestamp()) if self._now else super().get_timestamp()
 
 
-def make_token(key: str, *, uai: str, campaign: str, now: dt.datetime) -> str:
-    """A token for one school and campaign, dated `now` (expiry is checked when read)."""
-    payload = json.dumps({"u": uai, "c": campaign}, separators=(",", ":")).encode()
+def make_token(key: str, *, uai: str, campaign: str, now: dt.datetime, version: int = 1) -> str:
+    """A token for one school and campaign at its link `version`, dated `now` (expiry is
+    checked when read)."""
+    payload = json.dumps({"u": uai, "c": campaign, "v": version}, separators=(",", ":")).encode()
     return _DatedSigner(key, now).sign(base64.urlsafe_b64encode(payload)).decode("ascii")
 
 
@@ -86,11 +91,15 @@ def read_token(key: str, token: str, *, max_age_days: int, now: dt.datetime) -> 
         raise LinkInvalid("lien invalide (daté dans le futur)")
     try:
         data = json.loads(base64.urlsafe_b64decode(payload))
-        return SchoolLink(uai=str(data["u"]), campaign=str(data["c"]))
+        return SchoolLink(
+            uai=str(data["u"]), campaign=str(data["c"]), version=int(data.get("v", 1))
+        )
     except (ValueError, KeyError, TypeError) as exc:
         raise LinkInvalid("lien invalide") from exc
 
 
-def school_url(settings: Settings, *, uai: str, campaign: str, now: dt.datetime) -> str:
-    token = make_token(secret_key(settings), uai=uai, campaign=campaign, now=now)
+def school_url(
+    settings: Settings, *, uai: str, campaign: str, now: dt.datetime, version: int = 1
+) -> str:
+    token = make_token(secret_key(settings), uai=uai, campaign=campaign, now=now, version=version)
     return f"{settings.web.base_url.rstrip('/')}/ecole/{token}"

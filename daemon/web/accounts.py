@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlmodel import Session, col, func, select
 
+from daemon.web.sessions import end_all_sessions
 from db.events import record_event
 from db.models import User
 from db.states import EventKind
@@ -60,6 +61,8 @@ def set_user_active(session: Session, *, email: str, active: bool, now: dt.datet
     if user is None:
         raise AccountError(f"aucun compte {normalise_email(email)}")
     user.active = active
+    if not active and user.id is not None:
+        end_all_sessions(session, user_id=user.id, now=now)  # signed out everywhere, at once
     record_event(
         session,
         at=now,

@@ -80,12 +80,10 @@ async def _body(request: Request, uai: str, limit: int) -> tuple[bytes, str] | J
         size = 0
         async for chunk in request.stream():
             size += len(chunk)
-            if size > limit:
-                break
+            if size > limit:  # refused whole: never a truncated archive taken as the archive
+                return _error(413, f"archive trop grosse (limite {limit // (1024 * 1024)} Mo)")
             chunks.append(chunk)
         data = b"".join(chunks)
-        if size > limit:
-            data += b"\0"  # over the limit: refused below
         name = f"{uai}.zip"
     if len(data) > limit:
         return _error(413, f"archive trop grosse (limite {limit // (1024 * 1024)} Mo)")

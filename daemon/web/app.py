@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from daemon.app import App
 from daemon.school.links import secret_key
 from daemon.web import api, api_exports, auth, coordinator, demo_mails, director
-from daemon.web.auth import LoginLimiter, NotSignedIn
+from daemon.web.auth import LoginChecks, LoginLimiter, NotSignedIn, current_user
 from daemon.web.cache import TTLCache
 from daemon.web.health import health_answer
 from daemon.web.render import render, templates_root
@@ -31,6 +31,7 @@ from daemon.web.render import render, templates_root
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "relance_session"
+LOGIN_QUEUE = 16  # sign-ins waiting for a password check beyond this are turned away at once
 DASHBOARD_CACHE_SECONDS = 60.0
 CSP = (
     "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
@@ -129,7 +130,7 @@ class BodyLimit:
 def _with_security_headers(request: Request, response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if request.url.path.startswith(("/api/", "/ecoles", "/ecole/", "/quarantaine")) or (
+    if request.url.path.startswith(("/api/", "/ecole", "/quarantaine")) or (
         request.url.path == "/"
     ):
         response.headers.setdefault("Cache-Control", "no-store")
@@ -149,14 +150,23 @@ def create_app(app: App) -> FastAPI:
     web.state.app = app
     key = secret_key(app.settings)
     web.state.csrf_key = _derived(key, "csrf")
-    web.state.login_limiter = LoginLimiter(app.settings.web.login_attempts_per_minute)
+    settings = app.settings.web
+    web.state.login_limiter = LoginLimiter(
+        settings.login_attempts_per_minute,
+        settings.login_failures_per_address_per_minute,
+        settings.login_failures_per_minute,
+    )
+    web.state.login_checks = LoginChecks(settings.login_concurrency, LOGIN_QUEUE)
     web.state.dashboard_cache = TTLCache(DASHBOARD_CACHE_SECONDS)
     _add_middlewares(web, app, key)
     _add_error_handlers(web)
 
     @web.get("/healthz", include_in_schema=False)
-    def healthz() -> JSONResponse:
-        status, body = health_answer(app)
+    def healthz(request: Request) -> JSONResponse:
+        """Anyone (a monitor) reads ok / pas ok per part; a signed-in coordinator the details
+        (errors, dates), which say more about the installation than a stranger should read."""
+        signed_in = "session" in request.scope and current_user(request) is not None
+        status, body = health_answer(app, details=signed_in)
         return JSONResponse(body, status)
 
     web.mount(
@@ -226,6 +236,24 @@ def _add_error_handlers(web: FastAPI) -> None:
         return _with_security_headers(request, _error(request, 500))
 
 
+def uvicorn_config(app: App) -> uvicorn.Config:
+    """The server of `relance serve`. Behind a reverse proxy listed in `web.trusted_proxies`,
+    the client address (limits on failed sign-ins, logs) is the one it forwards
+    (`X-Forwarded-For`); from anyone else that header is ignored."""
+    trusted = app.settings.web.trusted_proxies
+    return uvicorn.Config(
+        create_app(app),
+        host=app.settings.web.host,
+        port=app.settings.web.port,
+        log_config=None,
+        lifespan="off",
+        access_log=False,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=list(trusted) if trusted else "",
+        server_header=False,
+    )
+
+
 class _QuietServer(uvicorn.Server):
     """uvicorn without its own signal handlers: the Lifecycle owns SIGTERM/SIGINT."""
 
@@ -236,16 +264,7 @@ class _QuietServer(uvicorn.Server):
 
 async def run_web(app: App, stop: asyncio.Event) -> None:
     """A part of `relance serve`: the web server on settings.web.host/port until `stop`."""
-    config = uvicorn.Config(
-        create_app(app),
-        host=app.settings.web.host,
-        port=app.settings.web.port,
-        log_config=None,
-        lifespan="off",
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
-    )
+    config = uvicorn_config(app)
     server = _QuietServer(config)
 
     async def serve() -> None:

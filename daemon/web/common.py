@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from daemon.app import App
 from daemon.ingest.intake.intake import Intake
+from daemon.ingest.intake.staging import Staging
 from db.campaigns import get_campaign
 from db.engine import reading as db_reading
 from db.engine import transaction
@@ -30,6 +31,16 @@ def intake_for(request: Request) -> Intake:
         intake = Intake(relance_app(request))
         state.intake = intake
     return intake
+
+
+def staging_for(request: Request) -> Staging:
+    """Where files dropped on a school's page wait for their confirmation (quotas)."""
+    web = relance_app(request).settings.web
+    return Staging(
+        relance_app(request).settings.state_path,
+        per_school_mb=web.staged_max_mb_per_school,
+        total_mb=web.staged_max_mb_total,
+    )
 
 
 def current_campaign(app: App, session: Session) -> Campaign:

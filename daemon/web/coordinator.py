@@ -5,27 +5,30 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import math
-from pathlib import Path
-from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
+from collections.abc import Iterator
+from typing import Annotated, Any, BinaryIO, Literal
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlmodel import Session
 
-from daemon.app import App
-from daemon.ingest.intake.storage import Store
+from daemon.ingest.intake import quarantine
+from daemon.ingest.intake.nofollow import Refused
+from daemon.mailbox.replies import latest_reply
 from daemon.school import actions
 from daemon.school.open_items import INE_STATUS_LABELS
 from daemon.school.stage import Stage, french_date
 from daemon.web.auth import Coordinator, require_coordinator
 from daemon.web.cache import TTLCache
 from daemon.web.charts import SERIES, progress_svg
-from daemon.web.common import current_campaign, reading, relance_app
+from daemon.web.common import current_campaign, intake_for, reading, relance_app
 from daemon.web.csrf import verify_csrf
 from daemon.web.render import render
+from daemon.web.sessions import end_all_sessions
 from db.dashboard import (
     SORTS,
     Attention,
@@ -42,12 +45,11 @@ from db.dashboard import (
     stage_counts,
 )
 from db.engine import transaction
-from db.events import record_event
-from db.models import Campaign, IntakeFile, School
+from db.models import Campaign, School
 from db.school_file import school_file, stored_original
 from db.schools import get_school
-from db.states import EventKind, IntakeOutcome
 
+log = logging.getLogger(__name__)
 router = APIRouter(
     dependencies=[Depends(require_coordinator), Depends(verify_csrf)], include_in_schema=False
 )
@@ -73,13 +75,16 @@ ACTIONS = {
     "confirmer": "Confirmer le constat",
     "relancer": "Relancer maintenant",
     "adresse": "Modifier l'adresse du directeur",
+    "lien": "Renouveler le lien du directeur",
     "note": "Ajouter une note",
 }
 DONE = {
     "pause": "Relances suspendues.",
     "confirmer": "Constat confirmé.",
     "relancer": "Relance programmée : elle partira au prochain passage de l'envoi.",
-    "adresse": "Adresse du directeur enregistrée.",
+    "adresse": "Adresse du directeur enregistrée : les anciens liens ne marchent plus.",
+    "lien": "Lien renouvelé : les anciens liens ne marchent plus ; le prochain message porte "
+    "le nouveau.",
     "note": "Note ajoutée.",
     "reprendre": "Fichier repris.",
     "supprimer": "Fichier écarté.",
@@ -336,6 +341,7 @@ def school_page(request: Request, user: Coordinator, uai: str, fait: str = "") -
         campaign = current_campaign(app, session)
         assert school.id is not None and campaign.id is not None
         found = school_file(session, school_id=school.id, campaign_id=campaign.id)
+        reply = latest_reply(session, school=school)
     follow_up = found.follow_up
     context = {
         "title": f"{school.name} ({school.uai})",
@@ -344,6 +350,7 @@ def school_page(request: Request, user: Coordinator, uai: str, fait: str = "") -
         "follow_up": follow_up,
         "stage": Stage(follow_up.stage) if follow_up else Stage.AWAITING_EXPORT,
         "events": found.events,
+        "reply": reply,
         "submissions": found.submissions,
         "documents": found.documents,
         "open_anomalies": found.open_anomalies,
@@ -362,24 +369,29 @@ def school_page(request: Request, user: Coordinator, uai: str, fait: str = "") -
     return render(request, "school.html", context)
 
 
-FILE_KINDS: dict[str, Literal["document", "submission"]] = {
-    "document": "document",
-    "envoi": "submission",
-}
+def _kept_file(request: Request, stored_path: str, filename: str) -> Response:
+    """A kept original, streamed from a descriptor opened without following a link (a file
+    swapped for a link after intake is refused, never served)."""
+    try:
+        handle = intake_for(request).store.open(stored_path)
+    except Refused as refused:
+        raise HTTPException(404, f"Fichier non disponible : {refused.reason}.") from refused
+    return StreamingResponse(
+        _chunks(handle),
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": _attachment(filename)},
+    )
 
 
-def _stored_file(app: App, stored_path: str) -> Path:
-    """A stored original, only if it lies under the state folder."""
-    if not stored_path:
-        raise HTTPException(404, "Fichier non conservé.")
-    root = app.settings.state_path.resolve()
-    path = Path(stored_path)
-    if not path.is_absolute():
-        path = root / path
-    path = path.resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise HTTPException(404, "Fichier introuvable.")
-    return path
+def _chunks(handle: BinaryIO) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(256 * 1024):
+            yield chunk
+
+
+def _attachment(filename: str) -> str:
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 @router.get("/ecoles/{uai}/fichiers/{kind}/{file_id}")
@@ -393,8 +405,13 @@ def download(request: Request, user: Coordinator, uai: str, kind: str, file_id: 
         row = stored_original(session, school_id=school.id, kind=FILE_KINDS[kind], file_id=file_id)
         if row is None:
             raise HTTPException(404, "Fichier introuvable.")
-    path = _stored_file(app, row.stored_path)
-    return FileResponse(path, filename=row.filename, media_type="application/octet-stream")
+    return _kept_file(request, row.stored_path, row.filename)
+
+
+FILE_KINDS: dict[str, Literal["document", "submission"]] = {
+    "document": "document",
+    "envoi": "submission",
+}
 
 
 def _action_or_404(action: str) -> str:
@@ -499,6 +516,8 @@ def do_action(
                 actions.set_director_email(
                     session, school=school, email=adresse, now=now, actor=actor
                 )
+            elif action == "lien":
+                actions.renew_link(session, school=school, now=now, actor=actor)
             elif action == "note":
                 actions.add_note(
                     session, school=school, campaign=campaign, text=note, now=now, actor=actor
@@ -538,20 +557,19 @@ def quarantine_page(request: Request, user: Coordinator, fait: str = "") -> Resp
     )
 
 
-def _quarantined_or_404(session: Session, intake_id: int) -> IntakeFile:
-    row = session.get(IntakeFile, intake_id)
-    if row is None or row.outcome != IntakeOutcome.QUARANTINED:
-        raise HTTPException(404, "Ce fichier n'est pas (ou plus) en quarantaine.")
-    return row
+def _quarantined_or_404(session: Session, intake_id: int) -> quarantine.QuarantinedFile:
+    try:
+        return quarantine.quarantined_file(session, intake_id)
+    except quarantine.NotQuarantined as exc:
+        raise HTTPException(404, str(exc)) from exc
 
 
 @router.get("/quarantaine/{intake_id}/fichier")
 def quarantine_download(request: Request, user: Coordinator, intake_id: int) -> Response:
     app = relance_app(request)
     with reading(app.engine) as session:
-        row = _quarantined_or_404(session, intake_id)
-    path = _stored_file(app, row.stored_path)
-    return FileResponse(path, filename=row.original_name, media_type="application/octet-stream")
+        found = _quarantined_or_404(session, intake_id)
+    return _kept_file(request, found.row.stored_path, found.row.original_name)
 
 
 @router.get("/quarantaine/{intake_id}/{action}")
@@ -562,12 +580,13 @@ def quarantine_confirm(
         raise HTTPException(404, "Action inconnue.")
     app = relance_app(request)
     with reading(app.engine) as session:
-        row = _quarantined_or_404(session, intake_id)
-        school = session.get(School, row.school_id) if row.school_id else None
+        found = _quarantined_or_404(session, intake_id)
     context = {
         "title": QUARANTINE_ACTIONS[action],
-        "row": row,
-        "school": school,
+        "row": found.row,
+        "school": found.school,
+        "given": found.given,
+        "origin": found.origin,
         "action": action,
         "action_label": QUARANTINE_ACTIONS[action],
     }
@@ -576,79 +595,35 @@ def quarantine_confirm(
 
 @router.post("/quarantaine/{intake_id}/{action}")
 def quarantine_act(request: Request, user: Coordinator, intake_id: int, action: str) -> Response:
+    """« Reprendre » and « écarter » are the intake's (`ingest.intake.quarantine`)."""
     if action not in QUARANTINE_ACTIONS:
         raise HTTPException(404, "Action inconnue.")
-    app = relance_app(request)
-    now = app.now()
-    with reading(app.engine) as session:
-        row = _quarantined_or_404(session, intake_id)
-        school = session.get(School, row.school_id) if row.school_id else None
-    if action == "reprendre":
-        result = retry_quarantined(app, row, school, now=now, actor=user.email)
-        return render(
-            request,
-            "quarantine_result.html",
-            {"title": "Fichier repris", "row": row, "result": result},
-        )
-    discard_quarantined(app, row, now=now, actor=user.email)
-    return RedirectResponse("/quarantaine?fait=supprimer", status_code=303)
-
-
-def retry_quarantined(
-    app: App, row: IntakeFile, school: School | None, *, now: dt.datetime, actor: str
-) -> Any:
-    """Run the stored file through the intake again; the old row is marked `retried`."""
-    from daemon.ingest.intake.intake import Intake
-
-    path = _stored_file(app, row.stored_path)
-    intake = Intake(app)
-    if school is not None:
-        result = intake.take_bytes(
-            path.read_bytes(),
-            filename=row.original_name,
-            channel="page",
-            now=now,
-            school_uai=school.uai,
-            actor=actor,
-        )
-    else:
-        result = intake.take_path(path, channel="page", now=now)
-    if result.outcome.recorded and result.stored_path != str(path):
-        Store.remove(path)  # kept again by the intake: the quarantined copy goes
-    with transaction(app.engine) as session:
-        old = session.get(IntakeFile, row.id)
-        assert old is not None
-        old.outcome = IntakeOutcome.RETRIED
-        record_event(
-            session,
-            at=now,
-            kind=EventKind.QUARANTINE_RETRIED,
-            school_id=old.school_id,
-            actor=actor,
-            message=f"Fichier de quarantaine repris : {old.original_name} ({result.outcome})",
-            data={"intake_id": old.id, "new_intake_id": result.intake_id},
-        )
-    return result
-
-
-def discard_quarantined(app: App, row: IntakeFile, *, now: dt.datetime, actor: str) -> None:
-    """Mark the file discarded and delete the stored copy (only under the state folder)."""
+    intake, now = intake_for(request), relance_app(request).now()
     try:
-        path: Path | None = _stored_file(app, row.stored_path)
-    except HTTPException:
-        path = None
+        if action == "supprimer":
+            quarantine.discard(intake, intake_id, now=now, actor=user.email)
+            return RedirectResponse("/quarantaine?fait=supprimer", status_code=303)
+        with reading(intake.app.engine) as session:
+            row = _quarantined_or_404(session, intake_id).row
+        result = quarantine.retry(intake, intake_id, now=now, actor=user.email)
+    except quarantine.NotQuarantined as exc:
+        raise HTTPException(404, str(exc)) from exc
+    request.app.state.dashboard_cache.clear()
+    return render(
+        request,
+        "quarantine_result.html",
+        {"title": "Fichier repris", "row": row, "result": result},
+    )
+
+
+# ---- the account ---------------------------------------------------------------------------------
+@router.post("/deconnexion/partout")
+def logout_everywhere(request: Request, user: Coordinator) -> Response:
+    """« Fermer toutes mes sessions »: every session of the account ends, this one too."""
+    app = relance_app(request)
+    assert user.id is not None
     with transaction(app.engine) as session:
-        old = session.get(IntakeFile, row.id)
-        assert old is not None
-        old.outcome = IntakeOutcome.DISCARDED
-        record_event(
-            session,
-            at=now,
-            kind=EventKind.QUARANTINE_DISCARDED,
-            school_id=old.school_id,
-            actor=actor,
-            message=f"Fichier de quarantaine écarté : {old.original_name}",
-            data={"intake_id": old.id},
-        )
-    if path is not None:
-        Store.remove(path)
+        ended = end_all_sessions(session, user_id=user.id, now=app.now())
+    log.info("web: %d sessions of account %d ended by its owner", ended, user.id)
+    request.session.clear()
+    return RedirectResponse("/connexion?fermees=1", status_code=303)

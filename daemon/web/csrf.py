@@ -1,5 +1,6 @@
 """CSRF tokens: one per coordinator session (kept in the signed session cookie), or one per
-director link (derived from the link's token), checked on every POST of a form."""
+director link (derived from the link's token, kept in the session once opened), checked on
+every POST of a form."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ SESSION_KEY = "csrf"
 
 
 def _link_token(request: Request) -> str | None:
+    """The director's link of a director page: in its path, or kept in the session."""
     token = request.path_params.get("token")
+    if not token and (request.url.path == "/ecole" or request.url.path.startswith("/ecole/")):
+        token = request.session.get("ecole")
     return token if isinstance(token, str) and token else None
 
 

@@ -4,17 +4,18 @@ file, "relancez-moi le …", "j'ai un problème", "j'ai validé le constat" — 
 confirm step (design note 8: a link never acts by itself).
 
 The school always comes from the token, never from the request: a link for one school cannot
-read or act on another. Files go through the one ingest path, `Intake.take_bytes`, with the
-channel "page" and the link's school.
+read or act on another. The token leaves the address at once: the link's first visit puts it in
+the session cookie (HttpOnly, for `web.link_session_minutes`) and redirects to `/ecole`, so
+that the pages, their forms and what a proxy logs carry no token. A link is revoked when the
+school's link version moves on (a new director address, « renouveler le lien »). Files go
+through the one ingest path, `Intake.take_bytes`, with the channel "page" and the link's
+school.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import secrets
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from daemon.app import App
 from daemon.codes import printable
 from daemon.ingest.exports.records import ERROR, WARNING, ArchiveCheck
 from daemon.ingest.intake.intake import IntakeResult
+from daemon.ingest.intake.staging import StagingRefused
 from daemon.ingest.reports.records import CompteRendu, Report
 from daemon.reminders.problem import recipient_for, report_sentence, route_problem
 from daemon.school.actions import (
@@ -39,7 +41,7 @@ from daemon.school.actions import (
 from daemon.school.links import LinkInvalid, SchoolLink, read_token, secret_key
 from daemon.school.open_items import load_open_items
 from daemon.school.stage import Stage, french_date
-from daemon.web.common import current_campaign, intake_for, relance_app
+from daemon.web.common import current_campaign, intake_for, relance_app, staging_for
 from daemon.web.csrf import verify_csrf
 from daemon.web.render import render
 from db.engine import reading, transaction
@@ -61,8 +63,6 @@ ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
     ".html": (),
 }
 FORM_OVERHEAD = 64 * 1024  # the multipart envelope and the other fields of the form
-STAGED_DIR = "web-uploads"
-STAGED_TTL_SECONDS = 3600
 
 
 def limit_body(request: Request) -> None:
@@ -115,10 +115,20 @@ class Scope:
 
     @property
     def base(self) -> str:
-        return f"/ecole/{self.token}"
+        return PAGE
 
 
 # ---- the link -------------------------------------------------------------------------------
+PAGE = "/ecole"
+LINK_KEY, LINK_AT = "ecole", "ecole_depuis"  # the link's token in the session, and since when
+ACTIONS = {"depot", "relance", "probleme", "valide"}
+NO_LINK = PageError(
+    401,
+    "Lien à ouvrir",
+    "ouvrez le lien du dernier message reçu pour accéder à la page de votre école",
+)
+
+
 def open_link(request: Request, token: str) -> Scope:
     app = relance_app(request)
     now = app.now()
@@ -134,6 +144,24 @@ def open_link(request: Request, token: str) -> Scope:
             raise PageError(410, "Lien expiré", str(exc)) from exc
         raise PageError(403, "Lien invalide", str(exc)) from exc
     return _scope(app, token, link, now)
+
+
+def linked(request: Request) -> Scope:
+    """The school of the link opened in this browser (kept in its session for a while)."""
+    token, since = request.session.get(LINK_KEY), request.session.get(LINK_AT)
+    if not isinstance(token, str) or not isinstance(since, str):
+        raise NO_LINK
+    app = relance_app(request)
+    minutes = app.settings.web.link_session_minutes
+    try:
+        opened = dt.datetime.fromisoformat(since)
+    except ValueError as exc:
+        raise NO_LINK from exc
+    if app.now() - opened > dt.timedelta(minutes=minutes):
+        raise PageError(
+            401, "Session terminée", "ouvrez de nouveau le lien du dernier message reçu"
+        )
+    return open_link(request, token)
 
 
 def _scope(app: App, token: str, link: SchoolLink, now: dt.datetime) -> Scope:
@@ -153,6 +181,12 @@ def _scope(app: App, token: str, link: SchoolLink, now: dt.datetime) -> Scope:
         for row in (school, campaign):  # kept readable after the reading session ends
             if row in session:
                 session.expunge(row)
+    if link.version != school.link_version:
+        raise PageError(
+            410,
+            "Lien remplacé",
+            "ce lien a été remplacé par un plus récent : utilisez celui du dernier message reçu",
+        )
     return Scope(token, app, school, campaign, now)
 
 
@@ -167,9 +201,23 @@ def error_page(request: Request, error: PageError) -> Response:
 
 # ---- the page -------------------------------------------------------------------------------
 @router.get("/ecole/{token}")
-def school_page(request: Request, token: str, fait: str = "") -> Response:
+def link_visit(request: Request, token: str) -> Response:
+    """The link of a mail: checked, kept in the session, and the token out of the address."""
+    if token in ACTIONS:  # `GET /ecole/relance`: an action's address, not a link
+        raise HTTPException(405, "Cette adresse ne s'utilise pas ainsi.")
     try:
         scope = open_link(request, token)
+    except PageError as error:
+        return error_page(request, error)
+    request.session[LINK_KEY] = scope.token
+    request.session[LINK_AT] = scope.now.isoformat()
+    return RedirectResponse(PAGE, status_code=303)
+
+
+@router.get(PAGE)
+def school_page(request: Request, fait: str = "") -> Response:
+    try:
+        scope = linked(request)
     except PageError as error:
         return error_page(request, error)
     done = DONE_MESSAGES.get(fait, "")
@@ -229,22 +277,6 @@ def _page(
 
 
 # ---- dropping a file: stage it, confirm, then the one ingest path ---------------------------
-def _staging(scope: Scope) -> Path:
-    """The school's folder of files waiting for their confirmation; files left unconfirmed for
-    an hour (of any school) are deleted on the way."""
-    root = scope.app.settings.state_path / STAGED_DIR
-    folder = root / scope.school.uai
-    folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - STAGED_TTL_SECONDS
-    for old in root.glob("*/*"):
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except FileNotFoundError:  # taken or deleted by another request meanwhile
-            continue
-    return folder
-
-
 def check_type(filename: str, head: bytes) -> str:
     """'' when the file may be dropped here, else why not (in French)."""
     suffix = Path(filename).suffix.lower()
@@ -280,10 +312,10 @@ def _too_big(scope: Scope) -> PageError:
     return PageError(413, "Fichier trop gros", f"le fichier dépasse la limite de {mb} Mo")
 
 
-@router.post("/ecole/{token}/depot")
-def stage_upload(request: Request, token: str, fichier: UploadFile | None = None) -> Response:
+@router.post(PAGE + "/depot")
+def stage_upload(request: Request, fichier: UploadFile | None = None) -> Response:
     try:
-        scope = open_link(request, token)
+        scope = linked(request)
         limit = scope.app.settings.web.max_upload_mb * 1024 * 1024
         if fichier is None or not fichier.filename:
             return _page(
@@ -300,11 +332,12 @@ def stage_upload(request: Request, token: str, fichier: UploadFile | None = None
             return _page(request, scope, errors={"depot": wrong}, status=415)
     except PageError as error:
         return error_page(request, error)
-    staged = secrets.token_urlsafe(18)
-    folder = _staging(scope)
-    (folder / f"{staged}.bin").write_bytes(data)
-    meta = {"filename": filename, "size": len(data), "at": scope.now.isoformat()}
-    (folder / f"{staged}.json").write_text(json.dumps(meta), encoding="utf-8")
+    try:
+        staged = staging_for(request).stage(
+            scope.school.uai, filename, data, at=scope.now.isoformat()
+        )
+    except StagingRefused as refused:
+        return _page(request, scope, errors={"depot": str(refused)}, status=413)
     return _confirm(
         request,
         scope,
@@ -316,30 +349,24 @@ def stage_upload(request: Request, token: str, fichier: UploadFile | None = None
     )
 
 
-@router.post("/ecole/{token}/depot/confirmer")
-def take_upload(request: Request, token: str, fichier_id: str = Form("")) -> Response:
+@router.post(PAGE + "/depot/confirmer")
+def take_upload(request: Request, fichier_id: str = Form("")) -> Response:
     try:
-        scope = open_link(request, token)
+        scope = linked(request)
     except PageError as error:
         return error_page(request, error)
-    folder = _staging(scope)
-    if not fichier_id.replace("-", "").replace("_", "").isalnum():
-        fichier_id = ""
-    data_path, meta_path = folder / f"{fichier_id}.bin", folder / f"{fichier_id}.json"
-    if not fichier_id or not data_path.is_file() or not meta_path.is_file():
+    waiting = staging_for(request).take(scope.school.uai, fichier_id)
+    if waiting is None:
         return _page(
             request,
             scope,
             errors={"depot": "fichier introuvable ou déjà déposé : choisissez-le à nouveau"},
             status=404,
         )
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    data = data_path.read_bytes()
-    data_path.unlink(missing_ok=True)
-    meta_path.unlink(missing_ok=True)
+    filename, data = waiting
     result = intake_for(request).take_bytes(
         data,
-        filename=str(meta["filename"]),
+        filename=filename,
         channel="page",
         now=scope.now,
         school_uai=scope.school.uai,
@@ -466,12 +493,10 @@ def _snooze_until(raw: str, scope: Scope) -> dt.datetime:
     return dt.datetime.combine(day, start, ZoneInfo(scope.campaign.timezone)).astimezone(dt.UTC)
 
 
-@router.post("/ecole/{token}/relance")
-def snooze_form(
-    request: Request, token: str, date: str = Form(""), confirmer: str = Form("")
-) -> Response:
+@router.post(PAGE + "/relance")
+def snooze_form(request: Request, date: str = Form(""), confirmer: str = Form("")) -> Response:
     try:
-        scope = open_link(request, token)
+        scope = linked(request)
     except PageError as error:
         return error_page(request, error)
     settings = scope.app.settings
@@ -510,16 +535,15 @@ def snooze_form(
     return _done(scope, "relance")
 
 
-@router.post("/ecole/{token}/probleme")
+@router.post(PAGE + "/probleme")
 def problem_form(
     request: Request,
-    token: str,
     categorie: str = Form(""),
     detail: str = Form(""),
     confirmer: str = Form(""),
 ) -> Response:
     try:
-        scope = open_link(request, token)
+        scope = linked(request)
     except PageError as error:
         return error_page(request, error)
     try:
@@ -562,10 +586,10 @@ def _who_helps(scope: Scope, category: ProblemCategory) -> str:
     return f"Votre message sera transmis à : {contact.label} ({contact.email}){copy}."
 
 
-@router.post("/ecole/{token}/valide")
-def validated_form(request: Request, token: str, confirmer: str = Form("")) -> Response:
+@router.post(PAGE + "/valide")
+def validated_form(request: Request, confirmer: str = Form("")) -> Response:
     try:
-        scope = open_link(request, token)
+        scope = linked(request)
     except PageError as error:
         return error_page(request, error)
     if confirmer != "oui":

@@ -2,7 +2,8 @@
 scheduler's last sweep and the mail server's state — read from the rows the lifecycles and the
 senders write (`db.health`), so a web part shows the sender of another process.
 
-The answer is built in one place, `health_answer`: what it shows, and to whom, is decided here.
+The answer is built in one place, `health_answer`: the whole of it for a signed-in coordinator,
+« ok » or « pas ok » overall and per part (`public_health`) for anyone else.
 """
 
 from __future__ import annotations
@@ -76,12 +77,30 @@ def health_body(
     }
 
 
-def health_answer(app: App) -> tuple[int, dict[str, Any]]:
-    """The status code and JSON of `GET /healthz`."""
+def public_health(health: dict[str, Any]) -> dict[str, Any]:
+    """What anyone may read of the health answer: « ok » or « pas ok », overall and per part
+    (the SMTP server as a part); no error, date or count."""
+
+    def word(good: bool) -> str:
+        return "ok" if good else "pas ok"
+
+    parts = {
+        str(name): word(isinstance(state, dict) and bool(state.get("alive")))
+        for name, state in (health.get("parts") or {}).items()
+    }
+    smtp = (health.get("delivery") or {}).get("smtp")
+    if isinstance(smtp, dict) and "up" in smtp:
+        parts["smtp"] = word(bool(smtp["up"]))
+    return {"status": word(health.get("status") == "ok"), "parts": parts}
+
+
+def health_answer(app: App, *, details: bool = True) -> tuple[int, dict[str, Any]]:
+    """The status code and JSON of `GET /healthz`: with `details` (a signed-in coordinator)
+    everything above, else `public_health` of it."""
     try:
         with reading(app.engine) as session:
             smtp = smtp_health(session, server=server_name(app.settings.smtp))
             healthy, body = health_body(heartbeats(session), smtp, app.wall())
     except DB_UNAVAILABLE:
-        return 503, {"status": "degraded", "database": "indisponible"}
-    return (200 if healthy else 503), body
+        healthy, body = False, {"status": "degraded", "database": "indisponible"}
+    return (200 if healthy else 503), body if details else public_health(body)

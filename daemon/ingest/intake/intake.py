@@ -9,23 +9,28 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from daemon.app import App
+from daemon.budget import Budget, OverBudget, run_budgeted
 from daemon.codes import InvalidUAI, find_uais, parse_uai, printable
+from daemon.config import Settings
 from daemon.ingest.exports.records import ArchiveCheck
+from daemon.ingest.intake import nofollow
 from daemon.ingest.intake.storage import Store, is_junk
 from daemon.ingest.reports import ReportRefused, parse_report
+from daemon.ingest.reports.extraction import kept_columns
 from daemon.ingest.reports.labels import load_labels
 from daemon.ingest.reports.records import CompteRendu, Report
 from daemon.school.archives import ArchiveIntake
 from daemon.school.documents import FileFacts, record_document
-from db.engine import transaction
+from db.engine import reading, transaction
 from db.events import record_event
 from db.models import IntakeFile, School
 from db.schools import get_school
@@ -33,6 +38,40 @@ from db.states import EventKind, IntakeOutcome
 
 log = logging.getLogger(__name__)
 ZIP_MAGIC = b"PK\x03\x04"
+MB = 1024 * 1024
+
+
+def quarantine_usage(session: Session, *, uai: str | None = None) -> int:
+    """Bytes kept in quarantine for files a page, the API or the command line sent (for the
+    school `uai` was given for, or all of them)."""
+    query = select(func.coalesce(func.sum(IntakeFile.size), 0)).where(
+        IntakeFile.outcome == "quarantined",
+        IntakeFile.stored_path != "",
+        IntakeFile.channel != "folder",
+    )
+    if uai is not None:
+        query = query.where(IntakeFile.given_uai == uai)
+    return int(session.exec(query).one())
+
+
+def reading_budget(settings: Settings) -> Budget:
+    intake = settings.intake
+    return Budget(
+        cpu_seconds=intake.reader_cpu_seconds,
+        memory_mb=intake.reader_memory_mb,
+        wall_seconds=intake.reader_wall_seconds,
+        workers=intake.reader_workers,
+    )
+
+
+class _TooBig(Exception):
+    def __init__(self, size: int, limit: int) -> None:
+        self.size = size
+        self.reason = (
+            f"fichier trop gros ({size // (1024 * 1024)} Mo ; limite "
+            f"{limit // (1024 * 1024)} Mo) : non lu"
+        )
+        super().__init__(self.reason)
 
 
 class Refused(Exception):
@@ -56,6 +95,7 @@ class Incoming:
     hint: str | None  # a path whose folder names may carry a UAI
     source: Path | None  # a drop-folder file, moved once recorded
     actor: str
+    kept: bytes  # what is stored of it: `data`, or an extraction without its addresses
 
 
 @dataclass
@@ -85,8 +125,9 @@ class Intake:
         settings = app.settings
         self.labels = load_labels(settings.intake.labels_file or None)
         self.max_bytes = settings.intake.max_file_mb * 1024 * 1024
-        self.store = Store(state_dir=settings.state_path, drop_dir=settings.drop_path)
+        self.store = Store.of(settings)
         self.archives = ArchiveIntake(settings)
+        self.budget = reading_budget(settings)
 
     # ---- files on disk -------------------------------------------------------------------
     def take_path(
@@ -94,32 +135,22 @@ class Intake:
     ) -> IntakeResult:
         """A file from the drop folder (moved to processed/ or quarantine/) or given on the
         command line (copied under the state folder). `root` is the folder it was found in:
-        a UAI in the sub-folder names tells the school of a file that does not say it."""
+        a UAI in the sub-folder names tells the school of a file that does not say it.
+        The file is opened without following a link: a link, a FIFO, a folder or a hard link
+        is quarantined unread (moved as it is, never followed)."""
         from_drop = channel == "folder"
         name = printable(path.name, 255) or "fichier"
         hint = str(path.relative_to(root)) if root and path.is_relative_to(root) else name
-        if path.is_symlink():
-            return self._quarantine_unread(path, name, "lien symbolique refusé", channel, now)
         try:
-            size = path.stat().st_size
-        except FileNotFoundError:
-            return IntakeResult(
-                IntakeOutcome.IGNORED, name, reason="fichier disparu avant d'être lu"
-            )
-        if size > self.max_bytes:
-            reason = (
-                f"fichier trop gros ({size // (1024 * 1024)} Mo ; limite "
-                f"{self.max_bytes // (1024 * 1024)} Mo) : non lu"
-            )
-            return self._quarantine_unread(path, name, reason, channel, now, size=size)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return IntakeResult(
-                IntakeOutcome.IGNORED, name, reason="fichier disparu pendant la lecture"
-            )
-        except OSError as exc:
-            return self._quarantine_unread(path, name, f"illisible : {exc.strerror}", channel, now)
+            data = self._read_file(path, self.store.source_base(path))
+        except nofollow.Refused as refused:
+            if refused.reason == nofollow.MISSING:
+                return IntakeResult(
+                    IntakeOutcome.IGNORED, name, reason="fichier disparu avant d'être lu"
+                )
+            return self._quarantine_unread(path, hint, refused.reason, channel, now)
+        except _TooBig as big:
+            return self._quarantine_unread(path, hint, big.reason, channel, now, size=big.size)
         return self.take_bytes(
             data,
             filename=name,
@@ -129,9 +160,20 @@ class Intake:
             source=path if from_drop else None,
         )
 
+    def _read_file(self, path: Path, base: Path) -> bytes:
+        with nofollow.open_beneath(base, path) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > self.max_bytes:
+                raise _TooBig(size, self.max_bytes)
+            data = handle.read(self.max_bytes + 1)
+        if len(data) > self.max_bytes:  # grew while read
+            raise _TooBig(len(data), self.max_bytes)
+        return data
+
     def _quarantine_unread(
-        self, path: Path, name: str, reason: str, channel: str, now: dt.datetime, size: int = 0
+        self, path: Path, hint: str, reason: str, channel: str, now: dt.datetime, size: int = 0
     ) -> IntakeResult:
+        name = printable(path.name, 255) or "fichier"
         target = self.store.destination(name, quarantined=True, from_drop=True, now=now)
         if channel == "folder":
             self.store.move(path, target)
@@ -146,6 +188,7 @@ class Intake:
                 channel=channel,
                 outcome=IntakeOutcome.QUARANTINED,
                 reason=reason[:1000],
+                origin=hint[:500],
             )
             session.add(row)
             session.flush()
@@ -158,6 +201,36 @@ class Intake:
             stored_path=stored,
             message=f"{name} : mis en quarantaine ({reason})",
         )
+
+    def refuse_unread(
+        self, name: str, *, reason: str, channel: str, now: dt.datetime, size: int
+    ) -> IntakeResult:
+        """A file refused before anyone fetched it (a mail over the size limit, which stays in
+        the mailbox): the quarantine lists it with its reason, with no copy to retry."""
+        name = printable(name, 255) or "fichier"
+        return self._quarantine_unread(Path(name), name, reason, channel, now, size=size)
+
+    def refuse_bytes(
+        self,
+        data: bytes,
+        *,
+        filename: str,
+        reason: str,
+        channel: str,
+        now: dt.datetime,
+        school_uai: str | None = None,
+        actor: str = "system",
+    ) -> IntakeResult:
+        """Keep a file in quarantine with its reason, unread: the caller knows it must not be
+        taken (a mail attachment from someone who is not the school's director, winmail.dat)."""
+        filename = printable(filename, 255) or "fichier"
+        sha = hashlib.sha256(data).hexdigest()
+        incoming = Incoming(
+            data, sha, filename, channel, now, school_uai, None, None, actor, self._kept(data)
+        )
+        with transaction(self.app.engine) as session:
+            school = get_school(session, uai=school_uai) if school_uai else None
+        return self._record_refusal(Refused(reason, school=school), incoming)
 
     # ---- bytes -------------------------------------------------------------------------------
     def take_bytes(
@@ -186,6 +259,7 @@ class Intake:
             hint,
             source,
             actor,
+            self._kept(data),
         )
         try:
             result = self._process(incoming)
@@ -221,15 +295,7 @@ class Intake:
         if duplicate:
             return duplicate
         filename, now = incoming.filename, incoming.now
-        try:
-            parsed = parse_report(
-                incoming.data,
-                filename,
-                labels=self.labels,
-                max_pages=self.app.settings.intake.max_pdf_pages,
-            )
-        except ReportRefused as exc:
-            raise Refused(exc.reason) from exc
+        parsed = self._read(incoming)
         content_uai = parsed.uai if isinstance(parsed, CompteRendu) else None  # a CR names it
         with transaction(self.app.engine) as session:
             campaign = self.app.campaign(session, now, follow_ups=False)
@@ -272,6 +338,26 @@ class Intake:
             detail=parsed,
         )
 
+    def _read(self, incoming: Incoming) -> Report:
+        """The report read in a worker process within the reading budget (a hostile PDF can
+        take minutes of CPU): refused with the budget's reason when it runs out."""
+        settings = self.app.settings.intake
+        try:
+            return run_budgeted(
+                self.budget,
+                parse_report,
+                incoming.data,
+                incoming.filename,
+                labels=self.labels,
+                max_pages=settings.max_pdf_pages,
+                max_page_content=int(settings.pdf_page_content_mb * 1024 * 1024),
+            )
+        except ReportRefused as exc:
+            raise Refused(exc.reason) from exc
+        except OverBudget as exc:
+            log.warning("intake: reading %s stopped (%s budget)", incoming.filename, exc.limit)
+            raise Refused(exc.reason) from exc
+
     def _take_archive(self, incoming: Incoming) -> IntakeResult:
         filename, now, source = incoming.filename, incoming.now, incoming.source
         with transaction(self.app.engine) as session:
@@ -291,12 +377,15 @@ class Intake:
             # An accepted archive is not kept (addresses, responsables): only a dropped one
             # leaves a receipt. A refused one is kept in quarantine, as received, with its reason.
             target: Path | None = None
-            if quarantined:
+            refusal, full = outcome.refusal, self._quarantine_full(incoming) if quarantined else ""
+            if quarantined and not full:
                 target = self._final_path(incoming, quarantined=True)
+            elif quarantined:
+                refusal = f"{refusal} ({full})"
             elif source is not None:
                 target = self.store.receipt(filename, now=now)
             if outcome.submission is not None:
-                outcome.submission.stored_path = str(target) if quarantined else ""
+                outcome.submission.stored_path = str(target or "") if quarantined else ""
             status = (
                 IntakeOutcome.QUARANTINED
                 if quarantined
@@ -308,23 +397,21 @@ class Intake:
                 target or "",
                 "export",
                 status,
-                outcome.refusal,
+                refusal,
                 outcome.school,
                 submission_id=outcome.submission.id if outcome.submission else None,
             )
-        if quarantined:
-            assert target is not None
+        if quarantined and target is not None:
             self._settle(incoming, target)
-            self.store.write_reason(target, outcome.refusal, original=filename, now=now)
-        elif source is not None:
-            assert target is not None
+            self.store.write_reason(target, refusal, original=filename, now=now)
+        elif source is not None and target is not None:
             self.store.write_receipt(target, outcome.message, original=filename, now=now)
-            source.unlink(missing_ok=True)
+            self.store.unlink_dropped(source)
         return IntakeResult(
             status,
             filename,
             "export",
-            reason=outcome.refusal,
+            reason=refusal,
             uai=outcome.school.uai if outcome.school else None,
             message=outcome.message,
             intake_id=row.id,
@@ -422,18 +509,16 @@ class Intake:
 
     def _record_refusal(self, refused: Refused, incoming: Incoming) -> IntakeResult:
         filename, now = incoming.filename, incoming.now
-        target = self._final_path(incoming, quarantined=True)
-        self._settle(incoming, target)
-        self.store.write_reason(target, refused.reason, original=filename, now=now)
+        target, reason = self._keep_in_quarantine(incoming, refused.reason)
         with transaction(self.app.engine) as session:
             school = refused.school
             row = self._intake_row(
                 session,
                 incoming,
-                target,
+                target or "",
                 refused.kind,
                 IntakeOutcome.QUARANTINED,
-                refused.reason,
+                reason,
                 school,
             )
             if school is not None:
@@ -442,19 +527,48 @@ class Intake:
                     at=now,
                     kind=EventKind.FILE_QUARANTINED,
                     school_id=school.id,
-                    message=f"{filename} mis en quarantaine : {refused.reason}",
+                    message=f"{filename} mis en quarantaine : {reason}",
                 )
-        log.warning("intake quarantined file=%s reason=%s", filename, refused.reason)
+        log.warning("intake quarantined file=%s reason=%s", filename, reason)
         return IntakeResult(
             IntakeOutcome.QUARANTINED,
             filename,
             refused.kind,
-            reason=refused.reason,
+            reason=reason,
             uai=school.uai if school else None,
-            message=f"{filename} : mis en quarantaine ({refused.reason})",
+            message=f"{filename} : mis en quarantaine ({reason})",
             intake_id=row.id,
-            stored_path=str(target),
+            stored_path=str(target or ""),
         )
+
+    def _keep_in_quarantine(self, incoming: Incoming, reason: str) -> tuple[Path | None, str]:
+        """Keep a refused file in quarantine with its reason: where, and the reason to record
+        (saying the bytes were not kept when the quarantine quotas are reached)."""
+        full = self._quarantine_full(incoming)
+        if full:
+            return None, f"{reason} ({full})"
+        target = self._final_path(incoming, quarantined=True)
+        self._settle(incoming, target)
+        self.store.write_reason(target, reason, original=incoming.filename, now=incoming.now)
+        return target, reason
+
+    def _quarantine_full(self, incoming: Incoming) -> str:
+        """'' when the bytes of a refused file fit in quarantine, else why they are not kept.
+        Files sent by a page, the API or the command line count against the quotas (per
+        school given and in total); a dropped file is moved within its disk, not copied."""
+        if incoming.source is not None:
+            return ""
+        settings, size = self.app.settings.intake, len(incoming.data)
+        with reading(self.app.engine) as session:
+            total = quarantine_usage(session)
+            school = (
+                quarantine_usage(session, uai=incoming.school_uai) if incoming.school_uai else 0
+            )
+        if incoming.school_uai and school + size > settings.quarantine_max_mb_per_school * MB:
+            return "fichier non conservé : la quarantaine de cette école est pleine"
+        if total + size > settings.quarantine_max_mb_total * MB:
+            return "fichier non conservé : la quarantaine est pleine"
+        return ""
 
     def _final_path(self, incoming: Incoming, quarantined: bool = False) -> Path:
         return self.store.destination(
@@ -464,12 +578,23 @@ class Intake:
             now=incoming.now,
         )
 
+    def _kept(self, data: bytes) -> bytes:
+        """What is stored of a file: the file, except an ONDE extraction, of which only the
+        columns relance reads are kept (never the addresses nor the responsables)."""
+        if data.startswith(ZIP_MAGIC) or b"%PDF-" in data[:1024]:
+            return data
+        reduced = kept_columns(data, self.labels)
+        return data if reduced is None else reduced
+
     def _settle(self, incoming: Incoming, target: Path) -> None:
-        """Put the file where the row says: move a drop-folder file, else write the bytes."""
-        if incoming.source is not None:
+        """Put the file where the row says: move a drop-folder file, else write the bytes
+        (a dropped extraction is written without its addresses, and the dropped file goes)."""
+        if incoming.source is not None and incoming.kept is incoming.data:
             self.store.move(incoming.source, target)
-        else:
-            self.store.write(target, incoming.data)
+            return
+        self.store.write(target, incoming.kept)
+        if incoming.source is not None:
+            self.store.unlink_dropped(incoming.source)
 
     @staticmethod
     def _intake_row(
@@ -496,6 +621,8 @@ class Intake:
             school_id=school.id if school else None,
             document_id=document_id,
             submission_id=submission_id,
+            given_uai=incoming.school_uai or "",
+            origin=(incoming.hint or "")[:500],
         )
         session.add(row)
         session.flush()

@@ -1,5 +1,6 @@
 """Where taken files end up: `processed/` or `quarantine/` (with a `.reason.txt` next to it).
 
+Every file is touched through `nofollow` (never through a link): a drop folder is shared.
 Files from the drop folder are moved inside it (`drop/processed/<day>/`, `drop/quarantine/`);
 files from a page, the API or the command line are written under the state folder
 (`files/<month>/`, `quarantine/`). Nothing is overwritten: a name already taken gets a suffix.
@@ -12,11 +13,22 @@ responsables; what relance keeps of it is in the database). Dropped, it leaves a
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import shutil
 import unicodedata
 from pathlib import Path
+from typing import BinaryIO, ClassVar
+
+from daemon.config import Settings
+from daemon.ingest.intake.nofollow import (
+    OUTSIDE,
+    Refused,
+    exists_beneath,
+    move_beneath,
+    open_beneath,
+    parts_beneath,
+    unlink_beneath,
+    write_beneath,
+)
 
 REASON_SUFFIX = ".reason.txt"
 RECEIPT_SUFFIX = ".txt"
@@ -61,24 +73,33 @@ def safe_name(name: str, *, limit: int = 120) -> str:
     return name[:limit]
 
 
-def free_path(folder: Path, name: str) -> Path:
-    """`folder/name`, or `name-1`, `name-2`… if taken."""
-    folder.mkdir(parents=True, exist_ok=True)
+def free_path(base: Path, folder: Path, name: str) -> Path:
+    """`folder/name`, or `name-1`, `name-2`… if taken (by anything, a link included)."""
     candidate = folder / name
     stem, suffix = Path(name).stem, Path(name).suffix
     number = 1
-    while candidate.exists() or candidate.is_symlink():
+    while exists_beneath(base, candidate) or exists_beneath(base, reason_file(candidate)):
         candidate = folder / f"{stem}-{number}{suffix}"
         number += 1
     return candidate
 
 
 class Store:
-    """Destinations for one installation."""
+    """Destinations for one installation, and the one way to touch what is kept there: every
+    read, write, move and deletion goes through `nofollow` (never through a link)."""
+
+    KEPT: ClassVar[dict[str, tuple[str, ...]]] = {
+        "drop": ("processed", "quarantine"),
+        "state": ("files", "quarantine"),
+    }
 
     def __init__(self, *, state_dir: Path, drop_dir: Path) -> None:
         self.state_dir = state_dir
         self.drop_dir = drop_dir
+
+    @classmethod
+    def of(cls, settings: Settings) -> Store:
+        return cls(state_dir=settings.state_path, drop_dir=settings.drop_path)
 
     @property
     def drop_processed(self) -> Path:
@@ -88,13 +109,20 @@ class Store:
     def drop_quarantine(self) -> Path:
         return self.drop_dir / "quarantine"
 
-    def is_outcome_folder(self, path: Path) -> bool:
-        """True inside drop/processed or drop/quarantine (never taken again)."""
-        try:
-            relative = path.resolve().relative_to(self.drop_dir.resolve())
-        except ValueError:
-            return False
-        return bool(relative.parts) and relative.parts[0] in {"processed", "quarantine"}
+    def base_of(self, path: Path) -> Path:
+        """The configured folder a kept file lies beneath (the drop folder first: it may be
+        inside the state folder); Refused for a path outside the folders relance keeps."""
+        for base, kept in (
+            (self.drop_dir, self.KEPT["drop"]),
+            (self.state_dir, self.KEPT["state"]),
+        ):
+            try:
+                parts = parts_beneath(base, path)
+            except Refused:
+                continue
+            if len(parts) >= 2 and parts[0] in kept:
+                return base
+        raise Refused(OUTSIDE)
 
     def destination(
         self, name: str, *, quarantined: bool, from_drop: bool, now: dt.datetime
@@ -109,42 +137,59 @@ class Store:
                 if quarantined
                 else self.state_dir / "files" / f"{now:%Y-%m}"
             )
-        return free_path(folder, safe_name(name))
+        return free_path(self.base_of(folder / "x"), folder, safe_name(name))
 
     def receipt(self, name: str, *, now: dt.datetime) -> Path:
         """Where the receipt of a dropped file that is not kept goes."""
-        return free_path(self.drop_processed / f"{now:%Y-%m-%d}", safe_name(name + RECEIPT_SUFFIX))
+        folder = self.drop_processed / f"{now:%Y-%m-%d}"
+        return free_path(self.drop_dir, folder, safe_name(name + RECEIPT_SUFFIX))
 
-    @staticmethod
-    def write_receipt(target: Path, message: str, *, original: str, now: dt.datetime) -> None:
+    def write_receipt(self, target: Path, message: str, *, original: str, now: dt.datetime) -> None:
         text = (
             f"Fichier : {original}\nReçu le : {now.isoformat()}\n{message}\n"
             "L'archive elle-même n'est pas conservée : elle contient les adresses des élèves et "
             "leurs responsables, que relance ne garde pas. Ce qui en est retenu (tableau "
             "d'effectif, élèves, test de cohérence) est sur la page de l'école.\n"
         )
-        Store.write(target, text.encode("utf-8"))
+        self.write(target, text.encode("utf-8"))
 
-    @staticmethod
-    def write(target: Path, data: bytes) -> None:
-        tmp = target.with_name(target.name + ".writing")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+    def write(self, target: Path, data: bytes) -> None:
+        write_beneath(self.base_of(target), target, data)
 
-    @staticmethod
-    def move(source: Path, target: Path) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(source), str(target))
+    def source_base(self, source: Path) -> Path:
+        """The folder a file to take is reached from: the drop folder for what lies in it
+        (no link followed below it), else the file's own folder (a path given by hand)."""
+        try:
+            parts_beneath(self.drop_dir, source)
+        except Refused:
+            return source.parent
+        return self.drop_dir
 
-    @staticmethod
-    def write_reason(target: Path, reason: str, *, original: str, now: dt.datetime) -> None:
+    def move(self, source: Path, target: Path) -> None:
+        """A dropped entry (whatever it is: a link moves as a link) to its kept place."""
+        move_beneath(self.source_base(source), source, self.base_of(target), target)
+
+    def unlink_dropped(self, source: Path) -> None:
+        """Delete a dropped file taken but not kept (an accepted archive)."""
+        unlink_beneath(self.source_base(source), source)
+
+    def write_reason(self, target: Path, reason: str, *, original: str, now: dt.datetime) -> None:
         text = (
             f"Fichier : {original}\nMis en quarantaine le : {now.isoformat()}\nRaison : {reason}\n"
         )
-        reason_file(target).write_text(text, encoding="utf-8")
+        self.write(reason_file(target), text.encode("utf-8"))
 
-    @staticmethod
-    def remove(target: Path) -> None:
-        """Delete a kept file and the reason next to it, if they are there."""
-        target.unlink(missing_ok=True)
-        reason_file(target).unlink(missing_ok=True)
+    def open(self, stored_path: str) -> BinaryIO:
+        """A kept file, to read: Refused (French reason) when it is outside the kept folders,
+        reached through a link, not a regular file, or gone."""
+        if not stored_path:
+            raise Refused("fichier non conservé")
+        path = Path(stored_path)
+        return open_beneath(self.base_of(path), path)
+
+    def remove(self, target: Path) -> bool:
+        """Delete a kept entry and the reason next to it, if they are there (a link is deleted
+        itself, never what it points to). False when the entry was not there."""
+        base = self.base_of(target)
+        unlink_beneath(base, reason_file(target))
+        return unlink_beneath(base, target)

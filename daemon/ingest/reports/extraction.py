@@ -137,3 +137,31 @@ def read_extraction(data: bytes, labels: Labels) -> Extraction:
         unclassified=tuple(unclassified),
         warnings=tuple(warnings),
     )
+
+
+def kept_columns(data: bytes, labels: Labels) -> bytes | None:
+    """What relance keeps of an extraction file: only the columns it reads (identity, level,
+    class, INE), as UTF-8 `;`; addresses, responsables and every other column left out, and
+    the rows that do not fit the header (one may be an address cut by a stray separator).
+    Read again, it gives the same pupils. None when `data` is not an extraction."""
+    text = decode(data).replace("\x00", "")
+    delimiter = separator(text, labels)
+    if delimiter is None:
+        return None
+    try:
+        read = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:
+        read = []
+    rows = [r for r in read if any(c.strip() for c in r)]
+    columns = header_columns(rows[0], labels) if rows else None
+    if columns is None:
+        return None
+    keep = sorted(columns.values())
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([rows[0][i].strip() for i in keep])
+    width = len(rows[0])
+    for row in rows[1:]:
+        if max(keep) < len(row) <= width + 1:
+            writer.writerow([row[i] for i in keep])
+    return out.getvalue().encode("utf-8")

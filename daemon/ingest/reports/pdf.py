@@ -32,6 +32,7 @@ TRUNCATED = "PDF tronqué : marque de fin %%EOF absente / truncated PDF"
 BROKEN = "PDF illisible ou endommagé / unreadable or damaged PDF"
 ENCRYPTED = "PDF chiffré : mot de passe requis / encrypted PDF"
 NO_TEXT = "PDF sans texte (scan) : aucune couche texte / no text layer"
+MAX_PAGE_CONTENT = 2 * 1024 * 1024  # bytes of a page's drawing operators, once decompressed
 ASCENT, DESCENT = 0.8, 0.2  # of the font size, above and below the baseline
 _SPLIT = re.compile(r"\S\s{2,}\S|\||^\s{2,}")  # a piece laid out with spaces, or a `|`
 _PAINT = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
@@ -216,6 +217,40 @@ def _page(number: int, page: Any, reader: _Reader) -> tuple[Page, list[Fragment]
     return result, upright, [clean(f[4]) for f in others if clean(f[4])]
 
 
+def _page_content_size(page: Any, limit: int) -> int:
+    """Bytes of drawing operators the text extraction would parse on this page (its content
+    streams and its form XObjects, decompressed), counted until past `limit`: reading a
+    48 KB PDF whose page unpacks to 16 MB of operators would take minutes of CPU."""
+    contents = _resolved(page.get("/Contents"))
+    streams = list(contents) if isinstance(contents, list) else [contents]
+    resources = _resolved(page.get("/Resources"))
+    xobjects = _resolved(resources.get("/XObject")) if isinstance(resources, dict) else None
+    if isinstance(xobjects, dict):
+        forms = [_resolved(x) for x in xobjects.values()]
+        streams += [x for x in forms if isinstance(x, dict) and x.get("/Subtype") == "/Form"]
+    size = 0
+    for stream in streams:
+        stream = _resolved(stream)
+        size += len(stream.get_data()) if hasattr(stream, "get_data") else 0
+        if size > limit:
+            break
+    return size
+
+
+def _resolved(value: Any) -> Any:
+    return value.get_object() if hasattr(value, "get_object") else value
+
+
+def _check_content(number: int, page: Any, limit: int) -> None:
+    size = _page_content_size(page, limit)
+    if size > limit:
+        raise ReportRefused(
+            f"page {number} du PDF trop lourde à lire : au moins {max(1, round(size / 2**20))} Mo "
+            f"de contenu une fois décompressé (limite {limit / 2**20:g} Mo) "
+            "/ page content too large"
+        )
+
+
 def _title(reader: PdfReader) -> str:
     try:
         metadata = reader.metadata
@@ -224,8 +259,11 @@ def _title(reader: PdfReader) -> str:
         return ""
 
 
-def pdf_pages(data: bytes, max_pages: int) -> tuple[list[Page], list[str], str]:
-    """The pages' words and rules, the text written sideways (kept for review), the title."""
+def pdf_pages(
+    data: bytes, max_pages: int, max_page_content: int = MAX_PAGE_CONTENT
+) -> tuple[list[Page], list[str], str]:
+    """The pages' words and rules, the text written sideways (kept for review), the title.
+    A page with more than `max_page_content` bytes of content is refused before it is read."""
     reader = open_pdf(data, max_pages)
     pages: list[Page] = []
     texts: list[list[Fragment]] = []
@@ -233,6 +271,7 @@ def pdf_pages(data: bytes, max_pages: int) -> tuple[list[Page], list[str], str]:
     visitor = _Reader(Widths(), Glyphs())
     try:
         for number, page in enumerate(reader.pages):
+            _check_content(number + 1, page, max_page_content)
             read, upright, turned = _page(number, page, visitor)
             pages.append(read)
             texts.append(upright)
@@ -249,7 +288,9 @@ def pdf_pages(data: bytes, max_pages: int) -> tuple[list[Page], list[str], str]:
     return pages, sideways, _title(reader)
 
 
-def pdf_lines(data: bytes, labels: Labels, max_pages: int) -> tuple[list[Line], list[str]]:
+def pdf_lines(
+    data: bytes, labels: Labels, max_pages: int, max_page_content: int = MAX_PAGE_CONTENT
+) -> tuple[list[Line], list[str]]:
     """Lines of every page in reading order, and the text written sideways (kept for review)."""
-    pages, sideways, title = pdf_pages(data, max_pages)
+    pages, sideways, title = pdf_pages(data, max_pages, max_page_content)
     return document_lines(pages, labels, title), sideways

@@ -30,7 +30,7 @@ from daemon.ingest.reports.fixed import fixed_width_lines
 from daemon.ingest.reports.html_text import html_to_text, looks_like_html
 from daemon.ingest.reports.labels import Labels, default_labels
 from daemon.ingest.reports.lines import text_lines
-from daemon.ingest.reports.pdf import pdf_lines
+from daemon.ingest.reports.pdf import MAX_PAGE_CONTENT, pdf_lines
 from daemon.ingest.reports.records import CompteRendu, Report
 from daemon.ingest.reports.refusal import ReportRefused
 
@@ -52,12 +52,18 @@ R = TypeVar("R", bound=Report)
 
 
 def parse_report(
-    data: bytes, filename: str, *, labels: Labels | None = None, max_pages: int = 200
+    data: bytes,
+    filename: str,
+    *,
+    labels: Labels | None = None,
+    max_pages: int = 200,
+    max_page_content: int = MAX_PAGE_CONTENT,
 ) -> Report:
-    """The report in `data` (its `filename` only helps the messages), read."""
+    """The report in `data` (its `filename` only helps the messages), read.
+    `max_page_content`: bytes of decompressed content a PDF page may have (else refused)."""
     try:
-        result = _parse(data, filename, labels or default_labels(), max_pages)
-    except ReportRefused:
+        result = _parse(data, filename, labels or default_labels(), max_pages, max_page_content)
+    except (ReportRefused, MemoryError):  # out of memory: the caller's budget says so
         raise
     except RecursionError as exc:
         raise ReportRefused("Fichier trop imbriqué pour être lu / too deeply nested") from exc
@@ -67,12 +73,14 @@ def parse_report(
     return with_review(result)
 
 
-def _parse(data: bytes, filename: str, labels: Labels, max_pages: int) -> Report:
+def _parse(
+    data: bytes, filename: str, labels: Labels, max_pages: int, max_page_content: int
+) -> Report:
     if not data.strip():
         raise ReportRefused(EMPTY)
     head = data[:1024]
     if b"%PDF-" in head:
-        lines, sideways = pdf_lines(data, labels, max_pages)
+        lines, sideways = pdf_lines(data, labels, max_pages, max_page_content)
         result = read_compte_rendu(lines, labels, "Ce PDF")
         return replace(result, unclassified=(*result.unclassified, *sideways))
     for magic, reason in _BINARY.items():

@@ -14,8 +14,8 @@ Two tables hold what the daemons share about themselves, instead of each process
 `heartbeat` (each part of each running daemon) and `smtp_health` (the mail server as the senders
 last saw it).
 
-Revision ID: 0003_states
-Revises: 0002
+Revision ID: 0005_states
+Revises: 0004_security
 Create Date: 2026-11-30 09:00:00.000000
 """
 
@@ -26,8 +26,8 @@ from alembic import op
 
 import db.types
 
-revision: str = "0003_states"
-down_revision: str | None = "0002"
+revision: str = "0005_states"
+down_revision: str | None = "0004_security"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -61,6 +61,13 @@ EVENT_KINDS = (
     "email_failing",
     "smtp_down",
     "smtp_up",
+    "mail_received",
+    "mail_delayed",
+    "director_replied",
+    "auto_reply",
+    "acknowledgement_skipped",
+    "mailbox_down",
+    "mailbox_up",
     "duplicate_file",
     "file_quarantined",
     "quarantine_retried",
@@ -70,6 +77,7 @@ EVENT_KINDS = (
     "school_edited",
     "school_activated",
     "school_deactivated",
+    "link_renewed",
     "campaign_created",
     "campaign_updated",
     "campaign_purged",
@@ -80,7 +88,7 @@ EVENT_KINDS = (
 CHECKS: dict[str, dict[str, tuple[str, ...]]] = {
     "follow_up": {"stage": STAGES},
     "reminder": {
-        "kind": ("reminder", "escalation", "problem", "digest"),
+        "kind": ("reminder", "escalation", "problem", "digest", "acknowledgement"),
         "status": ("pending", "claimed", "sent", "failed"),
     },
     "event": {"kind": EVENT_KINDS, "stage": STAGES},
