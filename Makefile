@@ -5,8 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 RUN_STAMP := $(VENV)/.installed-run-stamp
 DEMO   ?= demo
+PORT   ?= 8000
 
-.PHONY: install run test check lint typecheck unit quick bench reliability clean locale
+.PHONY: install run test check lint typecheck unit quick bench reliability clean locale screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +52,11 @@ quick: install
 	$(BIN)/pytest -q $(XDIST) -m "not browser and not slow" $(PYTEST_ARGS)
 
 run: $(RUN_STAMP)
-	$(BIN)/relance demo --dir $(DEMO)
+	$(BIN)/relance demo --dir $(DEMO) --port $(PORT)
+
+# The README's screenshots, of the demo at a fixed moment (Debian's chromium, through Playwright).
+screenshots: install
+	PYTHONPATH=. $(BIN)/python docs/screenshots.py
 
 bench: install
 	$(BIN)/python -m bench.run_all

@@ -1,6 +1,9 @@
 """relance: chases primary schools through the constat de rentrée."""
 
+import importlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 __version__ = "0.1.0"
 
@@ -15,3 +18,16 @@ TEMPLATES_DIR = (
 )
 """The mails and pages: the top-level templates/ of a clone, installed as daemon/templates by
 `pip install .` (pyproject.toml maps it)."""
+
+
+def loaded_on_use(package: str, where: dict[str, str]) -> Callable[[str], Any]:
+    """A package's `__getattr__` (PEP 562) giving each name of `where` from its module, imported
+    on first use: a package whose modules cost time to load stays cheap to import for those who
+    need only one of them (`relance --help` the configuration, `school show` the records)."""
+
+    def __getattr__(name: str) -> Any:
+        if name not in where:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        return getattr(importlib.import_module(where[name]), name)
+
+    return __getattr__

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from db.models import Document, Event, ExportSubmission, FollowUp, IntakeFile, School
 from db.schools import search_form
-from db.states import EventKind, IntakeOutcome, Stage
+from db.states import ESCALATION_LABELS, EventKind, IntakeOutcome, Stage
 
 VALIDATED = Stage.VALIDATED
 SORTS: dict[str, Any] = {
@@ -300,7 +300,10 @@ def _attention_row(school: School, follow_up: FollowUp, why: Attention) -> Atten
             school, follow_up, why, school.email_failing_since, school.email_failure
         )
     since = follow_up.last_progress_at if why is Attention.IDLE else follow_up.stage_since
-    detail = ", ".join(follow_up.escalations_done) if why is Attention.ESCALATED else ""
+    steps = [step.partition("@")[0] for step in follow_up.escalations_done]
+    detail = (
+        ", ".join(ESCALATION_LABELS.get(s, s) for s in steps) if why is Attention.ESCALATED else ""
+    )
     return AttentionRow(school, follow_up, why, since, detail)
 
 

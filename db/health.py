@@ -114,6 +114,12 @@ def forget_old(session: Session, *, now: dt.datetime) -> None:
     session.execute(delete(Heartbeat).where(col(Heartbeat.beat_at) < now - FORGET_AFTER))
 
 
+def part_beat(session: Session, *, instance: str, part: str) -> Heartbeat | None:
+    """One part's row of one daemon (None before it is written)."""
+    query = select(Heartbeat).where(col(Heartbeat.instance) == instance, Heartbeat.part == part)
+    return session.exec(query).first()
+
+
 def heartbeats(session: Session) -> list[Heartbeat]:
     """Every part of every daemon, by instance and part."""
     query = select(Heartbeat).order_by(col(Heartbeat.instance), col(Heartbeat.part))

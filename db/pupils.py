@@ -1,10 +1,15 @@
-"""Reading what is open for a school: anomalies not resolved, pupils without INE."""
+"""Reading what is open for a school — anomalies not resolved, pupils without INE — and the same
+across the district or one circonscription, for the coordinators' exports."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
-from db.models import Anomaly, Pupil
+from db.models import Anomaly, Pupil, School
 
 ATTRIBUTED = "attribue"
 
@@ -40,19 +45,71 @@ def resolved_anomalies(session: Session, *, school_id: int, campaign_id: int) ->
     return list(session.exec(query))
 
 
+def _without_ine() -> list[Any]:
+    """Pupils whose last known INE status is not `attribue` (and who are known at all)."""
+    return [col(Pupil.ine_status) != ATTRIBUTED, col(Pupil.ine_status) != "inconnu"]
+
+
 def pupils_without_ine(session: Session, *, school_id: int, campaign_id: int) -> list[Pupil]:
     """Pupils whose last known INE status is not `attribue` (and who are known at all)."""
     query = (
         select(Pupil)
-        .where(
-            Pupil.school_id == school_id,
-            Pupil.campaign_id == campaign_id,
-            Pupil.ine_status != ATTRIBUTED,
-            Pupil.ine_status != "inconnu",
-        )
+        .where(Pupil.school_id == school_id, Pupil.campaign_id == campaign_id, *_without_ine())
         .order_by(Pupil.last_name, Pupil.first_name)
     )
     return list(session.exec(query))
+
+
+def _in_district(circonscription: str | None) -> list[Any]:
+    """Active schools of the campaign, of one circonscription when it is given."""
+    where: list[Any] = [col(School.active).is_(True)]
+    if circonscription is not None:
+        where.append(col(School.circonscription) == circonscription)
+    return where
+
+
+def district_pupils_without_ine(
+    session: Session, *, campaign_id: int, circonscription: str | None = None
+) -> Iterator[tuple[School, Pupil]]:
+    """Every pupil without INE of the active schools (of one circonscription), by
+    circonscription, school and name; read in batches, for an export of any size."""
+    query = (
+        select(School, Pupil)
+        .join(Pupil, and_(col(Pupil.school_id) == School.id, col(Pupil.campaign_id) == campaign_id))
+        .where(*_in_district(circonscription), *_without_ine())
+        .order_by(School.circonscription, School.uai, Pupil.last_name, Pupil.first_name)
+        .execution_options(yield_per=1000)
+    )
+    yield from session.exec(query)
+
+
+def district_open_anomalies(
+    session: Session, *, campaign_id: int, circonscription: str | None = None
+) -> Iterator[tuple[School, Anomaly, Pupil | None]]:
+    """Every open anomaly of the active schools (of one circonscription) with its pupil, by
+    circonscription, school, rejections first, oldest first."""
+    query = (
+        select(School, Anomaly, Pupil)
+        .join(
+            Anomaly,
+            and_(
+                col(Anomaly.school_id) == School.id,
+                col(Anomaly.campaign_id) == campaign_id,
+                col(Anomaly.resolved_at).is_(None),
+            ),
+        )
+        .outerjoin(Pupil, col(Pupil.id) == Anomaly.pupil_id)
+        .where(*_in_district(circonscription))
+        .order_by(
+            School.circonscription,
+            School.uai,
+            col(Anomaly.severity).desc(),
+            col(Anomaly.first_seen_at),
+            col(Anomaly.id),
+        )
+        .execution_options(yield_per=1000)
+    )
+    yield from session.exec(query)
 
 
 def pupils_by_id(session: Session, *, ids: list[int]) -> dict[int, Pupil]:

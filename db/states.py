@@ -174,3 +174,14 @@ INGESTED = {
     "onde_extraction": EventKind.ONDE_EXTRACTION_INGESTED,
 }
 """The event of a document recorded, by the document's kind."""
+
+# What a person reads for the other stored values (the pages, the mails, the command line).
+REMINDER_STATUS_LABELS = {
+    "pending": "en attente",
+    "claimed": "en cours d'envoi",
+    "sent": "envoyé",
+    "failed": "échec",
+    "cancelled": "annulé",
+}
+SMTP_STATE_LABELS = {"unknown": "pas encore contacté", "up": "joignable", "down": "injoignable"}
+ESCALATION_LABELS = {"coordinator": "coordination", "support": "assistance"}

@@ -8,27 +8,26 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import time_machine
-from click.testing import CliRunner, Result
 
-from daemon.cli import cli
+from daemon.demo.build import build_demo
+from daemon.demo.timeline import PARIS
 
-TODAY = dt.date(2026, 11, 30)  # a Monday
+NOW = dt.datetime(2026, 12, 3, 15, 0, tzinfo=PARIS)  # a Thursday afternoon
+TODAY = NOW.date()
+Heard = tuple[str, int, int]  # what the build said of its progress: step, done, total
 
 
 @pytest.fixture(scope="session", name="built")
-def built_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Result]]:
-    """The demo as `relance demo --build-only` makes it, and what the command printed."""
+def built_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[Heard]]]:
+    """The demo as `relance demo --build-only` makes it at NOW, and the progress it told."""
     folder = tmp_path_factory.mktemp("demo") / "d"
-    morning = dt.datetime.combine(TODAY, dt.time(8), tzinfo=dt.UTC)
-    with time_machine.travel(morning, tick=True):
-        result = CliRunner().invoke(cli, ["demo", "--dir", str(folder), "--build-only"])
-    assert result.exit_code == 0, result.output
-    yield folder, result
+    heard: list[Heard] = []
+    build_demo(folder, now=NOW.astimezone(dt.UTC), progress=lambda *a: heard.append(a))
+    yield folder, heard
 
 
 @pytest.fixture(name="demo")
-def demo_fixture(built: tuple[Path, Result], tmp_path: Path) -> Path:
+def demo_fixture(built: tuple[Path, list[Heard]], tmp_path: Path) -> Path:
     """A copy of the built demo this test may change."""
     copy = tmp_path / "d"
     shutil.copytree(built[0], copy)

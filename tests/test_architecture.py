@@ -18,7 +18,15 @@ ROOMS = [
     ("db", ["db"]),
     (
         "ground",
-        ["daemon", "daemon.codes", "daemon.clock", "daemon.logs", "daemon.budget", "daemon.config"],
+        [
+            "daemon",
+            "daemon.codes",
+            "daemon.clock",
+            "daemon.logs",
+            "daemon.wording",
+            "daemon.budget",
+            "daemon.config",
+        ],
     ),
     ("app", ["daemon.app"]),
     ("readers", ["daemon.ingest", "daemon.ingest.reports", "daemon.ingest.exports"]),

@@ -2,8 +2,8 @@
 a loopback port, a temporary SQLite database with the demo schools and one coordinator).
 
 A coordinator logs in, filters the school table, opens a school; a director uploads a compte
-rendu on the school's page and sees the stage change. The run writes the screenshots shown in
-the README: docs/screenshots/dashboard.png and docs/screenshots/school.png.
+rendu on the school's page and sees the stage change. The run keeps screenshots of what it saw
+in tests/artifacts/ (those of the README are taken of the demo by `make screenshots`).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = REPO / "docs" / "screenshots"
+SCREENSHOTS = REPO / "tests" / "artifacts"  # the README's are the demo's (make screenshots)
 EMAIL = "coordination@example.org"
 PASSWORD = "un mot de passe solide"
 

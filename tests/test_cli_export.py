@@ -48,7 +48,7 @@ def test_check_prints_the_result_and_writes_nothing(tmp_path: Path, database_url
     ]
     text = runner.invoke(cli, ["export", "check", str(path)], env=env)
     assert text.exit_code == 0
-    assert "6 élève(s)" in text.output and "Tableau d'effectif" in text.output
+    assert "6 élèves" in text.output and "Tableau d'effectif" in text.output
     assert "erreur : 1" in text.output
     assert submissions(database_url) == 0
 
@@ -67,7 +67,7 @@ def test_submit_records_the_archive_and_its_pupils(tmp_path: Path, database_url:
     runner, env, path = setup(tmp_path, database_url)
     result = runner.invoke(cli, ["export", "submit", str(path)], env=env)
     assert result.exit_code == 0, result.output
-    assert "6 élève(s)" in result.output and path.exists()  # copied, not moved
+    assert "6 élèves" in result.output and path.exists()  # copied, not moved
     assert submissions(database_url) == 1 + 6
     again = runner.invoke(cli, ["export", "submit", str(path), "--json"], env=env)
     assert again.exit_code == 0 and json.loads(again.output)["outcome"] == "duplicate"

@@ -28,13 +28,13 @@ def test_lists_then_sends_what_is_due_at_the_given_time(
     keys = add_reminders(engine, 2)  # due just before Monday 14 September 2026, 10:00 Paris
     listed = run(tmp_path, database_url, mailsink)
     assert listed.exit_code == 0, listed.output
-    assert keys[0] in listed.output and "pending" in listed.output
+    assert keys[0] in listed.output and "en attente" in listed.output
     early = run(tmp_path, database_url, mailsink, "--send", "--now", "2026-09-14T09:00")
     assert early.exit_code == 0, early.output
-    assert "0 mail(s) traité(s)" in early.output and mailsink.messages == []
+    assert "0 mail traité" in early.output and mailsink.messages == []
     sent = run(tmp_path, database_url, mailsink, "--send", "--now", "2026-09-14T10:00")
     assert sent.exit_code == 0, sent.output
-    assert "2 mail(s) traité(s)" in sent.output and "Aucun mail en attente" in sent.output
+    assert "2 mails traités" in sent.output and "Aucun mail en attente" in sent.output
     assert len(mailsink.messages) == 2
     assert all(r.status == "sent" for r in rows(engine).values())
 
@@ -46,4 +46,4 @@ def test_a_down_server_is_said_and_nothing_is_lost(
     mailsink.stop()
     result = run(tmp_path, database_url, mailsink, "--send", "--now", "2026-09-14T10:00")
     assert result.exit_code == 0, result.output
-    assert "serveur SMTP : down" in result.output and "pending" in result.output
+    assert "serveur SMTP : injoignable" in result.output and "en attente" in result.output

@@ -35,6 +35,20 @@ def test_add_then_show_a_school(run) -> None:
     assert data["anomalies"] == [] and data["pupils_without_ine"] == []
 
 
+def test_show_speaks_french_not_stored_values(run, tmp_path: Path) -> None:
+    from tests.factories import cr_text
+
+    run("schools", "add", "0441234C", "--name", "École Saint-Joseph")
+    report = tmp_path / "0441234C-cr.txt"
+    report.write_bytes(cr_text(errors=2, pending=1))
+    assert run("ingest", str(report)).exit_code == 0
+    shown = run("school", "show", "0441234C")
+    assert shown.exit_code == 0, shown.output
+    assert "1 élève sans INE" in shown.output and "2 anomalies ouvertes" in shown.output
+    assert "en attente d'INE" in shown.output and "en_attente" not in shown.output
+    assert "(s)" not in shown.output
+
+
 def test_a_wrong_uai_names_the_expected_letter(run) -> None:
     result = run("schools", "add", "0441234A", "--name", "X")
     assert result.exit_code != 0 and "attendu 0441234C" in result.output
@@ -122,7 +136,8 @@ def test_a_reimport_keeps_a_hand_deactivation_and_says_so(run) -> None:
     run("schools", "import", annuaire, "--statut", "prive")
     assert run("schools", "deactivate", "0351056H").exit_code == 0
     again = run("schools", "import", annuaire, "--statut", "prive")
-    assert again.exit_code == 0 and "0351056H" in again.output and "le restent" in again.output
+    assert again.exit_code == 0 and "0351056H" in again.output
+    assert "1 école désactivée à la main le reste" in again.output
     data = json.loads(run("schools", "show", "0351056H", "--json").output)
     assert data["active"] is False
 

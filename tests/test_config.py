@@ -116,7 +116,82 @@ def test_check_reports_a_toml_syntax_error_with_its_line(tmp_path: Path) -> None
 
 def test_campaign_dates_must_be_in_order(tmp_path: Path) -> None:
     path = write(tmp_path, "[campaign]\nobservation_date = 2026-08-01\n")
-    assert [p.key for p in check_file(path)] == ["campaign"]
+    (problem,) = check_file(path)
+    assert (problem.key, problem.line) == ("campaign.observation_date", 2)
+    assert problem.message == (
+        "la date d'observation (01/08/2026) est avant le début de la campagne (start = 01/09/2026)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "line", "says"),
+    [
+        (  # the deadline's line, not the section's
+            "[campaign]\nstart = 2026-09-01\nobservation_date = 2026-09-18\n"
+            "deadline = 2026-09-10\n",
+            "campaign.deadline",
+            4,
+            "la date limite (10/09/2026) est avant la date d'observation (18/09/2026)",
+        ),
+        (  # a year too many
+            "[campaign]\ndeadline = 2027-10-02\n",
+            "campaign.deadline",
+            2,
+            "après la fin de l'année scolaire commencée le 01/09/2026 (31/08/2027)",
+        ),
+        (  # only the start written: its line is named
+            "[campaign]\nstart = 2026-10-01\n",
+            "campaign.start",
+            2,
+            "avant le début de la campagne",
+        ),
+        (
+            "[reminders]\nwindow_start = 18:00:00\nwindow_end = 08:00:00\n",
+            "reminders.window_end",
+            3,
+            "la plage d'envoi finit (08:00) avant de commencer (18:00) : aucune relance ne "
+            "partirait",
+        ),
+        (  # an equal start and end is no window either; only the start written
+            "[reminders]\nwindow_start = 18:00:00\n",
+            "reminders.window_start",
+            2,
+            "la plage d'envoi finit (18:00) avant de commencer (18:00)",
+        ),
+        (
+            "[reminders]\ndigest_time = 730\n",
+            "reminders.digest_time",
+            2,
+            "heure attendue (HH:MM, par exemple 07:30), pas le nombre 730",
+        ),
+        ('[reminders]\ndigest_time = "25:00"\n', "reminders.digest_time", 2, "heure attendue"),
+        (
+            '[reminders.errors]\nladder = [{ after = 0, notify = "coordinator" }]\n',
+            "reminders.errors.ladder.0.after",
+            2,
+            "doit être au moins 1 (valeur : 0)",
+        ),
+        (
+            "[reminders.overdue]\ninterval_days = 0\n",
+            "reminders.overdue.interval_days",
+            2,
+            "doit être au moins 1 (valeur : 0)",
+        ),
+        (
+            "[reminders.ready_to_validate]\nnear_deadline_interval_days = 0\n",
+            "reminders.ready_to_validate.near_deadline_interval_days",
+            2,
+            "doit être au moins 1 (valeur : 0)",
+        ),
+    ],
+)
+def test_settings_that_cannot_work_are_refused_naming_their_line(
+    tmp_path: Path, text: str, key: str, line: int | None, says: str
+) -> None:
+    (problem,) = check_file(write(tmp_path, text))
+    assert problem.key == key and says in problem.message
+    if line is not None:
+        assert problem.line == line
 
 
 def test_wrong_address_is_refused(tmp_path: Path) -> None:
@@ -178,10 +253,33 @@ def test_cli_config_show_masks_secrets(tmp_path: Path) -> None:
     tomllib.loads(result.output)  # what `show` prints is itself a valid configuration
 
 
+GOOD = """
+[campaign]
+name = "2027-2028"
+start = 2027-09-01
+observation_date = 2027-09-16
+deadline = 2027-09-30
+
+[contacts]
+coordinator_email = "coordination@example.org"
+export_support_email = "assistance-ange@example.org"
+onde_support_email = "assistance-onde@example.org"
+
+[smtp]
+host = "smtp.example.org"
+port = 25
+
+[web]
+base_url = "https://relance.example.org"
+"""
+
+
 def test_cli_config_check_exit_codes(tmp_path: Path) -> None:
     runner = CliRunner()
-    good = write(tmp_path, "[smtp]\nport = 25\n")
-    assert runner.invoke(cli, ["config", "check", str(good)]).exit_code == 0
+    good = write(tmp_path, GOOD)
+    checked = runner.invoke(cli, ["config", "check", str(good)])
+    assert checked.exit_code == 0, checked.output
+    assert "configuration valide" in checked.output
     bad = tmp_path / "bad.toml"
     bad.write_text("[smtp]\nport = 0\n")
     result = runner.invoke(cli, ["config", "check", str(bad)])
@@ -254,6 +352,35 @@ def test_environment_problems_say_where_the_value_came_from() -> None:
 def test_toml_syntax_error_is_introduced_in_french(tmp_path: Path) -> None:
     (problem,) = check_file(write(tmp_path, "[smtp]\nport 25\n"))
     assert problem.line == 2 and problem.message.startswith("syntaxe TOML invalide")
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("[smtp]\nport 25\n", "(ligne 2, colonne 6) : « = » attendu après le nom du réglage"),
+        (
+            'state_dir = "C:\\dossier"\n',
+            "(ligne 1, colonne 18) : « \\ » seul dans un texte : écrivez « \\\\ »",
+        ),
+        ('[smtp]\nhost = "smtp.example.org\n', "(ligne 2, colonne 25) : texte non fermé"),
+        ("[smtp]\nport = 25\n[smtp]\n", "(ligne 3, colonne 6) : section [smtp] déclarée deux fois"),
+        (
+            "[web]\nport = 8000\nport = 8001\n",
+            "(ligne 3, colonne 12) : réglage déjà donné plus haut",
+        ),
+        ("[web]\nport = 80 81\n", "(ligne 2, colonne 11) : fin de ligne attendue après la valeur"),
+        ("[campaign]\nname = 2026-2027\n", "(ligne 2, colonne 12) : fin de ligne attendue"),
+        ('[contacts]\ncoordinators = ["a@example.org"\n', "(ligne 2) : liste non fermée"),
+        ("[smtp]\nsecurity = starttls\n", "(ligne 2, colonne 12) : valeur incomprise"),
+        ("[web\n", "(ligne 1, colonne 5) : « ] » attendu après la section"),
+    ],
+)
+def test_toml_syntax_errors_are_explained_in_french_with_line_and_column(
+    tmp_path: Path, text: str, says: str
+) -> None:
+    (problem,) = check_file(write(tmp_path, text))
+    assert says in problem.message, problem.message
+    assert not re.search(r"\b(Expected|Invalid|Cannot|at line|column \d+\))", problem.message)
 
 
 def test_cli_config_show_masks_the_database_password(tmp_path: Path) -> None:

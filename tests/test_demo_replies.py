@@ -28,7 +28,7 @@ from tests.mailsink import free_port
 
 @pytest.mark.slow
 def test_the_demo_directors_answer_and_the_mailbox_part_reads_them(demo: Path) -> None:
-    info = build_demo(demo, today=TODAY)  # built already: tells where it is
+    info = build_demo(demo)  # built already: tells where it is
     replies = demo / "replies"
     prepared = sorted(p.name.split(".", 1)[1] for p in replies.iterdir())
     assert prepared == ["away.eml", "bounce", "note.eml", "reply.eml", "reply.eml", "reply.eml"]

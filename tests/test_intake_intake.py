@@ -204,6 +204,69 @@ def test_odd_names_are_kept_safely(intake: Intake) -> None:
     assert "/" not in stored.name and "\x00" not in stored.name
 
 
+def _office_document(member: str) -> bytes:
+    """A real zip, as a .docx, .odt or .xlsx is: the kind a director drops by mistake."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        zf.writestr(member, "<document/>")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "member"),
+    [
+        (f"{UAI}-lettre.docx", "word/document.xml"),
+        ("constat.odt", "content.xml"),
+        ("effectifs.xlsx", "xl/workbook.xml"),
+        ("notes.doc", ""),
+    ],
+)
+def test_a_file_of_the_wrong_kind_is_refused_for_what_it_is(
+    intake: Intake, session: Session, name: str, member: str
+) -> None:
+    data = _office_document(member) if member else b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 ancien"
+    for channel in ("folder", "cli", "api"):
+        result = intake.take_bytes(data + channel.encode(), filename=name, channel=channel, now=NOW)
+        assert result.outcome == "quarantined"
+        assert result.reason.startswith("type de fichier non accepté (")
+        assert "attendu)" in result.reason
+        assert "compte rendu" not in result.reason and "<UAI>.zip" not in result.reason
+    assert session.exec(select(ExportSubmission)).all() == []  # never read as an archive
+
+
+def test_the_quarantine_names_the_school_from_the_file_name_or_its_text(
+    intake: Intake, session: Session
+) -> None:
+    scan = intake.take_bytes(b"%PDF-1.4 abime", filename=f"{UAI}-scan.pdf", channel="cli", now=NOW)
+    letter = f"Bonjour,\nl'école {OTHER} vous écrit.\n".encode()
+    text = intake.take_bytes(letter, filename="lettre.txt", channel="folder", now=NOW)
+    both = f"{UAI} et {OTHER}\n".encode()
+    unclear = intake.take_bytes(both, filename="deux.txt", channel="folder", now=NOW)
+    assert (scan.outcome, scan.uai) == ("quarantined", UAI)
+    assert (text.outcome, text.uai) == ("quarantined", OTHER)
+    assert (unclear.outcome, unclear.uai) == ("quarantined", None)
+    session.rollback()
+    events = session.exec(select(Event).where(Event.kind == "file_quarantined")).all()
+    assert sorted(e.message.split(" ")[0] for e in events) == sorted(
+        [f"{UAI}-scan.pdf", "lettre.txt"]
+    )
+
+
+def test_the_reason_file_is_french_with_a_paris_time(intake: Intake) -> None:
+    result = intake.take_bytes(b"%PDF-1.4 abime", filename="cr.pdf", channel="api", now=NOW)
+    kept = Path(result.stored_path)
+    text = kept.with_name(kept.name + ".reason.txt").read_text("utf-8")
+    assert text.splitlines() == [
+        "Fichier : cr.pdf",
+        "Mis en quarantaine le : 14/09/2026 à 10:00 (heure de Paris)",
+        "Raison : PDF tronqué : marque de fin %%EOF absente",
+    ]
+
+
 @pytest.mark.timeout(60)  # without a budget, reading this PDF takes minutes
 def test_a_pdf_whose_page_unpacks_to_16_mb_is_refused_in_well_under_a_second(
     intake: Intake,

@@ -102,3 +102,33 @@ def test_the_upgraded_database_checks_the_states_the_models_check(empty_url: str
         "ck_intake_file_outcome",
     }
     assert found == expected
+
+
+def test_the_head_read_from_the_files_is_alembics(tmp_path: Path) -> None:
+    from db.migrate import head_from_files, is_current
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'heads.sqlite3'}")
+    assert head_from_files() == head_revision(engine=engine) is not None
+    assert not is_current(engine=engine)  # no alembic_version table yet
+    ensure_schema(engine=engine)
+    assert is_current(engine=engine)
+    engine.dispose()
+
+
+def test_two_heads_in_the_files_leave_the_answer_to_alembic(tmp_path: Path) -> None:
+    from db.migrate import head_from_files
+
+    def folder(name: str, *migrations: tuple[str, str | None]) -> Path:
+        path = tmp_path / name
+        path.mkdir()
+        for revision, down in migrations:
+            down_text = f'"{down}"' if down else "None"
+            (path / f"{revision}_x.py").write_text(
+                f'revision: str = "{revision}"\ndown_revision: str | None = {down_text}\n'
+            )
+        return path
+
+    assert (
+        head_from_files(folder("two", ("0001", None), ("0002", "0001"), ("0003", "0001"))) is None
+    )
+    assert head_from_files(folder("one", ("0001", None), ("0002", "0001"))) == "0002"

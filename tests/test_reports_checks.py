@@ -41,6 +41,6 @@ def test_ine_counters() -> None:
     ine = IneSection(attributed=5, pending=3, pupils=pupils)
     counts = Counts()
     assert consistency_warnings(counts, [], ine) == [
-        "Élèves en attente d'INE : 3 annoncés, 2 élève(s) sans INE dans le tableau INE",
-        "Élèves immatriculés : 5 annoncés, 1 élève(s) avec INE dans le tableau INE",
+        "Élèves en attente d'INE : 3 annoncés, 2 élèves sans INE dans le tableau INE",
+        "Élèves immatriculés : 5 annoncés, 1 élève avec INE dans le tableau INE",
     ]

@@ -170,12 +170,13 @@ def test_cli_purge(tmp_path: Path, database_url: str) -> None:
     (backups / "relance-20261001-0300.sqlite3").write_bytes(b"old copy")
     done = runner.invoke(cli, ["purge", "--campaign", "2026-2027", "--yes", "--force"], env=env)
     assert done.exit_code == 0 and "purgée" in done.output
-    assert "1 sauvegarde(s) antérieure(s)" in done.output and "--backups" in done.output
+    assert "1 ancienne sauvegarde dans" in done.output and "contient encore" in done.output
+    assert "--backups" in done.output
     assert (backups / "relance-20261001-0300.sqlite3").exists()
     again = runner.invoke(
         cli, ["purge", "--campaign", "2026-2027", "--yes", "--force", "--backups"], env=env
     )
-    assert again.exit_code == 0 and "1 sauvegarde(s) antérieure(s) supprimée(s)" in again.output
+    assert again.exit_code == 0 and "1 ancienne sauvegarde supprimée" in again.output
     assert not list(backups.iterdir())
     unknown = runner.invoke(cli, ["purge", "--campaign", "1999", "--yes"], env=env)
     assert unknown.exit_code == 1 and "inconnue" in unknown.output

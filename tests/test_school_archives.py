@@ -77,7 +77,7 @@ def test_an_accepted_archive_is_not_kept_on_disk(
     receipt = Path(by_drop.stored_path)
     assert receipt.parent.parent == drop / "processed" and receipt.name == f"{UAI}.zip.txt"
     text = receipt.read_text(encoding="utf-8")
-    assert "6 élève(s)" in text and "n'est pas conservée" in text
+    assert "6 élèves" in text and "n'est pas conservée" in text
     everything = files_under(state, drop)
     assert not [p for p in everything if p.suffix == ".zip"], everything
     for path in everything:

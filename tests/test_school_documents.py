@@ -122,7 +122,7 @@ def test_a_first_compte_rendu_opens_anomalies_and_pending_ines(session: Session,
     pupils = {p.last_name: p for p in session.exec(select(Pupil))}
     assert pupils["DURAND"].ine_status == "en_attente"
     event = session.exec(select(Event).where(Event.kind == "compte_rendu_ingested")).one()
-    assert event.message.startswith("Compte rendu du 15/09/2026 : 1 rejet(s), 1 avertissement(s)")
+    assert event.message.startswith("Compte rendu du 15/09/2026 : 1 rejet, 1 avertissement")
     assert "MARTIN" not in event.message and "Léa" not in event.message
 
 

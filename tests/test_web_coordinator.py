@@ -97,6 +97,20 @@ def test_the_dashboard_counts_stages_for_the_district_and_each_circonscription(
     assert "date d'observation" in html and "date limite" in html
 
 
+def test_a_share_below_one_percent_is_not_written_zero(app: App, session: Session) -> None:
+    from daemon.codes import uai_check_letter
+
+    uais = [f"044{n:04d}" + uai_check_letter(f"044{n:04d}") for n in range(150)]
+    rows = [school(session, uai, f"École {uai}") for uai in uais]
+    campaign = campaign_of(app, session)
+    set_stage(session, rows[0], campaign, "validated", declared_validated_at=NOW)
+    with signed_in(app) as (client, _token):
+        html = client.get("/").text
+    assert '<div class="value">&lt; 1 %</div><div class="label">part validée' in html
+    assert '<td class="num">&lt; 1 %</td>' in html
+    assert '<div class="value">0 %</div><div class="label">part validée' not in html
+
+
 def test_the_dashboard_says_when_its_memoised_counts_were_computed(
     app: App, session: Session, district: Campaign
 ) -> None:
@@ -119,7 +133,8 @@ def test_the_dashboard_lists_schools_needing_attention_and_those_without_reminde
     with signed_in(app) as (client, _token):
         html = client.get("/").text
     attention = html.split("À regarder en premier")[1].split("Écoles sans relance prévue")[0]
-    assert "École Notre-Dame" in attention and "Escaladée" in attention
+    assert "École Notre-Dame" in attention and "Escaladée (coordination)" in attention
+    assert "coordinator" not in attention  # the stored value, never shown
     assert "École du Port" in attention and "550 boîte inconnue" in attention
     assert "École Saint-Joseph" in attention and "Erreurs ouvertes" in attention
     idle = html.split("Écoles sans relance prévue")[1]
@@ -388,6 +403,42 @@ def test_each_action_asks_for_confirmation_before_changing_anything(
     assert _follow_up(session, campaign).next_reminder_at is None
 
 
+def test_the_note_confirm_page_repeats_the_note_and_does_not_say_it_is_added_yet(
+    app: App, session: Session
+) -> None:
+    school(session, "0441234C")
+    campaign_of(app, session)
+    with signed_in(app) as (client, _token):
+        page = client.get("/ecoles/0441234C/actions/note", params={"note": "Appel <du> directeur"})
+    assert page.status_code == 200
+    assert "Cette note sera ajoutée à l'historique" in page.text
+    assert '<blockquote class="note">Appel &lt;du&gt; directeur</blockquote>' in page.text
+    assert "Note ajoutée" not in page.text
+
+
+def test_the_school_page_forms_read_in_order(app: App, session: Session) -> None:
+    school(session, "0441234C")
+    campaign = campaign_of(app, session)
+    set_stage(
+        session,
+        session.exec(select(School)).one(),
+        campaign,
+        "errors",
+        escalations_done=["coordinator@3", "support@5"],
+    )
+    with signed_in(app) as (client, _token):
+        html = client.get("/ecoles/0441234C").text
+    pause = html.split('action="/ecoles/0441234C/actions/pause"')[1].split("</form>")[0]
+    label, date, button = (
+        pause.index(s) for s in ("Suspendre les relances jusqu'au", 'type="date"', "<button")
+    )
+    assert label < date < button
+    note = html.split('action="/ecoles/0441234C/actions/note"')[1].split("</form>")[0]
+    assert note.index('<label for="note">Note</label>') < note.index("<textarea")
+    assert "coordination après 3 relances, assistance après 5 relances" in html
+    assert "coordinator@3" not in html
+
+
 def test_actions_change_the_database(app: App, session: Session) -> None:
     row = school(session, "0441234C")
     campaign = campaign_of(app, session)
@@ -454,6 +505,23 @@ def test_quarantined_files_can_be_retried_once_the_school_exists(
     outcomes = [r.outcome for r in session.exec(select(IntakeFile).order_by(IntakeFile.id))]
     assert outcomes == ["retried", "processed"]
     assert session.exec(select(Document)).one().school_id is not None
+
+
+def test_the_quarantine_names_the_school_the_file_names(app: App, session: Session) -> None:
+    """A scan named after its school is refused as unreadable, but its school is said."""
+    school(session, "0351056H", "École du Sacré-Cœur")
+    campaign_of(app, session)
+    result = Intake(app).take_bytes(
+        b"%PDF-1.4 scan abime", filename="0351056H-scan.pdf", channel="folder", now=NOW
+    )
+    assert result.outcome == "quarantined"
+    with signed_in(app) as (client, _token):
+        page = client.get("/quarantaine").text
+        school_page = client.get("/ecoles/0351056H").text
+    row = page.split("0351056H-scan.pdf", 1)[1].split("</tr>", 1)[0]
+    assert '<a href="/ecoles/0351056H">École du Sacré-Cœur</a> (0351056H)' in row
+    assert "inconnue" not in row
+    assert "0351056H-scan.pdf mis en quarantaine" in school_page  # in its history too
 
 
 def test_a_quarantined_archive_retried_once_accepted_is_not_kept_anywhere(

@@ -262,7 +262,7 @@ def test_a_compte_rendu_is_confirmed_then_read_and_the_stage_shown(
     assert staged.status_code == 200 and "Déposer le fichier « compte-rendu.txt »" in staged.text
     assert done is not None and done.status_code == 200
     assert "reçu et lu" in done.text
-    assert "1 élève(s) rejeté(s)" in done.text and "1 élève(s) sans INE attribué" in done.text
+    assert "1 élève rejeté" in done.text and "1 élève sans INE attribué" in done.text
     assert 'data-stage="errors"' in done.text and "Erreurs à corriger" in done.text
     assert "Corriger les élèves en erreur" in done.text
     document = session.exec(select(Document)).one()
@@ -339,8 +339,18 @@ def test_an_export_archive_is_taken_on_the_page(
     )
     assert done is not None and done.status_code == 200, done.text if done else ""
     assert "Archive d&#39;export" in done.text and 'data-stage="exported"' in done.text
+    assert f"« {UAI}.zip » : reçue et lue." in done.text  # agreeing with « archive »
+    assert "5 élèves dans l&#39;archive" in done.text
     intake = session.exec(select(IntakeFile)).one()
     assert (intake.channel, intake.kind) == ("page", "export")
+
+
+def test_a_refused_archive_is_non_retenue(client: TestClient, app: App) -> None:
+    from tests.archives import export_archive
+
+    _staged, done = upload(client, link(app), f"{OTHER}.zip", export_archive(uai=OTHER))
+    assert done is not None and done.status_code == 422
+    assert f"Archive d&#39;export « {OTHER}.zip » : non retenue." in done.text
 
 
 @pytest.mark.parametrize(

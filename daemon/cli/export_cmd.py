@@ -17,6 +17,7 @@ from daemon.ingest.exports.layout import AliasesError
 from daemon.ingest.exports.records import ArchiveCheck, Finding
 from daemon.ingest.intake.intake import Intake
 from daemon.school.archives import school_year_start
+from daemon.wording import plural
 from db.engine import database_missing, reading
 from db.models import Campaign, School
 from db.states import IntakeOutcome
@@ -109,7 +110,7 @@ def print_check(filename: str, result: ArchiveCheck) -> None:
         return
     headcount = result.headcount
     console.print(
-        f"{filename} : archive de l'école {result.uai}, {headcount.total} élève(s) ; "
+        f"{filename} : archive de l'école {result.uai}, {plural(headcount.total, 'élève')} ; "
         f"fichiers : {', '.join(result.members) or 'aucun'}"
     )
     table = Table(title="Tableau d'effectif")

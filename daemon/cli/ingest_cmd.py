@@ -14,6 +14,7 @@ from daemon.cli.base import Context, console, fail, pass_context, print_json
 from daemon.codes import InvalidUAI, parse_uai
 from daemon.ingest.intake.intake import Intake, IntakeResult
 from daemon.ingest.intake.storage import is_junk
+from daemon.wording import plural
 from db.states import IntakeOutcome
 
 OUTCOME_LABELS = {
@@ -86,7 +87,7 @@ def ingest_cmd(ctx: Context, paths: tuple[Path, ...], school: str | None, as_jso
 
 
 def _print_summary(results: list[IntakeResult]) -> None:
-    table = Table(title=f"{len(results)} fichier(s)")
+    table = Table(title=plural(len(results), "fichier"))
     for column in ("Fichier", "Résultat", "École", "Détail"):
         table.add_column(column, overflow="fold")
     for r in results:

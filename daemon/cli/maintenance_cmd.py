@@ -11,6 +11,7 @@ from daemon.cli.base import Context, console, fail, pass_context
 from daemon.ingest.intake.storage import Store
 from daemon.runtime.backup import BackupError, backup, backup_file_name, backups_in, prune, restore
 from daemon.runtime.purge import PurgeRefused, purge_campaign
+from daemon.wording import agree, plural
 from db.campaigns import get_campaign
 from db.engine import compact, transaction
 
@@ -102,9 +103,10 @@ def purge_cmd(ctx: Context, name: str, force: bool, with_backups: bool, yes: boo
         fail(str(exc))
     compact(app.engine)  # nothing deleted lingers in the SQLite file
     console.print(
-        f"campagne {name} purgée : {report.pupils} élèves, {report.anomalies} anomalies, "
-        f"{report.files} fichiers supprimés ; {report.documents} documents et "
-        f"{report.submissions} archives gardés en comptes seulement"
+        f"campagne {name} purgée : {plural(report.pupils, 'élève')}, "
+        f"{plural(report.anomalies, 'anomalie')}, {plural(report.files, 'fichier')} supprimés ; "
+        f"{plural(report.documents, 'document')} et {plural(report.submissions, 'archive')} "
+        "gardés en comptes seulement"
     )
     # The nightly copies of the database still hold what was just purged.
     older = backups_in(_backup_folder(ctx))
@@ -112,9 +114,10 @@ def purge_cmd(ctx: Context, name: str, force: bool, with_backups: bool, yes: boo
         _delete_backups(older)
     elif older:
         console.print(
-            f"attention : {len(older)} sauvegarde(s) antérieure(s) dans "
-            f"{older[0].parent} contiennent encore ces données ; elles disparaîtront avec "
-            "leur rotation, ou tout de suite avec --backups"
+            f"attention : {plural(len(older), 'ancienne sauvegarde', 'anciennes sauvegardes')} "
+            f"dans {older[0].parent} {agree(len(older), 'contient', 'contiennent')} encore ces "
+            f"données ; {agree(len(older), 'elle disparaîtra', 'elles disparaîtront')} avec "
+            "la rotation, ou tout de suite avec --backups"
         )
 
 
@@ -125,4 +128,6 @@ def _backup_folder(ctx: Context) -> Path:
 def _delete_backups(backups: list[Path]) -> None:
     for path in backups:
         path.unlink(missing_ok=True)
-    console.print(f"{len(backups)} sauvegarde(s) antérieure(s) supprimée(s)")
+    console.print(
+        plural(len(backups), "ancienne sauvegarde supprimée", "anciennes sauvegardes supprimées")
+    )

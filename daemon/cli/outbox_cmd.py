@@ -10,6 +10,8 @@ from rich.table import Table
 
 from daemon.cli import french
 from daemon.cli.base import Context, console, parse_now, pass_context
+from daemon.wording import plural
+from db.states import REMINDER_STATUS_LABELS, SMTP_STATE_LABELS
 
 
 @click.command("outbox")
@@ -41,7 +43,10 @@ def outbox_cmd(ctx: Context, send: bool, now_text: str | None, limit: int) -> No
     if send:
         handled = asyncio.run(send_due(app))
         health = read_smtp_health(app)
-        console.print(f"{handled} mail(s) traité(s) ; serveur SMTP : {health.state}")
+        console.print(
+            f"{plural(handled, 'mail traité', 'mails traités')} ; "
+            f"serveur SMTP : {SMTP_STATE_LABELS.get(health.state, health.state)}"
+        )
         if health.last_error:
             console.print(f"dernière erreur : {health.last_error}")
     rows = queued(app.engine, limit=limit)
@@ -53,7 +58,7 @@ def outbox_cmd(ctx: Context, send: bool, now_text: str | None, limit: int) -> No
         table.add_row(
             row.key,
             row.recipient,
-            row.status,
+            REMINDER_STATUS_LABELS.get(row.status, row.status),
             str(row.attempts),
             row.next_attempt_at.isoformat(timespec="seconds"),
             row.last_error[:80],

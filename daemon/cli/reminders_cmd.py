@@ -7,10 +7,11 @@ import click
 from daemon.cli import french
 from daemon.cli.base import Context, console, fail, parse_now, pass_context, print_json
 from daemon.codes import InvalidUAI, parse_uai
-from daemon.reminders.compose import PARIS, long_date, plural
+from daemon.reminders.compose import PARIS, long_date
 from daemon.reminders.policy import policy_stage
 from daemon.reminders.report import SweepReport
 from daemon.reminders.sweep import campaign_context, sweep
+from daemon.wording import plural
 from db.campaigns import follow_up_for
 from db.engine import reading
 from db.schools import get_school

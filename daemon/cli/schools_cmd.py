@@ -11,7 +11,15 @@ from rich.table import Table
 from rich.text import Text
 
 from daemon.cli import french
-from daemon.cli.base import Context, console, err_console, fail, pass_context, print_json
+from daemon.cli.base import (
+    Context,
+    console,
+    err_console,
+    fail,
+    pass_context,
+    print_columns,
+    print_json,
+)
 from daemon.codes import InvalidUAI, parse_uai
 from daemon.school.actions import EMAIL
 from daemon.school.annuaire import (
@@ -22,7 +30,9 @@ from daemon.school.annuaire import (
     normalise_departement,
 )
 from daemon.school.followup import refresh_stage
+from daemon.school.open_items import INE_STATUS_LABELS
 from daemon.school.stage import Stage, french_date
+from daemon.wording import agree, plural
 from db.campaigns import get_follow_up
 from db.engine import transaction
 from db.events import school_events
@@ -156,6 +166,10 @@ def import_cmd(
             }
         )
         return
+    _print_import(file, report)
+
+
+def _print_import(file: Path, report: Any) -> None:
     for warning in report.warnings:
         err_console.print(f"attention : {warning}", markup=False)
     for line, message in report.problems:
@@ -175,8 +189,10 @@ def import_cmd(
         table.add_row("lignes en erreur", str(len(report.problems)))
     console.print(table)
     if report.kept_inactive:
+        kept = len(report.kept_inactive)
         console.print(
-            f"{len(report.kept_inactive)} école(s) désactivée(s) à la main le restent "
+            f"{plural(kept, 'école désactivée', 'écoles désactivées')} à la main "
+            f"{agree(kept, 'le reste', 'le restent')} "
             f"({', '.join(report.kept_inactive[:10])}"
             f"{'…' if len(report.kept_inactive) > 10 else ''}) : relance schools activate UAI "
             "pour en reprendre une.",
@@ -264,7 +280,11 @@ def edit_cmd(ctx: Context, /, uai: str, **changes: str | None) -> None:
     with transaction(app.engine) as session:
         school = _school_or_fail(session, uai)
         changed = edit_school(session, now=app.now(), school=school, actor="cli", **values)
-    console.print(f"{uai} : {len(changed)} champ(s) modifié(s)" if changed else f"{uai} : inchangé")
+    console.print(
+        f"{uai} : {plural(len(changed), 'champ modifié', 'champs modifiés')}"
+        if changed
+        else f"{uai} : inchangé"
+    )
 
 
 @schools_group.command("deactivate")
@@ -327,21 +347,22 @@ def list_cmd(
     if as_json:
         print_json(records)
         return
-    table = Table(title=f"{len(records)} école(s) — campagne {campaign.name}")
-    for column in ("UAI", "École", "Commune", "Circonscription", "Étape", "Directeur"):
-        table.add_column(column, overflow="fold")
-    for r in records:
-        table.add_row(
-            *_plain(
+    console.print(f"{plural(len(records), 'école')} — campagne {campaign.name}")
+    print_columns(
+        ("UAI", "Étape", "École", "Commune", "Circonscription", "Directeur"),
+        [
+            (
                 r["uai"],
+                r["stage_label"],
                 r["name"],
                 r["commune"],
                 _short_circ(r["circonscription"]),
-                r["stage_label"],
                 r["director_email"] or "—",
             )
-        )
-    console.print(table)
+            for r in records
+        ],
+        widths=(8, 29, 40, 22, 22, 45),
+    )
 
 
 def school_record(school: School, follow_up: Any) -> dict[str, Any]:
@@ -448,7 +469,7 @@ def _print_anomalies(anomalies: list[Any], names: dict[int, str]) -> None:
     if not anomalies:
         console.print("Aucune anomalie ouverte.")
         return
-    table = Table(title=f"{len(anomalies)} anomalie(s) ouverte(s)")
+    table = Table(title=plural(len(anomalies), "anomalie ouverte", "anomalies ouvertes"))
     for column in ("Élève", "Rubrique", "Message", "Gravité", "Depuis"):
         table.add_column(column, overflow="fold")
     for a in anomalies:
@@ -461,15 +482,21 @@ def _print_pending(pupils: list[Any]) -> None:
     if not pupils:
         console.print("Aucun élève sans INE connu.")
         return
-    table = Table(title=f"{len(pupils)} élève(s) sans INE")
-    for column in ("Nom", "Prénom", "Né(e) le", "Statut INE"):
+    table = Table(title=plural(len(pupils), "élève sans INE", "élèves sans INE"))
+    for column in ("Nom", "Prénom", "Naissance", "Statut INE"):
         table.add_column(column)
     for p in pupils:
         born = p.birth_date.strftime("%d/%m/%Y") if p.birth_date else "—"
-        table.add_row(*_plain(p.last_name, p.first_name, born, p.ine_status))
+        status = INE_STATUS_LABELS.get(p.ine_status, p.ine_status)
+        table.add_row(*_plain(p.last_name, p.first_name, born, status))
     console.print(table)
 
 
+@click.group("school", subcommand_metavar=french.SUBCOMMAND_METAVAR)
+def school_group() -> None:
+    """Une école : son état, ses anomalies, ses élèves sans INE."""
+
+
 # `relance school show UAI` is the same command under the singular group.
-school_show = show_cmd
-__all__ = ["school_show", "schools_group"]
+school_group.add_command(show_cmd)
+__all__ = ["school_group", "schools_group"]

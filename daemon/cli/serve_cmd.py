@@ -16,7 +16,7 @@ from daemon.cli import french
 from daemon.cli.base import Context, fail, parse_now, pass_context
 from daemon.clock import SimulatedClock
 from daemon.logs import setup_logging
-from daemon.runtime.lifecycle import Lifecycle
+from daemon.runtime.lifecycle import Lifecycle, Part
 from daemon.runtime.parts import PART_NAMES, all_parts
 
 log = logging.getLogger("daemon.serve")
@@ -75,8 +75,26 @@ def serve_cmd(
     sys.exit(run_daemon(app, names, stop_timeout=stop_timeout))
 
 
-def run_daemon(app: App, names: Sequence[str] = PART_NAMES, *, stop_timeout: float = 20.0) -> int:
-    """Run the named parts under one lifecycle until a signal; returns the exit code."""
+def log_advice(app: App) -> None:
+    """The probable mistakes `relance config check` warns about, in the journal at start."""
+    from zoneinfo import ZoneInfo
+
+    from daemon.runtime.config_advice import advice
+
+    today = app.now().astimezone(ZoneInfo(app.settings.campaign.timezone)).date()
+    for item in advice(app.settings, today=today):
+        log.warning("configuration %s: %s (relance config check says more)", item.key, item.log)
+
+
+def run_daemon(
+    app: App,
+    names: Sequence[str] = PART_NAMES,
+    *,
+    stop_timeout: float = 20.0,
+    extra: Sequence[tuple[str, Part]] = (),
+) -> int:
+    """Run the named parts (and `extra` ones) under one lifecycle until a signal; returns the
+    exit code."""
     settings = app.settings
     setup_logging(settings.log_level, settings.log_format, journal="JOURNAL_STREAM" in os.environ)
     parts = all_parts()
@@ -92,7 +110,9 @@ def run_daemon(app: App, names: Sequence[str] = PART_NAMES, *, stop_timeout: flo
         settings.web.base_url,
         app.engine.url.render_as_string(hide_password=True),
     )
-    lifecycle = Lifecycle(app, [(n, parts[n]) for n in names], stop_timeout=stop_timeout)
+    log_advice(app)
+    chosen = [(n, parts[n]) for n in names] + list(extra)
+    lifecycle = Lifecycle(app, chosen, stop_timeout=stop_timeout)
     code = asyncio.run(lifecycle.run())
     app.close()
     return code

@@ -18,11 +18,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from daemon.config.settings import Settings
+from daemon.config.settings import SettingError, Settings
+from daemon.config.toml_errors import french_toml_error
 from daemon.config.toml_out import MASK, is_secret, is_section
 
 ENV_PREFIX = "RELANCE_"
-DEFAULT_FILE = "relance.toml"
 NOT_SETTINGS = {"RELANCE_CONFIG"}  # RELANCE_ variables that are not settings
 
 
@@ -49,16 +49,6 @@ class Problem:
         return f"{where}{self.key}: {self.message}{origin}"
 
 
-def config_path(explicit: str | os.PathLike[str] | None, environ: Mapping[str, str]) -> Path | None:
-    """The file to read: --config, else $RELANCE_CONFIG, else ./relance.toml if it exists."""
-    if explicit:
-        return Path(explicit)
-    if environ.get("RELANCE_CONFIG"):
-        return Path(environ["RELANCE_CONFIG"])
-    default = Path(DEFAULT_FILE)
-    return default if default.exists() else None
-
-
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Read, merge and validate; raise ConfigError naming every problem."""
     environ = os.environ if environ is None else environ
@@ -67,9 +57,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = _decode_error_line(str(exc))
-        message = f"syntaxe TOML invalide ({exc})"
-        raise ConfigError(path, [Problem("toml", message, line)]) from exc
+        syntax = french_toml_error(exc, text)
+        raise ConfigError(path, [Problem("toml", syntax.message, syntax.line)]) from exc
     sources: dict[tuple[str, ...], str] = {}
     _apply_credentials(data, environ, sources)
     _apply_environment(data, environ, sources, problems)
@@ -133,11 +122,6 @@ def _read(path: Path | None) -> str:
         raise ConfigError(path, [Problem("fichier", "introuvable")]) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(path, [Problem("fichier", "pas en UTF-8")]) from exc
-
-
-def _decode_error_line(message: str) -> int | None:
-    match = re.search(r"line (\d+)", message)
-    return int(match.group(1)) if match else None
 
 
 # ---- environment and credentials ---------------------------------------------------------------
@@ -238,8 +222,9 @@ def _split_key(raw: str) -> tuple[str, ...]:
     return tuple(part.strip().strip("\"'") for part in raw.split("."))
 
 
-def locate_line(text: str, loc: tuple[str | int, ...]) -> int | None:
-    """The line of the TOML text that best matches a setting path (longest matching prefix)."""
+def locate_line(text: str, loc: tuple[str | int, ...], *, exact: bool = False) -> int | None:
+    """The line of the TOML text that best matches a setting path (longest matching prefix;
+    with `exact`, only the line of the setting itself)."""
     parts = tuple(p for p in loc if isinstance(p, str))
     best_line, best_len = None, 0
     table: tuple[str, ...] = ()
@@ -256,6 +241,8 @@ def locate_line(text: str, loc: tuple[str | int, ...]) -> int | None:
         size = len(candidate)
         if size > best_len and parts[:size] == candidate:
             best_line, best_len = number, size
+    if exact and best_len < len(parts):
+        return None
     return best_line
 
 
@@ -311,7 +298,7 @@ def _problems_from(
 ) -> list[Problem]:
     problems = []
     for error in exc.errors():
-        loc = tuple(error["loc"])
+        loc = _named_setting(tuple(error["loc"]), error, text)
         key = ".".join(str(p) for p in loc) or "(racine)"
         message = french_message(error)
         path = tuple(p for p in loc if isinstance(p, str))
@@ -326,6 +313,20 @@ def _problems_from(
         line = locate_line(text, loc) if source == "file" else None
         problems.append(Problem(key, message, line, source))
     return sorted(problems, key=lambda p: (p.line is None, p.line or 0))
+
+
+def _named_setting(
+    loc: tuple[str | int, ...], error: Mapping[str, Any], text: str
+) -> tuple[str | int, ...]:
+    """A section's error about some of its settings (`SettingError`) names the first of them
+    written in the file, else the first of them."""
+    cause = (error.get("ctx") or {}).get("error")
+    if not isinstance(cause, SettingError):
+        return loc
+    for key in cause.keys:
+        if locate_line(text, (*loc, key), exact=True) is not None:
+            return (*loc, key)
+    return (*loc, cause.keys[0])
 
 
 def _is_secret_path(path: tuple[str, ...]) -> bool:

@@ -24,6 +24,27 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+class SettingError(ValueError):
+    """A value that cannot work given another one of its section: `keys` are the settings to
+    name, the first one written in the file is shown with its line; the message says why."""
+
+    def __init__(self, message: str, *keys: str) -> None:
+        super().__init__(message)
+        self.keys = keys
+
+
+def _time_of_day(value: object) -> object:
+    """A time is written 08:00 or "08:00": a bare number (730, 8) would be read as seconds."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f"heure attendue (HH:MM, par exemple 07:30), pas le nombre {value}")
+    return value
+
+
+def _school_year_end(day: dt.date) -> dt.date:
+    """The last day (31 August) of the school year `day` belongs to."""
+    return dt.date(day.year + (day.month >= 9), 8, 31)
+
+
 def _email_or_empty(value: str) -> str:
     value = value.strip()
     if value and ("@" not in value or value.startswith("@") or value.endswith("@")):
@@ -78,8 +99,30 @@ class CampaignSettings(Section):
 
     @model_validator(mode="after")
     def _ordered(self) -> CampaignSettings:
-        if not self.start <= self.observation_date <= self.deadline:
-            raise ValueError("il faut start <= observation_date <= deadline")
+        """start ≤ observation_date ≤ deadline ≤ the end of start's school year."""
+        start, observation, deadline = self.start, self.observation_date, self.deadline
+        end = _school_year_end(start)
+        if observation < start:
+            raise SettingError(
+                f"la date d'observation ({observation:%d/%m/%Y}) est avant le début de la "
+                f"campagne (start = {start:%d/%m/%Y})",
+                "observation_date",
+                "start",
+            )
+        if deadline < observation:
+            raise SettingError(
+                f"la date limite ({deadline:%d/%m/%Y}) est avant la date d'observation "
+                f"({observation:%d/%m/%Y})",
+                "deadline",
+                "observation_date",
+            )
+        if deadline > end:
+            raise SettingError(
+                f"la date limite ({deadline:%d/%m/%Y}) est après la fin de l'année scolaire "
+                f"commencée le {start:%d/%m/%Y} ({end:%d/%m/%Y}) : une année de trop ?",
+                "deadline",
+                "start",
+            )
         return self
 
 
@@ -165,6 +208,22 @@ class ReminderSettings(Section):
         ),
         description="L'échéance est passée et le constat n'est pas validé.",
     )
+
+    @field_validator("window_start", "window_end", "digest_time", mode="before")
+    @classmethod
+    def _no_bare_number(cls, value: object) -> object:
+        return _time_of_day(value)
+
+    @model_validator(mode="after")
+    def _window_in_order(self) -> ReminderSettings:
+        if self.window_end <= self.window_start:
+            raise SettingError(
+                f"la plage d'envoi finit ({self.window_end:%H:%M}) avant de commencer "
+                f"({self.window_start:%H:%M}) : aucune relance ne partirait",
+                "window_end",
+                "window_start",
+            )
+        return self
 
 
 class ContactSettings(Section):

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, update
+from sqlalchemy import and_, bindparam, func, or_, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col, select
 
@@ -317,3 +318,37 @@ def queued(engine: Engine, *, limit: int = 200) -> list[Reminder]:
         )
         session.expunge_all()
         return found
+
+
+def rebase(text: str, old: str, new: str) -> str:
+    """`text` with its links to the address `old` (a `web.base_url`) made to link to `new`;
+    `http://127.0.0.1:800` is not a part of `http://127.0.0.1:8000/…`."""
+    pattern = re.compile(re.escape(old.rstrip("/")) + r"(?![\w.:-])")
+    return pattern.sub(new.rstrip("/"), text)
+
+
+def rebase_links(engine: Engine, *, old: str, new: str) -> int:
+    """The mails not sent yet whose text links to the address `old` (a `web.base_url`), made to
+    link to `new` instead (after the pages moved); how many changed."""
+    changed = 0
+    with transaction(engine) as session:
+        rows = session.exec(
+            select(Reminder).where(col(Reminder.status).in_(["pending", "claimed", "failed"]))
+        ).all()
+        for row in rows:
+            payload = {
+                k: rebase(v, old, new) if isinstance(v, str) else v for k, v in row.payload.items()
+            }
+            if payload != row.payload:
+                row.payload = payload
+                session.add(row)
+                changed += 1
+    return changed
+
+
+def unsent_count(engine: Engine, *, now: dt.datetime) -> int:
+    """How many rows are due at `now` or being sent, and not sent yet."""
+    in_flight = or_(_due(now), col(Reminder.status) == "claimed")
+    with reading(engine) as session:
+        query = select(func.count()).select_from(Reminder).where(in_flight)
+        return int(session.exec(query).one())

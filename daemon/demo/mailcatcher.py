@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import email
+import email.message
 import email.policy
 import email.utils
 import logging
@@ -34,7 +35,7 @@ class MaildirHandler:
         if "X-Relance-Envelope-To" not in message:
             message["X-Relance-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         await asyncio.to_thread(self.maildir.add, message)
-        log.info("mail caught to=%s", ",".join(envelope.rcpt_tos))
+        log.debug("mail caught to=%s", ",".join(envelope.rcpt_tos))
         if self.responder is not None:
             self.responder.received(envelope.content, list(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
@@ -54,27 +55,41 @@ def start_catcher(
 
 
 def list_mails(folder: Path, *, limit: int = 200) -> list[dict[str, Any]]:
-    """The caught mails, newest first: headers and the plain-text body."""
+    """The caught mails, newest first (by their Date): headers, the text and the HTML."""
     box = mailbox.Maildir(folder, create=True)
-    items = []
-    for key, message in box.items():
-        items.append((message.get_date(), key, message))
-    items.sort(key=lambda item: item[0], reverse=True)
-    result = []
-    for _date, key, raw in items[:limit]:
-        parsed = email.message_from_bytes(raw.as_bytes(), policy=email.policy.default)
-        body = parsed.get_body(preferencelist=("plain",))
-        result.append(
-            {
-                "key": key,
-                "to": str(parsed.get("To", "")),
-                "subject": str(parsed.get("Subject", "")),
-                "date": str(parsed.get("Date", "")),
-                "sent_at": _header_date(str(parsed.get("Date", ""))),
-                "text": body.get_content() if body is not None else "",
-            }
-        )
-    return result
+    found = [_read(key, raw) for key, raw in box.items()]
+    found.sort(key=lambda mail: (mail["sent_at"] is not None, mail["sent_at"]), reverse=True)
+    return found[:limit]
+
+
+def get_mail(folder: Path, key: str) -> dict[str, Any] | None:
+    """One caught mail by its Maildir key (None if there is no such mail)."""
+    box = mailbox.Maildir(folder, create=True)
+    try:
+        raw = box[key]
+    except (KeyError, ValueError):
+        return None
+    return _read(key, raw)
+
+
+def _read(key: str, raw: mailbox.MaildirMessage) -> dict[str, Any]:
+    parsed = email.message_from_bytes(raw.as_bytes(), policy=email.policy.default)
+    assert isinstance(parsed, email.message.EmailMessage)
+    text = parsed.get_body(preferencelist=("plain",))
+    html = parsed.get_body(preferencelist=("html",))
+    date = str(parsed.get("Date", ""))
+    return {
+        "key": key,
+        "from": str(parsed.get("From", "")),
+        "to": str(parsed.get("To", "")),
+        "cc": str(parsed.get("Cc", "")),
+        "reply_to": str(parsed.get("Reply-To", "")),
+        "subject": str(parsed.get("Subject", "")),
+        "date": date,
+        "sent_at": _header_date(date),
+        "text": text.get_content() if text is not None else "",
+        "html": html.get_content() if html is not None else "",
+    }
 
 
 def _header_date(header: str) -> dt.datetime | None:

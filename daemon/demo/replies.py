@@ -43,15 +43,18 @@ def prepare_replies(app: App, folder: Path, *, now: dt.datetime) -> list[str]:
                 path = folder / f"{school.uai}.{kind}.eml"
                 path.write_bytes(message.as_bytes())
                 written.append(path.name)
-        for school in _due_schools(session, BOUNCING, 1):
+        # a school that never exported bounces; if none is reminded that day, another one
+        answering = {name.partition(".")[0] for name in written}
+        candidates = _due_schools(session, BOUNCING, 1) + _due_schools(session, None, 10)
+        for school in [s for s in candidates if s.uai not in answering][:1]:
             (folder / f"{school.uai}.bounce").write_text("", encoding="utf-8")
             written.append(f"{school.uai}.bounce")
     return written
 
 
-def _due_schools(session: Session, stage: str, count: int) -> list[School]:
-    """Schools at `stage` with a reminder waiting in the ledger (it leaves when the daemon
-    starts), first by UAI."""
+def _due_schools(session: Session, stage: str | None, count: int) -> list[School]:
+    """Schools at `stage` (None: any) with a reminder waiting in the ledger (it leaves when
+    the daemon starts), first by UAI."""
     query = (
         select(School)
         .join(Reminder, col(Reminder.school_id) == col(School.id))
@@ -59,11 +62,12 @@ def _due_schools(session: Session, stage: str, count: int) -> list[School]:
         .where(
             Reminder.kind == LedgerKind.REMINDER,
             Reminder.status == ReminderStatus.PENDING,
-            FollowUp.stage == stage,
         )
         .order_by(col(School.uai))
         .limit(count)
     )
+    if stage is not None:
+        query = query.where(FollowUp.stage == stage)
     return list(session.exec(query))
 
 
@@ -120,6 +124,11 @@ class Responder:
         self.replies = replies
         self.maildir = maildir
         self.delay = delay
+        self.timers: list[threading.Timer] = []
+
+    def busy(self) -> bool:
+        """Whether an answer is still on its way."""
+        return any(timer.is_alive() for timer in self.timers)
 
     def received(self, data: bytes, recipients: list[str]) -> None:
         for recipient in recipients:
@@ -132,6 +141,7 @@ class Responder:
                 timer = threading.Timer(self.delay, self._deliver, (answer,))
                 timer.daemon = True
                 timer.start()
+                self.timers.append(timer)
 
     def _answer(self, prepared: Path, data: bytes, recipient: str) -> bytes | None:
         original = email.message_from_bytes(data, policy=email.policy.default)

@@ -23,6 +23,7 @@ from daemon.mailbox.identify import (
 from daemon.mailbox.outcome import Outcome
 from daemon.mailbox.reading import Attachment, Inbound
 from daemon.reminders.acknowledgement import Received, queue_acknowledgement
+from daemon.wording import plural
 from db.engine import reading, transaction
 from db.events import record_event
 from db.models import MailboxMessage, School
@@ -176,8 +177,7 @@ def refusal_of(results: list[IntakeResult]) -> str:
 
 def files(count: int, participle: str) -> str:
     """« 1 fichier lu », « 2 fichiers refusés »."""
-    mark = "s" if count > 1 else ""
-    return f"{count} fichier{mark} {participle}{mark}"
+    return plural(count, f"fichier {participle}", f"fichiers {participle}s")
 
 
 def received(inbound: Inbound, lines: tuple[str, ...], refusal: str) -> Received:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from daemon.school.stage import french_date
+from daemon.wording import plural
 from db.states import LedgerKind
 
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -41,10 +42,6 @@ def long_date(moment: dt.datetime | dt.date) -> str:
         moment = moment.astimezone(PARIS).date()
     day = "1er" if moment.day == 1 else str(moment.day)
     return f"{DAYS[moment.weekday()]} {day} {MONTHS[moment.month - 1]} {moment.year}"
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    return f"{count} {singular if count <= 1 else (plural_form or singular + 's')}"
 
 
 @lru_cache(maxsize=4)

@@ -27,7 +27,7 @@ from daemon.app import App
 from daemon.reminders.report import SweepReport
 from daemon.reminders.sweep import sweep
 from db import health
-from db.engine import transaction
+from db.engine import reading, transaction
 
 log = logging.getLogger(__name__)
 SWEEP_LOCK = 7263002  # PostgreSQL advisory lock key (7263001 is the schema upgrade's)
@@ -75,6 +75,13 @@ def note_tick(app: App, now: dt.datetime) -> None:
         health.note_work(
             session, instance=app.instance, part=health.SCHEDULER_PART, at=now, wall=app.wall()
         )
+
+
+def last_tick_at(app: App) -> dt.datetime | None:
+    """When this process's scheduler last swept (on the campaign's clock), None before."""
+    with reading(app.engine) as session:
+        beat = health.part_beat(session, instance=app.instance, part=health.SCHEDULER_PART)
+    return beat.worked_at if beat else None
 
 
 async def tick(app: App) -> None:

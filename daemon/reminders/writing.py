@@ -15,7 +15,6 @@ from typing import Any
 from sqlmodel import Session
 
 from daemon.config import Settings
-from daemon.reminders.compose import plural
 from daemon.reminders.digest import digest_day, digest_payload
 from daemon.reminders.due import (
     CampaignContext,
@@ -34,6 +33,7 @@ from daemon.reminders.policy import (
 )
 from daemon.reminders.report import Planned, SweepReport
 from daemon.school.open_items import OpenItems
+from daemon.wording import plural
 from db import ledger
 from db.events import record_event
 from db.models import Campaign, FollowUp, School

@@ -18,6 +18,7 @@ from daemon.ingest.exports.records import ERROR, WARNING, ArchiveCheck
 from daemon.school.followup import refresh_stage
 from daemon.school.pupils import PupilBook
 from daemon.school.stage import french_date
+from daemon.wording import plural
 from db.events import record_event
 from db.models import Campaign, ExportSubmission, School
 from db.schools import get_school, lock_school
@@ -244,7 +245,9 @@ def _summary(filename: str, check: ArchiveCheck) -> str:
         return f"Archive {filename} refusée : {check.refusal}"
     total = check.headcount.total if check.headcount else 0
     errors, warnings = check.count(ERROR), check.count(WARNING)
-    text = f"Archive {filename} reçue : {total} élève(s)"
+    text = f"Archive {filename} reçue : {plural(total, 'élève')}"
     if errors or warnings:
-        text += f", test de cohérence : {errors} erreur(s), {warnings} avertissement(s)"
+        text += (
+            f", test de cohérence : {plural(errors, 'erreur')}, {plural(warnings, 'avertissement')}"
+        )
     return text

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from daemon.wording import plural
 from db.states import STAGE_LABELS, STAGE_ORDER, Stage
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -56,10 +57,6 @@ def french_date(moment: dt.datetime | dt.date) -> str:
     if isinstance(moment, dt.datetime):
         moment = moment.astimezone(PARIS).date()
     return moment.strftime("%d/%m/%Y")
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count > 1 else ''}"
 
 
 def latest_report(
@@ -148,7 +145,7 @@ def _ine_stage(evidence: Evidence, now: dt.datetime, any_doc: DocumentEvidence) 
     if ine.pending_ine > 0:
         return StageResult(
             Stage.AWAITING_INE,
-            f"{_plural(ine.pending_ine, 'élève')} sans INE d'après {where}",
+            f"{plural(ine.pending_ine, 'élève sans INE', 'élèves sans INE')} d'après {where}",
             ine.effective_at,
             facts={"pending_ine": ine.pending_ine},
         )
@@ -163,7 +160,7 @@ def _ine_stage(evidence: Evidence, now: dt.datetime, any_doc: DocumentEvidence) 
 def _open_text(report: DocumentEvidence) -> str:
     parts = []
     if report.rejections:
-        parts.append(_plural(report.rejections, "rejet"))
+        parts.append(plural(report.rejections, "rejet"))
     if report.warnings:
-        parts.append(_plural(report.warnings, "avertissement"))
+        parts.append(plural(report.warnings, "avertissement"))
     return " et ".join(parts)

@@ -22,6 +22,7 @@ from daemon.ingest.records import JsonRecord
 from daemon.ingest.reports.records import AnomalyRow, CompteRendu, Extraction, IneSection, Report
 from daemon.school.pupils import NewPupil, PupilBook
 from daemon.school.stage import french_date
+from daemon.wording import plural
 from db.models import Anomaly, Document, Pupil
 
 ATTRIBUTED = "attribue"
@@ -233,23 +234,24 @@ def summary_text(document: Document, changes: Changes) -> str:
     """The French line of the school's timeline (never a pupil's name)."""
     counts = DocumentCounts.from_json(document.counts)
     if document.kind == "onde_extraction":
-        text = f"Extraction ONDE : {counts.pupils or 0} élèves"
+        text = f"Extraction ONDE : {plural(counts.pupils or 0, 'élève')}"
         if counts.pending_ine is not None:
             text += f", {counts.pending_ine} sans INE"
     else:
         when = document.processed_at or document.received_at
         text = (
-            f"Compte rendu du {french_date(when)} : {counts.rejections} rejet(s), "
-            f"{counts.warnings} avertissement(s)"
+            f"Compte rendu du {french_date(when)} : "
+            f"{plural(counts.rejections, 'rejet')}, "
+            f"{plural(counts.warnings, 'avertissement')}"
         )
         if counts.pending_ine is not None:
-            text += f", {counts.pending_ine} élève(s) sans INE"
+            text += f", {plural(counts.pending_ine, 'élève sans INE', 'élèves sans INE')}"
     details = []
     if changes.resolved:
-        details.append(f"{changes.resolved} anomalie(s) résolue(s)")
+        details.append(plural(changes.resolved, "anomalie résolue", "anomalies résolues"))
     if changes.new_anomalies:
-        details.append(f"{changes.new_anomalies} nouvelle(s)")
+        details.append(plural(changes.new_anomalies, "nouvelle"))
     if changes.ine_attributed:
-        details.append(f"{changes.ine_attributed} INE attribué(s)")
+        details.append(plural(changes.ine_attributed, "INE attribué", "INE attribués"))
     details.extend(changes.notes)
     return text + (f" ({', '.join(details)})" if details else "")

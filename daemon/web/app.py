@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from daemon.app import App
 from daemon.school.links import secret_key
-from daemon.web import api, api_exports, auth, coordinator, demo_mails, director
+from daemon.web import api, api_exports, auth, coordinator, csv_exports, demo_mails, director
 from daemon.web.auth import LoginChecks, LoginLimiter, NotSignedIn, current_user
 from daemon.web.cache import TTLCache
 from daemon.web.health import health_answer
@@ -182,6 +182,7 @@ def create_app(app: App) -> FastAPI:
 ROUTERS = (
     auth.router,
     coordinator.router,
+    csv_exports.router,
     director.router,
     api.router,
     api_exports.router,

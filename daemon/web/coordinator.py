@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import logging
 import math
 from collections.abc import Iterator
@@ -27,6 +25,7 @@ from daemon.web.cache import TTLCache
 from daemon.web.charts import SERIES, progress_svg
 from daemon.web.common import current_campaign, intake_for, reading, relance_app
 from daemon.web.csrf import verify_csrf
+from daemon.web.csv_exports import csv_response
 from daemon.web.render import render
 from daemon.web.sessions import end_all_sessions
 from db.dashboard import (
@@ -45,7 +44,7 @@ from db.dashboard import (
     stage_counts,
 )
 from db.engine import transaction
-from db.models import Campaign, School
+from db.models import Campaign, FollowUp, School
 from db.school_file import school_file, stored_original
 from db.schools import get_school
 
@@ -275,13 +274,6 @@ CSV_COLUMNS = (
 )
 
 
-def _csv_cell(value: str) -> str:
-    """Text a spreadsheet will not run as a formula."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
-
-
 @router.get("/ecoles.csv")
 def school_csv(request: Request, user: Coordinator, filters: Filters) -> Response:
     app = relance_app(request)
@@ -290,39 +282,28 @@ def school_csv(request: Request, user: Coordinator, filters: Filters) -> Respons
         assert campaign.id is not None
         zone = _zone(campaign)
         rows = school_rows(session, campaign_id=campaign.id, filters=filters, limit=None)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
 
     def moment(value: dt.datetime | None) -> str:
         return value.astimezone(zone).strftime("%d/%m/%Y %H:%M") if value else ""
 
-    for school, follow_up in rows:
+    def line(school: School, follow_up: FollowUp | None) -> tuple[str, ...]:
         stage = Stage(follow_up.stage) if follow_up else Stage.AWAITING_EXPORT
-        writer.writerow(
-            [
-                _csv_cell(v)
-                for v in (
-                    school.uai,
-                    school.name,
-                    school.commune,
-                    school.postal_code,
-                    school.circonscription,
-                    CONTRACT_LABELS.get(school.contract, school.contract),
-                    stage.label,
-                    moment(follow_up.stage_since if follow_up else None),
-                    follow_up.stage_reason if follow_up else "",
-                    moment(follow_up.next_reminder_at if follow_up else None),
-                    school.director_email,
-                )
-            ]
+        return (
+            school.uai,
+            school.name,
+            school.commune,
+            school.postal_code,
+            school.circonscription,
+            CONTRACT_LABELS.get(school.contract, school.contract),
+            stage.label,
+            moment(follow_up.stage_since if follow_up else None),
+            follow_up.stage_reason if follow_up else "",
+            moment(follow_up.next_reminder_at if follow_up else None),
+            school.director_email,
         )
-    stamp = app.now().astimezone(zone).strftime("%Y-%m-%d")
-    return Response(
-        "\ufeff" + buffer.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="ecoles-{stamp}.csv"'},
-    )
+
+    day = app.now().astimezone(zone).date()
+    return csv_response(f"ecoles-{day:%Y-%m-%d}.csv", CSV_COLUMNS, [line(*r) for r in rows])
 
 
 # ---- one school --------------------------------------------------------------------------------

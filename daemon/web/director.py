@@ -28,6 +28,7 @@ from daemon.app import App
 from daemon.codes import printable
 from daemon.ingest.exports.records import ERROR, WARNING, ArchiveCheck
 from daemon.ingest.intake.intake import IntakeResult
+from daemon.ingest.intake.kinds import ACCEPTED, upload_refusal
 from daemon.ingest.intake.staging import StagingRefused
 from daemon.ingest.reports.records import CompteRendu, Report
 from daemon.reminders.problem import recipient_for, report_sentence, route_problem
@@ -44,6 +45,7 @@ from daemon.school.stage import Stage, french_date
 from daemon.web.common import current_campaign, intake_for, relance_app, staging_for
 from daemon.web.csrf import verify_csrf
 from daemon.web.render import render
+from daemon.wording import plural
 from db.engine import reading, transaction
 from db.models import Campaign, School
 from db.schools import get_school
@@ -53,15 +55,6 @@ log = logging.getLogger(__name__)
 
 
 ACTOR = "direction (page de l'école)"
-# What may be dropped on the page: the file name's ending, and the first bytes it must have.
-ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
-    ".pdf": (b"%PDF",),
-    ".zip": (b"PK\x03\x04",),
-    ".csv": (),
-    ".txt": (),
-    ".htm": (),
-    ".html": (),
-}
 FORM_OVERHEAD = 64 * 1024  # the multipart envelope and the other fields of the form
 
 
@@ -86,6 +79,14 @@ KIND_LABELS = {
     "compte_rendu": "compte rendu d'import",
     "onde_extraction": "extraction ONDE",
     "export": "archive d'export",
+}
+FEMININE_KINDS = {"onde_extraction", "export"}
+# What became of a file, agreeing with its kind (« archive reçue et lue », « fichier non retenu »).
+OUTCOME_WORDS = {
+    "processed": ("reçu et lu", "reçue et lue"),
+    "duplicate": ("déjà reçu, rien de nouveau", "déjà reçue, rien de nouveau"),
+    "quarantined": ("non retenu", "non retenue"),
+    "ignored": ("ignoré", "ignorée"),
 }
 OUTCOME_LABELS = {
     IntakeOutcome.PROCESSED: "Fichier reçu et lu",
@@ -266,7 +267,7 @@ def _page(
             "snooze_max": latest_snooze.isoformat(),
             "max_snooze_days": settings.reminders.max_snooze_days,
             "max_upload_mb": settings.web.max_upload_mb,
-            "accept": ",".join(ALLOWED_TYPES),
+            "accept": ",".join(ACCEPTED),
             "categories": [(c.value, PROBLEM_LABELS[c]) for c in ProblemCategory],
             "done": done,
             "errors": errors or {},
@@ -277,22 +278,6 @@ def _page(
 
 
 # ---- dropping a file: stage it, confirm, then the one ingest path ---------------------------
-def check_type(filename: str, head: bytes) -> str:
-    """'' when the file may be dropped here, else why not (in French)."""
-    suffix = Path(filename).suffix.lower()
-    if suffix not in ALLOWED_TYPES:
-        return (
-            "type de fichier non accepté : déposez un PDF, un texte, un CSV, une page web "
-            "enregistrée ou une archive .zip"
-        )
-    magics = ALLOWED_TYPES[suffix]
-    if magics and not any(head.startswith(m) for m in magics):
-        return f"le contenu du fichier ne correspond pas à son extension {suffix}"
-    if not magics and (head.startswith(b"PK\x03\x04") or head.startswith(b"%PDF")):
-        return f"le contenu du fichier ne correspond pas à son extension {suffix}"
-    if not magics and b"\x00" in head[:2048] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "ce fichier n'est pas un texte lisible"
-    return ""
 
 
 def read_limited(upload: UploadFile, limit: int) -> bytes | None:
@@ -327,7 +312,7 @@ def stage_upload(request: Request, fichier: UploadFile | None = None) -> Respons
             raise _too_big(scope)
         if not data:
             return _page(request, scope, errors={"depot": "le fichier est vide"}, status=422)
-        wrong = check_type(filename, data[:4096])
+        wrong = upload_refusal(filename, data[:4096])
         if wrong:
             return _page(request, scope, errors={"depot": wrong}, status=415)
     except PageError as error:
@@ -395,13 +380,21 @@ def _upload_result(request: Request, scope: Scope, result: IntakeResult) -> Resp
             "school": scope.school,
             "result": result,
             "accepted": accepted,
-            "kind_label": KIND_LABELS.get(result.kind, "fichier"),
+            "outcome_line": outcome_line(result),
             "summary": _summary(result),
             "items": items,
             "stage_label": items.stage.stage.label,
         },
         status=200 if accepted else 422,
     )
+
+
+def outcome_line(result: IntakeResult) -> str:
+    """« Archive d'export « 0441234C.zip » : reçue et lue. », the words agreeing with the kind."""
+    label = KIND_LABELS.get(result.kind, "fichier")
+    masculine, feminine = OUTCOME_WORDS.get(result.outcome, ("traité", "traitée"))
+    words = feminine if result.kind in FEMININE_KINDS else masculine
+    return f"{label[:1].upper()}{label[1:]} « {result.filename} » : {words}."
 
 
 def _summary(result: IntakeResult) -> list[str]:
@@ -415,10 +408,12 @@ def _summary(result: IntakeResult) -> list[str]:
 def _check_summary(check: ArchiveCheck) -> list[str]:
     lines: list[str] = []
     if check.headcount is not None:
-        lines.append(f"{check.headcount.total} élève(s) dans l'archive")
+        lines.append(f"{plural(check.headcount.total, 'élève')} dans l'archive")
     if check.findings:
         errors, warnings = check.count(ERROR), check.count(WARNING)
-        lines.append(f"Test de cohérence : {errors} erreur(s), {warnings} avertissement(s)")
+        lines.append(
+            f"Test de cohérence : {plural(errors, 'erreur')}, {plural(warnings, 'avertissement')}"
+        )
     return lines
 
 
@@ -426,19 +421,21 @@ def _report_summary(report: Report) -> list[str]:
     lines: list[str] = []
     if isinstance(report, CompteRendu):
         counts = report.counts
-        for value, label in (
-            (counts.read, "élève(s) lu(s)"),
-            (counts.integrated, "élève(s) intégré(s)"),
-            (counts.rejected, "élève(s) rejeté(s)"),
-            (counts.warnings, "avertissement(s)"),
+        for value, singular, plural_form in (
+            (counts.read, "élève lu", "élèves lus"),
+            (counts.integrated, "élève intégré", "élèves intégrés"),
+            (counts.rejected, "élève rejeté", "élèves rejetés"),
+            (counts.warnings, "avertissement", "avertissements"),
         ):
             if value is not None:
-                lines.append(f"{value} {label}")
-        lines.append(f"{len(report.anomalies)} anomalie(s) signalée(s)")
+                lines.append(plural(value, singular, plural_form))
+        lines.append(plural(len(report.anomalies), "anomalie signalée", "anomalies signalées"))
         if report.ine.pending is not None:
-            lines.append(f"{report.ine.pending} élève(s) sans INE attribué")
+            lines.append(
+                plural(report.ine.pending, "élève sans INE attribué", "élèves sans INE attribué")
+            )
     else:
-        lines.append(f"{len(report.pupils)} élève(s) dans l'extraction")
+        lines.append(f"{plural(len(report.pupils), 'élève')} dans l'extraction")
     if report.needs_review:
         lines.append(
             "Une partie du document n'a pas pu être lue avec certitude : la coordination vérifiera."

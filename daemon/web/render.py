@@ -17,6 +17,8 @@ from daemon import TEMPLATES_DIR
 from daemon.delivery.health import read_smtp_health
 from daemon.school.stage import STAGE_LABELS, STAGE_ORDER, Stage, french_date
 from daemon.web.csrf import csrf_field, csrf_token
+from daemon.wording import agree, percent, plural
+from db.states import ESCALATION_LABELS, REMINDER_STATUS_LABELS
 
 PACKAGED_TEMPLATES = TEMPLATES_DIR
 PARIS = ZoneInfo("Europe/Paris")
@@ -35,6 +37,13 @@ def stage_label(value: str | None) -> str:
         return value
 
 
+def escalation_label(step: str) -> str:
+    """A ladder step as stored (`coordinator@3`), in French: « coordination après 3 relances »."""
+    notify, _, after = step.partition("@")
+    who = ESCALATION_LABELS.get(notify, notify)
+    return f"{who} après {plural(int(after), 'relance')}" if after.isdigit() else who
+
+
 def local_time(moment: dt.datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
     """A moment as Paris wall-clock time ("—" when empty)."""
     if moment is None:
@@ -46,12 +55,6 @@ def local_date(moment: dt.datetime | dt.date | None) -> str:
     if moment is None:
         return "—"
     return french_date(moment)
-
-
-def percent(part: int, whole: int) -> str:
-    if not whole:
-        return "—"
-    return f"{100 * part / whole:.0f} %".replace(".", ",")
 
 
 @lru_cache(maxsize=8)
@@ -69,6 +72,10 @@ def environment(root: str) -> jinja2.Environment:
         stage_order=STAGE_ORDER,
         csrf_field=lambda request: Markup(csrf_field(request)),
         csrf_token=csrf_token,
+        plural=plural,
+        escalation_label=escalation_label,
+        reminder_status_labels=REMINDER_STATUS_LABELS,
+        agree=agree,
     )
     env.filters.update(local_time=local_time, local_date=local_date, percent=percent)
     return env

@@ -39,6 +39,7 @@ from daemon.ingest.exports.records import (
     Finding,
 )
 from daemon.ingest.exports.safezip import MB, ZIP_ERRORS, ArchiveRefused, SafeZip, ZipLimits
+from daemon.wording import agree
 
 log = logging.getLogger(__name__)
 READ_ERRORS = (*ZIP_ERRORS, csv.Error)
@@ -194,7 +195,8 @@ class _Reader:
                 self.note(
                     f"{member}.csv",
                     header.missing[0],
-                    f"Colonne(s) absente(s) : {', '.join(header.missing)} ; fichier non lu",
+                    f"{agree(len(header.missing), 'Colonne absente', 'Colonnes absentes')} : "
+                    f"{', '.join(header.missing)} ; fichier non lu",
                 )
                 return None
             self.headers[member] = header

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from daemon.codes import CYCLE_OF_LEVEL, LEVEL_AGE, cycle_of, fold, normalise_cycle, normalise_level
 from daemon.ingest.exports.records import ERROR, WARNING, ArchivePupil, Finding, PupilIdentity
+from daemon.wording import plural
 
 
 @lru_cache(maxsize=8)
@@ -332,5 +333,5 @@ def _age(level: str, born: dt.date, year_start: dt.date, out: Found) -> None:
         return
     text = "en avance" if gap < 0 else "en retard"
     years = abs(gap)
-    message = f"Âge incohérent avec le niveau {level} : {years} an(s) {text}"
+    message = f"Âge incohérent avec le niveau {level} : {plural(years, 'an')} {text}"
     out.append(("eleves.csv", "date_naissance", message, WARNING if years == 1 else ERROR))

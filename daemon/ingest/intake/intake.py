@@ -23,6 +23,7 @@ from daemon.codes import InvalidUAI, find_uais, parse_uai, printable
 from daemon.config import Settings
 from daemon.ingest.exports.records import ArchiveCheck
 from daemon.ingest.intake import nofollow
+from daemon.ingest.intake.kinds import suffix_refusal
 from daemon.ingest.intake.storage import Store, is_junk
 from daemon.ingest.reports import ReportRefused, parse_report
 from daemon.ingest.reports.extraction import kept_columns
@@ -180,6 +181,7 @@ class Intake:
             self.store.write_reason(target, reason, original=name, now=now)
         stored = str(target) if channel == "folder" else ""
         with transaction(self.app.engine) as session:
+            school = named_school(session, given=None, name=hint)
             row = IntakeFile(
                 original_name=name[:500],
                 stored_path=stored,
@@ -188,15 +190,18 @@ class Intake:
                 channel=channel,
                 outcome=IntakeOutcome.QUARANTINED,
                 reason=reason[:1000],
+                school_id=school.id if school else None,
                 origin=hint[:500],
             )
             session.add(row)
             session.flush()
+            uai = school.uai if school else None
         log.warning("intake quarantined file=%s channel=%s reason=%s", name, channel, reason)
         return IntakeResult(
             IntakeOutcome.QUARANTINED,
             name,
             reason=reason,
+            uai=uai,
             intake_id=row.id,
             stored_path=stored,
             message=f"{name} : mis en quarantaine ({reason})",
@@ -263,10 +268,10 @@ class Intake:
         )
         try:
             result = self._process(incoming)
-        except Exception as exc:  # one bad file never stops the daemon; it is kept with its reason
+        except Exception:  # one bad file never stops the daemon; it is kept with its reason
             log.exception("intake failed file=%s channel=%s", filename, channel)
             result = self._record_refusal(
-                Refused(f"erreur interne pendant le traitement ({type(exc).__name__})"), incoming
+                Refused("erreur interne pendant le traitement (détail dans le journal)"), incoming
             )
         log.info(
             "intake file=%s channel=%s outcome=%s kind=%s uai=%s ms=%d",
@@ -282,6 +287,9 @@ class Intake:
     def _process(self, incoming: Incoming) -> IntakeResult:
         if not incoming.data:
             return self._record_refusal(Refused("fichier vide"), incoming)
+        wrong_kind = suffix_refusal(incoming.filename)
+        if wrong_kind:
+            return self._record_refusal(Refused(wrong_kind), incoming)
         is_zip = incoming.data.startswith(ZIP_MAGIC) or incoming.filename.lower().endswith(".zip")
         try:
             if is_zip:
@@ -511,7 +519,12 @@ class Intake:
         filename, now = incoming.filename, incoming.now
         target, reason = self._keep_in_quarantine(incoming, refused.reason)
         with transaction(self.app.engine) as session:
-            school = refused.school
+            school = refused.school or named_school(
+                session,
+                given=incoming.school_uai,
+                name=incoming.hint or incoming.filename,
+                data=incoming.data,
+            )
             row = self._intake_row(
                 session,
                 incoming,
@@ -629,4 +642,30 @@ class Intake:
         return row
 
 
-__all__ = ["Intake", "IntakeResult", "is_junk"]
+def named_school(
+    session: Session, *, given: str | None, name: str, data: bytes = b""
+) -> School | None:
+    """The school a refused file names, so that the quarantine page and the school's history
+    show it: the one UAI of a known school its name (or folder) carries, else the one its text
+    carries. None when nothing says or several schools are named, and for a file given for a
+    school (a page, the API): its refusal was answered there, and may be that it is another's."""
+    if given:
+        return None
+    for text in (name, _text_head(data)):
+        named = [uai for uai in find_uais(text) if get_school(session, uai=uai) is not None]
+        if len(named) == 1:
+            return get_school(session, uai=named[0])
+        if named:
+            return None
+    return None
+
+
+def _text_head(data: bytes) -> str:
+    """The start of a file's text, if it is text at all (a PDF or a zip says nothing here)."""
+    head = data[:65536]
+    if head.startswith((b"%PDF", ZIP_MAGIC)) or b"\x00" in head[:2048]:
+        return ""
+    return head.decode("utf-8", errors="replace")
+
+
+__all__ = ["Intake", "IntakeResult", "is_junk", "named_school"]

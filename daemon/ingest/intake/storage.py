@@ -17,6 +17,7 @@ import re
 import unicodedata
 from pathlib import Path
 from typing import BinaryIO, ClassVar
+from zoneinfo import ZoneInfo
 
 from daemon.config import Settings
 from daemon.ingest.intake.nofollow import (
@@ -30,6 +31,7 @@ from daemon.ingest.intake.nofollow import (
     write_beneath,
 )
 
+PARIS = ZoneInfo("Europe/Paris")
 REASON_SUFFIX = ".reason.txt"
 RECEIPT_SUFFIX = ".txt"
 JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini", ".directory", "icon\r"}
@@ -45,6 +47,11 @@ JUNK_SUFFIXES = (
     "~",
     REASON_SUFFIX,
 )
+
+
+def _moment(now: dt.datetime) -> str:
+    """« 07/12/2026 à 19:27 (heure de Paris) »: what a person reads in a reason or a receipt."""
+    return now.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M (heure de Paris)")
 
 
 def reason_file(target: Path) -> Path:
@@ -146,7 +153,7 @@ class Store:
 
     def write_receipt(self, target: Path, message: str, *, original: str, now: dt.datetime) -> None:
         text = (
-            f"Fichier : {original}\nReçu le : {now.isoformat()}\n{message}\n"
+            f"Fichier : {original}\nReçu le : {_moment(now)}\n{message}\n"
             "L'archive elle-même n'est pas conservée : elle contient les adresses des élèves et "
             "leurs responsables, que relance ne garde pas. Ce qui en est retenu (tableau "
             "d'effectif, élèves, test de cohérence) est sur la page de l'école.\n"
@@ -174,9 +181,7 @@ class Store:
         unlink_beneath(self.source_base(source), source)
 
     def write_reason(self, target: Path, reason: str, *, original: str, now: dt.datetime) -> None:
-        text = (
-            f"Fichier : {original}\nMis en quarantaine le : {now.isoformat()}\nRaison : {reason}\n"
-        )
+        text = f"Fichier : {original}\nMis en quarantaine le : {_moment(now)}\nRaison : {reason}\n"
         self.write(reason_file(target), text.encode("utf-8"))
 
     def open(self, stored_path: str) -> BinaryIO:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from daemon.codes import InvalidUAI, find_uais, normalise_uai, parse_uai, pupil_key
 from daemon.ingest.records import iso
 from daemon.ingest.reports.records import AnomalyRow, Counts, IneSection
+from daemon.wording import agree, plural
 
 _UAI_IN_PARENS = re.compile(r"^(.*?)\s*\(\s*([0-9A-Za-z ]{8,10})\s*\)\s*$")
 
@@ -50,6 +51,11 @@ def _agrees(announced: int | None, *found: int) -> bool:
     return announced is None or announced in found
 
 
+def _announced(count: int | None) -> str:
+    """« 3 annoncés », « 1 annoncé »."""
+    return f"{count} {agree(count, 'annoncé', 'annoncés')}" if isinstance(count, int) else "?"
+
+
 def consistency_warnings(
     counts: Counts, anomalies: Sequence[AnomalyRow], ine: IneSection
 ) -> list[str]:
@@ -63,7 +69,7 @@ def consistency_warnings(
         and read != integrated + rejected
     ):
         warnings.append(
-            f"Élèves lus : {read} annoncés, mais intégrés ({integrated}) + rejetés "
+            f"Élèves lus : {_announced(read)}, mais intégrés ({integrated}) + rejetés "
             f"({rejected}) = {integrated + rejected}"
         )
     for announced, severity, label in (
@@ -74,7 +80,8 @@ def consistency_warnings(
         pupils = _pupils(rows)
         if not _agrees(announced, len(rows), pupils):
             warnings.append(
-                f"{label} : {announced} annoncés, {pupils} élève(s) trouvé(s) "
+                f"{label} : {_announced(announced)}, "
+                f"{plural(pupils, 'élève trouvé', 'élèves trouvés')} "
                 "dans le tableau des anomalies"
             )
     return warnings + _ine_warnings(ine)
@@ -86,13 +93,15 @@ def _ine_warnings(ine: IneSection) -> list[str]:
     en_attente = sum(1 for p in ine.pupils if p.status == "en_attente")
     if not _agrees(ine.pending, waiting, en_attente):
         warnings.append(
-            f"Élèves en attente d'INE : {ine.pending} annoncés, {waiting} élève(s) sans INE "
+            f"Élèves en attente d'INE : {_announced(ine.pending)}, "
+            f"{plural(waiting, 'élève sans INE', 'élèves sans INE')} "
             "dans le tableau INE"
         )
     attributed = len(ine.pupils) - waiting
     if attributed and not _agrees(ine.attributed, attributed):
         warnings.append(
-            f"Élèves immatriculés : {ine.attributed} annoncés, {attributed} élève(s) avec INE "
+            f"Élèves immatriculés : {_announced(ine.attributed)}, "
+            f"{plural(attributed, 'élève avec INE', 'élèves avec INE')} "
             "dans le tableau INE"
         )
     return warnings

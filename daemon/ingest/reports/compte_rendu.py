@@ -154,9 +154,7 @@ def read_compte_rendu(
     if state.pending is not None:
         state.warnings.append(f"Compteur « {state.pending} » sans nombre")
     if not _looks_like_cr(state):
-        raise ReportRefused(
-            f"{what} n'est pas un compte rendu ONDE / not an ONDE import report (compte rendu)"
-        )
+        raise ReportRefused(f"{what} n'est pas un compte rendu d'import ONDE")
     # One producer made both tables: where one shows that it cuts long words, both do.
     cuts_words = any([table.cuts_words() for table in state.tables.values()])
     anomaly_rows, unplaced = state.tables["anomalies"].finish(cuts_words)

@@ -19,9 +19,7 @@ from daemon.ingest.reports.records import ExtractedPupil, Extraction
 from daemon.ingest.reports.refusal import ReportRefused
 from daemon.ingest.reports.text import clean, key, parse_date
 
-NOT_EXTRACTION = (
-    "CSV qui n'est pas une extraction ONDE (CSVExtraction.csv) / not an ONDE extraction"
-)
+NOT_EXTRACTION = "CSV qui n'est pas une extraction ONDE (CSVExtraction.csv)"
 NO_INE_COLUMN = (
     "Extraction « par groupe d'élèves » sans colonne INE : le statut INE des élèves est inconnu"
 )

@@ -28,10 +28,10 @@ from daemon.ingest.reports.wrapped import Fragment, unwrap
 
 log = logging.getLogger(__name__)
 
-TRUNCATED = "PDF tronqué : marque de fin %%EOF absente / truncated PDF"
-BROKEN = "PDF illisible ou endommagé / unreadable or damaged PDF"
-ENCRYPTED = "PDF chiffré : mot de passe requis / encrypted PDF"
-NO_TEXT = "PDF sans texte (scan) : aucune couche texte / no text layer"
+TRUNCATED = "PDF tronqué : marque de fin %%EOF absente"
+BROKEN = "PDF illisible ou endommagé"
+ENCRYPTED = "PDF chiffré : mot de passe requis"
+NO_TEXT = "PDF sans texte (scan) : aucune couche texte"
 MAX_PAGE_CONTENT = 2 * 1024 * 1024  # bytes of a page's drawing operators, once decompressed
 ASCENT, DESCENT = 0.8, 0.2  # of the font size, above and below the baseline
 _SPLIT = re.compile(r"\S\s{2,}\S|\||^\s{2,}")  # a piece laid out with spaces, or a `|`
@@ -60,9 +60,7 @@ def open_pdf(data: bytes, max_pages: int) -> PdfReader:
     if count < 1:
         raise ReportRefused(BROKEN)
     if count > max_pages:
-        raise ReportRefused(
-            f"PDF de {count} pages, plus que les {max_pages} acceptées / too many pages"
-        )
+        raise ReportRefused(f"PDF de {count} pages, plus que les {max_pages} acceptées")
     return reader
 
 

@@ -33,18 +33,20 @@ from daemon.ingest.reports.lines import text_lines
 from daemon.ingest.reports.pdf import MAX_PAGE_CONTENT, pdf_lines
 from daemon.ingest.reports.records import CompteRendu, Report
 from daemon.ingest.reports.refusal import ReportRefused
+from daemon.wording import plural
 
 log = logging.getLogger(__name__)
 
-EMPTY = "Fichier vide / empty file"
-UNKNOWN = "Type de fichier inconnu : ni PDF, ni texte, ni CSV / unknown file type"
+EMPTY = "Fichier vide"
+UNREADABLE = "Lecture impossible : erreur du lecteur (détail dans le journal)"
+UNKNOWN = "Type de fichier inconnu : ni PDF, ni texte, ni CSV"
 _BINARY = {
-    b"PK\x03\x04": "Archive ZIP (un export ?), pas un compte rendu / ZIP archive, not a report",
-    b"\x89PNG": "Image PNG (scan ?) : aucune couche texte / image, no text layer",
-    b"\xff\xd8\xff": "Image JPEG (scan ?) : aucune couche texte / image, no text layer",
-    b"II*\x00": "Image TIFF (scan ?) : aucune couche texte / image, no text layer",
-    b"MM\x00*": "Image TIFF (scan ?) : aucune couche texte / image, no text layer",
-    b"\xd0\xcf\x11\xe0": "Document Office ancien format, pas un compte rendu / not a report",
+    b"PK\x03\x04": "Archive ZIP (un export ?), pas un compte rendu",
+    b"\x89PNG": "Image PNG (scan ?) : aucune couche texte",
+    b"\xff\xd8\xff": "Image JPEG (scan ?) : aucune couche texte",
+    b"II*\x00": "Image TIFF (scan ?) : aucune couche texte",
+    b"MM\x00*": "Image TIFF (scan ?) : aucune couche texte",
+    b"\xd0\xcf\x11\xe0": "Document Office ancien format, pas un compte rendu",
 }
 
 __all__ = ["Report", "ReportRefused", "parse_report"]
@@ -66,10 +68,10 @@ def parse_report(
     except (ReportRefused, MemoryError):  # out of memory: the caller's budget says so
         raise
     except RecursionError as exc:
-        raise ReportRefused("Fichier trop imbriqué pour être lu / too deeply nested") from exc
+        raise ReportRefused("Fichier trop imbriqué pour être lu") from exc
     except Exception as exc:  # a bug must not crash the intake loop: refuse, and log it
         log.exception("report parser failed on %s", filename)
-        raise ReportRefused(f"Lecture impossible ({type(exc).__name__}) / unreadable") from exc
+        raise ReportRefused(UNREADABLE) from exc
     return with_review(result)
 
 
@@ -119,7 +121,7 @@ def with_review(result: R) -> R:
     reasons: list[str] = []
     if result.unclassified:
         count = len(result.unclassified)
-        reasons.append(f"{count} ligne(s) non classée(s)")
+        reasons.append(plural(count, "ligne non classée", "lignes non classées"))
     reasons.extend(result.warnings)
     ocr = isinstance(result, CompteRendu) and result.source == "ocr"
     in_doubt = result.needs_review or ocr
