@@ -116,6 +116,7 @@ def generate(settings: Any, *, schools: int, seed: int, now: dt.datetime) -> dic
         User,
     )
     from db.schools import search_form
+    from db.states import EventKind
 
     rng = random.Random(seed)
     app = App(settings, clock=lambda: now)
@@ -175,7 +176,7 @@ def generate(settings: Any, *, schools: int, seed: int, now: dt.datetime) -> dic
     reminders: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
 
-    def event(school_id: int, at: dt.datetime, kind: str, message: str, **data: Any) -> None:
+    def event(school_id: int, at: dt.datetime, kind: Any, message: str, **data: Any) -> None:
         events.append(
             {
                 "school_id": school_id,
@@ -185,6 +186,7 @@ def generate(settings: Any, *, schools: int, seed: int, now: dt.datetime) -> dic
                 "message": message,
                 "data": data,
                 "actor": "system",
+                "stage": data.get("to"),  # the stage a stage_changed entered
             }
         )
 
@@ -194,7 +196,7 @@ def generate(settings: Any, *, schools: int, seed: int, now: dt.datetime) -> dic
         sid = row["id"]
         stage = rng.choices(order, weights)[0]
         reached = order.index(stage)
-        event(sid, row["created_at"], "school_imported", "Importée depuis l'annuaire")
+        event(sid, row["created_at"], EventKind.SCHOOL_ADDED, "Importée depuis l'annuaire")
         moment = start + dt.timedelta(hours=rng.randint(0, 24 * days // 3))
         previous = "awaiting_export"
         path = ["exported", "errors", "awaiting_ine", "ready_to_validate", "validated"]
@@ -221,7 +223,7 @@ def generate(settings: Any, *, schools: int, seed: int, now: dt.datetime) -> dic
                         "stored_path": "",
                     }
                 )
-                event(sid, moment, "export_received", "Archive reçue : 120 élève(s)")
+                event(sid, moment, EventKind.EXPORT_RECEIVED, "Archive reçue : 120 élèves")
             elif step in {"errors", "awaiting_ine", "ready_to_validate"} and step != previous:
                 errors = 2 if step == "errors" else 0
                 documents.append(
@@ -247,7 +249,7 @@ def generate(settings: Any, *, schools: int, seed: int, now: dt.datetime) -> dic
                         "stored_path": "",
                     }
                 )
-                event(sid, moment, "document_received", "Compte rendu reçu")
+                event(sid, moment, EventKind.COMPTE_RENDU_INGESTED, "Compte rendu reçu")
                 if errors:
                     for k in range(errors):
                         anomalies.append(
@@ -264,11 +266,13 @@ def generate(settings: Any, *, schools: int, seed: int, now: dt.datetime) -> dic
                             }
                         )
             elif step == "validated":
-                event(sid, moment, "validation_declared", "Constat déclaré validé par l'école")
+                event(
+                    sid, moment, EventKind.VALIDATION_DECLARED, "Constat déclaré validé par l'école"
+                )
             event(
                 sid,
                 moment,
-                "stage_changed",
+                EventKind.STAGE_CHANGED,
                 f"{STAGE_LABELS[previous]} → {STAGE_LABELS[step]} : généré pour le banc d'essai",
                 to=step,
                 **{"from": previous},
@@ -301,7 +305,9 @@ def generate(settings: Any, *, schools: int, seed: int, now: dt.datetime) -> dic
                     "created_at": due,
                 }
             )
-            event(sid, due, "reminder_failed" if failed else "reminder_sent", "Relance envoyée")
+            event(sid, due, EventKind.REMINDER_QUEUED, "Relance préparée")
+            if failed:
+                event(sid, due, EventKind.EMAIL_FAILING, "Adresse refusée par le serveur")
         follow_ups.append(
             {
                 "school_id": sid,

@@ -35,6 +35,7 @@ from daemon.delivery.sender import send_due
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.models import Reminder
+from db.states import LedgerKind
 from tests.mailsink import free_port
 
 TARGET = 0.80
@@ -74,7 +75,7 @@ def seed(url: str, count: int, run: int) -> None:
     rows = [
         Reminder(
             key=f"bench:{run}:{n:05d}",
-            kind="reminder",
+            kind=LedgerKind.REMINDER,
             day=NOW.date(),
             recipient=f"directeur{n}@ecole.example",
             payload={

@@ -35,7 +35,7 @@ from bench.report import Row, emit
 from daemon.app import campaign_calendar
 from daemon.codes import uai_check_letter
 from daemon.config import Settings
-from daemon.reminders.policy import ladder_copy, stage_policy
+from daemon.reminders.policy import ladder_json, ladder_steps, stage_policy
 from daemon.reminders.sweep import CampaignContext, decide_due
 from db.engine import make_engine
 from db.migrate import upgrade
@@ -96,7 +96,11 @@ def build(url: str, schools: int, seed: int, settings: Settings) -> int:
         for i in range(schools):
             stage = rng.choices(stages, weights)[0]
             running = stage != "validated"
-            ladder = ladder_copy(stage_policy(settings.reminders, stage)) if running else []
+            ladder = (
+                ladder_json(ladder_steps(stage_policy(settings.reminders, stage)))
+                if running
+                else []
+            )
             offset = dt.timedelta(hours=rng.randint(-30, 100))
             follow_rows.append(
                 {

@@ -1,4 +1,6 @@
-"""What every entry point shares: the settings, one engine, the campaign, the clock."""
+"""What every entry point shares: the settings, one engine, the campaign, the clocks, and the
+process's name among the daemons sharing the database. Nothing else: what the parts of a running
+daemon know of one another goes through the database (`db.health`)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -15,12 +17,9 @@ from daemon.clock import utc_now
 from daemon.config import Settings
 from db.campaigns import ensure_campaign, ensure_follow_ups
 from db.engine import make_engine
+from db.health import instance_name
 from db.migrate import ensure_schema
 from db.models import Campaign
-
-
-class HealthSource(Protocol):
-    def health(self) -> dict[str, Any]: ...
 
 
 def campaign_calendar(settings: Settings) -> dict[str, Any]:
@@ -42,10 +41,10 @@ def campaign_calendar(settings: Settings) -> dict[str, Any]:
 @dataclass
 class App:
     settings: Settings
-    clock: Callable[[], dt.datetime] = utc_now
+    clock: Callable[[], dt.datetime] = utc_now  # the campaign's time (simulated in a demo)
     _engine: Engine | None = field(default=None, repr=False)
-    lifecycle: HealthSource | None = field(default=None, repr=False)  # set by `relance serve`
-    health_extra: Callable[[], dict[str, Any]] | None = field(default=None, repr=False)
+    wall: Callable[[], dt.datetime] = utc_now  # real time: heartbeats, even under a simulation
+    instance: str = field(default_factory=instance_name)  # host:pid
 
     @cached_property
     def engine(self) -> Engine:

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from db.events import record_event
 from db.models import Campaign, FollowUp, School
+from db.states import EventKind
 
 CALENDAR_FIELDS = (
     "start",
@@ -58,7 +59,7 @@ def ensure_campaign(
         record_event(
             session,
             at=now,
-            kind="campaign_updated",
+            kind=EventKind.CAMPAIGN_UPDATED,
             campaign_id=campaign.id,
             message="Calendrier de la campagne modifié : " + ", ".join(changed),
             data={"fields": changed},
@@ -82,7 +83,7 @@ def _create(
     record_event(
         session,
         at=now,
-        kind="campaign_created",
+        kind=EventKind.CAMPAIGN_CREATED,
         campaign_id=campaign.id,
         message=f"Campagne {name} ouverte (observation le {observation:%d/%m/%Y})",
     )

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Date, String, and_, case, cast, func, literal, or_
+from sqlalchemy import Date, and_, case, cast, func, literal, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from db.models import Document, Event, ExportSubmission, FollowUp, IntakeFile, School
 from db.schools import search_form
-from db.states import ESCALATION_LABELS, Stage
+from db.states import ESCALATION_LABELS, EventKind, IntakeOutcome, Stage
 
-VALIDATED = "validated"
-ERRORS_LABEL = Stage.ERRORS.label
+VALIDATED = Stage.VALIDATED
 SORTS: dict[str, Any] = {
     "uai": col(School.uai),
     "nom": col(School.name),
@@ -141,7 +141,7 @@ def stage_counts(
         ),
         else_=0,
     )
-    stage = func.coalesce(col(FollowUp.stage), literal("awaiting_export"))
+    stage = func.coalesce(col(FollowUp.stage), literal(Stage.AWAITING_EXPORT.value))
     query = (
         select(School.circonscription, stage, func.count(), func.sum(on_time))
         .select_from(School)
@@ -166,7 +166,7 @@ def stage_counts(
 
 def stage_totals(session: Session, *, campaign_id: int) -> dict[str, int]:
     """Schools per stage in the whole district (active schools)."""
-    stage = func.coalesce(col(FollowUp.stage), literal("awaiting_export"))
+    stage = func.coalesce(col(FollowUp.stage), literal(Stage.AWAITING_EXPORT.value))
     query = (
         select(stage, func.count())
         .select_from(School)
@@ -219,8 +219,8 @@ def progress_by_day(
     errors = per_day(
         col(Event.at),
         Event.campaign_id == campaign_id,
-        Event.kind == "stage_changed",
-        col(Event.message).contains(f"→ {ERRORS_LABEL} :"),
+        Event.kind == EventKind.STAGE_CHANGED,
+        Event.stage == Stage.ERRORS,
     )
     days = []
     day = start
@@ -236,19 +236,80 @@ def quarantined(session: Session, *, limit: int = 500) -> list[tuple[IntakeFile,
     query = (
         select(IntakeFile, School)
         .outerjoin(School, col(School.id) == IntakeFile.school_id)
-        .where(IntakeFile.outcome == "quarantined")
+        .where(IntakeFile.outcome == IntakeOutcome.QUARANTINED)
         .order_by(col(IntakeFile.received_at).desc())
         .limit(limit)
     )
     return [(intake, school) for intake, school in session.exec(query).all()]
 
 
+class Attention(StrEnum):
+    """Why a school is on the dashboard's list of schools to look at first (in this order)."""
+
+    ESCALATED = "escalated"
+    EMAIL_FAILING = "email_failing"
+    OCR_UNCONFIRMED = "ocr_unconfirmed"  # a compte rendu read by OCR, to confirm row by row
+    TO_REVIEW = "to_review"  # a document to check by hand
+    ERRORS = "errors"  # errors open longest
+    IDLE = "idle"  # no activity
+
+
 @dataclass(frozen=True)
 class AttentionRow:
     school: School
     follow_up: FollowUp | None
-    reason: str
+    why: Attention
     since: dt.datetime | None
+    detail: str = ""  # the ladder steps taken, or the address's failure
+
+
+def _attention_queries(
+    campaign_id: int, now: dt.datetime, idle_days: int
+) -> list[tuple[Attention, Any, Any]]:
+    """Each reason's condition and what its rows are ordered by (the oldest first)."""
+    idle_since = now - dt.timedelta(days=idle_days)
+    to_review = select(Document.school_id).where(
+        col(Document.needs_review).is_(True),
+        col(Document.campaign_id) == campaign_id,
+        col(Document.superseded_by_id).is_(None),
+        col(Document.duplicate_of_id).is_(None),
+    )
+    unconfirmed = select(Document.school_id).where(
+        col(Document.ocr_unconfirmed).is_(True), col(Document.campaign_id) == campaign_id
+    )
+    return [
+        (Attention.ESCALATED, col(FollowUp.escalated).is_(True), col(FollowUp.stage_since)),
+        (
+            Attention.EMAIL_FAILING,
+            col(School.email_failing_since).is_not(None),
+            col(School.email_failing_since),
+        ),
+        (Attention.OCR_UNCONFIRMED, col(School.id).in_(unconfirmed), col(FollowUp.stage_since)),
+        (Attention.TO_REVIEW, col(School.id).in_(to_review), col(FollowUp.stage_since)),
+        (Attention.ERRORS, col(FollowUp.stage) == Stage.ERRORS, col(FollowUp.stage_since)),
+        (
+            Attention.IDLE,
+            or_(
+                col(FollowUp.last_progress_at).is_(None),
+                col(FollowUp.last_progress_at) < idle_since,
+            )
+            & (col(FollowUp.stage_since).is_(None) | (col(FollowUp.stage_since) < idle_since)),
+            col(FollowUp.last_progress_at),
+        ),
+    ]
+
+
+def _attention_row(school: School, follow_up: FollowUp, why: Attention) -> AttentionRow:
+    if why is Attention.EMAIL_FAILING:
+        return AttentionRow(
+            school, follow_up, why, school.email_failing_since, school.email_failure
+        )
+    since = follow_up.last_progress_at if why is Attention.IDLE else follow_up.stage_since
+    steps = [step.partition("@")[0] for step in follow_up.escalations_done]
+    detail = (
+        ", ".join(ESCALATION_LABELS.get(s, s) for s in steps) if why is Attention.ESCALATED else ""
+    )
+    return AttentionRow(school, follow_up, why, since, detail)
 
 
 def needing_attention(
@@ -258,7 +319,7 @@ def needing_attention(
     confirm, a document to check by hand (lines the parser could not place, counters that
     disagree), errors open longest, no activity.
 
-    Each kind is one indexed query limited to `per_kind` rows; a school is listed once."""
+    Each reason is one indexed query limited to `per_kind` rows; a school is listed once."""
     base = (
         select(School, FollowUp)
         .join(
@@ -267,76 +328,15 @@ def needing_attention(
         )
         .where(col(School.active).is_(True), col(FollowUp.stage) != VALIDATED)
     )
-    escalated = cast(col(FollowUp.escalations_done), String).not_in(["[]", ""])
-    kinds: list[tuple[str, Any, Any, Any]] = [
-        ("Escaladée", escalated, col(FollowUp.stage_since), "stage_since"),
-        (
-            "Adresse du directeur en échec",
-            col(School.email_failing_since).is_not(None),
-            col(School.email_failing_since),
-            "email_failing_since",
-        ),
-        (
-            "Lu par OCR — à vérifier",
-            col(School.id).in_(
-                select(Document.school_id).where(
-                    col(Document.ocr_unconfirmed).is_(True),
-                    col(Document.campaign_id) == campaign_id,
-                )
-            ),
-            col(FollowUp.stage_since),
-            "stage_since",
-        ),
-        (
-            "Document à vérifier",
-            col(School.id).in_(
-                select(Document.school_id).where(
-                    col(Document.needs_review).is_(True),
-                    col(Document.campaign_id) == campaign_id,
-                    col(Document.superseded_by_id).is_(None),
-                    col(Document.duplicate_of_id).is_(None),
-                )
-            ),
-            col(FollowUp.stage_since),
-            "stage_since",
-        ),
-        (
-            "Erreurs ouvertes",
-            col(FollowUp.stage) == "errors",
-            col(FollowUp.stage_since),
-            "stage_since",
-        ),
-        (
-            "Aucune activité",
-            or_(
-                col(FollowUp.last_progress_at).is_(None),
-                col(FollowUp.last_progress_at) < now - dt.timedelta(days=idle_days),
-            )
-            & (
-                col(FollowUp.stage_since).is_(None)
-                | (col(FollowUp.stage_since) < now - dt.timedelta(days=idle_days))
-            ),
-            col(FollowUp.last_progress_at),
-            "last_progress_at",
-        ),
-    ]
     seen: set[int] = set()
     rows: list[AttentionRow] = []
-    for reason, condition, order, attribute in kinds:
+    for why, condition, order in _attention_queries(campaign_id, now, idle_days):
         query = base.where(condition).order_by(order.asc().nulls_first(), col(School.uai))
         for school, follow_up in session.exec(query.limit(per_kind)).all():
             assert school.id is not None
-            if school.id in seen:
-                continue
-            seen.add(school.id)
-            holder = school if attribute == "email_failing_since" else follow_up
-            detail = reason
-            if attribute == "email_failing_since" and school.email_failure:
-                detail = f"{reason} : {school.email_failure}"
-            if attribute == "stage_since" and reason == "Escaladée":
-                steps = [s.partition("@")[0] for s in follow_up.escalations_done]
-                detail = f"{reason} ({', '.join(ESCALATION_LABELS.get(s, s) for s in steps)})"
-            rows.append(AttentionRow(school, follow_up, detail, getattr(holder, attribute)))
+            if school.id not in seen:
+                seen.add(school.id)
+                rows.append(_attention_row(school, follow_up, why))
     return rows
 
 

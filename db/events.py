@@ -9,20 +9,23 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from db.models import Event
+from db.states import EventKind, Stage
 
 
 def record_event(
     session: Session,
     *,
     at: dt.datetime,
-    kind: str,
+    kind: EventKind,
     message: str,
     school_id: int | None = None,
     campaign_id: int | None = None,
     data: dict[str, Any] | None = None,
     actor: str = "system",
+    stage: Stage | None = None,
 ) -> Event:
-    """Add one event (French message, never a pupil's name) to the session."""
+    """Add one event (French message, never a pupil's name) to the session; `kind` is one of
+    the registry's (`db.states.EventKind`); `stage`: the stage a `stage_changed` entered."""
     event = Event(
         at=at,
         kind=kind,
@@ -31,6 +34,7 @@ def record_event(
         campaign_id=campaign_id,
         data=data or {},
         actor=actor,
+        stage=stage,
     )
     session.add(event)
     return event

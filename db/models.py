@@ -14,8 +14,17 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from db.states import MailKind, MailStatus
-from db.types import UTCDateTime
+from db.states import (
+    EventKind,
+    IntakeOutcome,
+    LedgerKind,
+    MailKind,
+    MailStatus,
+    ReminderStatus,
+    SmtpState,
+    Stage,
+)
+from db.types import EnumText, UTCDateTime
 
 
 def _ts(**kwargs: Any) -> Any:
@@ -26,9 +35,15 @@ def _json(**kwargs: Any) -> Any:
     return Field(sa_type=JSON, **kwargs)
 
 
-def one_of(column: str, states: type[StrEnum]) -> str:
-    """The CHECK condition keeping `column` to the values of an enum."""
-    return f"{column} IN ({', '.join(repr(state.value) for state in states)})"
+def _state(enum: type[StrEnum], length: int, **kwargs: Any) -> Any:
+    """A column holding one of `enum`'s values (checked by `one_of` in the table's args)."""
+    return Field(sa_type=EnumText(enum, length), **kwargs)
+
+
+def one_of(table: str, column: str, enum: type[StrEnum]) -> CheckConstraint:
+    """The database's own check that `column` holds one of `enum`'s values."""
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return CheckConstraint(f"{column} IN ({values})", name=f"ck_{table}_{column}")
 
 
 class School(SQLModel, table=True):
@@ -93,12 +108,13 @@ class FollowUp(SQLModel, table=True):
         ),
         # the dashboard's schools without a next reminder (validated ones have none either)
         Index("ix_follow_up_unscheduled", "campaign_id", "next_reminder_at", "stage"),
+        one_of("follow_up", "stage", Stage),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     school_id: int = Field(foreign_key="school.id", index=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
-    stage: str = Field(default="awaiting_export", max_length=30, index=True)
+    stage: Stage = _state(Stage, 30, default=Stage.AWAITING_EXPORT, index=True)
     stage_reason: str = Field(default="", max_length=500)
     stage_since: dt.datetime | None = _ts(default=None)
     next_reminder_at: dt.datetime | None = _ts(default=None, index=True)
@@ -111,6 +127,7 @@ class FollowUp(SQLModel, table=True):
     ladder_stage: str = Field(default="", max_length=30)
     reminders_without_progress: int = 0
     escalations_done: list[str] = _json(default_factory=list)
+    escalated: bool = False  # a ladder step was taken since the count last restarted
     last_progress_at: dt.datetime | None = _ts(default=None)
     problem_category: str = Field(default="", max_length=20)  # last "j'ai un problème"
     problem_reported_at: dt.datetime | None = _ts(default=None)
@@ -237,20 +254,22 @@ class Reminder(SQLModel, table=True):
     __table_args__ = (
         Index("ix_reminder_due", "status", "next_attempt_at"),
         Index("ix_reminder_message_id", "message_id"),  # bounces and replies find their mail
+        one_of("reminder", "kind", LedgerKind),
+        one_of("reminder", "status", ReminderStatus),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)  # school, campaign, kind, day
     school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
-    kind: str = Field(max_length=30)  # reminder | escalation | problem | digest | notice
-    stage: str = Field(default="", max_length=30)
+    kind: LedgerKind = _state(LedgerKind, 30)
+    stage: str = Field(default="", max_length=30)  # the policy stage (a Stage, or "overdue")
     day: dt.date
     recipient: str = Field(max_length=254)
     cc: list[str] = _json(default_factory=list)
     payload: dict[str, Any] = _json(default_factory=dict)  # what the mail says, for the record
     due_at: dt.datetime = _ts()
-    status: str = Field(default="pending", max_length=12)  # pending|claimed|sent|failed|cancelled
+    status: ReminderStatus = _state(ReminderStatus, 12, default=ReminderStatus.PENDING)
     claimed_by: str = Field(default="", max_length=100)
     lease_until: dt.datetime | None = _ts(default=None)
     attempts: int = 0
@@ -264,13 +283,18 @@ class Reminder(SQLModel, table=True):
 class Event(SQLModel, table=True):
     """One change in a school's history (or the installation's, when school_id is empty)."""
 
-    __table_args__ = (Index("ix_event_school_at", "school_id", "at"),)
+    __table_args__ = (
+        Index("ix_event_school_at", "school_id", "at"),
+        one_of("event", "kind", EventKind),
+        one_of("event", "stage", Stage),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     school_id: int | None = Field(default=None, foreign_key="school.id")
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
     at: dt.datetime = _ts(index=True)
-    kind: str = Field(max_length=40, index=True)
+    kind: EventKind = _state(EventKind, 40, index=True)
+    stage: Stage | None = _state(Stage, 30, default=None)  # entered, for a stage_changed
     message: str = Field(max_length=1000)  # French, for the timeline; never a pupil's name
     data: dict[str, Any] = _json(default_factory=dict)
     actor: str = Field(default="system", max_length=254)
@@ -280,6 +304,7 @@ class IntakeFile(SQLModel, table=True):
     """Every file taken from the drop folder, a page, the API or the command line."""
 
     __tablename__ = "intake_file"
+    __table_args__ = (one_of("intake_file", "outcome", IntakeOutcome),)
 
     id: int | None = Field(default=None, primary_key=True)
     original_name: str = Field(max_length=500)
@@ -289,8 +314,8 @@ class IntakeFile(SQLModel, table=True):
     received_at: dt.datetime = _ts(index=True)
     channel: str = Field(max_length=20)
     kind: str = Field(default="", max_length=20)  # compte_rendu | onde_extraction | export | ?
-    # processed | duplicate | quarantined | discarded | reading (a scan waiting for its OCR)
-    outcome: str = Field(max_length=20, index=True)
+    # IntakeOutcome.READING: a scan waiting for its OCR (a reader claims it, `claimed_until`)
+    outcome: IntakeOutcome = _state(IntakeOutcome, 20, index=True)
     reason: str = Field(default="", max_length=1000)
     school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
     document_id: int | None = Field(default=None, foreign_key="document.id")
@@ -318,6 +343,43 @@ class User(SQLModel, table=True):
     last_login_at: dt.datetime | None = _ts(default=None)
 
 
+class Heartbeat(SQLModel, table=True):
+    """One part of one running daemon (`relance serve`), as its lifecycle last wrote it: the
+    rows every process reads to show the others' parts. Times are the real clock's."""
+
+    __table_args__ = (UniqueConstraint("instance", "part"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    instance: str = Field(max_length=100, index=True)  # host:pid of the process
+    part: str = Field(max_length=30)  # web | watcher | scheduler | sender | housekeeping
+    instance_started_at: dt.datetime = _ts()
+    alive: bool = False
+    waiting_for_database: bool = False
+    started_at: dt.datetime | None = _ts(default=None)  # the part's last (re)start
+    beat_at: dt.datetime = _ts()  # older than `db.health.STALE_AFTER`: the process is gone
+    restarts: int = 0
+    db_waits: int = 0
+    last_error: str = Field(default="", max_length=500)
+    worked_at: dt.datetime | None = _ts(default=None)  # the scheduler's last sweep (its clock)
+
+
+class SmtpHealth(SQLModel, table=True):
+    """The mail server as the senders last saw it (one row per server, shared by every
+    sender): the pages and `/healthz` of any process read it."""
+
+    __tablename__ = "smtp_health"
+    __table_args__ = (one_of("smtp_health", "state", SmtpState),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    server: str = Field(max_length=300, unique=True)  # host:port
+    state: SmtpState = _state(SmtpState, 10, default=SmtpState.UNKNOWN)
+    since: dt.datetime | None = _ts(default=None)  # when it entered this state
+    last_error: str = Field(default="", max_length=1000)
+    last_sent_at: dt.datetime | None = _ts(default=None)
+    sent: int = 0
+    updated_at: dt.datetime = _ts()
+
+
 class LoginSession(SQLModel, table=True):
     """A coordinator's signed-in session: the cookie holds a random token, the row its hash.
     Checked on every request, so signing out, « fermer toutes mes sessions » and disabling an
@@ -340,8 +402,8 @@ class MailboxMessage(SQLModel, table=True):
 
     __tablename__ = "mailbox_message"
     __table_args__ = (
-        CheckConstraint(one_of("kind", MailKind), name="ck_mailbox_message_kind"),
-        CheckConstraint(one_of("status", MailStatus), name="ck_mailbox_message_status"),
+        one_of("mailbox_message", "kind", MailKind),
+        one_of("mailbox_message", "status", MailStatus),
         Index("ix_mailbox_message_school_at", "school_id", "received_at"),
     )
 

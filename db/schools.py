@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from db.events import record_event
 from db.folding import fold
 from db.models import FollowUp, School
+from db.states import EventKind
 
 # Fields the annuaire provides (the director's address only while nobody edited it by hand).
 DIRECTORY_FIELDS = (
@@ -67,7 +68,7 @@ def upsert_from_directory(
         record_event(
             session,
             at=now,
-            kind="school_added",
+            kind=EventKind.SCHOOL_ADDED,
             school_id=school.id,
             actor=actor,
             message=f"École ajoutée depuis l'annuaire : {school.name}",
@@ -83,7 +84,7 @@ def upsert_from_directory(
     record_event(
         session,
         at=now,
-        kind="school_updated",
+        kind=EventKind.SCHOOL_UPDATED,
         school_id=school.id,
         actor=actor,
         message="Mise à jour depuis l'annuaire : " + ", ".join(_labels(changed)),
@@ -106,7 +107,7 @@ def add_school(
     record_event(
         session,
         at=now,
-        kind="school_added",
+        kind=EventKind.SCHOOL_ADDED,
         school_id=school.id,
         actor=actor,
         message=f"École ajoutée à la main : {school.name}",
@@ -131,7 +132,7 @@ def edit_school(
         record_event(
             session,
             at=now,
-            kind="school_edited",
+            kind=EventKind.SCHOOL_EDITED,
             school_id=school.id,
             actor=actor,
             message="Modifié à la main : " + ", ".join(_labels(changed)),
@@ -156,7 +157,7 @@ def set_active(
     record_event(
         session,
         at=now,
-        kind="school_activated" if active else "school_deactivated",
+        kind=EventKind.SCHOOL_ACTIVATED if active else EventKind.SCHOOL_DEACTIVATED,
         school_id=school.id,
         actor=actor,
         message="École réactivée" if active else "École désactivée : plus aucune relance",

@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from sqlmodel import Session
+
 from daemon.demo.generate import compte_rendu, make_pupils
+from db.models import Campaign
+from tests.conftest import NOW
 
 UAI = "0441234C"
 OTHER = "0441235D"
@@ -37,3 +41,17 @@ def extraction_csv(ine: str = "") -> bytes:
         "CYCLE II;CP;CP A;1;Non;Non;Non;"
     )
     return (EXTRACTION_HEADER + "\r\n" + row + "\r\n").encode("cp1252")
+
+
+def campaign_row(session: Session, name: str = "2026") -> Campaign:
+    """A campaign row written straight to the database (tests of the db functions)."""
+    campaign = Campaign(
+        name=name,
+        start=dt.date(2026, 9, 1),
+        observation_date=dt.date(2026, 9, 15),
+        deadline=dt.date(2026, 10, 15),
+        created_at=NOW,
+    )
+    session.add(campaign)
+    session.flush()
+    return campaign

@@ -17,6 +17,7 @@ from daemon.delivery.outbox import (
     release,
 )
 from db.models import Event, School
+from db.states import SendOutcome
 from tests.conftest import NOW
 from tests.delivery_helpers import add_reminders, add_school, rows
 
@@ -50,9 +51,9 @@ def test_a_lost_claim_cannot_retry_or_fail_the_row(engine: Engine) -> None:
     add_reminders(engine, 1)
     (old,) = claim(engine)
     (new,) = claim(engine, worker="b", now=NOW + dt.timedelta(seconds=61))
-    record_results(engine, [Result(old, "failed", error="550", at=NOW)], base=1, cap=2)
+    record_results(engine, [Result(old, SendOutcome.FAILED, error="550", at=NOW)], base=1, cap=2)
     assert rows(engine)[old.key].status == "claimed"
-    record_results(engine, [Result(new, "sent", message_id="<m>", at=NOW)], base=1, cap=2)
+    record_results(engine, [Result(new, SendOutcome.SENT, message_id="<m>", at=NOW)], base=1, cap=2)
     assert rows(engine)[old.key].status == "sent"
 
 
@@ -60,7 +61,9 @@ def test_retry_backs_off_and_release_puts_back(engine: Engine) -> None:
     keys = add_reminders(engine, 2)
     a, b = claim(engine)
     later = NOW + dt.timedelta(seconds=5)
-    record_results(engine, [Result(a, "retry", error="451 plus tard", at=later)], base=60, cap=600)
+    record_results(
+        engine, [Result(a, SendOutcome.RETRY, error="451 plus tard", at=later)], base=60, cap=600
+    )
     release(engine, [b])
     stored = rows(engine)
     assert stored[keys[0]].status == "pending" and stored[keys[0]].attempts == 1
@@ -83,7 +86,10 @@ def test_a_permanent_failure_marks_the_address_and_holds_its_other_rows(engine: 
     other = add_reminders(engine, 1, prefix="autre")
     first = claim(engine, limit=1)[0]
     record_results(
-        engine, [Result(first, "failed", error="550 5.1.1 inconnu", at=NOW)], base=1, cap=2
+        engine,
+        [Result(first, SendOutcome.FAILED, error="550 5.1.1 inconnu", at=NOW)],
+        base=1,
+        cap=2,
     )
     stored = rows(engine)
     assert stored[keys[0]].status == "failed" and "550" in stored[keys[0]].last_error

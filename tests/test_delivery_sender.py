@@ -11,9 +11,10 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from daemon.delivery.health import read_smtp_health, smtp_json
 from daemon.delivery.message import message_id, render_message
 from daemon.delivery.outbox import claim_due
-from daemon.delivery.sender import delivery_status, run_sender, send_due
+from daemon.delivery.sender import run_sender, send_due
 from daemon.delivery.smtp import Connection
 from db.engine import make_engine
 from db.models import Event, School
@@ -43,7 +44,7 @@ async def test_sending_marks_rows_sent_with_their_message_id(
     first = mailsink.received[0]
     assert set(first.envelope_to) == {first.message["To"], "adjoint@ecole.example"}
     assert first.message["Auto-Submitted"] == "auto-generated"
-    assert delivery_status(app)["smtp"]["state"] == "up"
+    assert read_smtp_health(app).state == "up"
     assert await send_due(app) == 0 and len(mailsink.messages) == 3
 
 
@@ -86,7 +87,7 @@ async def test_a_crash_mid_send_is_retried_after_the_lease_with_the_same_message
             settings=app.settings,
             now=clock(),
         )
-        assert (await connection.send(mail)).kind == "sent"
+        assert (await connection.send(mail)).outcome == "sent"
     await connection.close()
     assert await send_due(app) == 0  # the lease still holds
     clock.advance(61)
@@ -105,20 +106,20 @@ async def test_smtp_down_then_back_delivers_everything_in_due_order(
     mailsink.stop()
     stop = asyncio.Event()
     task = asyncio.create_task(run_sender(app, stop, poll_seconds=0.05))
-    await wait_for(lambda: delivery_status(app)["smtp"]["state"] == "down")
+    await wait_for(lambda: read_smtp_health(app).state == "down")
     await asyncio.sleep(1.5)  # a few tries against the closed port
     stored = rows(engine)
     # Nothing sent, nothing given up: each row waits (or is in the hands of the try under way).
     assert all(r.status in ("pending", "claimed") for r in stored.values())
     assert stored[keys[0]].attempts >= 1 and stored[keys[0]].last_error
-    assert app.health_extra is not None and app.health_extra()["delivery"]["smtp"]["up"] is False
+    assert smtp_json(read_smtp_health(app))["up"] is False
     mailsink.start()
     await wait_for(lambda: len(mailsink.messages) == 6)
     stop.set()
     await task
     expected = [message_id(k, app.settings.smtp.from_address) for k in keys]
     assert mailsink.message_ids() == expected
-    assert delivery_status(app)["smtp"]["state"] == "up"
+    assert read_smtp_health(app).state == "up"
     with Session(engine) as session:
         kinds = [e.kind for e in session.exec(select(Event).order_by(Event.id))]
     assert kinds == ["smtp_down", "smtp_up"]

@@ -9,32 +9,33 @@ import pytest
 
 from daemon.config.settings import SmtpSettings
 from daemon.delivery.message import render_message
-from daemon.delivery.smtp import PERMANENT, SERVER, TEMPORARY, Connection, classify, make_client
+from daemon.delivery.smtp import Connection, classify, make_client
+from db.states import SendOutcome
 from tests.conftest import NOW, make_settings
 from tests.mailsink import free_port
 
 
 @pytest.mark.parametrize(
-    ("exc", "kind"),
+    ("exc", "outcome"),
     [
-        (aiosmtplib.SMTPResponseException(450, "mailbox busy"), TEMPORARY),
-        (aiosmtplib.SMTPResponseException(421, "closing"), SERVER),
-        (aiosmtplib.SMTPResponseException(554, "refused"), PERMANENT),
+        (aiosmtplib.SMTPResponseException(450, "mailbox busy"), SendOutcome.RETRY),
+        (aiosmtplib.SMTPResponseException(421, "closing"), SendOutcome.DEFERRED),
+        (aiosmtplib.SMTPResponseException(554, "refused"), SendOutcome.FAILED),
         (
             aiosmtplib.SMTPRecipientsRefused(
                 [aiosmtplib.SMTPRecipientRefused(550, "unknown", "x@y.fr")]
             ),
-            PERMANENT,
+            SendOutcome.FAILED,
         ),
-        (aiosmtplib.SMTPAuthenticationError(535, "bad login"), SERVER),
-        (aiosmtplib.SMTPSenderRefused(550, "bad sender", "relance@x.fr"), SERVER),
-        (ConnectionRefusedError(111, "refused"), SERVER),
-        (aiosmtplib.SMTPConnectTimeoutError("timeout"), SERVER),
-        (aiosmtplib.SMTPServerDisconnected("gone"), SERVER),
+        (aiosmtplib.SMTPAuthenticationError(535, "bad login"), SendOutcome.DEFERRED),
+        (aiosmtplib.SMTPSenderRefused(550, "bad sender", "relance@x.fr"), SendOutcome.DEFERRED),
+        (ConnectionRefusedError(111, "refused"), SendOutcome.DEFERRED),
+        (aiosmtplib.SMTPConnectTimeoutError("timeout"), SendOutcome.DEFERRED),
+        (aiosmtplib.SMTPServerDisconnected("gone"), SendOutcome.DEFERRED),
     ],
 )
-def test_classify(exc: BaseException, kind: str) -> None:
-    assert classify(exc).kind == kind
+def test_classify(exc: BaseException, outcome: SendOutcome) -> None:
+    assert classify(exc).outcome is outcome
 
 
 def test_security_settings_reach_the_client() -> None:
@@ -59,4 +60,4 @@ async def test_a_closed_port_is_a_server_failure(tmp_path: Path) -> None:
         now=NOW,
     )
     outcome = await Connection(settings.smtp).send(mail)
-    assert outcome.kind == SERVER and outcome.error
+    assert outcome.outcome is SendOutcome.DEFERRED and outcome.error

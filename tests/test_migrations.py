@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
-from sqlalchemy import inspect
+from sqlalchemy import CheckConstraint, inspect
 from sqlmodel import SQLModel
 
 import db.models  # noqa: F401
@@ -71,6 +72,36 @@ def test_cli_db_upgrade(tmp_path: Path) -> None:
     assert "vide →" in result.output
     again = runner.invoke(cli, ["db", "upgrade"], env={"RELANCE_DATABASE_URL": url})
     assert "déjà à jour" in again.output
+
+
+def _check_values(sqltext: str) -> set[str]:
+    """The quoted values a `column IN ('a', 'b')` check allows (each dialect words it its way)."""
+    return set(re.findall(r"'([^']*)'", sqltext))
+
+
+def test_the_upgraded_database_checks_the_states_the_models_check(empty_url: str) -> None:
+    engine = make_engine(empty_url)
+    upgrade(engine=engine)
+    inspector = inspect(engine)
+    expected: dict[tuple[str, str | None], set[str]] = {}
+    found: dict[tuple[str, str | None], set[str]] = {}
+    for table in SQLModel.metadata.sorted_tables:
+        for constraint in table.constraints:
+            if isinstance(constraint, CheckConstraint):
+                expected[(table.name, str(constraint.name))] = _check_values(
+                    str(constraint.sqltext)
+                )
+        for check in inspector.get_check_constraints(table.name):
+            found[(table.name, check["name"])] = _check_values(check["sqltext"])
+    engine.dispose()
+    assert {name for _table, name in expected} >= {
+        "ck_follow_up_stage",
+        "ck_reminder_kind",
+        "ck_reminder_status",
+        "ck_event_kind",
+        "ck_intake_file_outcome",
+    }
+    assert found == expected
 
 
 def test_the_head_read_from_the_files_is_alembics(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from daemon.reminders.due import (
     with_escalations,
     with_progress,
 )
+from daemon.reminders.policy import EscalationStep, Notify, ladder_json, stored_ladder
 
 PARIS = ZoneInfo("Europe/Paris")
 D = dt.date
@@ -49,8 +50,8 @@ def test_a_new_stage_copies_its_ladder_and_waits_for_its_first_reminder() -> Non
     decision = decide(state("awaiting_ine"), CTX, at(D(2026, 10, 6), 9))
     assert decision.started and not decision.send
     assert decision.ladder == (
-        {"after": 3, "notify": "coordinator"},
-        {"after": 5, "notify": "support"},
+        EscalationStep(3, Notify.COORDINATOR),
+        EscalationStep(5, Notify.SUPPORT),
     )
     assert decision.next_reminder_at == at(D(2026, 10, 8), 8)  # 2 school days later
 
@@ -68,7 +69,7 @@ def test_the_running_ladder_is_kept_and_each_step_taken_once() -> None:
         reminders_without_progress=8,
         next_reminder_at=at(D(2026, 10, 8), 8),
     )
-    kept = ({"after": 9, "notify": "support"},)  # copied under an older configuration
+    kept = (EscalationStep(9, Notify.SUPPORT),)  # copied under an older configuration
     decision = with_escalations(decide(running, CTX, at(D(2026, 10, 8), 9)), kept, ())
     assert decision.send and decision.escalate == kept
     assert decision.escalations_done == ("support@9",)
@@ -81,7 +82,7 @@ def test_the_running_ladder_is_kept_and_each_step_taken_once() -> None:
 
 
 def test_progress_restarts_the_count() -> None:
-    ladder = ({"after": 3, "notify": "coordinator"},)
+    ladder = (EscalationStep(3, Notify.COORDINATOR),)
     running = state(
         "errors",
         ladder_stage="errors",
@@ -142,3 +143,11 @@ def test_past_the_deadline_the_overdue_cadence_starts_and_validation_stops_every
         state("validated", next_reminder_at=at(D(2026, 10, 8), 8)), CTX, at(D(2026, 10, 8), 9)
     )
     assert not stopped.send and stopped.next_reminder_at is None
+
+
+def test_a_ladder_step_is_typed_and_kept_on_the_follow_up_as_json() -> None:
+    ladder = (EscalationStep(3, Notify.COORDINATOR), EscalationStep(5, Notify.SUPPORT))
+    stored = ladder_json(ladder)
+    assert stored == [{"after": 3, "notify": "coordinator"}, {"after": 5, "notify": "support"}]
+    assert stored_ladder(stored) == ladder and stored_ladder(None) == ()
+    assert [step.name for step in ladder] == ["coordinator@3", "support@5"]

@@ -272,6 +272,10 @@ def test_a_reminder_that_cannot_leave_is_not_counted_nor_escalated(
     follow_up = session.exec(select(FollowUp).where(FollowUp.school_id == failing.id)).one()
     session.refresh(follow_up)
     assert follow_up.reminders_without_progress == 0 and not follow_up.escalations_done
+    assert not follow_up.escalated
+    reached = session.exec(select(FollowUp).where(FollowUp.school_id == working.id)).one()
+    session.refresh(reached)
+    assert reached.escalated and reached.escalations_done == ["coordinator@1", "support@2"]
     escalated = session.exec(
         select(Event).where(Event.kind == "escalated").order_by(Event.id)  # type: ignore[arg-type]
     ).all()

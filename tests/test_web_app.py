@@ -169,10 +169,31 @@ def test_pages_have_no_inline_script_or_style(app: App) -> None:
             assert "<script" not in html and "style=" not in html and "<style" not in html
 
 
-def test_health_without_a_lifecycle_is_ok(app: App) -> None:
+def test_health_without_a_daemon_running_is_ok(app: App) -> None:
+    """No part has a heartbeat and no sender has written yet: nothing is down."""
     with client_for(app) as client:
+        public = client.get("/healthz")
+    assert public.status_code == 200
+    assert public.json() == {"status": "ok", "parts": {"smtp": "ok"}}
+    with signed_in(app) as (client, _csrf):
         response = client.get("/healthz")
-    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert response.status_code == 200 and response.json() == {
+        "status": "ok",
+        "started_at": None,
+        "parts": {},
+        "instances": {},
+        "scheduler_last_tick_at": None,
+        "delivery": {
+            "smtp": {
+                "state": "unknown",
+                "up": True,
+                "since": None,
+                "last_error": "",
+                "last_sent_at": None,
+                "sent": 0,
+            }
+        },
+    }
 
 
 def test_error_pages_are_in_french(app: App) -> None:
@@ -232,20 +253,21 @@ def test_run_web_fails_clearly_when_the_port_is_taken(tmp_path, database_url: st
             app.close()
 
 
-def test_health_reports_the_lifecycle_and_503_when_a_part_is_down(app: App) -> None:
+def test_health_reports_the_parts_and_503_when_a_part_is_down(app: App) -> None:
     from daemon.runtime.lifecycle import Lifecycle
 
     async def idle(_app: App, stop: asyncio.Event) -> None:
         await stop.wait()
 
     lifecycle = Lifecycle(app, [("web", idle)])
-    app.lifecycle = lifecycle
     with client_for(app) as client:
         lifecycle.states["web"].alive = True
+        assert asyncio.run(lifecycle.beat())
         ok = client.get("/healthz")
-        assert ok.status_code == 200 and ok.json()["status"] == "ok"
-        assert "web" in ok.json()["parts"]
+        assert ok.status_code == 200
+        assert ok.json() == {"status": "ok", "parts": {"web": "ok", "smtp": "ok"}}
         lifecycle.states["web"].alive = False
+        assert asyncio.run(lifecycle.beat())
         down = client.get("/healthz")
         assert down.status_code == 503 and down.json()["status"] == "pas ok"
 
@@ -255,20 +277,27 @@ def test_healthz_says_only_ok_or_pas_ok_publicly_and_the_details_to_coordinators
 ) -> None:
     import datetime as dt
 
-    from daemon.delivery.sender import delivery_status, smtp_health
+    from daemon.delivery.health import server_name
     from daemon.runtime.lifecycle import Lifecycle
+    from db.engine import transaction
+    from db.health import note_smtp
+    from db.states import SmtpState
 
     async def idle(_app: App, stop: asyncio.Event) -> None:
         await stop.wait()
 
     lifecycle = Lifecycle(app, [("web", idle), ("sender", idle)])
-    app.lifecycle = lifecycle
-    app.health_extra = lambda: {"delivery": delivery_status(app)}
     lifecycle.states["web"].alive = True
     lifecycle.states["sender"].last_error = "RuntimeError: mot de passe refusé par smtp.interne"
-    health = smtp_health(app)
-    health.state, health.since = "down", dt.datetime(2026, 9, 14, 8, 0, tzinfo=dt.UTC)
-    health.last_error = "Connexion refusée par 10.0.0.12:25"
+    assert asyncio.run(lifecycle.beat())
+    with transaction(app.engine) as session:
+        note_smtp(
+            session,
+            server=server_name(app.settings.smtp),
+            state=SmtpState.DOWN,
+            now=dt.datetime(2026, 9, 14, 8, 0, tzinfo=dt.UTC),
+            error="Connexion refusée par 10.0.0.12:25",
+        )
     with client_for(app) as anyone:
         public = anyone.get("/healthz")
     assert public.status_code == 503
@@ -285,18 +314,25 @@ def test_healthz_says_only_ok_or_pas_ok_publicly_and_the_details_to_coordinators
 def test_an_smtp_outage_is_shown_on_every_coordinator_page(app: App) -> None:
     import datetime as dt
 
-    from daemon.delivery.sender import smtp_health
+    from db.engine import transaction
+    from db.health import note_smtp
+    from db.states import SmtpState
 
-    health = smtp_health(app)
+    server = f"{app.settings.smtp.host}:{app.settings.smtp.port}"
+
+    def sender_saw(state: SmtpState, error: str = "") -> None:
+        with transaction(app.engine) as session:
+            at = dt.datetime(2026, 9, 14, 8, 0, tzinfo=dt.UTC)
+            note_smtp(session, server=server, state=state, now=at, error=error)
+
     with signed_in(app) as (client, _csrf):
         assert "serveur de courrier ne répond pas" not in client.get("/").text
-        health.state, health.since = "down", dt.datetime(2026, 9, 14, 8, 0, tzinfo=dt.UTC)
-        health.last_error = "Connexion refusée"
+        sender_saw(SmtpState.DOWN, "Connexion refusée")
         for path in ("/", "/ecoles", "/quarantaine"):
             page = client.get(path).text
             assert "Le serveur de courrier ne répond pas depuis le 14/09/2026 10:00" in page
             assert "Connexion refusée" in page
-        health.state = "up"
+        sender_saw(SmtpState.UP)
         assert "serveur de courrier ne répond pas" not in client.get("/").text
 
 

@@ -74,7 +74,9 @@ def district(app: App, session: Session) -> Campaign:
         next_reminder_at=None,
     )
     set_stage(session, c, campaign, "exported", next_reminder_at=NOW + dt.timedelta(days=2))
-    set_stage(session, d, campaign, "awaiting_export", escalations_done=["coordinator"])
+    set_stage(
+        session, d, campaign, "awaiting_export", escalations_done=["coordinator"], escalated=True
+    )
     c.email_failing_since = NOW - dt.timedelta(days=2)
     c.email_failure = "550 boîte inconnue"
     session.add(c)

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from db.models import Campaign, Reminder, School
+from db.states import LedgerKind
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def seed_reminders(
                 key=d.key,
                 school_id=school.id,
                 campaign_id=campaign.id,
-                kind="reminder",
+                kind=LedgerKind.REMINDER,
                 stage="awaiting_export",
                 day=d.due_at.date(),
                 recipient=d.recipient,

@@ -171,7 +171,7 @@ def wait_until_started(
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline and not stop.is_set():
-            started = _answers(app) and last_tick_at() is not None and not busy()
+            started = _answers(app) and last_tick_at(app) is not None and not busy()
             quiet = time.monotonic() - journal.at >= QUIET_SECONDS
             if started and quiet and unsent_count(app.engine, now=app.now()) == 0:
                 return

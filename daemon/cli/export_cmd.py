@@ -20,6 +20,7 @@ from daemon.school.archives import school_year_start
 from daemon.wording import plural
 from db.engine import database_missing, reading
 from db.models import Campaign, School
+from db.states import IntakeOutcome
 
 SEVERITY_LABELS = {
     "erreur": "erreur",
@@ -95,11 +96,11 @@ def submit_cmd(ctx: Context, file: Path, channel: str, as_json: bool) -> None:
     result = Intake(app).take_path(file, channel=channel, now=app.now())
     if as_json:
         print_json(result.as_json())
-    elif result.outcome == "quarantined":
+    elif result.outcome == IntakeOutcome.QUARANTINED:
         console.print(f"{file.name} : refusée ({result.reason}), mise en quarantaine")
     else:
         console.print(result.message or f"{file.name} : {result.outcome}")
-    if result.outcome == "quarantined":
+    if result.outcome == IntakeOutcome.QUARANTINED:
         raise SystemExit(3)
 
 

@@ -15,12 +15,13 @@ from daemon.codes import InvalidUAI, parse_uai
 from daemon.ingest.intake.intake import Intake, IntakeResult
 from daemon.ingest.intake.storage import is_junk
 from daemon.wording import plural
+from db.states import IntakeOutcome
 
 OUTCOME_LABELS = {
-    "processed": "traité",
-    "duplicate": "doublon",
-    "quarantined": "quarantaine",
-    "ignored": "ignoré",
+    IntakeOutcome.PROCESSED: "traité",
+    IntakeOutcome.DUPLICATE: "doublon",
+    IntakeOutcome.QUARANTINED: "quarantaine",
+    IntakeOutcome.IGNORED: "ignoré",
 }
 
 
@@ -81,7 +82,7 @@ def ingest_cmd(ctx: Context, paths: tuple[Path, ...], school: str | None, as_jso
         print_json([r.as_json() for r in results])
     else:
         _print_summary(results)
-    if any(r.outcome == "quarantined" for r in results):
+    if any(r.outcome == IntakeOutcome.QUARANTINED for r in results):
         raise SystemExit(3)
 
 
@@ -94,7 +95,7 @@ def _print_summary(results: list[IntakeResult]) -> None:
             r.filename,
             OUTCOME_LABELS.get(r.outcome, r.outcome),
             r.uai or "—",
-            r.reason if r.outcome != "processed" else r.message,
+            r.reason if r.outcome != IntakeOutcome.PROCESSED else r.message,
         )
     console.print(table)
     counts = Counter(OUTCOME_LABELS.get(r.outcome, r.outcome) for r in results)

@@ -32,8 +32,9 @@ from db.states import REMINDER_STATUS_LABELS, SMTP_STATE_LABELS
 @pass_context
 def outbox_cmd(ctx: Context, send: bool, now_text: str | None, limit: int) -> None:
     """Mails en attente d'envoi ou en échec ; --send envoie ceux qui sont dus."""
+    from daemon.delivery.health import read_smtp_health
     from daemon.delivery.outbox import queued
-    from daemon.delivery.sender import send_due, smtp_health
+    from daemon.delivery.sender import send_due
 
     app = ctx.app if send else ctx.reading_app
     if now_text:
@@ -41,7 +42,7 @@ def outbox_cmd(ctx: Context, send: bool, now_text: str | None, limit: int) -> No
         app.clock = lambda: now
     if send:
         handled = asyncio.run(send_due(app))
-        health = smtp_health(app)
+        health = read_smtp_health(app)
         console.print(
             f"{plural(handled, 'mail traité', 'mails traités')} ; "
             f"serveur SMTP : {SMTP_STATE_LABELS.get(health.state, health.state)}"

@@ -18,10 +18,8 @@ sees the address on the school's page and fixes it, which produces new rows).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import re
-import socket
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ from sqlmodel import col, select
 from db.engine import reading, transaction
 from db.events import record_event
 from db.models import Reminder, School
+from db.states import EventKind, ReminderStatus, SendOutcome
 
 
 @dataclass(frozen=True)
@@ -59,20 +58,19 @@ class Result:
     """What happened to one claimed row."""
 
     claim: Claimed
-    outcome: str  # sent | retry | deferred | failed | released
+    outcome: SendOutcome
     error: str = ""
     message_id: str = ""
     at: dt.datetime | None = field(default=None)
 
-
-def worker_name() -> str:
-    return f"{socket.gethostname()[:60]}:{os.getpid()}"
+    def __post_init__(self) -> None:
+        self.outcome = SendOutcome(self.outcome)  # the member, whatever spelt it
 
 
 def _due(now: dt.datetime) -> Any:
     return or_(
-        and_(col(Reminder.status) == "pending", col(Reminder.next_attempt_at) <= now),
-        and_(col(Reminder.status) == "claimed", col(Reminder.lease_until) < now),
+        and_(col(Reminder.status) == ReminderStatus.PENDING, col(Reminder.next_attempt_at) <= now),
+        and_(col(Reminder.status) == ReminderStatus.CLAIMED, col(Reminder.lease_until) < now),
     )
 
 
@@ -99,7 +97,7 @@ def claim_due(
         won = session.execute(
             update(LEDGER)
             .where(LEDGER.c.id.in_(select(picked.c.id)), _due(now))
-            .values(status="claimed", claimed_by=token, lease_until=lease)
+            .values(status=ReminderStatus.CLAIMED, claimed_by=token, lease_until=lease)
             .returning(*(LEDGER.c[name] for name in SNAPSHOT))
         ).all()
         rows = sorted(won, key=lambda row: (row.due_at, row.id))
@@ -139,9 +137,9 @@ def backoff_seconds(
 
 SENT_MARK = (
     update(LEDGER)
-    .where(LEDGER.c.id == bindparam("rid"), LEDGER.c.status != "sent")
+    .where(LEDGER.c.id == bindparam("rid"), LEDGER.c.status != ReminderStatus.SENT)
     .values(
-        status="sent",
+        status=ReminderStatus.SENT,
         sent_at=bindparam("at"),
         message_id=bindparam("mid"),
         last_error="",
@@ -173,67 +171,50 @@ def record_results(engine: Engine, results: Sequence[Result], *, base: float, ca
     claim."""
     if not results:
         return
-    sent = [r for r in results if r.outcome == "sent"]
+    sent = [r for r in results if r.outcome is SendOutcome.SENT]
     with transaction(engine) as session:
         if sent:
             session.execute(SENT_MARK, sent_params(sent))
         for result in results:
-            if result.outcome != "sent":
+            if result.outcome is not SendOutcome.SENT:
                 _record(session, result, base=base, cap=cap)
 
 
-def _record(session: Any, result: Result, *, base: float, cap: float) -> None:
-    claim, at = result.claim, result.at
-    assert at is not None
-    mine = and_(
+def _mine(claim: Claimed) -> Any:
+    """The row, only while this sender's claim on it holds."""
+    return and_(
         col(Reminder.id) == claim.id,
         col(Reminder.claimed_by) == claim.token,
-        col(Reminder.status) == "claimed",
+        col(Reminder.status) == ReminderStatus.CLAIMED,
     )
-    free = {"claimed_by": "", "lease_until": None}
-    error = result.error[:1000]
-    if result.outcome == "sent":
-        session.execute(
-            update(Reminder)
-            .where(col(Reminder.id) == claim.id, col(Reminder.status) != "sent")
-            .values(
-                status="sent",
-                sent_at=at,
-                message_id=result.message_id,
-                last_error="",
-                attempts=claim.attempts + 1,
-                **free,
-            )
-        )
-    elif result.outcome == "retry":
-        wait = backoff_seconds(claim.attempts + 1, base=base, cap=cap)
-        session.execute(
-            update(Reminder)
-            .where(mine)
-            .values(
-                status="pending",
-                attempts=claim.attempts + 1,
-                last_error=error,
-                next_attempt_at=at + dt.timedelta(seconds=wait),
-                **free,
-            )
-        )
-    elif result.outcome == "deferred":  # server down: back in the queue, in due order
-        session.execute(
-            update(Reminder)
-            .where(mine)
-            .values(status="pending", attempts=claim.attempts + 1, last_error=error, **free)
-        )
-    elif result.outcome == "released":
-        session.execute(update(Reminder).where(mine).values(status="pending", **free))
-    elif result.outcome == "failed":
-        changed = session.execute(
-            update(Reminder)
-            .where(mine)
-            .values(status="failed", attempts=claim.attempts + 1, last_error=error, **free)
-        )
-        if changed.rowcount == 1:
-            _refused(session, claim, error, at)
+
+
+def _mark(result: Result, *, base: float, cap: float) -> dict[str, Any]:
+    """The row's new columns for an outcome other than sent (those are marked by `SENT_MARK`)."""
+    claim, at = result.claim, result.at
+    assert at is not None
+    free: dict[str, Any] = {"claimed_by": "", "lease_until": None}
+    attempted = {"attempts": claim.attempts + 1, "last_error": result.error[:1000], **free}
+    if result.outcome is SendOutcome.RETRY:
+        wait = dt.timedelta(seconds=backoff_seconds(claim.attempts + 1, base=base, cap=cap))
+        return {"status": ReminderStatus.PENDING, "next_attempt_at": at + wait, **attempted}
+    if result.outcome is SendOutcome.DEFERRED:  # server down: back in the queue, in due order
+        return {"status": ReminderStatus.PENDING, **attempted}
+    if result.outcome is SendOutcome.RELEASED:  # not attempted: as it was before the claim
+        return {"status": ReminderStatus.PENDING, **free}
+    if result.outcome is SendOutcome.FAILED:
+        return {"status": ReminderStatus.FAILED, **attempted}
+    raise ValueError(f"no mark for {result.outcome!r} here")
+
+
+def _record(session: Any, result: Result, *, base: float, cap: float) -> None:
+    """Write one outcome other than sent, if the claim still holds; a failure marks the
+    address as failing."""
+    values = _mark(result, base=base, cap=cap)
+    changed = session.execute(update(Reminder).where(_mine(result.claim)).values(**values))
+    if result.outcome is SendOutcome.FAILED and changed.rowcount == 1:
+        assert result.at is not None
+        _refused(session, result.claim, result.error[:1000], result.at)
 
 
 def _refused(session: Any, claim: Claimed, error: str, at: dt.datetime) -> None:
@@ -265,8 +246,8 @@ def mark_address_failing(
     mark an address failing. Returns how many pending rows were held back."""
     held: int = session.execute(
         update(Reminder)
-        .where(col(Reminder.recipient) == address, col(Reminder.status) == "pending")
-        .values(status="failed", last_error=f"adresse en échec : {error}"[:1000])
+        .where(col(Reminder.recipient) == address, col(Reminder.status) == ReminderStatus.PENDING)
+        .values(status=ReminderStatus.FAILED, last_error=f"adresse en échec : {error}"[:1000])
     ).rowcount
     schools = session.exec(select(School).where(col(School.director_email) == address)).all()
     for school in schools:
@@ -279,7 +260,7 @@ def mark_address_failing(
         record_event(
             session,
             at=at,
-            kind="email_failing",
+            kind=EventKind.EMAIL_FAILING,
             message=f"Adresse refusée par le serveur de messagerie : {address} ({error[:300]})",
             school_id=failing_id,
             campaign_id=campaign_id,
@@ -296,8 +277,10 @@ def mark_bounced(
     (the row already failed with it), so a bounce read twice changes nothing."""
     changed = session.execute(
         update(Reminder)
-        .where(col(Reminder.id) == reminder.id, col(Reminder.status) != "failed")
-        .values(status="failed", last_error=error[:1000], claimed_by="", lease_until=None)
+        .where(col(Reminder.id) == reminder.id, col(Reminder.status) != ReminderStatus.FAILED)
+        .values(
+            status=ReminderStatus.FAILED, last_error=error[:1000], claimed_by="", lease_until=None
+        )
     ).rowcount
     if changed != 1:
         return False
@@ -318,7 +301,8 @@ def release(engine: Engine, claims: Sequence[Claimed]) -> None:
     if not claims:
         return
     now = dt.datetime.now(dt.UTC)
-    record_results(engine, [Result(c, "released", at=now) for c in claims], base=1, cap=1)
+    released = [Result(c, SendOutcome.RELEASED, at=now) for c in claims]
+    record_results(engine, released, base=1, cap=1)
 
 
 def queued(engine: Engine, *, limit: int = 200) -> list[Reminder]:
@@ -327,7 +311,7 @@ def queued(engine: Engine, *, limit: int = 200) -> list[Reminder]:
         found = list(
             session.exec(
                 select(Reminder)
-                .where(col(Reminder.status).in_(("pending", "claimed", "failed")))
+                .where(col(Reminder.status) != ReminderStatus.SENT)
                 .order_by(col(Reminder.status), col(Reminder.next_attempt_at), col(Reminder.id))
                 .limit(limit)
             )
@@ -343,14 +327,15 @@ def rebase(text: str, old: str, new: str) -> str:
     return pattern.sub(new.rstrip("/"), text)
 
 
+UNSENT = (ReminderStatus.PENDING, ReminderStatus.CLAIMED, ReminderStatus.FAILED)
+
+
 def rebase_links(engine: Engine, *, old: str, new: str) -> int:
     """The mails not sent yet whose text links to the address `old` (a `web.base_url`), made to
     link to `new` instead (after the pages moved); how many changed."""
     changed = 0
     with transaction(engine) as session:
-        rows = session.exec(
-            select(Reminder).where(col(Reminder.status).in_(["pending", "claimed", "failed"]))
-        ).all()
+        rows = session.exec(select(Reminder).where(col(Reminder.status).in_(UNSENT))).all()
         for row in rows:
             payload = {
                 k: rebase(v, old, new) if isinstance(v, str) else v for k, v in row.payload.items()

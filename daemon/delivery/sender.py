@@ -11,8 +11,9 @@ and the sender waits with exponential backoff and jitter before trying again, so
 and everything leaves in due order once it is back. On stop, the mails being sent are finished
 and the rows not yet started are released.
 
-The SMTP server's state (up, down since when, last error) is kept per app for `/healthz` and the
-status page (`delivery_status`); each change of state is an event.
+What the sender sees of the SMTP server (up, down since when, last error) is written to the
+database (`daemon.delivery.health`) for `/healthz` and the pages of any process; each change of
+state is an event.
 """
 
 from __future__ import annotations
@@ -24,13 +25,12 @@ import logging
 import math
 import time
 from collections import deque
-from dataclasses import dataclass
-from typing import Any
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy.engine import Connection as DbConnection
 
 from daemon.app import App
+from daemon.delivery.health import ServerWatch
 from daemon.delivery.message import render_message
 from daemon.delivery.outbox import (
     Claimed,
@@ -40,47 +40,13 @@ from daemon.delivery.outbox import (
     record_results,
     record_sent,
     release,
-    worker_name,
 )
-from daemon.delivery.smtp import PERMANENT, SENT, SERVER, Connection, SendOutcome
-from db.engine import DB_UNAVAILABLE, make_quick_engine, transaction
-from db.events import record_event
+from daemon.delivery.smtp import Answer, Connection
+from db.engine import DB_UNAVAILABLE, make_quick_engine
+from db.states import SendOutcome
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
-OUTCOME_TO_MARK = {SENT: "sent", PERMANENT: "failed", SERVER: "deferred"}
-
-
-@dataclass
-class SmtpHealth:
-    state: str = "unknown"  # unknown | up | down
-    since: dt.datetime | None = None
-    last_error: str = ""
-    last_sent_at: dt.datetime | None = None
-    sent: int = 0
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "state": self.state,
-            "up": self.state != "down",
-            "since": self.since.isoformat() if self.since else None,
-            "last_error": self.last_error,
-            "last_sent_at": self.last_sent_at.isoformat() if self.last_sent_at else None,
-            "sent": self.sent,
-        }
-
-
-def smtp_health(app: App) -> SmtpHealth:
-    """The SMTP state seen by this app's sender (kept on the app: one per process in service)."""
-    health = app.__dict__.get("_smtp_health")
-    if not isinstance(health, SmtpHealth):
-        health = app.__dict__["_smtp_health"] = SmtpHealth()
-    return health
-
-
-def delivery_status(app: App) -> dict[str, Any]:
-    """What /healthz and the status page show of the SMTP server."""
-    return {"smtp": smtp_health(app).as_json()}
 
 
 def make_limiter(rate_per_minute: int) -> AsyncLimiter:
@@ -131,7 +97,7 @@ class Recorder:
     async def _write_batch(self, results: list[Result]) -> None:
         smtp = self.app.settings.smtp
         retry = {"base": smtp.retry_base_seconds, "cap": smtp.retry_max_seconds}
-        if all(r.outcome == "sent" for r in results):  # the hot path, from the loop
+        if all(r.outcome is SendOutcome.SENT for r in results):  # the hot path, from the loop
             try:
                 record_sent(self._connection(), results)
                 return
@@ -173,10 +139,10 @@ class Sender:
     def __init__(self, app: App, *, worker: str | None = None) -> None:
         self.app = app
         self.smtp = app.settings.smtp
-        self.worker = worker or worker_name()
+        self.worker = worker or app.instance
         self.limiter = make_limiter(self.smtp.rate_per_minute)
         self.connections = [Connection(self.smtp) for _ in range(self.smtp.concurrency)]
-        self.health = smtp_health(app)
+        self.watch = ServerWatch(app, self.worker)
         self.recorder = Recorder(app)
 
     @property
@@ -220,9 +186,9 @@ class Sender:
                 await recording
             # Sent, retried and failed rows are written as they happen; here only the rows
             # given back unattempted (server down, stop).
-            released = [r for r in results if r.outcome == "released"]
+            released = [r for r in results if r.outcome is SendOutcome.RELEASED]
             recording = asyncio.create_task(self._record(released))
-            down = await self._note_health(results)
+            down = await self.watch.note(results)
             total += len(claims)
             self._log(results, time.monotonic() - started)
             claims = await following
@@ -251,19 +217,19 @@ class Sender:
                 if self._lease_over(claim):
                     # Held too long (the database was away, the server slow): another pass
                     # may have claimed it again. Never send it from here; it goes back.
-                    results.append(Result(claim, "released", at=self.app.now()))
+                    results.append(Result(claim, SendOutcome.RELEASED, at=self.app.now()))
                     continue
                 async with self.limiter:
                     result = await self._send_one(connection, claim)
                 await self.recorder.record(result)  # before this connection's next mail
                 results.append(result)
-                if result.outcome == "deferred":
+                if result.outcome is SendOutcome.DEFERRED:
                     halt.set()
 
         workers = self.connections[: min(len(self.connections), len(claims))]
         await asyncio.gather(*(work(c) for c in workers))
         now = self.app.now()
-        results.extend(Result(c, "released", at=now) for c in queue)
+        results.extend(Result(c, SendOutcome.RELEASED, at=now) for c in queue)
         return results
 
     def _lease_over(self, claim: Claimed) -> bool:
@@ -283,58 +249,19 @@ class Sender:
             now=now,
         )
         try:
-            outcome = await connection.send(mail)
+            answer = await connection.send(mail)
         except Exception as exc:  # never let one mail stop the part
             log.exception("sender: unexpected error on %s", claim.key)
-            outcome = SendOutcome(SERVER, f"{type(exc).__name__}: {exc}")
-        mark = OUTCOME_TO_MARK.get(outcome.kind, "retry")
-        if mark != "sent":
-            log.warning("sender: %s → %s (%s)", claim.key, mark, outcome.error)
+            answer = Answer(SendOutcome.DEFERRED, f"{type(exc).__name__}: {exc}")
+        if answer.outcome is not SendOutcome.SENT:
+            log.warning("sender: %s → %s (%s)", claim.key, answer.outcome, answer.error)
         return Result(
-            claim, mark, error=outcome.error, message_id=mail.message_id, at=self.app.now()
+            claim, answer.outcome, error=answer.error, message_id=mail.message_id, at=self.app.now()
         )
 
-    async def _note_health(self, results: list[Result]) -> bool:
-        """Update the server state; an event when it goes down or comes back."""
-        answered = [r for r in results if r.outcome in ("sent", "retry", "failed")]
-        refused = [r for r in results if r.outcome == "deferred"]
-        sent = [r for r in results if r.outcome == "sent"]
-        health, now = self.health, self.app.now()
-        health.sent += len(sent)
-        if sent:
-            health.last_sent_at = now
-        if refused:
-            health.last_error = refused[-1].error
-            if health.state != "down":
-                health.state, health.since = "down", now
-                await self._event(
-                    "smtp_down",
-                    f"Serveur de messagerie injoignable : {health.last_error[:300]}",
-                    now,
-                )
-            return True
-        if answered and health.state != "up":
-            was_down = health.state == "down"
-            health.state, health.since = "up", now
-            if was_down:
-                await self._event("smtp_up", "Serveur de messagerie de nouveau joignable", now)
-        return False
-
-    async def _event(self, kind: str, message: str, now: dt.datetime) -> None:
-        def write() -> None:
-            with transaction(self.app.engine) as session:
-                record_event(
-                    session,
-                    at=now,
-                    kind=kind,
-                    message=message,
-                    data={"worker": self.worker, "error": self.health.last_error},
-                )
-
-        log.warning("sender: %s (%s)", kind, self.health.last_error)
-        await asyncio.to_thread(write)
-
     async def close(self) -> None:
+        with contextlib.suppress(*DB_UNAVAILABLE):
+            await self.watch.flush()
         await asyncio.gather(*(c.close() for c in self.connections), return_exceptions=True)
         self.recorder.close()
 
@@ -353,12 +280,6 @@ async def send_due(app: App, *, stop: asyncio.Event | None = None) -> int:
 async def run_sender(app: App, stop: asyncio.Event, *, poll_seconds: float = POLL_SECONDS) -> None:
     """The daemon part: claim, send, mark until `stop`; back off while the server is down."""
     sender = Sender(app)
-    previous = app.health_extra
-
-    def health_extra() -> dict[str, Any]:
-        return {**(previous() if previous else {}), "delivery": delivery_status(app)}
-
-    app.health_extra = health_extra
     failures = 0
     try:
         while not stop.is_set():
@@ -378,4 +299,3 @@ async def run_sender(app: App, stop: asyncio.Event, *, poll_seconds: float = POL
                     await asyncio.wait_for(stop.wait(), timeout=wait)
     finally:
         await sender.close()
-        app.health_extra = previous

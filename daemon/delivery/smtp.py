@@ -1,10 +1,11 @@
-"""One SMTP connection (aiosmtplib) kept open across mails, and how a failure is classified.
+"""One SMTP connection (aiosmtplib) kept open across mails, and how a failure is classified
+(as a `db.states.SendOutcome`, the spelling the ledger marks use too):
 
 - sent: the server accepted the mail (for at least the main recipient);
-- temporary (4xx for this mail): the row is retried later with backoff;
-- server (connection refused, timeout, disconnect, 421, authentication or sender refused): the
+- retry (4xx for this mail): the row is retried later with backoff;
+- deferred (connection refused, timeout, disconnect, 421, authentication or sender refused): the
   server is unusable for every mail; the sender backs off as a whole and nothing is lost;
-- permanent (5xx for the recipient or the content): the row fails and the address is marked.
+- failed (5xx for the recipient or the content): the row fails and the address is marked.
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ import aiosmtplib
 
 from daemon.config.settings import SmtpSettings
 from daemon.delivery.message import Outgoing
+from db.states import SendOutcome
 
 log = logging.getLogger(__name__)
 
-SENT, TEMPORARY, SERVER, PERMANENT = "sent", "temporary", "server", "permanent"
-
 
 @dataclass(frozen=True)
-class SendOutcome:
-    kind: str  # sent | temporary | server | permanent
+class Answer:
+    """What the server made of one mail."""
+
+    outcome: SendOutcome
     error: str = ""
 
 
@@ -47,7 +49,7 @@ class Connection:
         self.smtp = smtp
         self.client: aiosmtplib.SMTP | None = None
 
-    async def send(self, mail: Outgoing) -> SendOutcome:
+    async def send(self, mail: Outgoing) -> Answer:
         try:
             if self.client is None or not self.client.is_connected:
                 self.client = make_client(self.smtp)
@@ -62,7 +64,7 @@ class Connection:
             return _by_code(code, f"{code} {text}")
         if errors:
             log.warning("smtp: some copies refused: %s", ", ".join(sorted(errors)))
-        return SendOutcome(SENT)
+        return Answer(SendOutcome.SENT)
 
     async def close(self) -> None:
         client, self.client = self.client, None
@@ -75,27 +77,25 @@ class Connection:
             client.close()
 
 
-def _by_code(code: int, error: str) -> SendOutcome:
+def _by_code(code: int, error: str) -> Answer:
     if code == 421:
-        return SendOutcome(SERVER, error)
-    if 400 <= code < 500:
-        return SendOutcome(TEMPORARY, error)
+        return Answer(SendOutcome.DEFERRED, error)
     if code >= 500:
-        return SendOutcome(PERMANENT, error)
-    return SendOutcome(TEMPORARY, error)
+        return Answer(SendOutcome.FAILED, error)
+    return Answer(SendOutcome.RETRY, error)  # 4xx, or a code that makes no sense here
 
 
-def classify(exc: BaseException) -> SendOutcome:
+def classify(exc: BaseException) -> Answer:
     """An exception raised while sending → what to do with the row and the server."""
     error = f"{type(exc).__name__}: {exc}"[:1000]
     if isinstance(exc, aiosmtplib.SMTPConnectError | aiosmtplib.SMTPServerDisconnected):
-        return SendOutcome(SERVER, error)
+        return Answer(SendOutcome.DEFERRED, error)
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
         first = exc.recipients[0]
         return _by_code(first.code, f"{first.code} {first.message} ({first.recipient})")
     if isinstance(exc, aiosmtplib.SMTPAuthenticationError | aiosmtplib.SMTPSenderRefused):
-        return SendOutcome(SERVER, error)
+        return Answer(SendOutcome.DEFERRED, error)
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         return _by_code(exc.code, f"{exc.code} {exc.message}")
     # Refused, timed out, disconnected, TLS problems, unknown host: the server, not the mail.
-    return SendOutcome(SERVER, error)
+    return Answer(SendOutcome.DEFERRED, error)

@@ -24,6 +24,7 @@ from daemon.app import App
 from daemon.demo.generate import DemoPupil, compte_rendu
 from db.engine import reading
 from db.models import FollowUp, Pupil, Reminder, School
+from db.states import LedgerKind, ReminderStatus
 
 log = logging.getLogger(__name__)
 PICKS = (("errors", "reply", 3), ("awaiting_ine", "note", 1), ("exported", "away", 1))
@@ -58,7 +59,10 @@ def _due_schools(session: Session, stage: str | None, count: int) -> list[School
         select(School)
         .join(Reminder, col(Reminder.school_id) == col(School.id))
         .join(FollowUp, col(FollowUp.school_id) == col(School.id))
-        .where(Reminder.kind == "reminder", Reminder.status == "pending")
+        .where(
+            Reminder.kind == LedgerKind.REMINDER,
+            Reminder.status == ReminderStatus.PENDING,
+        )
         .order_by(col(School.uai))
         .limit(count)
     )

@@ -26,7 +26,6 @@ from collections.abc import Callable
 from imap_tools.errors import ImapToolsError
 
 from daemon.app import App
-from daemon.delivery.outbox import worker_name
 from daemon.mailbox import claims
 from daemon.mailbox.imap import ImapSource, MailboxError
 from daemon.mailbox.maildir import MaildirSource
@@ -36,7 +35,7 @@ from daemon.mailbox.reading import Inbound, read_message
 from daemon.mailbox.source import Destination, Listed, Source
 from db.engine import DB_UNAVAILABLE, transaction
 from db.events import record_event
-from db.states import MailKind, MailStatus
+from db.states import EventKind, MailKind, MailStatus
 
 log = logging.getLogger(__name__)
 UNREACHABLE = (OSError, socket.timeout, imaplib.IMAP4.error, ImapToolsError, MailboxError)
@@ -57,7 +56,7 @@ class Poller:
     def __init__(self, app: App, source: Source, *, worker: str | None = None) -> None:
         self.app = app
         self.source = source
-        self.worker = worker or worker_name()
+        self.worker = worker or app.instance
         self.processor = Processor(app)
         self.settled: set[str] = set()  # refs this process has nothing more to do with
         self.max_bytes = app.settings.mailbox.max_message_mb * 1024 * 1024
@@ -155,7 +154,7 @@ class Poller:
 
     def _up(self) -> None:
         if self.down_since is not None:
-            self._event("mailbox_up", "Boîte de la coordination de nouveau joignable")
+            self._event(EventKind.MAILBOX_UP, "Boîte de la coordination de nouveau joignable")
             self.down_since = None
 
     def _down(self, exc: BaseException) -> None:
@@ -163,9 +162,9 @@ class Poller:
         log.warning("mailbox unreachable (%s): %s", self.source.description, error)
         if self.down_since is None:
             self.down_since = self.app.now()
-            self._event("mailbox_down", f"Boîte de la coordination injoignable : {error}")
+            self._event(EventKind.MAILBOX_DOWN, f"Boîte de la coordination injoignable : {error}")
 
-    def _event(self, kind: str, message: str) -> None:
+    def _event(self, kind: EventKind, message: str) -> None:
         try:
             with transaction(self.app.engine) as session:
                 record_event(session, at=self.app.now(), kind=kind, message=message)

@@ -39,7 +39,7 @@ from daemon.school.stage import french_date
 from db.engine import transaction
 from db.events import record_event
 from db.models import Reminder, School
-from db.states import MailKind, MailStatus
+from db.states import EventKind, MailKind, MailStatus
 
 
 class Processor:
@@ -104,7 +104,7 @@ class Processor:
         record_event(
             session,
             at=now,
-            kind="mail_delayed",
+            kind=EventKind.MAIL_DELAYED,
             school_id=row.school_id,
             campaign_id=row.campaign_id,
             message=message,
@@ -119,7 +119,7 @@ class Processor:
         found, campaign_id = self._on_history(
             inbound,
             now,
-            "auto_reply",
+            EventKind.AUTO_REPLY,
             lambda _school: (
                 f"Réponse automatique de {inbound.sender} (« {inbound.subject} ») : "
                 "notée, sans réponse"
@@ -148,7 +148,7 @@ class Processor:
             )
 
         data = {"sender": inbound.sender, "message_id": inbound.message_id}
-        found, campaign_id = self._on_history(inbound, now, "director_replied", say, data)
+        found, campaign_id = self._on_history(inbound, now, EventKind.DIRECTOR_REPLIED, say, data)
         if found.school is None:
             return Outcome(MailKind.OTHER, MailStatus.LEFT, found.problem)
         reason = f"réponse sans pièce jointe ({found.how})"
@@ -158,7 +158,7 @@ class Processor:
         self,
         inbound: Inbound,
         now: dt.datetime,
-        kind: str,
+        kind: EventKind,
         say: Callable[[School], str],
         data: dict[str, str],
     ) -> tuple[Found, int | None]:

@@ -28,7 +28,7 @@ from db.engine import reading, transaction
 from db.events import record_event
 from db.models import MailboxMessage, School
 from db.schools import get_school
-from db.states import MailKind, MailStatus
+from db.states import EventKind, MailKind, MailStatus
 
 TAKEN = ("processed", "duplicate")
 
@@ -161,7 +161,7 @@ def record_reply(
     record_event(
         session,
         at=now,
-        kind="mail_received",
+        kind=EventKind.MAIL_RECEIVED,
         school_id=school.id,
         campaign_id=campaign_id,
         message=f"Courriel de {inbound.sender} (« {inbound.subject} ») : {counts}",

@@ -14,18 +14,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from daemon.app import App
 from daemon.reminders.compose import render
 from daemon.reminders.mails import open_items
-from daemon.reminders.writing import add_row
 from daemon.school.links import school_url
+from db import ledger
 from db.events import record_event
-from db.models import Campaign, Reminder, School
+from db.models import Campaign, School
+from db.states import EventKind, LedgerKind
 
-KIND = "acknowledgement"
+KIND = LedgerKind.ACKNOWLEDGEMENT
 INTERVAL = dt.timedelta(hours=1)
 MAX_REFERENCES = 8  # the thread's last ids: enough for every client, short enough for a header
 
@@ -46,23 +48,21 @@ class Received:
 
 def acknowledgement_key(school: School | None, campaign: Campaign, message_key: str) -> str:
     digest = hashlib.sha256(message_key.encode("utf-8")).hexdigest()[:20]
-    return f"{school.uai if school else 'sans-ecole'}:{campaign.name}:{KIND}:{digest}"
+    uai = school.uai if school else ""
+    return ledger.ledger_key(KIND, campaign=campaign.name, uai=uai, detail=(digest,))
 
 
 def answered_lately(
     session: Session, *, sender: str, school: School | None, now: dt.datetime
 ) -> bool:
     """Whether this sender got an acknowledgement about this school within `INTERVAL`."""
-    query = select(Reminder.id).where(
-        Reminder.kind == KIND,
-        Reminder.recipient == sender,
-        col(Reminder.created_at) > now - INTERVAL,
+    return ledger.written_since(
+        session,
+        kind=KIND,
+        recipient=sender,
+        school_id=school.id if school else None,
+        since=now - INTERVAL,
     )
-    school_id = school.id if school else None
-    query = query.where(
-        col(Reminder.school_id).is_(None) if school_id is None else Reminder.school_id == school_id
-    )
-    return session.exec(query.limit(1)).first() is not None
 
 
 def reply_subject(subject: str) -> str:
@@ -91,7 +91,7 @@ def queue_acknowledgement(
             record_event(
                 session,
                 at=now,
-                kind="acknowledgement_skipped",
+                kind=EventKind.ACKNOWLEDGEMENT_SKIPPED,
                 school_id=school.id,
                 campaign_id=campaign.id,
                 message=f"Accusé de réception non envoyé à {received.sender} : déjà un "
@@ -99,8 +99,18 @@ def queue_acknowledgement(
             )
         return False
     payload = acknowledgement_payload(app, session, received, school, campaign, now)
-    key = acknowledgement_key(school, campaign, received.key)
-    return add_row(session, campaign, school, key, KIND, None, payload, now, received.sender)
+    entry = ledger.Entry(
+        kind=KIND,
+        key=acknowledgement_key(school, campaign, received.key),
+        recipient=received.sender,
+        payload=payload,
+        day=now.astimezone(ZoneInfo(campaign.timezone)).date() if school else now.date(),
+        due_at=now,
+        created_at=now,
+        school_id=school.id if school else None,
+        campaign_id=campaign.id,
+    )
+    return ledger.enqueue(session, entry).new
 
 
 def acknowledgement_payload(

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from daemon.school.stage import french_date
 from daemon.wording import plural
+from db.states import LedgerKind
 
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS = (
@@ -59,7 +60,7 @@ def environment(templates_path: Path) -> Environment:
     return env
 
 
-def render(templates_path: Path, kind: str, context: dict[str, Any]) -> dict[str, str]:
+def render(templates_path: Path, kind: LedgerKind, context: dict[str, Any]) -> dict[str, str]:
     """subject, text and html of one mail kind."""
     env = environment(templates_path)
     subject = " ".join(env.get_template(f"{kind}/subject.txt").render(context).split())

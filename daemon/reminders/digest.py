@@ -15,9 +15,16 @@ from daemon.config import Settings
 from daemon.reminders.calendar import SchoolCalendar
 from daemon.reminders.compose import render
 from daemon.school.stage import STAGE_ORDER, Stage
-from db.models import Campaign, Event, FollowUp, Reminder, School
+from db.ledger import last_written_at
+from db.models import Campaign, Event, FollowUp, School
+from db.states import EventKind, LedgerKind
 
-CHANGE_KINDS = ("stage_changed", "validation_declared", "validation_confirmed", "problem_reported")
+CHANGE_KINDS = (
+    EventKind.STAGE_CHANGED,
+    EventKind.VALIDATION_DECLARED,
+    EventKind.VALIDATION_CONFIRMED,
+    EventKind.PROBLEM_REPORTED,
+)
 MAX_LINES = 200
 
 
@@ -27,17 +34,6 @@ def digest_day(cal: SchoolCalendar, now: dt.datetime, digest_time: dt.time) -> d
     if not cal.is_school_day(local.date()) or local.time().replace(tzinfo=None) < digest_time:
         return None
     return local.date()
-
-
-def digest_key(campaign: Campaign, recipient: str, day: dt.date) -> str:
-    return f"digest:{campaign.name}:{recipient.lower()}:{day.isoformat()}"
-
-
-def previous_digest_at(session: Session, campaign: Campaign) -> dt.datetime | None:
-    query = select(func.max(Reminder.created_at)).where(
-        Reminder.campaign_id == campaign.id, Reminder.kind == "digest"
-    )
-    return session.exec(query).one()
 
 
 def _stage_counts(session: Session, campaign: Campaign) -> list[tuple[str, str, int]]:
@@ -59,7 +55,7 @@ def _events(
     campaign: Campaign,
     since: dt.datetime,
     now: dt.datetime,
-    kinds: tuple[str, ...],
+    kinds: tuple[EventKind, ...],
 ) -> list[dict[str, str]]:
     query = (
         select(Event, School)
@@ -92,7 +88,9 @@ def _failing(session: Session) -> list[dict[str, str]]:
 def digest_context(
     session: Session, settings: Settings, campaign: Campaign, day: dt.date, now: dt.datetime
 ) -> dict[str, Any]:
-    since = previous_digest_at(session, campaign) or now - dt.timedelta(days=1)
+    assert campaign.id is not None
+    previous = last_written_at(session, campaign_id=campaign.id, kind=LedgerKind.DIGEST)
+    since = previous or now - dt.timedelta(days=1)
     counts = _stage_counts(session, campaign)
     totals: dict[str, int] = defaultdict(int)
     per_circo: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -110,7 +108,7 @@ def digest_context(
             {"name": name, "stages": _stage_rows(per_circo[name])} for name in sorted(per_circo)
         ],
         "changes": _events(session, campaign, since, now, CHANGE_KINDS),
-        "escalated": _events(session, campaign, since, now, ("escalated",)),
+        "escalated": _events(session, campaign, since, now, (EventKind.ESCALATED,)),
         "failing": _failing(session),
         "dashboard_url": settings.web.base_url.rstrip("/") + "/",
     }
@@ -120,7 +118,7 @@ def digest_payload(
     session: Session, settings: Settings, campaign: Campaign, day: dt.date, now: dt.datetime
 ) -> dict[str, Any]:
     context = digest_context(session, settings, campaign, day, now)
-    mail = render(settings.templates_path, "digest", context)
+    mail = render(settings.templates_path, LedgerKind.DIGEST, context)
     return {
         **mail,
         "reply_to": settings.contacts.coordinator_email,

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from daemon.config.settings import ReadyPolicy, ReminderSettings, StagePolicy
 from daemon.reminders.calendar import SchoolCalendar
-from daemon.reminders.policy import OVERDUE, ladder_copy, policy_stage, stage_policy, step_name
+from daemon.reminders.policy import OVERDUE, Ladder, ladder_steps, policy_stage, stage_policy
 from daemon.school.stage import Stage
 
 VALIDATED = Stage.VALIDATED.value
@@ -79,11 +79,11 @@ class Decision:
     next_reminder_at: dt.datetime | None
     policy_stage: str
     started: bool = False  # a new stage began: its ladder is copied, the count restarts
-    ladder: tuple[dict[str, Any], ...] = ()  # the new ladder when `started`
+    ladder: Ladder = ()  # the new ladder when `started`
     reminders_without_progress: int = 0
     why: str = ""
     escalations_done: tuple[str, ...] = ()  # filled by `with_escalations` for a reminder sent
-    escalate: tuple[dict[str, Any], ...] = field(default=())  # ladder steps reached now
+    escalate: Ladder = field(default=())  # ladder steps reached now
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def decide(state: DueColumns, ctx: CampaignContext, now: dt.datetime) -> Decisio
         return Decision(False, None, stage, why="constat validé : plus de relance")
     policy = stage_policy(ctx.policy, stage)
     started = state.ladder_stage != stage
-    ladder = _ladder(policy) if started else ()
+    ladder = ladder_steps(policy) if started else ()
     count = 0 if started else state.reminders_without_progress
     due = moment(state.next_reminder_at)
     if started or due is None:
@@ -197,7 +197,7 @@ def decide_rows(
 
 def sent(
     stage: str,
-    ladder: tuple[dict[str, Any], ...],
+    ladder: Ladder,
     count: int,
     ctx: CampaignContext,
     policy: StagePolicy,
@@ -211,27 +211,21 @@ def sent(
     )
 
 
-def with_escalations(
-    decision: Decision, ladder: tuple[dict[str, Any], ...], done: tuple[str, ...]
-) -> Decision:
+def with_escalations(decision: Decision, ladder: Ladder, done: tuple[str, ...]) -> Decision:
     """The ladder steps a reminder sent reaches, each once (`done`: steps already taken)."""
     if decision.started:
         ladder, done = decision.ladder, ()
     count = decision.reminders_without_progress
-    reached = tuple(
-        step for step in ladder if int(step["after"]) <= count and step_name(step) not in done
-    )
+    reached = tuple(s for s in ladder if s.after <= count and s.name not in done)
     return replace(
         decision,
         ladder=ladder,
-        escalations_done=done + tuple(step_name(step) for step in reached),
+        escalations_done=done + tuple(s.name for s in reached),
         escalate=reached,
     )
 
 
-def not_counted(
-    decision: Decision, ladder: tuple[dict[str, Any], ...], done: tuple[str, ...]
-) -> Decision:
+def not_counted(decision: Decision, ladder: Ladder, done: tuple[str, ...]) -> Decision:
     """A reminder due but not prepared (no address, or the address fails): the next one is
     still scheduled, but this one counts for nothing and reaches no ladder step — the school
     never got it. Fixing the address is the coordinator's move (the digest lists it)."""
@@ -299,7 +293,3 @@ def _capped(ctx: CampaignContext, stage: str, when: dt.datetime) -> dt.datetime:
     if stage != OVERDUE and when > ctx.overdue_from:
         return ctx.overdue_from
     return when
-
-
-def _ladder(policy: StagePolicy) -> tuple[dict[str, Any], ...]:
-    return tuple(ladder_copy(policy))

@@ -1,4 +1,5 @@
-"""The payload of a school's reminder and of an escalation to a support contact."""
+"""The payload of a school's reminder, of an escalation to a support contact and of a
+director's problem report."""
 
 from __future__ import annotations
 
@@ -13,14 +14,26 @@ from daemon.reminders.compose import render
 from daemon.reminders.policy import POLICY_LABELS
 from daemon.school.actions import PROBLEM_LABELS, ProblemCategory
 from daemon.school.links import school_url
-from daemon.school.open_items import CONTACT_LABELS, OpenItems, contact_for, load_open_items
+from daemon.school.open_items import (
+    CONTACT_LABELS,
+    Contact,
+    OpenItems,
+    contact_for,
+    load_open_items,
+)
 from db.models import Campaign, FollowUp, School
+from db.states import LedgerKind
 
 
 @dataclass(frozen=True)
 class Mail:
     recipient: str
     payload: dict[str, Any]
+
+    @property
+    def category(self) -> str:
+        """The support contact's category (escalations and problem reports)."""
+        return str(self.payload.get("category", ""))
 
 
 def open_items(
@@ -72,7 +85,7 @@ def reminder_payload(
         "coordinator_name": settings.contacts.coordinator_name,
         "reply_to": settings.contacts.coordinator_email,
     }
-    mail = render(settings.templates_path, "reminder", context)
+    mail = render(settings.templates_path, LedgerKind.REMINDER, context)
     return {
         **mail,
         "reply_to": settings.contacts.coordinator_email,
@@ -126,7 +139,7 @@ def escalation_mail(
         "deadline": campaign.deadline,
         "coordinator_name": settings.contacts.coordinator_name,
     }
-    mail = render(settings.templates_path, "escalation", context)
+    mail = render(settings.templates_path, LedgerKind.ESCALATION, context)
     return Mail(
         contact.email,
         {
@@ -135,5 +148,54 @@ def escalation_mail(
             "category": category,
             "stage": stage,
             "count": count,
+        },
+    )
+
+
+def coordinator_school_url(settings: Settings, school: School) -> str:
+    return f"{settings.web.base_url.rstrip('/')}/ecoles/{school.uai}"
+
+
+def problem_mail(
+    settings: Settings,
+    *,
+    school: School,
+    campaign: Campaign,
+    category: ProblemCategory,
+    detail: str,
+    items: OpenItems,
+    contact: Contact,
+    earlier: int = 0,
+) -> Mail:
+    """The mail to the contact: school, director, category, message, stage, what is open
+    (`earlier`: mails already queued today for this category, which this one follows)."""
+    context: dict[str, Any] = {
+        "school": school,
+        "campaign": campaign.name,
+        "director_name": school.director_name,
+        "director_email": school.director_email,
+        "category_label": CONTACT_LABELS.get(category.value, category.value),
+        "problem_label": PROBLEM_LABELS[category],
+        "detail": detail,
+        "earlier": earlier,
+        "stage_label": items.stage.stage.label,
+        "reason": items.stage.reason,
+        "next_step": items.next_step.title,
+        "rejections": items.rejections,
+        "warnings": items.warnings,
+        "pending_count": len(items.pending),
+        "school_page": coordinator_school_url(settings, school),
+        "deadline": campaign.deadline,
+        "coordinator_name": settings.contacts.coordinator_name,
+    }
+    mail = render(settings.templates_path, LedgerKind.PROBLEM, context)
+    return Mail(
+        contact.email,
+        {
+            **mail,
+            "reply_to": school.director_email or settings.contacts.coordinator_email,
+            "category": category.value,
+            "stage": items.stage.stage.value,
+            "detail": detail,
         },
     )

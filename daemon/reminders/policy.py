@@ -8,6 +8,9 @@ the configuration never changes a ladder already running.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from daemon.config.settings import ReadyPolicy, ReminderSettings, StagePolicy
@@ -48,15 +51,50 @@ def stage_policy(policy: ReminderSettings, stage: str) -> StagePolicy:
     return found
 
 
-def ladder_copy(policy: StagePolicy) -> list[dict[str, Any]]:
-    """The ladder as data, sorted by step, to store on the follow-up."""
+class Notify(StrEnum):
+    """Who a ladder step tells."""
+
+    COORDINATOR = "coordinator"  # an event, listed in the next digest
+    SUPPORT = "support"  # a mail to the support contact of the school's category
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    """One step of a running ladder: after `after` reminders without progress, tell `notify`."""
+
+    after: int
+    notify: Notify
+
+    @property
+    def name(self) -> str:
+        """The step's identity in `FollowUp.escalations_done`."""
+        return f"{self.notify.value}@{self.after}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"after": self.after, "notify": self.notify.value}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> EscalationStep:
+        return cls(int(data["after"]), Notify(data["notify"]))
+
+
+Ladder = tuple[EscalationStep, ...]
+
+
+def ladder_steps(policy: StagePolicy) -> Ladder:
+    """A stage's ladder from the policy, sorted by step."""
     steps = sorted(policy.ladder, key=lambda s: (s.after, s.notify))
-    return [{"after": s.after, "notify": s.notify} for s in steps]
+    return tuple(EscalationStep(s.after, Notify(s.notify)) for s in steps)
 
 
-def step_name(step: dict[str, Any]) -> str:
-    """A ladder step's identity in `FollowUp.escalations_done`."""
-    return f"{step['notify']}@{step['after']}"
+def ladder_json(ladder: Ladder) -> list[dict[str, Any]]:
+    """The ladder as `FollowUp.ladder` stores it (copied when its stage starts)."""
+    return [step.as_json() for step in ladder]
+
+
+def stored_ladder(data: Sequence[Mapping[str, Any]] | None) -> Ladder:
+    """The ladder `FollowUp.ladder` holds."""
+    return tuple(EscalationStep.from_json(step) for step in data or ())
 
 
 def is_ready_policy(policy: StagePolicy) -> bool:

@@ -22,19 +22,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from daemon.app import App
-from daemon.reminders.compose import PARIS, long_date, render
-from daemon.reminders.mails import Mail, open_items
+from daemon.reminders.compose import PARIS, long_date
+from daemon.reminders.mails import open_items, problem_mail
 from daemon.reminders.sweep import campaign_context
 from daemon.school.actions import PROBLEM_LABELS, ProblemCategory, report_problem
-from daemon.school.open_items import CONTACT_LABELS, Contact, OpenItems, contact_for
+from daemon.school.open_items import Contact, contact_for
+from db import ledger
 from db.events import record_event
 from db.models import Campaign, Event, Reminder, School
+from db.states import EventKind, LedgerKind
 
-KIND = "problem"
 # Mails per school, category and day: a director adding details is heard, a form sent over and
 # over does not flood the support desk.
 MAX_MAILS_PER_DAY = 3
@@ -104,9 +104,11 @@ def problem_key(
     school: School, campaign: Campaign, day: dt.date, category: str, number: int = 1
 ) -> str:
     """The ledger key of the day's `number`-th mail for this category (the first has no
-    suffix)."""
-    base = f"{school.uai}:{campaign.name}:{KIND}:{day.isoformat()}:{category}"
-    return base if number == 1 else f"{base}:{number}"
+    number)."""
+    detail: tuple[str | int, ...] = (category,) if number == 1 else (category, number)
+    return ledger.ledger_key(
+        LedgerKind.PROBLEM, campaign=campaign.name, day=day, uai=school.uai, detail=detail
+    )
 
 
 def same_message(first: str, second: str) -> bool:
@@ -121,58 +123,27 @@ def routed_today(
     keys = [
         problem_key(school, campaign, day, category, n) for n in range(1, MAX_MAILS_PER_DAY + 1)
     ]
-    query = select(Reminder).where(col(Reminder.key).in_(keys)).order_by(col(Reminder.id))
-    return list(session.exec(query))
+    return ledger.with_keys(session, keys)
 
 
-def coordinator_school_url(app: App, school: School) -> str:
-    return f"{app.settings.web.base_url.rstrip('/')}/ecoles/{school.uai}"
+@dataclass(frozen=True)
+class ProblemReport:
+    """One report being routed: the school's, where it goes and under which ledger key."""
 
+    school: School
+    campaign: Campaign
+    category: ProblemCategory
+    detail: str
+    now: dt.datetime
+    actor: str
+    day: dt.date  # the campaign's local day of `now`
+    contact: Contact | None  # None: no address configured at all
+    cc: tuple[str, ...]
+    key: str  # of the mail this report would be
 
-def problem_mail(
-    app: App,
-    *,
-    school: School,
-    campaign: Campaign,
-    category: ProblemCategory,
-    detail: str,
-    items: OpenItems,
-    contact: Contact,
-    earlier: int = 0,
-) -> Mail:
-    """The mail to the contact: school, director, category, message, stage, what is open
-    (`earlier`: mails already queued today for this category, which this one follows)."""
-    settings = app.settings
-    context: dict[str, Any] = {
-        "school": school,
-        "campaign": campaign.name,
-        "director_name": school.director_name,
-        "director_email": school.director_email,
-        "category_label": CONTACT_LABELS.get(category.value, category.value),
-        "problem_label": PROBLEM_LABELS[category],
-        "detail": detail,
-        "earlier": earlier,
-        "stage_label": items.stage.stage.label,
-        "reason": items.stage.reason,
-        "next_step": items.next_step.title,
-        "rejections": items.rejections,
-        "warnings": items.warnings,
-        "pending_count": len(items.pending),
-        "school_page": coordinator_school_url(app, school),
-        "deadline": campaign.deadline,
-        "coordinator_name": settings.contacts.coordinator_name,
-    }
-    mail = render(settings.templates_path, KIND, context)
-    return Mail(
-        contact.email,
-        {
-            **mail,
-            "reply_to": school.director_email or settings.contacts.coordinator_email,
-            "category": category.value,
-            "stage": items.stage.stage.value,
-            "detail": detail,
-        },
-    )
+    @property
+    def label(self) -> str:
+        return PROBLEM_LABELS[self.category]
 
 
 def route_problem(
@@ -196,93 +167,101 @@ def route_problem(
         now=now,
         actor=actor,
     )
-    detail = follow_up.problem_detail
     contact, cc = recipient_for(app, category)
     calendar = campaign_context(app, campaign).calendar
     day = calendar.local_day(now)
     earlier = routed_today(session, school, campaign, day, category.value)
     key = problem_key(school, campaign, day, category.value, len(earlier) + 1)
-    label = PROBLEM_LABELS[category]
-
-    def event(message: str, data: dict[str, Any]) -> None:
-        record_event(
-            session,
-            at=now,
-            kind="problem_routed",
-            school_id=school.id,
-            campaign_id=campaign.id,
-            actor=actor,
-            message=message,
-            data={"category": category.value, "key": key, **data},
-        )
-
+    report = ProblemReport(
+        school, campaign, category, follow_up.problem_detail, now, actor, day, contact, cc, key
+    )
     if contact is None:
-        event(f"Problème signalé ({label}) : aucun contact d'assistance configuré", {})
+        message = f"Problème signalé ({report.label}) : aucun contact d'assistance configuré"
+        _note(session, report, message, {})
         return Routed(category, None, (), key, None, False)
-
-    def already(existing: Reminder) -> Routed:
-        """Sent today already: the timeline says so, no new mail."""
-        assert contact is not None
-        event(
-            f"Problème signalé de nouveau ({label}) : déjà transmis aujourd'hui à "
-            f"{existing.recipient}",
-            {
-                "to": existing.recipient,
-                "cc": list(existing.cc or []),
-                "label": contact.label,
-                "already": True,
-            },
-        )
-        return Routed(
-            category, contact, tuple(existing.cc or ()), existing.key, existing.due_at, True
-        )
-
-    repeated = [r for r in earlier if same_message(str(r.payload.get("detail", "")), detail)]
+    repeated = [r for r in earlier if same_message(str(r.payload.get("detail", "")), report.detail)]
     if repeated or len(earlier) >= MAX_MAILS_PER_DAY:
-        return already((repeated or earlier)[-1])
-    items = open_items(session, app.settings, school, campaign, now)
+        return _already(session, report, (repeated or earlier)[-1])
+    return _queue(app, session, report, len(earlier), calendar.next_send_moment(now))
+
+
+def _queue(
+    app: App, session: Session, report: ProblemReport, earlier: int, due: dt.datetime
+) -> Routed:
+    """The report's mail, queued to leave at `due` (`earlier`: mails already queued today for
+    this category, which it follows)."""
+    contact = report.contact
+    assert contact is not None
+    items = open_items(session, app.settings, report.school, report.campaign, report.now)
     mail = problem_mail(
-        app,
-        school=school,
-        campaign=campaign,
-        category=category,
-        detail=detail,
+        app.settings,
+        school=report.school,
+        campaign=report.campaign,
+        category=report.category,
+        detail=report.detail,
         items=items,
         contact=contact,
-        earlier=len(earlier),
+        earlier=earlier,
     )
-    due = calendar.next_send_moment(now)
-    row = Reminder(
-        key=key,
-        school_id=school.id,
-        campaign_id=campaign.id,
-        kind=KIND,
-        stage=items.stage.stage.value,
-        day=day,
+    entry = ledger.Entry(
+        kind=LedgerKind.PROBLEM,
+        key=report.key,
         recipient=mail.recipient,
-        cc=list(cc),
         payload=mail.payload,
+        day=report.day,
         due_at=due,
-        next_attempt_at=due,
-        status="pending",
-        created_at=now,
+        created_at=report.now,
+        school_id=report.school.id,
+        campaign_id=report.campaign.id,
+        stage=items.stage.stage.value,
+        cc=report.cc,
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
+    queued = ledger.enqueue(session, entry)
+    if not queued.new:
         # The same report sent twice at the same instant (a double click, two daemons on
         # PostgreSQL): the other request queued this key first. One mail, like a repeat.
-        winner = session.exec(select(Reminder).where(Reminder.key == key)).first()
-        if winner is None:
-            raise
-        return already(winner)
-    copy = f" (copie : {', '.join(cc)})" if cc else ""
-    event(
-        f"Problème signalé ({label}) transmis à {contact.label} ({contact.email}){copy}",
-        {"to": contact.email, "cc": list(cc), "label": contact.label, "due_at": due.isoformat()},
+        return _already(session, report, queued.row)
+    copy = f" (copie : {', '.join(report.cc)})" if report.cc else ""
+    _note(
+        session,
+        report,
+        f"Problème signalé ({report.label}) transmis à {contact.label} ({contact.email}){copy}",
+        {
+            "to": contact.email,
+            "cc": list(report.cc),
+            "label": contact.label,
+            "due_at": due.isoformat(),
+        },
     )
-    return Routed(category, contact, cc, key, due, False)
+    return Routed(report.category, contact, report.cc, report.key, due, False)
+
+
+def _already(session: Session, report: ProblemReport, existing: Reminder) -> Routed:
+    """Sent today already: the timeline says so, no new mail."""
+    assert report.contact is not None
+    cc = tuple(existing.cc or ())
+    _note(
+        session,
+        report,
+        f"Problème signalé de nouveau ({report.label}) : déjà transmis aujourd'hui à "
+        f"{existing.recipient}",
+        {"to": existing.recipient, "cc": list(cc), "label": report.contact.label, "already": True},
+    )
+    return Routed(report.category, report.contact, cc, existing.key, existing.due_at, True)
+
+
+def _note(session: Session, report: ProblemReport, message: str, data: dict[str, Any]) -> None:
+    """The report's event on the school's timeline (`report_sentence` reads it back)."""
+    record_event(
+        session,
+        at=report.now,
+        kind=EventKind.PROBLEM_ROUTED,
+        school_id=report.school.id,
+        campaign_id=report.campaign.id,
+        actor=report.actor,
+        message=message,
+        data={"category": report.category.value, "key": report.key, **data},
+    )
 
 
 def report_sentence(session: Session, *, school: School, campaign: Campaign) -> str:
@@ -292,7 +271,7 @@ def report_sentence(session: Session, *, school: School, campaign: Campaign) -> 
         .where(
             Event.school_id == school.id,
             Event.campaign_id == campaign.id,
-            Event.kind == "problem_routed",
+            Event.kind == EventKind.PROBLEM_ROUTED,
         )
         .order_by(col(Event.at).desc(), col(Event.id).desc())
         .limit(1)

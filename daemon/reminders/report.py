@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from db.states import LedgerKind
+
 
 @dataclass(frozen=True)
 class Planned:
     """A ledger row written by the sweep (or that a dry run would write)."""
 
-    kind: str  # reminder | escalation | digest
+    kind: LedgerKind
     key: str
     recipient: str
     subject: str
@@ -31,5 +33,5 @@ class SweepReport:
     decide_seconds: float = 0.0
     seconds: float = 0.0
 
-    def kinds(self, kind: str) -> list[Planned]:
+    def kinds(self, kind: LedgerKind) -> list[Planned]:
         return [p for p in self.created if p.kind == kind]

@@ -6,7 +6,10 @@ missed while the daemon was down is made up by the next one.
 Several daemons on one PostgreSQL take turns: a tick first tries a session-level advisory lock
 and, when another daemon is sweeping, leaves this tick to it (the next tick sees what that sweep
 wrote). Without the turn both would decide on the same follow-ups at once and one would fail
-on the ledger's unique keys, every tick, until the other had finished."""
+on the ledger's unique keys, every tick, until the other had finished.
+
+Each tick that swept is noted on the scheduler's heartbeat (`db.health.note_work`): `/healthz`
+shows the last one, whichever process reads it."""
 
 from __future__ import annotations
 
@@ -15,7 +18,6 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Iterator
-from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import text
@@ -24,19 +26,11 @@ from sqlalchemy.engine import Engine
 from daemon.app import App
 from daemon.reminders.report import SweepReport
 from daemon.reminders.sweep import sweep
+from db import health
+from db.engine import reading, transaction
 
 log = logging.getLogger(__name__)
-_last_tick_at: dt.datetime | None = None
 SWEEP_LOCK = 7263002  # PostgreSQL advisory lock key (7263001 is the schema upgrade's)
-
-
-def last_tick_at() -> dt.datetime | None:
-    """When the last sweep of this process finished (for /healthz)."""
-    return _last_tick_at
-
-
-def health() -> dict[str, Any]:
-    return {"scheduler_last_tick_at": _last_tick_at.isoformat() if _last_tick_at else None}
 
 
 @contextlib.contextmanager
@@ -75,22 +69,37 @@ def sweep_if_turn(app: App, now: dt.datetime) -> SweepReport | None:
         return sweep(app, now)
 
 
+def note_tick(app: App, now: dt.datetime) -> None:
+    """The tick at `now` is done: noted on this process's scheduler heartbeat."""
+    with transaction(app.engine) as session:
+        health.note_work(
+            session, instance=app.instance, part=health.SCHEDULER_PART, at=now, wall=app.wall()
+        )
+
+
+def last_tick_at(app: App) -> dt.datetime | None:
+    """When this process's scheduler last swept (on the campaign's clock), None before."""
+    with reading(app.engine) as session:
+        beat = health.part_beat(session, instance=app.instance, part=health.SCHEDULER_PART)
+        return beat.worked_at if beat else None
+
+
 async def tick(app: App) -> None:
     """One sweep at the app's clock, in a worker thread; an error is logged, never raised."""
-    global _last_tick_at
     now = app.now()
     try:
         await asyncio.to_thread(sweep_if_turn, app, now)
     except Exception:
         log.exception("sweep at %s failed; the next tick will try again", now.isoformat())
         return
-    _last_tick_at = now
+    try:
+        await asyncio.to_thread(note_tick, app, now)
+    except Exception as exc:
+        log.warning("sweep at %s not noted on the heartbeat (%s)", now.isoformat(), exc)
 
 
 async def run_scheduler(app: App, stop: asyncio.Event) -> None:
     """A part of `relance serve`: one tick at start, then every tick_seconds, until `stop`."""
-    if app.health_extra is None:
-        app.health_extra = health
     scheduler = AsyncIOScheduler(timezone=dt.UTC)
     scheduler.add_job(
         tick,

@@ -30,7 +30,7 @@ from daemon.reminders.due import (
 )
 from daemon.reminders.policy import campaign_policy
 from daemon.reminders.report import SweepReport
-from daemon.reminders.writing import columns, write_digests, write_reminder
+from daemon.reminders.writing import SweepWriter, columns
 from daemon.school.stage import Stage
 from db.engine import reading, transaction
 from db.models import Campaign, FollowUp, School
@@ -40,7 +40,7 @@ BATCH = 500
 DUE_COLUMNS: tuple[Any, ...] = (
     FollowUp.id,
     FollowUp.school_id,
-    FollowUp.stage,
+    type_coerce(FollowUp.stage, String).label("stage"),  # the text: no enum per row
     type_coerce(FollowUp.stage_since, String).label("stage_since"),
     FollowUp.ladder_stage,
     FollowUp.reminders_without_progress,
@@ -149,19 +149,20 @@ def sweep(app: App, now: dt.datetime, dry_run: bool = False) -> SweepReport:
         report.decide_seconds = time.perf_counter() - clock
         report.examined = len(decisions)
         if dry_run:
-            _apply(app, session, campaign, ctx, decisions, now, report)
-            write_digests(app, session, campaign, ctx, now, report)
+            writer = SweepWriter(app.settings, session, campaign, ctx, now, report)
+            _apply(writer, decisions)
+            writer.digests()
     if not dry_run:
         for start in range(0, len(decisions), BATCH):
             with transaction(app.engine) as session:
                 batch_campaign = session.get(Campaign, campaign.id)
                 assert batch_campaign is not None
-                batch = decisions[start : start + BATCH]
-                _apply(app, session, batch_campaign, ctx, batch, now, report)
+                writer = SweepWriter(app.settings, session, batch_campaign, ctx, now, report)
+                _apply(writer, decisions[start : start + BATCH])
         with transaction(app.engine) as session:
             digest_campaign = session.get(Campaign, campaign.id)
             assert digest_campaign is not None
-            write_digests(app, session, digest_campaign, ctx, now, report)
+            SweepWriter(app.settings, session, digest_campaign, ctx, now, report).digests()
     report.seconds = time.perf_counter() - started
     log.info(
         "sweep at %s: %d examined, %d mails, %d scheduled in %.3fs (deciding %.3fs)%s",
@@ -176,24 +177,18 @@ def sweep(app: App, now: dt.datetime, dry_run: bool = False) -> SweepReport:
     return report
 
 
-def _apply(
-    app: App,
-    session: Session,
-    campaign: Campaign,
-    ctx: CampaignContext,
-    decisions: Sequence[tuple[int, int, Decision]],
-    now: dt.datetime,
-    report: SweepReport,
-) -> None:
+def _apply(writer: SweepWriter, decisions: Sequence[tuple[int, int, Decision]]) -> None:
+    """The follow-ups with no mail today in bulk (their new due moment), then each reminder."""
     quiet = [(fid, d) for fid, _sid, d in decisions if not d.send]
     for started in (True, False):
         rows = [columns(fid, d) for fid, d in quiet if d.started is started]
         if rows:
-            session.execute(
+            writer.session.execute(
                 update(FollowUp), rows, execution_options={"synchronize_session": False}
             )
+    report = writer.report
     report.stopped += sum(1 for _f, d in quiet if d.next_reminder_at is None)
     report.scheduled += sum(1 for _f, d in quiet if d.next_reminder_at is not None)
     for follow_up_id, _school_id, decision in decisions:
         if decision.send:
-            write_reminder(app, session, campaign, ctx, follow_up_id, decision, now, report)
+            writer.reminder(follow_up_id, decision)

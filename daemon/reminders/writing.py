@@ -1,16 +1,21 @@
 """Writing a sweep's decisions: the ledger rows (reminders, escalations, digests), the
-follow-up's new columns and the events, inside the caller's transaction."""
+follow-up's new columns and the events, inside the caller's transaction.
+
+A `SweepWriter` holds what is the same for every school of one sweep (the session, the campaign,
+`now`, the report); a `SchoolTurn` what one school's reminder is written from. Every ledger row
+goes through `db.ledger.enqueue` under a key from `db.ledger.ledger_key`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from daemon.app import App
-from daemon.reminders.digest import digest_day, digest_key, digest_payload
+from daemon.config import Settings
+from daemon.reminders.digest import digest_day, digest_payload
 from daemon.reminders.due import (
     CampaignContext,
     Decision,
@@ -18,12 +23,21 @@ from daemon.reminders.due import (
     with_escalations,
     with_progress,
 )
-from daemon.reminders.mails import escalation_mail, open_count, open_items, reminder_payload
-from daemon.reminders.policy import POLICY_LABELS
+from daemon.reminders.mails import Mail, escalation_mail, open_count, open_items, reminder_payload
+from daemon.reminders.policy import (
+    POLICY_LABELS,
+    EscalationStep,
+    Notify,
+    ladder_json,
+    stored_ladder,
+)
 from daemon.reminders.report import Planned, SweepReport
+from daemon.school.open_items import OpenItems
 from daemon.wording import plural
+from db import ledger
 from db.events import record_event
-from db.models import Campaign, FollowUp, Reminder, School
+from db.models import Campaign, FollowUp, School
+from db.states import EventKind, LedgerKind
 
 
 def columns(follow_up_id: int, d: Decision) -> dict[str, Any]:
@@ -35,246 +49,215 @@ def columns(follow_up_id: int, d: Decision) -> dict[str, Any]:
         "reminders_without_progress": d.reminders_without_progress,
     }
     if d.started or d.send:
-        values["ladder"] = list(d.ladder)
+        values["ladder"] = ladder_json(d.ladder)
         values["escalations_done"] = list(d.escalations_done)
+        values["escalated"] = bool(d.escalations_done)
     return values
 
 
-def _previous_open_count(session: Session, follow_up: FollowUp, stage: str) -> int | None:
-    query = (
-        select(Reminder.payload)
-        .where(
-            Reminder.school_id == follow_up.school_id,
-            Reminder.campaign_id == follow_up.campaign_id,
-            Reminder.kind == "reminder",
-            Reminder.stage == stage,
-        )
-        .order_by(col(Reminder.day).desc())
-        .limit(1)
-    )
-    payload = session.exec(query).first()
-    value = (payload or {}).get("open_count")
-    return None if value is None else int(value)
+@dataclass(frozen=True)
+class SchoolTurn:
+    """One school's turn in a sweep: its rows, what is still open, and the decision once
+    progress and the ladder are taken into account."""
+
+    school: School
+    follow_up: FollowUp
+    items: OpenItems
+    decision: Decision
+    day: dt.date  # the campaign's local day of `now`
+
+    @property
+    def reachable(self) -> bool:
+        return bool(self.school.director_email) and not self.school.email_failing_since
+
+    @property
+    def stage_label(self) -> str:
+        stage = self.decision.policy_stage
+        return POLICY_LABELS.get(stage, stage)
 
 
-def write_reminder(
-    app: App,
-    session: Session,
-    campaign: Campaign,
-    ctx: CampaignContext,
-    follow_up_id: int,
-    decision: Decision,
-    now: dt.datetime,
-    report: SweepReport,
-) -> None:
-    follow_up = session.get(FollowUp, follow_up_id)
-    assert follow_up is not None
-    school = session.get(School, follow_up.school_id)
-    assert school is not None
-    items = open_items(session, app.settings, school, campaign, now)
-    previous = _previous_open_count(session, follow_up, decision.policy_stage)
-    done = tuple(follow_up.escalations_done or ())
-    if not decision.started and previous is not None and open_count(items) < previous:
-        decision, done = with_progress(decision), ()
-        follow_up.last_progress_at = now
-        _event(session, follow_up, now, "progress", "Progrès depuis la dernière relance")
-    reachable = bool(school.director_email) and not school.email_failing_since
-    if reachable:
-        decision = with_escalations(decision, tuple(follow_up.ladder or ()), done)
-    else:
-        decision = not_counted(decision, tuple(follow_up.ladder or ()), done)
-    day = ctx.calendar.local_day(now)
-    payload = reminder_payload(
-        app.settings,
-        school=school,
-        campaign=campaign,
-        items=items,
-        stage=decision.policy_stage,
-        number=decision.reminders_without_progress,
-        now=now,
-    )
-    key = f"{school.uai}:{campaign.name}:reminder:{day.isoformat()}"
-    if not reachable:
-        why = "adresse en échec" if school.director_email else "aucune adresse de direction"
-        report.skipped.append(f"{school.uai} : relance non préparée ({why})")
-        _event(session, follow_up, now, "reminder_skipped", f"Relance non préparée : {why}")
-    elif add_row(
-        session, campaign, school, key, "reminder", decision, payload, now, school.director_email
-    ):
-        report.created.append(
-            Planned(
-                "reminder",
-                key,
-                school.director_email,
-                payload["subject"],
-                school.uai,
-                decision.policy_stage,
+@dataclass
+class SweepWriter:
+    """Writes one sweep's decisions for one campaign at `now` in the caller's session."""
+
+    settings: Settings
+    session: Session
+    campaign: Campaign
+    ctx: CampaignContext
+    now: dt.datetime
+    report: SweepReport
+
+    def reminder(self, follow_up_id: int, decision: Decision) -> None:
+        """A reminder is due: queue it (or say why not), update the follow-up, take the ladder
+        steps it reaches."""
+        turn = self._turn(follow_up_id, decision)
+        follow_up = turn.follow_up
+        if turn.reachable:
+            self._queue_reminder(turn)
+        else:
+            why = (
+                "adresse en échec" if turn.school.director_email else "aucune adresse de direction"
             )
-        )
-        _event(
-            session,
-            follow_up,
-            now,
-            "reminder_queued",
-            f"Relance préparée ({POLICY_LABELS.get(decision.policy_stage, '')}) "
-            f"pour {school.director_email}",
-        )
-    for key_name, value in columns(follow_up_id, decision).items():
-        if key_name != "id":
-            setattr(follow_up, key_name, value)
-    follow_up.last_reminder_at = now
-    follow_up.updated_at = now
-    for step in decision.escalate:
-        _escalate(app, session, campaign, school, follow_up, items, decision, step, now, report)
+            self.report.skipped.append(f"{turn.school.uai} : relance non préparée ({why})")
+            self._event(follow_up, EventKind.REMINDER_SKIPPED, f"Relance non préparée : {why}")
+        for name, value in columns(follow_up_id, turn.decision).items():
+            if name != "id":
+                setattr(follow_up, name, value)
+        follow_up.last_reminder_at = follow_up.updated_at = self.now
+        for step in turn.decision.escalate:
+            self._escalate(turn, step)
 
+    def _turn(self, follow_up_id: int, decision: Decision) -> SchoolTurn:
+        """The school's rows and open items; the count restarts if it made progress since its
+        last reminder; the ladder steps reached (none when the reminder cannot leave)."""
+        follow_up = self.session.get(FollowUp, follow_up_id)
+        assert follow_up is not None
+        school = self.session.get(School, follow_up.school_id)
+        assert school is not None
+        items = open_items(self.session, self.settings, school, self.campaign, self.now)
+        done = tuple(follow_up.escalations_done or ())
+        previous = self._previous_open_count(follow_up, decision.policy_stage)
+        if not decision.started and previous is not None and open_count(items) < previous:
+            decision, done = with_progress(decision), ()
+            follow_up.last_progress_at = self.now
+            self._event(follow_up, EventKind.PROGRESS, "Progrès depuis la dernière relance")
+        turn = SchoolTurn(school, follow_up, items, decision, self.ctx.calendar.local_day(self.now))
+        ladder = stored_ladder(follow_up.ladder)
+        if turn.reachable:
+            decision = with_escalations(decision, ladder, done)
+        else:
+            decision = not_counted(decision, ladder, done)
+        return replace(turn, decision=decision)
 
-def add_row(
-    session: Session,
-    campaign: Campaign,
-    school: School | None,
-    key: str,
-    kind: str,
-    decision: Decision | None,
-    payload: dict[str, Any],
-    now: dt.datetime,
-    recipient: str,
-) -> bool:
-    """Write one ledger row, unless its key is already there (a second tick the same day)."""
-    if session.exec(select(Reminder.id).where(Reminder.key == key)).first() is not None:
-        return False
-    session.add(
-        Reminder(
-            key=key,
-            school_id=school.id if school else None,
-            campaign_id=campaign.id,
+    def _previous_open_count(self, follow_up: FollowUp, stage: str) -> int | None:
+        last = ledger.latest(
+            self.session,
+            school_id=follow_up.school_id,
+            campaign_id=follow_up.campaign_id,
+            kind=LedgerKind.REMINDER,
+            stage=stage,
+        )
+        value = (last.payload or {}).get("open_count") if last else None
+        return None if value is None else int(value)
+
+    def _queue_reminder(self, turn: SchoolTurn) -> None:
+        school, decision = turn.school, turn.decision
+        payload = reminder_payload(
+            self.settings,
+            school=school,
+            campaign=self.campaign,
+            items=turn.items,
+            stage=decision.policy_stage,
+            number=decision.reminders_without_progress,
+            now=self.now,
+        )
+        mail = Mail(school.director_email, payload)
+        if self._enqueue(turn, LedgerKind.REMINDER, mail):
+            message = f"Relance préparée ({turn.stage_label}) pour {school.director_email}"
+            self._event(turn.follow_up, EventKind.REMINDER_QUEUED, message)
+
+    def _escalate(self, turn: SchoolTurn, step: EscalationStep) -> None:
+        count = _without_progress(turn.decision.reminders_without_progress)
+        if step.notify is Notify.COORDINATOR:
+            message = f"Signalée à la coordination : {count} ({turn.stage_label})"
+            data = {"notify": Notify.COORDINATOR.value}
+            self._event(turn.follow_up, EventKind.ESCALATED, message, data)
+            self.report.escalations.append(f"{turn.school.uai} : coordination")
+            return
+        mail = escalation_mail(
+            self.settings,
+            school=turn.school,
+            campaign=self.campaign,
+            follow_up=turn.follow_up,
+            items=turn.items,
+            stage=turn.decision.policy_stage,
+            count=turn.decision.reminders_without_progress,
+        )
+        if mail is None:
+            self._event(turn.follow_up, EventKind.ESCALATED, "Aucun contact d'assistance configuré")
+            return
+        self._enqueue(turn, LedgerKind.ESCALATION, mail, detail=(step.after,))
+        self.report.escalations.append(f"{turn.school.uai} : {mail.recipient}")
+        self._event(
+            turn.follow_up,
+            EventKind.ESCALATED,
+            f"Signalée à l'assistance ({mail.recipient}) : {count} ({turn.stage_label})",
+            {"notify": Notify.SUPPORT.value, "to": mail.recipient, "category": mail.category},
+        )
+
+    def _enqueue(
+        self, turn: SchoolTurn, kind: LedgerKind, mail: Mail, detail: tuple[int, ...] = ()
+    ) -> bool:
+        """Queue a school's mail for today; False when it was queued already."""
+        uai, stage = turn.school.uai, turn.decision.policy_stage
+        key = ledger.ledger_key(
+            kind, campaign=self.campaign.name, day=turn.day, uai=uai, detail=detail
+        )
+        entry = ledger.Entry(
             kind=kind,
-            stage=decision.policy_stage if decision else "",
-            day=now.date() if school is None else now.astimezone(_tz(campaign)).date(),
-            recipient=recipient,
-            payload=payload,
-            due_at=now,
-            next_attempt_at=now,
-            status="pending",
-            created_at=now,
+            key=key,
+            recipient=mail.recipient,
+            payload=mail.payload,
+            day=turn.day,
+            due_at=self.now,
+            created_at=self.now,
+            school_id=turn.school.id,
+            campaign_id=self.campaign.id,
+            stage=stage,
         )
-    )
-    session.flush()
-    return True
+        if not ledger.enqueue(self.session, entry).new:
+            return False
+        subject = mail.payload["subject"]
+        self.report.created.append(Planned(kind, key, mail.recipient, subject, uai, stage))
+        return True
 
+    def _event(
+        self,
+        follow_up: FollowUp,
+        kind: EventKind,
+        message: str,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        record_event(
+            self.session,
+            at=self.now,
+            kind=kind,
+            school_id=follow_up.school_id,
+            campaign_id=follow_up.campaign_id,
+            message=message,
+            data=data,
+        )
 
-def _tz(campaign: Campaign) -> ZoneInfo:
-    return ZoneInfo(campaign.timezone)
-
-
-def _escalate(
-    app: App,
-    session: Session,
-    campaign: Campaign,
-    school: School,
-    follow_up: FollowUp,
-    items: Any,
-    decision: Decision,
-    step: dict[str, Any],
-    now: dt.datetime,
-    report: SweepReport,
-) -> None:
-    count = decision.reminders_without_progress
-    label = POLICY_LABELS.get(decision.policy_stage, decision.policy_stage)
-    if step["notify"] == "coordinator":
-        message = f"Signalée à la coordination : {_without_progress(count)} ({label})"
-        _event(session, follow_up, now, "escalated", message, {"notify": "coordinator"})
-        report.escalations.append(f"{school.uai} : coordination")
-        return
-    mail = escalation_mail(
-        app.settings,
-        school=school,
-        campaign=campaign,
-        follow_up=follow_up,
-        items=items,
-        stage=decision.policy_stage,
-        count=count,
-    )
-    if mail is None:
-        _event(session, follow_up, now, "escalated", "Aucun contact d'assistance configuré")
-        return
-    day = now.astimezone(_tz(campaign)).date()
-    key = f"{school.uai}:{campaign.name}:escalation:{day.isoformat()}:{step['after']}"
-    if add_row(
-        session, campaign, school, key, "escalation", decision, mail.payload, now, mail.recipient
-    ):
-        report.created.append(
-            Planned(
-                "escalation",
-                key,
-                mail.recipient,
-                mail.payload["subject"],
-                school.uai,
-                decision.policy_stage,
+    def digests(self) -> None:
+        """Each coordinator's digest of the day, once its time has come."""
+        day = digest_day(self.ctx.calendar, self.now, self.ctx.policy.digest_time)
+        if day is None or not self.settings.contacts.coordinators:
+            return
+        payload: dict[str, Any] | None = None
+        for recipient in self.settings.contacts.coordinators:
+            key = ledger.ledger_key(
+                LedgerKind.DIGEST, campaign=self.campaign.name, day=day, recipient=recipient
             )
-        )
-    report.escalations.append(f"{school.uai} : {mail.recipient}")
-    _event(
-        session,
-        follow_up,
-        now,
-        "escalated",
-        f"Signalée à l'assistance ({mail.recipient}) : {_without_progress(count)} ({label})",
-        {"notify": "support", "to": mail.recipient, "category": mail.payload["category"]},
-    )
+            if ledger.find(self.session, key) is not None:
+                continue
+            payload = payload or digest_payload(
+                self.session, self.settings, self.campaign, day, self.now
+            )
+            entry = ledger.Entry(
+                kind=LedgerKind.DIGEST,
+                key=key,
+                recipient=recipient,
+                payload=payload,
+                day=day,
+                due_at=self.now,
+                created_at=self.now,
+                campaign_id=self.campaign.id,
+            )
+            if ledger.enqueue(self.session, entry).new:
+                self.report.created.append(
+                    Planned(LedgerKind.DIGEST, key, recipient, payload["subject"])
+                )
 
 
 def _without_progress(count: int) -> str:
     return f"{plural(count, 'relance')} sans progrès"
-
-
-def _event(
-    session: Session,
-    follow_up: FollowUp,
-    now: dt.datetime,
-    kind: str,
-    message: str,
-    data: dict[str, Any] | None = None,
-) -> None:
-    record_event(
-        session,
-        at=now,
-        kind=kind,
-        school_id=follow_up.school_id,
-        campaign_id=follow_up.campaign_id,
-        message=message,
-        data=data,
-    )
-
-
-def write_digests(
-    app: App,
-    session: Session,
-    campaign: Campaign,
-    ctx: CampaignContext,
-    now: dt.datetime,
-    report: SweepReport,
-) -> None:
-    day = digest_day(ctx.calendar, now, ctx.policy.digest_time)
-    if day is None or not app.settings.contacts.coordinators:
-        return
-    payload: dict[str, Any] | None = None
-    for recipient in app.settings.contacts.coordinators:
-        key = digest_key(campaign, recipient, day)
-        if session.exec(select(Reminder.id).where(Reminder.key == key)).first() is not None:
-            continue
-        payload = payload or digest_payload(session, app.settings, campaign, day, now)
-        session.add(
-            Reminder(
-                key=key,
-                campaign_id=campaign.id,
-                kind="digest",
-                day=day,
-                recipient=recipient,
-                payload=payload,
-                due_at=now,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
-        report.created.append(Planned("digest", key, recipient, payload["subject"]))
-    session.flush()

@@ -6,6 +6,10 @@ finishes the unit of work in hand (releasing its leases) and returns; after `sto
 seconds the stragglers are cancelled; then the database is closed. A part that crashes is
 logged and restarted with a growing delay; if it crashes too often, the whole process stops
 with an error (systemd restarts it).
+
+Each part's state is a heartbeat row (`db.health`), written every `BEAT_SECONDS` and at once on
+a change: `/healthz` and the pages of any process sharing the database read them. The rows go
+when the process stops; those of a process that died on this host go when the next one starts.
 """
 
 from __future__ import annotations
@@ -14,15 +18,16 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
 import signal
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from daemon.app import App
 from daemon.runtime import systemd
-from db.engine import DB_UNAVAILABLE
+from db import health
+from db.engine import DB_UNAVAILABLE, transaction
 
 log = logging.getLogger(__name__)
 Part = Callable[[App, asyncio.Event], Awaitable[None]]
@@ -42,15 +47,16 @@ class PartState:
     last_error: str = ""
     crashes: list[float] = field(default_factory=list)
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "alive": self.alive,
-            "started_at": self.started_at.isoformat() if self.started_at else None,
-            "restarts": self.restarts,
-            "db_waits": self.db_waits,
-            "waiting_for_database": self.waiting_for_database,
-            "last_error": self.last_error,
-        }
+    def beat(self) -> health.PartBeat:
+        return health.PartBeat(
+            part=self.name,
+            alive=self.alive,
+            waiting_for_database=self.waiting_for_database,
+            started_at=self.started_at,
+            restarts=self.restarts,
+            db_waits=self.db_waits,
+            last_error=self.last_error,
+        )
 
 
 class Lifecycle:
@@ -61,28 +67,63 @@ class Lifecycle:
         self.stop = asyncio.Event()
         self.states = {name: PartState(name) for name, _ in parts}
         self.failed: str | None = None
-        self.started_at = app.now()
+        self.started_at = app.wall()
+        self.changed = asyncio.Event()  # a part's state changed: beat now
+        self.beating = asyncio.Lock()
 
-    def health(self) -> dict[str, Any]:
-        """What `GET /healthz` shows: each part alive or not, and when it last worked."""
-        extra = self.app.health_extra() if self.app.health_extra else {}
-        healthy = all(s.alive for s in self.states.values()) and not self.stop.is_set()
-        return {
-            "status": "ok" if healthy else "degraded",
-            "started_at": self.started_at.isoformat(),
-            "parts": {name: state.as_json() for name, state in self.states.items()},
-            **extra,
-        }
+    async def beat(self) -> bool:
+        """Write every part's heartbeat now; False when the database did not take it (the next
+        beat will)."""
+        async with self.beating:  # one at a time: a later beat never lands before an earlier
+            self.changed.clear()
+            try:
+                await asyncio.to_thread(self._write_beat)
+            except Exception as exc:  # a heartbeat never stops the daemon
+                log.warning("heartbeat not written (%s)", type(exc).__name__)
+                return False
+            return True
+
+    def _write_beat(self) -> None:
+        with transaction(self.app.engine) as session:
+            health.beat(
+                session,
+                instance=self.app.instance,
+                instance_started_at=self.started_at,
+                parts=[state.beat() for state in self.states.values()],
+                at=self.app.wall(),
+            )
+
+    async def _beating(self) -> None:
+        try:
+            await asyncio.to_thread(self._arrive)
+        except Exception as exc:  # tidying up: the next start will
+            log.warning("heartbeats of gone processes not forgotten (%s)", type(exc).__name__)
+        while not self.stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), timeout=health.BEAT_SECONDS)
+            await self.beat()
+
+    def _arrive(self) -> None:
+        """Before the first beat: forget the rows of this host's processes that are gone (a
+        restart after a crash) and of any process silent for long."""
+        with transaction(self.app.engine) as session:
+            gone = [b.instance for b in health.heartbeats(session) if _gone(b.instance)]
+            health.forget(session, instances=sorted(set(gone)))
+            health.forget_old(session, now=self.app.wall())
+
+    def _leave(self) -> None:
+        with transaction(self.app.engine) as session:
+            health.forget(session, instances=[self.app.instance])
 
     async def run(self) -> int:
         """Run until a signal or a fatal crash; returns the process exit code."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._request_stop, sig.name)
-        self.app.lifecycle = self
         tasks = [asyncio.create_task(self._supervise(n, p), name=n) for n, p in self.parts]
         systemd.notify("READY=1", f"STATUS=relance en service ({len(tasks)} parties)")
         watchdog = asyncio.create_task(self._watchdog())
+        beating = asyncio.create_task(self._beating())
         await self.stop.wait()
         systemd.notify("STOPPING=1")
         _done, pending = await asyncio.wait(tasks, timeout=self.stop_timeout)
@@ -93,6 +134,10 @@ class Lifecycle:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         watchdog.cancel()
+        self.changed.set()  # the last beat, then the rows go
+        await asyncio.gather(beating, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(self._leave)
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
         log.info("stopped (%s)", self.failed or "clean stop")
@@ -107,8 +152,9 @@ class Lifecycle:
         state = self.states[name]
         delay = 1.0
         while not self.stop.is_set():
-            state.alive, state.started_at = True, self.app.now()
+            state.alive, state.started_at = True, self.app.wall()
             state.waiting_for_database = False
+            self.changed.set()
             try:
                 await part(self.app, self.stop)
                 if self.stop.is_set():
@@ -123,6 +169,7 @@ class Lifecycle:
                 state.alive, state.waiting_for_database = False, True
                 state.last_error = f"base de données indisponible : {type(exc).__name__}"
                 state.db_waits += 1
+                self.changed.set()
                 log.warning(
                     "part %s: database unavailable (%s), retrying", name, exc.__class__.__name__
                 )
@@ -132,6 +179,7 @@ class Lifecycle:
             except Exception as exc:
                 state.alive = False
                 state.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                self.changed.set()
                 log.exception("part %s crashed", name)
                 if self._too_many_crashes(state):
                     self.failed = f"part {name} crashed {MAX_CRASHES_IN_WINDOW} times"
@@ -142,6 +190,7 @@ class Lifecycle:
                 await self._sleep(delay)
                 delay = min(delay * 2, 60.0)
         state.alive = False
+        self.changed.set()
 
     @staticmethod
     def _too_many_crashes(state: PartState) -> bool:
@@ -173,3 +222,17 @@ class Lifecycle:
                 )
                 systemd.notify("WATCHDOG=1", status)
             await self._sleep(interval / 2)
+
+
+def _gone(instance: str) -> bool:
+    """A process of this host (`host:pid`) that no longer runs."""
+    host, _, pid = instance.rpartition(":")
+    if host != health.instance_name().rpartition(":")[0] or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # runs, under another user
+        return False
+    return False

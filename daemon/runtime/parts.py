@@ -8,6 +8,7 @@ import asyncio
 from daemon.app import App
 from daemon.runtime.housekeeping import run_housekeeping
 from daemon.runtime.lifecycle import Part
+from db.health import SCHEDULER_PART
 
 
 async def run_watcher(app: App, stop: asyncio.Event) -> None:
@@ -56,11 +57,11 @@ def all_parts() -> dict[str, Part]:
         "web": run_web,
         "watcher": run_watcher,
         "reader": run_reader,
-        "scheduler": run_scheduler,
+        SCHEDULER_PART: run_scheduler,
         "sender": run_sender,
         "housekeeping": run_housekeeping,
         "mailbox": run_mailbox,
     }
 
 
-PART_NAMES = ("web", "watcher", "reader", "scheduler", "sender", "housekeeping", "mailbox")
+PART_NAMES = ("web", "watcher", "reader", SCHEDULER_PART, "sender", "housekeeping", "mailbox")

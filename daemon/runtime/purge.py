@@ -39,6 +39,7 @@ from db.models import (
     Pupil,
     Reminder,
 )
+from db.states import EventKind
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,36 @@ def purge_campaign(
     actor: str = "system",
 ) -> PurgeReport:
     """Purge in the caller's transaction; files are deleted once the rows are gone."""
+    _check_purgeable(campaign, now, force)
+    report = PurgeReport()
+    paths = _stored_files(session, campaign)
+    names = _file_names(session, campaign)
+    report.anomalies = _count_delete(session, Anomaly, campaign)
+    report.pupils = _count_delete(session, Pupil, campaign)
+    report.documents = _strip_documents(session, campaign)
+    report.submissions = _strip_submissions(session, campaign)
+    report.reminders = _blank_mails(session, campaign)
+    _strip_free_text(session, campaign, names)
+    campaign.purged_at = now
+    campaign.active = False
+    record_event(
+        session,
+        at=now,
+        kind=EventKind.CAMPAIGN_PURGED,
+        campaign_id=campaign.id,
+        actor=actor,
+        message=f"Données personnelles de la campagne {campaign.name} purgées "
+        f"({report.pupils} élèves, {len(paths)} fichiers)",
+    )
+    session.flush()
+    for path in paths:
+        report.files += _unlink(store, Path(path), report)
+    log.info("purge campaign=%s pupils=%d files=%d", campaign.name, report.pupils, report.files)
+    return report
+
+
+def _check_purgeable(campaign: Campaign, now: dt.datetime, force: bool) -> None:
+    """Raise PurgeRefused for a campaign purged already, or still kept (unless `force`)."""
     if campaign.purged_at is not None:
         raise PurgeRefused(f"campagne {campaign.name} déjà purgée le {campaign.purged_at:%d/%m/%Y}")
     if not force and not purge_due(campaign, now.date()):
@@ -83,14 +114,11 @@ def purge_campaign(
             f"la campagne {campaign.name} est conservée jusqu'au {until:%d/%m/%Y} "
             "(réglage campaign.retention_days) ; --force pour purger quand même"
         )
-    report = PurgeReport()
-    paths = _stored_files(session, campaign)
-    names = _file_names(session, campaign)
-    report.anomalies = _count_delete(session, Anomaly, campaign)
-    report.pupils = _count_delete(session, Pupil, campaign)
-    report.documents = _strip_documents(session, campaign)
-    report.submissions = _strip_submissions(session, campaign)
-    report.reminders = _rowcount(
+
+
+def _blank_mails(session: Session, campaign: Campaign) -> int:
+    """Mails sent and read keep their dates and addresses, not their text; how many sent."""
+    sent = _rowcount(
         session,
         update(Reminder)
         .where(col(Reminder.campaign_id) == campaign.id)
@@ -103,23 +131,7 @@ def purge_campaign(
         .where(col(MailboxMessage.campaign_id) == campaign.id)
         .values(subject="", reason=""),
     )
-    _strip_free_text(session, campaign, names)
-    campaign.purged_at = now
-    campaign.active = False
-    record_event(
-        session,
-        at=now,
-        kind="campaign_purged",
-        campaign_id=campaign.id,
-        actor=actor,
-        message=f"Données personnelles de la campagne {campaign.name} purgées "
-        f"({report.pupils} élèves, {len(paths)} fichiers)",
-    )
-    session.flush()
-    for path in paths:
-        report.files += _unlink(store, Path(path), report)
-    log.info("purge campaign=%s pupils=%d files=%d", campaign.name, report.pupils, report.files)
-    return report
+    return sent
 
 
 def _count_delete(session: Session, model: type[Anomaly] | type[Pupil], campaign: Campaign) -> int:

@@ -19,6 +19,7 @@ from daemon.school.stage import french_date
 from db.campaigns import follow_up_for
 from db.events import record_event
 from db.models import Campaign, FollowUp, School
+from db.states import EventKind
 
 
 class ActionRefused(ValueError):
@@ -68,7 +69,7 @@ def snooze(
     record_event(
         session,
         at=now,
-        kind="snoozed",
+        kind=EventKind.SNOOZED,
         school_id=school.id,
         campaign_id=campaign.id,
         actor=actor,
@@ -92,7 +93,7 @@ def declare_validated(
     record_event(
         session,
         at=now,
-        kind="validation_declared",
+        kind=EventKind.VALIDATION_DECLARED,
         school_id=school.id,
         campaign_id=campaign.id,
         actor=actor,
@@ -117,7 +118,7 @@ def confirm_validation(
     record_event(
         session,
         at=now,
-        kind="validation_confirmed",
+        kind=EventKind.VALIDATION_CONFIRMED,
         school_id=school.id,
         campaign_id=campaign.id,
         actor=actor,
@@ -147,7 +148,7 @@ def reopen_validation(
     record_event(
         session,
         at=now,
-        kind="validation_reopened",
+        kind=EventKind.VALIDATION_REOPENED,
         school_id=school.id,
         campaign_id=campaign.id,
         actor=actor,
@@ -178,7 +179,7 @@ def report_problem(
     record_event(
         session,
         at=now,
-        kind="problem_reported",
+        kind=EventKind.PROBLEM_REPORTED,
         school_id=school.id,
         campaign_id=campaign.id,
         actor=actor,
@@ -204,7 +205,7 @@ def add_note(
     record_event(
         session,
         at=now,
-        kind="note",
+        kind=EventKind.NOTE,
         school_id=school.id,
         campaign_id=campaign.id,
         actor=actor,
@@ -227,7 +228,7 @@ def resend_now(
     record_event(
         session,
         at=now,
-        kind="resend_requested",
+        kind=EventKind.RESEND_REQUESTED,
         school_id=school.id,
         campaign_id=campaign.id,
         actor=actor,
@@ -259,7 +260,7 @@ def renew_link(session: Session, *, school: School, now: dt.datetime, actor: str
     record_event(
         session,
         at=now,
-        kind="link_renewed",
+        kind=EventKind.LINK_RENEWED,
         school_id=school.id,
         actor=actor,
         message="Lien de la page de l'école renouvelé : les liens déjà envoyés ne marchent plus",

@@ -22,6 +22,7 @@ from daemon.wording import plural
 from db.events import record_event
 from db.models import Campaign, ExportSubmission, School
 from db.schools import get_school, lock_school
+from db.states import EventKind
 
 
 @dataclass
@@ -136,7 +137,7 @@ class ArchiveIntake:
         record_event(
             session,
             at=now,
-            kind="export_resubmitted",
+            kind=EventKind.EXPORT_RESUBMITTED,
             school_id=school.id,
             campaign_id=campaign.id,
             actor=actor,
@@ -191,7 +192,7 @@ class ArchiveIntake:
         record_event(
             session,
             at=now,
-            kind="export_received" if accepted else "export_refused",
+            kind=EventKind.EXPORT_RECEIVED if accepted else EventKind.EXPORT_REFUSED,
             school_id=school.id,
             campaign_id=campaign.id,
             actor=actor,

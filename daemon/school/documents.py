@@ -25,6 +25,7 @@ from db.campaigns import follow_up_for
 from db.events import record_event
 from db.models import Campaign, Document, School
 from db.schools import lock_school
+from db.states import INGESTED
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def record_document(
     record_event(
         session,
         at=now,
-        kind=f"{document.kind}_ingested",
+        kind=INGESTED[document.kind],
         school_id=school.id,
         campaign_id=campaign.id,
         actor=actor,

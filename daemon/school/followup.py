@@ -15,6 +15,7 @@ from daemon.school.tracking import DocumentCounts
 from db.campaigns import follow_up_for
 from db.events import record_event
 from db.models import Campaign, Document, ExportSubmission, FollowUp, School
+from db.states import EventKind
 
 
 def load_evidence(session: Session, *, school_id: int, campaign: Campaign) -> Evidence:
@@ -73,18 +74,19 @@ def refresh_stage(
     follow_up = follow_up_for(session, school_id=school.id, campaign_id=campaign.id, now=now)
     previous = follow_up.stage
     follow_up.stage_reason = result.reason[:500]
-    if previous != result.stage.value:
-        follow_up.stage = result.stage.value
+    if previous != result.stage:
+        follow_up.stage = result.stage
         follow_up.stage_since = now
         follow_up.updated_at = now
         record_event(
             session,
             at=now,
-            kind="stage_changed",
+            kind=EventKind.STAGE_CHANGED,
             school_id=school.id,
             campaign_id=campaign.id,
             actor=actor,
             message=f"{Stage(previous).label} → {result.stage.label} : {result.reason}",
             data={"from": previous, "to": result.stage.value},
+            stage=result.stage,
         )
     return result

@@ -29,6 +29,7 @@ from daemon.school.pupils import row_key
 from daemon.school.tracking import summary_text
 from db.events import record_event
 from db.models import Campaign, Document, School
+from db.states import EventKind
 
 WHOLE = "none"  # the `table` of a reading with no row at all, confirmed as such
 
@@ -86,7 +87,7 @@ def confirm_ocr_row(
     record_event(
         session,
         at=now,
-        kind="ocr_row_reviewed",
+        kind=EventKind.OCR_ROW_REVIEWED,
         school_id=school.id,
         campaign_id=campaign.id,
         actor=actor,

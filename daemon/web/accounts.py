@@ -12,6 +12,7 @@ from sqlmodel import Session, col, func, select
 from daemon.web.sessions import end_all_sessions
 from db.events import record_event
 from db.models import User
+from db.states import EventKind
 
 MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()
@@ -50,7 +51,7 @@ def add_user(
         email=email, name=name.strip()[:200], password_hash=hash_password(password), created_at=now
     )
     session.add(user)
-    record_event(session, at=now, kind="user_added", message=f"Compte créé : {email}")
+    record_event(session, at=now, kind=EventKind.USER_ADDED, message=f"Compte créé : {email}")
     session.flush()
     return user
 
@@ -65,7 +66,7 @@ def set_user_active(session: Session, *, email: str, active: bool, now: dt.datet
     record_event(
         session,
         at=now,
-        kind="user_enabled" if active else "user_disabled",
+        kind=EventKind.USER_ENABLED if active else EventKind.USER_DISABLED,
         message=f"Compte {'réactivé' if active else 'désactivé'} : {user.email}",
     )
     return user

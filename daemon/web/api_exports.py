@@ -152,6 +152,6 @@ async def submit_export(
     detail = result.detail
     if not isinstance(detail, ArchiveCheck):  # refused before the check (empty, not a zip…)
         detail = ArchiveCheck.refused(result.uai, result.reason)
-    accepted = result.outcome in {"processed", "duplicate"} and detail.accepted
+    accepted = result.outcome.recorded and detail.accepted
     answer = detail.as_json() | {"outcome": result.outcome, "message": result.message}
     return JSONResponse(answer, status_code=201 if accepted else 422)

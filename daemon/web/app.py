@@ -9,6 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -33,6 +34,7 @@ from daemon.web import (
 )
 from daemon.web.auth import LoginChecks, LoginLimiter, NotSignedIn, current_user
 from daemon.web.cache import TTLCache
+from daemon.web.health import health_answer
 from daemon.web.render import render, templates_root
 
 log = logging.getLogger(__name__)
@@ -97,23 +99,6 @@ def _error(request: Request, status: int, detail: Any = None) -> Response:
     title = ERROR_TITLES.get(status, "Erreur")
     context = {"title": title, "status": status, "message": message}
     return render(request, "error.html", context, status)
-
-
-def public_health(health: dict[str, Any]) -> dict[str, Any]:
-    """What anyone may read of the health answer: « ok » or « pas ok », overall and per part
-    (the SMTP server as a part); no error, date or count."""
-
-    def word(good: bool) -> str:
-        return "ok" if good else "pas ok"
-
-    parts = {
-        str(name): word(isinstance(state, dict) and bool(state.get("alive")))
-        for name, state in (health.get("parts") or {}).items()
-    }
-    smtp = (health.get("delivery") or {}).get("smtp")
-    if isinstance(smtp, dict) and "up" in smtp:
-        parts["smtp"] = word(bool(smtp["up"]))
-    return {"status": word(health.get("status") == "ok"), "parts": parts}
 
 
 BODY_OVERHEAD = 64 * 1024  # a form's envelope and its other fields, around the largest file
@@ -182,7 +167,40 @@ def create_app(app: App) -> FastAPI:
     )
     web.state.login_checks = LoginChecks(settings.login_concurrency, LOGIN_QUEUE)
     web.state.dashboard_cache = TTLCache(DASHBOARD_CACHE_SECONDS)
+    _add_middlewares(web, app, key)
+    _add_error_handlers(web)
 
+    @web.get("/healthz", include_in_schema=False)
+    def healthz(request: Request) -> JSONResponse:
+        """Anyone (a monitor) reads ok / pas ok per part; a signed-in coordinator the details
+        (errors, dates), which say more about the installation than a stranger should read."""
+        signed_in = "session" in request.scope and current_user(request) is not None
+        status, body = health_answer(app, details=signed_in)
+        return JSONResponse(body, status)
+
+    web.mount(
+        "/static",
+        StaticFiles(directory=templates_root(app.settings.templates_dir) / "static"),
+        name="static",
+    )
+    for router in ROUTERS:
+        web.include_router(router)
+    return web
+
+
+ROUTERS = (
+    auth.router,
+    coordinator.router,
+    ocr_review.router,
+    csv_exports.router,
+    director.router,
+    api.router,
+    api_exports.router,
+    demo_mails.router,
+)
+
+
+def _add_middlewares(web: FastAPI, app: App, key: str) -> None:
     web.add_middleware(
         BodyLimit, limit=app.settings.web.max_upload_mb * 1024 * 1024 + BODY_OVERHEAD
     )
@@ -201,10 +219,12 @@ def create_app(app: App) -> FastAPI:
     ) -> Response:
         return _with_security_headers(request, await call_next(request))
 
+
+def _add_error_handlers(web: FastAPI) -> None:
+    """French pages (JSON under /api/ and /healthz) for every error, headers included."""
+
     @web.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
-        from urllib.parse import quote
-
         return RedirectResponse(f"/connexion?suivant={quote(exc.next_url, safe='/')}", 303)
 
     @web.exception_handler(StarletteHTTPException)
@@ -225,33 +245,6 @@ def create_app(app: App) -> FastAPI:
         log.exception("web: unhandled error on %s", request.url.path)
         # answered outside the middlewares (Starlette's ServerErrorMiddleware): headers here
         return _with_security_headers(request, _error(request, 500))
-
-    @web.get("/healthz", include_in_schema=False)
-    def healthz(request: Request) -> JSONResponse:
-        """Anyone (a monitor) reads ok / pas ok per part; a signed-in coordinator the details
-        (errors, dates), which say more about the installation than a stranger should read."""
-        if app.lifecycle is None:
-            return JSONResponse({"status": "ok"})
-        health = app.lifecycle.health()
-        status = 200 if health.get("status") == "ok" else 503
-        if "session" in request.scope and current_user(request) is not None:
-            return JSONResponse(health, status)
-        return JSONResponse(public_health(health), status)
-
-    web.mount(
-        "/static",
-        StaticFiles(directory=templates_root(app.settings.templates_dir) / "static"),
-        name="static",
-    )
-    web.include_router(auth.router)
-    web.include_router(coordinator.router)
-    web.include_router(ocr_review.router)
-    web.include_router(csv_exports.router)
-    web.include_router(director.router)
-    web.include_router(api.router)
-    web.include_router(api_exports.router)
-    web.include_router(demo_mails.router)
-    return web
 
 
 def uvicorn_config(app: App) -> uvicorn.Config:

@@ -6,13 +6,13 @@ import datetime as dt
 import logging
 import math
 from collections.abc import Iterator
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any, BinaryIO, Literal
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from daemon.ingest.intake import quarantine
 from daemon.ingest.intake.nofollow import Refused
@@ -30,9 +30,10 @@ from daemon.web.csrf import verify_csrf
 from daemon.web.csv_exports import csv_response
 from daemon.web.render import render
 from daemon.web.sessions import end_all_sessions
-from db.campaigns import get_follow_up
 from db.dashboard import (
     SORTS,
+    Attention,
+    AttentionRow,
     SchoolFilters,
     circonscriptions,
     contracts,
@@ -45,9 +46,8 @@ from db.dashboard import (
     stage_counts,
 )
 from db.engine import transaction
-from db.events import school_events
-from db.models import Campaign, Document, ExportSubmission, FollowUp, Reminder, School
-from db.pupils import open_anomalies, pupils_by_id, pupils_without_ine, resolved_anomalies
+from db.models import Campaign, FollowUp, School
+from db.school_file import school_file, stored_original
 from db.schools import get_school
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,27 @@ DONE = {
     "supprimer": "Fichier écarté.",
     "ocr": "Ligne du compte rendu lu par OCR enregistrée.",
 }
+
+
+ATTENTION_LABELS = {
+    Attention.ESCALATED: "Escaladée",
+    Attention.EMAIL_FAILING: "Adresse du directeur en échec",
+    Attention.OCR_UNCONFIRMED: "Lu par OCR — à vérifier",
+    Attention.TO_REVIEW: "Document à vérifier",
+    Attention.ERRORS: "Erreurs ouvertes",
+    Attention.IDLE: "Aucune activité",
+}
+
+
+def attention_reason(row: AttentionRow) -> str:
+    """Why the school is on the dashboard's list, in French: the ladder steps taken, the
+    address's failure."""
+    label = ATTENTION_LABELS[row.why]
+    if not row.detail:
+        return label
+    return (
+        f"{label} ({row.detail})" if row.why is Attention.ESCALATED else f"{label} : {row.detail}"
+    )
 
 
 def _zone(campaign: Campaign) -> ZoneInfo:
@@ -151,6 +172,7 @@ def dashboard(request: Request, user: Coordinator) -> Response:
             "errors": sum(d.errors for d in days),
         },
         "attention": attention,
+        "attention_reason": attention_reason,
         "idle_count": idle_count,
         "idle": idle,
         "french_date": french_date,
@@ -303,58 +325,36 @@ def school_page(request: Request, user: Coordinator, uai: str, fait: str = "") -
         school = _school_or_404(session, uai)
         campaign = current_campaign(app, session)
         assert school.id is not None and campaign.id is not None
-        ids = {"school_id": school.id, "campaign_id": campaign.id}
-        follow_up = get_follow_up(session, **ids)
-        opened = open_anomalies(session, **ids)
-        resolved = resolved_anomalies(session, **ids)
-        pupil_ids = [a.pupil_id for a in [*opened, *resolved] if a.pupil_id is not None]
-        context = {
-            "title": f"{school.name} ({school.uai})",
-            "school": school,
-            "campaign": campaign,
-            "follow_up": follow_up,
-            "stage": Stage(follow_up.stage) if follow_up else Stage.AWAITING_EXPORT,
-            "events": school_events(session, school_id=school.id, campaign_id=campaign.id),
-            "reply": latest_reply(session, school=school),
-            "submissions": list(
-                session.exec(
-                    select(ExportSubmission)
-                    .where(ExportSubmission.school_id == school.id)
-                    .where(ExportSubmission.campaign_id == campaign.id)
-                    .order_by(col(ExportSubmission.received_at).desc())
-                )
-            ),
-            "documents": list(
-                session.exec(
-                    select(Document)
-                    .where(Document.school_id == school.id)
-                    .where(Document.campaign_id == campaign.id)
-                    .order_by(col(Document.received_at).desc())
-                )
-            ),
-            "ocr_reviews": reviews_for(session, **ids),
-            "readings": in_progress(session, school_id=school.id),
-            "open_anomalies": opened,
-            "resolved_anomalies": resolved,
-            "pupils": pupils_by_id(session, ids=pupil_ids),
-            "without_ine": pupils_without_ine(session, **ids),
-            "reminders": list(
-                session.exec(
-                    select(Reminder)
-                    .where(Reminder.school_id == school.id)
-                    .where(Reminder.campaign_id == campaign.id)
-                    .order_by(col(Reminder.due_at).desc())
-                    .limit(100)
-                )
-            ),
-            "actions": ACTIONS,
-            "flash": DONE.get(fait, ""),
-            "contract_labels": CONTRACT_LABELS,
-            "ine_labels": INE_STATUS_LABELS,
-            "problem_labels": {c.value: c.label for c in actions.ProblemCategory},
-            "max_snooze_days": app.settings.reminders.max_snooze_days,
-            "today": app.now().astimezone(_zone(campaign)).date(),
-        }
+        found = school_file(session, school_id=school.id, campaign_id=campaign.id)
+        reply = latest_reply(session, school=school)
+        ocr_reviews = reviews_for(session, school_id=school.id, campaign_id=campaign.id)
+        readings = in_progress(session, school_id=school.id)
+    follow_up = found.follow_up
+    context = {
+        "title": f"{school.name} ({school.uai})",
+        "school": school,
+        "campaign": campaign,
+        "follow_up": follow_up,
+        "stage": Stage(follow_up.stage) if follow_up else Stage.AWAITING_EXPORT,
+        "events": found.events,
+        "reply": reply,
+        "submissions": found.submissions,
+        "documents": found.documents,
+        "ocr_reviews": ocr_reviews,
+        "readings": readings,
+        "open_anomalies": found.open_anomalies,
+        "resolved_anomalies": found.resolved_anomalies,
+        "pupils": found.pupils,
+        "without_ine": found.without_ine,
+        "reminders": found.mails,
+        "actions": ACTIONS,
+        "flash": DONE.get(fait, ""),
+        "contract_labels": CONTRACT_LABELS,
+        "ine_labels": INE_STATUS_LABELS,
+        "problem_labels": {c.value: c.label for c in actions.ProblemCategory},
+        "max_snooze_days": app.settings.reminders.max_snooze_days,
+        "today": app.now().astimezone(_zone(campaign)).date(),
+    }
     return render(request, "school.html", context)
 
 
@@ -385,19 +385,22 @@ def _attachment(filename: str) -> str:
 
 @router.get("/ecoles/{uai}/fichiers/{kind}/{file_id}")
 def download(request: Request, user: Coordinator, uai: str, kind: str, file_id: int) -> Response:
+    if kind not in FILE_KINDS:
+        raise HTTPException(404)
     app = relance_app(request)
-    row: Document | ExportSubmission | None
     with reading(app.engine) as session:
         school = _school_or_404(session, uai)
-        if kind == "document":
-            row = session.get(Document, file_id)
-        elif kind == "envoi":
-            row = session.get(ExportSubmission, file_id)
-        else:
-            raise HTTPException(404)
-        if row is None or row.school_id != school.id:
+        assert school.id is not None
+        row = stored_original(session, school_id=school.id, kind=FILE_KINDS[kind], file_id=file_id)
+        if row is None:
             raise HTTPException(404, "Fichier introuvable.")
     return _kept_file(request, row.stored_path, row.filename)
+
+
+FILE_KINDS: dict[str, Literal["document", "submission"]] = {
+    "document": "document",
+    "envoi": "submission",
+}
 
 
 def _action_or_404(action: str) -> str:

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from daemon.app import App
 from daemon.codes import printable
@@ -51,6 +52,7 @@ from daemon.wording import plural
 from db.engine import reading, transaction
 from db.models import Campaign, School
 from db.schools import get_school
+from db.states import IntakeOutcome
 
 log = logging.getLogger(__name__)
 
@@ -96,11 +98,11 @@ OUTCOME_WORDS = {
     "reading": (READING_WORDS, READING_WORDS),
 }
 OUTCOME_LABELS = {
-    "processed": "Fichier reçu et lu",
-    "duplicate": "Fichier déjà reçu",
-    "quarantined": "Fichier non retenu",
-    "ignored": "Fichier ignoré",
-    "reading": "Compte rendu en cours de lecture",
+    IntakeOutcome.PROCESSED: "Fichier reçu et lu",
+    IntakeOutcome.DUPLICATE: "Fichier déjà reçu",
+    IntakeOutcome.QUARANTINED: "Fichier non retenu",
+    IntakeOutcome.IGNORED: "Fichier ignoré",
+    IntakeOutcome.READING: "Compte rendu en cours de lecture",
 }
 
 
@@ -254,11 +256,7 @@ def _page(
             onde_url=settings.contacts.onde_url,
             now=scope.now,
         )
-        assert scope.school.id is not None
-        scans = [r.original_name for r in in_progress(session, school_id=scope.school.id)]
-        checking = [
-            (d.filename, d.received_at) for d in ocr_unconfirmed(session, school_id=scope.school.id)
-        ]
+        scans, checking = _ocr_status(session, scope.school)
     zone = ZoneInfo(scope.campaign.timezone)
     today = scope.now.astimezone(zone).date()
     latest_snooze = today + dt.timedelta(days=settings.reminders.max_snooze_days)
@@ -290,6 +288,17 @@ def _page(
         },
         status=status,
     )
+
+
+def _ocr_status(
+    session: Session, school: School
+) -> tuple[list[str], list[tuple[str, dt.datetime]]]:
+    """The school's scans « en cours de lecture », and those read by OCR that the coordination
+    is checking (name, date received)."""
+    assert school.id is not None
+    scans = [r.original_name for r in in_progress(session, school_id=school.id)]
+    checking = [(d.filename, d.received_at) for d in ocr_unconfirmed(session, school_id=school.id)]
+    return scans, checking
 
 
 # ---- dropping a file: stage it, confirm, then the one ingest path ---------------------------
@@ -385,7 +394,7 @@ def _upload_result(request: Request, scope: Scope, result: IntakeResult) -> Resp
             onde_url=scope.app.settings.contacts.onde_url,
             now=scope.now,
         )
-    accepted = result.outcome in {"processed", "duplicate", "reading"}
+    accepted = result.outcome.recorded or result.outcome is IntakeOutcome.READING
     return render(
         request,
         "director/result.html",

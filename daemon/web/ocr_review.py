@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from daemon.school.ocr_confirm import confirm_ocr_row
 from daemon.school.ocr_review import page_image
@@ -17,6 +18,7 @@ from daemon.web.common import current_campaign, reading, relance_app
 from daemon.web.csrf import verify_csrf
 from daemon.web.render import render
 from db.engine import transaction
+from db.models import School
 from db.schools import get_school
 
 router = APIRouter(
@@ -74,14 +76,11 @@ def review_row(
     values = {k: v for k, v in given.items() if k in wanted and v is not None}
     try:
         with transaction(app.engine) as session:
-            school = get_school(session, uai=uai.strip().upper()[:8])
-            if school is None:
-                raise HTTPException(404, "École inconnue.")
-            campaign = session.merge(current_campaign(app, session))
+            school = _school(session, uai)
             confirm_ocr_row(
                 session,
                 school=school,
-                campaign=campaign,
+                campaign=session.merge(current_campaign(app, session)),
                 document_id=document_id,
                 table=table,
                 index=index,
@@ -93,6 +92,13 @@ def review_row(
         return _refused(request, str(exc), f"/ecoles/{uai}#ocr-{document_id}")
     request.app.state.dashboard_cache.clear()
     return RedirectResponse(f"/ecoles/{school.uai}?fait=ocr#ocr-{document_id}", status_code=303)
+
+
+def _school(session: Session, uai: str) -> School:
+    school = get_school(session, uai=uai.strip().upper()[:8])
+    if school is None:
+        raise HTTPException(404, "École inconnue.")
+    return school
 
 
 def _refused(request: Request, text: str, back: str) -> Response:

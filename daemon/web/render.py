@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from daemon import TEMPLATES_DIR
-from daemon.delivery.sender import smtp_health
+from daemon.delivery.health import read_smtp_health
 from daemon.school.stage import STAGE_LABELS, STAGE_ORDER, Stage, french_date
 from daemon.web.csrf import csrf_field, csrf_token
 from daemon.wording import agree, percent, plural
@@ -87,12 +87,13 @@ def render(
     """Render `templates/pages/<template>` with the request, the signed-in user and `context`."""
     app = request.app.state.app
     env = environment(str(templates_root(app.settings.templates_dir)))
+    user = getattr(request.state, "user", None)
     values: dict[str, Any] = {
         "request": request,
-        "user": getattr(request.state, "user", None),
+        "user": user,
         "title": "",
         "demo_mails": bool(app.settings.web.demo_mail_dir),
-        "smtp": smtp_health(app),
+        "smtp": read_smtp_health(app) if user else None,  # its banner is for coordinators
     }
     values.update(context or {})
     html = env.get_template(template).render(values)

@@ -36,6 +36,7 @@ from db.engine import reading, transaction
 from db.events import record_event
 from db.models import IntakeFile, School
 from db.schools import get_school
+from db.states import EventKind, IntakeOutcome
 
 log = logging.getLogger(__name__)
 ZIP_MAGIC = b"PK\x03\x04"
@@ -101,7 +102,7 @@ class Incoming:
 
 @dataclass
 class IntakeResult:
-    outcome: str  # processed | duplicate | quarantined | ignored | reading (OCR, see `scans`)
+    outcome: IntakeOutcome  # READING: a scan waiting for its OCR (see `scans`)
     filename: str
     kind: str = ""
     reason: str = ""
@@ -149,7 +150,9 @@ class Intake:
             data = self._read_file(path, self.store.source_base(path))
         except nofollow.Refused as refused:
             if refused.reason == nofollow.MISSING:
-                return IntakeResult("ignored", name, reason="fichier disparu avant d'être lu")
+                return IntakeResult(
+                    IntakeOutcome.IGNORED, name, reason="fichier disparu avant d'être lu"
+                )
             return self._quarantine_unread(path, hint, refused.reason, channel, now)
         except _TooBig as big:
             return self._quarantine_unread(path, hint, big.reason, channel, now, size=big.size)
@@ -189,7 +192,7 @@ class Intake:
                 size=size,
                 received_at=now,
                 channel=channel,
-                outcome="quarantined",
+                outcome=IntakeOutcome.QUARANTINED,
                 reason=reason[:1000],
                 school_id=school.id if school else None,
                 origin=hint[:500],
@@ -199,7 +202,7 @@ class Intake:
             uai = school.uai if school else None
         log.warning("intake quarantined file=%s channel=%s reason=%s", name, channel, reason)
         return IntakeResult(
-            "quarantined",
+            IntakeOutcome.QUARANTINED,
             name,
             reason=reason,
             uai=uai,
@@ -318,9 +321,8 @@ class Intake:
         stored: Path | None = None,
         row: IntakeFile | None = None,
     ) -> IntakeResult:
-        """Record what was read for its school; a scan read by OCR (`read`) comes with its
-        pages and its names checked against the school's known pupils, already `stored`,
-        and finishes its waiting `row`."""
+        """Record what was read for its school; a scan read by OCR (`read`: its pages, its
+        names checked against the school's pupils) is already `stored`, its `row` waiting."""
         filename, now = incoming.filename, incoming.now
         content_uai = parsed.uai if isinstance(parsed, CompteRendu) else None  # a CR names it
         with transaction(self.app.engine) as session:
@@ -350,7 +352,7 @@ class Intake:
         if stored is None:
             self._settle(incoming, target)
         return IntakeResult(
-            "processed",
+            IntakeOutcome.PROCESSED,
             filename,
             parsed.kind,
             uai=school.uai,
@@ -374,10 +376,18 @@ class Intake:
         """The intake row of a file recorded: a new one, or the waiting scan's, finished."""
         if row is None:
             return self._intake_row(
-                session, incoming, target, kind, "processed", "", school, document_id=document_id
+                session,
+                incoming,
+                target,
+                kind,
+                IntakeOutcome.PROCESSED,
+                "",
+                school,
+                document_id=document_id,
             )
         row = session.merge(row)
-        row.outcome, row.kind, row.reason, row.claimed_until = "processed", kind, "", None
+        row.outcome, row.kind, row.reason = IntakeOutcome.PROCESSED, kind, ""
+        row.claimed_until = None
         row.school_id, row.document_id = school.id, document_id
         return row
 
@@ -434,9 +444,9 @@ class Intake:
             if outcome.submission is not None:
                 outcome.submission.stored_path = str(target or "") if quarantined else ""
             status = (
-                "quarantined"
+                IntakeOutcome.QUARANTINED
                 if quarantined
-                else ("duplicate" if outcome.duplicate else "processed")
+                else (IntakeOutcome.DUPLICATE if outcome.duplicate else IntakeOutcome.PROCESSED)
             )
             row = self._intake_row(
                 session,
@@ -528,7 +538,7 @@ class Intake:
                 incoming,
                 target,
                 first.kind,
-                "duplicate",
+                IntakeOutcome.DUPLICATE,
                 message,
                 school,
                 document_id=first.document_id,
@@ -537,13 +547,13 @@ class Intake:
                 record_event(
                     session,
                     at=now,
-                    kind="duplicate_file",
+                    kind=EventKind.DUPLICATE_FILE,
                     school_id=school.id,
                     message=f"{filename} : {message}",
                 )
         self._settle(incoming, target)
         return IntakeResult(
-            "duplicate",
+            IntakeOutcome.DUPLICATE,
             filename,
             first.kind,
             reason=message,
@@ -565,19 +575,25 @@ class Intake:
                 data=incoming.data,
             )
             row = self._intake_row(
-                session, incoming, target or "", refused.kind, "quarantined", reason, school
+                session,
+                incoming,
+                target or "",
+                refused.kind,
+                IntakeOutcome.QUARANTINED,
+                reason,
+                school,
             )
             if school is not None:
                 record_event(
                     session,
                     at=now,
-                    kind="file_quarantined",
+                    kind=EventKind.FILE_QUARANTINED,
                     school_id=school.id,
                     message=f"{filename} mis en quarantaine : {reason}",
                 )
         log.warning("intake quarantined file=%s reason=%s", filename, reason)
         return IntakeResult(
-            "quarantined",
+            IntakeOutcome.QUARANTINED,
             filename,
             refused.kind,
             reason=reason,
@@ -648,7 +664,7 @@ class Intake:
         incoming: Incoming,
         target: Path | str,
         kind: str,
-        outcome: str,
+        outcome: IntakeOutcome,
         reason: str,
         school: School | None,
         document_id: int | None = None,

@@ -26,9 +26,10 @@ from db.engine import transaction
 from db.events import record_event
 from db.models import IntakeFile, School
 from db.schools import get_school
+from db.states import EventKind, IntakeOutcome
 
 log = logging.getLogger(__name__)
-QUARANTINED = "quarantined"
+QUARANTINED = IntakeOutcome.QUARANTINED
 CHANNELS = {
     "folder": "le dossier de dépôt",
     "page": "une page web",
@@ -80,7 +81,7 @@ def open_quarantined(intake: Intake, row: IntakeFile) -> BinaryIO:
     return intake.store.open(row.stored_path)
 
 
-def _claim(intake: Intake, intake_id: int, outcome: str) -> IntakeFile:
+def _claim(intake: Intake, intake_id: int, outcome: IntakeOutcome) -> IntakeFile:
     """Move the row out of quarantine (compare-and-set): NotQuarantined if another did."""
     with transaction(intake.app.engine) as session:
         changed = cast(
@@ -110,7 +111,7 @@ def retry(intake: Intake, intake_id: int, *, now: dt.datetime, actor: str) -> In
     """Run the kept file through the intake again, for the school and from the folder it came
     with; the old row becomes `retried`. A file that cannot be read back (a link, a FIFO,
     gone) stays in quarantine and the result says why."""
-    row = _claim(intake, intake_id, "retried")
+    row = _claim(intake, intake_id, IntakeOutcome.RETRIED)
     try:
         data = _read(intake, row)
     except Refused as refused:
@@ -126,14 +127,14 @@ def retry(intake: Intake, intake_id: int, *, now: dt.datetime, actor: str) -> In
         hint=row.origin or None,
         actor=actor,
     )
-    taken = result.outcome in ("processed", "duplicate") or bool(result.stored_path)
+    taken = result.outcome.recorded or bool(result.stored_path)
     if taken and result.stored_path != row.stored_path:
         intake.store.remove(Path(row.stored_path))  # taken or kept again: this copy goes
     with transaction(intake.app.engine) as session:
         record_event(
             session,
             at=now,
-            kind="quarantine_retried",
+            kind=EventKind.QUARANTINE_RETRIED,
             school_id=row.school_id or _school_id(session, result.uai),
             actor=actor,
             message=f"Fichier de quarantaine repris : {row.original_name} ({result.outcome})",
@@ -158,12 +159,12 @@ def _school_id(session: Session, uai: str | None) -> int | None:
 def discard(intake: Intake, intake_id: int, *, now: dt.datetime, actor: str) -> None:
     """Mark the file discarded and delete its kept copy (the entry itself: a link is deleted,
     never what it points to)."""
-    row = _claim(intake, intake_id, "discarded")
+    row = _claim(intake, intake_id, IntakeOutcome.DISCARDED)
     with transaction(intake.app.engine) as session:
         record_event(
             session,
             at=now,
-            kind="quarantine_discarded",
+            kind=EventKind.QUARANTINE_DISCARDED,
             school_id=row.school_id,
             actor=actor,
             message=f"Fichier de quarantaine écarté : {row.original_name}",

@@ -35,12 +35,13 @@ from db.engine import transaction
 from db.events import record_event
 from db.models import Campaign, IntakeFile, School
 from db.schools import get_school
+from db.states import EventKind, IntakeOutcome
 
 if TYPE_CHECKING:  # intake.py imports this module: its classes are imported where used
     from daemon.ingest.intake.intake import Incoming, Intake, IntakeResult
 
 log = logging.getLogger(__name__)
-READING = "reading"
+READING = IntakeOutcome.READING
 WAITING = "compte rendu scanné : en cours de lecture par OCR"
 CLAIM_MARGIN = dt.timedelta(seconds=60)  # a claim outlives the reading's wall clock by this
 GIVEN = ("page", "api")  # channels whose file was given for one school
@@ -102,7 +103,7 @@ class Scans:
                 record_event(
                     session,
                     at=incoming.now,
-                    kind="scan_reading",
+                    kind=EventKind.SCAN_READING,
                     school_id=school.id,
                     actor=incoming.actor,
                     message=f"{filename} : {WAITING}",
@@ -224,19 +225,20 @@ class Scans:
         store.write_reason(target, reason, original=name, now=now)
         with transaction(self.intake.app.engine) as session:
             row = session.merge(row)
-            row.outcome, row.reason, row.claimed_until = "quarantined", reason[:1000], None
+            row.outcome, row.reason = IntakeOutcome.QUARANTINED, reason[:1000]
+            row.claimed_until = None
             row.stored_path = str(target)[:500]
             if row.school_id is not None:
                 record_event(
                     session,
                     at=now,
-                    kind="file_quarantined",
+                    kind=EventKind.FILE_QUARANTINED,
                     school_id=row.school_id,
                     message=f"{name} mis en quarantaine : {reason}",
                 )
         log.warning("scan quarantined file=%s reason=%s", name, reason)
         return IntakeResult(
-            "quarantined",
+            IntakeOutcome.QUARANTINED,
             name,
             "compte_rendu",
             reason=reason,

@@ -1,0 +1,178 @@
+"""The ledger (`Reminder` rows): one way to write a row, one way to name it, and what the rooms
+read back from it.
+
+Every mail is a ledger row written by `enqueue` under a key built by `ledger_key`: the sweep's
+reminders, escalations and digests (`daemon.reminders.writing`) and the directors' problem
+reports (`daemon.reminders.problem`). The key is unique: a second tick the same day, a double
+click or two daemons at once find the row already there and write nothing. The sending half —
+claims with leases, marks — is `daemon.delivery.outbox`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from db.models import Reminder
+from db.states import LedgerKind, ReminderStatus
+
+NO_SCHOOL = "sans-ecole"  # an acknowledgement to a sender of no known school
+
+
+def ledger_key(
+    kind: LedgerKind,
+    *,
+    campaign: str,
+    day: dt.date | None = None,
+    uai: str = "",
+    recipient: str = "",
+    detail: Sequence[str | int] = (),
+) -> str:
+    """A row's unique key: `<UAI>:<campaign>:<kind>:<day>[:<detail>…]` for a school's mail
+    (an escalation's detail is its ladder step, a problem's its category and number),
+    `digest:<campaign>:<address>:<day>` for a coordinator's digest,
+    `<UAI or sans-ecole>:<campaign>:acknowledgement:<digest of the message>` for the answer to
+    a mail received."""
+    if kind is LedgerKind.DIGEST:
+        if not recipient or day is None or detail:
+            raise ValueError("a digest's key names its recipient and day, and nothing more")
+        parts = [kind.value, campaign, recipient.lower(), day.isoformat()]
+    elif kind is LedgerKind.ACKNOWLEDGEMENT:
+        if not detail or day is not None:
+            raise ValueError("an acknowledgement's key names the message it answers, no day")
+        parts = [uai or NO_SCHOOL, campaign, kind.value, *(str(d) for d in detail)]
+    else:
+        if not uai or day is None:
+            raise ValueError(f"a {kind.value}'s key names its school and day")
+        parts = [uai, campaign, kind.value, day.isoformat(), *(str(d) for d in detail)]
+    return ":".join(parts)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A mail to queue: what the ledger row will hold."""
+
+    kind: LedgerKind
+    key: str  # from `ledger_key`
+    recipient: str
+    payload: dict[str, Any]  # what the mail says (subject, text, html, reply-to…)
+    day: dt.date
+    due_at: dt.datetime
+    created_at: dt.datetime
+    school_id: int | None = None
+    campaign_id: int | None = None
+    stage: str = ""  # the policy stage the mail was written for
+    cc: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    row: Reminder
+    new: bool  # False: the key was there already, `row` is the one written first
+
+
+def find(session: Session, key: str) -> Reminder | None:
+    return session.exec(select(Reminder).where(Reminder.key == key)).first()
+
+
+def enqueue(session: Session, entry: Entry) -> Enqueued:
+    """Write the row unless its key is taken (in the caller's transaction). A row written at the
+    same instant by another transaction (a double click, a second daemon on PostgreSQL) is
+    found through the unique key and returned instead."""
+    existing = find(session, entry.key)
+    if existing is not None:
+        return Enqueued(existing, False)
+    row = Reminder(
+        key=entry.key,
+        kind=entry.kind,
+        school_id=entry.school_id,
+        campaign_id=entry.campaign_id,
+        stage=entry.stage,
+        day=entry.day,
+        recipient=entry.recipient,
+        cc=list(entry.cc),
+        payload=entry.payload,
+        due_at=entry.due_at,
+        next_attempt_at=entry.due_at,
+        status=ReminderStatus.PENDING,
+        created_at=entry.created_at,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        winner = find(session, entry.key)
+        if winner is None:
+            raise
+        return Enqueued(winner, False)
+    return Enqueued(row, True)
+
+
+def with_keys(session: Session, keys: Sequence[str]) -> list[Reminder]:
+    """The rows of these keys, in the order they were written."""
+    query = select(Reminder).where(col(Reminder.key).in_(keys)).order_by(col(Reminder.id))
+    return list(session.exec(query))
+
+
+def written_since(
+    session: Session,
+    *,
+    kind: LedgerKind,
+    recipient: str,
+    school_id: int | None,
+    since: dt.datetime,
+) -> bool:
+    """Whether a row of this kind to `recipient` about this school (or about none) was
+    written after `since`."""
+    query = select(Reminder.id).where(
+        Reminder.kind == kind, Reminder.recipient == recipient, col(Reminder.created_at) > since
+    )
+    query = query.where(
+        col(Reminder.school_id).is_(None) if school_id is None else Reminder.school_id == school_id
+    )
+    return session.exec(query.limit(1)).first() is not None
+
+
+def latest(
+    session: Session, *, school_id: int, campaign_id: int, kind: LedgerKind, stage: str
+) -> Reminder | None:
+    """The school's last row of this kind for this stage (by day)."""
+    query = (
+        select(Reminder)
+        .where(
+            Reminder.school_id == school_id,
+            Reminder.campaign_id == campaign_id,
+            Reminder.kind == kind,
+            Reminder.stage == stage,
+        )
+        .order_by(col(Reminder.day).desc(), col(Reminder.id).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
+def last_written_at(session: Session, *, campaign_id: int, kind: LedgerKind) -> dt.datetime | None:
+    """When the campaign's last row of this kind was written."""
+    query = select(func.max(Reminder.created_at)).where(
+        Reminder.campaign_id == campaign_id, Reminder.kind == kind
+    )
+    return session.exec(query).one()
+
+
+def school_mails(
+    session: Session, *, school_id: int, campaign_id: int, limit: int = 100
+) -> list[Reminder]:
+    """A school's mails in a campaign, the latest due first (its page)."""
+    query = (
+        select(Reminder)
+        .where(Reminder.school_id == school_id, Reminder.campaign_id == campaign_id)
+        .order_by(col(Reminder.due_at).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))
