@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 
 from sqlmodel import Session
 
 from daemon.demo.generate import compte_rendu, make_pupils
-from db.models import Campaign
+from daemon.ingest.reports.ocr.pupils import NameChecks
+from daemon.ingest.reports.records import Report
+from daemon.school.documents import FileFacts, Recorded, record_document
+from db.models import Campaign, School
 from tests.conftest import NOW
 
 UAI = "0441234C"
@@ -55,3 +59,28 @@ def campaign_row(session: Session, name: str = "2026") -> Campaign:
     session.add(campaign)
     session.flush()
     return campaign
+
+
+def document_ingester(
+    session: Session, school: School, campaign: Campaign, views: tuple[bytes, ...] = ()
+) -> Callable[..., Recorded]:
+    """`ingest(result, at, names=None)`: records a report read for the school, as the intake
+    does (each with its own file name and digest; `views`: the page images of a scan)."""
+    counter = iter(range(1000))
+
+    def ingest(result: Report, at: dt.datetime, names: NameChecks | None = None) -> Recorded:
+        n = next(counter)
+        recorded = record_document(
+            session,
+            school=school,
+            campaign=campaign,
+            result=result,
+            facts=FileFacts(f"f{n}.pdf", 100, f"{n:064d}", "cli", ""),
+            now=at,
+            names=names,
+            views=views,
+        )
+        session.flush()
+        return recorded
+
+    return ingest

@@ -18,14 +18,13 @@ from daemon.ingest.reports.records import (
     Extraction,
     IneRow,
     IneSection,
-    Report,
 )
-from daemon.school.documents import FileFacts, record_document
 from daemon.school.stage import Stage
 from db.campaigns import get_follow_up
 from db.models import Anomaly, Document, Event, Pupil
 from db.schools import add_school
 from tests.conftest import NOW
+from tests.factories import document_ingester
 
 DAY = dt.timedelta(days=1)
 
@@ -76,22 +75,7 @@ C = ("DURAND", "Noé", "2021-02-01")
 def ctx(app: App, session: Session):
     school = add_school(session, now=NOW, uai="0441234C", actor="t", name="École")
     campaign = app.campaign(session, NOW)
-    counter = iter(range(1000))
-
-    def ingest(result: Report, at: dt.datetime, names: NameChecks | None = None):
-        n = next(counter)
-        facts = FileFacts(f"f{n}.pdf", 100, f"{n:064d}", "cli", "")
-        recorded = record_document(
-            session,
-            school=school,
-            campaign=campaign,
-            result=result,
-            facts=facts,
-            now=at,
-            names=names,
-        )
-        session.flush()
-        return recorded
+    ingest = document_ingester(session, school, campaign)
 
     return school, campaign, ingest
 

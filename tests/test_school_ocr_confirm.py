@@ -11,13 +11,13 @@ from sqlmodel import Session, col, select
 from daemon.app import App
 from daemon.ingest.reports.ocr.pupils import NameChecks
 from daemon.ingest.reports.records import AnomalyRow, CompteRendu, Counts, IneRow, IneSection
-from daemon.school.documents import FileFacts, record_document
 from daemon.school.ocr_confirm import WHOLE, confirm_ocr_row
 from daemon.school.stage import Stage
 from db.campaigns import get_follow_up
 from db.models import Anomaly, Document, DocumentPage, Event, Pupil
 from db.schools import add_school
 from tests.conftest import NOW
+from tests.factories import document_ingester
 
 DAY = dt.timedelta(days=1)
 BORN = dt.date(2019, 5, 3)
@@ -46,23 +46,10 @@ def ocr_cr(*rows: AnomalyRow, pending: tuple[IneRow, ...] = ()) -> CompteRendu:
 def ctx(app: App, session: Session):
     school = add_school(session, now=NOW, uai="0441234C", actor="t", name="École")
     campaign = app.campaign(session, NOW)
-    counter = iter(range(1000))
+    record = document_ingester(session, school, campaign, views=(b"page-1", b"page-2"))
 
-    def ingest(result: CompteRendu, at: dt.datetime, names: NameChecks | None = None):
-        n = next(counter)
-        facts = FileFacts(f"f{n}.pdf", 100, f"{n:064d}", "cli", "")
-        recorded = record_document(
-            session,
-            school=school,
-            campaign=campaign,
-            result=result,
-            facts=facts,
-            now=at,
-            names=names,
-            views=(b"page-1", b"page-2"),
-        )
-        session.flush()
-        return recorded.document
+    def ingest(result: CompteRendu, at: dt.datetime, names: NameChecks | None = None) -> Document:
+        return record(result, at, names).document
 
     def click(document: Document, table: str, index: int, values=None, at=NOW + 3 * DAY) -> str:
         assert document.id is not None
