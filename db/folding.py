@@ -26,7 +26,5 @@ def _fold_each(text: str) -> str:
 # dropped), so the Latin letters that fold to ASCII are looked up in a table computed once;
 # any other character is left to `_fold_each`.
 _LATIN = {
-    code: _fold_each(chr(code))
-    for code in range(0x80, 0x250)
-    if _fold_each(chr(code)).isascii()
+    code: _fold_each(chr(code)) for code in range(0x80, 0x250) if _fold_each(chr(code)).isascii()
 }
