@@ -1,7 +1,7 @@
 """Benchmark of the sender against a fair bare aiosmtplib loop, to the same SMTP sink.
 
-    PYTHONPATH=. .venv/bin/python bench/reminders_send.py [--count 3000] [--concurrency 4]
-        [--rounds 6] [--database-url postgresql+psycopg://…]
+    PYTHONPATH=. .venv/bin/python bench/reminders_send.py [--count 1000] [--concurrency 4]
+        [--rounds 4] [--database-url postgresql+psycopg://…]
 
 Starts `bench/sink.py` (aiosmtpd on loopback) in its own process. Subject: the real sender
 (`daemon.delivery.sender.send_due`: claim from the ledger, render each mail, send under the rate
@@ -185,9 +185,9 @@ def measure(bench: Bench, count: int, rounds: int) -> tuple[Pairs, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--count", type=int, default=3000)
+    parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=6, help="alternated pairs per kind of mail")
+    parser.add_argument("--rounds", type=int, default=4, help="alternated pairs per kind of mail")
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
