@@ -74,6 +74,7 @@ def peak_rss(count: int, root: Path, seed: int) -> tuple[float, float]:
         (folder / name).write_bytes(data)
     env = {**os.environ, "RELANCE_STATE_DIR": str(state), "RELANCE_CONFIG": ""}
     env.pop("RELANCE_DATABASE_URL", None)
+    env.pop("RELANCE_BENCH_JSON", None)  # the runner's, not a setting: relance refuses it
     relance = Path(sys.executable).with_name("relance")
     started = time.perf_counter()
     process = subprocess.Popen(
