@@ -12,7 +12,7 @@ from sqlmodel import Session
 from daemon.config import Settings
 from daemon.reminders.compose import render
 from daemon.reminders.policy import POLICY_LABELS
-from daemon.school.actions import PROBLEM_LABELS, ProblemCategory
+from daemon.school.actions import PROBLEM_LABELS, ProblemCategory, open_problem
 from daemon.school.links import school_url
 from daemon.school.open_items import (
     CONTACT_LABELS,
@@ -97,9 +97,11 @@ def reminder_payload(
 
 
 def escalation_category(follow_up: FollowUp, items: OpenItems) -> str:
-    """Whom a stuck school is routed to: the problem it reported, else its step's kind."""
-    if follow_up.problem_category in {c.value for c in ProblemCategory}:
-        return follow_up.problem_category
+    """Whom a stuck school is routed to: the problem it reported while it is still open, else
+    what is open now (its anomalies, else its step's kind)."""
+    problem = open_problem(follow_up)
+    if problem is not None:
+        return problem.value
     if items.anomalies:
         return "onde" if any(a.category == "onde" for a in items.anomalies) else "export"
     return items.next_step.help_category
@@ -121,9 +123,10 @@ def escalation_mail(
     if contact is None:
         return None
     problem = ""
-    if follow_up.problem_category:
-        label = PROBLEM_LABELS.get(ProblemCategory(follow_up.problem_category), "")
-        problem = label + (f" : {follow_up.problem_detail}" if follow_up.problem_detail else "")
+    reported = open_problem(follow_up)
+    if reported is not None:
+        detail = follow_up.problem_detail
+        problem = PROBLEM_LABELS[reported] + (f" : {detail}" if detail else "")
     context = {
         "school": school,
         "campaign": campaign.name,

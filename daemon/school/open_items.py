@@ -29,6 +29,7 @@ INE_STATUS_LABELS = {
 CONTACT_LABELS = {
     "export": "Support export / Ange",
     "onde": "Assistance ONDE de l'académie",
+    "ine": "Contact pour les INE (immatriculation)",
     "other": "Coordination du constat",
 }
 
@@ -85,6 +86,7 @@ def contact_for(contacts: ContactSettings, category: str) -> Contact | None:
     email = {
         "export": contacts.export_support_email,
         "onde": contacts.onde_support_email,
+        "ine": contacts.ine_support_email,
         "other": contacts.other_support_email or contacts.coordinator_email,
     }.get(category, "")
     return Contact(category, CONTACT_LABELS.get(category, category), email) if email else None
