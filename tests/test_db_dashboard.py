@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from db.dashboard import Attention, needing_attention, progress_by_day
+from db.attention import Attention, needing_attention
+from db.dashboard import progress_by_day
 from db.events import record_event
 from db.models import Campaign, FollowUp, School
 from db.states import EventKind, Stage
@@ -19,7 +20,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _school(session: Session, campaign: Campaign, uai: str, **follow_up: object) -> School:
-    school = School(uai=uai, name=f"École {uai}", created_at=NOW, updated_at=NOW)
+    school = School(
+        uai=uai,
+        name=f"École {uai}",
+        director_email=f"ce.{uai.lower()}@example.org",
+        created_at=NOW,
+        updated_at=NOW,
+    )
     session.add(school)
     session.flush()
     assert school.id is not None and campaign.id is not None
@@ -70,7 +77,7 @@ def test_a_school_is_escalated_by_its_column_not_by_the_text_of_its_steps(
     rows = needing_attention(session, campaign_id=campaign.id, now=NOW)
     escalated = [r for r in rows if r.why is Attention.ESCALATED]
     assert [(r.school.uai, r.detail) for r in escalated] == [
-        ("0441234C", "coordinator@3, support@5")
+        ("0441234C", "coordination, assistance")  # the steps named in French
     ]
     assert {r.school.uai: r.why for r in rows}["0441235D"] is Attention.IDLE
 

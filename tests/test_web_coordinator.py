@@ -726,3 +726,28 @@ def test_the_school_page_says_when_the_director_answered(
         "Le directeur a répondu le 14/09/2026 : « Re: Constat de rentrée 0441234C » "
         "(sans pièce jointe : le message est dans la boîte de la coordination)."
     ) in page
+
+
+def test_schools_awaiting_confirmation_are_counted_filtered_listed_and_confirmed_from_the_list(
+    app: App, session: Session, district: Campaign
+) -> None:
+    anne = session.exec(select(School).where(School.uai == "0441235D")).one()
+    set_stage(session, anne, district, "ready_to_validate")  # declared, not confirmed yet
+    mute = school(session, "0441238G", "École Sans-Adresse", director_email="")
+    app.campaign(session, NOW)
+    session.commit()
+    joseph = session.exec(select(School).where(School.uai == "0441234C")).one()
+    Intake(app).take_bytes(cr_text(), filename="cr.txt", channel="page", now=NOW)
+    with signed_in(app) as (client, _token):
+        html = client.get("/").text
+        table = client.get("/ecoles?confirmation=attente").text
+    assert '<a href="/ecoles?confirmation=attente">1</a>' in html
+    assert "constat à confirmer" in html
+    attention = html.split("À regarder en premier")[1].split("Écoles sans relance prévue")[0]
+    row = attention.split("École Sainte-Anne")[1].split("</tr>")[0]
+    assert "Constat déclaré validé, à confirmer" in row
+    assert 'href="/ecoles/0441235D/actions/confirmer"' in row
+    assert mute.name in attention and "Aucune adresse de directeur" in attention
+    sent = attention.split(joseph.name)[1].split("</tr>")[0]
+    assert "aucune" not in sent and "jamais" not in sent  # it sent a compte rendu
+    assert "École Sainte-Anne" in table and "École Saint-Joseph" not in table

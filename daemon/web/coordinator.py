@@ -17,6 +17,7 @@ from sqlmodel import Session
 from daemon.ingest.intake import quarantine
 from daemon.ingest.intake.nofollow import Refused
 from daemon.mailbox.replies import latest_reply
+from daemon.reminders.calendar import SchoolCalendar
 from daemon.school import actions
 from daemon.school.open_items import INE_STATUS_LABELS
 from daemon.school.stage import Stage, french_date
@@ -28,14 +29,13 @@ from daemon.web.csrf import verify_csrf
 from daemon.web.csv_exports import csv_response
 from daemon.web.render import render
 from daemon.web.sessions import end_all_sessions
+from db.attention import Attention, AttentionRow, needing_attention
 from db.dashboard import (
     SORTS,
-    Attention,
-    AttentionRow,
     SchoolFilters,
+    awaiting_confirmation_count,
     circonscriptions,
     contracts,
-    needing_attention,
     nothing_scheduled,
     progress_by_day,
     quarantined,
@@ -90,23 +90,48 @@ DONE = {
 }
 
 
+IDLE_SCHOOL_DAYS = 10  # « sans mouvement » after that many school days
 ATTENTION_LABELS = {
+    Attention.PROBLEM: "Problème signalé, sans suite",
     Attention.ESCALATED: "Escaladée",
     Attention.EMAIL_FAILING: "Adresse du directeur en échec",
+    Attention.NO_EMAIL: "Aucune adresse de directeur : aucune relance ne part",
+    Attention.AWAITING_CONFIRMATION: "Constat déclaré validé, à confirmer",
     Attention.TO_REVIEW: "Document à vérifier",
+    Attention.OVERDUE: "Date limite dépassée",
     Attention.ERRORS: "Erreurs ouvertes",
-    Attention.IDLE: "Aucune activité",
+    Attention.IDLE: f"Sans mouvement depuis {IDLE_SCHOOL_DAYS} jours de classe",
 }
 
 
 def attention_reason(row: AttentionRow) -> str:
     """Why the school is on the dashboard's list, in French: the ladder steps taken, the
-    address's failure."""
+    address's failure, the problem's category."""
     label = ATTENTION_LABELS[row.why]
     if not row.detail:
         return label
+    if row.why is Attention.PROBLEM:
+        return f"{label} ({PROBLEM_CATEGORY_LABELS.get(row.detail, row.detail)})"
     return (
         f"{label} ({row.detail})" if row.why is Attention.ESCALATED else f"{label} : {row.detail}"
+    )
+
+
+PROBLEM_CATEGORY_LABELS = {c.value: c.label for c in actions.ProblemCategory}
+
+
+def _attention(session: Session, campaign: Campaign, now: dt.datetime) -> list[AttentionRow]:
+    """The list, with « sans mouvement » counted in school days of the campaign's calendar."""
+    assert campaign.id is not None
+    calendar = SchoolCalendar.for_campaign(campaign, dt.time(0), dt.time(23, 59))
+    today = calendar.local_day(now)
+    idle_day = calendar.school_days_before(today, IDLE_SCHOOL_DAYS)
+    return needing_attention(
+        session,
+        campaign_id=campaign.id,
+        now=now,
+        idle_since=dt.datetime.combine(idle_day, dt.time(0), calendar.timezone),
+        overdue=today > campaign.deadline,
     )
 
 
@@ -147,8 +172,9 @@ def dashboard(request: Request, user: Coordinator) -> Response:
         )
         attention = cache.get(
             ("attention", campaign_id, now.replace(second=0, microsecond=0)),
-            lambda: needing_attention(session, campaign_id=campaign_id, now=now),
+            lambda: _attention(session, campaign, now),
         )
+        to_confirm = awaiting_confirmation_count(session, campaign_id=campaign_id)
         idle_count, idle = nothing_scheduled(session, campaign_id=campaign.id)
     context = {
         "title": "Tableau de bord",
@@ -169,6 +195,7 @@ def dashboard(request: Request, user: Coordinator) -> Response:
         },
         "attention": attention,
         "attention_reason": attention_reason,
+        "to_confirm": to_confirm,
         "idle_count": idle_count,
         "idle": idle,
         "french_date": french_date,
@@ -184,6 +211,7 @@ def _filters(
     q: str = "",
     tri: str = "uai",
     ordre: str = "asc",
+    confirmation: str = "",
 ) -> SchoolFilters:
     stage = etape if etape in {s.value for s in Stage} else ""
     return SchoolFilters(
@@ -193,6 +221,7 @@ def _filters(
         search=q[:200],
         sort=tri if tri in SORTS else "uai",
         descending=ordre == "desc",
+        awaiting_confirmation=confirmation == "attente",
     )
 
 
@@ -207,6 +236,7 @@ def _query_string(filters: SchoolFilters, **extra: Any) -> str:
         "q": filters.search,
         "tri": filters.sort,
         "ordre": "desc" if filters.descending else "asc",
+        "confirmation": "attente" if filters.awaiting_confirmation else "",
     }
     values.update(extra)
     return urlencode({k: v for k, v in values.items() if v not in ("", None)})
