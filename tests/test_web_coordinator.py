@@ -751,3 +751,18 @@ def test_schools_awaiting_confirmation_are_counted_filtered_listed_and_confirmed
     sent = attention.split(joseph.name)[1].split("</tr>")[0]
     assert "aucune" not in sent and "jamais" not in sent  # it sent a compte rendu
     assert "École Sainte-Anne" in table and "École Saint-Joseph" not in table
+
+
+def test_a_validated_school_offers_neither_reminding_nor_pausing(
+    app: App, session: Session, district: Campaign
+) -> None:
+    with signed_in(app) as (client, token):
+        validated = client.get("/ecoles/0441235D").text
+        running = client.get("/ecoles/0441234C").text
+        refused = client.post(
+            "/ecoles/0441235D/actions/pause",
+            data={"jusquau": "2026-09-20", "csrf_token": token},
+        )
+    assert "actions/relancer" not in validated and "actions/pause" not in validated
+    assert "actions/relancer" in running and "actions/pause" in running
+    assert "plus de relance à suspendre" in refused.text

@@ -19,7 +19,7 @@ from daemon.school.stage import french_date
 from db.campaigns import follow_up_for
 from db.events import record_event
 from db.models import Campaign, FollowUp, School
-from db.states import EventKind
+from db.states import EventKind, Stage
 
 
 class ActionRefused(ValueError):
@@ -79,6 +79,8 @@ def snooze(
     if until - now > dt.timedelta(days=max_days):
         raise ActionRefused(f"au plus {max_days} jours de pause")
     follow_up = _follow_up(session, school, campaign, now)
+    if follow_up.stage == Stage.VALIDATED:
+        raise ActionRefused("le constat est validé : plus de relance à suspendre")
     follow_up.snoozed_until = until
     follow_up.updated_at = now
     record_event(

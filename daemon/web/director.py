@@ -459,6 +459,7 @@ def _confirm(
     explain: str,
     fields: dict[str, str],
     button: str,
+    warning: str = "",
 ) -> Response:
     return render(
         request,
@@ -472,7 +473,28 @@ def _confirm(
             "explain": explain,
             "fields": fields,
             "button": button,
+            "warning": warning,
         },
+    )
+
+
+def _still_open(scope: Scope) -> str:
+    """What relance still sees open, said before a director declares the constat validated
+    (still allowed: ONDE is the authority)."""
+    with reading(scope.app.engine) as session:
+        items = load_open_items(
+            session,
+            school=scope.school,
+            campaign=scope.campaign,
+            contacts=scope.app.settings.contacts,
+            onde_url=scope.app.settings.contacts.onde_url,
+            now=scope.now,
+        )
+    if not items.summary:
+        return ""
+    return (
+        f"D'après les derniers documents reçus, il reste {items.summary}. Si ONDE a bien "
+        "validé votre constat, confirmez : ONDE fait foi."
     )
 
 
@@ -599,6 +621,7 @@ def validated_form(request: Request, confirmer: str = Form("")) -> Response:
             "« Valider » dans ONDE.",
             fields={},
             button="Oui, j'ai validé le constat",
+            warning=_still_open(scope),
         )
     try:
         with transaction(scope.app.engine) as session:
