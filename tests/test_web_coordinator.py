@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -359,7 +360,9 @@ def test_the_school_page_shows_stage_timeline_documents_anomalies_and_pupils(
     assert "Anomalies ouvertes (2)" in html
     assert "Élèves sans INE (1)" in html
     assert "Historique" in html and "Export attendu → Erreurs à corriger" in html
-    assert "aucune relance prévue" in html
+    # never swept yet, but the sweep's decision already knows when its first reminder leaves
+    announced = html.split("<dt>Prochaine relance</dt>")[1].split("</dd>")[0]
+    assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", announced) and "aucune" not in announced
 
 
 def test_an_original_can_be_downloaded_but_only_from_the_state_folder(

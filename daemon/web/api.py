@@ -13,6 +13,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from daemon.reminders.announce import announced
+from daemon.reminders.sweep import campaign_context
 from daemon.school.stage import Stage
 from daemon.web.common import current_campaign, reading, relance_app
 from db.campaigns import get_follow_up
@@ -86,7 +88,9 @@ class Counts(BaseModel):
     stages: list[StageCount]
 
 
-def school_out(school: School, follow_up: FollowUp | None) -> SchoolOut:
+def school_out(
+    school: School, follow_up: FollowUp | None, next_reminder_at: dt.datetime | None
+) -> SchoolOut:
     stage = Stage(follow_up.stage) if follow_up else Stage.AWAITING_EXPORT
     return SchoolOut(
         uai=school.uai,
@@ -98,7 +102,7 @@ def school_out(school: School, follow_up: FollowUp | None) -> SchoolOut:
         stage_label=stage.label,
         stage_reason=follow_up.stage_reason if follow_up else "",
         stage_since=follow_up.stage_since if follow_up else None,
-        next_reminder_at=follow_up.next_reminder_at if follow_up else None,
+        next_reminder_at=next_reminder_at,
         validated_at=follow_up.declared_validated_at if follow_up else None,
     )
 
@@ -127,8 +131,12 @@ def list_schools(
             session, campaign_id=campaign.id, filters=filters, offset=offset, limit=limit
         )
         total = school_count(session, campaign_id=campaign.id, filters=filters)
+        ctx, now = campaign_context(app, campaign), app.now()
     return SchoolPage(
-        total=total, offset=offset, limit=limit, schools=[school_out(s, f) for s, f in rows]
+        total=total,
+        offset=offset,
+        limit=limit,
+        schools=[school_out(s, f, announced(s, f, ctx, now)) for s, f in rows],
     )
 
 
@@ -145,7 +153,8 @@ def one_school(request: Request, client: Client, uai: str) -> SchoolOut:
         campaign = current_campaign(app, session)
         assert campaign.id is not None
         follow_up = get_follow_up(session, school_id=school.id, campaign_id=campaign.id)
-        return school_out(school, follow_up)
+        next_at = announced(school, follow_up, campaign_context(app, campaign), app.now())
+        return school_out(school, follow_up, next_at)
 
 
 @router.get("/stages", response_model=Counts, summary="Nombre d'écoles par étape")

@@ -17,7 +17,9 @@ from sqlmodel import Session
 from daemon.ingest.intake import quarantine
 from daemon.ingest.intake.nofollow import Refused
 from daemon.mailbox.replies import latest_reply
+from daemon.reminders.announce import announced
 from daemon.reminders.calendar import SchoolCalendar
+from daemon.reminders.sweep import campaign_context
 from daemon.school import actions
 from daemon.school.open_items import INE_STATUS_LABELS
 from daemon.school.stage import Stage, french_date
@@ -263,6 +265,8 @@ def school_table(
             offset=(page - 1) * PER_PAGE,
             limit=PER_PAGE,
         )
+        ctx, now = campaign_context(app, campaign), app.now()
+        next_reminders = {s.uai: announced(s, f, ctx, now) for s, f in rows}
         cache: TTLCache = request.app.state.dashboard_cache
         all_circonscriptions = cache.get("circonscriptions", lambda: circonscriptions(session))
         all_contracts = cache.get("contracts", lambda: contracts(session))
@@ -274,6 +278,7 @@ def school_table(
     context = {
         "title": "Écoles",
         "rows": rows,
+        "next_reminders": next_reminders,
         "filters": filters,
         "total": total,
         "page": page,
@@ -312,6 +317,7 @@ def school_csv(request: Request, user: Coordinator, filters: Filters) -> Respons
         assert campaign.id is not None
         zone = _zone(campaign)
         rows = school_rows(session, campaign_id=campaign.id, filters=filters, limit=None)
+    ctx, now = campaign_context(app, campaign), app.now()
 
     def moment(value: dt.datetime | None) -> str:
         return value.astimezone(zone).strftime("%d/%m/%Y %H:%M") if value else ""
@@ -328,7 +334,7 @@ def school_csv(request: Request, user: Coordinator, filters: Filters) -> Respons
             stage.label,
             moment(follow_up.stage_since if follow_up else None),
             follow_up.stage_reason if follow_up else "",
-            moment(follow_up.next_reminder_at if follow_up else None),
+            moment(announced(school, follow_up, ctx, now)),
             school.director_email,
         )
 
@@ -354,8 +360,10 @@ def school_page(request: Request, user: Coordinator, uai: str, fait: str = "") -
         found = school_file(session, school_id=school.id, campaign_id=campaign.id)
         reply = latest_reply(session, school=school)
     follow_up = found.follow_up
+    now = app.now()
     context = {
         "title": f"{school.name} ({school.uai})",
+        "next_reminder": announced(school, follow_up, campaign_context(app, campaign), now),
         "school": school,
         "campaign": campaign,
         "follow_up": follow_up,
@@ -375,7 +383,7 @@ def school_page(request: Request, user: Coordinator, uai: str, fait: str = "") -
         "ine_labels": INE_STATUS_LABELS,
         "problem_labels": {c.value: c.label for c in actions.ProblemCategory},
         "max_snooze_days": app.settings.reminders.max_snooze_days,
-        "today": app.now().astimezone(_zone(campaign)).date(),
+        "today": now.astimezone(_zone(campaign)).date(),
     }
     return render(request, "school.html", context)
 
