@@ -21,6 +21,7 @@ from daemon.school.open_items import (
     contact_for,
     load_open_items,
 )
+from daemon.wording import plural
 from db.models import Campaign, FollowUp, School
 from db.states import LedgerKind
 
@@ -54,6 +55,14 @@ def open_count(items: OpenItems) -> int:
     return len(items.anomalies) + len(items.pending)
 
 
+def anomaly_summary(items: OpenItems) -> str:
+    """« 5 rejets, 1 avertissement », as the pages count the open anomalies."""
+    parts = [plural(items.rejections, "rejet")] if items.rejections else []
+    if items.warnings:
+        parts.append(plural(items.warnings, "avertissement"))
+    return ", ".join(parts)
+
+
 def reminder_payload(
     settings: Settings,
     *,
@@ -72,6 +81,7 @@ def reminder_payload(
         "stage": stage,
         "step": items.next_step,
         "anomalies": items.anomalies,
+        "anomaly_summary": anomaly_summary(items),
         "pending": items.pending,
         "contacts": items.contacts,
         "link": school_url(
