@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,34 @@ def test_the_openapi_description_is_valid(api_app: App) -> None:
         "/api/v1/schools/{uai}/exports",  # daemon/web/api_exports.py
     }
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
+
+
+def test_one_school_serves_what_its_page_shows(api_app: App, schools: None) -> None:
+    """Open anomalies, pupils without INE, the archive's tableau d'effectif and test de
+    cohérence, the headcount of each source side by side, the next reminder."""
+    from daemon.ingest.intake.intake import Intake
+    from tests.archives import layout, set_cell, to_zip
+    from tests.factories import cr_text
+
+    members = layout(6)
+    set_cell(members, "eleves.csv", 2, "prenom", "")
+    intake = Intake(api_app)
+    assert intake.take_bytes(to_zip(members), filename="0441234C.zip", channel="api", now=NOW)
+    later = NOW + dt.timedelta(hours=1)
+    intake.take_bytes(cr_text(errors=2, pending=1), filename="cr.txt", channel="api", now=later)
+    with client_for(api_app) as client:
+        body = client.get("/api/v1/schools/0441234C", headers=auth(TOKEN)).json()
+        page = client.get("/api/v1/schools", headers=auth(TOKEN)).json()
+    assert body["headcount"]["total"] == 6 and sum(body["headcount"]["by_level"].values()) == 6
+    assert [(f["id_eleve"], f["field"]) for f in body["findings"]] == [("E00002", "prenom")]
+    assert [(h["source"], h["total"]) for h in body["headcounts"]] == [
+        ("archive d'export", 6),
+        ("dernier compte rendu", 22),
+        ("dernière extraction ONDE", None),
+    ]
+    assert body["headcounts_differ"] is True
+    assert len(body["open_anomalies"]) == 2 and {a["severity"] for a in body["open_anomalies"]}
+    assert [p["ine_status"] for p in body["without_ine"]] == ["en_attente"]
+    assert body["next_reminder_at"] is not None
+    listed = next(s for s in page["schools"] if s["uai"] == "0441234C")
+    assert listed["next_reminder_at"] == body["next_reminder_at"]

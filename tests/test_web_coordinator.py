@@ -769,3 +769,24 @@ def test_a_validated_school_offers_neither_reminding_nor_pausing(
     assert "actions/relancer" not in validated and "actions/pause" not in validated
     assert "actions/relancer" in running and "actions/pause" in running
     assert "plus de relance à suspendre" in refused.text
+
+
+def test_the_school_page_shows_the_archive_headcount_findings_and_sources_side_by_side(
+    app: App, session: Session
+) -> None:
+    from tests.archives import layout, set_cell, to_zip
+
+    school(session, "0441234C")
+    campaign_of(app, session)
+    members = layout(6)
+    set_cell(members, "eleves.csv", 2, "prenom", "")
+    intake = Intake(app)
+    intake.take_bytes(to_zip(members), filename="0441234C.zip", channel="page", now=NOW)
+    intake.take_bytes(cr_text(), filename="cr.txt", channel="page", now=NOW + dt.timedelta(hours=1))
+    with signed_in(app) as (client, _token):
+        html = client.get("/ecoles/0441234C").text
+    section = html.split("<h2>Effectifs</h2>")[1].split("<h2>Exports reçus")[0]
+    assert "Tableau d'effectif de la dernière archive" in section
+    assert "Test de cohérence (1)" in section and "prenom" in section
+    assert section.count('class="differs"') == 2  # the archive's 6 and the CR's 22
+    assert "Les effectifs diffèrent" in section

@@ -15,11 +15,13 @@ from pydantic import BaseModel, Field
 
 from daemon.reminders.announce import announced
 from daemon.reminders.sweep import campaign_context
+from daemon.school.headcounts import headcounts
 from daemon.school.stage import Stage
+from daemon.web.api_school import SchoolFacts, school_facts
 from daemon.web.common import current_campaign, reading, relance_app
-from db.campaigns import get_follow_up
 from db.dashboard import SchoolFilters, school_count, school_rows, stage_totals
 from db.models import FollowUp, School
+from db.school_file import school_file
 from db.schools import get_school
 
 router = APIRouter(prefix="/api/v1", tags=["API"])
@@ -140,8 +142,12 @@ def list_schools(
     )
 
 
-@router.get("/schools/{uai}", response_model=SchoolOut, summary="Une école")
-def one_school(request: Request, client: Client, uai: str) -> SchoolOut:
+class SchoolDetail(SchoolOut, SchoolFacts):
+    """One school: what the table says, and what its page shows."""
+
+
+@router.get("/schools/{uai}", response_model=SchoolDetail, summary="Une école")
+def one_school(request: Request, client: Client, uai: str) -> SchoolDetail:
     uai = uai.strip().upper()
     if client.uai is not None and client.uai != uai:
         raise HTTPException(404, "École inconnue.")
@@ -152,9 +158,11 @@ def one_school(request: Request, client: Client, uai: str) -> SchoolOut:
             raise HTTPException(404, "École inconnue.")
         campaign = current_campaign(app, session)
         assert campaign.id is not None
-        follow_up = get_follow_up(session, school_id=school.id, campaign_id=campaign.id)
+        found = school_file(session, school_id=school.id, campaign_id=campaign.id)
+        follow_up = found.follow_up
         next_at = announced(school, follow_up, campaign_context(app, campaign), app.now())
-        return school_out(school, follow_up, next_at)
+        facts = school_facts(found, headcounts(found.submissions, found.documents))
+        return SchoolDetail(**school_out(school, follow_up, next_at).model_dump(), **dict(facts))
 
 
 @router.get("/stages", response_model=Counts, summary="Nombre d'écoles par étape")

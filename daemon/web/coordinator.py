@@ -21,6 +21,7 @@ from daemon.reminders.announce import announced
 from daemon.reminders.calendar import SchoolCalendar
 from daemon.reminders.sweep import campaign_context
 from daemon.school import actions
+from daemon.school.headcounts import headcounts
 from daemon.school.open_items import INE_STATUS_LABELS
 from daemon.school.stage import Stage, french_date
 from daemon.web.auth import Coordinator, require_coordinator
@@ -92,6 +93,11 @@ DONE = {
 }
 
 
+FINDING_LABELS = {
+    "erreur": "erreur",
+    "avertissement": "avertissement",
+    "donnee_non_autorisee": "donnée non autorisée",
+}
 IDLE_SCHOOL_DAYS = 10  # « sans mouvement » after that many school days
 ATTENTION_LABELS = {
     Attention.PROBLEM: "Problème signalé, sans suite",
@@ -364,6 +370,8 @@ def school_page(request: Request, user: Coordinator, uai: str, fait: str = "") -
     context = {
         "title": f"{school.name} ({school.uai})",
         "next_reminder": announced(school, follow_up, campaign_context(app, campaign), now),
+        "headcounts": headcounts(found.submissions, found.documents),
+        "finding_labels": FINDING_LABELS,
         "school": school,
         "campaign": campaign,
         "follow_up": follow_up,
