@@ -17,7 +17,7 @@ from daemon.reminders.announce import announced
 from daemon.reminders.sweep import campaign_context
 from daemon.school.headcounts import headcounts
 from daemon.school.stage import Stage
-from daemon.web.api_school import SchoolFacts, school_facts
+from daemon.web.api_school import SchoolFacts, answers, school_facts
 from daemon.web.common import current_campaign, reading, relance_app
 from db.dashboard import SchoolFilters, school_count, school_rows, stage_totals
 from db.models import FollowUp, School
@@ -109,7 +109,12 @@ def school_out(
     )
 
 
-@router.get("/schools", response_model=SchoolPage, summary="Écoles et leur étape")
+@router.get(
+    "/schools",
+    response_model=SchoolPage,
+    summary="Écoles et leur étape",
+    responses=answers(401),
+)
 def list_schools(
     request: Request,
     client: Client,
@@ -146,7 +151,9 @@ class SchoolDetail(SchoolOut, SchoolFacts):
     """One school: what the table says, and what its page shows."""
 
 
-@router.get("/schools/{uai}", response_model=SchoolDetail, summary="Une école")
+@router.get(
+    "/schools/{uai}", response_model=SchoolDetail, summary="Une école", responses=answers(401, 404)
+)
 def one_school(request: Request, client: Client, uai: str) -> SchoolDetail:
     uai = uai.strip().upper()
     if client.uai is not None and client.uai != uai:
@@ -165,7 +172,12 @@ def one_school(request: Request, client: Client, uai: str) -> SchoolDetail:
         return SchoolDetail(**school_out(school, follow_up, next_at).model_dump(), **dict(facts))
 
 
-@router.get("/stages", response_model=Counts, summary="Nombre d'écoles par étape")
+@router.get(
+    "/stages",
+    response_model=Counts,
+    summary="Nombre d'écoles par étape",
+    responses=answers(401, 403),
+)
 def counts(request: Request, client: Client) -> Counts:
     if client.uai is not None:
         raise HTTPException(403, "Ce jeton ne donne accès qu'à une école.")

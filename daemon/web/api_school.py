@@ -13,6 +13,22 @@ from daemon.school.headcounts import Headcounts
 from db.school_file import SchoolFile
 
 
+class ApiError(BaseModel):
+    """An error of the read routes (FastAPI's shape)."""
+
+    detail: str = Field(description="Pourquoi, en français.")
+
+
+def answers(*codes: int) -> dict[int | str, dict[str, object]]:
+    """The OpenAPI `responses` of a read route: each error it really gives, with its schema."""
+    described = {
+        401: "Jeton absent ou invalide",
+        403: "Jeton d'une école : route réservée au jeton du district",
+        404: "École inconnue, ou d'une autre école que celle du jeton",
+    }
+    return {code: {"model": ApiError, "description": described[code]} for code in codes}
+
+
 class AnomalyOut(BaseModel):
     last_name: str
     first_name: str
