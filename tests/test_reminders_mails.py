@@ -114,17 +114,20 @@ def test_an_escalation_is_routed_by_what_is_open_now(
     app = reminder_app(tmp_path, database_url, engine)
     school = _prepare(app, session, "ready_to_validate")  # moved on an hour ago
     campaign = session.exec(select(Campaign)).one()
-    weeks_ago = ON - dt.timedelta(days=21)
-    report_problem(
-        session,
-        school=school,
-        campaign=campaign,
-        category=ProblemCategory.EXPORT,
-        detail="Ange plante à l'export",
-        now=weeks_ago,
-        actor="directeur",
-    )
-    session.commit()
+
+    def reported(category: ProblemCategory, detail: str, at: dt.datetime) -> None:
+        report_problem(
+            session,
+            school=school,
+            campaign=campaign,
+            category=category,
+            detail=detail,
+            now=at,
+            actor="directeur",
+        )
+        session.commit()
+
+    reported(ProblemCategory.EXPORT, "Ange plante à l'export", ON - dt.timedelta(days=21))
 
     def escalation() -> tuple[str, str]:
         session.expire_all()
@@ -144,16 +147,7 @@ def test_an_escalation_is_routed_by_what_is_open_now(
 
     recipient, text = escalation()
     assert recipient != "ange@example.org" and "Ange plante" not in text
-    report_problem(
-        session,
-        school=school,
-        campaign=campaign,
-        category=ProblemCategory.INE,
-        detail="INE en litige depuis trois semaines",
-        now=ON,
-        actor="directeur",
-    )
-    session.commit()
+    reported(ProblemCategory.INE, "INE en litige depuis trois semaines", ON)
     recipient, text = escalation()
     assert recipient == "ine@example.org"
     assert "INE en attente depuis longtemps, en litige" in text and "trois semaines" in text

@@ -6,37 +6,13 @@ next sweep may still move (a stage that changed since, a snooze, a deadline cap)
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from daemon.reminders.due import CampaignContext, decide
+from daemon.reminders.due import CampaignContext, DueState, decide
+from daemon.reminders.sweep import due_state
 from db.models import FollowUp, School
 
 MAX_LOOKS = 8  # a reminder is found within a few looks (stage start, window, cap, overdue)
-
-
-@dataclass
-class Looking:
-    """The due columns of a follow-up as the sweep will have written them at each look."""
-
-    stage: str
-    stage_since: dt.datetime | None
-    ladder_stage: str
-    reminders_without_progress: int
-    next_reminder_at: dt.datetime | None
-    last_reminder_at: dt.datetime | None
-    snoozed_until: dt.datetime | None
-
-
-def due_state(follow_up: FollowUp) -> Looking:
-    return Looking(
-        stage=follow_up.stage,
-        stage_since=follow_up.stage_since,
-        ladder_stage=follow_up.ladder_stage,
-        reminders_without_progress=follow_up.reminders_without_progress,
-        next_reminder_at=follow_up.next_reminder_at,
-        last_reminder_at=follow_up.last_reminder_at,
-        snoozed_until=follow_up.snoozed_until,
-    )
 
 
 def reachable(school: School) -> bool:
@@ -44,7 +20,7 @@ def reachable(school: School) -> bool:
     return school.active and bool(school.director_email) and not school.email_failing_since
 
 
-def next_reminder(state: Looking, ctx: CampaignContext, now: dt.datetime) -> dt.datetime | None:
+def next_reminder(state: DueState, ctx: CampaignContext, now: dt.datetime) -> dt.datetime | None:
     """The moment of the next reminder the sweep sends if nothing new is recorded meanwhile
     (`now` when one is due at once), None when none will leave."""
     at = now
