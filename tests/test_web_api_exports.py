@@ -197,3 +197,18 @@ def test_an_archive_just_over_the_limit_is_refused_whole_never_truncated(
     assert answer.status_code == 413, answer.text
     session.rollback()
     assert session.exec(select(IntakeFile)).all() == []  # nothing taken, not even quarantined
+
+
+def test_another_schools_archive_posted_for_a_school_is_refused_and_changes_nothing(
+    client: TestClient, session: Session
+) -> None:
+    answer = client.post(url(UAI), content=zip_for(OTHER), headers=bearer(INSTALLATION))
+    assert answer.status_code == 422, answer.text
+    body = answer.json()
+    assert body["refusal"] == f"archive d'une autre école ({OTHER})"
+    assert body["outcome"] == "quarantined" and body["headcount"] is None
+    session.rollback()
+    intake = session.exec(select(IntakeFile)).one()
+    assert intake.outcome == "quarantined" and intake.reason == body["refusal"]
+    follow_ups = session.exec(select(FollowUp)).all()
+    assert all(f.stage == "awaiting_export" for f in follow_ups)
