@@ -51,3 +51,28 @@ def test_a_command_run_with_another_environment_leaves_the_campaign_as_stored(
     assert stored(database_url)[0] is True  # the plain environment does not change it back
     again = runner.invoke(cli, ["config", "apply"], env=other)
     assert "rien à changer" in again.output and len(stored(database_url)[1]) == 1
+
+
+def test_the_daemon_applies_the_configuration_when_it_starts(
+    tmp_path: Path, database_url: str
+) -> None:
+    import asyncio
+
+    from daemon.app import App
+    from daemon.cli.serve_cmd import run_daemon
+    from tests.conftest import make_settings
+
+    runner = CliRunner()
+    env = {"RELANCE_DATABASE_URL": database_url, "RELANCE_STATE_DIR": str(tmp_path / "state")}
+    assert runner.invoke(cli, ["schools", "list"], env=env).exit_code == 0  # the campaign
+    settings = make_settings(
+        tmp_path, database_url, campaign={"validation_requires_confirmation": True}
+    )
+    app = App(settings)
+
+    async def stop_at_once(_app: App, stop: asyncio.Event) -> None:
+        stop.set()
+
+    assert run_daemon(app, names=(), stop_timeout=5.0, extra=[("arrêt", stop_at_once)]) == 0
+    confirm, events = stored(database_url)
+    assert confirm and [e.actor for e in events] == ["démon"]
