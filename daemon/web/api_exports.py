@@ -24,16 +24,10 @@ from starlette.datastructures import UploadFile
 from daemon.codes import InvalidUAI, parse_uai, printable
 from daemon.ingest.exports.records import ArchiveCheck
 from daemon.web.api import bearer
-from daemon.web.api_school import HeadcountOut
+from daemon.web.api_school import ApiError, HeadcountOut
 from daemon.web.common import intake_for, relance_app
 
 router = APIRouter(tags=["API"])
-
-
-class ExportError(BaseModel):
-    """An error of the export route, before any check."""
-
-    error: str = Field(description="Pourquoi, en français.")
 
 
 class PupilOut(BaseModel):
@@ -65,11 +59,12 @@ class ExportAnswer(BaseModel):
 
 
 def _failed(description: str) -> dict[str, object]:
-    return {"model": ExportError, "description": description}
+    return {"model": ApiError, "description": description}
 
 
 def _error(status: int, message: str, **headers: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=headers or None)
+    """An error in the shape of every other API answer (FastAPI's `detail`)."""
+    return JSONResponse({"detail": message}, status_code=status, headers=headers or None)
 
 
 def _same(given: str, expected: str) -> bool:

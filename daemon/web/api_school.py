@@ -14,7 +14,7 @@ from db.school_file import SchoolFile
 
 
 class ApiError(BaseModel):
-    """An error of the read routes (FastAPI's shape)."""
+    """An error of every API route (FastAPI's shape: one `detail`, in French)."""
 
     detail: str = Field(description="Pourquoi, en français.")
 
