@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import logging
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,7 +20,14 @@ from operator import itemgetter
 from pathlib import PurePosixPath
 from typing import Any
 
-from daemon.codes import InvalidUAI, parse_uai, printable, split_levels
+from daemon.codes import (
+    UAI_IN_TEXT,
+    InvalidUAI,
+    normalise_uai,
+    parse_uai,
+    printable,
+    split_levels,
+)
 from daemon.ingest.exports.coherence import (
     PUPIL_COLUMNS,
     SchoolClass,
@@ -129,6 +137,9 @@ class _Reader:
         self._sort_members()
         classes = self._classes()
         schoolings = self._schoolings()
+        other = other_school(schoolings, self.uai)
+        if other is not None:
+            raise ArchiveRefused(f"archive d'une autre école ({other})")
         responsables, authority = self._responsables()
         headcount = Headcount()
         pupils = self._pupils(classes, schoolings, responsables, authority, headcount)
@@ -305,6 +316,27 @@ class _Reader:
                 pupils.append(kept)
         headcount.add_all(placed)
         return pupils
+
+
+OTHER_SCHOOL_SHARE = 0.9  # "every, or nearly every" scolarité names the other school
+
+
+def other_school(schoolings: dict[str, list[Schooling]], uai: str) -> str | None:
+    """The school code that (nearly) every scolarité carries when it is not `uai`: the archive
+    is then another school's, named for this one. A few mismatching rows are per-pupil errors
+    instead; a code without the shape of a UAI (7 digits, a letter) names no school."""
+    written = Counter(s.code_ecole for group in schoolings.values() for s in group)
+    codes: Counter[str] = Counter()
+    for code, count in written.items():  # "0441234c" and "0441234 C" are one code
+        codes[normalise_uai(code)] += count
+    codes.pop("", None)
+    total = codes.total()
+    if not total:
+        return None
+    found, count = codes.most_common(1)[0]
+    if count < total * OTHER_SCHOOL_SHARE or found == uai or not UAI_IN_TEXT.fullmatch(found):
+        return None
+    return found
 
 
 def _picked(row: list[str], positions: list[int | None]) -> list[str]:
