@@ -43,7 +43,7 @@ from daemon.school.actions import (
 )
 from daemon.school.links import LinkInvalid, SchoolLink, read_token, secret_key
 from daemon.school.ocr_review import ocr_unconfirmed
-from daemon.school.open_items import load_open_items
+from daemon.school.open_items import OpenItems, load_open_items
 from daemon.school.stage import Stage, french_date
 from daemon.web.common import current_campaign, intake_for, relance_app, staging_for
 from daemon.web.csrf import verify_csrf
@@ -247,15 +247,8 @@ def _page(
     status: int = 200,
 ) -> Response:
     settings = scope.app.settings
+    items = _open_items(scope)
     with reading(scope.app.engine) as session:
-        items = load_open_items(
-            session,
-            school=scope.school,
-            campaign=scope.campaign,
-            contacts=settings.contacts,
-            onde_url=settings.contacts.onde_url,
-            now=scope.now,
-        )
         scans, checking = _ocr_status(session, scope.school)
     zone = ZoneInfo(scope.campaign.timezone)
     today = scope.now.astimezone(zone).date()
@@ -384,9 +377,10 @@ def take_upload(request: Request, fichier_id: str = Form("")) -> Response:
     return _upload_result(request, scope, result)
 
 
-def _upload_result(request: Request, scope: Scope, result: IntakeResult) -> Response:
+def _open_items(scope: Scope) -> OpenItems:
+    """What is still open for the link's school, now."""
     with reading(scope.app.engine) as session:
-        items = load_open_items(
+        return load_open_items(
             session,
             school=scope.school,
             campaign=scope.campaign,
@@ -394,6 +388,10 @@ def _upload_result(request: Request, scope: Scope, result: IntakeResult) -> Resp
             onde_url=scope.app.settings.contacts.onde_url,
             now=scope.now,
         )
+
+
+def _upload_result(request: Request, scope: Scope, result: IntakeResult) -> Response:
+    items = _open_items(scope)
     accepted = result.outcome.recorded or result.outcome is IntakeOutcome.READING
     return render(
         request,
@@ -483,6 +481,7 @@ def _confirm(
     explain: str,
     fields: dict[str, str],
     button: str,
+    warning: str = "",
 ) -> Response:
     return render(
         request,
@@ -496,7 +495,20 @@ def _confirm(
             "explain": explain,
             "fields": fields,
             "button": button,
+            "warning": warning,
         },
+    )
+
+
+def _still_open(scope: Scope) -> str:
+    """What relance still sees open, said before a director declares the constat validated
+    (still allowed: ONDE is the authority)."""
+    items = _open_items(scope)
+    if not items.summary:
+        return ""
+    return (
+        f"D'après les derniers documents reçus, il reste {items.summary}. Si ONDE a bien "
+        "validé votre constat, confirmez : ONDE fait foi."
     )
 
 
@@ -623,6 +635,7 @@ def validated_form(request: Request, confirmer: str = Form("")) -> Response:
             "« Valider » dans ONDE.",
             fields={},
             button="Oui, j'ai validé le constat",
+            warning=_still_open(scope),
         )
     try:
         with transaction(scope.app.engine) as session:
