@@ -69,6 +69,7 @@ class Entry:
     campaign_id: int | None = None
     stage: str = ""  # the policy stage the mail was written for
     cc: tuple[str, ...] = ()
+    send_before: dt.datetime | None = None  # a mail of its day only: cancelled past this moment
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def enqueue(session: Session, entry: Entry) -> Enqueued:
         cc=list(entry.cc),
         payload=entry.payload,
         due_at=entry.due_at,
+        send_before=entry.send_before,
         next_attempt_at=entry.due_at,
         status=ReminderStatus.PENDING,
         created_at=entry.created_at,

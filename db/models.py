@@ -251,6 +251,7 @@ class Reminder(SQLModel, table=True):
     cc: list[str] = _json(default_factory=list)
     payload: dict[str, Any] = _json(default_factory=dict)  # what the mail says, for the record
     due_at: dt.datetime = _ts()
+    send_before: dt.datetime | None = _ts(default=None)  # its day's window end: cancelled after
     status: ReminderStatus = _state(ReminderStatus, 12, default=ReminderStatus.PENDING)
     claimed_by: str = Field(default="", max_length=100)
     lease_until: dt.datetime | None = _ts(default=None)

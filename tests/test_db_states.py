@@ -77,9 +77,9 @@ def test_the_column_types_refuse_an_unknown_state_before_the_database(
     reminder = session.get(Reminder, rows["reminder"])
     assert reminder is not None
     assert reminder.status is ReminderStatus.PENDING and reminder.kind is LedgerKind.REMINDER
-    reminder.status = "cancelled"  # type: ignore[assignment]
+    reminder.status = "abandoned"  # type: ignore[assignment]
     session.add(reminder)
-    with pytest.raises(StatementError, match="'cancelled' is not a valid ReminderStatus"):
+    with pytest.raises(StatementError, match="'abandoned' is not a valid ReminderStatus"):
         session.flush()
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import and_, bindparam, func, or_, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col, select
 
+from daemon.delivery.recheck import Cancel, cancel, note_cancelled, to_cancel
 from db.engine import reading, transaction
 from db.events import record_event
 from db.models import Reminder, School
@@ -50,6 +51,7 @@ class Claimed:
     school_id: int | None
     campaign_id: int | None
     due_at: dt.datetime
+    send_before: dt.datetime | None = None  # its day's window end: cancelled past it
     lease_until: dt.datetime | None = None  # past it, the row may be claimed by another pass
 
 
@@ -101,7 +103,15 @@ def claim_due(
             .returning(*(LEDGER.c[name] for name in SNAPSHOT))
         ).all()
         rows = sorted(won, key=lambda row: (row.due_at, row.id))
-        return [_snapshot(row, token, lease) for row in rows]
+        claims = [_snapshot(row, token, lease) for row in rows]
+        # What is no longer true (validated, paused, stage changed…) or whose day is over
+        # is cancelled here, with its reason, instead of being sent.
+        cancels = to_cancel(session, claims, now)
+        if not cancels:
+            return claims
+        cancel(session, claims, cancels, now)
+        dropped = {c.id for c in cancels}
+        return [c for c in claims if c.id not in dropped]
 
 
 LEDGER: Any = Reminder.__table__  # type: ignore[attr-defined]
@@ -116,6 +126,7 @@ SNAPSHOT = (
     "school_id",
     "campaign_id",
     "due_at",
+    "send_before",
 )
 
 
@@ -204,6 +215,8 @@ def _mark(result: Result, *, base: float, cap: float) -> dict[str, Any]:
         return {"status": ReminderStatus.PENDING, **free}
     if result.outcome is SendOutcome.FAILED:
         return {"status": ReminderStatus.FAILED, **attempted}
+    if result.outcome is SendOutcome.CANCELLED:  # not attempted: its day is over
+        return {"status": ReminderStatus.CANCELLED, "last_error": result.error[:1000], **free}
     raise ValueError(f"no mark for {result.outcome!r} here")
 
 
@@ -212,6 +225,9 @@ def _record(session: Any, result: Result, *, base: float, cap: float) -> None:
     address as failing."""
     values = _mark(result, base=base, cap=cap)
     changed = session.execute(update(Reminder).where(_mine(result.claim)).values(**values))
+    if result.outcome is SendOutcome.CANCELLED and changed.rowcount == 1:
+        assert result.at is not None
+        note_cancelled(session, [result.claim], [Cancel(result.claim.id, result.error)], result.at)
     if result.outcome is SendOutcome.FAILED and changed.rowcount == 1:
         assert result.at is not None
         _refused(session, result.claim, result.error[:1000], result.at)
@@ -327,14 +343,15 @@ def rebase(text: str, old: str, new: str) -> str:
     return pattern.sub(new.rstrip("/"), text)
 
 
+UNSENT = (ReminderStatus.PENDING, ReminderStatus.CLAIMED, ReminderStatus.FAILED)
+
+
 def rebase_links(engine: Engine, *, old: str, new: str) -> int:
     """The mails not sent yet whose text links to the address `old` (a `web.base_url`), made to
     link to `new` instead (after the pages moved); how many changed."""
     changed = 0
     with transaction(engine) as session:
-        rows = session.exec(
-            select(Reminder).where(col(Reminder.status).in_(["pending", "claimed", "failed"]))
-        ).all()
+        rows = session.exec(select(Reminder).where(col(Reminder.status).in_(UNSENT))).all()
         for row in rows:
             payload = {
                 k: rebase(v, old, new) if isinstance(v, str) else v for k, v in row.payload.items()

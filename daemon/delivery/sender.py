@@ -41,6 +41,7 @@ from daemon.delivery.outbox import (
     record_sent,
     release,
 )
+from daemon.delivery.recheck import DAY_OVER
 from daemon.delivery.smtp import Answer, Connection
 from db.engine import DB_UNAVAILABLE, make_quick_engine
 from db.states import SendOutcome
@@ -220,7 +221,10 @@ class Sender:
                     results.append(Result(claim, SendOutcome.RELEASED, at=self.app.now()))
                     continue
                 async with self.limiter:
-                    result = await self._send_one(connection, claim)
+                    if self._day_over(claim):  # the rate pushed it past its window's end
+                        result = Result(claim, SendOutcome.CANCELLED, DAY_OVER, at=self.app.now())
+                    else:
+                        result = await self._send_one(connection, claim)
                 await self.recorder.record(result)  # before this connection's next mail
                 results.append(result)
                 if result.outcome is SendOutcome.DEFERRED:
@@ -231,6 +235,9 @@ class Sender:
         now = self.app.now()
         results.extend(Result(c, SendOutcome.RELEASED, at=now) for c in queue)
         return results
+
+    def _day_over(self, claim: Claimed) -> bool:
+        return claim.send_before is not None and self.app.now() >= claim.send_before
 
     def _lease_over(self, claim: Claimed) -> bool:
         if claim.lease_until is None:

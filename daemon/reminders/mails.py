@@ -90,6 +90,7 @@ def reminder_payload(
         **mail,
         "reply_to": settings.contacts.coordinator_email,
         "stage": stage,
+        "school_stage": items.stage.stage.value,  # checked again when a sender claims it
         "number": number,
         "open_count": open_count(items),
         "next_step": items.next_step.title,
@@ -147,6 +148,7 @@ def escalation_mail(
             "reply_to": settings.contacts.coordinator_email,
             "category": category,
             "stage": stage,
+            "school_stage": items.stage.stage.value,  # checked again when a sender claims it
             "count": count,
         },
     )

@@ -204,12 +204,18 @@ class SweepWriter:
             school_id=turn.school.id,
             campaign_id=self.campaign.id,
             stage=stage,
+            send_before=self._day_end(turn.day) if kind is LedgerKind.REMINDER else None,
         )
         if not ledger.enqueue(self.session, entry).new:
             return False
         subject = mail.payload["subject"]
         self.report.created.append(Planned(kind, key, mail.recipient, subject, uai, stage))
         return True
+
+    def _day_end(self, day: dt.date) -> dt.datetime:
+        """The end of the sending window on `day`: a reminder of that day never leaves later
+        (the next day's replaces it)."""
+        return self.ctx.calendar.at(day, self.ctx.policy.window_end)
 
     def _event(
         self,
@@ -252,6 +258,8 @@ class SweepWriter:
                 due_at=self.now,
                 created_at=self.now,
                 campaign_id=self.campaign.id,
+                # a digest not gone by the end of its day is replaced by the next one
+                send_before=self.ctx.calendar.at(day + dt.timedelta(days=1), dt.time(0, 0)),
             )
             if ledger.enqueue(self.session, entry).new:
                 self.report.created.append(

@@ -1,0 +1,95 @@
+"""delivery: a ledger row may be cancelled, and a day's mail knows when its day ends
+
+- `reminder.send_before`: the end of the sending window on the day a reminder or digest was
+  written for; past it the row is cancelled (the next day's mail replaces it), never sent late.
+- `reminder.status` may be `cancelled` (the mail was no longer true when a sender claimed it, or
+  its day was over; `last_error` says why), and the event kind `reminder_cancelled` is known.
+
+Revision ID: 0006_delivery
+Revises: 0005_states
+Create Date: 2026-12-07 21:45:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import db.types
+
+revision: str = "0006_delivery"
+down_revision: str | None = "0005_states"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+STATUSES = ("pending", "claimed", "sent", "failed")
+BEFORE = (
+    "export_received",
+    "export_refused",
+    "export_resubmitted",
+    "compte_rendu_ingested",
+    "onde_extraction_ingested",
+    "stage_changed",
+    "snoozed",
+    "validation_declared",
+    "validation_confirmed",
+    "validation_reopened",
+    "problem_reported",
+    "note",
+    "resend_requested",
+    "progress",
+    "reminder_queued",
+    "reminder_skipped",
+    "escalated",
+    "problem_routed",
+    "email_failing",
+    "smtp_down",
+    "smtp_up",
+    "mail_received",
+    "mail_delayed",
+    "director_replied",
+    "auto_reply",
+    "acknowledgement_skipped",
+    "mailbox_down",
+    "mailbox_up",
+    "duplicate_file",
+    "file_quarantined",
+    "quarantine_retried",
+    "quarantine_discarded",
+    "school_added",
+    "school_updated",
+    "school_edited",
+    "school_activated",
+    "school_deactivated",
+    "link_renewed",
+    "campaign_created",
+    "campaign_updated",
+    "campaign_purged",
+    "user_added",
+    "user_enabled",
+    "user_disabled",
+)
+EVENT_KINDS = (*BEFORE, "reminder_cancelled")
+
+
+def _check(table: str, column: str, values: Sequence[str]) -> None:
+    listed = ", ".join(f"'{v}'" for v in values)
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.drop_constraint(f"ck_{table}_{column}", type_="check")
+        batch_op.create_check_constraint(f"ck_{table}_{column}", f"{column} IN ({listed})")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("reminder", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("send_before", db.types.UTCDateTime(timezone=True), nullable=True)
+        )
+    _check("reminder", "status", (*STATUSES, "cancelled"))
+    _check("event", "kind", EVENT_KINDS)
+
+
+def downgrade() -> None:
+    _check("event", "kind", BEFORE)
+    _check("reminder", "status", STATUSES)
+    with op.batch_alter_table("reminder", schema=None) as batch_op:
+        batch_op.drop_column("send_before")
