@@ -168,9 +168,11 @@ def problem_mail(
     items: OpenItems,
     contact: Contact,
     earlier: int = 0,
+    earlier_on: dt.date | None = None,
 ) -> Mail:
     """The mail to the contact: school, director, category, message, stage, what is open
-    (`earlier`: mails already queued today for this category, which this one follows)."""
+    (`earlier`: mails already queued today for this category, which this one follows;
+    `earlier_on`: their day, when this one leaves on another day)."""
     context: dict[str, Any] = {
         "school": school,
         "campaign": campaign.name,
@@ -180,6 +182,7 @@ def problem_mail(
         "problem_label": PROBLEM_LABELS[category],
         "detail": detail,
         "earlier": earlier,
+        "earlier_on": earlier_on,
         "stage_label": items.stage.stage.label,
         "reason": items.stage.reason,
         "next_step": items.next_step.title,
