@@ -342,6 +342,21 @@ class Heartbeat(SQLModel, table=True):
     worked_at: dt.datetime | None = _ts(default=None)  # the scheduler's last sweep (its clock)
 
 
+class MailboxHealth(SQLModel, table=True):
+    """The coordination mailbox as its reader last saw it (one row per mailbox): the pages and
+    `/healthz` of any process read it, like the SMTP server's."""
+
+    __tablename__ = "mailbox_health"
+    __table_args__ = (one_of("mailbox_health", "state", SmtpState),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=300, unique=True)  # where it reads (imaps://…, maildir://…)
+    state: SmtpState = _state(SmtpState, 10, default=SmtpState.UNKNOWN)
+    since: dt.datetime | None = _ts(default=None)  # when it entered this state
+    last_error: str = Field(default="", max_length=1000)
+    updated_at: dt.datetime = _ts()
+
+
 class SmtpHealth(SQLModel, table=True):
     """The mail server as the senders last saw it (one row per server, shared by every
     sender): the pages and `/healthz` of any process read it."""

@@ -2,6 +2,8 @@
 
 - `reminder.send_before`: the end of the sending window on the day a reminder or digest was
   written for; past it the row is cancelled (the next day's mail replaces it), never sent late.
+- `mailbox_health`: the coordination mailbox as its reader last saw it, read by `/healthz` and
+  the coordinators' banner like the SMTP server's row.
 - `reminder.status` may be `cancelled` (the mail was no longer true when a sender claimed it, or
   its day was over; `last_error` says why), and the event kind `reminder_cancelled` is known.
 
@@ -86,9 +88,23 @@ def upgrade() -> None:
         )
     _check("reminder", "status", (*STATUSES, "cancelled"))
     _check("event", "kind", EVENT_KINDS)
+    moment = db.types.UTCDateTime(timezone=True)
+    op.create_table(
+        "mailbox_health",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=300), nullable=False),
+        sa.Column("state", sa.String(length=10), nullable=False),
+        sa.Column("since", moment, nullable=True),
+        sa.Column("last_error", sa.String(length=1000), nullable=False),
+        sa.Column("updated_at", moment, nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("source"),
+        sa.CheckConstraint("state IN ('unknown', 'up', 'down')", name="ck_mailbox_health_state"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("mailbox_health")
     _check("event", "kind", BEFORE)
     _check("reminder", "status", STATUSES)
     with op.batch_alter_table("reminder", schema=None) as batch_op:
