@@ -282,3 +282,56 @@ def test_mails_the_rate_would_push_past_the_window_end_wait_and_never_leave_late
     assert all(stored[k].sent_at <= base + dt.timedelta(seconds=2.5) for k in sent)  # type: ignore[operator]
     assert all(stored[k].last_error == DAY_OVER for k in late)
     assert len(mailsink.messages) == len(sent)
+
+
+def test_a_link_revoked_between_sweep_and_send_never_goes_out(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session, mailsink: MailSink
+) -> None:
+    """« Renouveler le lien » after the sweep: the mail leaves with a link signed at sending
+    time at the new version; a sender that cannot sign cancels it rather than send the old."""
+    import re
+
+    from daemon.delivery.sender import LINK_RENEWED
+    from daemon.school.actions import renew_link
+    from daemon.school.links import link_maker, read_token, secret_key
+
+    app = campaign_app(tmp_path, database_url, engine, mailsink)
+    school = add(session, 1, "École Saint-Joseph")
+    assert school.id is not None
+    written = first_reminder_written(app)
+    old_url = written.payload["link"]["url"]
+    assert old_url in written.payload["text"]
+
+    def renew(s: Session, found: School, _c: Campaign) -> None:
+        renew_link(s, school=found, now=app.now(), actor="coordination")
+
+    act(engine, school.id, renew)
+    at(app, app.now() + dt.timedelta(minutes=5))
+    asyncio.run(send_due(app, links=link_maker(app.settings)))
+    [mail] = [m for m in mailsink.messages if m["To"] == school.director_email]
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert old_url not in text and old_url not in mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    token = re.search(r"/ecole/([^\s<>\"]+)", text)
+    assert token is not None
+    key = secret_key(app.settings)
+    link = read_token(key, token.group(1), max_age_days=30, now=app.now())
+    assert (link.uai, link.version) == (school.uai, 2)
+    assert row(engine, written.id).status == "sent"
+
+    # the next day's reminder, revoked again, with a sender that cannot sign links
+    later = first_reminder_after(app, written.day)
+    act(engine, school.id, renew)
+    asyncio.run(send_due(app))
+    assert row(engine, later.id).status == "cancelled"
+    assert row(engine, later.id).last_error == LINK_RENEWED
+    assert len([m for m in mailsink.messages if m["To"] == school.director_email]) == 1
+
+
+def first_reminder_after(app: App, day: dt.date) -> Reminder:
+    for next_day in days(day + dt.timedelta(days=1), day + dt.timedelta(days=21)):
+        for hour in TICKS:
+            at(app, paris(next_day, hour, 5))
+            if any(p.kind == "reminder" for p in sweep(app, app.now()).created):
+                with Session(app.engine) as s:
+                    return ledger(s, "reminder")[-1]
+    raise AssertionError("no second reminder written")

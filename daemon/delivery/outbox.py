@@ -22,14 +22,22 @@ import random
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col, select
 
-from daemon.delivery.recheck import Cancel, cancel, note_cancelled, to_cancel
+from daemon.delivery.recheck import (
+    Cancel,
+    SchoolNow,
+    cancel,
+    note_cancelled,
+    school_of,
+    schools_now,
+    to_cancel,
+)
 from db.engine import reading, transaction
 from db.events import record_event
 from db.models import Reminder, School
@@ -52,6 +60,7 @@ class Claimed:
     campaign_id: int | None
     due_at: dt.datetime
     send_before: dt.datetime | None = None  # its day's window end: cancelled past it
+    link_version: int | None = None  # its school's link version at the claim
     lease_until: dt.datetime | None = None  # past it, the row may be claimed by another pass
 
 
@@ -106,12 +115,16 @@ def claim_due(
         claims = [_snapshot(row, token, lease) for row in rows]
         # What is no longer true (validated, paused, stage changed…) or whose day is over
         # is cancelled here, with its reason, instead of being sent.
-        cancels = to_cancel(session, claims, now)
-        if not cancels:
-            return claims
-        cancel(session, claims, cancels, now)
+        schools = schools_now(session, claims)
+        cancels = to_cancel(schools, claims, now)
+        if cancels:
+            cancel(session, claims, cancels, now)
         dropped = {c.id for c in cancels}
-        return [c for c in claims if c.id not in dropped]
+        return [_with_link(c, school_of(schools, c)) for c in claims if c.id not in dropped]
+
+
+def _with_link(claim: Claimed, school: SchoolNow | None) -> Claimed:
+    return claim if school is None else replace(claim, link_version=school.link_version)
 
 
 LEDGER: Any = Reminder.__table__  # type: ignore[attr-defined]

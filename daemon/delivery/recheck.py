@@ -115,16 +115,16 @@ def schools_now(session: Session, rows: Sequence[Any]) -> dict[tuple[int, int | 
     return found
 
 
-def to_cancel(session: Session, rows: Sequence[Any], now: dt.datetime) -> list[Cancel]:
+def to_cancel(
+    schools: dict[tuple[int, int | None], SchoolNow], rows: Sequence[Any], now: dt.datetime
+) -> list[Cancel]:
     """The claimed rows (snapshots with `id`, `kind`, `recipient`, `payload`, `school_id`,
-    `campaign_id`, `send_before`) that must not leave, each with its reason."""
-    schools = schools_now(session, rows)
+    `campaign_id`, `send_before`) that must not leave, each with its reason (`schools`: from
+    `schools_now`)."""
     cancels = []
     for row in rows:
         reason = DAY_OVER if row.send_before is not None and now >= row.send_before else ""
-        school = schools.get((row.school_id, row.campaign_id)) if row.school_id else None
-        if not reason and school is None and row.school_id:
-            school = schools.get((row.school_id, None))
+        school = school_of(schools, row)
         if not reason and school is not None and row.kind in CHECKED_KINDS:
             reason = stale_reason(
                 kind=row.kind,
@@ -136,6 +136,13 @@ def to_cancel(session: Session, rows: Sequence[Any], now: dt.datetime) -> list[C
         if reason:
             cancels.append(Cancel(row.id, reason))
     return cancels
+
+
+def school_of(schools: dict[tuple[int, int | None], SchoolNow], row: Any) -> SchoolNow | None:
+    """A claimed row's school as it is now (None: a row about no school, or not checked)."""
+    if not row.school_id:
+        return None
+    return schools.get((row.school_id, row.campaign_id)) or schools.get((row.school_id, None))
 
 
 def cancel(

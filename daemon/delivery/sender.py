@@ -25,6 +25,8 @@ import logging
 import math
 import time
 from collections import deque
+from collections.abc import Callable
+from typing import Any
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy.engine import Connection as DbConnection
@@ -136,9 +138,34 @@ class Recorder:
         self.quick.dispose()
 
 
+LinkMaker = Callable[[str, str, int, dt.datetime], str]  # (uai, campaign, version, now) -> url
+LINK_RENEWED = "lien de l'école renouvelé depuis la préparation du mail"
+
+
+def with_fresh_link(
+    payload: dict[str, Any], version: int | None, links: LinkMaker | None, now: dt.datetime
+) -> dict[str, Any] | None:
+    """The payload with its director's link signed now, at the school's current link version
+    (a link revoked since the sweep never leaves). None when it cannot be signed here and the
+    one written is revoked."""
+    link = payload.get("link")
+    if not isinstance(link, dict) or version is None:
+        return payload
+    if links is None:
+        return payload if link.get("version") == version else None
+    old = str(link["url"])
+    new = links(str(link["uai"]), str(link["campaign"]), version, now)
+    fresh = {k: v.replace(old, new) if k in ("text", "html") else v for k, v in payload.items()}
+    fresh["link"] = {**link, "url": new, "version": version}
+    return fresh
+
+
 class Sender:
-    def __init__(self, app: App, *, worker: str | None = None) -> None:
+    def __init__(
+        self, app: App, *, worker: str | None = None, links: LinkMaker | None = None
+    ) -> None:
         self.app = app
+        self.links = links
         self.smtp = app.settings.smtp
         self.worker = worker or app.instance
         self.limiter = make_limiter(self.smtp.rate_per_minute)
@@ -221,10 +248,7 @@ class Sender:
                     results.append(Result(claim, SendOutcome.RELEASED, at=self.app.now()))
                     continue
                 async with self.limiter:
-                    if self._day_over(claim):  # the rate pushed it past its window's end
-                        result = Result(claim, SendOutcome.CANCELLED, DAY_OVER, at=self.app.now())
-                    else:
-                        result = await self._send_one(connection, claim)
+                    result = await self._send_one(connection, claim)
                 await self.recorder.record(result)  # before this connection's next mail
                 results.append(result)
                 if result.outcome is SendOutcome.DEFERRED:
@@ -247,11 +271,16 @@ class Sender:
 
     async def _send_one(self, connection: Connection, claim: Claimed) -> Result:
         now = self.app.now()
+        if self._day_over(claim):  # the rate pushed it past its window's end
+            return Result(claim, SendOutcome.CANCELLED, DAY_OVER, at=now)
+        payload = with_fresh_link(claim.payload, claim.link_version, self.links, now)
+        if payload is None:
+            return Result(claim, SendOutcome.CANCELLED, LINK_RENEWED, at=now)
         mail = render_message(
             key=claim.key,
             recipient=claim.recipient,
             cc=claim.cc,
-            payload=claim.payload,
+            payload=payload,
             settings=self.app.settings,
             now=now,
         )
@@ -273,10 +302,13 @@ class Sender:
         self.recorder.close()
 
 
-async def send_due(app: App, *, stop: asyncio.Event | None = None) -> int:
+async def send_due(
+    app: App, *, stop: asyncio.Event | None = None, links: LinkMaker | None = None
+) -> int:
     """Send what is due now, once (`relance outbox --send`): stops when nothing is left due or
-    the server is down. Returns the number of rows handled."""
-    sender = Sender(app)
+    the server is down. Returns the number of rows handled (`links`: signs the directors'
+    links as the mails leave)."""
+    sender = Sender(app, links=links)
     try:
         total, _down = await sender.drain(stop)
         return total
@@ -284,9 +316,15 @@ async def send_due(app: App, *, stop: asyncio.Event | None = None) -> int:
         await sender.close()
 
 
-async def run_sender(app: App, stop: asyncio.Event, *, poll_seconds: float = POLL_SECONDS) -> None:
+async def run_sender(
+    app: App,
+    stop: asyncio.Event,
+    *,
+    poll_seconds: float = POLL_SECONDS,
+    links: LinkMaker | None = None,
+) -> None:
     """The daemon part: claim, send, mark until `stop`; back off while the server is down."""
-    sender = Sender(app)
+    sender = Sender(app, links=links)
     failures = 0
     try:
         while not stop.is_set():

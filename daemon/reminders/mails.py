@@ -65,6 +65,9 @@ def reminder_payload(
     now: dt.datetime,
 ) -> dict[str, Any]:
     """The director's mail: next step, pupils in error, pupils without INE, help contacts."""
+    link = school_url(
+        settings, uai=school.uai, campaign=campaign.name, now=now, version=school.link_version
+    )
     context = {
         "school": school,
         "campaign": campaign.name,
@@ -74,13 +77,7 @@ def reminder_payload(
         "anomalies": items.anomalies,
         "pending": items.pending,
         "contacts": items.contacts,
-        "link": school_url(
-            settings,
-            uai=school.uai,
-            campaign=campaign.name,
-            now=now,
-            version=school.link_version,
-        ),
+        "link": link,
         "deadline": campaign.deadline,
         "coordinator_name": settings.contacts.coordinator_name,
         "reply_to": settings.contacts.coordinator_email,
@@ -94,6 +91,13 @@ def reminder_payload(
         "number": number,
         "open_count": open_count(items),
         "next_step": items.next_step.title,
+        # the link is signed again when the mail leaves (`daemon.delivery.sender`)
+        "link": {
+            "url": link,
+            "uai": school.uai,
+            "campaign": campaign.name,
+            "version": school.link_version,
+        },
     }
 
 
