@@ -357,6 +357,17 @@ class MailboxHealth(SQLModel, table=True):
     updated_at: dt.datetime = _ts()
 
 
+class SendPace(SQLModel, table=True):
+    """The installation's sending pace (one row per mail server): every sender reserves its
+    next sending moments here, so `smtp.rate_per_minute` holds for all of them together."""
+
+    __tablename__ = "send_pace"
+
+    id: int | None = Field(default=None, primary_key=True)
+    server: str = Field(max_length=300, unique=True)  # host:port
+    next_at: dt.datetime = _ts()  # the first moment not reserved yet (real time)
+
+
 class SmtpHealth(SQLModel, table=True):
     """The mail server as the senders last saw it (one row per server, shared by every
     sender): the pages and `/healthz` of any process read it."""

@@ -28,11 +28,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from sqlalchemy.engine import Connection as DbConnection
 
 from daemon.app import App
-from daemon.delivery.health import ServerWatch
+from daemon.delivery.health import ServerWatch, server_name
 from daemon.delivery.message import render_message
 from daemon.delivery.outbox import (
     Claimed,
@@ -45,17 +44,52 @@ from daemon.delivery.outbox import (
 )
 from daemon.delivery.recheck import DAY_OVER
 from daemon.delivery.smtp import Answer, Connection
-from db.engine import DB_UNAVAILABLE, make_quick_engine
+from db.engine import DB_UNAVAILABLE, make_quick_engine, transaction
+from db.pace import reserve
 from db.states import SendOutcome
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 
 
-def make_limiter(rate_per_minute: int) -> AsyncLimiter:
-    """At most `rate_per_minute` per minute, spread out: bursts of at most a second's worth."""
-    burst = max(1, math.ceil(rate_per_minute / 60))
-    return AsyncLimiter(burst, burst * 60 / rate_per_minute)
+class SharedPace:
+    """At most `rate_per_minute` per minute for the whole installation, spread out: sending
+    moments are reserved in the database (`db.pace`) a second's worth at a time, and each mail
+    waits for its moment. Should the database be away, the moments are this process's own."""
+
+    def __init__(self, app: App, server: str, rate_per_minute: int) -> None:
+        self.app, self.server = app, server
+        self.interval = 60 / rate_per_minute
+        self.burst = max(1, math.ceil(rate_per_minute / 60))
+        self.moments: deque[float] = deque()  # reserved, real time (epoch seconds)
+        self.lock = asyncio.Lock()
+
+    async def __aenter__(self) -> None:
+        async with self.lock:
+            now = time.time()
+            while self.moments and self.moments[0] < now - self.interval:
+                self.moments.popleft()  # reserved but left unused: too late to use now
+            if not self.moments:
+                start = await asyncio.to_thread(self._reserve)
+                self.moments.extend(start + n * self.interval for n in range(self.burst))
+            moment = self.moments.popleft()
+        delay = moment - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+    def _reserve(self) -> float:
+        now = dt.datetime.now(dt.UTC)
+        try:
+            with transaction(self.app.engine) as session:
+                start = reserve(
+                    session, server=self.server, count=self.burst, interval=self.interval, now=now
+                )
+        except DB_UNAVAILABLE:
+            start = now
+        return start.timestamp()
 
 
 class Recorder:
@@ -168,7 +202,7 @@ class Sender:
         self.links = links
         self.smtp = app.settings.smtp
         self.worker = worker or app.instance
-        self.limiter = make_limiter(self.smtp.rate_per_minute)
+        self.limiter = SharedPace(app, server_name(self.smtp), self.smtp.rate_per_minute)
         self.connections = [Connection(self.smtp) for _ in range(self.smtp.concurrency)]
         self.watch = ServerWatch(app, self.worker)
         self.recorder = Recorder(app)

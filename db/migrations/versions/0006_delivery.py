@@ -4,6 +4,8 @@
   written for; past it the row is cancelled (the next day's mail replaces it), never sent late.
 - `mailbox_health`: the coordination mailbox as its reader last saw it, read by `/healthz` and
   the coordinators' banner like the SMTP server's row.
+- `send_pace`: the sending moments the senders reserved, so that `smtp.rate_per_minute` holds
+  for every daemon on the database together.
 - `reminder.status` may be `cancelled` (the mail was no longer true when a sender claimed it, or
   its day was over; `last_error` says why), and the event kind `reminder_cancelled` is known.
 
@@ -90,6 +92,14 @@ def upgrade() -> None:
     _check("event", "kind", EVENT_KINDS)
     moment = db.types.UTCDateTime(timezone=True)
     op.create_table(
+        "send_pace",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("server", sa.String(length=300), nullable=False),
+        sa.Column("next_at", moment, nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("server"),
+    )
+    op.create_table(
         "mailbox_health",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("source", sa.String(length=300), nullable=False),
@@ -105,6 +115,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("mailbox_health")
+    op.drop_table("send_pace")
     _check("event", "kind", BEFORE)
     _check("reminder", "status", STATUSES)
     with op.batch_alter_table("reminder", schema=None) as batch_op:
