@@ -159,6 +159,29 @@ def latest(
     return session.exec(query).first()
 
 
+def undelivered(
+    session: Session,
+    *,
+    school_id: int,
+    campaign_id: int,
+    stage: str,
+    since: dt.datetime,
+) -> int:
+    """How many of the school's reminders for this stage written since `since` never reached
+    the director: cancelled (no longer true, or their day ended before they could leave) or
+    refused."""
+    lost = col(Reminder.status).in_([ReminderStatus.CANCELLED, ReminderStatus.FAILED])
+    query = select(func.count()).where(
+        Reminder.school_id == school_id,
+        Reminder.campaign_id == campaign_id,
+        Reminder.kind == LedgerKind.REMINDER,
+        Reminder.stage == stage,
+        col(Reminder.created_at) >= since,
+        lost,
+    )
+    return int(session.exec(query).one())
+
+
 def last_written_at(session: Session, *, campaign_id: int, kind: LedgerKind) -> dt.datetime | None:
     """When the campaign's last row of this kind was written."""
     query = select(func.max(Reminder.created_at)).where(

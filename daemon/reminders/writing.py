@@ -116,6 +116,7 @@ class SweepWriter:
         assert school is not None
         items = open_items(self.session, self.settings, school, self.campaign, self.now)
         done = tuple(follow_up.escalations_done or ())
+        decision = self._delivered_only(follow_up, decision)
         previous = self._previous_open_count(follow_up, decision.policy_stage)
         if not decision.started and previous is not None and open_count(items) < previous:
             decision, done = with_progress(decision), ()
@@ -128,6 +129,22 @@ class SweepWriter:
         else:
             decision = not_counted(decision, ladder, done)
         return replace(turn, decision=decision)
+
+    def _delivered_only(self, follow_up: FollowUp, decision: Decision) -> Decision:
+        """The ladder counts reminders delivered, not rows written: the previous reminder
+        (written at `last_reminder_at`) counts for nothing if it never reached the director
+        (cancelled, refused). Each row is looked at once, by the next reminder."""
+        count, since = decision.reminders_without_progress, follow_up.last_reminder_at
+        if decision.started or count <= 1 or since is None:
+            return decision
+        missed = ledger.undelivered(
+            self.session,
+            school_id=follow_up.school_id,
+            campaign_id=follow_up.campaign_id,
+            stage=decision.policy_stage,
+            since=since,
+        )
+        return replace(decision, reminders_without_progress=max(1, count - missed))
 
     def _previous_open_count(self, follow_up: FollowUp, stage: str) -> int | None:
         last = ledger.latest(
