@@ -186,6 +186,8 @@ def route_problem(
 
 
 def _day_of(app: App, campaign: Campaign, moment: dt.datetime) -> dt.date:
+    """The campaign's day of `moment` (a complément leaving on another day names the day the
+    others went)."""
     return campaign_context(app, campaign).calendar.local_day(moment)
 
 
@@ -206,7 +208,6 @@ def _queue(
         items=items,
         contact=contact,
         earlier=earlier,
-        # a complément leaving on another day says which day the others went
         earlier_on=None if _day_of(app, report.campaign, due) == report.day else report.day,
     )
     entry = ledger.Entry(
