@@ -182,11 +182,16 @@ def undelivered(
     return int(session.exec(query).one())
 
 
-def last_written_at(session: Session, *, campaign_id: int, kind: LedgerKind) -> dt.datetime | None:
-    """When the campaign's last row of this kind was written."""
+def last_digest_at(session: Session, *, campaign_id: int, recipient: str) -> dt.datetime | None:
+    """When the campaign's last digest not cancelled was written (to `recipient`, or to
+    anyone when empty): a digest that could not leave leaves its changes to the next."""
     query = select(func.max(Reminder.created_at)).where(
-        Reminder.campaign_id == campaign_id, Reminder.kind == kind
+        Reminder.campaign_id == campaign_id,
+        Reminder.kind == LedgerKind.DIGEST,
+        Reminder.status != ReminderStatus.CANCELLED,
     )
+    if recipient:
+        query = query.where(Reminder.recipient == recipient)
     return session.exec(query).one()
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from daemon.config import Settings
-from daemon.reminders.digest import digest_day, digest_payload
+from daemon.reminders.digest import DigestScope, digest_day, digest_payload
 from daemon.reminders.due import (
     CampaignContext,
     Decision,
@@ -256,15 +256,18 @@ class SweepWriter:
         day = digest_day(self.ctx.calendar, self.now, self.ctx.policy.digest_time)
         if day is None or not self.settings.contacts.coordinators:
             return
-        payload: dict[str, Any] | None = None
-        for recipient in self.settings.contacts.coordinators:
+        contacts = self.settings.contacts
+        for recipient in contacts.coordinators:
             key = ledger.ledger_key(
                 LedgerKind.DIGEST, campaign=self.campaign.name, day=day, recipient=recipient
             )
             if ledger.find(self.session, key) is not None:
                 continue
-            payload = payload or digest_payload(
-                self.session, self.settings, self.campaign, day, self.now
+            scope = DigestScope(
+                recipient, contacts.circonscriptions_of(recipient), self.ctx.calendar
+            )
+            payload = digest_payload(
+                self.session, self.settings, self.campaign, day, self.now, scope
             )
             entry = ledger.Entry(
                 kind=LedgerKind.DIGEST,
