@@ -236,6 +236,7 @@ class Reminder(SQLModel, table=True):
     __table_args__ = (
         Index("ix_reminder_due", "status", "next_attempt_at"),
         Index("ix_reminder_message_id", "message_id"),  # bounces and replies find their mail
+        Index("ix_reminder_recipient_day", "recipient", "day"),  # one mail per address per day
         one_of("reminder", "kind", LedgerKind),
         one_of("reminder", "status", ReminderStatus),
     )

@@ -335,3 +335,31 @@ def first_reminder_after(app: App, day: dt.date) -> Reminder:
                 with Session(app.engine) as s:
                     return ledger(s, "reminder")[-1]
     raise AssertionError("no second reminder written")
+
+
+def test_two_schools_with_one_director_get_one_mail_listing_both(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session, mailsink: MailSink
+) -> None:
+    """A director running two schools (same address) gets one reminder a day naming both,
+    each with its next step and its own link; a third school elsewhere gets its own."""
+    app = campaign_app(tmp_path, database_url, engine, mailsink)
+    shared = "direction@groupe-scolaire.example.org"
+    first = add(session, 1, "École Saint-Joseph", email=shared)
+    second = add(session, 2, "École Sainte-Anne", email=shared)
+    alone = add(session, 3, "École Notre-Dame")
+    received = replay(app, mailsink, D(2026, 10, 5), D(2026, 10, 9))
+    for day, addresses in received.items():
+        counted = Counter(addresses)
+        assert counted[shared] <= 1, (day, counted)
+    [mail] = [m for m in mailsink.messages if m["To"] == shared]
+    assert str(mail["Subject"]).startswith("Constat de rentrée : vos 2 écoles")
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    for school in (first, second):
+        assert f"École {school.name.split(' ', 1)[1]} ({school.uai})" in text
+        assert school.uai in html
+    assert text.count("/ecole/") >= 2 and text.count("À FAIRE MAINTENANT") == 2
+    assert alone.director_email in {m["To"] for m in mailsink.messages}
+    rows = [r for r in ledger(session, "reminder") if r.recipient == shared]
+    assert {r.status for r in rows} == {"sent"} and len(rows) == 2
+    assert len({r.message_id for r in rows}) == 1

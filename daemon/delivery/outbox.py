@@ -41,7 +41,7 @@ from daemon.delivery.recheck import (
 from db.engine import reading, transaction
 from db.events import record_event
 from db.models import Reminder, School
-from db.states import EventKind, ReminderStatus, SendOutcome
+from db.states import EventKind, LedgerKind, ReminderStatus, SendOutcome
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class Claimed:
     school_id: int | None
     campaign_id: int | None
     due_at: dt.datetime
+    day: dt.date | None = None  # the day it was written for (one mail per address per day)
     send_before: dt.datetime | None = None  # its day's window end: cancelled past it
     link_version: int | None = None  # its school's link version at the claim
     lease_until: dt.datetime | None = None  # past it, the row may be claimed by another pass
@@ -102,15 +103,19 @@ def claim_due(
         .cte("picked")
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
+    claiming = {"status": ReminderStatus.CLAIMED, "claimed_by": token, "lease_until": lease}
     with transaction(engine) as session:
         # RETURNING gives back what this statement won (no second pass over the ledger to
         # find the token, which has no index), in no set order: sorted here.
-        won = session.execute(
-            update(LEDGER)
-            .where(LEDGER.c.id.in_(select(picked.c.id)), _due(now))
-            .values(status=ReminderStatus.CLAIMED, claimed_by=token, lease_until=lease)
-            .returning(*(LEDGER.c[name] for name in SNAPSHOT))
-        ).all()
+        won: list[Any] = list(
+            session.execute(
+                update(LEDGER)
+                .where(LEDGER.c.id.in_(select(picked.c.id)), _due(now))
+                .values(**claiming)
+                .returning(*(LEDGER.c[name] for name in SNAPSHOT))
+            ).all()
+        )
+        won += _siblings(session, won, now, claiming)
         rows = sorted(won, key=lambda row: (row.due_at, row.id))
         claims = [_snapshot(row, token, lease) for row in rows]
         # What is no longer true (validated, paused, stage changed…) or whose day is over
@@ -121,6 +126,28 @@ def claim_due(
             cancel(session, claims, cancels, now)
         dropped = {c.id for c in cancels}
         return [_with_link(c, school_of(schools, c)) for c in claims if c.id not in dropped]
+
+
+def _siblings(session: Any, won: Sequence[Any], now: dt.datetime, claiming: Any) -> list[Any]:
+    """The other schools' due reminders to the addresses of the reminders won, for the same
+    days: they leave together, as one mail per address per day (`daemon.delivery.grouping`)."""
+    reminders = [r for r in won if r.kind == LedgerKind.REMINDER and r.school_id is not None]
+    if not reminders:
+        return []
+    return list(
+        session.execute(
+            update(LEDGER)
+            .where(
+                LEDGER.c.kind == LedgerKind.REMINDER,
+                LEDGER.c.recipient.in_({r.recipient for r in reminders}),
+                LEDGER.c.day.in_({r.day for r in reminders}),
+                LEDGER.c.school_id.not_in({r.school_id for r in reminders}),  # other schools'
+                _due(now),
+            )
+            .values(**claiming)
+            .returning(*(LEDGER.c[name] for name in SNAPSHOT))
+        ).all()
+    )
 
 
 def _with_link(claim: Claimed, school: SchoolNow | None) -> Claimed:
@@ -139,6 +166,7 @@ SNAPSHOT = (
     "school_id",
     "campaign_id",
     "due_at",
+    "day",
     "send_before",
 )
 

@@ -26,11 +26,13 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.engine import Connection as DbConnection
 
 from daemon.app import App
+from daemon.delivery.grouping import combined, groups
 from daemon.delivery.health import ServerWatch, server_name
 from daemon.delivery.message import render_message
 from daemon.delivery.outbox import (
@@ -269,29 +271,32 @@ class Sender:
         log.info("sender: batch of %d, %s in %.2fs", len(results), counts, seconds)
 
     async def _send_batch(self, claims: list[Claimed], stop: asyncio.Event) -> list[Result]:
-        queue = deque(claims)
         results: list[Result] = []
         halt = asyncio.Event()
 
+        queue = deque(groups(claims))  # one mail per address per day
+
         async def work(connection: Connection) -> None:
             while queue and not stop.is_set() and not halt.is_set():
-                claim = queue.popleft()
-                if self._lease_over(claim):
+                unit = queue.popleft()
+                if any(self._lease_over(claim) for claim in unit):
                     # Held too long (the database was away, the server slow): another pass
                     # may have claimed it again. Never send it from here; it goes back.
-                    results.append(Result(claim, SendOutcome.RELEASED, at=self.app.now()))
+                    now = self.app.now()
+                    results.extend(Result(c, SendOutcome.RELEASED, at=now) for c in unit)
                     continue
                 async with self.limiter:
-                    result = await self._send_one(connection, claim)
-                await self.recorder.record(result)  # before this connection's next mail
-                results.append(result)
-                if result.outcome is SendOutcome.DEFERRED:
+                    done = await self._send_unit(connection, unit)
+                # before this connection's next mail
+                await asyncio.gather(*(self.recorder.record(r) for r in done))
+                results.extend(done)
+                if any(r.outcome is SendOutcome.DEFERRED for r in done):
                     halt.set()
 
-        workers = self.connections[: min(len(self.connections), len(claims))]
+        workers = self.connections[: min(len(self.connections), len(queue))]
         await asyncio.gather(*(work(c) for c in workers))
         now = self.app.now()
-        results.extend(Result(c, SendOutcome.RELEASED, at=now) for c in queue)
+        results.extend(Result(c, SendOutcome.RELEASED, at=now) for unit in queue for c in unit)
         return results
 
     def _day_over(self, claim: Claimed) -> bool:
@@ -303,13 +308,38 @@ class Sender:
         margin = dt.timedelta(seconds=min(5.0, self.smtp.lease_seconds / 10))
         return self.app.now() >= claim.lease_until - margin
 
-    async def _send_one(self, connection: Connection, claim: Claimed) -> Result:
-        now = self.app.now()
+    def _prepared(self, claim: Claimed, now: dt.datetime) -> dict[str, Any] | Result:
+        """What the mail says as it leaves (its link signed now), or why it does not leave."""
         if self._day_over(claim):  # the rate pushed it past its window's end
             return Result(claim, SendOutcome.CANCELLED, DAY_OVER, at=now)
         payload = with_fresh_link(claim.payload, claim.link_version, self.links, now)
         if payload is None:
             return Result(claim, SendOutcome.CANCELLED, LINK_RENEWED, at=now)
+        return payload
+
+    async def _send_unit(self, connection: Connection, unit: list[Claimed]) -> list[Result]:
+        """One mail for a claim, or for the reminders of one address and day together."""
+        now = self.app.now()
+        results: list[Result] = []
+        leaving: list[tuple[Claimed, dict[str, Any]]] = []
+        for claim in unit:
+            prepared = self._prepared(claim, now)
+            if isinstance(prepared, Result):
+                results.append(prepared)
+            else:
+                leaving.append((claim, prepared))
+        if len(leaving) == 1:
+            results.append(await self._send_one(connection, *leaving[0]))
+        elif leaving:
+            payload = combined([p for _c, p in leaving])
+            sent = await self._send_one(connection, leaving[0][0], payload)
+            results.extend(replace(sent, claim=c) for c, _p in leaving)
+        return results
+
+    async def _send_one(
+        self, connection: Connection, claim: Claimed, payload: dict[str, Any]
+    ) -> Result:
+        now = self.app.now()
         mail = render_message(
             key=claim.key,
             recipient=claim.recipient,

@@ -88,6 +88,7 @@ def reminder_payload(
         "reply_to": settings.contacts.coordinator_email,
         "stage": stage,
         "school_stage": items.stage.stage.value,  # checked again when a sender claims it
+        "school_name": school.name,
         "number": number,
         "open_count": open_count(items),
         "next_step": items.next_step.title,

@@ -1,5 +1,7 @@
 """delivery: a ledger row may be cancelled, and a day's mail knows when its day ends
 
+- `ix_reminder_recipient_day`: the sender finds the other reminders to an address for the same
+  day, sent together as one mail.
 - `reminder.send_before`: the end of the sending window on the day a reminder or digest was
   written for; past it the row is cancelled (the next day's mail replaces it), never sent late.
 - `mailbox_health`: the coordination mailbox as its reader last saw it, read by `/healthz` and
@@ -90,6 +92,8 @@ def upgrade() -> None:
         )
     _check("reminder", "status", (*STATUSES, "cancelled"))
     _check("event", "kind", EVENT_KINDS)
+    with op.batch_alter_table("reminder", schema=None) as batch_op:
+        batch_op.create_index("ix_reminder_recipient_day", ["recipient", "day"], unique=False)
     moment = db.types.UTCDateTime(timezone=True)
     op.create_table(
         "send_pace",
@@ -116,6 +120,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("mailbox_health")
     op.drop_table("send_pace")
+    with op.batch_alter_table("reminder", schema=None) as batch_op:
+        batch_op.drop_index("ix_reminder_recipient_day")
     _check("event", "kind", BEFORE)
     _check("reminder", "status", STATUSES)
     with op.batch_alter_table("reminder", schema=None) as batch_op:
