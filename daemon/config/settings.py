@@ -182,6 +182,14 @@ class ReminderSettings(Section):
         ge=1,
         description="Plus long « relancez-moi le … » qu'un directeur peut demander, en jours.",
     )
+    stop_after_days: int = Field(
+        15,
+        ge=0,
+        description=(
+            "Jours d'école après la date limite au-delà desquels plus aucune relance n'est "
+            "écrite ; la coordination reçoit alors un dernier bilan (0 : relances sans fin)."
+        ),
+    )
     awaiting_export: StagePolicy = Field(
         default_factory=lambda: StagePolicy(first_after_days=2, interval_days=3),
         description="Pas encore d'archive d'export (compté depuis le début de la campagne).",

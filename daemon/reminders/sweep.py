@@ -20,6 +20,8 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from daemon.app import App
+from daemon.config import Settings
+from daemon.reminders import ending
 from daemon.reminders.calendar import SchoolCalendar, holiday_data_gap
 from daemon.reminders.due import (
     CampaignContext,
@@ -32,6 +34,7 @@ from daemon.reminders.policy import campaign_policy
 from daemon.reminders.report import SweepReport
 from daemon.reminders.writing import SweepWriter, columns
 from daemon.school.stage import Stage
+from db.campaigns import ensure_follow_ups
 from db.engine import reading, transaction
 from db.models import Campaign, FollowUp, School
 
@@ -141,9 +144,12 @@ def sweep(app: App, now: dt.datetime, dry_run: bool = False) -> SweepReport:
     started = time.perf_counter()
     report = SweepReport(now=now, dry_run=dry_run)
     with _writing(app, dry_run) as session:
-        campaign = app.campaign(session, now)
+        campaign = app.campaign(session, now, follow_ups=False)
         assert campaign.id is not None
         ctx = campaign_context(app, campaign)
+        if _over(app.settings, session, campaign, ctx, report):
+            return report
+        ensure_follow_ups(session, campaign_id=campaign.id, now=now)
         clock = time.perf_counter()
         decisions = decide_due(session, ctx, campaign.id, now)
         report.decide_seconds = time.perf_counter() - clock
@@ -175,6 +181,26 @@ def sweep(app: App, now: dt.datetime, dry_run: bool = False) -> SweepReport:
         " (dry run)" if dry_run else "",
     )
     return report
+
+
+def _over(
+    settings: Settings,
+    session: Session,
+    campaign: Campaign,
+    ctx: CampaignContext,
+    report: SweepReport,
+) -> bool:
+    """True when the campaign is not swept: inactive or purged, or its reminders are over (each
+    coordinator then gets the final summary, once, in the sweep's transaction)."""
+    now = report.now
+    if not ending.swept(campaign):
+        log.info("sweep at %s: campaign %s is not active, nothing swept", now, campaign.name)
+        return True
+    if not ending.ended(ctx, now):
+        return False
+    if not report.dry_run:
+        ending.final_summaries(settings, session, campaign, ctx, now, report)
+    return True
 
 
 def _apply(writer: SweepWriter, decisions: Sequence[tuple[int, int, Decision]]) -> None:
