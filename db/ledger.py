@@ -116,6 +116,16 @@ def enqueue(session: Session, entry: Entry) -> Enqueued:
     return Enqueued(row, True)
 
 
+def unbind_pending_from_their_day(session: Session) -> int:
+    """The rows still pending may leave whenever a sender next runs (their day's end is
+    cleared): the demo built at any hour leaves today's mails for its daemon to send."""
+    rows = session.exec(select(Reminder).where(Reminder.status == ReminderStatus.PENDING)).all()
+    for row in rows:
+        row.send_before = None
+        session.add(row)
+    return len(rows)
+
+
 def with_keys(session: Session, keys: Sequence[str]) -> list[Reminder]:
     """The rows of these keys, in the order they were written."""
     query = select(Reminder).where(col(Reminder.key).in_(keys)).order_by(col(Reminder.id))
