@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +16,9 @@ from sqlmodel import Session, col, select
 from daemon.config import Settings
 from daemon.reminders.calendar import SchoolCalendar
 from daemon.reminders.compose import DAYS, long_date, render
+from daemon.reminders.report import Planned, SweepReport
 from daemon.school.stage import STAGE_ORDER, Stage
-from db.ledger import last_digest_at
+from db.ledger import Entry, enqueue, find, last_digest_at, ledger_key
 from db.models import Campaign, Event, FollowUp, School
 from db.states import EventKind, LedgerKind
 
@@ -176,3 +178,36 @@ def digest_payload(
         "escalated": len(context["escalated"]),
         "failing": len(context["failing"]),
     }
+
+
+def queue_to_coordinators(
+    session: Session,
+    settings: Settings,
+    campaign: Campaign,
+    *,
+    day: dt.date,
+    now: dt.datetime,
+    payload_for: Callable[[str], dict[str, Any]],
+    report: SweepReport,
+    send_before: dt.datetime | None = None,
+) -> None:
+    """A coordinator's mail of `day` (a digest, or the final summary) to each coordinator
+    not sent it yet: one digest row per coordinator and day."""
+    for recipient in settings.contacts.coordinators:
+        key = ledger_key(LedgerKind.DIGEST, campaign=campaign.name, day=day, recipient=recipient)
+        if find(session, key) is not None:
+            continue
+        payload = payload_for(recipient)
+        entry = Entry(
+            kind=LedgerKind.DIGEST,
+            key=key,
+            recipient=recipient,
+            payload=payload,
+            day=day,
+            due_at=now,
+            created_at=now,
+            campaign_id=campaign.id,
+            send_before=send_before,
+        )
+        if enqueue(session, entry).new:
+            report.created.append(Planned(LedgerKind.DIGEST, key, recipient, payload["subject"]))

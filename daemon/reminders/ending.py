@@ -13,12 +13,11 @@ from sqlmodel import Session, col, select
 
 from daemon.config import Settings
 from daemon.reminders.compose import environment
+from daemon.reminders.digest import queue_to_coordinators
 from daemon.reminders.due import CampaignContext
-from daemon.reminders.report import Planned, SweepReport
+from daemon.reminders.report import SweepReport
 from daemon.school.stage import Stage
-from db import ledger
 from db.models import Campaign, FollowUp, School
-from db.states import LedgerKind
 
 MAX_LINES = 500
 
@@ -104,23 +103,12 @@ def final_summaries(
     if last is None or not settings.contacts.coordinators:
         return
     day = last + dt.timedelta(days=1)
-    payload: dict[str, Any] | None = None
-    for recipient in settings.contacts.coordinators:
-        key = ledger.ledger_key(
-            LedgerKind.DIGEST, campaign=campaign.name, day=day, recipient=recipient
-        )
-        if ledger.find(session, key) is not None:
-            continue
-        payload = payload or summary_payload(session, settings, campaign, ctx, day)
-        entry = ledger.Entry(
-            kind=LedgerKind.DIGEST,
-            key=key,
-            recipient=recipient,
-            payload=payload,
-            day=day,
-            due_at=now,
-            created_at=now,
-            campaign_id=campaign.id,
-        )
-        if ledger.enqueue(session, entry).new:
-            report.created.append(Planned(LedgerKind.DIGEST, key, recipient, payload["subject"]))
+    payload: dict[str, Any] = {}
+
+    def payload_for(_recipient: str) -> dict[str, Any]:
+        payload.update(payload or summary_payload(session, settings, campaign, ctx, day))
+        return payload
+
+    queue_to_coordinators(
+        session, settings, campaign, day=day, now=now, payload_for=payload_for, report=report
+    )

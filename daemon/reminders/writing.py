@@ -15,7 +15,12 @@ from typing import Any
 from sqlmodel import Session
 
 from daemon.config import Settings
-from daemon.reminders.digest import DigestScope, digest_day, digest_payload
+from daemon.reminders.digest import (
+    DigestScope,
+    digest_day,
+    digest_payload,
+    queue_to_coordinators,
+)
 from daemon.reminders.due import (
     CampaignContext,
     Decision,
@@ -256,35 +261,23 @@ class SweepWriter:
         day = digest_day(self.ctx.calendar, self.now, self.ctx.policy.digest_time)
         if day is None or not self.settings.contacts.coordinators:
             return
-        contacts = self.settings.contacts
-        for recipient in contacts.coordinators:
-            key = ledger.ledger_key(
-                LedgerKind.DIGEST, campaign=self.campaign.name, day=day, recipient=recipient
-            )
-            if ledger.find(self.session, key) is not None:
-                continue
-            scope = DigestScope(
-                recipient, contacts.circonscriptions_of(recipient), self.ctx.calendar
-            )
-            payload = digest_payload(
-                self.session, self.settings, self.campaign, day, self.now, scope
-            )
-            entry = ledger.Entry(
-                kind=LedgerKind.DIGEST,
-                key=key,
-                recipient=recipient,
-                payload=payload,
-                day=day,
-                due_at=self.now,
-                created_at=self.now,
-                campaign_id=self.campaign.id,
-                # a digest not gone by the end of its day is replaced by the next one
-                send_before=self.ctx.calendar.at(day + dt.timedelta(days=1), dt.time(0, 0)),
-            )
-            if ledger.enqueue(self.session, entry).new:
-                self.report.created.append(
-                    Planned(LedgerKind.DIGEST, key, recipient, payload["subject"])
-                )
+        contacts, cal = self.settings.contacts, self.ctx.calendar
+
+        def payload_for(recipient: str) -> dict[str, Any]:
+            scope = DigestScope(recipient, contacts.circonscriptions_of(recipient), cal)
+            return digest_payload(self.session, self.settings, self.campaign, day, self.now, scope)
+
+        queue_to_coordinators(
+            self.session,
+            self.settings,
+            self.campaign,
+            day=day,
+            now=self.now,
+            payload_for=payload_for,
+            report=self.report,
+            # a digest not gone by the end of its day is replaced by the next one
+            send_before=cal.at(day + dt.timedelta(days=1), dt.time(0, 0)),
+        )
 
 
 def _without_progress(count: int) -> str:
