@@ -81,3 +81,20 @@ def test_the_monday_digest_says_since_friday_and_after_a_lost_digest_since_its_d
     assert "CE QUI A CHANGÉ DEPUIS VENDREDI" in texts[D(2026, 10, 12)]
     html = next(r for r in ledger(session, "digest") if r.day == D(2026, 10, 12)).payload["html"]
     assert "Ce qui a changé depuis vendredi" in html
+
+
+def test_a_school_without_director_address_is_named_in_the_digest(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    app = reminder_app(tmp_path, database_url, engine)
+    add(session, 1, "École Saint-Joseph")
+    mute = add(session, 2, "École Sans-Adresse")
+    mute.director_email = ""
+    session.add(mute)
+    session.commit()
+    sweep(app, paris(D(2026, 10, 5), 7, 30))
+    payload = ledger(session, "digest")[0].payload
+    assert "ÉCOLES SANS ADRESSE DE DIRECTEUR" in payload["text"]
+    assert f"  - École Sans-Adresse ({mute.uai})" in payload["text"]
+    assert f"École Sans-Adresse ({mute.uai})" in payload["html"]
+    assert "École Saint-Joseph (" not in payload["text"].split("SANS ADRESSE")[1]

@@ -122,6 +122,26 @@ def since_words(cal: SchoolCalendar, since: dt.datetime, day: dt.date) -> str:
     return f"le {long_date(then)}"
 
 
+def _without_address(
+    session: Session, campaign: Campaign, circonscriptions: tuple[str, ...]
+) -> list[dict[str, str]]:
+    """Schools nobody reminds: no director address, constat not validated."""
+    query = (
+        select(School)
+        .join(FollowUp, col(FollowUp.school_id) == School.id)
+        .where(
+            FollowUp.campaign_id == campaign.id,
+            col(FollowUp.stage) != Stage.VALIDATED,
+            col(School.active).is_(True),
+            School.director_email == "",
+        )
+        .order_by(col(School.uai))
+        .limit(MAX_LINES)
+    )
+    query = _within(query, circonscriptions)
+    return [{"school": s.name, "uai": s.uai} for s in session.exec(query)]
+
+
 def digest_context(
     session: Session,
     settings: Settings,
@@ -156,6 +176,7 @@ def digest_context(
         "changes": _events(session, campaign, since, now, CHANGE_KINDS, circos),
         "escalated": _events(session, campaign, since, now, (EventKind.ESCALATED,), circos),
         "failing": _failing(session, circos),
+        "without_address": _without_address(session, campaign, circos),
         "dashboard_url": settings.web.base_url.rstrip("/") + "/",
     }
 

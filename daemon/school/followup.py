@@ -7,10 +7,19 @@ transaction, so the stage and its event land with the evidence or not at all.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from sqlmodel import Session, col, select
 
-from daemon.school.stage import DocumentEvidence, Evidence, Stage, StageResult, school_stage
+from daemon.school.stage import (
+    ArchiveEvidence,
+    DocumentEvidence,
+    Evidence,
+    Stage,
+    StageResult,
+    school_stage,
+)
 from daemon.school.tracking import DocumentCounts
 from db.campaigns import follow_up_for
 from db.events import record_event
@@ -22,7 +31,9 @@ def load_evidence(session: Session, *, school_id: int, campaign: Campaign) -> Ev
     """Everything recorded for the school in the campaign that the stage rules read."""
     assert campaign.id is not None
     exports = session.exec(
-        select(ExportSubmission.received_at).where(
+        select(
+            ExportSubmission.received_at, ExportSubmission.filename, ExportSubmission.headcount
+        ).where(
             ExportSubmission.school_id == school_id,
             ExportSubmission.campaign_id == campaign.id,
             col(ExportSubmission.duplicate_of_id).is_(None),
@@ -40,7 +51,10 @@ def load_evidence(session: Session, *, school_id: int, campaign: Campaign) -> Ev
         select(FollowUp).where(FollowUp.school_id == school_id, FollowUp.campaign_id == campaign.id)
     ).first()
     return Evidence(
-        exports=tuple(exports),
+        exports=tuple(at for at, _name, _headcount in exports),
+        archives=tuple(
+            ArchiveEvidence(at, name, _total(headcount)) for at, name, headcount in exports
+        ),
         documents=tuple(document_evidence(d) for d in documents),
         declared_validated_at=follow_up.declared_validated_at if follow_up else None,
         validation_confirmed_at=follow_up.validation_confirmed_at if follow_up else None,
@@ -48,8 +62,14 @@ def load_evidence(session: Session, *, school_id: int, campaign: Campaign) -> Ev
     )
 
 
+def _total(headcount: Mapping[str, Any] | None) -> int | None:
+    total = (headcount or {}).get("total")
+    return total if isinstance(total, int) else None
+
+
 def document_evidence(document: Document) -> DocumentEvidence:
     counts = DocumentCounts.from_json(document.counts or {})
+    archive = (document.result or {}).get("archive")
     return DocumentEvidence(
         kind=document.kind,
         received_at=document.received_at,
@@ -57,6 +77,9 @@ def document_evidence(document: Document) -> DocumentEvidence:
         rejections=counts.rejections,
         warnings=counts.warnings,
         pending_ine=counts.pending_ine,
+        archive=archive if isinstance(archive, str) else None,
+        submitted_at=document.submitted_at,
+        pupils_read=counts.read,
     )
 
 
