@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -224,11 +225,12 @@ class _Reader:
         header, rows = opened
         positions = [header.index.get(c) for c in columns]
         indices = [i for i in positions if i is not None]
-        if len(indices) == len(positions):
+        if len(indices) == len(positions) and len(indices) > 1:
             wide = max(header.last, 1)  # longer rows hold every known column and are not blank
+            pick, strip = itemgetter(*indices), str.strip  # the columns taken out in C
             for row in rows:
                 if len(row) > wide:
-                    yield [row[i].strip() for i in indices]
+                    yield list(map(strip, pick(row)))
                 elif row and (len(row) > 1 or row[0].strip()):
                     yield _picked(row, positions)
         else:
