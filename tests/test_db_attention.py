@@ -41,12 +41,18 @@ def _school(
     return school
 
 
-def _activity(session: Session, school: School, campaign: Campaign, at: dt.datetime) -> None:
+def _activity(
+    session: Session,
+    school: School,
+    campaign: Campaign,
+    at: dt.datetime,
+    kind: EventKind = EventKind.EXPORT_RECEIVED,
+) -> None:
     record_event(
         session,
         at=at,
-        kind=EventKind.EXPORT_RECEIVED,
-        message="Archive reçue",
+        kind=kind,
+        message="Archive reçue" if kind is EventKind.EXPORT_RECEIVED else kind.value,
         school_id=school.id,
         campaign_id=campaign.id,
     )
@@ -127,14 +133,8 @@ def test_an_unanswered_problem_comes_first_until_answered_and_again_once_reporte
         problem_reported_at=WEEKS_AGO,
         stage_since=NOW - dt.timedelta(days=1),  # the stage moved on: still unanswered
     )
-    record_event(  # the director's own reply by mail answers nothing
-        session,
-        at=NOW,
-        kind=EventKind.DIRECTOR_REPLIED,
-        message="Réponse du directeur",
-        school_id=first.id,
-        campaign_id=campaign.id,
-    )
+    # the director's own reply by mail answers nothing
+    _activity(session, first, campaign, NOW, EventKind.DIRECTOR_REPLIED)
     _school(session, campaign, "0441212B", stage=Stage.ERRORS, escalated=True)
     session.commit()
     rows = needing_attention(session, campaign_id=campaign.id or 0, now=NOW, idle_since=IDLE_SINCE)
