@@ -189,6 +189,4 @@ def _apply(writer: SweepWriter, decisions: Sequence[tuple[int, int, Decision]]) 
     report = writer.report
     report.stopped += sum(1 for _f, d in quiet if d.next_reminder_at is None)
     report.scheduled += sum(1 for _f, d in quiet if d.next_reminder_at is not None)
-    for follow_up_id, _school_id, decision in decisions:
-        if decision.send:
-            writer.reminder(follow_up_id, decision)
+    writer.reminders([(fid, d) for fid, _sid, d in decisions if d.send])

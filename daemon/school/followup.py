@@ -7,7 +7,10 @@ transaction, so the stage and its event land with the evidence or not at all.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from daemon.school.stage import DocumentEvidence, Evidence, Stage, StageResult, school_stage
@@ -48,7 +51,55 @@ def load_evidence(session: Session, *, school_id: int, campaign: Campaign) -> Ev
     )
 
 
-def document_evidence(document: Document) -> DocumentEvidence:
+def schools_evidence(
+    session: Session, *, follow_ups: Sequence[FollowUp], campaign: Campaign
+) -> dict[int, Evidence]:
+    """`load_evidence` of the schools of several follow-ups, in two queries and reading only
+    the columns the stage rules read (a document's counts, never its parsed result)."""
+    assert campaign.id is not None
+    ids = [f.school_id for f in follow_ups]
+    exports: dict[int, list[dt.datetime]] = {i: [] for i in ids}
+    documents: dict[int, list[DocumentEvidence]] = {i: [] for i in ids}
+    for school_id, received_at in session.connection().execute(
+        sa_select(col(ExportSubmission.school_id), col(ExportSubmission.received_at)).where(
+            col(ExportSubmission.school_id).in_(ids),
+            col(ExportSubmission.campaign_id) == campaign.id,
+            col(ExportSubmission.duplicate_of_id).is_(None),
+            col(ExportSubmission.accepted).is_(True),
+        )
+    ):
+        exports[school_id].append(received_at)
+    for row in session.connection().execute(
+        sa_select(*DOCUMENT_COLUMNS).where(
+            col(Document.school_id).in_(ids),
+            col(Document.campaign_id) == campaign.id,
+            col(Document.duplicate_of_id).is_(None),
+        )
+    ):
+        documents[row.school_id].append(document_evidence(row))
+    return {
+        f.school_id: Evidence(
+            exports=tuple(exports[f.school_id]),
+            documents=tuple(documents[f.school_id]),
+            declared_validated_at=f.declared_validated_at,
+            validation_confirmed_at=f.validation_confirmed_at,
+            requires_confirmation=campaign.validation_requires_confirmation,
+        )
+        for f in follow_ups
+    }
+
+
+DOCUMENT_COLUMNS: tuple[Any, ...] = (
+    Document.school_id,
+    Document.kind,
+    Document.received_at,
+    Document.processed_at,
+    Document.counts,
+)
+
+
+def document_evidence(document: Any) -> DocumentEvidence:
+    """From a `Document`, or a row of its `DOCUMENT_COLUMNS`."""
     counts = DocumentCounts.from_json(document.counts or {})
     return DocumentEvidence(
         kind=document.kind,
