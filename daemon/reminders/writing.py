@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session
 
 from daemon.config import Settings
@@ -37,7 +38,7 @@ from daemon.reminders.report import Planned, SweepReport
 from daemon.school.open_items import OpenItems
 from daemon.wording import plural
 from db import ledger
-from db.events import record_event
+from db.events import event_values, record_events
 from db.models import Campaign, FollowUp, School
 from db.states import EventKind, LedgerKind
 
@@ -105,21 +106,34 @@ class SweepWriter:
     ctx: CampaignContext
     now: dt.datetime
     report: SweepReport
+    events: list[dict[str, Any]] = field(default_factory=list)  # written by `write`
 
     def reminders(self, decisions: Sequence[tuple[int, Decision]]) -> None:
-        """Reminders due for a batch of schools: their rows read set-wise (`load_batch`), each
-        school's mails composed, the ledger rows written in one statement; then for each
-        school, in order, its events, its follow-up's new columns and the ladder steps it
-        reached (a mail whose key was taken already is neither reported nor recorded)."""
+        """Reminders due for a batch of schools, planned and written in this session."""
+        self.write(self.plan(decisions))
+
+    def plan(self, decisions: Sequence[tuple[int, Decision]]) -> list[Plan]:
+        """Reading only: the batch's rows read set-wise (`load_batch`), each school's turn
+        and mails composed. The sweep plans in a reading session, then writes in a short
+        transaction: the sender and the intake never wait for the composing."""
         if not decisions:
-            return
+            return []
         ids = [follow_up_id for follow_up_id, _d in decisions]
         batch = load_batch(self.session, self.settings, self.campaign, ids, self.now)
-        plans = [self._plan(batch, follow_up_id, d) for follow_up_id, d in decisions]
-        entries = [e for plan in plans for e in plan.entries]
-        written = ledger.enqueue_many(self.session, entries)
-        for plan in plans:
-            self._write(plan, written)
+        return [self._plan(batch, follow_up_id, d) for follow_up_id, d in decisions]
+
+    def write(self, plans: Sequence[Plan]) -> None:
+        """The ledger rows in one statement; then for each school, in order, its events, its
+        follow-up's new columns and the ladder steps it reached (a mail whose key was taken
+        already is neither reported nor recorded); the follow-ups and the events in bulk."""
+        written = ledger.enqueue_many(self.session, [e for plan in plans for e in plan.entries])
+        updates = [self._write(plan, written) for plan in plans]
+        if updates:
+            self.session.execute(
+                update(FollowUp), updates, execution_options={"synchronize_session": False}
+            )
+        record_events(self.session, self.events)
+        self.events.clear()
 
     def _plan(self, batch: Batch, follow_up_id: int, decision: Decision) -> Plan:
         """The school's turn: the count restarts if it made progress since its last reminder;
@@ -143,11 +157,11 @@ class SweepWriter:
         steps = tuple((step, self._escalation_entry(turn, step)) for step in decision.escalate)
         return Plan(turn, progressed, reminder, steps)
 
-    def _write(self, plan: Plan, written: set[str]) -> None:
+    def _write(self, plan: Plan, written: set[str]) -> dict[str, Any]:
+        """One school's events and ladder steps; returns its follow-up's new columns."""
         turn = plan.turn
         follow_up, school = turn.follow_up, turn.school
         if plan.progressed:
-            follow_up.last_progress_at = self.now
             self._event(follow_up, EventKind.PROGRESS, "Progrès depuis la dernière relance")
         if plan.reminder is not None:
             if self._created(plan.reminder, turn, written):
@@ -157,12 +171,15 @@ class SweepWriter:
             why = "adresse en échec" if school.director_email else "aucune adresse de direction"
             self.report.skipped.append(f"{school.uai} : relance non préparée ({why})")
             self._event(follow_up, EventKind.REMINDER_SKIPPED, f"Relance non préparée : {why}")
-        for name, value in columns(follow_up.id or 0, turn.decision).items():
-            if name != "id":
-                setattr(follow_up, name, value)
-        follow_up.last_reminder_at = follow_up.updated_at = self.now
         for step, entry in plan.escalations:
             self._escalate(turn, step, entry, written)
+        progress = self.now if plan.progressed else follow_up.last_progress_at
+        return {
+            **columns(follow_up.id or 0, turn.decision),
+            "last_reminder_at": self.now,
+            "updated_at": self.now,
+            "last_progress_at": progress,
+        }
 
     def _reminder_entry(self, turn: SchoolTurn) -> ledger.Entry:
         school, decision = turn.school, turn.decision
@@ -255,8 +272,7 @@ class SweepWriter:
         message: str,
         data: dict[str, Any] | None = None,
     ) -> None:
-        record_event(
-            self.session,
+        event = event_values(
             at=self.now,
             kind=kind,
             school_id=follow_up.school_id,
@@ -264,13 +280,19 @@ class SweepWriter:
             message=message,
             data=data,
         )
+        self.events.append(event)
 
     def digests(self) -> None:
         """Each coordinator's digest of the day, once its time has come."""
+        self.write_digests(self.digest_entries())
+
+    def digest_entries(self) -> list[ledger.Entry]:
+        """Reading only: the digests not queued yet, their payload computed once."""
         day = digest_day(self.ctx.calendar, self.now, self.ctx.policy.digest_time)
         if day is None or not self.settings.contacts.coordinators:
-            return
+            return []
         payload: dict[str, Any] | None = None
+        entries = []
         for recipient in self.settings.contacts.coordinators:
             key = ledger.ledger_key(
                 LedgerKind.DIGEST, campaign=self.campaign.name, day=day, recipient=recipient
@@ -290,9 +312,15 @@ class SweepWriter:
                 created_at=self.now,
                 campaign_id=self.campaign.id,
             )
+            entries.append(entry)
+        return entries
+
+    def write_digests(self, entries: Sequence[ledger.Entry]) -> None:
+        for entry in entries:
             if ledger.enqueue(self.session, entry).new:
+                subject = entry.payload["subject"]
                 self.report.created.append(
-                    Planned(LedgerKind.DIGEST, key, recipient, payload["subject"])
+                    Planned(LedgerKind.DIGEST, entry.key, entry.recipient, subject)
                 )
 
 
