@@ -39,7 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import bindparam, event, insert, text, update
 
 from bench.pages import PARIS, generate
 from bench.report import Row, alternate, emit, load_average
@@ -88,9 +88,37 @@ def build(settings: Any, *, schools: int, seed: int) -> dict[str, int]:
     with app.engine.begin() as conn:
         counts["pupil"] = _pupils(conn, random.Random(seed + 1))
         counts["ladders"] = _ladders(conn, settings, random.Random(seed + 2))
+        _variety(conn)
         conn.exec_driver_sql("ANALYZE")
     app.close()
     return counts
+
+
+def _variety(conn: Any) -> None:
+    """A few schools that reported a problem, that are snoozed, that have no address; half
+    the anomalies name a known pupil of their school."""
+    problems = ("onde", "export", "other")
+    for k, category in enumerate(problems):
+        conn.execute(
+            text(
+                "UPDATE follow_up SET problem_category = :c, problem_detail = :d "
+                "WHERE id % 29 = :k AND stage != 'validated'"
+            ),
+            {"c": category, "d": "Pas de clé OTP" if k == 0 else "", "k": k},
+        )
+    from db.models import FollowUp
+
+    table = FollowUp.__table__  # type: ignore[attr-defined]
+    snoozed = update(table).where(table.c.id % 31 == 3)
+    conn.execute(snoozed.values(snoozed_until=NOW + dt.timedelta(days=3)))
+    conn.execute(text("UPDATE school SET director_email = '' WHERE id % 97 = 5"))
+    conn.execute(
+        text(
+            "UPDATE anomaly SET pupil_id = (SELECT min(p.id) FROM pupil p WHERE "
+            "p.school_id = anomaly.school_id AND p.campaign_id = anomaly.campaign_id) "
+            "WHERE id % 2 = 0"
+        )
+    )
 
 
 def _pupils(conn: Any, rng: random.Random) -> int:
@@ -112,7 +140,7 @@ def _pupils(conn: Any, rng: random.Random) -> int:
                     "school_id": school_id,
                     "campaign_id": campaign_id,
                     "match_key": f"eleve{k}|prenom|2019-01-01",
-                    "last_name": f"ÉLÈVE{k:03d}",
+                    "last_name": f"ÉLÈVE{k % 50:03d}",  # namesakes: ordered by id
                     "first_name": "Prénom",
                     "birth_date": dt.date(2019, 1 + k % 12, 1 + k % 28),
                     "level": "CP",
@@ -134,7 +162,7 @@ def _ladders(conn: Any, settings: Any, rng: random.Random) -> int:
     """Half the open schools with their stage's ladder running, at every step, and the last
     reminder of that stage in the ledger (with a whole mail in its payload)."""
     from daemon.reminders.policy import ladder_json, ladder_steps, stage_policy
-    from db.models import Reminder
+    from db.models import FollowUp, Reminder
 
     found = conn.execute(
         text(
@@ -152,8 +180,8 @@ def _ladders(conn: Any, settings: Any, rng: random.Random) -> int:
         updates.append(
             {
                 "fid": fid,
-                "stage": stage,
-                "ladder": ladder,
+                "running": stage,
+                "steps": ladder,
                 "count": count,
                 "due": NOW - dt.timedelta(hours=rng.randint(1, 30)),
                 "last": dt.datetime.combine(last_day, dt.time(8, 30), PARIS),
@@ -183,15 +211,18 @@ def _ladders(conn: Any, settings: Any, rng: random.Random) -> int:
                 "created_at": dt.datetime.combine(last_day, dt.time(8, 30), PARIS),
             }
         )
-    import json
-
+    table = FollowUp.__table__  # type: ignore[attr-defined]
     conn.execute(
-        text(
-            "UPDATE follow_up SET ladder_stage = :stage, ladder = :ladder, "
-            "reminders_without_progress = :count, next_reminder_at = :due, "
-            "last_reminder_at = :last WHERE id = :fid"
+        update(table)
+        .where(table.c.id == bindparam("fid"))
+        .values(
+            ladder_stage=bindparam("running"),
+            ladder=bindparam("steps"),
+            reminders_without_progress=bindparam("count"),
+            next_reminder_at=bindparam("due"),
+            last_reminder_at=bindparam("last"),
         ),
-        [{**u, "ladder": json.dumps(u["ladder"])} for u in updates],
+        updates,
     )
     for i in range(0, len(ledger), 20_000):
         conn.execute(insert(Reminder.__table__), ledger[i : i + 20_000])  # type: ignore[attr-defined]
