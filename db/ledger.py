@@ -137,15 +137,6 @@ def enqueue_many(session: Session, entries: Sequence[Entry]) -> set[str]:
     return set(session.execute(statement, rows).scalars())
 
 
-def existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
-    """Which of these keys the ledger holds already."""
-    found: set[str] = set()
-    for start in range(0, len(keys), 500):
-        query = select(Reminder.key).where(col(Reminder.key).in_(keys[start : start + 500]))
-        found.update(session.exec(query))
-    return found
-
-
 def with_keys(session: Session, keys: Sequence[str]) -> list[Reminder]:
     """The rows of these keys, in the order they were written."""
     query = select(Reminder).where(col(Reminder.key).in_(keys)).order_by(col(Reminder.id))

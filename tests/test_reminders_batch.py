@@ -125,6 +125,7 @@ def fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
+@pytest.mark.slow
 def test_the_sweep_writes_the_same_rows_whatever_its_batch_size(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
