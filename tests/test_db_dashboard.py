@@ -70,7 +70,7 @@ def test_a_school_is_escalated_by_its_column_not_by_the_text_of_its_steps(
     rows = needing_attention(session, campaign_id=campaign.id, now=NOW)
     escalated = [r for r in rows if r.why is Attention.ESCALATED]
     assert [(r.school.uai, r.detail) for r in escalated] == [
-        ("0441234C", "coordinator@3, support@5")
+        ("0441234C", "coordination, assistance")
     ]
     assert {r.school.uai: r.why for r in rows}["0441235D"] is Attention.IDLE
 

@@ -327,14 +327,15 @@ def rebase(text: str, old: str, new: str) -> str:
     return pattern.sub(new.rstrip("/"), text)
 
 
+UNSENT = (ReminderStatus.PENDING, ReminderStatus.CLAIMED, ReminderStatus.FAILED)
+
+
 def rebase_links(engine: Engine, *, old: str, new: str) -> int:
     """The mails not sent yet whose text links to the address `old` (a `web.base_url`), made to
     link to `new` instead (after the pages moved); how many changed."""
     changed = 0
     with transaction(engine) as session:
-        rows = session.exec(
-            select(Reminder).where(col(Reminder.status).in_(["pending", "claimed", "failed"]))
-        ).all()
+        rows = session.exec(select(Reminder).where(col(Reminder.status).in_(UNSENT))).all()
         for row in rows:
             payload = {
                 k: rebase(v, old, new) if isinstance(v, str) else v for k, v in row.payload.items()

@@ -81,7 +81,7 @@ def last_tick_at(app: App) -> dt.datetime | None:
     """When this process's scheduler last swept (on the campaign's clock), None before."""
     with reading(app.engine) as session:
         beat = health.part_beat(session, instance=app.instance, part=health.SCHEDULER_PART)
-    return beat.worked_at if beat else None
+        return beat.worked_at if beat else None
 
 
 async def tick(app: App) -> None:
