@@ -243,12 +243,14 @@ def clear_caches() -> None:
 
 @contextmanager
 def write_times(engine: Any) -> Iterator[list[float]]:
-    """The duration of each transaction of `engine` (begin to commit or rollback)."""
+    """The duration of each write transaction of `engine` (begin to commit or rollback): what
+    the sender and the intake may wait for on SQLite."""
     times: list[float] = []
     opened: dict[int, float] = {}
 
     def begin(conn: Any) -> None:
-        opened[id(conn)] = time.perf_counter()
+        if conn.get_execution_options().get("write", False):  # `db.engine.transaction`
+            opened[id(conn)] = time.perf_counter()
 
     def end(conn: Any) -> None:
         started = opened.pop(id(conn), None)
