@@ -44,7 +44,6 @@ ANOMALY_COLUMNS: tuple[Any, ...] = (
     Anomaly.severity,
     Anomaly.category,
     Anomaly.first_seen_at,
-    col(Pupil.id).label("pupil_id"),
     Pupil.last_name,
     Pupil.first_name,
     Pupil.birth_date,
