@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, and_, or_, type_coerce, update
+from sqlalchemy import String, and_, or_, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -29,7 +29,7 @@ from daemon.reminders.due import (
 )
 from daemon.reminders.policy import campaign_policy
 from daemon.reminders.report import SweepReport
-from daemon.reminders.writing import SweepWriter, columns
+from daemon.reminders.writing import SweepWriter, columns, update_follow_ups
 from daemon.school.stage import Stage
 from db.engine import reading, transaction
 from db.models import Campaign, FollowUp, School
@@ -213,11 +213,7 @@ def _quiet(writer: SweepWriter, decisions: Sequence[tuple[int, int, Decision]]) 
     """The follow-ups with no mail today in bulk: their new due moment."""
     quiet = [(fid, d) for fid, _sid, d in decisions if not d.send]
     for started in (True, False):
-        rows = [columns(fid, d) for fid, d in quiet if d.started is started]
-        if rows:
-            writer.session.execute(
-                update(FollowUp), rows, execution_options={"synchronize_session": False}
-            )
+        update_follow_ups(writer.session, [columns(f, d) for f, d in quiet if d.started is started])
     report = writer.report
     report.stopped += sum(1 for _f, d in quiet if d.next_reminder_at is None)
     report.scheduled += sum(1 for _f, d in quiet if d.next_reminder_at is not None)

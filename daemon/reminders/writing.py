@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session
 
 from daemon.config import Settings
@@ -56,6 +56,24 @@ def columns(follow_up_id: int, d: Decision) -> dict[str, Any]:
         values["escalations_done"] = list(d.escalations_done)
         values["escalated"] = bool(d.escalations_done)
     return values
+
+
+FOLLOW_UP: Any = FollowUp.__table__  # type: ignore[attr-defined]
+
+
+def update_follow_ups(session: Session, rows: list[dict[str, Any]]) -> None:
+    """New columns of many follow-ups (each row: its `id` and the same columns), in one
+    executemany (Core: no ORM bookkeeping per row)."""
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != "id"]
+    statement = (
+        update(FOLLOW_UP)
+        .where(FOLLOW_UP.c.id == bindparam("row_id"))
+        .values({name: bindparam(f"new_{name}") for name in names})
+    )
+    params = [{"row_id": r["id"], **{f"new_{n}": r[n] for n in names}} for r in rows]
+    session.execute(statement, params)
 
 
 @dataclass(frozen=True)
@@ -127,11 +145,7 @@ class SweepWriter:
         follow-up's new columns and the ladder steps it reached (a mail whose key was taken
         already is neither reported nor recorded); the follow-ups and the events in bulk."""
         written = ledger.enqueue_many(self.session, [e for plan in plans for e in plan.entries])
-        updates = [self._write(plan, written) for plan in plans]
-        if updates:
-            self.session.execute(
-                update(FollowUp), updates, execution_options={"synchronize_session": False}
-            )
+        update_follow_ups(self.session, [self._write(plan, written) for plan in plans])
         record_events(self.session, self.events)
         self.events.clear()
 
