@@ -52,6 +52,7 @@ def prepare(folder: Path) -> dict[str, str]:
     """A state folder holding the demo's private schools, their follow-ups, migrated."""
     env = {**os.environ, "RELANCE_CONFIG": "", "RELANCE_STATE_DIR": str(folder)}
     env.pop("RELANCE_DATABASE_URL", None)
+    env.pop("RELANCE_BENCH_JSON", None)  # the runner's, not a setting: relance refuses it
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: compiled modules are kept
     annuaire = REPO / "daemon" / "data" / "demo" / "annuaire-035-2023.csv"
     subprocess.run(

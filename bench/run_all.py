@@ -73,8 +73,8 @@ def main() -> int:
     load = f"machine {load_before} at the start, {load_average()} at the end"
     text = (
         f"{START}\nMeasured by `make bench` on {dt.date.today():%Y-%m-%d} ({machine}; {load}). "
-        "Each ratio is the median of pairs alternated with the baseline, caches cleared "
-        "before each run.\n\n"
+        "Each ratio with a pairs min–max is the median of pairs alternated with the baseline, "
+        "caches cleared before each run; a ratio without one was not measured in pairs.\n\n"
         f"{table(rows)}\n"
         + (f"\nBenchmarks that failed to run: {', '.join(failures)}\n" if failures else "")
         + END

@@ -15,8 +15,8 @@ from sqlmodel import Session
 
 from daemon.clock import utc_now
 from daemon.config import Settings
-from db.campaigns import ensure_campaign, ensure_follow_ups
-from db.engine import make_engine
+from db.campaigns import apply_calendar, ensure_campaign, ensure_follow_ups
+from db.engine import make_engine, transaction
 from db.health import instance_name
 from db.migrate import ensure_schema
 from db.models import Campaign
@@ -69,6 +69,19 @@ class App:
         if follow_ups:
             ensure_follow_ups(session, campaign_id=campaign.id, now=now)
         return campaign
+
+    def apply_settings(self, now: dt.datetime, *, actor: str) -> list[str]:
+        """Bring the stored campaign's settings in line with this configuration (the daemon at
+        start, `relance config apply`): the changed settings, each in one event."""
+        with transaction(self.engine) as session:
+            campaign = self.campaign(session, now, follow_ups=False)
+            return apply_calendar(
+                session,
+                campaign=campaign,
+                calendar=campaign_calendar(self.settings),
+                now=now,
+                actor=actor,
+            )
 
     def close(self) -> None:
         if "engine" in self.__dict__:

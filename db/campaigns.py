@@ -40,10 +40,11 @@ def active_campaign(session: Session) -> Campaign | None:
 def ensure_campaign(
     session: Session, *, now: dt.datetime, name: str, calendar: dict[str, Any]
 ) -> Campaign:
-    """Create the campaign, or bring its calendar in line with the configuration.
+    """The campaign, created from the configuration's calendar when it does not exist yet.
 
-    Ladders already running on follow-ups are copies: changing the policy here never
-    changes them.
+    An existing campaign is returned as stored: its settings change only through
+    `apply_calendar` (when the daemon starts, or `relance config apply`), never because a
+    command was run from a shell with another environment.
     """
     campaign = get_campaign(session, name=name)
     if campaign is None:
@@ -52,19 +53,37 @@ def ensure_campaign(
             return created
         campaign = get_campaign(session, name=name)  # another process created it meanwhile
         assert campaign is not None
+    return campaign
+
+
+def apply_calendar(
+    session: Session, *, campaign: Campaign, calendar: dict[str, Any], now: dt.datetime, actor: str
+) -> list[str]:
+    """Bring the campaign's settings in line with the configuration; one event with the old and
+    new value of each changed setting. Returns the names of the changed settings.
+
+    Ladders already running on follow-ups are copies: changing the policy here never
+    changes them."""
     changed = [k for k in CALENDAR_FIELDS if k in calendar and getattr(campaign, k) != calendar[k]]
+    if not changed:
+        return []
+    old = {key: _jsonable(getattr(campaign, key)) for key in changed}
     for key in changed:
         setattr(campaign, key, calendar[key])
-    if changed:
-        record_event(
-            session,
-            at=now,
-            kind=EventKind.CAMPAIGN_UPDATED,
-            campaign_id=campaign.id,
-            message="Calendrier de la campagne modifié : " + ", ".join(changed),
-            data={"fields": changed},
-        )
-    return campaign
+    record_event(
+        session,
+        at=now,
+        kind=EventKind.CAMPAIGN_UPDATED,
+        campaign_id=campaign.id,
+        actor=actor,
+        message="Réglages de la campagne modifiés : " + ", ".join(changed),
+        data={"fields": changed, "old": old, "new": {k: _jsonable(calendar[k]) for k in changed}},
+    )
+    return changed
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def _create(

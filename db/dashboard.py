@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Date, and_, case, cast, func, literal, or_
+from sqlalchemy import Date, and_, case, cast, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from db.models import Document, Event, ExportSubmission, FollowUp, IntakeFile, School
+from db.models import Event, ExportSubmission, FollowUp, IntakeFile, School
 from db.schools import search_form
-from db.states import ESCALATION_LABELS, EventKind, IntakeOutcome, Stage
+from db.states import EventKind, IntakeOutcome, Stage
 
 VALIDATED = Stage.VALIDATED
 SORTS: dict[str, Any] = {
@@ -36,6 +35,7 @@ class SchoolFilters:
     sort: str = "uai"
     descending: bool = False
     uai: str = ""  # only this school (a school's API token)
+    awaiting_confirmation: bool = False  # constat declared validated, not confirmed yet
 
     def conditions(self) -> list[ColumnElement[bool]]:
         where: list[ColumnElement[bool]] = [col(School.active).is_(True)]
@@ -47,9 +47,34 @@ class SchoolFilters:
             where.append(col(School.contract) == self.contract)
         if self.uai:
             where.append(col(School.uai) == self.uai)
+        if self.awaiting_confirmation:
+            where.append(_awaiting_confirmation())
         if self.search.strip():
             where.append(col(School.search_key).contains(search_form(self.search)))
         return where
+
+
+def _awaiting_confirmation() -> ColumnElement[bool]:
+    return and_(
+        col(FollowUp.declared_validated_at).is_not(None),
+        col(FollowUp.validation_confirmed_at).is_(None),
+        col(FollowUp.stage) != VALIDATED,
+    )
+
+
+def awaiting_confirmation_count(session: Session, *, campaign_id: int) -> int:
+    """Active schools whose declared constat waits for a coordinator's confirmation."""
+    query = (
+        select(func.count())
+        .select_from(FollowUp)
+        .join(School, col(FollowUp.school_id) == School.id)
+        .where(
+            col(FollowUp.campaign_id) == campaign_id,
+            col(School.active).is_(True),
+            _awaiting_confirmation(),
+        )
+    )
+    return int(session.exec(query).one())
 
 
 def _school_follow_up(campaign_id: int) -> Any:
@@ -241,97 +266,6 @@ def quarantined(session: Session, *, limit: int = 500) -> list[tuple[IntakeFile,
         .limit(limit)
     )
     return [(intake, school) for intake, school in session.exec(query).all()]
-
-
-class Attention(StrEnum):
-    """Why a school is on the dashboard's list of schools to look at first (in this order)."""
-
-    ESCALATED = "escalated"
-    EMAIL_FAILING = "email_failing"
-    TO_REVIEW = "to_review"  # a document to check by hand
-    ERRORS = "errors"  # errors open longest
-    IDLE = "idle"  # no activity
-
-
-@dataclass(frozen=True)
-class AttentionRow:
-    school: School
-    follow_up: FollowUp | None
-    why: Attention
-    since: dt.datetime | None
-    detail: str = ""  # the ladder steps taken, or the address's failure
-
-
-def _attention_queries(
-    campaign_id: int, now: dt.datetime, idle_days: int
-) -> list[tuple[Attention, Any, Any]]:
-    """Each reason's condition and what its rows are ordered by (the oldest first)."""
-    idle_since = now - dt.timedelta(days=idle_days)
-    to_review = select(Document.school_id).where(
-        col(Document.needs_review).is_(True),
-        col(Document.campaign_id) == campaign_id,
-        col(Document.superseded_by_id).is_(None),
-        col(Document.duplicate_of_id).is_(None),
-    )
-    return [
-        (Attention.ESCALATED, col(FollowUp.escalated).is_(True), col(FollowUp.stage_since)),
-        (
-            Attention.EMAIL_FAILING,
-            col(School.email_failing_since).is_not(None),
-            col(School.email_failing_since),
-        ),
-        (Attention.TO_REVIEW, col(School.id).in_(to_review), col(FollowUp.stage_since)),
-        (Attention.ERRORS, col(FollowUp.stage) == Stage.ERRORS, col(FollowUp.stage_since)),
-        (
-            Attention.IDLE,
-            or_(
-                col(FollowUp.last_progress_at).is_(None),
-                col(FollowUp.last_progress_at) < idle_since,
-            )
-            & (col(FollowUp.stage_since).is_(None) | (col(FollowUp.stage_since) < idle_since)),
-            col(FollowUp.last_progress_at),
-        ),
-    ]
-
-
-def _attention_row(school: School, follow_up: FollowUp, why: Attention) -> AttentionRow:
-    if why is Attention.EMAIL_FAILING:
-        return AttentionRow(
-            school, follow_up, why, school.email_failing_since, school.email_failure
-        )
-    since = follow_up.last_progress_at if why is Attention.IDLE else follow_up.stage_since
-    steps = [step.partition("@")[0] for step in follow_up.escalations_done]
-    detail = (
-        ", ".join(ESCALATION_LABELS.get(s, s) for s in steps) if why is Attention.ESCALATED else ""
-    )
-    return AttentionRow(school, follow_up, why, since, detail)
-
-
-def needing_attention(
-    session: Session, *, campaign_id: int, now: dt.datetime, idle_days: int = 10, per_kind: int = 15
-) -> list[AttentionRow]:
-    """Schools to look at first: escalated, failing address, a document to check by hand (lines
-    the parser could not place, counters that disagree), errors open longest, no activity.
-
-    Each reason is one indexed query limited to `per_kind` rows; a school is listed once."""
-    base = (
-        select(School, FollowUp)
-        .join(
-            FollowUp,
-            and_(col(FollowUp.school_id) == School.id, col(FollowUp.campaign_id) == campaign_id),
-        )
-        .where(col(School.active).is_(True), col(FollowUp.stage) != VALIDATED)
-    )
-    seen: set[int] = set()
-    rows: list[AttentionRow] = []
-    for why, condition, order in _attention_queries(campaign_id, now, idle_days):
-        query = base.where(condition).order_by(order.asc().nulls_first(), col(School.uai))
-        for school, follow_up in session.exec(query.limit(per_kind)).all():
-            assert school.id is not None
-            if school.id not in seen:
-                seen.add(school.id)
-                rows.append(_attention_row(school, follow_up, why))
-    return rows
 
 
 def nothing_scheduled(

@@ -10,6 +10,21 @@ def fold(text: str) -> str:
     """Accents stripped (é → e, œ → oe) for comparisons; never for display."""
     if text.isascii():
         return text  # nothing to strip (ASCII is its own NFKD form)
+    text = text.translate(_LATIN)  # French text is done here, a C loop
+    if text.isascii():
+        return text
+    return _fold_each(text)
+
+
+def _fold_each(text: str) -> str:
     text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# Folding works character by character (the combining marks that NFKD reorders are all
+# dropped), so the Latin letters that fold to ASCII are looked up in a table computed once;
+# any other character is left to `_fold_each`.
+_LATIN = {
+    code: _fold_each(chr(code)) for code in range(0x80, 0x250) if _fold_each(chr(code)).isascii()
+}

@@ -31,6 +31,7 @@ CONTACTS = {
     "coordinators": ["coord@example.org"],
     "export_support_email": "ange@example.org",
     "onde_support_email": "assistance-onde@example.org",
+    "ine_support_email": "ine@example.org",
 }
 
 

@@ -110,3 +110,60 @@ def test_the_checker_sees_a_wrong_arrow(tmp_path: Path) -> None:
     assert room_of("daemon") < room_of("daemon.app")  # the package's __init__ is ground
     assert room_of("daemon.delivery.outbox") < room_of("daemon.mailbox.process")
     assert room_of("daemon.mailbox.poller") < room_of("daemon.runtime.parts")
+
+
+# The habits (issue 18): no function radon ranks D or worse, at most a handful over 50 lines.
+LONG_FUNCTION_LINES = 50
+LONG_FUNCTIONS_ALLOWED = 5
+
+
+def _sources() -> list[Path]:
+    return sorted([*(REPO / "daemon").rglob("*.py"), *(REPO / "db").rglob("*.py")])
+
+
+def long_functions(source: str, name: str) -> list[str]:
+    """Functions (methods and nested ones included) longer than LONG_FUNCTION_LINES lines."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            if length > LONG_FUNCTION_LINES:
+                found.append(f"{name}:{node.lineno} {node.name} ({length} lines)")
+    return found
+
+
+def complex_functions(source: str, name: str) -> list[str]:
+    """Blocks radon ranks D or worse (cyclomatic complexity above 20)."""
+    from radon.complexity import cc_rank, cc_visit
+
+    return [
+        f"{name}:{block.lineno} {block.name} ({cc_rank(block.complexity)} {block.complexity})"
+        for block in cc_visit(source)
+        if cc_rank(block.complexity) >= "D"
+    ]
+
+
+def test_no_function_is_ranked_d_or_worse() -> None:
+    found = [
+        hit
+        for path in _sources()
+        for hit in complex_functions(path.read_text(encoding="utf-8"), str(path.relative_to(REPO)))
+    ]
+    assert found == []
+
+
+def test_few_functions_run_over_fifty_lines() -> None:
+    found = [
+        hit
+        for path in _sources()
+        for hit in long_functions(path.read_text(encoding="utf-8"), str(path.relative_to(REPO)))
+    ]
+    assert len(found) <= LONG_FUNCTIONS_ALLOWED, "\n".join(found)
+
+
+def test_the_habit_checks_see_a_long_and_a_branchy_function() -> None:
+    branches = "\n".join(f"    if x == {n}:\n        return {n}" for n in range(25))
+    branchy = f"def branchy(x):\n{branches}\n    return -1\n"
+    assert complex_functions(branchy, "m.py") == ["m.py:1 branchy (D 26)"]
+    assert long_functions(branchy, "m.py") == ["m.py:1 branchy (52 lines)"]
+    assert long_functions("def short():\n    return 1\n", "m.py") == []

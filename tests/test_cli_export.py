@@ -79,6 +79,31 @@ def test_check_on_a_fresh_installation_creates_no_database(tmp_path: Path) -> No
     state = tmp_path / "state"
     env = {"RELANCE_STATE_DIR": str(state)}
     result = CliRunner().invoke(cli, ["export", "check", str(path), "--json"], env=env)
-    assert result.exit_code == 3  # no school is known yet
-    assert "n'est pas suivie" in json.loads(result.output)["refusal"]
+    assert result.exit_code == 0, result.output  # no database: the archive alone is checked
+    assert json.loads(result.output)["headcount"]["total"] == 3
     assert not list(state.rglob("*.sqlite3"))
+
+
+OTHER_SCHOOL = "0441235D"
+
+
+def test_another_schools_archive_is_refused_by_check_and_submit(
+    tmp_path: Path, database_url: str
+) -> None:
+    runner, env, _path = setup(tmp_path, database_url)
+    path = tmp_path / "autre" / f"{UAI}.zip"
+    path.parent.mkdir()
+    path.write_bytes(to_zip(layout(6, uai=OTHER_SCHOOL)))
+    reason = f"archive d'une autre école ({OTHER_SCHOOL})"
+    for env_check in (env, {"RELANCE_STATE_DIR": str(tmp_path / "vide")}):
+        check = runner.invoke(cli, ["export", "check", str(path)], env=env_check)
+        assert check.exit_code == 3 and reason in check.output
+    submit = runner.invoke(cli, ["export", "submit", str(path), "--json"], env=env)
+    assert submit.exit_code == 3
+    assert json.loads(submit.output)["reason"] == reason
+    ingest = runner.invoke(cli, ["ingest", str(path), "--json"], env=env)
+    assert ingest.exit_code == 3
+    assert [(r["outcome"], r["reason"]) for r in json.loads(ingest.output)] == [
+        ("quarantined", reason)
+    ]
+    assert submissions(database_url) == 2  # the refused archive and its re-deposit, no pupil

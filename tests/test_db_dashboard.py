@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from db.dashboard import Attention, needing_attention, progress_by_day
+from db.attention import Attention, needing_attention
+from db.dashboard import progress_by_day
 from db.events import record_event
 from db.models import Campaign, FollowUp, School
 from db.states import EventKind, Stage
@@ -19,7 +20,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _school(session: Session, campaign: Campaign, uai: str, **follow_up: object) -> School:
-    school = School(uai=uai, name=f"École {uai}", created_at=NOW, updated_at=NOW)
+    school = School(
+        uai=uai,
+        name=f"École {uai}",
+        director_email=f"ce.{uai.lower()}@example.org",
+        created_at=NOW,
+        updated_at=NOW,
+    )
     session.add(school)
     session.flush()
     assert school.id is not None and campaign.id is not None

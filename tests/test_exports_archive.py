@@ -291,3 +291,30 @@ def test_archives_with_odd_cells_and_bytes_are_checked_without_exception(
         rows[row].append(value)
     result = check(to_zip(m, raw={"scolarites.csv.bak": tail}))
     assert result.accepted and result.headcount is not None
+
+
+def test_an_archive_whose_schoolings_name_another_school_is_refused() -> None:
+    every = layout(6)
+    for row in range(1, 7):
+        set_cell(every, "scolarites.csv", row, "code_ecole", OTHER)
+    result = check(to_zip(every))
+    assert not result.accepted and result.headcount is None
+    assert result.refusal == f"archive d'une autre école ({OTHER})"
+    nearly = layout(12)
+    written = OTHER.lower().replace("0350", "0350 ")  # still B's code
+    for row in range(1, 12):  # 11 of 12: nearly every one
+        set_cell(nearly, "scolarites.csv", row, "code_ecole", written)
+    assert check(to_zip(nearly)).refusal == f"archive d'une autre école ({OTHER})"
+
+
+def test_a_few_schoolings_of_another_school_stay_per_pupil_errors() -> None:
+    m = layout(6)
+    set_cell(m, "scolarites.csv", 1, "code_ecole", OTHER)
+    set_cell(m, "scolarites.csv", 2, "code_ecole", OTHER)
+    result = check(to_zip(m))
+    assert result.accepted
+    assert [f.id_eleve for f in result.findings if f.field == "code_ecole"] == ["E00001", "E00002"]
+    garbled = layout(3)
+    for row in range(1, 4):  # no valid UAI: not another school, an error on each pupil
+        set_cell(garbled, "scolarites.csv", row, "code_ecole", "ECOLE")
+    assert check(to_zip(garbled)).accepted

@@ -16,8 +16,9 @@ from daemon.app import App
 from daemon.demo.generate import archive, make_pupils
 from daemon.ingest.intake.intake import Intake
 from daemon.ingest.intake.storage import reason_file
-from db.models import Document, Event, ExportSubmission, FollowUp, IntakeFile
+from db.models import Document, Event, ExportSubmission, FollowUp, IntakeFile, Pupil
 from db.schools import add_school
+from tests.archives import layout, to_zip
 from tests.conftest import NOW, make_settings
 from tests.factories import EXTRACTION_HEADER, OTHER, UAI, cr_text, extraction_csv
 
@@ -380,3 +381,31 @@ def test_files_for_one_school_taken_at_once_by_two_daemons_are_both_recorded(
     assert results == ["processed"] * 6
     session.rollback()
     assert len(session.exec(select(Document)).all()) == 6
+
+
+def test_another_schools_archive_named_for_a_school_changes_nothing_for_it(
+    intake: Intake, session: Session
+) -> None:
+    """An archive `<A>.zip` whose scolarités all carry B's code is refused on every channel:
+    quarantined with its reason, no pupil followed, A stays where its evidence put it."""
+    intake.take_bytes(cr_text(), filename="cr.txt", channel="page", now=NOW)
+    session.rollback()
+    before = session.exec(select(FollowUp)).one().stage
+    pupils = len(session.exec(select(Pupil)).all())
+    data = to_zip(layout(8, uai=OTHER))
+    drop = intake.store.drop_dir
+    drop.mkdir(parents=True, exist_ok=True)
+    (drop / f"{UAI}.zip").write_bytes(data)
+    results = [
+        intake.take_bytes(data, filename=f"{UAI}.zip", channel="page", now=NOW, school_uai=UAI),
+        intake.take_bytes(data, filename=f"{UAI}.zip", channel="api", now=NOW, school_uai=UAI),
+        intake.take_path(drop / f"{UAI}.zip", channel="folder", now=NOW, root=drop),
+    ]
+    for result in results:
+        assert result.outcome == "quarantined"
+        assert result.reason == f"archive d'une autre école ({OTHER})"
+        assert Path(result.stored_path).exists()
+    session.rollback()
+    assert session.exec(select(FollowUp)).one().stage == before == "errors"
+    assert len(session.exec(select(Pupil)).all()) == pupils
+    assert not [s for s in session.exec(select(ExportSubmission)) if s.accepted]

@@ -41,3 +41,20 @@ def test_one_digest_per_coordinator_per_school_day_with_counts_and_failing_addre
     assert [r.recipient for r in ledger(session, "reminder")] == [reached.director_email]
     assert report.skipped == [f"{failing.uai} : relance non préparée (adresse en échec)"]
     assert not sweep(app, paris(D(2026, 10, 10), 9)).kinds("digest")  # Saturday
+
+
+def test_a_school_without_director_address_is_named_in_the_digest(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    app = reminder_app(tmp_path, database_url, engine)
+    add(session, 1, "École Saint-Joseph")
+    mute = add(session, 2, "École Sans-Adresse")
+    mute.director_email = ""
+    session.add(mute)
+    session.commit()
+    sweep(app, paris(D(2026, 10, 5), 7, 30))
+    payload = ledger(session, "digest")[0].payload
+    assert "ÉCOLES SANS ADRESSE DE DIRECTEUR" in payload["text"]
+    assert f"  - École Sans-Adresse ({mute.uai})" in payload["text"]
+    assert f"École Sans-Adresse ({mute.uai})" in payload["html"]
+    assert "École Saint-Joseph (" not in payload["text"].split("SANS ADRESSE")[1]

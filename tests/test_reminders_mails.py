@@ -14,8 +14,9 @@ from sqlmodel import Session, select
 from daemon.app import App
 from daemon.ingest.intake.intake import Intake
 from daemon.reminders.compose import long_date
-from daemon.reminders.mails import open_items, reminder_payload
+from daemon.reminders.mails import escalation_mail, open_items, reminder_payload
 from daemon.reminders.policy import policy_stage
+from daemon.school.actions import ProblemCategory, report_problem
 from daemon.school.followup import refresh_stage
 from db.models import Campaign, ExportSubmission, FollowUp, School
 from tests.factories import cr_text
@@ -103,3 +104,50 @@ def test_dates_are_written_the_french_way() -> None:
     assert long_date(dt.date(2026, 11, 1)) == "dimanche 1er novembre 2026"
     assert long_date(dt.date(2026, 10, 2)) == "vendredi 2 octobre 2026"
     assert long_date(dt.datetime(2026, 9, 30, 23, 30, tzinfo=dt.UTC)) == "jeudi 1er octobre 2026"
+
+
+def test_an_escalation_is_routed_by_what_is_open_now(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    """An export problem reported before the school moved on says nothing about the constat it
+    now has to validate; an INE problem reported since goes to the INE contact."""
+    app = reminder_app(tmp_path, database_url, engine)
+    school = _prepare(app, session, "ready_to_validate")  # moved on an hour ago
+    campaign = session.exec(select(Campaign)).one()
+
+    def reported(category: ProblemCategory, detail: str, at: dt.datetime) -> None:
+        report_problem(
+            session,
+            school=school,
+            campaign=campaign,
+            category=category,
+            detail=detail,
+            now=at,
+            actor="directeur",
+        )
+        session.commit()
+
+    reported(ProblemCategory.EXPORT, "Ange plante à l'export", ON - dt.timedelta(days=21))
+
+    def escalation() -> tuple[str, str]:
+        session.expire_all()
+        follow_up = session.exec(select(FollowUp)).one()
+        items = open_items(session, app.settings, school, campaign, ON)
+        mail = escalation_mail(
+            app.settings,
+            school=school,
+            campaign=campaign,
+            follow_up=follow_up,
+            items=items,
+            stage=follow_up.stage,
+            count=3,
+        )
+        assert mail is not None
+        return mail.recipient, mail.payload["text"]
+
+    recipient, text = escalation()
+    assert recipient != "ange@example.org" and "Ange plante" not in text
+    reported(ProblemCategory.INE, "INE en litige depuis trois semaines", ON)
+    recipient, text = escalation()
+    assert recipient == "ine@example.org"
+    assert "INE en attente depuis longtemps, en litige" in text and "trois semaines" in text

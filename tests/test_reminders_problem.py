@@ -127,6 +127,7 @@ def test_each_category_goes_to_its_own_contact_and_other_to_the_coordinator(
     assert sent == {
         "onde": ("assistance-onde@example.org", ["coord@example.org"]),
         "export": ("ange@example.org", ["coord@example.org"]),
+        "ine": ("ine@example.org", ["coord@example.org"]),
         "other": ("coord@example.org", []),  # the coordinator is not copied to themself
     }
 

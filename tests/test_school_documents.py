@@ -233,3 +233,29 @@ def test_a_pupil_in_error_and_without_ine_in_one_report_is_one_pupil(session: Se
     assert durand.ine_status == "en_attente"
     anomaly = session.exec(select(Anomaly)).one()
     assert anomaly.pupil_id == durand.id
+
+
+def test_a_compte_rendu_without_ine_section_leaves_the_ine_statuses(session: Session, ctx) -> None:
+    school, campaign, ingest = ctx
+    ingest(cr("2026-09-15T03:10:00+02:00", [], [(*C, "en_attente")]), NOW)
+    silent = replace(cr("2026-09-17T03:10:00+02:00", [], []), ine=IneSection())
+    recorded = ingest(silent, NOW + 3 * DAY)
+    assert recorded.document.counts["pending_ine"] is None
+    assert session.exec(select(Pupil)).one().ine_status == "en_attente"
+    assert stage(session, school, campaign) == Stage.AWAITING_INE
+    counters_only = replace(silent, ine=IneSection(attributed=9, pending=1))
+    ingest(counters_only, NOW + 4 * DAY)
+    assert session.exec(select(Pupil)).one().ine_status == "en_attente"  # which one? unknown
+
+
+def test_an_anomaly_without_severity_stays_unknown_and_flags_its_document(
+    session: Session, ctx
+) -> None:
+    _, _, ingest = ctx
+    result = cr("2026-09-15T03:10:00+02:00", [(*A, "Adresse", "")], [])
+    result = replace(result, anomalies=tuple(replace(a, severity=None) for a in result.anomalies))
+    document = ingest(result, NOW).document
+    anomaly = session.exec(select(Anomaly)).one()
+    assert anomaly.severity == "inconnue"  # neither a reject nor a warning
+    assert document.needs_review
+    assert "gravité non lue pour 1 anomalie : ni rejet ni avertissement" in document.review_reasons

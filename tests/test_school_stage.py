@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from daemon.school.stage import DocumentEvidence, Evidence, Stage, school_stage
+from daemon.school.stage import (
+    ArchiveEvidence,
+    DocumentEvidence,
+    Evidence,
+    Stage,
+    school_stage,
+)
 
 UTC = dt.UTC
 
@@ -264,3 +271,27 @@ def test_the_transition_table_reaches_every_stage_from_every_open_stage() -> Non
         if start is not Stage.VALIDATED:
             reached = set(TRANSITIONS[start]) | {start}
             assert reached >= set(Stage) - {Stage.AWAITING_EXPORT}, start
+
+
+def _matched(
+    report: DocumentEvidence, *archives: ArchiveEvidence
+) -> Stage:  # the stage of a CR followed by these archives
+    evidence = Evidence(
+        exports=tuple(a.received_at for a in archives), archives=archives, documents=(report,)
+    )
+    return school_stage(evidence, NOW).stage
+
+
+def test_a_compte_rendu_is_matched_to_the_archive_it_reports_on() -> None:
+    report = replace(
+        cr(11, rejections=1), archive="0441234C.zip", submitted_at=at(10, 9), pupils_read=22
+    )
+    own = ArchiveEvidence(at(12), "0441234c.ZIP", 22)
+    assert _matched(report, own) is Stage.ERRORS  # dropped after its CR: still current
+    assert _matched(report, replace(own, pupils=21)) is Stage.EXPORTED  # counts disagree
+    assert _matched(report, replace(own, filename="0441235D.zip")) is Stage.EXPORTED
+    assert _matched(replace(report, archive=None), own) is Stage.EXPORTED  # nothing to match
+    older = ArchiveEvidence(at(10, 12), "0441234C.zip", 22)  # sent after the CR's deposit
+    assert _matched(report, older, replace(own, received_at=at(13))) is Stage.EXPORTED
+    earlier = ArchiveEvidence(at(9), "0441234C.zip", 22)
+    assert _matched(report, earlier, own) is Stage.ERRORS

@@ -34,7 +34,8 @@ def test_a_compte_rendu_counts_its_rows_and_keeps_its_counters() -> None:
         rejections=2, warnings=1, pending_ine=1, read=10, integrated=8, rejected=2
     )
     assert document_counts(CompteRendu(ine=IneSection(pending=7))).pending_ine == 7
-    assert document_counts(CompteRendu()).pending_ine == 0
+    assert document_counts(CompteRendu(ine=IneSection(pending=0))).pending_ine == 0
+    assert document_counts(CompteRendu()).pending_ine is None  # no INE section: says nothing
 
 
 def test_an_extraction_counts_its_pupils_without_ine_unless_it_has_no_ine_column() -> None:

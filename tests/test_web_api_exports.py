@@ -86,7 +86,7 @@ def test_a_school_token_cannot_submit_for_another_school(
     client: TestClient, session: Session
 ) -> None:
     answer = client.post(url(OTHER), content=zip_for(OTHER), headers=bearer(SCHOOL))
-    assert answer.status_code == 403 and OTHER in answer.json()["error"]
+    assert answer.status_code == 403 and OTHER in answer.json()["detail"]
     assert session.exec(select(IntakeFile)).all() == []
 
 
@@ -126,14 +126,14 @@ def test_a_multipart_upload_keeps_its_file_name(client: TestClient, session: Ses
 
 def test_a_multipart_form_without_the_file_part_is_a_bad_request(client: TestClient) -> None:
     answer = client.post(url(), files={"autre": ("a.zip", b"PK")}, headers=bearer(INSTALLATION))
-    assert answer.status_code == 400 and "file" in answer.json()["error"]
+    assert answer.status_code == 400 and "file" in answer.json()["detail"]
 
 
 def test_a_multipart_file_that_is_not_a_zip_name_is_refused(client: TestClient) -> None:
     answer = client.post(
         url(), files={"file": ("cr.pdf", b"%PDF-1.4")}, headers=bearer(INSTALLATION)
     )
-    assert answer.status_code == 415 and "cr.pdf" in answer.json()["error"]
+    assert answer.status_code == 415 and "cr.pdf" in answer.json()["detail"]
 
 
 def test_bytes_that_are_not_a_zip_are_quarantined_with_the_reason(
@@ -159,7 +159,7 @@ def test_the_same_archive_again_is_a_resubmission(client: TestClient, session: S
 def test_an_archive_over_the_size_limit_is_refused(client: TestClient, session: Session) -> None:
     answer = client.post(url(), content=b"PK\x03\x04" + b"a" * (1024 * 1024 + 70_000),
                          headers=bearer(INSTALLATION))  # fmt: skip
-    assert answer.status_code == 413 and "1 Mo" in answer.json()["error"]
+    assert answer.status_code == 413 and "1 Mo" in answer.json()["detail"]
     assert session.exec(select(IntakeFile)).all() == []
 
 
@@ -197,3 +197,38 @@ def test_an_archive_just_over_the_limit_is_refused_whole_never_truncated(
     assert answer.status_code == 413, answer.text
     session.rollback()
     assert session.exec(select(IntakeFile)).all() == []  # nothing taken, not even quarantined
+
+
+def test_another_schools_archive_posted_for_a_school_is_refused_and_changes_nothing(
+    client: TestClient, session: Session
+) -> None:
+    answer = client.post(url(UAI), content=zip_for(OTHER), headers=bearer(INSTALLATION))
+    assert answer.status_code == 422, answer.text
+    body = answer.json()
+    assert body["refusal"] == f"archive d'une autre école ({OTHER})"
+    assert body["outcome"] == "quarantined" and body["headcount"] is None
+    session.rollback()
+    intake = session.exec(select(IntakeFile)).one()
+    assert intake.outcome == "quarantined" and intake.reason == body["refusal"]
+    follow_ups = session.exec(select(FollowUp)).all()
+    assert all(f.stage == "awaiting_export" for f in follow_ups)
+
+
+def test_every_error_of_the_api_has_one_shape(client: TestClient) -> None:
+    """The export route's own refusals, the body limit before any route and FastAPI's own
+    answers all say why in one `detail`, as the OpenAPI description's ApiError does."""
+    over = b"PK\x03\x04" + b"a" * (1024 * 1024 + 70_000)
+    answers = [
+        client.post(url(), content=over, headers=bearer(INSTALLATION)),  # the route's 413
+        client.post(url(), content=b"", headers=bearer(INSTALLATION)),  # 400
+        client.post(url(), content=zip_for(), headers=bearer(SCHOOL.replace("a", "b"))),  # 401
+        client.post(url(), content=zip_for()),  # 401, no token
+        client.get("/api/v1/schools/0441234Z", headers=bearer(INSTALLATION)),  # 404
+        client.post(  # the body limit in front of every route: 413
+            url(), content=over * 40, headers=bearer(INSTALLATION)
+        ),
+    ]
+    for answer in answers:
+        assert answer.status_code >= 400
+        body = answer.json()
+        assert list(body) == ["detail"] and isinstance(body["detail"], str) and body["detail"]

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -359,7 +360,9 @@ def test_the_school_page_shows_stage_timeline_documents_anomalies_and_pupils(
     assert "Anomalies ouvertes (2)" in html
     assert "Élèves sans INE (1)" in html
     assert "Historique" in html and "Export attendu → Erreurs à corriger" in html
-    assert "aucune relance prévue" in html
+    # never swept yet, but the sweep's decision already knows when its first reminder leaves
+    announced = html.split("<dt>Prochaine relance</dt>")[1].split("</dd>")[0]
+    assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", announced) and "aucune" not in announced
 
 
 def test_an_original_can_be_downloaded_but_only_from_the_state_folder(
@@ -726,3 +729,64 @@ def test_the_school_page_says_when_the_director_answered(
         "Le directeur a répondu le 14/09/2026 : « Re: Constat de rentrée 0441234C » "
         "(sans pièce jointe : le message est dans la boîte de la coordination)."
     ) in page
+
+
+def test_schools_awaiting_confirmation_are_counted_filtered_listed_and_confirmed_from_the_list(
+    app: App, session: Session, district: Campaign
+) -> None:
+    anne = session.exec(select(School).where(School.uai == "0441235D")).one()
+    set_stage(session, anne, district, "ready_to_validate")  # declared, not confirmed yet
+    mute = school(session, "0441238G", "École Sans-Adresse", director_email="")
+    app.campaign(session, NOW)
+    session.commit()
+    joseph = session.exec(select(School).where(School.uai == "0441234C")).one()
+    Intake(app).take_bytes(cr_text(), filename="cr.txt", channel="page", now=NOW)
+    with signed_in(app) as (client, _token):
+        html = client.get("/").text
+        table = client.get("/ecoles?confirmation=attente").text
+    assert '<a href="/ecoles?confirmation=attente">1</a>' in html
+    assert "constat à confirmer" in html
+    attention = html.split("À regarder en premier")[1].split("Écoles sans relance prévue")[0]
+    row = attention.split("École Sainte-Anne")[1].split("</tr>")[0]
+    assert "Constat déclaré validé, à confirmer" in row
+    assert 'href="/ecoles/0441235D/actions/confirmer"' in row
+    assert mute.name in attention and "Aucune adresse de directeur" in attention
+    sent = attention.split(joseph.name)[1].split("</tr>")[0]
+    assert "aucune" not in sent and "jamais" not in sent  # it sent a compte rendu
+    assert "École Sainte-Anne" in table and "École Saint-Joseph" not in table
+
+
+def test_a_validated_school_offers_neither_reminding_nor_pausing(
+    app: App, session: Session, district: Campaign
+) -> None:
+    with signed_in(app) as (client, token):
+        validated = client.get("/ecoles/0441235D").text
+        running = client.get("/ecoles/0441234C").text
+        refused = client.post(
+            "/ecoles/0441235D/actions/pause",
+            data={"jusquau": "2026-09-20", "csrf_token": token},
+        )
+    assert "actions/relancer" not in validated and "actions/pause" not in validated
+    assert "actions/relancer" in running and "actions/pause" in running
+    assert "plus de relance à suspendre" in refused.text
+
+
+def test_the_school_page_shows_the_archive_headcount_findings_and_sources_side_by_side(
+    app: App, session: Session
+) -> None:
+    from tests.archives import layout, set_cell, to_zip
+
+    school(session, "0441234C")
+    campaign_of(app, session)
+    members = layout(6)
+    set_cell(members, "eleves.csv", 2, "prenom", "")
+    intake = Intake(app)
+    intake.take_bytes(to_zip(members), filename="0441234C.zip", channel="page", now=NOW)
+    intake.take_bytes(cr_text(), filename="cr.txt", channel="page", now=NOW + dt.timedelta(hours=1))
+    with signed_in(app) as (client, _token):
+        html = client.get("/ecoles/0441234C").text
+    section = html.split("<h2>Effectifs</h2>")[1].split("<h2>Exports reçus")[0]
+    assert "Tableau d'effectif de la dernière archive" in section
+    assert "Test de cohérence (1)" in section and "prenom" in section
+    assert section.count('class="differs"') == 2  # the archive's 6 and the CR's 22
+    assert "Les effectifs diffèrent" in section

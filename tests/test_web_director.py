@@ -695,3 +695,27 @@ def test_a_coordinator_renews_the_link_of_a_school(
         assert director.get(link(app, version=2)).status_code == 200
     session.rollback()
     assert session.exec(select(Event).where(Event.kind == "link_renewed")).one()
+
+
+def test_declaring_validated_with_rejects_or_pupils_without_ine_names_them_and_is_allowed(
+    client: TestClient, app: App, session: Session
+) -> None:
+    from daemon.ingest.intake.intake import Intake
+
+    Intake(app).take_bytes(cr_text(errors=2, pending=1), filename="cr.txt", channel="page", now=NOW)
+    items = load_open_items(
+        session,
+        school=get_school(session, uai=UAI),  # type: ignore[arg-type]
+        campaign=app.campaign(session, NOW),
+        contacts=app.settings.contacts,
+        onde_url="",
+        now=NOW,
+    )
+    session.commit()
+    assert items.summary  # e.g. « 1 rejet, 1 avertissement, 1 élève sans INE »
+    base = link(app)
+    asked = post(client, f"{base}/valide", {})
+    assert asked.status_code == 200
+    assert f"il reste {items.summary}" in asked.text and "ONDE fait foi" in asked.text
+    assert post(client, f"{base}/valide", {"confirmer": "oui"}).status_code == 303
+    assert follow_up(session, UAI).declared_validated_at is not None

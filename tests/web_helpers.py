@@ -70,6 +70,7 @@ def school(session: Session, uai: str, name: str = "École Saint-Joseph", **fiel
     fields.setdefault("commune", "Nantes")
     fields.setdefault("circonscription", "Nantes Centre")
     fields.setdefault("contract", "association")
+    fields.setdefault("director_email", f"ce.{uai.lower()}@example.org")
     created = add_school(session, now=NOW, uai=uai, actor="test", name=name, **fields)
     session.commit()
     return created

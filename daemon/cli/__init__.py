@@ -30,7 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "config": (
         "daemon.cli.config_cmd:config_group",
-        "Configuration : afficher, vérifier, exemple commenté.",
+        "Configuration : afficher, vérifier, appliquer à la campagne, exemple commenté.",
     ),
     "db": ("daemon.cli.db_cmd:db_group", "Base de données : migrations."),
     "demo": (

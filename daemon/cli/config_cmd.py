@@ -17,7 +17,7 @@ EXIT_WARNINGS = 3  # `config check`: usable, but a setting looks like a mistake
 
 @click.group("config", subcommand_metavar=french.SUBCOMMAND_METAVAR)
 def config_group() -> None:
-    """Configuration : afficher, vérifier, exemple commenté."""
+    """Configuration : afficher, vérifier, appliquer à la campagne, exemple commenté."""
 
 
 @config_group.command("show")
@@ -32,6 +32,18 @@ def show(ctx: Context) -> None:
     click.echo(
         render(ctx.settings, mask_secrets=True, with_help=False, value_of=_mask_url), nl=False
     )
+
+
+@config_group.command("apply")
+@pass_context
+def apply(ctx: Context) -> None:
+    """Applique à la campagne les réglages de la configuration (le démon le fait à son
+    démarrage ; aucune autre commande ne les change)."""
+    changed = ctx.app.apply_settings(ctx.app.now(), actor="ligne de commande")
+    if changed:
+        click.echo(f"réglages de la campagne modifiés : {', '.join(changed)}")
+    else:
+        click.echo("la campagne a déjà ces réglages : rien à changer")
 
 
 @config_group.command("check")

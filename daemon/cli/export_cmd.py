@@ -50,7 +50,7 @@ def check_cmd(ctx: Context, file: Path, as_json: bool) -> None:
     size = file.stat().st_size
     if size > settings.intake.max_file_mb * 1024 * 1024:
         fail(f"{file.name} : fichier trop gros ({size // (1024 * 1024)} Mo)")
-    known: set[str] = set()
+    known: set[str] | None = None  # no database yet: the archive alone is checked
     if not database_missing(settings.effective_database_url):  # a check never creates one
         with reading(ctx.app.engine) as session:
             query = select(School.uai).where(col(School.active).is_(True))

@@ -431,26 +431,7 @@ def show_cmd(ctx: Context, uai: str, as_json: bool) -> None:
         }
     record = school_record(school, follow_up)
     if as_json:
-        record["anomalies"] = [
-            {
-                "pupil": names.get(a.pupil_id or 0, ""),
-                "field": a.field,
-                "message": a.message,
-                "severity": a.severity,
-                "first_seen_at": a.first_seen_at.isoformat(),
-            }
-            for a in anomalies
-        ]
-        record["pupils_without_ine"] = [
-            {
-                "last_name": p.last_name,
-                "first_name": p.first_name,
-                "birth_date": p.birth_date.isoformat() if p.birth_date else None,
-                "status": p.ine_status,
-            }
-            for p in pending
-        ]
-        print_json(record)
+        print_json(_with_open_items(record, anomalies, pending, names))
         return
     console.print(
         f"[bold]{escape(school.name)}[/] ({school.uai}) — {escape(school.commune)}", markup=True
@@ -463,6 +444,32 @@ def show_cmd(ctx: Context, uai: str, as_json: bool) -> None:
         console.print("\n[bold]Historique récent[/]", markup=True)
         for event in events:
             console.print(f"  {french_date(event.at)}  {event.message}", markup=False)
+
+
+def _with_open_items(
+    record: dict[str, Any], anomalies: list[Any], pending: list[Any], names: dict[int, str]
+) -> dict[str, Any]:
+    """The school's JSON record with its open anomalies and its pupils without INE."""
+    record["anomalies"] = [
+        {
+            "pupil": names.get(a.pupil_id or 0, ""),
+            "field": a.field,
+            "message": a.message,
+            "severity": a.severity,
+            "first_seen_at": a.first_seen_at.isoformat(),
+        }
+        for a in anomalies
+    ]
+    record["pupils_without_ine"] = [
+        {
+            "last_name": p.last_name,
+            "first_name": p.first_name,
+            "birth_date": p.birth_date.isoformat() if p.birth_date else None,
+            "status": p.ine_status,
+        }
+        for p in pending
+    ]
+    return record
 
 
 def _print_anomalies(anomalies: list[Any], names: dict[int, str]) -> None:

@@ -111,6 +111,9 @@ def run_daemon(
         app.engine.url.render_as_string(hide_password=True),
     )
     log_advice(app)
+    changed = app.apply_settings(app.now(), actor="démon")
+    if changed:
+        log.info("campaign settings applied from the configuration: %s", ", ".join(changed))
     chosen = [(n, parts[n]) for n in names] + list(extra)
     lifecycle = Lifecycle(app, chosen, stop_timeout=stop_timeout)
     code = asyncio.run(lifecycle.run())

@@ -244,6 +244,11 @@ class ContactSettings(Section):
     onde_support_email: str = Field(
         "", description="Assistance académique pour l'accès à ONDE (clé OTP, « Accès directeur »)."
     )
+    ine_support_email: str = Field(
+        "",
+        description="Contact pour un INE en attente depuis longtemps ou en litige "
+        "(vide : celui des autres problèmes).",
+    )
     other_support_email: str = Field(
         "", description="Contact pour tout autre problème (vide : la coordination)."
     )
@@ -253,7 +258,11 @@ class ContactSettings(Section):
     )
 
     @field_validator(
-        "coordinator_email", "export_support_email", "onde_support_email", "other_support_email"
+        "coordinator_email",
+        "export_support_email",
+        "onde_support_email",
+        "ine_support_email",
+        "other_support_email",
     )
     @classmethod
     def _address(cls, value: str) -> str:

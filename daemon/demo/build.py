@@ -68,6 +68,7 @@ coordinator_email = "{DEMO_USER}"
 coordinators = ["{DEMO_USER}"]
 export_support_email = "assistance-ange@demo.invalid"
 onde_support_email = "assistance-onde@demo.invalid"
+ine_support_email = "immatriculation@demo.invalid"
 other_support_email = "{DEMO_USER}"
 
 [smtp]

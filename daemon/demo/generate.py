@@ -166,29 +166,39 @@ def compte_rendu(
         f"Élèves rejetés : {rejected}",
         f"Avertissements : {len(anomalies) - rejected}",
         "",
-        "Anomalies",
-    ]
-    if anomalies:
-        lines.append("Nom\tPrénom\tNé(e) le\tRubrique\tMessage\tGravité")
-        lines += [
-            f"{p.last_name}\t{p.first_name}\t{p.birth_date:%d/%m/%Y}\t{a[0]}\t{a[1]}\t{a[2]}"
-            for p, a in anomalies
-        ]
-    else:
-        lines.append("Aucune anomalie")
-    lines += [
+        *_anomaly_section(anomalies),
         "",
         "Immatriculation (INE)",
         f"Élèves immatriculés : {len(pupils) - rejected - len(waiting)}",
         f"Élèves en attente d'INE : {len(waiting)}",
+        *_ine_section(waiting, rng),
     ]
-    if waiting:
-        lines.append("Nom\tPrénom\tNé(e) le\tStatut INE")
-        lines += [
+    return "\n".join(lines) + "\n"
+
+
+def _anomaly_section(anomalies: list[tuple[DemoPupil, tuple[str, str, str]]]) -> list[str]:
+    if not anomalies:
+        return ["Anomalies", "Aucune anomalie"]
+    return [
+        "Anomalies",
+        "Nom\tPrénom\tNé(e) le\tRubrique\tMessage\tGravité",
+        *(
+            f"{p.last_name}\t{p.first_name}\t{p.birth_date:%d/%m/%Y}\t{a[0]}\t{a[1]}\t{a[2]}"
+            for p, a in anomalies
+        ),
+    ]
+
+
+def _ine_section(waiting: list[DemoPupil], rng: random.Random) -> list[str]:
+    if not waiting:
+        return []
+    return [
+        "Nom\tPrénom\tNé(e) le\tStatut INE",
+        *(
             f"{p.last_name}\t{p.first_name}\t{p.birth_date:%d/%m/%Y}\t{rng.choice(INE_PENDING)}"
             for p in waiting
-        ]
-    return "\n".join(lines) + "\n"
+        ),
+    ]
 
 
 __all__ = ["DemoPupil", "archive", "compte_rendu", "headcounts", "make_pupils"]

@@ -18,6 +18,7 @@ from vacances_scolaires_france import SchoolHolidayDates, UnsupportedYearExcepti
 from db.models import Campaign
 
 MAX_SCAN_DAYS = 400  # a year without any school day is a configuration error
+MAX_SCAN_DAYS_DELTA = dt.timedelta(days=MAX_SCAN_DAYS)
 
 
 @lru_cache(maxsize=1)
@@ -115,6 +116,15 @@ class SchoolCalendar:
         current = self.next_school_day(day)
         for _ in range(count):
             current = self.next_school_day(current, include=False)
+        return current
+
+    def school_days_before(self, day: dt.date, count: int) -> dt.date:
+        """The school day `count` school days before `day`."""
+        current = day
+        for _ in range(count):
+            current -= dt.timedelta(days=1)
+            while not self.is_school_day(current) and day - current < MAX_SCAN_DAYS_DELTA:
+                current -= dt.timedelta(days=1)
         return current
 
     def school_days_between(self, start: dt.date, end: dt.date) -> int:

@@ -85,6 +85,23 @@ def _failing(session: Session) -> list[dict[str, str]]:
     ]
 
 
+def _without_address(session: Session, campaign: Campaign) -> list[dict[str, str]]:
+    """Schools nobody reminds: no director address, constat not validated."""
+    query = (
+        select(School)
+        .join(FollowUp, col(FollowUp.school_id) == School.id)
+        .where(
+            FollowUp.campaign_id == campaign.id,
+            col(FollowUp.stage) != Stage.VALIDATED,
+            col(School.active).is_(True),
+            School.director_email == "",
+        )
+        .order_by(col(School.uai))
+        .limit(MAX_LINES)
+    )
+    return [{"school": s.name, "uai": s.uai} for s in session.exec(query)]
+
+
 def digest_context(
     session: Session, settings: Settings, campaign: Campaign, day: dt.date, now: dt.datetime
 ) -> dict[str, Any]:
@@ -110,6 +127,7 @@ def digest_context(
         "changes": _events(session, campaign, since, now, CHANGE_KINDS),
         "escalated": _events(session, campaign, since, now, (EventKind.ESCALATED,)),
         "failing": _failing(session),
+        "without_address": _without_address(session, campaign),
         "dashboard_url": settings.web.base_url.rstrip("/") + "/",
     }
 

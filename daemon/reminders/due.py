@@ -41,15 +41,23 @@ class CampaignContext:
 
 
 class DueColumns(Protocol):
-    """The columns of a follow-up that the decision reads (a result row of the due query)."""
+    """The columns of a follow-up that the decision reads (a result row of the due query, a
+    follow-up, a `DueState`); read only."""
 
-    stage: str
-    stage_since: Any  # datetime | ISO text (UTC) | None: read raw, parsed only when needed
-    ladder_stage: str
-    reminders_without_progress: int
-    next_reminder_at: Any
-    last_reminder_at: Any
-    snoozed_until: Any
+    @property
+    def stage(self) -> str: ...
+    @property
+    def stage_since(self) -> Any: ...  # datetime | ISO text (UTC) | None: parsed when needed
+    @property
+    def ladder_stage(self) -> str: ...
+    @property
+    def reminders_without_progress(self) -> int: ...
+    @property
+    def next_reminder_at(self) -> Any: ...
+    @property
+    def last_reminder_at(self) -> Any: ...
+    @property
+    def snoozed_until(self) -> Any: ...
 
 
 def moment(value: Any) -> dt.datetime | None:

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from daemon.config import Settings
 from daemon.reminders.compose import render
 from daemon.reminders.policy import POLICY_LABELS
-from daemon.school.actions import PROBLEM_LABELS, ProblemCategory
+from daemon.school.actions import PROBLEM_LABELS, ProblemCategory, open_problem
 from daemon.school.links import school_url
 from daemon.school.open_items import (
     CONTACT_LABELS,
@@ -21,6 +21,7 @@ from daemon.school.open_items import (
     contact_for,
     load_open_items,
 )
+from daemon.wording import plural
 from db.models import Campaign, FollowUp, School
 from db.states import LedgerKind
 
@@ -54,6 +55,14 @@ def open_count(items: OpenItems) -> int:
     return len(items.anomalies) + len(items.pending)
 
 
+def anomaly_summary(items: OpenItems) -> str:
+    """« 5 rejets, 1 avertissement », as the pages count the open anomalies."""
+    parts = [plural(items.rejections, "rejet")] if items.rejections else []
+    if items.warnings:
+        parts.append(plural(items.warnings, "avertissement"))
+    return ", ".join(parts)
+
+
 def reminder_payload(
     settings: Settings,
     *,
@@ -72,6 +81,7 @@ def reminder_payload(
         "stage": stage,
         "step": items.next_step,
         "anomalies": items.anomalies,
+        "anomaly_summary": anomaly_summary(items),
         "pending": items.pending,
         "contacts": items.contacts,
         "link": school_url(
@@ -97,9 +107,11 @@ def reminder_payload(
 
 
 def escalation_category(follow_up: FollowUp, items: OpenItems) -> str:
-    """Whom a stuck school is routed to: the problem it reported, else its step's kind."""
-    if follow_up.problem_category in {c.value for c in ProblemCategory}:
-        return follow_up.problem_category
+    """Whom a stuck school is routed to: the problem it reported while it is still open, else
+    what is open now (its anomalies, else its step's kind)."""
+    problem = open_problem(follow_up)
+    if problem is not None:
+        return problem.value
     if items.anomalies:
         return "onde" if any(a.category == "onde" for a in items.anomalies) else "export"
     return items.next_step.help_category
@@ -121,9 +133,10 @@ def escalation_mail(
     if contact is None:
         return None
     problem = ""
-    if follow_up.problem_category:
-        label = PROBLEM_LABELS.get(ProblemCategory(follow_up.problem_category), "")
-        problem = label + (f" : {follow_up.problem_detail}" if follow_up.problem_detail else "")
+    reported = open_problem(follow_up)
+    if reported is not None:
+        detail = follow_up.problem_detail
+        problem = PROBLEM_LABELS[reported] + (f" : {detail}" if detail else "")
     context = {
         "school": school,
         "campaign": campaign.name,

@@ -75,14 +75,7 @@ def purge_campaign(
     actor: str = "system",
 ) -> PurgeReport:
     """Purge in the caller's transaction; files are deleted once the rows are gone."""
-    if campaign.purged_at is not None:
-        raise PurgeRefused(f"campagne {campaign.name} déjà purgée le {campaign.purged_at:%d/%m/%Y}")
-    if not force and not purge_due(campaign, now.date()):
-        until = campaign.deadline + dt.timedelta(days=campaign.retention_days)
-        raise PurgeRefused(
-            f"la campagne {campaign.name} est conservée jusqu'au {until:%d/%m/%Y} "
-            "(réglage campaign.retention_days) ; --force pour purger quand même"
-        )
+    _check_purgeable(campaign, now, force)
     report = PurgeReport()
     paths = _stored_files(session, campaign)
     names = _file_names(session, campaign)
@@ -90,19 +83,7 @@ def purge_campaign(
     report.pupils = _count_delete(session, Pupil, campaign)
     report.documents = _strip_documents(session, campaign)
     report.submissions = _strip_submissions(session, campaign)
-    report.reminders = _rowcount(
-        session,
-        update(Reminder)
-        .where(col(Reminder.campaign_id) == campaign.id)
-        .values(payload={}, last_error=""),
-    )
-    # a subject may name a pupil ("CR de Léa Martin"): the mailbox keeps only sender and dates
-    _rowcount(
-        session,
-        update(MailboxMessage)
-        .where(col(MailboxMessage.campaign_id) == campaign.id)
-        .values(subject="", reason=""),
-    )
+    report.reminders = _blank_mails(session, campaign)
     _strip_free_text(session, campaign, names)
     campaign.purged_at = now
     campaign.active = False
@@ -120,6 +101,36 @@ def purge_campaign(
         report.files += _unlink(store, Path(path), report)
     log.info("purge campaign=%s pupils=%d files=%d", campaign.name, report.pupils, report.files)
     return report
+
+
+def _check_purgeable(campaign: Campaign, now: dt.datetime, force: bool) -> None:
+    """Raise PurgeRefused for a campaign purged already, or still kept (unless `force`)."""
+    if campaign.purged_at is not None:
+        raise PurgeRefused(f"campagne {campaign.name} déjà purgée le {campaign.purged_at:%d/%m/%Y}")
+    if not force and not purge_due(campaign, now.date()):
+        until = campaign.deadline + dt.timedelta(days=campaign.retention_days)
+        raise PurgeRefused(
+            f"la campagne {campaign.name} est conservée jusqu'au {until:%d/%m/%Y} "
+            "(réglage campaign.retention_days) ; --force pour purger quand même"
+        )
+
+
+def _blank_mails(session: Session, campaign: Campaign) -> int:
+    """Mails sent and read keep their dates and addresses, not their text; how many sent."""
+    sent = _rowcount(
+        session,
+        update(Reminder)
+        .where(col(Reminder.campaign_id) == campaign.id)
+        .values(payload={}, last_error=""),
+    )
+    # a subject may name a pupil ("CR de Léa Martin"): the mailbox keeps only sender and dates
+    _rowcount(
+        session,
+        update(MailboxMessage)
+        .where(col(MailboxMessage.campaign_id) == campaign.id)
+        .values(subject="", reason=""),
+    )
+    return sent
 
 
 def _count_delete(session: Session, model: type[Anomaly] | type[Pupil], campaign: Campaign) -> int:

@@ -19,7 +19,7 @@ from daemon.school.stage import french_date
 from db.campaigns import follow_up_for
 from db.events import record_event
 from db.models import Campaign, FollowUp, School
-from db.states import EventKind
+from db.states import EventKind, Stage
 
 
 class ActionRefused(ValueError):
@@ -29,6 +29,7 @@ class ActionRefused(ValueError):
 class ProblemCategory(StrEnum):
     ONDE = "onde"  # ONDE access: no OTP key, no "Accès directeur"
     EXPORT = "export"  # export / Ange / school software
+    INE = "ine"  # an INE long pending, or in dispute (LITIGE)
     OTHER = "other"
 
     @property
@@ -39,8 +40,22 @@ class ProblemCategory(StrEnum):
 PROBLEM_LABELS = {
     ProblemCategory.ONDE: "accès à ONDE (clé OTP, « Accès directeur »)",
     ProblemCategory.EXPORT: "export depuis Ange ou le logiciel de l'école",
+    ProblemCategory.INE: "INE en attente depuis longtemps, en litige",
     ProblemCategory.OTHER: "autre problème",
 }
+
+
+def open_problem(follow_up: FollowUp) -> ProblemCategory | None:
+    """The category of the problem the director reported, while it is still open: reported
+    since the school's stage last changed (a problem about the export, reported weeks ago, says
+    nothing about the constat the school now has to validate)."""
+    reported, since = follow_up.problem_reported_at, follow_up.stage_since
+    if reported is None or (since is not None and reported < since):
+        return None
+    try:
+        return ProblemCategory(follow_up.problem_category)
+    except ValueError:
+        return None
 
 
 def _follow_up(session: Session, school: School, campaign: Campaign, now: dt.datetime) -> FollowUp:
@@ -64,6 +79,8 @@ def snooze(
     if until - now > dt.timedelta(days=max_days):
         raise ActionRefused(f"au plus {max_days} jours de pause")
     follow_up = _follow_up(session, school, campaign, now)
+    if follow_up.stage == Stage.VALIDATED:
+        raise ActionRefused("le constat est validé : plus de relance à suspendre")
     follow_up.snoozed_until = until
     follow_up.updated_at = now
     record_event(

@@ -17,6 +17,7 @@ from daemon.school.tracking import (
     document_counts,
     summary_text,
 )
+from daemon.wording import plural
 from db.campaigns import follow_up_for
 from db.events import record_event
 from db.models import Campaign, Document, School
@@ -90,6 +91,11 @@ def _new_document(
         reasons = [f"ligne non reconnue : {u}" for u in result.unclassified[:5]]
         reasons += result.warnings
     cr = result if isinstance(result, CompteRendu) else None
+    unknown = sum(1 for a in cr.anomalies if not a.severity) if cr else 0
+    if unknown:
+        reasons.append(
+            f"gravité non lue pour {plural(unknown, 'anomalie')} : ni rejet ni avertissement"
+        )
     return Document(
         school_id=school.id,
         campaign_id=campaign.id,  # type: ignore[arg-type]

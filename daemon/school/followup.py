@@ -7,13 +7,20 @@ transaction, so the stage and its event land with the evidence or not at all.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from daemon.school.stage import DocumentEvidence, Evidence, Stage, StageResult, school_stage
+from daemon.school.stage import (
+    ArchiveEvidence,
+    DocumentEvidence,
+    Evidence,
+    Stage,
+    StageResult,
+    school_stage,
+)
 from daemon.school.tracking import DocumentCounts
 from db.campaigns import follow_up_for
 from db.events import record_event
@@ -25,7 +32,9 @@ def load_evidence(session: Session, *, school_id: int, campaign: Campaign) -> Ev
     """Everything recorded for the school in the campaign that the stage rules read."""
     assert campaign.id is not None
     exports = session.exec(
-        select(ExportSubmission.received_at).where(
+        select(
+            ExportSubmission.received_at, ExportSubmission.filename, ExportSubmission.headcount
+        ).where(
             ExportSubmission.school_id == school_id,
             ExportSubmission.campaign_id == campaign.id,
             col(ExportSubmission.duplicate_of_id).is_(None),
@@ -43,7 +52,10 @@ def load_evidence(session: Session, *, school_id: int, campaign: Campaign) -> Ev
         select(FollowUp).where(FollowUp.school_id == school_id, FollowUp.campaign_id == campaign.id)
     ).first()
     return Evidence(
-        exports=tuple(exports),
+        exports=tuple(at for at, _name, _headcount in exports),
+        archives=tuple(
+            ArchiveEvidence(at, name, _total(headcount)) for at, name, headcount in exports
+        ),
         documents=tuple(document_evidence(d) for d in documents),
         declared_validated_at=follow_up.declared_validated_at if follow_up else None,
         validation_confirmed_at=follow_up.validation_confirmed_at if follow_up else None,
@@ -51,24 +63,30 @@ def load_evidence(session: Session, *, school_id: int, campaign: Campaign) -> Ev
     )
 
 
+def _total(headcount: Mapping[str, Any] | None) -> int | None:
+    total = (headcount or {}).get("total")
+    return total if isinstance(total, int) else None
+
+
 def schools_evidence(
     session: Session, *, follow_ups: Sequence[FollowUp], campaign: Campaign
 ) -> dict[int, Evidence]:
     """`load_evidence` of the schools of several follow-ups, in two queries and reading only
-    the columns the stage rules read (a document's counts, never its parsed result)."""
+    the columns the stage rules read (a document's counts and archive name, never its whole
+    parsed result)."""
     assert campaign.id is not None
     ids = [f.school_id for f in follow_ups]
-    exports: dict[int, list[dt.datetime]] = {i: [] for i in ids}
+    exports: dict[int, list[Any]] = {i: [] for i in ids}
     documents: dict[int, list[DocumentEvidence]] = {i: [] for i in ids}
-    for school_id, received_at in session.connection().execute(
-        sa_select(col(ExportSubmission.school_id), col(ExportSubmission.received_at)).where(
+    for row in session.connection().execute(
+        sa_select(*EXPORT_COLUMNS).where(
             col(ExportSubmission.school_id).in_(ids),
             col(ExportSubmission.campaign_id) == campaign.id,
             col(ExportSubmission.duplicate_of_id).is_(None),
             col(ExportSubmission.accepted).is_(True),
         )
     ):
-        exports[school_id].append(received_at)
+        exports[row.school_id].append(row)
     for row in session.connection().execute(
         sa_select(*DOCUMENT_COLUMNS).where(
             col(Document.school_id).in_(ids),
@@ -76,10 +94,14 @@ def schools_evidence(
             col(Document.duplicate_of_id).is_(None),
         )
     ):
-        documents[row.school_id].append(document_evidence(row))
+        documents[row.school_id].append(_evidence(row, row.archive))
     return {
         f.school_id: Evidence(
-            exports=tuple(exports[f.school_id]),
+            exports=tuple(e.received_at for e in exports[f.school_id]),
+            archives=tuple(
+                ArchiveEvidence(e.received_at, e.filename, _total(e.headcount))
+                for e in exports[f.school_id]
+            ),
             documents=tuple(documents[f.school_id]),
             declared_validated_at=f.declared_validated_at,
             validation_confirmed_at=f.validation_confirmed_at,
@@ -89,17 +111,29 @@ def schools_evidence(
     }
 
 
+EXPORT_COLUMNS: tuple[Any, ...] = (
+    ExportSubmission.school_id,
+    ExportSubmission.received_at,
+    ExportSubmission.filename,
+    ExportSubmission.headcount,
+)
 DOCUMENT_COLUMNS: tuple[Any, ...] = (
     Document.school_id,
     Document.kind,
     Document.received_at,
     Document.processed_at,
+    Document.submitted_at,
     Document.counts,
+    col(Document.result)["archive"].as_string().label("archive"),
 )
 
 
-def document_evidence(document: Any) -> DocumentEvidence:
-    """From a `Document`, or a row of its `DOCUMENT_COLUMNS`."""
+def document_evidence(document: Document) -> DocumentEvidence:
+    return _evidence(document, (document.result or {}).get("archive"))
+
+
+def _evidence(document: Any, archive: Any) -> DocumentEvidence:
+    """From a `Document` or a row of `DOCUMENT_COLUMNS`, with the archive its result names."""
     counts = DocumentCounts.from_json(document.counts or {})
     return DocumentEvidence(
         kind=document.kind,
@@ -108,6 +142,9 @@ def document_evidence(document: Any) -> DocumentEvidence:
         rejections=counts.rejections,
         warnings=counts.warnings,
         pending_ine=counts.pending_ine,
+        archive=archive if isinstance(archive, str) else None,
+        submitted_at=document.submitted_at,
+        pupils_read=counts.read,
     )
 
 

@@ -15,6 +15,7 @@ from daemon.config.settings import ContactSettings
 from daemon.school.followup import load_evidence, schools_evidence
 from daemon.school.next_step import NextStep, StepContext, next_step
 from daemon.school.stage import StageResult, school_stage
+from daemon.wording import plural
 from db.campaigns import get_follow_up
 from db.models import Campaign, FollowUp, School
 from db.pupils import (
@@ -37,6 +38,7 @@ INE_STATUS_LABELS = {
 CONTACT_LABELS = {
     "export": "Support export / Ange",
     "onde": "Assistance ONDE de l'académie",
+    "ine": "Contact pour les INE (immatriculation)",
     "other": "Coordination du constat",
 }
 
@@ -88,11 +90,25 @@ class OpenItems:
     def warnings(self) -> int:
         return sum(1 for a in self.anomalies if a.severity != "rejet")
 
+    @property
+    def summary(self) -> str:
+        """What is still open, as the pages say it: « 5 rejets, 1 avertissement, 2 élèves sans
+        INE » ("" when nothing is)."""
+        parts = []
+        if self.rejections:
+            parts.append(plural(self.rejections, "rejet"))
+        if self.warnings:
+            parts.append(plural(self.warnings, "avertissement"))
+        if self.pending:
+            parts.append(plural(len(self.pending), "élève sans INE", "élèves sans INE"))
+        return ", ".join(parts)
+
 
 def contact_for(contacts: ContactSettings, category: str) -> Contact | None:
     email = {
         "export": contacts.export_support_email,
         "onde": contacts.onde_support_email,
+        "ine": contacts.ine_support_email,
         "other": contacts.other_support_email or contacts.coordinator_email,
     }.get(category, "")
     return Contact(category, CONTACT_LABELS.get(category, category), email) if email else None

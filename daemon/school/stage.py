@@ -28,6 +28,9 @@ class DocumentEvidence:
     rejections: int = 0
     warnings: int = 0
     pending_ine: int | None = None  # None: the document says nothing about INEs
+    archive: str | None = None  # a CR's "Fichier": the archive it reports on
+    submitted_at: dt.datetime | None = None  # a CR's "Déposé le": when it went into ONDE
+    pupils_read: int | None = None  # a CR's "Élèves lus"
 
     @property
     def effective_at(self) -> dt.datetime:
@@ -36,8 +39,18 @@ class DocumentEvidence:
 
 
 @dataclass(frozen=True)
+class ArchiveEvidence:
+    """What a CR is matched on: an accepted archive's arrival, file name and pupils."""
+
+    received_at: dt.datetime
+    filename: str
+    pupils: int | None = None
+
+
+@dataclass(frozen=True)
 class Evidence:
     exports: tuple[dt.datetime, ...] = ()  # received_at of each distinct archive
+    archives: tuple[ArchiveEvidence, ...] = ()  # the same archives in detail, when known
     documents: tuple[DocumentEvidence, ...] = ()
     declared_validated_at: dt.datetime | None = None
     validation_confirmed_at: dt.datetime | None = None
@@ -110,7 +123,12 @@ def _progress_stage(evidence: Evidence, now: dt.datetime) -> StageResult:
             f"archive déposée le {french_date(exports[-1])}, compte rendu attendu",
             exports[-1],
         )
-    if report is not None and exports and exports[-1] > report.effective_at:
+    if (
+        report is not None
+        and exports
+        and exports[-1] > report.effective_at
+        and not reports_on_latest(report, exports, evidence.archives)
+    ):
         previous = _open_text(report)
         return StageResult(
             Stage.EXPORTED,
@@ -127,6 +145,28 @@ def _progress_stage(evidence: Evidence, now: dt.datetime) -> StageResult:
             facts={"rejections": report.rejections, "warnings": report.warnings},
         )
     return _ine_stage(evidence, now, any_doc)
+
+
+def reports_on_latest(
+    report: DocumentEvidence, exports: list[dt.datetime], archives: tuple[ArchiveEvidence, ...]
+) -> bool:
+    """Whether a CR reports on the latest archive although that archive arrived after it (a
+    director drops the archive once ONDE has processed it): same file name, the CR deposited in
+    ONDE no earlier than the archive before it, and as many pupils read as the archive holds."""
+    latest = next((a for a in archives if a.received_at == exports[-1]), None)
+    if latest is None or not report.archive:
+        return False
+    if _file_name(report.archive) != _file_name(latest.filename):
+        return False
+    deposited = report.submitted_at or report.effective_at
+    if len(exports) > 1 and deposited < exports[-2]:
+        return False
+    read, held = report.pupils_read, latest.pupils
+    return read is None or held is None or read == held
+
+
+def _file_name(name: str) -> str:
+    return name.replace("\\", "/").rsplit("/", 1)[-1].strip().casefold()
 
 
 def _ine_stage(evidence: Evidence, now: dt.datetime, any_doc: DocumentEvidence) -> StageResult:

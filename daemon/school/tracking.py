@@ -27,6 +27,7 @@ from db.models import Anomaly, Document, Pupil
 
 ATTRIBUTED = "attribue"
 PENDING = "en_attente"
+UNKNOWN_SEVERITY = "inconnue"  # a row whose Gravité was not read: neither rejet nor avertissement
 INE_STATUSES = {ATTRIBUTED, PENDING, "litige", "erreur", "non_traite", "bloque"}
 
 
@@ -123,7 +124,7 @@ def _follow_anomalies(
             continue
         existing.last_seen_at, existing.last_document_id = now, document.id
         existing.message = (row.message or "")[:1000]
-        existing.severity = (row.severity or "rejet")[:15]
+        existing.severity = (row.severity or UNKNOWN_SEVERITY)[:15]
         changes.still_open += 1
     for key, anomaly in open_by_key.items():
         if key not in seen:
@@ -144,7 +145,7 @@ def _new_anomaly(
         match_key=pupil.match_key,
         field=printable(row.field, 120),
         message=printable(row.message, 1000),
-        severity=printable(row.severity or "rejet", 15),
+        severity=printable(row.severity or UNKNOWN_SEVERITY, 15),
         category=printable(row.category or "export", 20),
         first_seen_at=now,
         last_seen_at=now,
@@ -156,7 +157,11 @@ def _new_anomaly(
 def _apply_ine_section(
     book: PupilBook, ine: IneSection, document: Document, now: dt.datetime, changes: Changes
 ) -> None:
-    """Pupils listed get their status; pupils waiting before and absent now got their INE."""
+    """Pupils listed get their status; pupils waiting before and absent now got their INE.
+    Without a table, only a counter of 0 pupils waiting says that they all got one: a CR
+    without INE section, or with counters only, leaves the statuses as they were."""
+    if not ine.pupils and ine.pending != 0:
+        return
     listed: set[str] = set()
     for row in ine.pupils:
         pupil = book.get(row, now=now, source=document.kind, document_id=document.id)
@@ -224,10 +229,11 @@ def document_counts(result: Report) -> DocumentCounts:
     )
 
 
-def _pending_from_cr(ine: IneSection) -> int:
+def _pending_from_cr(ine: IneSection) -> int | None:
+    """Pupils without INE by the CR; None when it has no INE section (it says nothing)."""
     if ine.pupils:
         return len(ine.waiting)
-    return 0 if ine.pending is None else ine.pending
+    return ine.pending
 
 
 def summary_text(document: Document, changes: Changes) -> str:

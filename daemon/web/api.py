@@ -13,11 +13,15 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from daemon.reminders.announce import announced
+from daemon.reminders.sweep import campaign_context
+from daemon.school.headcounts import headcounts
 from daemon.school.stage import Stage
+from daemon.web.api_school import SchoolFacts, answers, school_facts
 from daemon.web.common import current_campaign, reading, relance_app
-from db.campaigns import get_follow_up
 from db.dashboard import SchoolFilters, school_count, school_rows, stage_totals
 from db.models import FollowUp, School
+from db.school_file import school_file
 from db.schools import get_school
 
 router = APIRouter(prefix="/api/v1", tags=["API"])
@@ -86,7 +90,9 @@ class Counts(BaseModel):
     stages: list[StageCount]
 
 
-def school_out(school: School, follow_up: FollowUp | None) -> SchoolOut:
+def school_out(
+    school: School, follow_up: FollowUp | None, next_reminder_at: dt.datetime | None
+) -> SchoolOut:
     stage = Stage(follow_up.stage) if follow_up else Stage.AWAITING_EXPORT
     return SchoolOut(
         uai=school.uai,
@@ -98,12 +104,17 @@ def school_out(school: School, follow_up: FollowUp | None) -> SchoolOut:
         stage_label=stage.label,
         stage_reason=follow_up.stage_reason if follow_up else "",
         stage_since=follow_up.stage_since if follow_up else None,
-        next_reminder_at=follow_up.next_reminder_at if follow_up else None,
+        next_reminder_at=next_reminder_at,
         validated_at=follow_up.declared_validated_at if follow_up else None,
     )
 
 
-@router.get("/schools", response_model=SchoolPage, summary="Écoles et leur étape")
+@router.get(
+    "/schools",
+    response_model=SchoolPage,
+    summary="Écoles et leur étape",
+    responses=answers(401),
+)
 def list_schools(
     request: Request,
     client: Client,
@@ -127,13 +138,23 @@ def list_schools(
             session, campaign_id=campaign.id, filters=filters, offset=offset, limit=limit
         )
         total = school_count(session, campaign_id=campaign.id, filters=filters)
+        ctx, now = campaign_context(app, campaign), app.now()
     return SchoolPage(
-        total=total, offset=offset, limit=limit, schools=[school_out(s, f) for s, f in rows]
+        total=total,
+        offset=offset,
+        limit=limit,
+        schools=[school_out(s, f, announced(s, f, ctx, now)) for s, f in rows],
     )
 
 
-@router.get("/schools/{uai}", response_model=SchoolOut, summary="Une école")
-def one_school(request: Request, client: Client, uai: str) -> SchoolOut:
+class SchoolDetail(SchoolOut, SchoolFacts):
+    """One school: what the table says, and what its page shows."""
+
+
+@router.get(
+    "/schools/{uai}", response_model=SchoolDetail, summary="Une école", responses=answers(401, 404)
+)
+def one_school(request: Request, client: Client, uai: str) -> SchoolDetail:
     uai = uai.strip().upper()
     if client.uai is not None and client.uai != uai:
         raise HTTPException(404, "École inconnue.")
@@ -144,11 +165,19 @@ def one_school(request: Request, client: Client, uai: str) -> SchoolOut:
             raise HTTPException(404, "École inconnue.")
         campaign = current_campaign(app, session)
         assert campaign.id is not None
-        follow_up = get_follow_up(session, school_id=school.id, campaign_id=campaign.id)
-        return school_out(school, follow_up)
+        found = school_file(session, school_id=school.id, campaign_id=campaign.id)
+        follow_up = found.follow_up
+        next_at = announced(school, follow_up, campaign_context(app, campaign), app.now())
+        facts = school_facts(found, headcounts(found.submissions, found.documents))
+        return SchoolDetail(**school_out(school, follow_up, next_at).model_dump(), **dict(facts))
 
 
-@router.get("/stages", response_model=Counts, summary="Nombre d'écoles par étape")
+@router.get(
+    "/stages",
+    response_model=Counts,
+    summary="Nombre d'écoles par étape",
+    responses=answers(401, 403),
+)
 def counts(request: Request, client: Client) -> Counts:
     if client.uai is not None:
         raise HTTPException(403, "Ce jeton ne donne accès qu'à une école.")

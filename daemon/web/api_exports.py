@@ -9,6 +9,7 @@ so it is recorded, or quarantined with its reason, exactly like a dropped file.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 from pathlib import Path
 from typing import Annotated
@@ -16,19 +17,54 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from daemon.codes import InvalidUAI, parse_uai, printable
 from daemon.ingest.exports.records import ArchiveCheck
 from daemon.web.api import bearer
+from daemon.web.api_school import ApiError, HeadcountOut
 from daemon.web.common import intake_for, relance_app
 
 router = APIRouter(tags=["API"])
 
 
+class PupilOut(BaseModel):
+    last_name: str
+    first_name: str
+    birth_date: dt.date | None
+
+
+class FindingAnswer(BaseModel):
+    id_eleve: str | None
+    pupil: PupilOut | None
+    member: str
+    field: str
+    message: str
+    severity: str = Field(description="erreur, avertissement ou donnee_non_autorisee.")
+
+
+class ExportAnswer(BaseModel):
+    """The check of the archive, and what the intake did with it."""
+
+    uai: str | None
+    accepted: bool
+    refusal: str | None = Field(description="Pourquoi l'archive est refusée (null : acceptée).")
+    members: list[str]
+    headcount: HeadcountOut | None
+    findings: list[FindingAnswer]
+    outcome: str = Field(description="processed, duplicate ou quarantined.")
+    message: str
+
+
+def _failed(description: str) -> dict[str, object]:
+    return {"model": ApiError, "description": description}
+
+
 def _error(status: int, message: str, **headers: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=headers or None)
+    """An error in the shape of every other API answer (FastAPI's `detail`)."""
+    return JSONResponse({"detail": message}, status_code=status, headers=headers or None)
 
 
 def _same(given: str, expected: str) -> bool:
@@ -97,12 +133,19 @@ async def _body(request: Request, uai: str, limit: int) -> tuple[bytes, str] | J
 @router.post(
     "/api/v1/schools/{uai}/exports",
     status_code=201,
+    response_model=ExportAnswer,
     responses={
-        201: {"description": "Archive reçue : le résultat du contrôle"},
-        401: {"description": "Jeton manquant ou invalide"},
-        403: {"description": "Jeton d'une autre école"},
-        413: {"description": "Archive trop grosse"},
-        422: {"description": "Archive refusée : le résultat du contrôle dit pourquoi"},
+        201: {"model": ExportAnswer, "description": "Archive reçue : le résultat du contrôle"},
+        400: _failed("Corps vide, ou champ « file » absent du formulaire"),
+        401: _failed("Jeton manquant ou invalide"),
+        403: _failed("Jeton d'une autre école"),
+        404: _failed("UAI invalide"),
+        413: _failed("Archive trop grosse"),
+        415: _failed("Fichier qui n'est pas une archive .zip"),
+        422: {
+            "model": ExportAnswer,
+            "description": "Archive refusée : le résultat du contrôle dit pourquoi",
+        },
     },
     summary="Déposer l'archive d'export d'une école",
     openapi_extra={

@@ -17,7 +17,11 @@ from sqlmodel import Session
 from daemon.ingest.intake import quarantine
 from daemon.ingest.intake.nofollow import Refused
 from daemon.mailbox.replies import latest_reply
+from daemon.reminders.announce import announced
+from daemon.reminders.calendar import SchoolCalendar
+from daemon.reminders.sweep import campaign_context
 from daemon.school import actions
+from daemon.school.headcounts import headcounts
 from daemon.school.open_items import INE_STATUS_LABELS
 from daemon.school.stage import Stage, french_date
 from daemon.web.auth import Coordinator, require_coordinator
@@ -28,14 +32,13 @@ from daemon.web.csrf import verify_csrf
 from daemon.web.csv_exports import csv_response
 from daemon.web.render import render
 from daemon.web.sessions import end_all_sessions
+from db.attention import Attention, AttentionRow, needing_attention
 from db.dashboard import (
     SORTS,
-    Attention,
-    AttentionRow,
     SchoolFilters,
+    awaiting_confirmation_count,
     circonscriptions,
     contracts,
-    needing_attention,
     nothing_scheduled,
     progress_by_day,
     quarantined,
@@ -90,23 +93,53 @@ DONE = {
 }
 
 
+FINDING_LABELS = {
+    "erreur": "erreur",
+    "avertissement": "avertissement",
+    "donnee_non_autorisee": "donnée non autorisée",
+}
+IDLE_SCHOOL_DAYS = 10  # « sans mouvement » after that many school days
 ATTENTION_LABELS = {
+    Attention.PROBLEM: "Problème signalé, sans suite",
     Attention.ESCALATED: "Escaladée",
     Attention.EMAIL_FAILING: "Adresse du directeur en échec",
+    Attention.NO_EMAIL: "Aucune adresse de directeur : aucune relance ne part",
+    Attention.AWAITING_CONFIRMATION: "Constat déclaré validé, à confirmer",
     Attention.TO_REVIEW: "Document à vérifier",
+    Attention.OVERDUE: "Date limite dépassée",
     Attention.ERRORS: "Erreurs ouvertes",
-    Attention.IDLE: "Aucune activité",
+    Attention.IDLE: f"Sans mouvement depuis {IDLE_SCHOOL_DAYS} jours de classe",
 }
 
 
 def attention_reason(row: AttentionRow) -> str:
     """Why the school is on the dashboard's list, in French: the ladder steps taken, the
-    address's failure."""
+    address's failure, the problem's category."""
     label = ATTENTION_LABELS[row.why]
     if not row.detail:
         return label
+    if row.why is Attention.PROBLEM:
+        return f"{label} ({PROBLEM_CATEGORY_LABELS.get(row.detail, row.detail)})"
     return (
         f"{label} ({row.detail})" if row.why is Attention.ESCALATED else f"{label} : {row.detail}"
+    )
+
+
+PROBLEM_CATEGORY_LABELS = {c.value: c.label for c in actions.ProblemCategory}
+
+
+def _attention(session: Session, campaign: Campaign, now: dt.datetime) -> list[AttentionRow]:
+    """The list, with « sans mouvement » counted in school days of the campaign's calendar."""
+    assert campaign.id is not None
+    calendar = SchoolCalendar.for_campaign(campaign, dt.time(0), dt.time(23, 59))
+    today = calendar.local_day(now)
+    idle_day = calendar.school_days_before(today, IDLE_SCHOOL_DAYS)
+    return needing_attention(
+        session,
+        campaign_id=campaign.id,
+        now=now,
+        idle_since=dt.datetime.combine(idle_day, dt.time(0), calendar.timezone),
+        overdue=today > campaign.deadline,
     )
 
 
@@ -147,8 +180,9 @@ def dashboard(request: Request, user: Coordinator) -> Response:
         )
         attention = cache.get(
             ("attention", campaign_id, now.replace(second=0, microsecond=0)),
-            lambda: needing_attention(session, campaign_id=campaign_id, now=now),
+            lambda: _attention(session, campaign, now),
         )
+        to_confirm = awaiting_confirmation_count(session, campaign_id=campaign_id)
         idle_count, idle = nothing_scheduled(session, campaign_id=campaign.id)
     context = {
         "title": "Tableau de bord",
@@ -169,6 +203,7 @@ def dashboard(request: Request, user: Coordinator) -> Response:
         },
         "attention": attention,
         "attention_reason": attention_reason,
+        "to_confirm": to_confirm,
         "idle_count": idle_count,
         "idle": idle,
         "french_date": french_date,
@@ -184,6 +219,7 @@ def _filters(
     q: str = "",
     tri: str = "uai",
     ordre: str = "asc",
+    confirmation: str = "",
 ) -> SchoolFilters:
     stage = etape if etape in {s.value for s in Stage} else ""
     return SchoolFilters(
@@ -193,6 +229,7 @@ def _filters(
         search=q[:200],
         sort=tri if tri in SORTS else "uai",
         descending=ordre == "desc",
+        awaiting_confirmation=confirmation == "attente",
     )
 
 
@@ -207,6 +244,7 @@ def _query_string(filters: SchoolFilters, **extra: Any) -> str:
         "q": filters.search,
         "tri": filters.sort,
         "ordre": "desc" if filters.descending else "asc",
+        "confirmation": "attente" if filters.awaiting_confirmation else "",
     }
     values.update(extra)
     return urlencode({k: v for k, v in values.items() if v not in ("", None)})
@@ -233,6 +271,8 @@ def school_table(
             offset=(page - 1) * PER_PAGE,
             limit=PER_PAGE,
         )
+        ctx, now = campaign_context(app, campaign), app.now()
+        next_reminders = {s.uai: announced(s, f, ctx, now) for s, f in rows}
         cache: TTLCache = request.app.state.dashboard_cache
         all_circonscriptions = cache.get("circonscriptions", lambda: circonscriptions(session))
         all_contracts = cache.get("contracts", lambda: contracts(session))
@@ -244,6 +284,7 @@ def school_table(
     context = {
         "title": "Écoles",
         "rows": rows,
+        "next_reminders": next_reminders,
         "filters": filters,
         "total": total,
         "page": page,
@@ -282,6 +323,7 @@ def school_csv(request: Request, user: Coordinator, filters: Filters) -> Respons
         assert campaign.id is not None
         zone = _zone(campaign)
         rows = school_rows(session, campaign_id=campaign.id, filters=filters, limit=None)
+    ctx, now = campaign_context(app, campaign), app.now()
 
     def moment(value: dt.datetime | None) -> str:
         return value.astimezone(zone).strftime("%d/%m/%Y %H:%M") if value else ""
@@ -298,7 +340,7 @@ def school_csv(request: Request, user: Coordinator, filters: Filters) -> Respons
             stage.label,
             moment(follow_up.stage_since if follow_up else None),
             follow_up.stage_reason if follow_up else "",
-            moment(follow_up.next_reminder_at if follow_up else None),
+            moment(announced(school, follow_up, ctx, now)),
             school.director_email,
         )
 
@@ -324,8 +366,12 @@ def school_page(request: Request, user: Coordinator, uai: str, fait: str = "") -
         found = school_file(session, school_id=school.id, campaign_id=campaign.id)
         reply = latest_reply(session, school=school)
     follow_up = found.follow_up
+    now = app.now()
     context = {
         "title": f"{school.name} ({school.uai})",
+        "next_reminder": announced(school, follow_up, campaign_context(app, campaign), now),
+        "headcounts": headcounts(found.submissions, found.documents),
+        "finding_labels": FINDING_LABELS,
         "school": school,
         "campaign": campaign,
         "follow_up": follow_up,
@@ -345,7 +391,7 @@ def school_page(request: Request, user: Coordinator, uai: str, fait: str = "") -
         "ine_labels": INE_STATUS_LABELS,
         "problem_labels": {c.value: c.label for c in actions.ProblemCategory},
         "max_snooze_days": app.settings.reminders.max_snooze_days,
-        "today": app.now().astimezone(_zone(campaign)).date(),
+        "today": now.astimezone(_zone(campaign)).date(),
     }
     return render(request, "school.html", context)
 

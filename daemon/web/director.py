@@ -40,7 +40,7 @@ from daemon.school.actions import (
     snooze,
 )
 from daemon.school.links import LinkInvalid, SchoolLink, read_token, secret_key
-from daemon.school.open_items import load_open_items
+from daemon.school.open_items import OpenItems, load_open_items
 from daemon.school.stage import Stage, french_date
 from daemon.web.common import current_campaign, intake_for, relance_app, staging_for
 from daemon.web.csrf import verify_csrf
@@ -237,15 +237,7 @@ def _page(
     status: int = 200,
 ) -> Response:
     settings = scope.app.settings
-    with reading(scope.app.engine) as session:
-        items = load_open_items(
-            session,
-            school=scope.school,
-            campaign=scope.campaign,
-            contacts=settings.contacts,
-            onde_url=settings.contacts.onde_url,
-            now=scope.now,
-        )
+    items = _open_items(scope)
     zone = ZoneInfo(scope.campaign.timezone)
     today = scope.now.astimezone(zone).date()
     latest_snooze = today + dt.timedelta(days=settings.reminders.max_snooze_days)
@@ -360,9 +352,10 @@ def take_upload(request: Request, fichier_id: str = Form("")) -> Response:
     return _upload_result(request, scope, result)
 
 
-def _upload_result(request: Request, scope: Scope, result: IntakeResult) -> Response:
+def _open_items(scope: Scope) -> OpenItems:
+    """What is still open for the link's school, now."""
     with reading(scope.app.engine) as session:
-        items = load_open_items(
+        return load_open_items(
             session,
             school=scope.school,
             campaign=scope.campaign,
@@ -370,6 +363,10 @@ def _upload_result(request: Request, scope: Scope, result: IntakeResult) -> Resp
             onde_url=scope.app.settings.contacts.onde_url,
             now=scope.now,
         )
+
+
+def _upload_result(request: Request, scope: Scope, result: IntakeResult) -> Response:
+    items = _open_items(scope)
     accepted = result.outcome.recorded
     return render(
         request,
@@ -459,6 +456,7 @@ def _confirm(
     explain: str,
     fields: dict[str, str],
     button: str,
+    warning: str = "",
 ) -> Response:
     return render(
         request,
@@ -472,7 +470,20 @@ def _confirm(
             "explain": explain,
             "fields": fields,
             "button": button,
+            "warning": warning,
         },
+    )
+
+
+def _still_open(scope: Scope) -> str:
+    """What relance still sees open, said before a director declares the constat validated
+    (still allowed: ONDE is the authority)."""
+    items = _open_items(scope)
+    if not items.summary:
+        return ""
+    return (
+        f"D'après les derniers documents reçus, il reste {items.summary}. Si ONDE a bien "
+        "validé votre constat, confirmez : ONDE fait foi."
     )
 
 
@@ -599,6 +610,7 @@ def validated_form(request: Request, confirmer: str = Form("")) -> Response:
             "« Valider » dans ONDE.",
             fields={},
             button="Oui, j'ai validé le constat",
+            warning=_still_open(scope),
         )
     try:
         with transaction(scope.app.engine) as session:

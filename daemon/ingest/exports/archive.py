@@ -12,13 +12,22 @@ import csv
 import datetime as dt
 import logging
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import PurePosixPath
 from typing import Any
 
-from daemon.codes import InvalidUAI, parse_uai, printable, split_levels
+from daemon.codes import (
+    UAI_IN_TEXT,
+    InvalidUAI,
+    normalise_uai,
+    parse_uai,
+    printable,
+    split_levels,
+)
 from daemon.ingest.exports.coherence import (
     PUPIL_COLUMNS,
     SchoolClass,
@@ -128,6 +137,9 @@ class _Reader:
         self._sort_members()
         classes = self._classes()
         schoolings = self._schoolings()
+        other = other_school(schoolings, self.uai)
+        if other is not None:
+            raise ArchiveRefused(f"archive d'une autre école ({other})")
         responsables, authority = self._responsables()
         headcount = Headcount()
         pupils = self._pupils(classes, schoolings, responsables, authority, headcount)
@@ -213,11 +225,12 @@ class _Reader:
         header, rows = opened
         positions = [header.index.get(c) for c in columns]
         indices = [i for i in positions if i is not None]
-        if len(indices) == len(positions):
+        if len(indices) == len(positions) and len(indices) > 1:
             wide = max(header.last, 1)  # longer rows hold every known column and are not blank
+            pick, strip = itemgetter(*indices), str.strip  # the columns taken out in C
             for row in rows:
                 if len(row) > wide:
-                    yield [row[i].strip() for i in indices]
+                    yield list(map(strip, pick(row)))
                 elif row and (len(row) > 1 or row[0].strip()):
                     yield _picked(row, positions)
         else:
@@ -303,6 +316,27 @@ class _Reader:
                 pupils.append(kept)
         headcount.add_all(placed)
         return pupils
+
+
+OTHER_SCHOOL_SHARE = 0.9  # "every, or nearly every" scolarité names the other school
+
+
+def other_school(schoolings: dict[str, list[Schooling]], uai: str) -> str | None:
+    """The school code that (nearly) every scolarité carries when it is not `uai`: the archive
+    is then another school's, named for this one. A few mismatching rows are per-pupil errors
+    instead; a code without the shape of a UAI (7 digits, a letter) names no school."""
+    written = Counter(s.code_ecole for group in schoolings.values() for s in group)
+    codes: Counter[str] = Counter()
+    for code, count in written.items():  # "0441234c" and "0441234 C" are one code
+        codes[normalise_uai(code)] += count
+    codes.pop("", None)
+    total = codes.total()
+    if not total:
+        return None
+    found, count = codes.most_common(1)[0]
+    if count < total * OTHER_SCHOOL_SHARE or found == uai or not UAI_IN_TEXT.fullmatch(found):
+        return None
+    return found
 
 
 def _picked(row: list[str], positions: list[int | None]) -> list[str]:

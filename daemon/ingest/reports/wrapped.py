@@ -25,24 +25,36 @@ Row = list[Fragment]
 def unwrap(pages: list[list[Fragment]]) -> list[list[Fragment]]:
     """Each page's fragments with the lines a printer wrapped joined again (a line cut at the
     bottom of a page goes on at the top of the next one)."""
-    weights: Counter[float] = Counter()
-    for page in pages:
-        weights.update({f[7]: len(f[4]) for f in page if f[7] is not None})
-    if not weights:
+    step = _body_step(pages)
+    if step is None:
         return pages
-    step = weights.most_common(1)[0][0]  # the body's font; a header's is another
     pages = [[f if f[7] == step else (*f[:7], None) for f in page] for page in pages]
     left = min(f[1] for page in pages for f in page if f[7] is not None)
     rows = [_rows(page) for page in pages]
     texts = [[_grid(row, left, step) for row in page] for page in rows]
     width = max((len(t) for page in texts for t in page), default=0)
-    lines = [t for page in texts for t in page if t]
-    full = sum(len(line) == width for line in lines[:-1])
-    cut = sum(_continues(a, b, width) for a, b in itertools.pairwise(lines))
-    if cut < 2 or cut < 0.3 * full:  # a page-wide table that fits: no line cut
+    if not _printer_cut(texts, width):
         return pages
     joined = _Joiner(rows, texts, width, step, left)
     return [joined.page(number) for number in range(len(pages))]
+
+
+def _body_step(pages: list[list[Fragment]]) -> float | None:
+    """The character advance of the monospace font most text is printed in (a header's font
+    is another), None when no text is monospace."""
+    weights: Counter[float] = Counter()
+    for page in pages:
+        weights.update({f[7]: len(f[4]) for f in page if f[7] is not None})
+    return weights.most_common(1)[0][0] if weights else None
+
+
+def _printer_cut(texts: list[list[str]], width: int) -> bool:
+    """Whether the printer cut lines at `width`: enough full lines go on in the next one (a
+    page-wide table that fits has full lines that do not)."""
+    lines = [t for page in texts for t in page if t]
+    full = sum(len(line) == width for line in lines[:-1])
+    cut = sum(_continues(a, b, width) for a, b in itertools.pairwise(lines))
+    return cut >= 2 and cut >= 0.3 * full
 
 
 class _Joiner:
