@@ -132,6 +132,8 @@ class FollowUp(SQLModel, table=True):
     problem_category: str = Field(default="", max_length=20)  # last "j'ai un problème"
     problem_reported_at: dt.datetime | None = _ts(default=None)
     problem_detail: str = Field(default="", max_length=2000)
+    problem_answered_at: dt.datetime | None = _ts(default=None)  # « Marquer comme traité »
+    problem_answered_by: str = Field(default="", max_length=254)
     updated_at: dt.datetime = _ts()
 
 

@@ -108,6 +108,7 @@ class EventKind(StrEnum):
     VALIDATION_CONFIRMED = "validation_confirmed"
     VALIDATION_REOPENED = "validation_reopened"
     PROBLEM_REPORTED = "problem_reported"
+    PROBLEM_ANSWERED = "problem_answered"  # a coordinator marked the reported problem treated
     NOTE = "note"
     RESEND_REQUESTED = "resend_requested"
     # reminders (daemon.reminders)

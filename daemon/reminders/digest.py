@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -214,21 +214,55 @@ def queue_to_coordinators(
 ) -> None:
     """A coordinator's mail of `day` (a digest, or the final summary) to each coordinator
     not sent it yet: one digest row per coordinator and day."""
+    entries = coordinator_entries(
+        session,
+        settings,
+        campaign,
+        day=day,
+        now=now,
+        payload_for=payload_for,
+        send_before=send_before,
+    )
+    write_coordinator_entries(session, entries, report)
+
+
+def coordinator_entries(
+    session: Session,
+    settings: Settings,
+    campaign: Campaign,
+    *,
+    day: dt.date,
+    now: dt.datetime,
+    payload_for: Callable[[str], dict[str, Any]],
+    send_before: dt.datetime | None = None,
+) -> list[Entry]:
+    """Reading only: the coordinators' mails of `day` not queued yet, their payloads built."""
+    entries = []
     for recipient in settings.contacts.coordinators:
         key = ledger_key(LedgerKind.DIGEST, campaign=campaign.name, day=day, recipient=recipient)
         if find(session, key) is not None:
             continue
-        payload = payload_for(recipient)
-        entry = Entry(
-            kind=LedgerKind.DIGEST,
-            key=key,
-            recipient=recipient,
-            payload=payload,
-            day=day,
-            due_at=now,
-            created_at=now,
-            campaign_id=campaign.id,
-            send_before=send_before,
+        entries.append(
+            Entry(
+                kind=LedgerKind.DIGEST,
+                key=key,
+                recipient=recipient,
+                payload=payload_for(recipient),
+                day=day,
+                due_at=now,
+                created_at=now,
+                campaign_id=campaign.id,
+                send_before=send_before,
+            )
         )
+    return entries
+
+
+def write_coordinator_entries(
+    session: Session, entries: Sequence[Entry], report: SweepReport
+) -> None:
+    """Queue the coordinators' mails (a row already there for the day is left as it is)."""
+    for entry in entries:
         if enqueue(session, entry).new:
-            report.created.append(Planned(LedgerKind.DIGEST, key, recipient, payload["subject"]))
+            subject = entry.payload["subject"]
+            report.created.append(Planned(LedgerKind.DIGEST, entry.key, entry.recipient, subject))

@@ -11,8 +11,8 @@
 - `reminder.status` may be `cancelled` (the mail was no longer true when a sender claimed it, or
   its day was over; `last_error` says why), and the event kind `reminder_cancelled` is known.
 
-Revision ID: 0006_delivery
-Revises: 0005_states
+Revision ID: 0007_delivery
+Revises: 0006_problem_answered
 Create Date: 2026-12-07 21:45:00.000000
 """
 
@@ -23,8 +23,8 @@ from alembic import op
 
 import db.types
 
-revision: str = "0006_delivery"
-down_revision: str | None = "0005_states"
+revision: str = "0007_delivery"
+down_revision: str | None = "0006_problem_answered"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -41,6 +41,7 @@ BEFORE = (
     "validation_confirmed",
     "validation_reopened",
     "problem_reported",
+    "problem_answered",
     "note",
     "resend_requested",
     "progress",
