@@ -48,3 +48,16 @@ def joined(items: list[str]) -> str:
 
 
 __all__ = ["agree", "joined", "percent", "plural"]
+
+
+_SCHOOL_WORDS = ("école", "ecole", "ÉCOLE", "ECOLE", "Ecole", "École")
+
+
+def school_named(name: str) -> tuple[str, str]:
+    """« L'école » and what follows it, without saying « école » twice: `Ecole primaire
+    Saint-Joseph` gives (« L'école », « primaire Saint-Joseph »), `Saint-Joseph` gives
+    (« L'école », « Saint-Joseph »)."""
+    first, _space, rest = name.strip().partition(" ")
+    if first in _SCHOOL_WORDS and rest:
+        return "L'école", rest
+    return "L'école", name.strip()

@@ -35,7 +35,7 @@ ACTIVITY_KINDS = (
 class Attention(StrEnum):
     """Why a school is on the list (in this order: the most urgent first)."""
 
-    PROBLEM = "problem"  # a problem reported, still open
+    PROBLEM = "problem"  # a problem reported, not marked treated since (« Marquer comme traité »)
     ESCALATED = "escalated"
     EMAIL_FAILING = "email_failing"
     NO_EMAIL = "no_email"  # no director address: nobody is reminded
@@ -87,9 +87,8 @@ def _attention_queries(
         col(Document.ocr_unconfirmed).is_(True), col(Document.campaign_id) == campaign_id
     )
     reported = col(FollowUp.problem_reported_at)
-    problem = reported.is_not(None) & (
-        col(FollowUp.stage_since).is_(None) | (reported >= col(FollowUp.stage_since))
-    )
+    answered = col(FollowUp.problem_answered_at)
+    problem = reported.is_not(None) & (answered.is_(None) | (answered < reported))
     declared = col(FollowUp.declared_validated_at)
     queries: list[tuple[Attention, Any, Any]] = [
         (Attention.PROBLEM, problem, reported),

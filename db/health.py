@@ -21,7 +21,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from db.models import Heartbeat, SmtpHealth
+from db.models import Heartbeat, MailboxHealth, SmtpHealth
 from db.states import SmtpState
 
 BEAT_SECONDS = 5.0
@@ -193,3 +193,28 @@ def _smtp_row(session: Session, server: str, now: dt.datetime) -> SmtpHealth:
         return row
     except IntegrityError:
         return session.exec(query).one()
+
+
+def note_mailbox(
+    session: Session, *, source: str, state: SmtpState, now: dt.datetime, error: str = ""
+) -> SmtpChange:
+    """The mailbox reader reached its mailbox (`up`) or not (`down`, with the `error`)."""
+    query = select(MailboxHealth).where(MailboxHealth.source == source).with_for_update()
+    row = session.exec(query).first()
+    if row is None:
+        row = MailboxHealth(source=source, updated_at=now)
+        session.add(row)
+    previous = SmtpState(row.state)
+    if previous is not state:
+        row.state, row.since = state, now
+    if error:
+        row.last_error = error[:1000]
+    row.updated_at = now
+    session.flush()
+    return SmtpChange(previous, state, row.last_error)
+
+
+def mailbox_health(session: Session) -> MailboxHealth | None:
+    """The mailbox as its reader last saw it (the latest row written), None before any."""
+    query = select(MailboxHealth).order_by(col(MailboxHealth.updated_at).desc()).limit(1)
+    return session.exec(query).first()

@@ -16,12 +16,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from db.models import Reminder
 from db.states import LedgerKind, ReminderStatus
 
+LEDGER: Any = Reminder.__table__  # type: ignore[attr-defined]
 NO_SCHOOL = "sans-ecole"  # an acknowledgement to a sender of no known school
 
 
@@ -69,6 +73,7 @@ class Entry:
     campaign_id: int | None = None
     stage: str = ""  # the policy stage the mail was written for
     cc: tuple[str, ...] = ()
+    send_before: dt.datetime | None = None  # a mail of its day only: cancelled past this moment
 
 
 @dataclass(frozen=True)
@@ -88,21 +93,7 @@ def enqueue(session: Session, entry: Entry) -> Enqueued:
     existing = find(session, entry.key)
     if existing is not None:
         return Enqueued(existing, False)
-    row = Reminder(
-        key=entry.key,
-        kind=entry.kind,
-        school_id=entry.school_id,
-        campaign_id=entry.campaign_id,
-        stage=entry.stage,
-        day=entry.day,
-        recipient=entry.recipient,
-        cc=list(entry.cc),
-        payload=entry.payload,
-        due_at=entry.due_at,
-        next_attempt_at=entry.due_at,
-        status=ReminderStatus.PENDING,
-        created_at=entry.created_at,
-    )
+    row = Reminder(**_values(entry))
     try:
         with session.begin_nested():
             session.add(row)
@@ -112,6 +103,50 @@ def enqueue(session: Session, entry: Entry) -> Enqueued:
             raise
         return Enqueued(winner, False)
     return Enqueued(row, True)
+
+
+def unbind_pending_from_their_day(session: Session) -> int:
+    """The rows still pending may leave whenever a sender next runs (their day's end is
+    cleared): the demo built at any hour leaves today's mails for its daemon to send."""
+    rows = session.exec(select(Reminder).where(Reminder.status == ReminderStatus.PENDING)).all()
+    for row in rows:
+        row.send_before = None
+        session.add(row)
+    return len(rows)
+
+
+def _values(entry: Entry) -> dict[str, Any]:
+    return {
+        "key": entry.key,
+        "kind": entry.kind,
+        "school_id": entry.school_id,
+        "campaign_id": entry.campaign_id,
+        "stage": entry.stage,
+        "day": entry.day,
+        "recipient": entry.recipient,
+        "cc": list(entry.cc),
+        "payload": entry.payload,
+        "due_at": entry.due_at,
+        "send_before": entry.send_before,
+        "next_attempt_at": entry.due_at,
+        "status": ReminderStatus.PENDING,
+        "created_at": entry.created_at,
+    }
+
+
+def enqueue_many(session: Session, entries: Sequence[Entry]) -> set[str]:
+    """`enqueue` for many rows in one statement (a sweep's batch): the keys written. A key
+    taken already — before, or at the same instant by another transaction — is skipped
+    (`ON CONFLICT DO NOTHING`), as `enqueue` would."""
+    if not entries:
+        return set()
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statement = (
+        insert(LEDGER).on_conflict_do_nothing(index_elements=["key"]).returning(LEDGER.c.key)
+    )
+    rows = [_values(e) for e in entries]
+    return set(session.execute(statement, rows).scalars())
 
 
 def with_keys(session: Session, keys: Sequence[str]) -> list[Reminder]:
@@ -157,11 +192,63 @@ def latest(
     return session.exec(query).first()
 
 
-def last_written_at(session: Session, *, campaign_id: int, kind: LedgerKind) -> dt.datetime | None:
-    """When the campaign's last row of this kind was written."""
-    query = select(func.max(Reminder.created_at)).where(
-        Reminder.campaign_id == campaign_id, Reminder.kind == kind
+def undelivered(
+    session: Session,
+    *,
+    school_id: int,
+    campaign_id: int,
+    stage: str,
+    since: dt.datetime,
+) -> int:
+    """How many of the school's reminders for this stage written since `since` never reached
+    the director: cancelled (no longer true, or their day ended before they could leave) or
+    refused."""
+    lost = col(Reminder.status).in_([ReminderStatus.CANCELLED, ReminderStatus.FAILED])
+    query = select(func.count()).where(
+        Reminder.school_id == school_id,
+        Reminder.campaign_id == campaign_id,
+        Reminder.kind == LedgerKind.REMINDER,
+        Reminder.stage == stage,
+        col(Reminder.created_at) >= since,
+        lost,
     )
+    return int(session.exec(query).one())
+
+
+def latest_values(
+    session: Session, *, school_ids: Sequence[int], campaign_id: int, kind: LedgerKind, field: str
+) -> dict[tuple[int, str], Any]:
+    """`latest`'s payload `field` for several schools in one query, keyed by (school id, stage):
+    only that value is read from each payload, never the whole mail."""
+    query = sa_select(
+        LEDGER.c.school_id,
+        LEDGER.c.stage,
+        LEDGER.c.day,
+        LEDGER.c.id,
+        LEDGER.c.payload[field].as_integer(),
+    ).where(
+        LEDGER.c.school_id.in_(school_ids),
+        LEDGER.c.campaign_id == campaign_id,
+        LEDGER.c.kind == kind,
+    )
+    newest: dict[tuple[int, str], tuple[dt.date, int, Any]] = {}
+    for school_id, stage, day, row_id, value in session.connection().execute(query):
+        found = newest.get((school_id, stage))
+        if found is None or (day, row_id) > found[:2]:
+            newest[(school_id, stage)] = (day, row_id, value)
+    return {key: value for key, (_d, _i, value) in newest.items()}
+
+
+def last_digest_at(session: Session, *, campaign_id: int, recipient: str) -> dt.datetime | None:
+    """When the campaign's last digest not cancelled was written (to `recipient`, or to
+    anyone when empty): a digest that could not leave leaves its changes to the next."""
+    query = select(func.max(Reminder.created_at)).where(
+        Reminder.campaign_id == campaign_id,
+        Reminder.kind == LedgerKind.DIGEST,
+        Reminder.status != ReminderStatus.CANCELLED,
+    )
+    if recipient:
+        query = query.where(Reminder.recipient == recipient)
     return session.exec(query).one()
 
 

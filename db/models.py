@@ -132,6 +132,8 @@ class FollowUp(SQLModel, table=True):
     problem_category: str = Field(default="", max_length=20)  # last "j'ai un problème"
     problem_reported_at: dt.datetime | None = _ts(default=None)
     problem_detail: str = Field(default="", max_length=2000)
+    problem_answered_at: dt.datetime | None = _ts(default=None)  # « Marquer comme traité »
+    problem_answered_by: str = Field(default="", max_length=254)
     updated_at: dt.datetime = _ts()
 
 
@@ -254,6 +256,7 @@ class Reminder(SQLModel, table=True):
     __table_args__ = (
         Index("ix_reminder_due", "status", "next_attempt_at"),
         Index("ix_reminder_message_id", "message_id"),  # bounces and replies find their mail
+        Index("ix_reminder_recipient_day", "recipient", "day"),  # one mail per address per day
         one_of("reminder", "kind", LedgerKind),
         one_of("reminder", "status", ReminderStatus),
     )
@@ -269,6 +272,7 @@ class Reminder(SQLModel, table=True):
     cc: list[str] = _json(default_factory=list)
     payload: dict[str, Any] = _json(default_factory=dict)  # what the mail says, for the record
     due_at: dt.datetime = _ts()
+    send_before: dt.datetime | None = _ts(default=None)  # its day's window end: cancelled after
     status: ReminderStatus = _state(ReminderStatus, 12, default=ReminderStatus.PENDING)
     claimed_by: str = Field(default="", max_length=100)
     lease_until: dt.datetime | None = _ts(default=None)
@@ -361,6 +365,32 @@ class Heartbeat(SQLModel, table=True):
     db_waits: int = 0
     last_error: str = Field(default="", max_length=500)
     worked_at: dt.datetime | None = _ts(default=None)  # the scheduler's last sweep (its clock)
+
+
+class MailboxHealth(SQLModel, table=True):
+    """The coordination mailbox as its reader last saw it (one row per mailbox): the pages and
+    `/healthz` of any process read it, like the SMTP server's."""
+
+    __tablename__ = "mailbox_health"
+    __table_args__ = (one_of("mailbox_health", "state", SmtpState),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=300, unique=True)  # where it reads (imaps://…, maildir://…)
+    state: SmtpState = _state(SmtpState, 10, default=SmtpState.UNKNOWN)
+    since: dt.datetime | None = _ts(default=None)  # when it entered this state
+    last_error: str = Field(default="", max_length=1000)
+    updated_at: dt.datetime = _ts()
+
+
+class SendPace(SQLModel, table=True):
+    """The installation's sending pace (one row per mail server): every sender reserves its
+    next sending moments here, so `smtp.rate_per_minute` holds for all of them together."""
+
+    __tablename__ = "send_pace"
+
+    id: int | None = Field(default=None, primary_key=True)
+    server: str = Field(max_length=300, unique=True)  # host:port
+    next_at: dt.datetime = _ts()  # the first moment not reserved yet (real time)
 
 
 class SmtpHealth(SQLModel, table=True):

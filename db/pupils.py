@@ -3,15 +3,24 @@ across the district or one circonscription, for the coordinators' exports."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import and_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from db.models import Anomaly, Pupil, School
 
 ATTRIBUTED = "attribue"
+
+
+OPEN_ORDER: tuple[Any, ...] = (
+    col(Anomaly.severity).desc(),  # rejet before avertissement
+    col(Anomaly.first_seen_at),
+    col(Anomaly.id),
+)
+PENDING_ORDER: tuple[Any, ...] = (col(Pupil.last_name), col(Pupil.first_name), col(Pupil.id))
 
 
 def open_anomalies(session: Session, *, school_id: int, campaign_id: int) -> list[Anomaly]:
@@ -23,13 +32,71 @@ def open_anomalies(session: Session, *, school_id: int, campaign_id: int) -> lis
             Anomaly.campaign_id == campaign_id,
             col(Anomaly.resolved_at).is_(None),
         )
-        .order_by(
-            col(Anomaly.severity).desc(),  # rejet before avertissement
-            col(Anomaly.first_seen_at),
-            col(Anomaly.id),
-        )
+        .order_by(*OPEN_ORDER)
     )
     return list(session.exec(query))
+
+
+ANOMALY_COLUMNS: tuple[Any, ...] = (
+    Anomaly.school_id,
+    Anomaly.field,
+    Anomaly.message,
+    Anomaly.severity,
+    Anomaly.category,
+    Anomaly.first_seen_at,
+    Pupil.last_name,
+    Pupil.first_name,
+    Pupil.birth_date,
+)
+PENDING_COLUMNS: tuple[Any, ...] = (
+    Pupil.school_id,
+    Pupil.last_name,
+    Pupil.first_name,
+    Pupil.birth_date,
+    Pupil.ine_status,
+    Pupil.level,
+    Pupil.class_label,
+)
+
+
+def schools_open_anomalies(
+    session: Session, *, school_ids: Sequence[int], campaign_id: int
+) -> dict[int, list[Any]]:
+    """`open_anomalies` of several schools in one query, each with its pupil's name and birth
+    date (None when the anomaly names no known pupil): rows of `ANOMALY_COLUMNS`."""
+    query = (
+        sa_select(*ANOMALY_COLUMNS)
+        .outerjoin(Pupil, col(Pupil.id) == Anomaly.pupil_id)
+        .where(
+            col(Anomaly.school_id).in_(school_ids),
+            col(Anomaly.campaign_id) == campaign_id,
+            col(Anomaly.resolved_at).is_(None),
+        )
+        .order_by(*OPEN_ORDER)
+    )
+    found: dict[int, list[Any]] = {school_id: [] for school_id in school_ids}
+    for row in session.connection().execute(query):
+        found[row.school_id].append(row)
+    return found
+
+
+def schools_pupils_without_ine(
+    session: Session, *, school_ids: Sequence[int], campaign_id: int
+) -> dict[int, list[Any]]:
+    """`pupils_without_ine` of several schools in one query: rows of `PENDING_COLUMNS`."""
+    query = (
+        sa_select(*PENDING_COLUMNS)
+        .where(
+            col(Pupil.school_id).in_(school_ids),
+            col(Pupil.campaign_id) == campaign_id,
+            *_without_ine(),
+        )
+        .order_by(*PENDING_ORDER)
+    )
+    found: dict[int, list[Any]] = {school_id: [] for school_id in school_ids}
+    for row in session.connection().execute(query):
+        found[row.school_id].append(row)
+    return found
 
 
 def resolved_anomalies(session: Session, *, school_id: int, campaign_id: int) -> list[Anomaly]:
@@ -55,7 +122,7 @@ def pupils_without_ine(session: Session, *, school_id: int, campaign_id: int) ->
     query = (
         select(Pupil)
         .where(Pupil.school_id == school_id, Pupil.campaign_id == campaign_id, *_without_ine())
-        .order_by(Pupil.last_name, Pupil.first_name)
+        .order_by(*PENDING_ORDER)
     )
     return list(session.exec(query))
 

@@ -51,6 +51,7 @@ class ReminderStatus(StrEnum):
     CLAIMED = "claimed"  # a sender holds it until `lease_until`
     SENT = "sent"
     FAILED = "failed"  # refused for good (5xx), or another row to the address was
+    CANCELLED = "cancelled"  # no longer true when claimed, or its day is over (`last_error`)
 
 
 class SendOutcome(StrEnum):
@@ -64,6 +65,7 @@ class SendOutcome(StrEnum):
     DEFERRED = "deferred"  # the server is unusable (refused, timeout, 421) → `pending`, in order
     FAILED = "failed"  # 5xx for the recipient → `failed`, the address is marked failing
     RELEASED = "released"  # claimed but not attempted (stop, lease over) → `pending`
+    CANCELLED = "cancelled"  # not attempted, and never will be (its day is over) → `cancelled`
 
 
 class IntakeOutcome(StrEnum):
@@ -110,12 +112,14 @@ class EventKind(StrEnum):
     VALIDATION_CONFIRMED = "validation_confirmed"
     VALIDATION_REOPENED = "validation_reopened"
     PROBLEM_REPORTED = "problem_reported"
+    PROBLEM_ANSWERED = "problem_answered"  # a coordinator marked the reported problem treated
     NOTE = "note"
     RESEND_REQUESTED = "resend_requested"
     # reminders (daemon.reminders)
     PROGRESS = "progress"
     REMINDER_QUEUED = "reminder_queued"
     REMINDER_SKIPPED = "reminder_skipped"
+    REMINDER_CANCELLED = "reminder_cancelled"
     ESCALATED = "escalated"
     PROBLEM_ROUTED = "problem_routed"
     # delivery (daemon.delivery)

@@ -41,12 +41,18 @@ def _school(
     return school
 
 
-def _activity(session: Session, school: School, campaign: Campaign, at: dt.datetime) -> None:
+def _activity(
+    session: Session,
+    school: School,
+    campaign: Campaign,
+    at: dt.datetime,
+    kind: EventKind = EventKind.EXPORT_RECEIVED,
+) -> None:
     record_event(
         session,
         at=at,
-        kind=EventKind.EXPORT_RECEIVED,
-        message="Archive reçue",
+        kind=kind,
+        message="Archive reçue" if kind is EventKind.EXPORT_RECEIVED else kind.value,
         school_id=school.id,
         campaign_id=campaign.id,
     )
@@ -81,6 +87,7 @@ def test_the_reasons_come_in_their_order_with_the_real_last_activity(session: Se
     old_problem_follow_up = session.get(FollowUp, 4)
     assert old_problem_follow_up is not None
     old_problem_follow_up.stage_since = NOW - dt.timedelta(days=1)  # moved on since
+    old_problem_follow_up.problem_answered_at = WEEKS_AGO + dt.timedelta(hours=1)  # and answered
     _school(session, campaign, "0441205E", email="")
     _school(session, campaign, "0441206F", declared_validated_at=NOW - dt.timedelta(days=1))
     _school(session, campaign, "0441207G", stage=Stage.ERRORS)
@@ -95,7 +102,7 @@ def test_the_reasons_come_in_their_order_with_the_real_last_activity(session: Se
 
     rows = listed(overdue=False)
     assert rows["0441203C"][0] is Attention.PROBLEM and rows["0441203C"][2] == "ine"
-    assert "0441204D" not in rows  # its problem is older than its stage, and it moved today
+    assert "0441204D" not in rows  # its problem was answered, and it moved today
     assert rows["0441205E"][0] is Attention.NO_EMAIL
     assert rows["0441206F"][0] is Attention.AWAITING_CONFIRMATION
     assert rows["0441207G"][0] is Attention.ERRORS
@@ -104,3 +111,43 @@ def test_the_reasons_come_in_their_order_with_the_real_last_activity(session: Se
     overdue = listed(overdue=True)
     assert overdue["0441201A"][0] is Attention.OVERDUE
     assert overdue["0441206F"][0] is Attention.AWAITING_CONFIRMATION  # more urgent
+
+
+def _listed(session: Session, campaign: Campaign) -> dict[str, tuple[Attention, str]]:
+    assert campaign.id is not None
+    rows = needing_attention(session, campaign_id=campaign.id, now=NOW, idle_since=IDLE_SINCE)
+    return {r.school.uai: (r.why, r.detail) for r in rows}
+
+
+def test_an_unanswered_problem_comes_first_until_answered_and_again_once_reported_anew(
+    session: Session,
+) -> None:
+    campaign = campaign_row(session)
+    first = _school(
+        session,
+        campaign,
+        "0441211A",
+        stage=Stage.ERRORS,
+        escalated=True,
+        problem_category="onde",
+        problem_reported_at=WEEKS_AGO,
+        stage_since=NOW - dt.timedelta(days=1),  # the stage moved on: still unanswered
+    )
+    # the director's own reply by mail answers nothing
+    _activity(session, first, campaign, NOW, EventKind.DIRECTOR_REPLIED)
+    _school(session, campaign, "0441212B", stage=Stage.ERRORS, escalated=True)
+    session.commit()
+    rows = needing_attention(session, campaign_id=campaign.id or 0, now=NOW, idle_since=IDLE_SINCE)
+    assert [(r.school.uai, r.why) for r in rows][:2] == [
+        ("0441211A", Attention.PROBLEM),
+        ("0441212B", Attention.ESCALATED),
+    ]
+    assert rows[0].detail == "onde" and rows[0].since == WEEKS_AGO
+    follow_up = session.get(FollowUp, 1)
+    assert follow_up is not None
+    follow_up.problem_answered_at = NOW
+    session.commit()
+    assert _listed(session, campaign)["0441211A"][0] is Attention.ESCALATED  # its next reason
+    follow_up.problem_reported_at = NOW + dt.timedelta(minutes=5)  # reported again
+    session.commit()
+    assert _listed(session, campaign)["0441211A"][0] is Attention.PROBLEM

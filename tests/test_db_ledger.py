@@ -97,6 +97,85 @@ def test_a_row_written_at_the_same_instant_elsewhere_is_returned_not_an_error(
         assert sorted(r.key for r in session.exec(select(Reminder))) == ["k", "other"]
 
 
+def test_many_rows_are_enqueued_in_one_statement_skipping_keys_taken(
+    engine: Engine,
+) -> None:
+    """A sweep's batch: the keys free are written, a key taken before (or in the same batch)
+    is skipped, and the call says which were written."""
+    with transaction(engine) as session:
+        ledger.enqueue(session, entry("taken", recipient="first@example.org"))
+    with transaction(engine) as session:
+        written = ledger.enqueue_many(
+            session,
+            [
+                entry("a"),
+                entry("taken", recipient="second@example.org"),
+                entry("b", cc=("c@x.org",)),
+            ],
+        )
+        assert ledger.enqueue_many(session, []) == set()
+    assert written == {"a", "b"}
+    with Session(engine) as session:
+        rows = {r.key: r for r in session.exec(select(Reminder))}
+    assert sorted(rows) == ["a", "b", "taken"]
+    assert rows["taken"].recipient == "first@example.org"
+    assert rows["b"].cc == ["c@x.org"] and rows["b"].status == ReminderStatus.PENDING
+    assert rows["a"].next_attempt_at == NOW and rows["a"].payload == {"subject": "Récapitulatif"}
+
+
+def test_the_latest_payload_value_of_many_schools_is_read_alone(
+    engine: Engine, session: Session
+) -> None:
+    from db.models import Campaign, School
+
+    campaign = Campaign(name="c", start=DAY, observation_date=DAY, deadline=DAY, created_at=NOW)
+    schools = [
+        School(uai=f"044000{n}X", name=f"École {n}", created_at=NOW, updated_at=NOW)
+        for n in range(3)
+    ]
+    session.add_all([campaign, *schools])
+    session.commit()
+    assert campaign.id is not None
+    ids = [s.id for s in schools if s.id is not None]
+    days = {"old": DAY, "new": DAY + dt.timedelta(days=3)}
+    for name, count, stage, school in (
+        ("old", 5, "errors", ids[0]),
+        ("new", 2, "errors", ids[0]),
+        ("new", 7, "exported", ids[0]),
+        ("old", 4, "errors", ids[1]),
+    ):
+        ledger.enqueue(
+            session,
+            entry(
+                f"{name}-{stage}-{school}",
+                kind=LedgerKind.REMINDER,
+                day=days[name],
+                payload={"open_count": count, "text": "x" * 1000},
+                school_id=school,
+                campaign_id=campaign.id,
+                stage=stage,
+            ),
+        )
+    session.commit()
+    found = ledger.latest_values(
+        session,
+        school_ids=ids,
+        campaign_id=campaign.id,
+        kind=LedgerKind.REMINDER,
+        field="open_count",
+    )
+    assert found == {(ids[0], "errors"): 2, (ids[0], "exported"): 7, (ids[1], "errors"): 4}
+    for (school_id, stage), value in found.items():
+        last = ledger.latest(
+            session,
+            school_id=school_id,
+            campaign_id=campaign.id,
+            kind=LedgerKind.REMINDER,
+            stage=stage,
+        )
+        assert last is not None and last.payload["open_count"] == value
+
+
 def _sources() -> list[Path]:
     return [
         p for p in [*REPO.glob("daemon/**/*.py"), *REPO.glob("db/*.py")] if p.name != "ledger.py"

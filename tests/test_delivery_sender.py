@@ -164,6 +164,31 @@ async def test_the_rate_limit_is_respected(
     assert elapsed >= 2.3  # 2 per second: the first two at once, five more over 2.5 s
 
 
+async def test_two_senders_on_one_database_share_the_rate(
+    tmp_path: Path, engine: Engine, database_url: str, mailsink: MailSink
+) -> None:
+    """`smtp.rate_per_minute` holds for the installation: two daemons sending at once at 120
+    a minute take as long together as one would (each alone would go twice as fast)."""
+    add_reminders(engine, 20)
+    engines = [make_engine(database_url) for _ in range(2)]
+    try:
+        apps = [
+            sending_app(tmp_path / str(n), e, mailsink, rate_per_minute=120, lease_seconds=10)
+            for n, e in enumerate(engines)
+        ]
+        started = time.monotonic()
+        handled = await asyncio.gather(*(send_due(a) for a in apps))
+        elapsed = time.monotonic() - started
+    finally:
+        for e in engines:
+            e.dispose()
+    assert sum(handled) == 20 and all(h >= 5 for h in handled), handled  # both took part
+    assert len(mailsink.messages) == 20
+    # 2 a second for both together: the first two at once, eighteen more in 9 s (each sender
+    # with its own rate would be done in about half that)
+    assert elapsed >= 8.0, elapsed
+
+
 async def test_a_clean_stop_finishes_the_mail_in_hand_and_releases_the_rest(
     tmp_path: Path, engine: Engine, mailsink: MailSink
 ) -> None:

@@ -43,6 +43,46 @@ def test_one_digest_per_coordinator_per_school_day_with_counts_and_failing_addre
     assert not sweep(app, paris(D(2026, 10, 10), 9)).kinds("digest")  # Saturday
 
 
+def test_a_coordinator_given_circonscriptions_gets_a_digest_covering_those_only(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    from db.schools import edit_school
+
+    app = reminder_app(tmp_path, database_url, engine)
+    contacts = app.settings.contacts
+    contacts.coordinators = ["coord@example.org", "ien.sud@example.org"]
+    contacts.coordinator_circonscriptions = {"ien.sud@example.org": ["Nantes Sud"]}
+    add(session, 1, "École Saint-Joseph")  # Nantes Nord
+    south = add(session, 2, "École Sainte-Anne")
+    edit_school(
+        session, now=paris(D(2026, 10, 1), 9), school=south, actor="t", circonscription="Nantes Sud"
+    )
+    session.commit()
+    sweep(app, paris(D(2026, 10, 5), 7, 45))
+    digests = {r.recipient: r.payload for r in ledger(session, "digest")}
+    whole, south_only = digests["coord@example.org"], digests["ien.sud@example.org"]
+    assert whole["total"] == 2 and south_only["total"] == 1
+    assert "Nantes Nord" in whole["text"] and "Nantes Sud" in whole["text"]
+    assert "Nantes Sud" in south_only["text"] and "Nantes Nord" not in south_only["text"]
+    assert "dans vos circonscriptions (Nantes Sud)" in south_only["text"]
+    assert "dans vos circonscriptions" not in whole["text"]
+
+
+def test_the_monday_digest_says_since_friday_and_after_a_lost_digest_since_its_day(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    app = reminder_app(tmp_path, database_url, engine)
+    add(session, 1, "École Saint-Joseph")
+    for day in (D(2026, 10, 6), D(2026, 10, 7), D(2026, 10, 9), D(2026, 10, 12)):
+        sweep(app, paris(day, 7, 45))
+    texts = {r.day: r.payload["text"] for r in ledger(session, "digest")}
+    assert "CE QUI A CHANGÉ DEPUIS HIER" in texts[D(2026, 10, 7)]
+    assert "CE QUI A CHANGÉ DEPUIS MERCREDI" in texts[D(2026, 10, 9)]
+    assert "CE QUI A CHANGÉ DEPUIS VENDREDI" in texts[D(2026, 10, 12)]
+    html = next(r for r in ledger(session, "digest") if r.day == D(2026, 10, 12)).payload["html"]
+    assert "Ce qui a changé depuis vendredi" in html
+
+
 def test_a_school_without_director_address_is_named_in_the_digest(
     tmp_path: Path, database_url: str, engine: Engine, session: Session
 ) -> None:

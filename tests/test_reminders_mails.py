@@ -106,6 +106,41 @@ def test_dates_are_written_the_french_way() -> None:
     assert long_date(dt.datetime(2026, 9, 30, 23, 30, tzinfo=dt.UTC)) == "jeudi 1er octobre 2026"
 
 
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("Ecole primaire Saint-Joseph", "L'école primaire Saint-Joseph ("),
+        ("École Sainte-Anne", "L'école Sainte-Anne ("),
+        ("Saint-Michel", "L'école Saint-Michel ("),
+    ],
+)
+def test_the_escalation_mail_names_the_school_without_saying_ecole_twice(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session, name: str, said: str
+) -> None:
+    from daemon.reminders.mails import escalation_mail
+
+    app = reminder_app(tmp_path, database_url, engine)
+    school = add(session, 4410001, name)
+    campaign = app.campaign(session, ON)
+    follow_up = session.exec(select(FollowUp).where(FollowUp.school_id == school.id)).one()
+    items = open_items(session, app.settings, school, campaign, ON)
+    mail = escalation_mail(
+        app.settings,
+        school=school,
+        campaign=campaign,
+        follow_up=follow_up,
+        items=items,
+        stage="awaiting_export",
+        count=5,
+    )
+    assert mail is not None
+    assert said in mail.payload["text"]
+    assert "école Ecole" not in mail.payload["text"] + mail.payload["html"]
+    assert "école École" not in mail.payload["text"] + mail.payload["html"]
+    strong = said.removeprefix("L'école ").removesuffix(" (")
+    assert f"L&#39;école <strong>{strong}</strong>" in mail.payload["html"]
+
+
 def test_an_escalation_is_routed_by_what_is_open_now(
     tmp_path: Path, database_url: str, engine: Engine, session: Session
 ) -> None:

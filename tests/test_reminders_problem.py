@@ -336,3 +336,20 @@ def test_the_same_report_twice_at_the_same_instant_is_one_mail_not_an_error(
     assert len(problem_rows(session)) == 1
     events = session.exec(select(Event).where(Event.kind == "problem_routed")).all()
     assert len(events) == 2 and "de nouveau" in events[-1].message
+
+
+def test_a_complement_leaving_the_next_day_names_the_day_of_the_earlier_mail(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    """A second report at 20:00 leaves the next morning: it does not say « aujourd'hui »."""
+    app = reminder_app(tmp_path, database_url, engine)
+    school = add(session, 1, "École Saint-Joseph")
+    report(app, session, school, ProblemCategory.ONDE, detail="Pas de clé OTP.")
+    evening = paris(D(2026, 10, 5), 20)
+    report(app, session, school, ProblemCategory.ONDE, detail="Toujours rien.", now=evening)
+    first, second = problem_rows(session)
+    assert "aujourd'hui" in first.payload["text"] or "complète" not in first.payload["text"]
+    assert second.due_at == paris(D(2026, 10, 6), 8)
+    for part in ("text", "html"):
+        assert "aujourd'hui" not in second.payload[part]
+        assert "déjà transmis le lundi 5 octobre 2026 pour cette école." in second.payload[part]

@@ -12,8 +12,11 @@ from daemon.school.actions import (
     ActionRefused,
     ProblemCategory,
     add_note,
+    answer_problem,
     confirm_validation,
     declare_validated,
+    open_problem,
+    problem_unanswered,
     reopen_validation,
     report_problem,
     snooze,
@@ -108,6 +111,41 @@ def test_problem_is_recorded_with_its_category(session: Session, school_and_camp
     assert (follow_up.problem_category, follow_up.problem_detail) == ("onde", "pas de clé OTP")
     event = session.exec(select(Event).where(Event.kind == "problem_reported")).one()
     assert "accès à ONDE" in event.message and event.data["category"] == "onde"
+
+
+def test_a_problem_is_unanswered_until_marked_treated_and_again_after_a_new_report(
+    session: Session, school_and_campaign
+) -> None:
+    school, campaign = school_and_campaign
+    with pytest.raises(ActionRefused, match="aucun problème"):
+        answer_problem(session, school=school, campaign=campaign, now=NOW, actor="coord")
+
+    def report(at: dt.datetime) -> None:
+        report_problem(
+            session,
+            school=school,
+            campaign=campaign,
+            category=ProblemCategory.EXPORT,
+            detail="Ange refuse l'export",
+            now=at,
+            actor="dir",
+        )
+
+    report(NOW)
+    follow_up = get_follow_up(session, school_id=school.id, campaign_id=campaign.id)
+    assert follow_up is not None
+    assert problem_unanswered(follow_up) and open_problem(follow_up) is ProblemCategory.EXPORT
+    later = NOW + dt.timedelta(hours=2)
+    answer_problem(session, school=school, campaign=campaign, now=later, actor="coord@x.fr")
+    assert (follow_up.problem_answered_at, follow_up.problem_answered_by) == (later, "coord@x.fr")
+    assert not problem_unanswered(follow_up) and open_problem(follow_up) is None
+    event = session.exec(select(Event).where(Event.kind == "problem_answered")).one()
+    assert (event.at, event.actor) == (later, "coord@x.fr")
+    assert "traité" in event.message and "export depuis Ange" in event.message
+    with pytest.raises(ActionRefused):  # answered already: nothing to mark
+        answer_problem(session, school=school, campaign=campaign, now=later, actor="coord")
+    report(later + dt.timedelta(days=1))  # the director reports again
+    assert problem_unanswered(follow_up) and open_problem(follow_up) is ProblemCategory.EXPORT
 
 
 def test_notes(session: Session, school_and_campaign) -> None:

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from daemon.app import App
 from daemon.ingest.intake.intake import Intake
 from daemon.ingest.intake.watcher import DropWatcher
+from daemon.school.actions import ProblemCategory, report_problem
 from db.campaigns import get_follow_up
 from db.models import (
     Anomaly,
@@ -486,6 +487,66 @@ def test_actions_change_the_database(app: App, session: Session) -> None:
         assert kind in kinds
     actors = {e.actor for e in session.exec(select(Event).where(Event.kind == "note"))}
     assert actors == {"coordination@example.org"}
+
+
+def _attention_row(client, name: str) -> str:
+    html = client.get("/").text
+    attention = html.split("À regarder en premier")[1].split("Écoles sans relance prévue")[0]
+    return attention.split(name)[1].split("</tr>")[0] if name in attention else ""
+
+
+def test_a_reported_problem_is_listed_first_until_marked_treated_by_a_csrf_post(
+    app: App, session: Session, district: Campaign
+) -> None:
+    port = session.exec(select(School).where(School.uai == "0441236E")).one()
+    set_stage(  # its address fails too, a later reason: the problem comes first
+        session, port, district, "exported", problem_category="export", problem_reported_at=NOW
+    )
+    with signed_in(app) as (client, token):
+        assert "Problème signalé et sans réponse" in _attention_row(client, "École du Port")
+        page = client.get("/ecoles/0441236E").text
+        form = page.split('action="/ecoles/0441236E/actions/traite"')
+        assert 'method="post"' in form[0][-80:]
+        assert 'name="csrf_token"' in form[1].split("</form>")[0]
+        assert "Marquer comme traité" in page and "sans réponse" in page
+        assert client.get("/ecoles/0441236E/actions/traite").status_code == 200  # asks only
+        refused = client.post("/ecoles/0441236E/actions/traite", data={"csrf_token": "faux"})
+        assert refused.status_code == 403
+        assert _follow_up_of(session, port).problem_answered_at is None
+        done = client.post("/ecoles/0441236E/actions/traite", data={"csrf_token": token})
+        assert done.status_code == 303 and done.headers["location"].endswith("?fait=traite")
+        assert "Problème signalé marqué comme traité." in client.get(done.headers["location"]).text
+        row = _attention_row(client, "École du Port")
+        assert "Problème signalé" not in row and "Adresse du directeur en échec" in row
+        assert "Marquer comme traité" not in client.get("/ecoles/0441236E").text
+        answered = _follow_up_of(session, port)
+        assert (answered.problem_answered_at, answered.problem_answered_by) == (
+            NOW,
+            "coordination@example.org",
+        )
+        event = session.exec(select(Event).where(Event.kind == "problem_answered")).one()
+        assert (event.school_id, event.actor) == (port.id, "coordination@example.org")
+        later = NOW + dt.timedelta(hours=1)
+        report_problem(  # the director reports again: unanswered again
+            session,
+            school=port,
+            campaign=district,
+            category=ProblemCategory.INE,
+            detail="INE en litige",
+            now=later,
+            actor="directeur",
+        )
+        session.commit()
+        app.clock = lambda: later
+        row = _attention_row(client, "École du Port")
+        assert "Problème signalé et sans réponse (INE en attente" in row
+        assert "Marquer comme traité" in client.get("/ecoles/0441236E").text
+
+
+def _follow_up_of(session: Session, row: School) -> FollowUp:
+    session.rollback()  # a fresh snapshot: the pages wrote through other connections
+    assert row.id is not None
+    return session.exec(select(FollowUp).where(FollowUp.school_id == row.id)).one()
 
 
 def test_quarantined_files_can_be_retried_once_the_school_exists(

@@ -739,6 +739,22 @@ def test_a_coordinator_renews_the_link_of_a_school(
     assert session.exec(select(Event).where(Event.kind == "link_renewed")).one()
 
 
+def test_head_on_a_mailed_link_answers_like_get_without_opening_it(
+    client: TestClient, app: App
+) -> None:
+    """Mail scanners check links with HEAD: the same status as GET, and nothing opened."""
+    url = link(app)
+    checked = client.head(url, follow_redirects=False)
+    assert checked.status_code == 303 and checked.headers["location"] == "/ecole"
+    assert "set-cookie" not in checked.headers
+    assert client.get("/ecole").status_code == 401  # the scanner's HEAD opened nothing
+    expired = link(app, now=NOW - dt.timedelta(days=app.settings.web.link_ttl_days + 1))
+    assert client.head(expired).status_code == client.get(expired).status_code == 410
+    opened = client.get(url)
+    assert opened.status_code == 200
+    assert client.head("/ecole").status_code == 200
+
+
 def test_declaring_validated_with_rejects_or_pupils_without_ine_names_them_and_is_allowed(
     client: TestClient, app: App, session: Session
 ) -> None:

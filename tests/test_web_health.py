@@ -23,6 +23,7 @@ from db.models import Heartbeat, SmtpHealth
 from db.states import SmtpState
 from tests.conftest import NOW
 from tests.delivery_helpers import add_reminders
+from tests.imapserver import imap_fixture  # noqa: F401 — the `imap` fixture
 from tests.mailsink import free_port
 from tests.web_helpers import client_for, signed_in
 
@@ -168,3 +169,41 @@ def test_the_web_of_one_process_shows_the_sender_of_another_and_its_death(
     assert late.json()["parts"]["sender"]["instance"] == other
     assert public.status_code == 503
     assert public.json() == {"status": "pas ok", "parts": {"sender": "pas ok", "smtp": "pas ok"}}
+
+
+def test_the_mailbox_out_of_reach_shows_on_healthz_and_on_the_coordinators_banner(
+    tmp_path: Path, engine: Any, imap: Any
+) -> None:
+    """The mailbox reader (a real IMAP server stopped, then back) writes its row; `/healthz`
+    and the dashboard of the web read it, like the SMTP server's."""
+    import threading
+
+    from daemon.mailbox.imap import ImapSource
+    from daemon.mailbox.poller import Poller
+    from tests.mailbox_helpers import build_world
+
+    world = build_world(tmp_path, engine, **imap.mailbox_settings(maildir=""))
+    reader = Poller(world.app, ImapSource(world.app.settings.mailbox), worker="test")
+    halt = threading.Event()
+    thread = threading.Thread(target=reader.run, args=(halt,), daemon=True)
+    with signed_in(world.app) as (coordinator, _csrf), client_for(world.app) as anyone:
+
+        def mailbox() -> Any:
+            return coordinator.get("/healthz").json().get("mailbox")
+
+        thread.start()
+        try:
+            assert wait_for(mailbox, lambda m: bool(m) and m["state"] == "up", 30)["up"]
+            imap.stop()
+            down = wait_for(mailbox, lambda m: m["state"] == "down", 30)
+            assert down["up"] is False and down["since"] and down["last_error"]
+            assert anyone.get("/healthz").json()["parts"]["mailbox_server"] == "pas ok"
+            assert "La boîte de la coordination ne répond pas" in coordinator.get("/").text
+            assert "boîte de la coordination" not in anyone.get("/").text
+            imap.start()
+            wait_for(mailbox, lambda m: m["state"] == "up", 60)
+            assert "La boîte de la coordination ne répond pas" not in coordinator.get("/").text
+            assert anyone.get("/healthz").json()["parts"]["mailbox_server"] == "ok"
+        finally:
+            halt.set()
+            thread.join(10)

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
+from bench import sink
 from bench.reliability.harness import PYTHON, Outcome, Workspace, wait_until
 from bench.reliability.hostile import UAIS, plan_files
 from bench.reliability.ledger import lateness, ledger_rows
@@ -22,7 +23,7 @@ from bench.reliability.postgres import private_server, shared_database
 from daemon.config.settings import normalise_database_url
 from daemon.ingest.intake.storage import REASON_SUFFIX, is_junk, reason_file
 from db.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine
-from db.models import IntakeFile
+from db.models import IntakeFile, Reminder
 from db.schools import add_school
 
 MAILS = 2000
@@ -69,11 +70,17 @@ def kill_while_sending(ws: Workspace, out: Outcome) -> None:
     first = b.start_daemon()
     started = time.monotonic()
     out.check("sending started", b.wait_received(MAILS // 3, 90), f"{b.received_count()} received")
-    in_flight = sum(1 for r in ledger_rows(b.engine) if r.status == "claimed")
     first.kill9()
     at_kill = b.received_count()
+    # Read after the kill: the dead process's claims are frozen, these rows were in flight.
+    in_flight = [r for r in ledger_rows(b.engine) if r.status == "claimed"]
     out.measure(
-        f"killed -9 after {at_kill} of {MAILS} received; {in_flight} rows claimed at the kill"
+        f"killed -9 after {at_kill} of {MAILS} received; {len(in_flight)} rows claimed at the kill"
+    )
+    out.check(
+        "the kill struck with mails in flight (rows claimed, not marked sent)",
+        bool(in_flight),
+        f"{len(in_flight)} claimed",
     )
     b.start_daemon()
     restarted = time.monotonic()
@@ -87,7 +94,31 @@ def kill_while_sending(ws: Workspace, out: Outcome) -> None:
         f"after restart {time.monotonic() - restarted:.1f} s (lease {b.smtp['lease_seconds']} s)"
     )
     check_delivery(b, out, max_extra=b.concurrency)
+    check_resent(b, out, in_flight, at_kill)
     stop_cleanly(b, out)
+
+
+def check_resent(b: Bench, out: Outcome, in_flight: list[Reminder], at_kill: int) -> None:
+    """Each row in flight at the kill was sent again after it, under the Message-ID the ledger
+    row holds once sent (the one derived from its key: a copy received before the kill, if
+    any, carries the same)."""
+    after = sink.read(b.sink_out)[at_kill:]
+    final = {r.id: r for r in ledger_rows(b.engine)}
+    wrong = []
+    for row in in_flight:
+        done = final[row.id]
+        ids = {_bare(rec.get("message_id", "")) for rec in after if row.recipient in rec["to"]}
+        if done.status != "sent" or not done.message_id or _bare(done.message_id) not in ids:
+            wrong.append(f"{row.key}: {done.status}, {done.message_id or 'no id'}, after: {ids}")
+    out.check(
+        f"every row in flight at the kill ({len(in_flight)}) resent with its Message-ID",
+        bool(in_flight) and not wrong,
+        "; ".join(wrong[:3]),
+    )
+
+
+def _bare(message_id: str) -> str:
+    return message_id.strip().strip("<>")
 
 
 # ---- 2. SMTP server down for a stretch -----------------------------------------------------------
@@ -267,6 +298,7 @@ def hostile_drop(ws: Workspace, out: Outcome) -> None:
     guarded = (secret, ws.root / "relance.sqlite3")
     before = {path: _fingerprint(path) for path in guarded}
     plan = plan_files(staging, max_file_mb=max_mb, secrets=guarded)
+    dropped = [p.name for p in walk_files(staging) if not is_junk(p.name)]
     drop.mkdir()
     daemon = ws.daemon("daemon", config, ["watcher"], "--stop-timeout", "10")
     wait_until(lambda: daemon.log_count("drop folder watched") > 0 or not daemon.alive(), 30)
@@ -332,6 +364,7 @@ def hostile_drop(ws: Workspace, out: Outcome) -> None:
         f"peak RSS ≤ {rss_bound_mb} MB", 0 < peak_kb <= rss_bound_mb * 1024, f"{peak_kb // 1024} MB"
     )
     check_not_files(out, engine, drop, plan.expected)
+    check_each_file(out, engine, drop, dropped)
     code = daemon.stop(timeout=30)
     out.check("daemon stops on SIGTERM with exit code 0", code == 0, f"code {code}")
     changed = [str(p) for p in guarded if p.name == "secret_key" and _fingerprint(p) != before[p]]
@@ -377,6 +410,35 @@ def check_not_files(out: Outcome, engine: Engine, drop: Path, expected: dict[str
         f"links, FIFOs and PDF bombs ({len(expected)}) each quarantined with its reason",
         not wrong,
         "; ".join(wrong[:5]),
+    )
+
+
+def check_each_file(out: Outcome, engine: Engine, drop: Path, dropped: list[str]) -> None:
+    """Where each dropped file ended, by name: one intake row, and the file (or an accepted
+    archive's receipt) where that row says, in quarantine/ when quarantined, in processed/
+    otherwise — not only the right totals."""
+    with Session(engine) as session:
+        rows: dict[str, list[IntakeFile]] = {}
+        for row in session.exec(select(IntakeFile)):
+            rows.setdefault(Path(row.original_name).name, []).append(row)
+    wrong = []
+    for name in dropped:
+        found = rows.get(name, [])
+        if len(found) != 1:
+            wrong.append(f"{name}: {len(found)} intake rows")
+            continue
+        row = found[0]
+        place = drop / ("quarantine" if row.outcome == "quarantined" else "processed")
+        kept = Path(row.stored_path) if row.stored_path else None
+        receipt = kept is None and row.outcome != "quarantined" and row.kind == "export"
+        if receipt:
+            continue  # an accepted archive's bytes are dropped once checked (its receipt stays)
+        if kept is None or not os.path.lexists(kept) or not kept.is_relative_to(place):
+            wrong.append(f"{name}: {row.outcome}, kept at {kept} (expected under {place})")
+    out.check(
+        f"each dropped file ({len(dropped)}) where its intake row says, by name",
+        not wrong,
+        "; ".join(wrong[:5]) + (f" … {len(wrong)} in all" if len(wrong) > 5 else ""),
     )
 
 
@@ -460,6 +522,12 @@ def two_daemons_postgres(ws: Workspace, out: Outcome) -> None:
     check_delivery(b, out, max_extra=0)
     out.check("one ledger row per school", len(ledger_rows(b.engine)) == MAILS, b.status_line())
     out.check("no sweep failed (the daemons take turns)", failed == 0, f"{failed} failed")
+    each = [p.log_count("examined") for p in b.daemons]
+    out.check(
+        "their sweeps overlapped: both swept, and a tick found the other daemon sweeping",
+        min(each) >= 1 and left >= 1,
+        f"sweeps per daemon {each}, {left} ticks left to the other",
+    )
     out.check("both daemons took a share", len(claimers) >= 2, f"claimers seen {sorted(claimers)}")
     stop_cleanly(b, out)
     b.engine.dispose()

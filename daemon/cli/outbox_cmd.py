@@ -35,13 +35,14 @@ def outbox_cmd(ctx: Context, send: bool, now_text: str | None, limit: int) -> No
     from daemon.delivery.health import read_smtp_health
     from daemon.delivery.outbox import queued
     from daemon.delivery.sender import send_due
+    from daemon.school.links import link_maker
 
     app = ctx.app if send else ctx.reading_app
     if now_text:
         now = parse_now(now_text)
         app.clock = lambda: now
     if send:
-        handled = asyncio.run(send_due(app))
+        handled = asyncio.run(send_due(app, links=link_maker(app.settings)))
         health = read_smtp_health(app)
         console.print(
             f"{plural(handled, 'mail traité', 'mails traités')} ; "

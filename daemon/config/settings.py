@@ -182,6 +182,14 @@ class ReminderSettings(Section):
         ge=1,
         description="Plus long « relancez-moi le … » qu'un directeur peut demander, en jours.",
     )
+    stop_after_days: int = Field(
+        15,
+        ge=0,
+        description=(
+            "Jours d'école après la date limite au-delà desquels plus aucune relance n'est "
+            "écrite ; la coordination reçoit alors un dernier bilan (0 : relances sans fin)."
+        ),
+    )
     awaiting_export: StagePolicy = Field(
         default_factory=lambda: StagePolicy(first_after_days=2, interval_days=3),
         description="Pas encore d'archive d'export (compté depuis le début de la campagne).",
@@ -238,6 +246,13 @@ class ContactSettings(Section):
     coordinators: list[str] = Field(
         default_factory=list, description="Adresses qui reçoivent le point du jour."
     )
+    coordinator_circonscriptions: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description=(
+            "Circonscriptions couvertes par le point du jour de chaque coordinateur "
+            "(adresse = [noms]) ; un coordinateur sans circonscription reçoit tout le territoire."
+        ),
+    )
     export_support_email: str = Field(
         "", description="Assistance pour l'export, Ange ou le logiciel de l'école."
     )
@@ -272,6 +287,19 @@ class ContactSettings(Section):
     @classmethod
     def _addresses(cls, value: list[str]) -> list[str]:
         return [_email_or_empty(v) for v in value if v.strip()]
+
+    @field_validator("coordinator_circonscriptions")
+    @classmethod
+    def _scopes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {
+            _email_or_empty(address).lower(): [n.strip() for n in names if n.strip()]
+            for address, names in value.items()
+            if address.strip()
+        }
+
+    def circonscriptions_of(self, coordinator: str) -> tuple[str, ...]:
+        """The circonscriptions a coordinator's digest covers (none: all of them)."""
+        return tuple(self.coordinator_circonscriptions.get(coordinator.lower(), ()))
 
 
 class SmtpSettings(Section):

@@ -22,17 +22,26 @@ import random
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col, select
 
+from daemon.delivery.recheck import (
+    Cancel,
+    SchoolNow,
+    cancel,
+    note_cancelled,
+    school_of,
+    schools_now,
+    to_cancel,
+)
 from db.engine import reading, transaction
 from db.events import record_event
 from db.models import Reminder, School
-from db.states import EventKind, ReminderStatus, SendOutcome
+from db.states import EventKind, LedgerKind, ReminderStatus, SendOutcome
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,9 @@ class Claimed:
     school_id: int | None
     campaign_id: int | None
     due_at: dt.datetime
+    day: dt.date | None = None  # the day it was written for (one mail per address per day)
+    send_before: dt.datetime | None = None  # its day's window end: cancelled past it
+    link_version: int | None = None  # its school's link version at the claim
     lease_until: dt.datetime | None = None  # past it, the row may be claimed by another pass
 
 
@@ -91,17 +103,55 @@ def claim_due(
         .cte("picked")
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
+    claiming = {"status": ReminderStatus.CLAIMED, "claimed_by": token, "lease_until": lease}
     with transaction(engine) as session:
         # RETURNING gives back what this statement won (no second pass over the ledger to
         # find the token, which has no index), in no set order: sorted here.
-        won = session.execute(
+        won: list[Any] = list(
+            session.execute(
+                update(LEDGER)
+                .where(LEDGER.c.id.in_(select(picked.c.id)), _due(now))
+                .values(**claiming)
+                .returning(*(LEDGER.c[name] for name in SNAPSHOT))
+            ).all()
+        )
+        won += _siblings(session, won, now, claiming)
+        rows = sorted(won, key=lambda row: (row.due_at, row.id))
+        claims = [_snapshot(row, token, lease) for row in rows]
+        # What is no longer true (validated, paused, stage changed…) or whose day is over
+        # is cancelled here, with its reason, instead of being sent.
+        schools = schools_now(session, claims)
+        cancels = to_cancel(schools, claims, now)
+        if cancels:
+            cancel(session, claims, cancels, now)
+        dropped = {c.id for c in cancels}
+        return [_with_link(c, school_of(schools, c)) for c in claims if c.id not in dropped]
+
+
+def _siblings(session: Any, won: Sequence[Any], now: dt.datetime, claiming: Any) -> list[Any]:
+    """The other schools' due reminders to the addresses of the reminders won, for the same
+    days: they leave together, as one mail per address per day (`daemon.delivery.grouping`)."""
+    reminders = [r for r in won if r.kind == LedgerKind.REMINDER and r.school_id is not None]
+    if not reminders:
+        return []
+    return list(
+        session.execute(
             update(LEDGER)
-            .where(LEDGER.c.id.in_(select(picked.c.id)), _due(now))
-            .values(status=ReminderStatus.CLAIMED, claimed_by=token, lease_until=lease)
+            .where(
+                LEDGER.c.kind == LedgerKind.REMINDER,
+                LEDGER.c.recipient.in_({r.recipient for r in reminders}),
+                LEDGER.c.day.in_({r.day for r in reminders}),
+                LEDGER.c.school_id.not_in({r.school_id for r in reminders}),  # other schools'
+                _due(now),
+            )
+            .values(**claiming)
             .returning(*(LEDGER.c[name] for name in SNAPSHOT))
         ).all()
-        rows = sorted(won, key=lambda row: (row.due_at, row.id))
-        return [_snapshot(row, token, lease) for row in rows]
+    )
+
+
+def _with_link(claim: Claimed, school: SchoolNow | None) -> Claimed:
+    return claim if school is None else replace(claim, link_version=school.link_version)
 
 
 LEDGER: Any = Reminder.__table__  # type: ignore[attr-defined]
@@ -116,6 +166,8 @@ SNAPSHOT = (
     "school_id",
     "campaign_id",
     "due_at",
+    "day",
+    "send_before",
 )
 
 
@@ -204,6 +256,8 @@ def _mark(result: Result, *, base: float, cap: float) -> dict[str, Any]:
         return {"status": ReminderStatus.PENDING, **free}
     if result.outcome is SendOutcome.FAILED:
         return {"status": ReminderStatus.FAILED, **attempted}
+    if result.outcome is SendOutcome.CANCELLED:  # not attempted: its day is over
+        return {"status": ReminderStatus.CANCELLED, "last_error": result.error[:1000], **free}
     raise ValueError(f"no mark for {result.outcome!r} here")
 
 
@@ -212,6 +266,9 @@ def _record(session: Any, result: Result, *, base: float, cap: float) -> None:
     address as failing."""
     values = _mark(result, base=base, cap=cap)
     changed = session.execute(update(Reminder).where(_mine(result.claim)).values(**values))
+    if result.outcome is SendOutcome.CANCELLED and changed.rowcount == 1:
+        assert result.at is not None
+        note_cancelled(session, [result.claim], [Cancel(result.claim.id, result.error)], result.at)
     if result.outcome is SendOutcome.FAILED and changed.rowcount == 1:
         assert result.at is not None
         _refused(session, result.claim, result.error[:1000], result.at)

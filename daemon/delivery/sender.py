@@ -25,12 +25,15 @@ import logging
 import math
 import time
 from collections import deque
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
-from aiolimiter import AsyncLimiter
 from sqlalchemy.engine import Connection as DbConnection
 
 from daemon.app import App
-from daemon.delivery.health import ServerWatch
+from daemon.delivery.grouping import combined, groups
+from daemon.delivery.health import ServerWatch, server_name
 from daemon.delivery.message import render_message
 from daemon.delivery.outbox import (
     Claimed,
@@ -41,18 +44,54 @@ from daemon.delivery.outbox import (
     record_sent,
     release,
 )
+from daemon.delivery.recheck import DAY_OVER
 from daemon.delivery.smtp import Answer, Connection
-from db.engine import DB_UNAVAILABLE, make_quick_engine
+from db.engine import DB_UNAVAILABLE, make_quick_engine, transaction
+from db.pace import reserve
 from db.states import SendOutcome
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 
 
-def make_limiter(rate_per_minute: int) -> AsyncLimiter:
-    """At most `rate_per_minute` per minute, spread out: bursts of at most a second's worth."""
-    burst = max(1, math.ceil(rate_per_minute / 60))
-    return AsyncLimiter(burst, burst * 60 / rate_per_minute)
+class SharedPace:
+    """At most `rate_per_minute` per minute for the whole installation, spread out: sending
+    moments are reserved in the database (`db.pace`) a second's worth at a time, and each mail
+    waits for its moment. Should the database be away, the moments are this process's own."""
+
+    def __init__(self, app: App, server: str, rate_per_minute: int) -> None:
+        self.app, self.server = app, server
+        self.interval = 60 / rate_per_minute
+        self.burst = max(1, math.ceil(rate_per_minute / 60))
+        self.moments: deque[float] = deque()  # reserved, real time (epoch seconds)
+        self.lock = asyncio.Lock()
+
+    async def __aenter__(self) -> None:
+        async with self.lock:
+            now = time.time()
+            while self.moments and self.moments[0] < now - self.interval:
+                self.moments.popleft()  # reserved but left unused: too late to use now
+            if not self.moments:
+                start = await asyncio.to_thread(self._reserve)
+                self.moments.extend(start + n * self.interval for n in range(self.burst))
+            moment = self.moments.popleft()
+        delay = moment - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+    def _reserve(self) -> float:
+        now = dt.datetime.now(dt.UTC)
+        try:
+            with transaction(self.app.engine) as session:
+                start = reserve(
+                    session, server=self.server, count=self.burst, interval=self.interval, now=now
+                )
+        except DB_UNAVAILABLE:
+            start = now
+        return start.timestamp()
 
 
 class Recorder:
@@ -135,12 +174,37 @@ class Recorder:
         self.quick.dispose()
 
 
+LinkMaker = Callable[[str, str, int, dt.datetime], str]  # (uai, campaign, version, now) -> url
+LINK_RENEWED = "lien de l'école renouvelé depuis la préparation du mail"
+
+
+def with_fresh_link(
+    payload: dict[str, Any], version: int | None, links: LinkMaker | None, now: dt.datetime
+) -> dict[str, Any] | None:
+    """The payload with its director's link signed now, at the school's current link version
+    (a link revoked since the sweep never leaves). None when it cannot be signed here and the
+    one written is revoked."""
+    link = payload.get("link")
+    if not isinstance(link, dict) or version is None:
+        return payload
+    if links is None:
+        return payload if link.get("version") == version else None
+    old = str(link["url"])
+    new = links(str(link["uai"]), str(link["campaign"]), version, now)
+    fresh = {k: v.replace(old, new) if k in ("text", "html") else v for k, v in payload.items()}
+    fresh["link"] = {**link, "url": new, "version": version}
+    return fresh
+
+
 class Sender:
-    def __init__(self, app: App, *, worker: str | None = None) -> None:
+    def __init__(
+        self, app: App, *, worker: str | None = None, links: LinkMaker | None = None
+    ) -> None:
         self.app = app
+        self.links = links
         self.smtp = app.settings.smtp
         self.worker = worker or app.instance
-        self.limiter = make_limiter(self.smtp.rate_per_minute)
+        self.limiter = SharedPace(app, server_name(self.smtp), self.smtp.rate_per_minute)
         self.connections = [Connection(self.smtp) for _ in range(self.smtp.concurrency)]
         self.watch = ServerWatch(app, self.worker)
         self.recorder = Recorder(app)
@@ -207,30 +271,36 @@ class Sender:
         log.info("sender: batch of %d, %s in %.2fs", len(results), counts, seconds)
 
     async def _send_batch(self, claims: list[Claimed], stop: asyncio.Event) -> list[Result]:
-        queue = deque(claims)
         results: list[Result] = []
         halt = asyncio.Event()
 
+        queue = deque(groups(claims))  # one mail per address per day
+
         async def work(connection: Connection) -> None:
             while queue and not stop.is_set() and not halt.is_set():
-                claim = queue.popleft()
-                if self._lease_over(claim):
+                unit = queue.popleft()
+                if any(self._lease_over(claim) for claim in unit):
                     # Held too long (the database was away, the server slow): another pass
                     # may have claimed it again. Never send it from here; it goes back.
-                    results.append(Result(claim, SendOutcome.RELEASED, at=self.app.now()))
+                    now = self.app.now()
+                    results.extend(Result(c, SendOutcome.RELEASED, at=now) for c in unit)
                     continue
                 async with self.limiter:
-                    result = await self._send_one(connection, claim)
-                await self.recorder.record(result)  # before this connection's next mail
-                results.append(result)
-                if result.outcome is SendOutcome.DEFERRED:
+                    done = await self._send_unit(connection, unit)
+                # before this connection's next mail
+                await asyncio.gather(*(self.recorder.record(r) for r in done))
+                results.extend(done)
+                if any(r.outcome is SendOutcome.DEFERRED for r in done):
                     halt.set()
 
-        workers = self.connections[: min(len(self.connections), len(claims))]
+        workers = self.connections[: min(len(self.connections), len(queue))]
         await asyncio.gather(*(work(c) for c in workers))
         now = self.app.now()
-        results.extend(Result(c, SendOutcome.RELEASED, at=now) for c in queue)
+        results.extend(Result(c, SendOutcome.RELEASED, at=now) for unit in queue for c in unit)
         return results
+
+    def _day_over(self, claim: Claimed) -> bool:
+        return claim.send_before is not None and self.app.now() >= claim.send_before
 
     def _lease_over(self, claim: Claimed) -> bool:
         if claim.lease_until is None:
@@ -238,13 +308,43 @@ class Sender:
         margin = dt.timedelta(seconds=min(5.0, self.smtp.lease_seconds / 10))
         return self.app.now() >= claim.lease_until - margin
 
-    async def _send_one(self, connection: Connection, claim: Claimed) -> Result:
+    def _prepared(self, claim: Claimed, now: dt.datetime) -> dict[str, Any] | Result:
+        """What the mail says as it leaves (its link signed now), or why it does not leave."""
+        if self._day_over(claim):  # the rate pushed it past its window's end
+            return Result(claim, SendOutcome.CANCELLED, DAY_OVER, at=now)
+        payload = with_fresh_link(claim.payload, claim.link_version, self.links, now)
+        if payload is None:
+            return Result(claim, SendOutcome.CANCELLED, LINK_RENEWED, at=now)
+        return payload
+
+    async def _send_unit(self, connection: Connection, unit: list[Claimed]) -> list[Result]:
+        """One mail for a claim, or for the reminders of one address and day together."""
+        now = self.app.now()
+        results: list[Result] = []
+        leaving: list[tuple[Claimed, dict[str, Any]]] = []
+        for claim in unit:
+            prepared = self._prepared(claim, now)
+            if isinstance(prepared, Result):
+                results.append(prepared)
+            else:
+                leaving.append((claim, prepared))
+        if len(leaving) == 1:
+            results.append(await self._send_one(connection, *leaving[0]))
+        elif leaving:
+            payload = combined([p for _c, p in leaving])
+            sent = await self._send_one(connection, leaving[0][0], payload)
+            results.extend(replace(sent, claim=c) for c, _p in leaving)
+        return results
+
+    async def _send_one(
+        self, connection: Connection, claim: Claimed, payload: dict[str, Any]
+    ) -> Result:
         now = self.app.now()
         mail = render_message(
             key=claim.key,
             recipient=claim.recipient,
             cc=claim.cc,
-            payload=claim.payload,
+            payload=payload,
             settings=self.app.settings,
             now=now,
         )
@@ -266,10 +366,13 @@ class Sender:
         self.recorder.close()
 
 
-async def send_due(app: App, *, stop: asyncio.Event | None = None) -> int:
+async def send_due(
+    app: App, *, stop: asyncio.Event | None = None, links: LinkMaker | None = None
+) -> int:
     """Send what is due now, once (`relance outbox --send`): stops when nothing is left due or
-    the server is down. Returns the number of rows handled."""
-    sender = Sender(app)
+    the server is down. Returns the number of rows handled (`links`: signs the directors'
+    links as the mails leave)."""
+    sender = Sender(app, links=links)
     try:
         total, _down = await sender.drain(stop)
         return total
@@ -277,9 +380,15 @@ async def send_due(app: App, *, stop: asyncio.Event | None = None) -> int:
         await sender.close()
 
 
-async def run_sender(app: App, stop: asyncio.Event, *, poll_seconds: float = POLL_SECONDS) -> None:
+async def run_sender(
+    app: App,
+    stop: asyncio.Event,
+    *,
+    poll_seconds: float = POLL_SECONDS,
+    links: LinkMaker | None = None,
+) -> None:
     """The daemon part: claim, send, mark until `stop`; back off while the server is down."""
-    sender = Sender(app)
+    sender = Sender(app, links=links)
     failures = 0
     try:
         while not stop.is_set():

@@ -24,6 +24,7 @@ from daemon.demo.replay import Replay
 from daemon.demo.replies import prepare_replies
 from daemon.demo.timeline import PARIS, Dates, at, campaign_dates
 from daemon.school.annuaire import Filters, import_directory
+from db import ledger
 from db.engine import transaction
 from db.models import School
 from db.schools import list_schools
@@ -146,6 +147,8 @@ def _replay(
         progress("écoles", 1, 1)
         Replay(app, dates, now, seed).run(schools, partial(progress, "jours"))
         prepare_replies(app, directory / "replies", now=now)
+        with transaction(app.engine) as session:  # they leave when the demo starts, any hour
+            ledger.unbind_pending_from_their_day(session)
         app.close()
     finally:
         catcher.stop()

@@ -125,9 +125,10 @@ class Replay:
 
     def _send(self, moment: dt.datetime) -> None:
         from daemon.delivery.sender import send_due
+        from daemon.school.links import link_maker
 
         self.app.clock = lambda: moment + dt.timedelta(minutes=1)
-        asyncio.run(send_due(self.app))
+        asyncio.run(send_due(self.app, links=link_maker(self.app.settings)))
 
     def sweep_and_send(self, moment: dt.datetime) -> None:
         """The 10:00 sweep of a past school day, its mails sent at once, dated then."""

@@ -35,7 +35,8 @@ from daemon.mailbox.reading import Inbound, read_message
 from daemon.mailbox.source import Destination, Listed, Source
 from db.engine import DB_UNAVAILABLE, transaction
 from db.events import record_event
-from db.states import EventKind, MailKind, MailStatus
+from db.health import note_mailbox
+from db.states import EventKind, MailKind, MailStatus, SmtpState
 
 log = logging.getLogger(__name__)
 UNREACHABLE = (OSError, socket.timeout, imaplib.IMAP4.error, ImapToolsError, MailboxError)
@@ -61,6 +62,7 @@ class Poller:
         self.settled: set[str] = set()  # refs this process has nothing more to do with
         self.max_bytes = app.settings.mailbox.max_message_mb * 1024 * 1024
         self.down_since: dt.datetime | None = None
+        self.believed = SmtpState.UNKNOWN  # as this reader last wrote it
         self.handled = 0
 
     # ---- one pass ------------------------------------------------------------------------
@@ -153,8 +155,8 @@ class Poller:
                 self.source.close()
 
     def _up(self) -> None:
-        if self.down_since is not None:
-            self._event(EventKind.MAILBOX_UP, "Boîte de la coordination de nouveau joignable")
+        if self.down_since is not None or self.believed is not SmtpState.UP:
+            self._note(SmtpState.UP)
             self.down_since = None
 
     def _down(self, exc: BaseException) -> None:
@@ -162,14 +164,26 @@ class Poller:
         log.warning("mailbox unreachable (%s): %s", self.source.description, error)
         if self.down_since is None:
             self.down_since = self.app.now()
-            self._event(EventKind.MAILBOX_DOWN, f"Boîte de la coordination injoignable : {error}")
+            self._note(SmtpState.DOWN, error)
 
-    def _event(self, kind: EventKind, message: str) -> None:
+    def _note(self, state: SmtpState, error: str = "") -> None:
+        """The mailbox's row (for `/healthz` and the pages of any process) and, on a change,
+        its event."""
+        now = self.app.now()
         try:
             with transaction(self.app.engine) as session:
-                record_event(session, at=self.app.now(), kind=kind, message=message)
+                change = note_mailbox(
+                    session, source=self.source.description, state=state, now=now, error=error
+                )
+                if change.went_down:
+                    message = f"Boîte de la coordination injoignable : {error}"
+                    record_event(session, at=now, kind=EventKind.MAILBOX_DOWN, message=message)
+                elif change.came_back:
+                    message = "Boîte de la coordination de nouveau joignable"
+                    record_event(session, at=now, kind=EventKind.MAILBOX_UP, message=message)
+            self.believed = state
         except DB_UNAVAILABLE:
-            log.warning("mailbox: could not record %s (database unavailable)", kind)
+            log.warning("mailbox: could not record %s (database unavailable)", state)
 
 
 async def run_mailbox(

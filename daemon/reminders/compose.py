@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from daemon.school.stage import french_date
-from daemon.wording import plural
+from daemon.wording import plural, school_named
 from db.states import LedgerKind
 
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -57,6 +57,7 @@ def environment(templates_path: Path) -> Environment:
     env.filters["date"] = french_date
     env.filters["long_date"] = long_date
     env.globals["plural"] = plural
+    env.globals["school_named"] = school_named
     return env
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
@@ -13,9 +15,10 @@ from sqlmodel import Session, col, select
 
 from daemon.config import Settings
 from daemon.reminders.calendar import SchoolCalendar
-from daemon.reminders.compose import render
+from daemon.reminders.compose import DAYS, long_date, render
+from daemon.reminders.report import Planned, SweepReport
 from daemon.school.stage import STAGE_ORDER, Stage
-from db.ledger import last_written_at
+from db.ledger import Entry, enqueue, find, last_digest_at, ledger_key
 from db.models import Campaign, Event, FollowUp, School
 from db.states import EventKind, LedgerKind
 
@@ -28,6 +31,16 @@ CHANGE_KINDS = (
 MAX_LINES = 200
 
 
+@dataclass(frozen=True)
+class DigestScope:
+    """Whose digest: its recipient (changes since the last digest that recipient was sent),
+    the circonscriptions it covers (none: all) and the calendar that names the days."""
+
+    recipient: str = ""
+    circonscriptions: tuple[str, ...] = ()
+    calendar: SchoolCalendar | None = None
+
+
 def digest_day(cal: SchoolCalendar, now: dt.datetime, digest_time: dt.time) -> dt.date | None:
     """The school day whose digest is due at `now` (None before digest_time or on a day off)."""
     local = now.astimezone(cal.timezone)
@@ -36,13 +49,23 @@ def digest_day(cal: SchoolCalendar, now: dt.datetime, digest_time: dt.time) -> d
     return local.date()
 
 
-def _stage_counts(session: Session, campaign: Campaign) -> list[tuple[str, str, int]]:
+def _within(query: Any, circonscriptions: tuple[str, ...]) -> Any:
+    """The query limited to these circonscriptions (none: the whole territory)."""
+    if not circonscriptions:
+        return query
+    return query.where(col(School.circonscription).in_(circonscriptions))
+
+
+def _stage_counts(
+    session: Session, campaign: Campaign, circonscriptions: tuple[str, ...]
+) -> list[tuple[str, str, int]]:
     query = (
         select(School.circonscription, FollowUp.stage, func.count())
         .join(School, col(School.id) == FollowUp.school_id)
         .where(FollowUp.campaign_id == campaign.id, col(School.active).is_(True))
         .group_by(School.circonscription, FollowUp.stage)
     )
+    query = _within(query, circonscriptions)
     return [(c or "", s, int(n)) for c, s, n in session.exec(query).all()]
 
 
@@ -56,6 +79,7 @@ def _events(
     since: dt.datetime,
     now: dt.datetime,
     kinds: tuple[EventKind, ...],
+    circonscriptions: tuple[str, ...] = (),
 ) -> list[dict[str, str]]:
     query = (
         select(Event, School)
@@ -69,23 +93,38 @@ def _events(
         .order_by(col(Event.at), col(Event.id))
         .limit(MAX_LINES)
     )
+    query = _within(query, circonscriptions)
     return [{"school": s.name, "uai": s.uai, "message": e.message} for e, s in session.exec(query)]
 
 
-def _failing(session: Session) -> list[dict[str, str]]:
+def _failing(session: Session, circonscriptions: tuple[str, ...]) -> list[dict[str, str]]:
     query = (
         select(School)
         .where(col(School.active).is_(True), col(School.email_failing_since).is_not(None))
         .order_by(col(School.uai))
         .limit(MAX_LINES)
     )
+    query = _within(query, circonscriptions)
     return [
         {"school": s.name, "uai": s.uai, "email": s.director_email, "error": s.email_failure}
         for s in session.exec(query)
     ]
 
 
-def _without_address(session: Session, campaign: Campaign) -> list[dict[str, str]]:
+def since_words(cal: SchoolCalendar, since: dt.datetime, day: dt.date) -> str:
+    """What « Ce qui a changé depuis … » says: « hier », « vendredi » (within the week), or
+    « le lundi 5 octobre 2026 »."""
+    then = cal.local_day(since)
+    if then >= day - dt.timedelta(days=1):
+        return "hier"
+    if then > day - dt.timedelta(days=7):
+        return DAYS[then.weekday()]
+    return f"le {long_date(then)}"
+
+
+def _without_address(
+    session: Session, campaign: Campaign, circonscriptions: tuple[str, ...]
+) -> list[dict[str, str]]:
     """Schools nobody reminds: no director address, constat not validated."""
     query = (
         select(School)
@@ -99,16 +138,24 @@ def _without_address(session: Session, campaign: Campaign) -> list[dict[str, str
         .order_by(col(School.uai))
         .limit(MAX_LINES)
     )
+    query = _within(query, circonscriptions)
     return [{"school": s.name, "uai": s.uai} for s in session.exec(query)]
 
 
 def digest_context(
-    session: Session, settings: Settings, campaign: Campaign, day: dt.date, now: dt.datetime
+    session: Session,
+    settings: Settings,
+    campaign: Campaign,
+    day: dt.date,
+    now: dt.datetime,
+    scope: DigestScope | None = None,
 ) -> dict[str, Any]:
     assert campaign.id is not None
-    previous = last_written_at(session, campaign_id=campaign.id, kind=LedgerKind.DIGEST)
+    scope = scope or DigestScope()
+    previous = last_digest_at(session, campaign_id=campaign.id, recipient=scope.recipient)
     since = previous or now - dt.timedelta(days=1)
-    counts = _stage_counts(session, campaign)
+    circos = scope.circonscriptions
+    counts = _stage_counts(session, campaign, circos)
     totals: dict[str, int] = defaultdict(int)
     per_circo: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for circo, stage, n in counts:
@@ -124,18 +171,25 @@ def digest_context(
         "circonscriptions": [
             {"name": name, "stages": _stage_rows(per_circo[name])} for name in sorted(per_circo)
         ],
-        "changes": _events(session, campaign, since, now, CHANGE_KINDS),
-        "escalated": _events(session, campaign, since, now, (EventKind.ESCALATED,)),
-        "failing": _failing(session),
-        "without_address": _without_address(session, campaign),
+        "since": since_words(scope.calendar, since, day) if scope.calendar else "hier",
+        "scope": ", ".join(circos),
+        "changes": _events(session, campaign, since, now, CHANGE_KINDS, circos),
+        "escalated": _events(session, campaign, since, now, (EventKind.ESCALATED,), circos),
+        "failing": _failing(session, circos),
+        "without_address": _without_address(session, campaign, circos),
         "dashboard_url": settings.web.base_url.rstrip("/") + "/",
     }
 
 
 def digest_payload(
-    session: Session, settings: Settings, campaign: Campaign, day: dt.date, now: dt.datetime
+    session: Session,
+    settings: Settings,
+    campaign: Campaign,
+    day: dt.date,
+    now: dt.datetime,
+    scope: DigestScope | None = None,
 ) -> dict[str, Any]:
-    context = digest_context(session, settings, campaign, day, now)
+    context = digest_context(session, settings, campaign, day, now, scope)
     mail = render(settings.templates_path, LedgerKind.DIGEST, context)
     return {
         **mail,
@@ -145,3 +199,70 @@ def digest_payload(
         "escalated": len(context["escalated"]),
         "failing": len(context["failing"]),
     }
+
+
+def queue_to_coordinators(
+    session: Session,
+    settings: Settings,
+    campaign: Campaign,
+    *,
+    day: dt.date,
+    now: dt.datetime,
+    payload_for: Callable[[str], dict[str, Any]],
+    report: SweepReport,
+    send_before: dt.datetime | None = None,
+) -> None:
+    """A coordinator's mail of `day` (a digest, or the final summary) to each coordinator
+    not sent it yet: one digest row per coordinator and day."""
+    entries = coordinator_entries(
+        session,
+        settings,
+        campaign,
+        day=day,
+        now=now,
+        payload_for=payload_for,
+        send_before=send_before,
+    )
+    write_coordinator_entries(session, entries, report)
+
+
+def coordinator_entries(
+    session: Session,
+    settings: Settings,
+    campaign: Campaign,
+    *,
+    day: dt.date,
+    now: dt.datetime,
+    payload_for: Callable[[str], dict[str, Any]],
+    send_before: dt.datetime | None = None,
+) -> list[Entry]:
+    """Reading only: the coordinators' mails of `day` not queued yet, their payloads built."""
+    entries = []
+    for recipient in settings.contacts.coordinators:
+        key = ledger_key(LedgerKind.DIGEST, campaign=campaign.name, day=day, recipient=recipient)
+        if find(session, key) is not None:
+            continue
+        entries.append(
+            Entry(
+                kind=LedgerKind.DIGEST,
+                key=key,
+                recipient=recipient,
+                payload=payload_for(recipient),
+                day=day,
+                due_at=now,
+                created_at=now,
+                campaign_id=campaign.id,
+                send_before=send_before,
+            )
+        )
+    return entries
+
+
+def write_coordinator_entries(
+    session: Session, entries: Sequence[Entry], report: SweepReport
+) -> None:
+    """Queue the coordinators' mails (a row already there for the day is left as it is)."""
+    for entry in entries:
+        if enqueue(session, entry).new:
+            subject = entry.payload["subject"]
+            report.created.append(Planned(LedgerKind.DIGEST, entry.key, entry.recipient, subject))

@@ -74,6 +74,9 @@ def reminder_payload(
     now: dt.datetime,
 ) -> dict[str, Any]:
     """The director's mail: next step, pupils in error, pupils without INE, help contacts."""
+    link = school_url(
+        settings, uai=school.uai, campaign=campaign.name, now=now, version=school.link_version
+    )
     context = {
         "school": school,
         "campaign": campaign.name,
@@ -84,13 +87,7 @@ def reminder_payload(
         "anomaly_summary": anomaly_summary(items),
         "pending": items.pending,
         "contacts": items.contacts,
-        "link": school_url(
-            settings,
-            uai=school.uai,
-            campaign=campaign.name,
-            now=now,
-            version=school.link_version,
-        ),
+        "link": link,
         "deadline": campaign.deadline,
         "coordinator_name": settings.contacts.coordinator_name,
         "reply_to": settings.contacts.coordinator_email,
@@ -100,9 +97,18 @@ def reminder_payload(
         **mail,
         "reply_to": settings.contacts.coordinator_email,
         "stage": stage,
+        "school_stage": items.stage.stage.value,  # checked again when a sender claims it
+        "school_name": school.name,
         "number": number,
         "open_count": open_count(items),
         "next_step": items.next_step.title,
+        # the link is signed again when the mail leaves (`daemon.delivery.sender`)
+        "link": {
+            "url": link,
+            "uai": school.uai,
+            "campaign": campaign.name,
+            "version": school.link_version,
+        },
     }
 
 
@@ -160,6 +166,7 @@ def escalation_mail(
             "reply_to": settings.contacts.coordinator_email,
             "category": category,
             "stage": stage,
+            "school_stage": items.stage.stage.value,  # checked again when a sender claims it
             "count": count,
         },
     )
@@ -179,9 +186,11 @@ def problem_mail(
     items: OpenItems,
     contact: Contact,
     earlier: int = 0,
+    earlier_on: dt.date | None = None,
 ) -> Mail:
     """The mail to the contact: school, director, category, message, stage, what is open
-    (`earlier`: mails already queued today for this category, which this one follows)."""
+    (`earlier`: mails already queued today for this category, which this one follows;
+    `earlier_on`: their day, when this one leaves on another day)."""
     context: dict[str, Any] = {
         "school": school,
         "campaign": campaign.name,
@@ -191,6 +200,7 @@ def problem_mail(
         "problem_label": PROBLEM_LABELS[category],
         "detail": detail,
         "earlier": earlier,
+        "earlier_on": earlier_on,
         "stage_label": items.stage.stage.label,
         "reason": items.stage.reason,
         "next_step": items.next_step.title,

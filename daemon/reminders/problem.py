@@ -185,6 +185,12 @@ def route_problem(
     return _queue(app, session, report, len(earlier), calendar.next_send_moment(now))
 
 
+def _day_of(app: App, campaign: Campaign, moment: dt.datetime) -> dt.date:
+    """The campaign's day of `moment` (a complément leaving on another day names the day the
+    others went)."""
+    return campaign_context(app, campaign).calendar.local_day(moment)
+
+
 def _queue(
     app: App, session: Session, report: ProblemReport, earlier: int, due: dt.datetime
 ) -> Routed:
@@ -202,6 +208,7 @@ def _queue(
         items=items,
         contact=contact,
         earlier=earlier,
+        earlier_on=None if _day_of(app, report.campaign, due) == report.day else report.day,
     )
     entry = ledger.Entry(
         kind=LedgerKind.PROBLEM,

@@ -10,16 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, and_, or_, type_coerce, update
+from sqlalchemy import String, and_, or_, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from daemon.app import App
+from daemon.config import Settings
+from daemon.reminders import ending
 from daemon.reminders.calendar import SchoolCalendar, holiday_data_gap
 from daemon.reminders.due import (
     CampaignContext,
@@ -30,13 +31,14 @@ from daemon.reminders.due import (
 )
 from daemon.reminders.policy import campaign_policy
 from daemon.reminders.report import SweepReport
-from daemon.reminders.writing import SweepWriter, columns
+from daemon.reminders.writing import SweepWriter, columns, update_follow_ups
 from daemon.school.stage import Stage
+from db.campaigns import ensure_follow_ups
 from db.engine import reading, transaction
 from db.models import Campaign, FollowUp, School
 
 log = logging.getLogger(__name__)
-BATCH = 500
+BATCH = 200  # schools per write transaction: about 0.1 s of writing
 DUE_COLUMNS: tuple[Any, ...] = (
     FollowUp.id,
     FollowUp.school_id,
@@ -126,43 +128,32 @@ def decide_due(
     return decide_rows(rows, ctx, now)
 
 
-@contextmanager
-def _writing(app: App, dry_run: bool) -> Iterator[Session]:
-    if dry_run:
-        with reading(app.engine) as session:
-            yield session
-    else:
-        with transaction(app.engine) as session:
-            yield session
-
-
 def sweep(app: App, now: dt.datetime, dry_run: bool = False) -> SweepReport:
-    """One tick at `now`; a dry run decides and composes but writes nothing."""
+    """One tick at `now`; a dry run decides and composes but writes nothing. Every write
+    transaction is short: the campaign's row, then each batch's rows, then the digests; the
+    deciding, reading and composing happen outside them (the sender and the intake keep
+    writing meanwhile)."""
     started = time.perf_counter()
     report = SweepReport(now=now, dry_run=dry_run)
-    with _writing(app, dry_run) as session:
-        campaign = app.campaign(session, now)
-        assert campaign.id is not None
-        ctx = campaign_context(app, campaign)
-        clock = time.perf_counter()
-        decisions = decide_due(session, ctx, campaign.id, now)
-        report.decide_seconds = time.perf_counter() - clock
-        report.examined = len(decisions)
-        if dry_run:
-            writer = SweepWriter(app.settings, session, campaign, ctx, now, report)
-            _apply(writer, decisions)
-            writer.digests()
-    if not dry_run:
-        for start in range(0, len(decisions), BATCH):
-            with transaction(app.engine) as session:
-                batch_campaign = session.get(Campaign, campaign.id)
-                assert batch_campaign is not None
-                writer = SweepWriter(app.settings, session, batch_campaign, ctx, now, report)
-                _apply(writer, decisions[start : start + BATCH])
+    if dry_run:
+        _dry_run(app, now, report)
+    else:
         with transaction(app.engine) as session:
-            digest_campaign = session.get(Campaign, campaign.id)
-            assert digest_campaign is not None
-            SweepWriter(app.settings, session, digest_campaign, ctx, now, report).digests()
+            campaign = app.campaign(session, now, follow_ups=False)
+            ctx = campaign_context(app, campaign)
+            if _over(app.settings, session, campaign, ctx, report):
+                return report
+            assert campaign.id is not None
+            ensure_follow_ups(session, campaign_id=campaign.id, now=now)
+        with Session(app.engine) as session:  # closed, not rolled back: see `_batch`
+            decisions = _decide(session, ctx, campaign, now, report)
+        for start in range(0, len(decisions), BATCH):
+            _batch(app, campaign, ctx, now, report, decisions[start : start + BATCH])
+        with Session(app.engine) as session:
+            digests = SweepWriter(app.settings, session, campaign, ctx, now, report)
+            entries = digests.digest_entries()
+        with transaction(app.engine) as session:
+            SweepWriter(app.settings, session, campaign, ctx, now, report).write_digests(entries)
     report.seconds = time.perf_counter() - started
     log.info(
         "sweep at %s: %d examined, %d mails, %d scheduled in %.3fs (deciding %.3fs)%s",
@@ -177,18 +168,83 @@ def sweep(app: App, now: dt.datetime, dry_run: bool = False) -> SweepReport:
     return report
 
 
-def _apply(writer: SweepWriter, decisions: Sequence[tuple[int, int, Decision]]) -> None:
-    """The follow-ups with no mail today in bulk (their new due moment), then each reminder."""
+def _batch(
+    app: App,
+    campaign: Campaign,
+    ctx: CampaignContext,
+    now: dt.datetime,
+    report: SweepReport,
+    decisions: Sequence[tuple[int, int, Decision]],
+) -> None:
+    """One batch of schools: its reminders planned in a reading session (rows read set-wise,
+    mails composed), then written in one short transaction."""
+    sending = [(fid, d) for fid, _sid, d in decisions if d.send]
+    # Closed, not rolled back: its rows keep what was read for the writing (a rollback would
+    # expire them).
+    with Session(app.engine) as session:
+        plans = SweepWriter(app.settings, session, campaign, ctx, now, report).plan(sending)
+    with transaction(app.engine) as session:
+        writer = SweepWriter(app.settings, session, campaign, ctx, now, report)
+        _quiet(writer, decisions)
+        writer.write(plans)
+
+
+def _decide(
+    session: Session,
+    ctx: CampaignContext,
+    campaign: Campaign,
+    now: dt.datetime,
+    report: SweepReport,
+) -> list[tuple[int, int, Decision]]:
+    assert campaign.id is not None
+    clock = time.perf_counter()
+    decisions = decide_due(session, ctx, campaign.id, now)
+    report.decide_seconds = time.perf_counter() - clock
+    report.examined = len(decisions)
+    return decisions
+
+
+def _dry_run(app: App, now: dt.datetime, report: SweepReport) -> None:
+    """Everything in one reading session, rolled back: nothing is written."""
+    with reading(app.engine) as session:
+        campaign = app.campaign(session, now, follow_ups=False)
+        ctx = campaign_context(app, campaign)
+        if _over(app.settings, session, campaign, ctx, report):
+            return
+        assert campaign.id is not None
+        ensure_follow_ups(session, campaign_id=campaign.id, now=now)
+        decisions = _decide(session, ctx, campaign, now, report)
+        writer = SweepWriter(app.settings, session, campaign, ctx, now, report)
+        _quiet(writer, decisions)
+        writer.reminders([(fid, d) for fid, _sid, d in decisions if d.send])
+        writer.digests()
+
+
+def _over(
+    settings: Settings,
+    session: Session,
+    campaign: Campaign,
+    ctx: CampaignContext,
+    report: SweepReport,
+) -> bool:
+    """True when the campaign is not swept: inactive or purged, or its reminders are over (each
+    coordinator then gets the final summary, once, in the sweep's transaction)."""
+    now = report.now
+    if not ending.swept(campaign):
+        log.info("sweep at %s: campaign %s is not active, nothing swept", now, campaign.name)
+        return True
+    if not ending.ended(ctx, now):
+        return False
+    if not report.dry_run:
+        ending.final_summaries(settings, session, campaign, ctx, now, report)
+    return True
+
+
+def _quiet(writer: SweepWriter, decisions: Sequence[tuple[int, int, Decision]]) -> None:
+    """The follow-ups with no mail today in bulk: their new due moment."""
     quiet = [(fid, d) for fid, _sid, d in decisions if not d.send]
     for started in (True, False):
-        rows = [columns(fid, d) for fid, d in quiet if d.started is started]
-        if rows:
-            writer.session.execute(
-                update(FollowUp), rows, execution_options={"synchronize_session": False}
-            )
+        update_follow_ups(writer.session, [columns(f, d) for f, d in quiet if d.started is started])
     report = writer.report
     report.stopped += sum(1 for _f, d in quiet if d.next_reminder_at is None)
     report.scheduled += sum(1 for _f, d in quiet if d.next_reminder_at is not None)
-    for follow_up_id, _school_id, decision in decisions:
-        if decision.send:
-            writer.reminder(follow_up_id, decision)

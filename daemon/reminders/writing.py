@@ -9,13 +9,22 @@ goes through `db.ledger.enqueue` under a key from `db.ledger.ledger_key`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from sqlalchemy import bindparam, update
 from sqlmodel import Session
 
 from daemon.config import Settings
-from daemon.reminders.digest import digest_day, digest_payload
+from daemon.reminders.batch import Batch, load_batch
+from daemon.reminders.digest import (
+    DigestScope,
+    coordinator_entries,
+    digest_day,
+    digest_payload,
+    write_coordinator_entries,
+)
 from daemon.reminders.due import (
     CampaignContext,
     Decision,
@@ -23,7 +32,7 @@ from daemon.reminders.due import (
     with_escalations,
     with_progress,
 )
-from daemon.reminders.mails import Mail, escalation_mail, open_count, open_items, reminder_payload
+from daemon.reminders.mails import Mail, escalation_mail, open_count, reminder_payload
 from daemon.reminders.policy import (
     POLICY_LABELS,
     EscalationStep,
@@ -35,7 +44,7 @@ from daemon.reminders.report import Planned, SweepReport
 from daemon.school.open_items import OpenItems
 from daemon.wording import plural
 from db import ledger
-from db.events import record_event
+from db.events import event_values, record_events
 from db.models import Campaign, FollowUp, School
 from db.states import EventKind, LedgerKind
 
@@ -53,6 +62,24 @@ def columns(follow_up_id: int, d: Decision) -> dict[str, Any]:
         values["escalations_done"] = list(d.escalations_done)
         values["escalated"] = bool(d.escalations_done)
     return values
+
+
+FOLLOW_UP: Any = FollowUp.__table__  # type: ignore[attr-defined]
+
+
+def update_follow_ups(session: Session, rows: list[dict[str, Any]]) -> None:
+    """New columns of many follow-ups (each row: its `id` and the same columns), in one
+    executemany (Core: no ORM bookkeeping per row)."""
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != "id"]
+    statement = (
+        update(FOLLOW_UP)
+        .where(FOLLOW_UP.c.id == bindparam("row_id"))
+        .values({name: bindparam(f"new_{name}") for name in names})
+    )
+    params = [{"row_id": r["id"], **{f"new_{n}": r[n] for n in names}} for r in rows]
+    session.execute(statement, params)
 
 
 @dataclass(frozen=True)
@@ -76,6 +103,23 @@ class SchoolTurn:
         return POLICY_LABELS.get(stage, stage)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What one school's turn will write: its reminder (None: it cannot leave) and, for each
+    ladder step reached, the support contact's mail (None: the coordinator's step, or no
+    address)."""
+
+    turn: SchoolTurn
+    progressed: bool
+    reminder: ledger.Entry | None
+    escalations: tuple[tuple[EscalationStep, ledger.Entry | None], ...]
+
+    @property
+    def entries(self) -> list[ledger.Entry]:
+        found = [self.reminder] + [entry for _step, entry in self.escalations]
+        return [entry for entry in found if entry is not None]
+
+
 @dataclass
 class SweepWriter:
     """Writes one sweep's decisions for one campaign at `now` in the caller's session."""
@@ -86,61 +130,95 @@ class SweepWriter:
     ctx: CampaignContext
     now: dt.datetime
     report: SweepReport
+    events: list[dict[str, Any]] = field(default_factory=list)  # written by `write`
 
-    def reminder(self, follow_up_id: int, decision: Decision) -> None:
-        """A reminder is due: queue it (or say why not), update the follow-up, take the ladder
-        steps it reaches."""
-        turn = self._turn(follow_up_id, decision)
-        follow_up = turn.follow_up
-        if turn.reachable:
-            self._queue_reminder(turn)
-        else:
-            why = (
-                "adresse en échec" if turn.school.director_email else "aucune adresse de direction"
-            )
-            self.report.skipped.append(f"{turn.school.uai} : relance non préparée ({why})")
-            self._event(follow_up, EventKind.REMINDER_SKIPPED, f"Relance non préparée : {why}")
-        for name, value in columns(follow_up_id, turn.decision).items():
-            if name != "id":
-                setattr(follow_up, name, value)
-        follow_up.last_reminder_at = follow_up.updated_at = self.now
-        for step in turn.decision.escalate:
-            self._escalate(turn, step)
+    def reminders(self, decisions: Sequence[tuple[int, Decision]]) -> None:
+        """Reminders due for a batch of schools, planned and written in this session."""
+        self.write(self.plan(decisions))
 
-    def _turn(self, follow_up_id: int, decision: Decision) -> SchoolTurn:
-        """The school's rows and open items; the count restarts if it made progress since its
-        last reminder; the ladder steps reached (none when the reminder cannot leave)."""
-        follow_up = self.session.get(FollowUp, follow_up_id)
-        assert follow_up is not None
-        school = self.session.get(School, follow_up.school_id)
-        assert school is not None
-        items = open_items(self.session, self.settings, school, self.campaign, self.now)
+    def plan(self, decisions: Sequence[tuple[int, Decision]]) -> list[Plan]:
+        """Reading only: the batch's rows read set-wise (`load_batch`), each school's turn
+        and mails composed. The sweep plans in a reading session, then writes in a short
+        transaction: the sender and the intake never wait for the composing."""
+        if not decisions:
+            return []
+        ids = [follow_up_id for follow_up_id, _d in decisions]
+        batch = load_batch(self.session, self.settings, self.campaign, ids, self.now)
+        return [self._plan(batch, follow_up_id, d) for follow_up_id, d in decisions]
+
+    def write(self, plans: Sequence[Plan]) -> None:
+        """The ledger rows in one statement; then for each school, in order, its events, its
+        follow-up's new columns and the ladder steps it reached (a mail whose key was taken
+        already is neither reported nor recorded); the follow-ups and the events in bulk."""
+        written = ledger.enqueue_many(self.session, [e for plan in plans for e in plan.entries])
+        update_follow_ups(self.session, [self._write(plan, written) for plan in plans])
+        record_events(self.session, self.events)
+        self.events.clear()
+
+    def _plan(self, batch: Batch, follow_up_id: int, decision: Decision) -> Plan:
+        """The school's turn: the count restarts if it made progress since its last reminder;
+        the ladder steps reached (none when the reminder cannot leave); its mails."""
+        follow_up = batch.follow_ups[follow_up_id]
+        school = batch.schools[follow_up.school_id]
+        items = batch.items[follow_up.school_id]
         done = tuple(follow_up.escalations_done or ())
-        previous = self._previous_open_count(follow_up, decision.policy_stage)
-        if not decision.started and previous is not None and open_count(items) < previous:
+        decision = self._delivered_only(follow_up, decision)
+        previous = batch.previous_open_count(follow_up, decision.policy_stage)
+        progressed = not decision.started and previous is not None and open_count(items) < previous
+        if progressed:
             decision, done = with_progress(decision), ()
-            follow_up.last_progress_at = self.now
-            self._event(follow_up, EventKind.PROGRESS, "Progrès depuis la dernière relance")
         turn = SchoolTurn(school, follow_up, items, decision, self.ctx.calendar.local_day(self.now))
         ladder = stored_ladder(follow_up.ladder)
         if turn.reachable:
             decision = with_escalations(decision, ladder, done)
         else:
             decision = not_counted(decision, ladder, done)
-        return replace(turn, decision=decision)
+        turn = replace(turn, decision=decision)
+        reminder = self._reminder_entry(turn) if turn.reachable else None
+        steps = tuple((step, self._escalation_entry(turn, step)) for step in decision.escalate)
+        return Plan(turn, progressed, reminder, steps)
 
-    def _previous_open_count(self, follow_up: FollowUp, stage: str) -> int | None:
-        last = ledger.latest(
+    def _delivered_only(self, follow_up: FollowUp, decision: Decision) -> Decision:
+        """The ladder counts reminders delivered, not rows written: the previous reminder
+        (written at `last_reminder_at`) counts for nothing if it never reached the director
+        (cancelled, refused). Each row is looked at once, by the next reminder."""
+        count, since = decision.reminders_without_progress, follow_up.last_reminder_at
+        if decision.started or count <= 1 or since is None:
+            return decision
+        missed = ledger.undelivered(
             self.session,
             school_id=follow_up.school_id,
             campaign_id=follow_up.campaign_id,
-            kind=LedgerKind.REMINDER,
-            stage=stage,
+            stage=decision.policy_stage,
+            since=since,
         )
-        value = (last.payload or {}).get("open_count") if last else None
-        return None if value is None else int(value)
+        return replace(decision, reminders_without_progress=max(1, count - missed))
 
-    def _queue_reminder(self, turn: SchoolTurn) -> None:
+    def _write(self, plan: Plan, written: set[str]) -> dict[str, Any]:
+        """One school's events and ladder steps; returns its follow-up's new columns."""
+        turn = plan.turn
+        follow_up, school = turn.follow_up, turn.school
+        if plan.progressed:
+            self._event(follow_up, EventKind.PROGRESS, "Progrès depuis la dernière relance")
+        if plan.reminder is not None:
+            if self._created(plan.reminder, turn, written):
+                message = f"Relance préparée ({turn.stage_label}) pour {school.director_email}"
+                self._event(follow_up, EventKind.REMINDER_QUEUED, message)
+        else:
+            why = "adresse en échec" if school.director_email else "aucune adresse de direction"
+            self.report.skipped.append(f"{school.uai} : relance non préparée ({why})")
+            self._event(follow_up, EventKind.REMINDER_SKIPPED, f"Relance non préparée : {why}")
+        for step, entry in plan.escalations:
+            self._escalate(turn, step, entry, written)
+        progress = self.now if plan.progressed else follow_up.last_progress_at
+        return {
+            **columns(follow_up.id or 0, turn.decision),
+            "last_reminder_at": self.now,
+            "updated_at": self.now,
+            "last_progress_at": progress,
+        }
+
+    def _reminder_entry(self, turn: SchoolTurn) -> ledger.Entry:
         school, decision = turn.school, turn.decision
         payload = reminder_payload(
             self.settings,
@@ -151,19 +229,12 @@ class SweepWriter:
             number=decision.reminders_without_progress,
             now=self.now,
         )
-        mail = Mail(school.director_email, payload)
-        if self._enqueue(turn, LedgerKind.REMINDER, mail):
-            message = f"Relance préparée ({turn.stage_label}) pour {school.director_email}"
-            self._event(turn.follow_up, EventKind.REMINDER_QUEUED, message)
+        return self._entry(turn, LedgerKind.REMINDER, Mail(school.director_email, payload))
 
-    def _escalate(self, turn: SchoolTurn, step: EscalationStep) -> None:
-        count = _without_progress(turn.decision.reminders_without_progress)
+    def _escalation_entry(self, turn: SchoolTurn, step: EscalationStep) -> ledger.Entry | None:
+        """The mail to the support contact (None: the coordinator's step, or no address)."""
         if step.notify is Notify.COORDINATOR:
-            message = f"Signalée à la coordination : {count} ({turn.stage_label})"
-            data = {"notify": Notify.COORDINATOR.value}
-            self._event(turn.follow_up, EventKind.ESCALATED, message, data)
-            self.report.escalations.append(f"{turn.school.uai} : coordination")
-            return
+            return None
         mail = escalation_mail(
             self.settings,
             school=turn.school,
@@ -174,26 +245,40 @@ class SweepWriter:
             count=turn.decision.reminders_without_progress,
         )
         if mail is None:
+            return None
+        return self._entry(turn, LedgerKind.ESCALATION, mail, detail=(step.after,))
+
+    def _escalate(
+        self, turn: SchoolTurn, step: EscalationStep, entry: ledger.Entry | None, written: set[str]
+    ) -> None:
+        count = _without_progress(turn.decision.reminders_without_progress)
+        if step.notify is Notify.COORDINATOR:
+            message = f"Signalée à la coordination : {count} ({turn.stage_label})"
+            data = {"notify": Notify.COORDINATOR.value}
+            self._event(turn.follow_up, EventKind.ESCALATED, message, data)
+            self.report.escalations.append(f"{turn.school.uai} : coordination")
+            return
+        if entry is None:
             self._event(turn.follow_up, EventKind.ESCALATED, "Aucun contact d'assistance configuré")
             return
-        self._enqueue(turn, LedgerKind.ESCALATION, mail, detail=(step.after,))
-        self.report.escalations.append(f"{turn.school.uai} : {mail.recipient}")
+        self._created(entry, turn, written)
+        self.report.escalations.append(f"{turn.school.uai} : {entry.recipient}")
+        category = entry.payload.get("category", "")
         self._event(
             turn.follow_up,
             EventKind.ESCALATED,
-            f"Signalée à l'assistance ({mail.recipient}) : {count} ({turn.stage_label})",
-            {"notify": Notify.SUPPORT.value, "to": mail.recipient, "category": mail.category},
+            f"Signalée à l'assistance ({entry.recipient}) : {count} ({turn.stage_label})",
+            {"notify": Notify.SUPPORT.value, "to": entry.recipient, "category": category},
         )
 
-    def _enqueue(
+    def _entry(
         self, turn: SchoolTurn, kind: LedgerKind, mail: Mail, detail: tuple[int, ...] = ()
-    ) -> bool:
-        """Queue a school's mail for today; False when it was queued already."""
-        uai, stage = turn.school.uai, turn.decision.policy_stage
+    ) -> ledger.Entry:
+        """A school's mail for today, under its key."""
         key = ledger.ledger_key(
-            kind, campaign=self.campaign.name, day=turn.day, uai=uai, detail=detail
+            kind, campaign=self.campaign.name, day=turn.day, uai=turn.school.uai, detail=detail
         )
-        entry = ledger.Entry(
+        return ledger.Entry(
             kind=kind,
             key=key,
             recipient=mail.recipient,
@@ -203,13 +288,25 @@ class SweepWriter:
             created_at=self.now,
             school_id=turn.school.id,
             campaign_id=self.campaign.id,
-            stage=stage,
+            stage=turn.decision.policy_stage,
+            send_before=self._day_end(turn.day) if kind is LedgerKind.REMINDER else None,
         )
-        if not ledger.enqueue(self.session, entry).new:
+
+    def _created(self, entry: ledger.Entry, turn: SchoolTurn, written: set[str]) -> bool:
+        """Whether the row was written now (False: its key was taken already)."""
+        if entry.key not in written:
             return False
-        subject = mail.payload["subject"]
-        self.report.created.append(Planned(kind, key, mail.recipient, subject, uai, stage))
+        subject = entry.payload["subject"]
+        uai, stage = turn.school.uai, turn.decision.policy_stage
+        self.report.created.append(
+            Planned(entry.kind, entry.key, entry.recipient, subject, uai, stage)
+        )
         return True
+
+    def _day_end(self, day: dt.date) -> dt.datetime:
+        """The end of the sending window on `day`: a reminder of that day never leaves later
+        (the next day's replaces it)."""
+        return self.ctx.calendar.at(day, self.ctx.policy.window_end)
 
     def _event(
         self,
@@ -218,8 +315,7 @@ class SweepWriter:
         message: str,
         data: dict[str, Any] | None = None,
     ) -> None:
-        record_event(
-            self.session,
+        event = event_values(
             at=self.now,
             kind=kind,
             school_id=follow_up.school_id,
@@ -227,36 +323,36 @@ class SweepWriter:
             message=message,
             data=data,
         )
+        self.events.append(event)
 
     def digests(self) -> None:
         """Each coordinator's digest of the day, once its time has come."""
+        self.write_digests(self.digest_entries())
+
+    def digest_entries(self) -> list[ledger.Entry]:
+        """Reading only: the digests not queued yet, their payload computed once."""
         day = digest_day(self.ctx.calendar, self.now, self.ctx.policy.digest_time)
         if day is None or not self.settings.contacts.coordinators:
-            return
-        payload: dict[str, Any] | None = None
-        for recipient in self.settings.contacts.coordinators:
-            key = ledger.ledger_key(
-                LedgerKind.DIGEST, campaign=self.campaign.name, day=day, recipient=recipient
-            )
-            if ledger.find(self.session, key) is not None:
-                continue
-            payload = payload or digest_payload(
-                self.session, self.settings, self.campaign, day, self.now
-            )
-            entry = ledger.Entry(
-                kind=LedgerKind.DIGEST,
-                key=key,
-                recipient=recipient,
-                payload=payload,
-                day=day,
-                due_at=self.now,
-                created_at=self.now,
-                campaign_id=self.campaign.id,
-            )
-            if ledger.enqueue(self.session, entry).new:
-                self.report.created.append(
-                    Planned(LedgerKind.DIGEST, key, recipient, payload["subject"])
-                )
+            return []
+        contacts, cal = self.settings.contacts, self.ctx.calendar
+
+        def payload_for(recipient: str) -> dict[str, Any]:
+            scope = DigestScope(recipient, contacts.circonscriptions_of(recipient), cal)
+            return digest_payload(self.session, self.settings, self.campaign, day, self.now, scope)
+
+        return coordinator_entries(
+            self.session,
+            self.settings,
+            self.campaign,
+            day=day,
+            now=self.now,
+            payload_for=payload_for,
+            # a digest not gone by the end of its day is replaced by the next one
+            send_before=cal.at(day + dt.timedelta(days=1), dt.time(0, 0)),
+        )
+
+    def write_digests(self, entries: Sequence[ledger.Entry]) -> None:
+        write_coordinator_entries(self.session, entries, self.report)
 
 
 def _without_progress(count: int) -> str:

@@ -35,8 +35,9 @@ async def run_scheduler(app: App, stop: asyncio.Event) -> None:
 
 async def run_sender(app: App, stop: asyncio.Event) -> None:
     from daemon.delivery.sender import run_sender as run
+    from daemon.school.links import link_maker
 
-    await run(app, stop)
+    await run(app, stop, links=link_maker(app.settings))
 
 
 async def run_mailbox(app: App, stop: asyncio.Event) -> None:

@@ -48,14 +48,23 @@ PROBLEM_LABELS = {
 def open_problem(follow_up: FollowUp) -> ProblemCategory | None:
     """The category of the problem the director reported, while it is still open: reported
     since the school's stage last changed (a problem about the export, reported weeks ago, says
-    nothing about the constat the school now has to validate)."""
+    nothing about the constat the school now has to validate) and not marked treated since."""
     reported, since = follow_up.problem_reported_at, follow_up.stage_since
-    if reported is None or (since is not None and reported < since):
+    if reported is None or not problem_unanswered(follow_up):
+        return None
+    if since is not None and reported < since:
         return None
     try:
         return ProblemCategory(follow_up.problem_category)
     except ValueError:
         return None
+
+
+def problem_unanswered(follow_up: FollowUp) -> bool:
+    """The director reported a problem and nobody marked it treated since (a report made after
+    the answer is unanswered again). A director's own reply by mail answers nothing."""
+    reported, answered = follow_up.problem_reported_at, follow_up.problem_answered_at
+    return reported is not None and (answered is None or answered < reported)
 
 
 def _follow_up(session: Session, school: School, campaign: Campaign, now: dt.datetime) -> FollowUp:
@@ -204,6 +213,36 @@ def report_problem(
         data={"category": category.value, "detail": follow_up.problem_detail},
     )
     return follow_up
+
+
+def answer_problem(
+    session: Session, *, school: School, campaign: Campaign, now: dt.datetime, actor: str
+) -> FollowUp:
+    """« Marquer comme traité »: a coordinator answered the problem the director reported."""
+    follow_up = _follow_up(session, school, campaign, now)
+    if not problem_unanswered(follow_up):
+        raise ActionRefused("aucun problème signalé en attente de réponse")
+    follow_up.problem_answered_at = now
+    follow_up.problem_answered_by = actor[:254]
+    follow_up.updated_at = now
+    labels = {c.value: c.label for c in ProblemCategory}
+    category = labels.get(follow_up.problem_category, follow_up.problem_category)
+    record_event(
+        session,
+        at=now,
+        kind=EventKind.PROBLEM_ANSWERED,
+        school_id=school.id,
+        campaign_id=campaign.id,
+        actor=actor,
+        message=f"Problème signalé traité par la coordination : {category}",
+        data={"category": follow_up.problem_category, "reported_at": _iso(follow_up)},
+    )
+    return follow_up
+
+
+def _iso(follow_up: FollowUp) -> str:
+    reported = follow_up.problem_reported_at
+    return reported.isoformat() if reported else ""
 
 
 def add_note(

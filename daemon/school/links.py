@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, TimestampSigner
@@ -103,3 +104,13 @@ def school_url(
 ) -> str:
     token = make_token(secret_key(settings), uai=uai, campaign=campaign, now=now, version=version)
     return f"{settings.web.base_url.rstrip('/')}/ecole/{token}"
+
+
+def link_maker(settings: Settings) -> Callable[[str, str, int, dt.datetime], str]:
+    """What signs a director's link when a mail leaves (the sender has no access to the key
+    otherwise): `(uai, campaign, version, now) -> url`."""
+
+    def make(uai: str, campaign: str, version: int, now: dt.datetime) -> str:
+        return school_url(settings, uai=uai, campaign=campaign, now=now, version=version)
+
+    return make

@@ -4,19 +4,27 @@ the pupils without INE, and whom to ask for help. Read by the reminder mails and
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from daemon.config.settings import ContactSettings
-from daemon.school.followup import load_evidence
+from daemon.school.followup import load_evidence, schools_evidence
 from daemon.school.next_step import NextStep, StepContext, next_step
 from daemon.school.stage import StageResult, school_stage
 from daemon.wording import plural
 from db.campaigns import get_follow_up
-from db.models import Campaign, School
-from db.pupils import open_anomalies, pupils_by_id, pupils_without_ine
+from db.models import Campaign, FollowUp, School
+from db.pupils import (
+    open_anomalies,
+    pupils_by_id,
+    pupils_without_ine,
+    schools_open_anomalies,
+    schools_pupils_without_ine,
+)
 
 INE_STATUS_LABELS = {
     "en_attente": "en attente d'INE",
@@ -119,59 +127,117 @@ def load_open_items(
     stage = school_stage(load_evidence(session, school_id=school.id, campaign=campaign), now)
     anomalies = _anomalies(session, school.id, campaign.id)
     pending = tuple(
-        PendingPupil(
-            p.last_name,
-            p.first_name,
-            p.birth_date,
-            p.ine_status,
-            INE_STATUS_LABELS.get(p.ine_status, p.ine_status),
-            p.level,
-            p.class_label,
-        )
+        pending_pupil(p)
         for p in pupils_without_ine(session, school_id=school.id, campaign_id=campaign.id)
     )
+    follow_up = get_follow_up(session, school_id=school.id, campaign_id=campaign.id)
+    found = Found(stage, anomalies, pending, follow_up.snoozed_until if follow_up else None)
+    return _open_items(found, school, campaign, contacts, onde_url, now)
+
+
+def schools_open_items(
+    session: Session,
+    *,
+    schools: Sequence[tuple[School, FollowUp]],
+    campaign: Campaign,
+    contacts: ContactSettings,
+    onde_url: str,
+    now: dt.datetime,
+) -> dict[int, OpenItems]:
+    """`load_open_items` of several schools (with their follow-up in the campaign), in four
+    queries whatever their number: keyed by school id."""
+    assert campaign.id is not None
+    ids = [s.id for s, _f in schools if s.id is not None]
+    evidence = schools_evidence(session, follow_ups=[f for _s, f in schools], campaign=campaign)
+    anomalies = schools_open_anomalies(session, school_ids=ids, campaign_id=campaign.id)
+    pending = schools_pupils_without_ine(session, school_ids=ids, campaign_id=campaign.id)
+    items = {}
+    for school, follow_up in schools:
+        assert school.id is not None
+        found = Found(
+            school_stage(evidence[school.id], now),
+            tuple(open_anomaly(a, a) for a in anomalies[school.id]),
+            tuple(pending_pupil(p) for p in pending[school.id]),
+            follow_up.snoozed_until,
+        )
+        items[school.id] = _open_items(found, school, campaign, contacts, onde_url, now)
+    return items
+
+
+@dataclass(frozen=True)
+class Found:
+    """What was read for one school, before the next step and contacts are derived."""
+
+    stage: StageResult
+    anomalies: tuple[OpenAnomaly, ...]
+    pending: tuple[PendingPupil, ...]
+    snoozed_until: dt.datetime | None
+
+
+def _open_items(
+    found: Found,
+    school: School,
+    campaign: Campaign,
+    contacts: ContactSettings,
+    onde_url: str,
+    now: dt.datetime,
+) -> OpenItems:
     today = now.astimezone(ZoneInfo(campaign.timezone)).date()
     step = next_step(
-        stage.stage,
+        found.stage.stage,
         StepContext(
             uai=school.uai,
             observation_date=campaign.observation_date,
             deadline=campaign.deadline,
             today=today,
             onde_url=onde_url,
-            onde_problems=any(a.category == "onde" for a in anomalies),
+            onde_problems=any(a.category == "onde" for a in found.anomalies),
         ),
     )
-    follow_up = get_follow_up(session, school_id=school.id, campaign_id=campaign.id)
     return OpenItems(
-        stage=stage,
+        stage=found.stage,
         next_step=step,
-        anomalies=anomalies,
-        pending=pending,
-        contacts=_contacts(contacts, step, anomalies),
-        snoozed_until=follow_up.snoozed_until if follow_up else None,
+        anomalies=found.anomalies,
+        pending=found.pending,
+        contacts=_contacts(contacts, step, found.anomalies),
+        snoozed_until=found.snoozed_until,
+    )
+
+
+def pending_pupil(p: Any) -> PendingPupil:
+    """From a `Pupil`, or a row of `db.pupils.PENDING_COLUMNS`."""
+    return PendingPupil(
+        p.last_name,
+        p.first_name,
+        p.birth_date,
+        p.ine_status,
+        INE_STATUS_LABELS.get(p.ine_status, p.ine_status),
+        p.level,
+        p.class_label,
+    )
+
+
+def open_anomaly(a: Any, pupil: Any | None) -> OpenAnomaly:
+    """From an anomaly and its pupil (None: unknown), or a row of `db.pupils.ANOMALY_COLUMNS`
+    given twice (its pupil's columns are None when it names no known pupil)."""
+    if pupil is not None and pupil.last_name is None:
+        pupil = None
+    return OpenAnomaly(
+        pupil.last_name if pupil is not None else "?",
+        pupil.first_name if pupil is not None else "?",
+        pupil.birth_date if pupil is not None else None,
+        a.field,
+        a.message,
+        a.severity,
+        a.category or "export",
+        a.first_seen_at,
     )
 
 
 def _anomalies(session: Session, school_id: int, campaign_id: int) -> tuple[OpenAnomaly, ...]:
     rows = open_anomalies(session, school_id=school_id, campaign_id=campaign_id)
     pupils = pupils_by_id(session, ids=[a.pupil_id for a in rows if a.pupil_id])
-    items = []
-    for a in rows:
-        pupil = pupils.get(a.pupil_id or 0)
-        items.append(
-            OpenAnomaly(
-                pupil.last_name if pupil else "?",
-                pupil.first_name if pupil else "?",
-                pupil.birth_date if pupil else None,
-                a.field,
-                a.message,
-                a.severity,
-                a.category or "export",
-                a.first_seen_at,
-            )
-        )
-    return tuple(items)
+    return tuple(open_anomaly(a, pupils.get(a.pupil_id or 0)) for a in rows)
 
 
 def _contacts(

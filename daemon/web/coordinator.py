@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlmodel import Session
 
+from daemon.app import App
 from daemon.ingest.intake import quarantine
 from daemon.ingest.intake.nofollow import Refused
 from daemon.ingest.intake.scans import in_progress
@@ -81,6 +82,7 @@ ACTIONS = {
     "adresse": "Modifier l'adresse du directeur",
     "lien": "Renouveler le lien du directeur",
     "note": "Ajouter une note",
+    "traite": "Marquer le problème signalé comme traité",
 }
 DONE = {
     "pause": "Relances suspendues.",
@@ -90,6 +92,7 @@ DONE = {
     "lien": "Lien renouvelé : les anciens liens ne marchent plus ; le prochain message porte "
     "le nouveau.",
     "note": "Note ajoutée.",
+    "traite": "Problème signalé marqué comme traité.",
     "reprendre": "Fichier repris.",
     "supprimer": "Fichier écarté.",
     "ocr": "Ligne du compte rendu lu par OCR enregistrée.",
@@ -103,7 +106,7 @@ FINDING_LABELS = {
 }
 IDLE_SCHOOL_DAYS = 10  # « sans mouvement » after that many school days
 ATTENTION_LABELS = {
-    Attention.PROBLEM: "Problème signalé, sans suite",
+    Attention.PROBLEM: "Problème signalé et sans réponse",
     Attention.ESCALATED: "Escaladée",
     Attention.EMAIL_FAILING: "Adresse du directeur en échec",
     Attention.NO_EMAIL: "Aucune adresse de directeur : aucune relance ne part",
@@ -398,6 +401,7 @@ def school_page(request: Request, user: Coordinator, uai: str, fait: str = "") -
         "contract_labels": CONTRACT_LABELS,
         "ine_labels": INE_STATUS_LABELS,
         "problem_labels": {c.value: c.label for c in actions.ProblemCategory},
+        "problem_unanswered": follow_up is not None and actions.problem_unanswered(follow_up),
         "max_snooze_days": app.settings.reminders.max_snooze_days,
         "today": now.astimezone(_zone(campaign)).date(),
     }
@@ -506,6 +510,47 @@ def _confirm_page(
     return render(request, "confirm_action.html", context, status=400 if error else 200)
 
 
+def _act(
+    app: App,
+    session: Session,
+    school: School,
+    campaign: Campaign,
+    action: str,
+    form: tuple[str, str, str],
+    now: dt.datetime,
+    actor: str,
+) -> None:
+    """Do one of `ACTIONS` (`form`: the day to resume, the address, the note)."""
+    until_day, email, note = form
+    if action == "pause":
+        day = _parse_day(until_day)
+        if day is None:
+            raise actions.ActionRefused("indiquez la date de reprise des relances")
+        reminders = app.settings.reminders
+        until = dt.datetime.combine(day, reminders.window_start, _zone(campaign))
+        actions.snooze(
+            session,
+            school=school,
+            campaign=campaign,
+            until=until,
+            now=now,
+            max_days=reminders.max_snooze_days,
+            actor=actor,
+        )
+    elif action == "confirmer":
+        actions.confirm_validation(session, school=school, campaign=campaign, now=now, actor=actor)
+    elif action == "relancer":
+        actions.resend_now(session, school=school, campaign=campaign, now=now, actor=actor)
+    elif action == "adresse":
+        actions.set_director_email(session, school=school, email=email, now=now, actor=actor)
+    elif action == "lien":
+        actions.renew_link(session, school=school, now=now, actor=actor)
+    elif action == "note":
+        actions.add_note(session, school=school, campaign=campaign, text=note, now=now, actor=actor)
+    elif action == "traite":
+        actions.answer_problem(session, school=school, campaign=campaign, now=now, actor=actor)
+
+
 @router.post("/ecoles/{uai}/actions/{action}")
 def do_action(
     request: Request,
@@ -525,38 +570,7 @@ def do_action(
             school = _school_or_404(session, uai)
             campaign = current_campaign(app, session)
             campaign = session.merge(campaign)
-            if action == "pause":
-                day = _parse_day(jusquau)
-                if day is None:
-                    raise actions.ActionRefused("indiquez la date de reprise des relances")
-                until = dt.datetime.combine(
-                    day, app.settings.reminders.window_start, _zone(campaign)
-                )
-                actions.snooze(
-                    session,
-                    school=school,
-                    campaign=campaign,
-                    until=until,
-                    now=now,
-                    max_days=app.settings.reminders.max_snooze_days,
-                    actor=actor,
-                )
-            elif action == "confirmer":
-                actions.confirm_validation(
-                    session, school=school, campaign=campaign, now=now, actor=actor
-                )
-            elif action == "relancer":
-                actions.resend_now(session, school=school, campaign=campaign, now=now, actor=actor)
-            elif action == "adresse":
-                actions.set_director_email(
-                    session, school=school, email=adresse, now=now, actor=actor
-                )
-            elif action == "lien":
-                actions.renew_link(session, school=school, now=now, actor=actor)
-            elif action == "note":
-                actions.add_note(
-                    session, school=school, campaign=campaign, text=note, now=now, actor=actor
-                )
+            _act(app, session, school, campaign, action, (jusquau, adresse, note), now, actor)
     except actions.ActionRefused as exc:
         with reading(app.engine) as session:
             school = _school_or_404(session, uai)

@@ -211,21 +211,23 @@ def error_page(request: Request, error: PageError) -> Response:
 
 
 # ---- the page -------------------------------------------------------------------------------
-@router.get("/ecole/{token}")
+@router.api_route("/ecole/{token}", methods=["GET", "HEAD"])
 def link_visit(request: Request, token: str) -> Response:
-    """The link of a mail: checked, kept in the session, and the token out of the address."""
+    """The link of a mail: checked, kept in the session, and the token out of the address.
+    A `HEAD` (mail scanners check links so) gets the same answer without opening anything."""
     if token in ACTIONS:  # `GET /ecole/relance`: an action's address, not a link
         raise HTTPException(405, "Cette adresse ne s'utilise pas ainsi.")
     try:
         scope = open_link(request, token)
     except PageError as error:
         return error_page(request, error)
-    request.session[LINK_KEY] = scope.token
-    request.session[LINK_AT] = scope.now.isoformat()
+    if request.method != "HEAD":
+        request.session[LINK_KEY] = scope.token
+        request.session[LINK_AT] = scope.now.isoformat()
     return RedirectResponse(PAGE, status_code=303)
 
 
-@router.get(PAGE)
+@router.api_route(PAGE, methods=["GET", "HEAD"])
 def school_page(request: Request, fait: str = "") -> Response:
     try:
         scope = linked(request)

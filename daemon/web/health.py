@@ -1,6 +1,7 @@
 """`GET /healthz`: every part of every daemon sharing the database, alive or not, the
-scheduler's last sweep and the mail server's state — read from the rows the lifecycles and the
-senders write (`db.health`), so a web part shows the sender of another process.
+scheduler's last sweep, the mail server's and the coordination mailbox's state — read from the
+rows the lifecycles, the senders and the mailbox reader write (`db.health`), so a web part shows
+the sender of another process.
 
 The answer is built in one place, `health_answer`: the whole of it for a signed-in coordinator,
 « ok » or « pas ok » overall and per part (`public_health`) for anyone else.
@@ -15,8 +16,8 @@ from typing import Any
 from daemon.app import App
 from daemon.delivery.health import server_name, smtp_json
 from db.engine import DB_UNAVAILABLE, reading
-from db.health import SCHEDULER_PART, heartbeats, is_fresh, smtp_health
-from db.models import Heartbeat, SmtpHealth
+from db.health import SCHEDULER_PART, heartbeats, is_fresh, mailbox_health, smtp_health
+from db.models import Heartbeat, MailboxHealth, SmtpHealth
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -59,15 +60,37 @@ def _parts(instances: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return parts
 
 
+def mailbox_json(row: MailboxHealth) -> dict[str, Any]:
+    """The coordination mailbox as its reader last saw it."""
+    return {
+        "source": row.source,
+        "state": row.state,
+        "up": row.state != "down",
+        "since": _iso(row.since),
+        "last_error": row.last_error,
+    }
+
+
+def read_mailbox_health(app: App) -> MailboxHealth | None:
+    """The coordination mailbox's row, for the coordinators' banner."""
+    with reading(app.engine) as session:
+        found = mailbox_health(session)
+        session.expunge_all()
+    return found
+
+
 def health_body(
-    beats: Sequence[Heartbeat], smtp: SmtpHealth, now: dt.datetime
+    beats: Sequence[Heartbeat],
+    smtp: SmtpHealth,
+    now: dt.datetime,
+    mailbox: MailboxHealth | None = None,
 ) -> tuple[bool, dict[str, Any]]:
     """(healthy, the JSON answer) from the rows, at the real time `now`."""
     instances = _instances(beats, now)
     healthy = all(e["alive"] for i in instances.values() for e in i["parts"].values())
     ticks = [b.worked_at for b in beats if b.part == SCHEDULER_PART and b.worked_at]
     starts = [b.instance_started_at for b in beats]
-    return healthy, {
+    body = {
         "status": "ok" if healthy else "degraded",
         "started_at": _iso(min(starts)) if starts else None,
         "parts": _parts(instances),
@@ -75,6 +98,9 @@ def health_body(
         "scheduler_last_tick_at": _iso(max(ticks)) if ticks else None,
         "delivery": {"smtp": smtp_json(smtp)},
     }
+    if mailbox is not None:  # a mailbox reader wrote its row
+        body["mailbox"] = mailbox_json(mailbox)
+    return healthy, body
 
 
 def public_health(health: dict[str, Any]) -> dict[str, Any]:
@@ -91,6 +117,9 @@ def public_health(health: dict[str, Any]) -> dict[str, Any]:
     smtp = (health.get("delivery") or {}).get("smtp")
     if isinstance(smtp, dict) and "up" in smtp:
         parts["smtp"] = word(bool(smtp["up"]))
+    mailbox = health.get("mailbox")
+    if isinstance(mailbox, dict) and "up" in mailbox:
+        parts["mailbox_server"] = word(bool(mailbox["up"]))
     return {"status": word(health.get("status") == "ok"), "parts": parts}
 
 
@@ -100,7 +129,8 @@ def health_answer(app: App, *, details: bool = True) -> tuple[int, dict[str, Any
     try:
         with reading(app.engine) as session:
             smtp = smtp_health(session, server=server_name(app.settings.smtp))
-            healthy, body = health_body(heartbeats(session), smtp, app.wall())
+            mailbox = mailbox_health(session)
+            healthy, body = health_body(heartbeats(session), smtp, app.wall(), mailbox)
     except DB_UNAVAILABLE:
         healthy, body = False, {"status": "degraded", "database": "indisponible"}
     return (200 if healthy else 503), body if details else public_health(body)

@@ -17,6 +17,7 @@ from daemon import TEMPLATES_DIR
 from daemon.delivery.health import read_smtp_health
 from daemon.school.stage import STAGE_LABELS, STAGE_ORDER, Stage, french_date
 from daemon.web.csrf import csrf_field, csrf_token
+from daemon.web.health import read_mailbox_health
 from daemon.wording import agree, percent, plural
 from db.states import ESCALATION_LABELS, REMINDER_STATUS_LABELS
 
@@ -94,6 +95,7 @@ def render(
         "title": "",
         "demo_mails": bool(app.settings.web.demo_mail_dir),
         "smtp": read_smtp_health(app) if user else None,  # its banner is for coordinators
+        "mailbox": read_mailbox_health(app) if user else None,
     }
     values.update(context or {})
     html = env.get_template(template).render(values)

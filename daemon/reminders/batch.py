@@ -1,0 +1,72 @@
+"""What the sweep reads to write a batch of schools' reminders, read set-wise: a handful of
+queries for the whole batch, whatever its size, instead of about ten for each school.
+
+`load_batch` gives each school's follow-up and row (the ORM objects the sweep updates), what is
+still open for it (`school.open_items.schools_open_items`: its evidence, open anomalies and
+pupils without INE, only the columns the rules read) and the number of open items its last
+reminder of each stage counted (read from the ledger's payloads, never the whole mail).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from daemon.config import Settings
+from daemon.school.open_items import OpenItems, schools_open_items
+from db import ledger
+from db.models import Campaign, FollowUp, School
+from db.states import LedgerKind
+
+
+@dataclass(frozen=True)
+class Batch:
+    follow_ups: dict[int, FollowUp]  # by follow-up id
+    schools: dict[int, School]  # by school id
+    items: dict[int, OpenItems]  # by school id
+    open_counts: dict[tuple[int, str], Any]  # (school id, stage) -> its last reminder's count
+
+    def previous_open_count(self, follow_up: FollowUp, stage: str) -> int | None:
+        value = self.open_counts.get((follow_up.school_id, stage))
+        return None if value is None else int(value)
+
+
+def load_batch(
+    session: Session,
+    settings: Settings,
+    campaign: Campaign,
+    follow_up_ids: Sequence[int],
+    now: dt.datetime,
+) -> Batch:
+    assert campaign.id is not None
+    follow_ups = {
+        f.id: f
+        for f in session.exec(select(FollowUp).where(col(FollowUp.id).in_(follow_up_ids)))
+        if f.id is not None
+    }
+    school_ids = sorted({f.school_id for f in follow_ups.values()})
+    schools = {
+        s.id: s
+        for s in session.exec(select(School).where(col(School.id).in_(school_ids)))
+        if s.id is not None
+    }
+    items = schools_open_items(
+        session,
+        schools=[(schools[f.school_id], f) for f in follow_ups.values()],
+        campaign=campaign,
+        contacts=settings.contacts,
+        onde_url=settings.contacts.onde_url,
+        now=now,
+    )
+    counts = ledger.latest_values(
+        session,
+        school_ids=school_ids,
+        campaign_id=campaign.id,
+        kind=LedgerKind.REMINDER,
+        field="open_count",
+    )
+    return Batch(follow_ups, schools, items, counts)
