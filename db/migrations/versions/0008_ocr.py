@@ -6,8 +6,8 @@ reading is an `intake_file` row claimed by a reader until `claimed_until`. The s
 database checks gain the intake outcome `reading` and the event kinds `scan_reading` and
 `ocr_row_reviewed`.
 
-Revision ID: 0006_ocr
-Revises: 0005_states
+Revision ID: 0008_ocr
+Revises: 0007_delivery
 Create Date: 2026-12-02 10:00:00.000000
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 import db.types
 
-revision: str = "0006_ocr"
-down_revision: str | None = "0005_states"
+revision: str = "0008_ocr"
+down_revision: str | None = "0007_delivery"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -38,11 +38,13 @@ EVENT_KINDS = (
     "validation_confirmed",
     "validation_reopened",
     "problem_reported",
+    "problem_answered",
     "note",
     "resend_requested",
     "progress",
     "reminder_queued",
     "reminder_skipped",
+    "reminder_cancelled",
     "escalated",
     "problem_routed",
     "email_failing",
