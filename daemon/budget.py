@@ -18,9 +18,10 @@ API::
 - `function` is called as `function(*args, **kwargs)` in a worker process. It must be importable
   by name (a module-level function), its arguments and its result picklable. An exception it
   raises is raised again in the caller, as is (`ReportRefused` stays `ReportRefused`).
-- Limits, set with `resource.setrlimit` in the worker: RLIMIT_AS (`memory_mb`) for the worker's
-  life, so an allocation past it fails with MemoryError; RLIMIT_CPU before each task, at the CPU
-  time the worker has used so far plus `cpu_seconds`: SIGXCPU then ends the task (a
+- Limits, set with `resource.setrlimit` in the worker before each task: RLIMIT_AS at the worker's
+  address space plus `memory_mb`, so an allocation past it fails with MemoryError (set around the
+  task only: the modules the worker imports to unpickle it are not the task's); RLIMIT_CPU, at
+  the CPU time the worker has used so far plus `cpu_seconds`: SIGXCPU then ends the task (a
   BaseException, so a reader's `except Exception` cannot swallow it) and the worker lives on.
   The kernel counts whole seconds: a task may run up to a second past `cpu_seconds`.
   `wall_seconds` counts from the task's start on a worker: past it (stuck in C code, waiting on
@@ -77,7 +78,9 @@ def run_budgeted(
 ) -> T:
     """`function(*args, **kwargs)` in a worker process within `budget` (see the module)."""
     future = _pool(budget, function).schedule(
-        _run_task, args=(budget.cpu_seconds, function, args, kwargs), timeout=budget.wall_seconds
+        _run_task,
+        args=(budget.cpu_seconds, budget.memory_mb, function, args, kwargs),
+        timeout=budget.wall_seconds,
     )
     try:
         result: T = future.result()
@@ -124,8 +127,7 @@ def _pool(budget: Budget, function: Callable[..., Any]) -> ProcessPool:
             pool = ProcessPool(
                 max_workers=budget.workers,
                 max_tasks=MAX_TASKS,
-                initializer=_limit_memory,
-                initargs=(budget.memory_mb,),
+                initializer=_start_worker,
                 context=context,
             )
             _pools[budget] = pool
@@ -154,10 +156,14 @@ class _Spent(BaseException):
 _running = False
 
 
-def _limit_memory(memory_mb: int) -> None:
-    size = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (size, size))
+def _start_worker() -> None:
     signal.signal(signal.SIGXCPU, _on_cpu_limit)
+
+
+def _address_space() -> int:
+    """The worker's virtual memory now, in bytes (what RLIMIT_AS counts)."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
 
 
 def _on_cpu_limit(signum: int, frame: object) -> None:
@@ -167,6 +173,7 @@ def _on_cpu_limit(signum: int, frame: object) -> None:
 
 def _run_task(
     cpu_seconds: float,
+    memory_mb: int,
     function: Callable[..., T],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
@@ -176,6 +183,10 @@ def _run_task(
     used = usage.ru_utime + usage.ru_stime
     _, hard = resource.getrlimit(resource.RLIMIT_CPU)
     resource.setrlimit(resource.RLIMIT_CPU, (math.ceil(used + cpu_seconds), hard))
+    _, hard_memory = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(
+        resource.RLIMIT_AS, (_address_space() + memory_mb * 1024 * 1024, hard_memory)
+    )
     _running = True
     try:
         return function(*args, **kwargs)
@@ -184,3 +195,4 @@ def _run_task(
     finally:
         _running = False
         resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
+        resource.setrlimit(resource.RLIMIT_AS, (hard_memory, hard_memory))

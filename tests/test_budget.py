@@ -84,3 +84,17 @@ def test_wall_clock_past_the_budget_kills_the_worker_and_another_takes_over() ->
     assert time.monotonic() - started < 10
     assert run_budgeted(WALL, wait, 0) == "réveillé"
     assert run_budgeted(WALL, pid) != first
+
+
+def test_the_memory_budget_is_the_tasks_not_the_imports_it_needs() -> None:
+    """The fork server runs already (started for another reader), so the worker imports the
+    task's module itself: that import is not the task and is not cut by its memory budget."""
+    import importlib
+
+    run_budgeted(CPU, os.getpid)  # the fork server is up, without the heavy module
+    heavy = importlib.import_module("tests.budget_heavy")
+    small = Budget(cpu_seconds=20, memory_mb=200, wall_seconds=30, workers=1)
+    assert run_budgeted(small, heavy.light) == "lu"
+    with pytest.raises(OverBudget) as caught:
+        run_budgeted(small, grab, 400)
+    assert caught.value.limit == "memory"
