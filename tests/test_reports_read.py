@@ -168,6 +168,7 @@ def test_extraction_never_returns_addresses() -> None:
         (b"%PDF-1.4\ngarbage\n%%EOF\n", "PDF illisible"),
     ],
 )
+@pytest.mark.filterwarnings("error")  # one clear line, and no library warning beside it
 def test_refusals_have_one_clear_line(data: bytes, reason: str) -> None:
     with pytest.raises(ReportRefused) as refused:
         parse_report(data, "x")

@@ -7,6 +7,7 @@ like a text PDF's. A photo taken sideways keeps its EXIF orientation: it is appl
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,11 +59,15 @@ def photo_pages(data: bytes, *, max_pages: int) -> list[Page]:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     pages: list[Page] = []
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            for number in range(min(getattr(image, "n_frames", 1), max_pages)):
-                image.seek(number)
-                upright = ImageOps.exif_transpose(image) or image
-                pages.append(Page(number, _grey(upright), _dpi(image)))
+        # Pillow warns about a damaged EXIF block of a file from outside: the page is read, or
+        # refused with its reason, either way; the warning would only be noise in the logs.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                for number in range(min(getattr(image, "n_frames", 1), max_pages)):
+                    image.seek(number)
+                    upright = ImageOps.exif_transpose(image) or image
+                    pages.append(Page(number, _grey(upright), _dpi(image)))
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise ReportRefused(UNREADABLE_IMAGE) from exc
     return pages
