@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,8 @@ from sqlmodel import Session, col, select
 
 from db.models import Heartbeat, MailboxHealth, SmtpHealth
 from db.states import SmtpState
+
+Row = TypeVar("Row", SmtpHealth, MailboxHealth)
 
 BEAT_SECONDS = 5.0
 STALE_AFTER = dt.timedelta(seconds=30)
@@ -183,16 +185,23 @@ def note_smtp(
 def _smtp_row(session: Session, server: str, now: dt.datetime) -> SmtpHealth:
     """The server's row, locked (written first by whichever sender gets there first)."""
     query = select(SmtpHealth).where(SmtpHealth.server == server).with_for_update()
-    row = session.exec(query).first()
+    return _locked_row(session, query, lambda: SmtpHealth(server=server, updated_at=now))
+
+
+def _locked_row(session: Session, query: Any, new: Callable[[], Row]) -> Row:
+    """The row `query` finds, locked; else a `new` one written — two daemons writing the first
+    row at once meet on its unique key, and the second reads the first's."""
+    row: Row | None = session.exec(query).first()
     if row is not None:
         return row
     try:
         with session.begin_nested():
-            row = SmtpHealth(server=server, updated_at=now)
+            row = new()
             session.add(row)
         return row
     except IntegrityError:
-        return session.exec(query).one()
+        found: Row = session.exec(query).one()
+        return found
 
 
 def note_mailbox(
@@ -200,10 +209,7 @@ def note_mailbox(
 ) -> SmtpChange:
     """The mailbox reader reached its mailbox (`up`) or not (`down`, with the `error`)."""
     query = select(MailboxHealth).where(MailboxHealth.source == source).with_for_update()
-    row = session.exec(query).first()
-    if row is None:
-        row = MailboxHealth(source=source, updated_at=now)
-        session.add(row)
+    row = _locked_row(session, query, lambda: MailboxHealth(source=source, updated_at=now))
     previous = SmtpState(row.state)
     if previous is not state:
         row.state, row.since = state, now

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -83,3 +84,26 @@ def test_the_mail_server_changes_state_once_however_many_senders_see_it(engine: 
         blank = health.smtp_health(session, server="autre:25")
     assert (row.state, row.sent, row.last_sent_at) == (SmtpState.UP, 3, NOW)
     assert blank.state is SmtpState.UNKNOWN and blank.id is None
+
+
+def test_two_daemons_writing_the_first_mailbox_row_at_once_meet_on_it(engine: Engine) -> None:
+    """The other daemon writes the row between this one's look and its write: this one reads
+    the other's row instead of failing on the unique source (seen on PostgreSQL in CI)."""
+    from sqlmodel import select
+
+    from db.engine import is_sqlite
+    from db.models import MailboxHealth
+
+    if is_sqlite(engine):
+        pytest.skip("SQLite writes one transaction at a time: two first rows cannot cross there")
+    source = "imap://coordination@mail.example/INBOX"
+    query = select(MailboxHealth).where(MailboxHealth.source == source)
+
+    def written_meanwhile() -> MailboxHealth:
+        with transaction(engine) as other:
+            other.add(MailboxHealth(source=source, updated_at=NOW, state=SmtpState.UP))
+        return MailboxHealth(source=source, updated_at=NOW)
+
+    with Session(engine) as session:
+        row = health._locked_row(session, query, written_meanwhile)
+        assert row.state == SmtpState.UP
