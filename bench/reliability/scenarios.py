@@ -8,6 +8,7 @@ import hashlib
 import os
 import stat
 import time
+from collections import Counter
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -422,24 +423,28 @@ def check_each_file(out: Outcome, engine: Engine, drop: Path, dropped: list[str]
         for row in session.exec(select(IntakeFile)):
             rows.setdefault(Path(row.original_name).name, []).append(row)
     wrong = []
-    for name in dropped:
+    for name, count in Counter(dropped).items():  # a name may be dropped several times
         found = rows.get(name, [])
-        if len(found) != 1:
-            wrong.append(f"{name}: {len(found)} intake rows")
+        if len(found) != count:
+            wrong.append(f"{name}: {len(found)} intake rows for {count} dropped")
             continue
-        row = found[0]
-        place = drop / ("quarantine" if row.outcome == "quarantined" else "processed")
-        kept = Path(row.stored_path) if row.stored_path else None
-        receipt = kept is None and row.outcome != "quarantined" and row.kind == "export"
-        if receipt:
-            continue  # an accepted archive's bytes are dropped once checked (its receipt stays)
-        if kept is None or not os.path.lexists(kept) or not kept.is_relative_to(place):
-            wrong.append(f"{name}: {row.outcome}, kept at {kept} (expected under {place})")
+        wrong += [w for row in found if (w := _misplaced(drop, name, row))]
     out.check(
         f"each dropped file ({len(dropped)}) where its intake row says, by name",
         not wrong,
         "; ".join(wrong[:5]) + (f" … {len(wrong)} in all" if len(wrong) > 5 else ""),
     )
+
+
+def _misplaced(drop: Path, name: str, row: IntakeFile) -> str:
+    """Why the file of this intake row is not where the row says ('' when it is)."""
+    place = drop / ("quarantine" if row.outcome == "quarantined" else "processed")
+    kept = Path(row.stored_path) if row.stored_path else None
+    if kept is None and row.outcome != "quarantined" and row.kind == "export":
+        return ""  # an accepted archive's bytes are dropped once checked (its receipt stays)
+    if kept is None or not os.path.lexists(kept) or not kept.is_relative_to(place):
+        return f"{name}: {row.outcome}, kept at {kept} (expected under {place})"
+    return ""
 
 
 def walk_files(folder: Path) -> list[Path]:
@@ -523,9 +528,9 @@ def two_daemons_postgres(ws: Workspace, out: Outcome) -> None:
     out.check("one ledger row per school", len(ledger_rows(b.engine)) == MAILS, b.status_line())
     out.check("no sweep failed (the daemons take turns)", failed == 0, f"{failed} failed")
     each = [p.log_count("examined") for p in b.daemons]
-    out.check(
-        "their sweeps overlapped: both swept, and a tick found the other daemon sweeping",
-        min(each) >= 1 and left >= 1,
+    out.check(  # one sweep may write every school's mail: the other's tick then found it busy
+        "their sweeps overlapped: a tick found the other daemon sweeping",
+        left >= 1,
         f"sweeps per daemon {each}, {left} ticks left to the other",
     )
     out.check("both daemons took a share", len(claimers) >= 2, f"claimers seen {sorted(claimers)}")
