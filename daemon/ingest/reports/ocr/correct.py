@@ -16,6 +16,7 @@ from rapidfuzz import fuzz, process
 
 from daemon.codes import UAI_LETTERS, is_valid_uai, uai_check_letter
 from daemon.ingest.reports.labels import Labels
+from daemon.ingest.reports.ocr.dates import birth_years, mend_birth_date
 from daemon.ingest.reports.records import AnomalyRow, CompteRendu, IneRow
 from daemon.ingest.reports.text import key
 
@@ -59,6 +60,7 @@ _LETTER_LOOKALIKES = {
     "Z": "2",
 }
 _AS_LETTER = str.maketrans("015", "OIS")  # no name holds a digit
+_LOOSE_JOIN = re.compile(r"\s*-\s*|(?<=['’])\s+|\s+(?=['’])")  # `N' GUYEN- LEFÈVRE`
 _PART_START = re.compile(r"(?:^|(?<=[\s-]))[a-zà-ÿ]")
 R = TypeVar("R", AnomalyRow, IneRow)
 _ARCHIVE_DOT = re.compile(r"\s*[:;,·]\s*zip$", re.IGNORECASE)
@@ -138,11 +140,18 @@ def snap_message(text: str | None, known: dict[str, str]) -> str | None:
     return best[1] if best else text
 
 
+def _joined(name: str) -> str:
+    """A name's parts joined as written, without the space OCR reads beside a hyphen or an
+    apostrophe (a monospace print's wide letters)."""
+    return _LOOSE_JOIN.sub(lambda m: m.group(0).strip(), name)
+
+
 def last_name(text: str | None) -> str | None:
     """A last name as ONDE writes it, in capitals: a letter OCR read small or as a digit
     (`OUEDRA0G0`, `DURANd`) mended, when most of the name is in capitals."""
     if not text:
         return text
+    text = _joined(text)
     letters = [c for c in text if c.isalpha()]
     if not letters or sum(c.isupper() for c in letters) < 0.7 * len(letters):
         return text
@@ -154,19 +163,38 @@ def first_name(text: str | None) -> str | None:
     capital I or J read small); a digit inside it is a letter."""
     if not text:
         return text
-    text = text.translate(_AS_LETTER)
+    text = _joined(text).translate(_AS_LETTER)
     return _PART_START.sub(lambda m: m.group(0).upper(), text)
 
 
-def _mend_names(row: R) -> R:
-    mended = last_name(row.last_name), first_name(row.first_name)
-    if mended == (row.last_name, row.first_name):
+def _mend_names(row: R, years: range) -> R:
+    """A row's names as ONDE writes them, and its birth date a pupil's."""
+    last, first = last_name(row.last_name), first_name(row.first_name)
+    born = mend_birth_date(row.birth_date, years)
+    if (last, first, born) == (row.last_name, row.first_name, row.birth_date):
         return row
-    return replace(row, last_name=mended[0], first_name=mended[1])
+    return replace(row, last_name=last, first_name=first, birth_date=born)
 
 
-def _mend_anomaly(row: AnomalyRow, labels: Labels) -> AnomalyRow:
-    row = _mend_names(row)
+def _field_apart(row: AnomalyRow, labels: Labels) -> AnomalyRow:
+    """A rubrique run into its message (`Doubion Élève déjà scolarisé…`: no gap seen between
+    the two columns) taken apart, when its first words are a known rubrique and the rest a
+    known message."""
+    if row.field is not None or not row.message:
+        return row
+    words = row.message.split()
+    rubriques, messages = set(labels.rubriques.values()), set(labels.messages.values())
+    for size in range(1, min(3, len(words) - 1) + 1):
+        field = snap(" ".join(words[:size]), labels.rubriques, FIELD_SCORE)
+        message = snap_message(" ".join(words[size:]), labels.messages)
+        if field in rubriques and message in messages:
+            category = labels.category(field, message)
+            return replace(row, field=field, message=message, category=category)
+    return row
+
+
+def _mend_anomaly(row: AnomalyRow, labels: Labels, years: range) -> AnomalyRow:
+    row = _field_apart(_mend_names(row, years), labels)
     field = snap(row.field, labels.rubriques, FIELD_SCORE)
     message = snap_message(row.message, labels.messages)
     if (field, message) == (row.field, row.message):
@@ -175,9 +203,12 @@ def _mend_anomaly(row: AnomalyRow, labels: Labels) -> AnomalyRow:
 
 
 def mend_result(result: CompteRendu, labels: Labels, header_texts: list[str]) -> CompteRendu:
-    """Messages and rubriques snapped to the known ones; a UAI OCR misread mended."""
-    anomalies = tuple(_mend_anomaly(row, labels) for row in result.anomalies)
-    pupils = tuple(_mend_names(row) for row in result.ine.pupils)
+    """Messages and rubriques snapped to the known ones, birth dates to a pupil's years (two
+    to fourteen years before the compte rendu); a UAI OCR misread mended."""
+    moment = result.submitted_at or result.processed_at
+    years = birth_years(moment.date() if moment else None)
+    anomalies = tuple(_mend_anomaly(row, labels, years) for row in result.anomalies)
+    pupils = tuple(_mend_names(row, years) for row in result.ine.pupils)
     archive = result.archive
     if archive:  # `0441234C:zip`: the dot of the extension read as another mark
         archive = _ARCHIVE_DOT.sub(".zip", archive)
