@@ -6,7 +6,14 @@ import cv2
 import numpy as np
 
 from daemon.ingest.reports.ocr.engine import Token
-from daemon.ingest.reports.ocr.image import binary, blank, on_baseline, prepare, skew_angle
+from daemon.ingest.reports.ocr.image import (
+    binary,
+    blank,
+    on_baseline,
+    prepare,
+    shaded,
+    skew_angle,
+)
 
 DPI = 300.0
 
@@ -61,3 +68,18 @@ def test_a_words_box_is_brought_up_to_its_baseline() -> None:
         Token("vide", 350, 48, 380, 80, 90.0, (1, 1, 1)),  # no ink: left as read
     ]
     assert [t.bottom for t in on_baseline(page, tokens)] == [81, 81, 80]
+
+
+def test_the_ink_kept_is_given_in_grey_and_what_was_taken_out_is_white() -> None:
+    """A photocopy is black or white: tesseract gets its letters smoothed (grey edges), and
+    not the rule taken out of the ink."""
+    page = np.full((200, 400), 255, dtype=np.uint8)
+    page[50:80, 50:60] = 0  # a letter's stroke
+    page[150:153, 10:390] = 0  # a rule
+    ink = np.zeros_like(page)
+    ink[50:80, 50:60] = 255  # the ink kept: the stroke only
+    out = shaded(page, ink, DPI)
+    assert out[65, 55] < 60 and (out[150:153, 10:390] == 255).all()
+    edge = out[65, 46:64]
+    assert ((edge > 20) & (edge < 235)).any()  # grey between the stroke and the paper
+    assert out.dtype == np.uint8 and out.shape == page.shape
