@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 
 from daemon.codes import UAI_LETTERS, is_valid_uai, uai_check_letter
 from daemon.ingest.reports.labels import Labels
-from daemon.ingest.reports.ocr.dates import birth_years, mend_birth_date
+from daemon.ingest.reports.ocr.dates import MAY_BE, birth_years, mend_birth_date
 from daemon.ingest.reports.records import AnomalyRow, CompteRendu, IneRow
 from daemon.ingest.reports.text import key
 
@@ -26,20 +26,8 @@ WORD_SCORE = 80.0  # a word read is taken for a known word this close (rapidfuzz
 KEPT = 0.75  # share of a known message's words a reading must keep, in order, to be it
 INVENTED = 0.9  # share of the words read that must be the known message's
 
-# Characters OCR reads in place of a digit, and the digits it mistakes for each other.
+# Characters OCR reads in place of a digit (the digits it mistakes for each other: `MAY_BE`).
 _AS_DIGIT = str.maketrans("OoQDIl|!iZzSsBGT", "0000111112255867")
-_DIGIT_LOOKALIKES = {
-    "0": "689",
-    "1": "47",
-    "2": "7",
-    "3": "89",
-    "4": "19",
-    "5": "68",
-    "6": "058",
-    "7": "12",
-    "8": "03569",
-    "9": "0348",
-}
 _LETTER_LOOKALIKES = {
     "C": "GEO",
     "G": "C6",
@@ -74,7 +62,7 @@ def _uai_candidates(digits: str, letter: str) -> set[str]:
         found.add(digits + uai_check_letter(digits))
     if letter in UAI_LETTERS:
         for i, digit in enumerate(digits):
-            for other in _DIGIT_LOOKALIKES[digit]:
+            for other in MAY_BE[digit]:
                 mended = digits[:i] + other + digits[i + 1 :]
                 if uai_check_letter(mended) == letter:
                     found.add(mended + letter)

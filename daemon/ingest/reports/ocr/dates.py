@@ -18,7 +18,7 @@ import re
 # Characters read in place of a digit (a letter, a mark), as the digit.
 _AS_DIGIT = str.maketrans("OoQDC©@IlLi|!ZzSsBGTb", "000000011111122558676")
 # The digits OCR reads in place of each digit: what each digit read may really be.
-_MAY_BE = {
+MAY_BE = {
     "0": "689",
     "1": "47",
     "2": "7",
@@ -51,7 +51,7 @@ def _readings(digits: str) -> list[tuple[int, str]]:
     found = [(0, digits)]
     for count in range(1, MAX_CHANGES + 1):
         for places in itertools.combinations(range(len(digits)), count):
-            for others in itertools.product(*(_MAY_BE[digits[i]] for i in places)):
+            for others in itertools.product(*(MAY_BE[digits[i]] for i in places)):
                 read = list(digits)
                 for i, other in zip(places, others, strict=True):
                     read[i] = other
@@ -89,7 +89,7 @@ def misread(read: dt.date, date: dt.date, most: int = 2) -> bool:
     of the digit printed."""
     pairs = zip(read.strftime("%d%m%Y"), date.strftime("%d%m%Y"), strict=True)
     changed = [(r, d) for r, d in pairs if r != d]
-    return 0 < len(changed) <= most and all(d in _MAY_BE[r] for r, d in changed)
+    return 0 < len(changed) <= most and all(d in MAY_BE[r] for r, d in changed)
 
 
 def birth_years(reference: dt.date | None) -> range:
