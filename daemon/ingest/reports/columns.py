@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from daemon.ingest.reports.labels import Labels
@@ -59,12 +60,12 @@ class Columns:
         return True
 
 
-def _label_matches(tokens: list[str], labels: Labels, wanted: tuple[str, ...]) -> list[str] | None:
+def _label_matches(
+    tokens: Sequence[str], labels: Labels, wanted: tuple[str, ...]
+) -> list[str] | None:
     """The column names the tokens spell in order (longest labels first), or None."""
-    options = sorted(
-        ((name, label.split()) for name in wanted for label in labels["columns"][name]),
-        key=lambda item: -len(item[1]),
-    )
+    options = labels.headings(wanted).words
+    tokens = tuple(tokens)
     found: list[str] = []
     position = 0
     while position < len(tokens):
@@ -85,11 +86,8 @@ def piece_owner(
     compact = key(text).replace(" ", "")
     if len(compact) < 2:
         return None
-    owners = [
-        name
-        for name in wanted
-        if any(compact in label.replace(" ", "") for label in labels["columns"][name])
-    ]
+    spellings = labels.headings(wanted).compact
+    owners = [name for name in wanted if any(compact in label for label in spellings[name])]
     free = [name for name in owners if name not in (taken or [])]
     choice = free or owners
     return choice[0] if choice else None

@@ -22,6 +22,7 @@ from daemon.ingest.reports.text import parse_moment, starts_with_label
 
 _COUNT = re.compile(r"^:?\s*(\d[\d\s\u202f]{0,9})$")
 _HEADING_TAIL = re.compile(r"\s*(\(\d+\))?\s*:?\s*$")
+_ONDE = re.compile(r"^onde\s*[-:]?\s*")
 
 
 @dataclass
@@ -48,7 +49,7 @@ def _rest(line: Line, label: str) -> str:
 
 
 def _is_title(state: _State, line_key: str) -> bool:
-    stripped = re.sub(r"^onde\s*[-:]?\s*", "", line_key)
+    stripped = _ONDE.sub("", line_key, count=1) if line_key.startswith("onde") else line_key
     return any(stripped.startswith(title) for title in state.labels.titles)
 
 
