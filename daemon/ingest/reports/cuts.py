@@ -18,6 +18,7 @@ import math
 from collections.abc import Sequence
 
 from daemon.ingest.reports import rows
+from daemon.ingest.reports.centred import centred_starts
 from daemon.ingest.reports.columns import Columns
 from daemon.ingest.reports.labels import Labels
 from daemon.ingest.reports.lines import Line
@@ -29,17 +30,33 @@ ROW_GAP = 1.4  # in font sizes: a gap wider than a line, between two rows (paddi
 
 def records(
     placed: list[Placed], rules: Sequence[Line], kind: str, labels: Labels
-) -> list[list[Placed]]:
-    """The table's lines grouped into rows."""
+) -> tuple[list[list[Placed]], bool]:
+    """The table's lines grouped into rows, and whether that grouping is in doubt: rows with
+    nothing between them (no rule, no gap wider than a line) that are neither top-aligned
+    nor centred in one way only."""
     anchors, continued = _anchors(placed, kind, labels)
     if not anchors:
-        return [placed] if placed else []
+        return ([placed] if placed else []), False
     ruled = _ruled(placed, rules)
     if ruled:
-        return _banded(placed, anchors, continued, ruled)
+        return _banded(placed, anchors, continued, ruled), False
+    centred = centred_starts(placed, anchors)
+    if centred is not None:
+        return _split(placed, centred), False
     top = _top_aligned(placed, anchors)
     cuts = [_cut(placed, a, b, continued, top) for a, b in itertools.pairwise(anchors)]
-    return _split(placed, cuts)
+    return _split(placed, cuts), not top and _packed(placed)
+
+
+def _packed(placed: list[Placed]) -> bool:
+    """No gap between two lines of one page wider than a line: nothing tells rows apart."""
+    gaps = [
+        line.y - previous.y
+        for (previous, _before), (line, _columns) in itertools.pairwise(placed)
+        if line.page == previous.page
+    ]
+    sizes = sorted(line.size for line, _columns in placed)
+    return max(gaps, default=0.0) <= ROW_GAP * sizes[len(sizes) // 2]
 
 
 def _split(placed: list[Placed], cuts: list[int]) -> list[list[Placed]]:
