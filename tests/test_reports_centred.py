@@ -68,3 +68,17 @@ def test_cells_centred_in_no_way_or_in_two_ways_give_no_reading() -> None:
     page_break = [row(700, "MARTIN", "Code postal"), message(710, "incohérent"),
                   message(40, "avec", page=1), row(50, "PETIT", "Voie", page=1)]  # fmt: skip
     assert centred_starts([(item, columns) for item in page_break], [0, 3]) is None
+
+
+def test_top_aligned_rows_of_two_lines_are_not_read_as_centred_rows() -> None:
+    """A text printer's rows, each a line and its message's continuation, all one line apart:
+    they are centred too if each row is taken as the previous continuation, the row's line and
+    its own continuation; the lines are all on one grid, so the rows are top-aligned."""
+    lines = []
+    for number, name in enumerate(["MARTIN", "PETIT", "DURAND", "LEROY"]):
+        lines += [row(100 + 20 * number, name, "Code postal incohérent"),
+                  message(110 + 20 * number, "avec la commune")]  # fmt: skip
+    table = table_of(lines)
+    rows, unplaced = table.finish()
+    assert unplaced == [] and table.notes == []
+    assert [r["message"] for r in rows] == ["Code postal incohérent avec la commune"] * 4
