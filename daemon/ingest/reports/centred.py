@@ -69,7 +69,7 @@ class _Rows:
         if not lines or lines[0].page != lines[-1].page:
             return False
         middle = (lines[0].y + lines[-1].y) / 2
-        tolerance = TOLERANCE * min(line.size for line in lines)
+        tolerance = TOLERANCE * min(lines[0].size, lines[-1].size)
         first: dict[str, float] = {}
         last: dict[str, float] = {}
         for index, line in enumerate(lines, begin):
