@@ -36,8 +36,9 @@ typecheck: install
 	$(BIN)/mypy daemon db
 
 # Two processes: on SQLite each test has its own database file, on PostgreSQL (CI's second pass)
-# each worker its own database on the server (tests/conftest.py). The demo's tests share one
-# worker (`xdist_group`), so the demo is built once.
+# each worker its own database on the server (tests/conftest.py). The demo's tests are marked
+# `xdist_group("demo")` to share one worker (built once per worker that runs them: see
+# tests/demo_helpers.py; with xdist 3.8 they were still seen on both workers).
 XDIST := -n 2 --dist loadgroup
 
 # Compiled modules are kept (in the venv, off the work tree) even where the environment says

@@ -29,8 +29,8 @@ from tests.conftest import REPO
 from tests.demo_helpers import NOW, TODAY, Heard
 
 # Building the demo takes about half a minute: it is built once per test process
-# (tests/demo_helpers.py, through tests/conftest.py) and each test works on its own copy; the
-# demo's tests run on one xdist worker (`--dist loadgroup`), so the demo is built once per run.
+# (tests/demo_helpers.py, through tests/conftest.py: once per process, no longer once per module)
+# and each test works on its own copy; `xdist_group` asks `--dist loadgroup` for one worker.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
 
