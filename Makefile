@@ -35,9 +35,17 @@ lint: install
 typecheck: install
 	$(BIN)/mypy daemon db
 
-# On SQLite each test has its own database file, so the tests run on two processes; on the one
-# PostgreSQL test database (CI's second pass) they run one at a time.
-XDIST := $(if $(RELANCE_TEST_DATABASE_URL),,-n 2)
+# Two processes: on SQLite each test has its own database file, on PostgreSQL (CI's second pass)
+# each worker its own database on the server (tests/conftest.py). The demo's tests are marked
+# `xdist_group("demo")` to share one worker (built once per worker that runs them: see
+# tests/demo_helpers.py; with xdist 3.8 they were still seen on both workers).
+XDIST := -n 2 --dist loadgroup
+
+# Compiled modules are kept (in the venv, off the work tree) even where the environment says
+# PYTHONDONTWRITEBYTECODE: each test process and each `relance` subprocess a test starts would
+# otherwise compile the whole program again (about 2 s of CPU each).
+unexport PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX ?= $(abspath $(VENV))/pycache
 
 unit: install
 	$(BIN)/pytest -q $(XDIST) $(PYTEST_ARGS)

@@ -1,5 +1,6 @@
 """Shared fixtures: a real database (SQLite by default, PostgreSQL when
-RELANCE_TEST_DATABASE_URL is set), settings in a temporary state folder, a fixed clock."""
+RELANCE_TEST_DATABASE_URL is set, one database per xdist worker), settings in a temporary state
+folder, a fixed clock, argon2 at its cheapest parameters, the demo built once per process."""
 
 from __future__ import annotations
 
@@ -10,15 +11,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel
 
 from daemon.app import App
 from daemon.config import Settings
+from daemon.web import accounts
 from db.engine import make_engine
 from db.migrate import upgrade
+from tests.demo_helpers import built_fixture, demo_fixture  # noqa: F401 — one demo per process
 from tests.mailsink import mailsink  # noqa: F401 — a real SMTP server for every test
 
 PARIS = dt.timezone(dt.timedelta(hours=2))
@@ -34,11 +40,22 @@ def pytest_report_header() -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str | None:
+def postgres_url(worker_id: str) -> str | None:
+    """The PostgreSQL test database: the one of RELANCE_TEST_DATABASE_URL, or under pytest-xdist
+    a database of this worker's own on that server (`relance_test_gw0`…), made afresh, so the
+    workers run side by side without truncating each other's tables."""
     url = os.environ.get("RELANCE_TEST_DATABASE_URL")
-    if url and url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return url or None
+    if not url:
+        return None
+    parsed = make_url(url).set(drivername="postgresql+psycopg")
+    if worker_id != "master":
+        name = f"{parsed.database}_{worker_id}"
+        admin = parsed.set(drivername="postgresql", database="postgres")
+        with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        parsed = parsed.set(database=name)
+    return parsed.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -103,3 +120,18 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 @pytest.fixture
 def app(settings: Settings, engine: Engine) -> App:
     return App(settings, clock=lambda: NOW, _engine=engine)
+
+
+CHEAP_HASHER = PasswordHasher.from_parameters(CHEAPEST)
+CHEAP_DUMMY_HASH = CHEAP_HASHER.hash("relance-dummy-password")
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Passwords hashed and checked with argon2's cheapest parameters (`argon2.profiles.CHEAPEST`,
+    "only for testing"): the real ones cost two thirds of a CPU second per sign-in, and hundreds
+    of tests sign in. Tests marked `real_password_hashing` keep the production hasher (the cost
+    a flood of sign-ins must survive, the parameters stored)."""
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        monkeypatch.setattr(accounts, "_hasher", CHEAP_HASHER)
+        monkeypatch.setattr(accounts, "_DUMMY_HASH", CHEAP_DUMMY_HASH)

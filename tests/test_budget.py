@@ -56,6 +56,7 @@ def test_the_functions_own_exception_comes_back_as_is() -> None:
         run_budgeted(CPU, refuse, "fichier illisible")
 
 
+@pytest.mark.slow
 def test_cpu_time_past_the_budget_stops_the_task_and_the_worker_goes_on() -> None:
     worker = run_budgeted(CPU, pid)
     started = time.monotonic()

@@ -58,6 +58,7 @@ def test_version_and_help_import_no_command_nor_database(args: tuple[str, ...]) 
     assert not [m for m in modules if m.startswith("daemon.cli.") and m != "daemon.cli.french"]
 
 
+@pytest.mark.slow
 def test_school_show_imports_neither_migrations_nor_web_nor_calendar(tmp_path: Path) -> None:
     env = {"RELANCE_STATE_DIR": str(tmp_path), "RELANCE_CONFIG": ""}
     added = run_python(
@@ -96,6 +97,7 @@ def test_an_unknown_command_is_said_in_french() -> None:
     assert result.exit_code == 2 and "nimporte" in result.output
 
 
+@pytest.mark.slow
 def test_ingest_keeps_the_operators_log_lines_off_the_terminal(tmp_path: Path) -> None:
     bad = tmp_path / "lettre.docx"
     bad.write_bytes(b"PK\x03\x04 pas un export")

@@ -53,6 +53,7 @@ def test_french_summary(tmp_path: Path) -> None:
     assert code == 0 and "Pas de colonne INE" in out
 
 
+@pytest.mark.slow
 def test_refusal_is_one_line_on_stderr(tmp_path: Path) -> None:
     code, out, err = run(tmp_path, str(FILES / "scan.pdf"))
     assert code == 1 and out == ""
@@ -88,6 +89,7 @@ def test_brackets_in_names_and_text_are_printed_as_written(tmp_path: Path) -> No
     assert code != 0 and "[/x]absent.pdf" in err
 
 
+@pytest.mark.slow
 def test_a_scanned_compte_rendu_is_read_by_ocr_and_needs_review(tmp_path: Path) -> None:
     """A photo of a page: the spec's JSON plus `source: ocr` and `needs_review: true`, exit 0."""
     from tests.fixtures.reports.scans import make_scan

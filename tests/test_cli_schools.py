@@ -120,6 +120,7 @@ def test_hand_typed_fields_are_checked_before_anything_is_written(run) -> None:
     assert run("schools", "edit", "0441234C", "--email", "").exit_code == 0  # cleared on purpose
 
 
+@pytest.mark.slow
 def test_a_wrong_departement_filter_is_refused(run) -> None:
     result = run("schools", "import", str(ANNUAIRE), "--departement", "3500")
     assert result.exit_code == 2 and "« 3500 » invalide" in result.output
@@ -131,6 +132,7 @@ def test_a_wrong_departement_filter_is_refused(run) -> None:
     )
 
 
+@pytest.mark.slow
 def test_a_reimport_keeps_a_hand_deactivation_and_says_so(run) -> None:
     annuaire = str(ANNUAIRE)
     run("schools", "import", annuaire, "--statut", "prive")

@@ -206,6 +206,7 @@ def replay(
     return received
 
 
+@pytest.mark.slow
 def test_a_451_address_across_a_weekend_is_never_mailed_late_on_saturday(
     tmp_path: Path, database_url: str, engine: Engine, session: Session, mailsink: MailSink
 ) -> None:
@@ -235,6 +236,7 @@ def test_a_451_address_across_a_weekend_is_never_mailed_late_on_saturday(
         assert stored.sent_at is None
 
 
+@pytest.mark.slow
 def test_after_a_three_day_outage_each_address_gets_one_reminder_and_each_coordinator_one_digest(
     tmp_path: Path, database_url: str, engine: Engine, session: Session, mailsink: MailSink
 ) -> None:

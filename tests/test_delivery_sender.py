@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -164,6 +165,7 @@ async def test_the_rate_limit_is_respected(
     assert elapsed >= 2.3  # 2 per second: the first two at once, five more over 2.5 s
 
 
+@pytest.mark.slow
 async def test_two_senders_on_one_database_share_the_rate(
     tmp_path: Path, engine: Engine, database_url: str, mailsink: MailSink
 ) -> None:

@@ -26,11 +26,12 @@ from daemon.demo.timeline import PARIS, calendar, campaign_dates
 from daemon.web.accounts import authenticate
 from db.engine import reading, transaction
 from tests.conftest import REPO
-from tests.demo_helpers import NOW, TODAY, Heard, built_fixture, demo_fixture  # noqa: F401
+from tests.demo_helpers import NOW, TODAY, Heard
 
 # Building the demo takes about half a minute: it is built once per test process
-# (tests/demo_helpers.py) and each test works on its own copy.
-pytestmark = pytest.mark.slow
+# (tests/demo_helpers.py, through tests/conftest.py: once per process, no longer once per module)
+# and each test works on its own copy; `xdist_group` asks `--dist loadgroup` for one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
 
 def query(demo: Path, sql: str) -> list[tuple]:  # type: ignore[type-arg]

@@ -22,11 +22,11 @@ from daemon.demo.replies import Responder
 from daemon.mailbox.poller import Poller, make_source
 from db.engine import reading
 from db.models import Document, Event, Reminder, School
-from tests.demo_helpers import TODAY, built_fixture, demo_fixture  # noqa: F401 — fixtures
 from tests.mailsink import free_port
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("demo")  # on the worker that built the demo (tests/test_demo_build.py)
 def test_the_demo_directors_answer_and_the_mailbox_part_reads_them(demo: Path) -> None:
     info = build_demo(demo)  # built already: tells where it is
     replies = demo / "replies"

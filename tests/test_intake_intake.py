@@ -285,6 +285,7 @@ def test_a_pdf_whose_page_unpacks_to_16_mb_is_refused_in_well_under_a_second(
     assert "trop lourde" in reason_file(Path(result.stored_path)).read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_a_pdf_that_takes_too_long_to_read_is_stopped_by_the_cpu_budget(
     tmp_path: Path, database_url: str, engine: Engine, session: Session

@@ -84,6 +84,7 @@ def test_a_scan_dropped_on_a_page_waits_for_its_reading(
     assert intake.scans.due(NOW) == [result.intake_id]
 
 
+@pytest.mark.slow
 def test_the_reader_reads_it_checks_the_names_and_records_it_for_review(
     app: App, intake: Intake, session: Session, scan: bytes
 ) -> None:
@@ -121,6 +122,7 @@ def test_a_claimed_scan_is_read_once_and_an_expired_claim_is_taken_again(
     assert intake.scans.due(later) == [waiting.intake_id]
 
 
+@pytest.mark.slow
 def test_the_command_line_reads_a_scan_at_once(app: App, session: Session, scan: bytes) -> None:
     add_school(session, now=NOW, uai=UAI, actor="t", name="École Saint-Joseph")
     session.commit()
@@ -139,6 +141,7 @@ def _blank_photo() -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.slow
 def test_a_dropped_photo_with_nothing_to_read_is_quarantined_after_its_reading(
     intake: Intake, session: Session, tmp_path: Path
 ) -> None:
@@ -187,6 +190,7 @@ def test_without_tesseract_a_scan_is_quarantined_at_once_saying_ocr_is_not_insta
     assert outcomes == ["quarantined", "quarantined"]
 
 
+@pytest.mark.slow
 def test_the_reader_part_reads_what_waits_and_stops_when_asked(
     intake: Intake, session: Session, scan: bytes
 ) -> None:

@@ -43,6 +43,7 @@ def rows(result: dict[str, Any]) -> tuple[list[Any], list[Any]]:
     return result["anomalies"], result["ine"]["pupils"]
 
 
+@pytest.mark.slow
 def test_a_grey_scan_with_a_drawn_grid_is_read_like_its_text_pdf() -> None:
     data, suffix = scan("sj-reportlab", "gris-300")
     result = read(data, f"scan{suffix}")
@@ -54,12 +55,14 @@ def test_a_grey_scan_with_a_drawn_grid_is_read_like_its_text_pdf() -> None:
     assert result["review_reasons"] == ["lu par OCR — à vérifier"]
 
 
+@pytest.mark.slow
 def test_a_crooked_noisy_scan_of_a_borderless_table_is_straightened_and_read() -> None:
     data, suffix = scan("sj-reportlab-sans-bordures", "penche-bruit-200")
     result = read(data, f"scan{suffix}")
     assert rows(result) == rows(expected("sj-reportlab-sans-bordures"))
 
 
+@pytest.mark.slow
 def test_a_page_fed_sideways_is_turned_the_right_way_up() -> None:
     data, suffix = scan("sj-chromium-entetes", "de-cote")
     assert suffix == ".pdf"
@@ -67,6 +70,7 @@ def test_a_page_fed_sideways_is_turned_the_right_way_up() -> None:
     assert rows(result)[1] == rows(expected("sj-chromium-entetes"))[1]
 
 
+@pytest.mark.slow
 def test_a_photocopy_is_mended_by_the_school_pupils() -> None:
     data, suffix = scan("sj-reportlab", "photocopie")
     read = parse_report(data, f"scan{suffix}")
@@ -81,6 +85,7 @@ def test_a_photocopy_is_mended_by_the_school_pupils() -> None:
     assert checks.all_known
 
 
+@pytest.mark.slow
 def test_a_blank_photo_has_nothing_to_read() -> None:
     rng = np.random.default_rng(1)
     page = np.clip(250 + rng.normal(0, 4, (1100, 850)), 0, 255).astype(np.uint8)
@@ -110,6 +115,7 @@ def test_without_tesseract_a_scan_is_refused_saying_ocr_is_not_installed(
         assert "tesseract n'est pas installé" in refused.value.reason
 
 
+@pytest.mark.slow
 def test_a_pdf_printed_without_a_text_layer_is_read_by_ocr() -> None:
     """paps draws its glyphs as outlines: no text to extract, so the page is read by OCR (it was
     refused as a scan before issue 19). Its rows are those of the same text printed by

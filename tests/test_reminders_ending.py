@@ -8,6 +8,7 @@ import datetime as dt
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -20,6 +21,7 @@ from tests.test_delivery_recheck import campaign_app, replay
 D = dt.date
 
 
+@pytest.mark.slow
 def test_reminders_stop_after_the_campaign_and_coordinators_get_one_final_summary(
     tmp_path: Path, database_url: str, engine: Engine, session: Session, mailsink: MailSink
 ) -> None:

@@ -421,6 +421,7 @@ def cr_processed(school_uai: str, *, pending: int, at: dt.datetime) -> bytes:
     return text.encode()
 
 
+@pytest.mark.slow
 def test_a_month_of_campaign_delivered_to_a_real_smtp_server_day_by_day(
     tmp_path: Path, database_url: str, engine: Engine, session: Session, mailsink: MailSink
 ) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -24,6 +25,7 @@ def escalation_days(session: Session) -> list[dt.date]:
     return [e.at.astimezone(dt.UTC).date() for e in session.exec(query)]
 
 
+@pytest.mark.slow
 def test_a_reminder_that_never_reached_the_director_is_not_counted_on_the_ladder(
     tmp_path: Path, database_url: str, engine: Engine, session: Session, mailsink: MailSink
 ) -> None:

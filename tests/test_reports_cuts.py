@@ -146,7 +146,14 @@ def test_top_aligned_rows_cut_by_a_page_break_without_any_gap() -> None:
     ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("grid", "valign"), [(True, "TOP"), (True, "MIDDLE"), (False, "TOP")])
+@pytest.mark.parametrize(
+    ("grid", "valign"),
+    [
+        (True, "TOP"),
+        pytest.param(True, "MIDDLE", marks=pytest.mark.slow),
+        pytest.param(False, "TOP", marks=pytest.mark.slow),
+    ],
+)
 def test_browser_print_cut_at_every_line_of_a_page(tmp_path: Path, grid: bool, valign: str) -> None:
     cr = CONTENTS["coupures"]()
     want = expected(cr)

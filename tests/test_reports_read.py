@@ -19,6 +19,7 @@ from daemon.ingest.reports import ReportRefused, parse_report
 from daemon.ingest.reports.read import with_review
 from daemon.ingest.reports.records import CompteRendu, Counts, Extraction
 from tests.fixtures.reports.negatives import huge_page_count
+from tests.report_files import FILES, by_speed
 
 # Words of the English halves the reasons used to carry: a person reads these reasons.
 ENGLISH = re.compile(
@@ -27,7 +28,6 @@ ENGLISH = re.compile(
     re.IGNORECASE,
 )
 
-FILES = Path(__file__).parent / "fixtures" / "reports" / "files"
 EXPECTED = sorted(FILES.glob("*.expected.json"))
 
 
@@ -55,7 +55,7 @@ def parse_extraction(name: str) -> Extraction:
     return result
 
 
-@pytest.mark.parametrize("expected", EXPECTED, ids=lambda p: source_of(p).name)
+@pytest.mark.parametrize("expected", [by_speed(e, source_of(e).name) for e in EXPECTED])
 def test_fixture_parses_to_its_expected_json(expected: Path) -> None:
     want = json.loads(expected.read_text("utf-8"))
     assert parse_or_refusal(source_of(expected)) == want

@@ -20,8 +20,8 @@ from daemon.ingest.reports.records import (
     IneSection,
     report_from_json,
 )
+from tests.report_files import FILES, by_speed
 
-FILES = Path(__file__).parent / "fixtures" / "reports" / "files"
 PARIS = ZoneInfo("Europe/Paris")
 LEA = AnomalyRow(
     "MARTIN", "Léa", dt.date(2019, 5, 3), "Lieu de naissance", "Commune inconnue", "rejet", "export"
@@ -116,8 +116,11 @@ def test_whole_results_read_back_from_their_json() -> None:
 
 @pytest.mark.parametrize(
     "path",
-    sorted(p for p in FILES.iterdir() if p.suffix in {".pdf", ".txt", ".csv", ".html"}),
-    ids=lambda p: p.name,
+    [
+        by_speed(p, p.name)
+        for p in sorted(FILES.iterdir())
+        if p.suffix in {".pdf", ".txt", ".csv", ".html"}
+    ],
 )
 def test_every_fixture_result_reads_back_from_its_json(path: Path) -> None:
     try:

@@ -42,6 +42,7 @@ def run_import(engine: Engine, data: bytes, **filters: str) -> ImportReport:
     return report
 
 
+@pytest.mark.slow
 def test_the_real_file_imports_685_schools(engine: Engine) -> None:
     report = run_import(engine, ANNUAIRE.read_bytes())
     assert report.counts["added"] == 685
@@ -77,6 +78,7 @@ def test_import_is_idempotent_and_reports_updates(engine: Engine) -> None:
     assert kinds == ["school_updated"]
 
 
+@pytest.mark.slow
 def test_filters_by_departement_circonscription_and_type(engine: Engine) -> None:
     assert run_import(engine, ANNUAIRE.read_bytes(), departement="44").counts["added"] == 0
     report = run_import(engine, ANNUAIRE.read_bytes(), circonscription="fougeres")

@@ -260,7 +260,9 @@ def _bad_logins(base: str, count: int, forwarded: str | None = None) -> list[int
         return list(pool.map(one, range(count)))
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(180)
+@pytest.mark.real_password_hashing  # the account's hash costs what it costs in production
 def test_pages_and_healthz_answer_during_a_flood_of_40_parallel_bad_logins(
     tmp_path: Path, database_url: str, app: App
 ) -> None:

@@ -572,6 +572,7 @@ def test_a_scanned_compte_rendu_is_in_reading_then_checked_by_the_coordination(
     assert "« photo.jpg » : lu par OCR le 14/09/2026 ; la coordination vérifie la lecture." in page
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_a_pdf_that_burns_the_cpu_is_stopped_while_other_pages_keep_answering(
     tmp_path: Path, database_url: str, engine: Engine, schools: None
@@ -645,6 +646,7 @@ def test_a_link_holder_cannot_fill_the_disk_with_unconfirmed_files(
         assert done.status_code in (200, 422) and "choisissez-le à nouveau" not in done.text
 
 
+@pytest.mark.slow
 def test_refused_files_stop_being_kept_once_the_school_quarantine_is_full(
     tmp_path: Path, database_url: str, engine: Engine, schools: None
 ) -> None:

@@ -130,6 +130,7 @@ def wait_for(read: Callable[[], Any], condition: Callable[[Any], bool], timeout:
         time.sleep(0.2)
 
 
+@pytest.mark.slow
 def test_the_web_of_one_process_shows_the_sender_of_another_and_its_death(
     app: App, sender_process: OtherDaemon
 ) -> None:
@@ -171,6 +172,7 @@ def test_the_web_of_one_process_shows_the_sender_of_another_and_its_death(
     assert public.json() == {"status": "pas ok", "parts": {"sender": "pas ok", "smtp": "pas ok"}}
 
 
+@pytest.mark.slow
 def test_the_mailbox_out_of_reach_shows_on_healthz_and_on_the_coordinators_banner(
     tmp_path: Path, engine: Any, imap: Any
 ) -> None:
