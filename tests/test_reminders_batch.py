@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -106,6 +106,37 @@ def test_the_plans_of_a_batch_are_those_of_each_school_alone(
     kinds = {e.kind for p in together for e in p.entries}
     assert kinds == {LedgerKind.REMINDER, LedgerKind.ESCALATION}
     assert any(p.progressed for p in together) and any(p.reminder is None for p in together)
+    app.close()
+
+
+def test_a_batch_is_planned_in_the_same_queries_whatever_its_size(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Everything a batch's mails are composed from is read set-wise: planning one school
+    takes as many queries as planning them all (none per school, such as counting the
+    reminders that never reached a director)."""
+    settings = varied(tmp_path, database_url)
+    app = App(settings, clock=lambda: NOW)
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement)
+
+    with Session(app.engine) as session:
+        campaign = session.exec(select(Campaign)).one()
+        assert campaign.id is not None
+        ctx = campaign_context(app, campaign)
+        sending = [(f, d) for f, _s, d in decide_due(session, ctx, campaign.id, NOW) if d.send]
+        writer = SweepWriter(settings, session, campaign, ctx, NOW, SweepReport(now=NOW))
+        counted = []
+        for size in (1, len(sending)):
+            statements.clear()
+            event.listen(app.engine, "before_cursor_execute", count)
+            plans = writer.plan(sending[:size])
+            event.remove(app.engine, "before_cursor_execute", count)
+            counted.append(len(statements))
+    assert any(p.turn.follow_up.reminders_without_progress > 1 for p in plans)
+    assert counted[0] == counted[1], counted
     app.close()
 
 

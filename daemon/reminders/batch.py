@@ -4,7 +4,9 @@ queries for the whole batch, whatever its size, instead of about ten for each sc
 `load_batch` gives each school's follow-up and row (the ORM objects the sweep updates), what is
 still open for it (`school.open_items.schools_open_items`: its evidence, open anomalies and
 pupils without INE, only the columns the rules read) and the number of open items its last
-reminder of each stage counted (read from the ledger's payloads, never the whole mail).
+reminder of each stage counted (read from the ledger's payloads, never the whole mail), and when
+its reminders that never reached the director were written (the ladder counts only delivered
+ones).
 """
 
 from __future__ import annotations
@@ -29,10 +31,16 @@ class Batch:
     schools: dict[int, School]  # by school id
     items: dict[int, OpenItems]  # by school id
     open_counts: dict[tuple[int, str], Any]  # (school id, stage) -> its last reminder's count
+    lost: dict[tuple[int, str], list[dt.datetime]]  # (school id, stage) -> undelivered, written at
 
     def previous_open_count(self, follow_up: FollowUp, stage: str) -> int | None:
         value = self.open_counts.get((follow_up.school_id, stage))
         return None if value is None else int(value)
+
+    def undelivered(self, follow_up: FollowUp, stage: str, since: dt.datetime) -> int:
+        """How many of the school's reminders for this stage written since `since` never
+        reached the director (cancelled or refused)."""
+        return sum(1 for at in self.lost.get((follow_up.school_id, stage), ()) if at >= since)
 
 
 def load_batch(
@@ -69,4 +77,5 @@ def load_batch(
         kind=LedgerKind.REMINDER,
         field="open_count",
     )
-    return Batch(follow_ups, schools, items, counts)
+    lost = ledger.lost_reminders(session, school_ids=school_ids, campaign_id=campaign.id)
+    return Batch(follow_ups, schools, items, counts, lost)

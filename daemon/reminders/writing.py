@@ -162,7 +162,7 @@ class SweepWriter:
         school = batch.schools[follow_up.school_id]
         items = batch.items[follow_up.school_id]
         done = tuple(follow_up.escalations_done or ())
-        decision = self._delivered_only(follow_up, decision)
+        decision = _delivered_only(batch, follow_up, decision)
         previous = batch.previous_open_count(follow_up, decision.policy_stage)
         progressed = not decision.started and previous is not None and open_count(items) < previous
         if progressed:
@@ -177,22 +177,6 @@ class SweepWriter:
         reminder = self._reminder_entry(turn) if turn.reachable else None
         steps = tuple((step, self._escalation_entry(turn, step)) for step in decision.escalate)
         return Plan(turn, progressed, reminder, steps)
-
-    def _delivered_only(self, follow_up: FollowUp, decision: Decision) -> Decision:
-        """The ladder counts reminders delivered, not rows written: the previous reminder
-        (written at `last_reminder_at`) counts for nothing if it never reached the director
-        (cancelled, refused). Each row is looked at once, by the next reminder."""
-        count, since = decision.reminders_without_progress, follow_up.last_reminder_at
-        if decision.started or count <= 1 or since is None:
-            return decision
-        missed = ledger.undelivered(
-            self.session,
-            school_id=follow_up.school_id,
-            campaign_id=follow_up.campaign_id,
-            stage=decision.policy_stage,
-            since=since,
-        )
-        return replace(decision, reminders_without_progress=max(1, count - missed))
 
     def _write(self, plan: Plan, written: set[str]) -> dict[str, Any]:
         """One school's events and ladder steps; returns its follow-up's new columns."""
@@ -353,6 +337,17 @@ class SweepWriter:
 
     def write_digests(self, entries: Sequence[ledger.Entry]) -> None:
         write_coordinator_entries(self.session, entries, self.report)
+
+
+def _delivered_only(batch: Batch, follow_up: FollowUp, decision: Decision) -> Decision:
+    """The ladder counts reminders delivered, not rows written: the previous reminder
+    (written at `last_reminder_at`) counts for nothing if it never reached the director
+    (cancelled, refused). Each row is looked at once, by the next reminder."""
+    count, since = decision.reminders_without_progress, follow_up.last_reminder_at
+    if decision.started or count <= 1 or since is None:
+        return decision
+    missed = batch.undelivered(follow_up, decision.policy_stage, since)
+    return replace(decision, reminders_without_progress=max(1, count - missed))
 
 
 def _without_progress(count: int) -> str:
