@@ -4,6 +4,7 @@ and the intake to write while it runs."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import shutil
 import threading
@@ -29,8 +30,8 @@ from daemon.school.followup import load_evidence, schools_evidence
 from daemon.school.open_items import load_open_items
 from db.engine import make_engine, make_quick_engine
 from db.ledger import latest
-from db.models import Campaign, FollowUp, School
-from db.states import LedgerKind
+from db.models import Campaign, FollowUp, Reminder, School
+from db.states import LedgerKind, ReminderStatus
 
 SCHOOLS = 160
 
@@ -53,6 +54,7 @@ def test_a_batch_reads_what_each_school_read_alone(tmp_path: Path, database_url:
         ids = [f.id for f in follow_ups if f.id is not None]
         batch = load_batch(session, settings, campaign, ids, NOW)
         evidence = schools_evidence(session, follow_ups=follow_ups, campaign=campaign)
+        lost = 0
         stages = {len(batch.items[f.school_id].anomalies) > 0 for f in follow_ups}
         assert stages == {True, False}
         assert any(i.pending for i in batch.items.values())
@@ -82,7 +84,26 @@ def test_a_batch_reads_what_each_school_read_alone(tmp_path: Path, database_url:
                 )
                 expected = (last.payload or {}).get("open_count") if last else None
                 assert batch.previous_open_count(follow_up, stage) == expected
+                since = follow_up.last_reminder_at
+                if since is not None:
+                    missed = undelivered(session, follow_up, stage, since)
+                    lost += missed
+                    assert batch.undelivered(follow_up, stage, since) == missed
+        assert lost > 0
     app.close()
+
+
+def undelivered(session: Session, follow_up: FollowUp, stage: str, since: dt.datetime) -> int:
+    """The school's reminders of this stage written since `since` that never reached the
+    director, counted alone."""
+    query = select(Reminder).where(
+        Reminder.school_id == follow_up.school_id,
+        Reminder.campaign_id == follow_up.campaign_id,
+        Reminder.kind == LedgerKind.REMINDER,
+        Reminder.stage == stage,
+        col(Reminder.status).in_([ReminderStatus.CANCELLED, ReminderStatus.FAILED]),
+    )
+    return sum(1 for r in session.exec(query) if r.created_at >= since)
 
 
 def test_the_plans_of_a_batch_are_those_of_each_school_alone(
