@@ -42,10 +42,11 @@ from daemon.reminders.policy import (
 )
 from daemon.reminders.report import Planned, SweepReport
 from daemon.school.open_items import OpenItems
+from daemon.school.rows import FollowUpRow, SchoolRow
 from daemon.wording import plural
 from db import ledger
 from db.events import event_values, record_events
-from db.models import Campaign, FollowUp, School
+from db.models import Campaign, FollowUp
 from db.states import EventKind, LedgerKind
 
 
@@ -87,8 +88,8 @@ class SchoolTurn:
     """One school's turn in a sweep: its rows, what is still open, and the decision once
     progress and the ladder are taken into account."""
 
-    school: School
-    follow_up: FollowUp
+    school: SchoolRow
+    follow_up: FollowUpRow
     items: OpenItems
     decision: Decision
     day: dt.date  # the campaign's local day of `now`
@@ -196,7 +197,7 @@ class SweepWriter:
             self._escalate(turn, step, entry, written)
         progress = self.now if plan.progressed else follow_up.last_progress_at
         return {
-            **columns(follow_up.id or 0, turn.decision),
+            **columns(follow_up.id, turn.decision),
             "last_reminder_at": self.now,
             "updated_at": self.now,
             "last_progress_at": progress,
@@ -294,7 +295,7 @@ class SweepWriter:
 
     def _event(
         self,
-        follow_up: FollowUp,
+        follow_up: FollowUpRow,
         kind: EventKind,
         message: str,
         data: dict[str, Any] | None = None,
@@ -339,7 +340,7 @@ class SweepWriter:
         write_coordinator_entries(self.session, entries, self.report)
 
 
-def _delivered_only(batch: Batch, follow_up: FollowUp, decision: Decision) -> Decision:
+def _delivered_only(batch: Batch, follow_up: FollowUpRow, decision: Decision) -> Decision:
     """The ladder counts reminders delivered, not rows written: the previous reminder
     (written at `last_reminder_at`) counts for nothing if it never reached the director
     (cancelled, refused). Each row is looked at once, by the next reminder."""
