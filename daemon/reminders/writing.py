@@ -79,7 +79,8 @@ def update_follow_ups(session: Session, rows: list[dict[str, Any]]) -> None:
         .where(FOLLOW_UP.c.id == bindparam("row_id"))
         .values({name: bindparam(f"new_{name}") for name in names})
     )
-    params = [{"row_id": r["id"], **{f"new_{n}": r[n] for n in names}} for r in rows]
+    keys = [(name, f"new_{name}") for name in names]
+    params = [{"row_id": r["id"], **{key: r[name] for name, key in keys}} for r in rows]
     session.execute(statement, params)
 
 
