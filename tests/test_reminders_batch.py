@@ -106,17 +106,23 @@ def undelivered(session: Session, follow_up: FollowUp, stage: str, since: dt.dat
     return sum(1 for r in session.exec(query) if r.created_at >= since)
 
 
+def writer_and_sending(app: App, session: Session) -> tuple[SweepWriter, list[Any]]:
+    """The sweep's writer at `NOW` and the follow-ups due a reminder, with their decision."""
+    campaign = session.exec(select(Campaign)).one()
+    assert campaign.id is not None
+    ctx = campaign_context(app, campaign)
+    sending = [(f, d) for f, _s, d in decide_due(session, ctx, campaign.id, NOW) if d.send]
+    report = SweepReport(now=NOW)
+    return SweepWriter(app.settings, session, campaign, ctx, NOW, report), sending
+
+
 def test_the_plans_of_a_batch_are_those_of_each_school_alone(
     tmp_path: Path, database_url: str
 ) -> None:
     settings = varied(tmp_path, database_url)
     app = App(settings, clock=lambda: NOW)
     with Session(app.engine) as session:
-        campaign = session.exec(select(Campaign)).one()
-        assert campaign.id is not None
-        ctx = campaign_context(app, campaign)
-        sending = [(f, d) for f, _s, d in decide_due(session, ctx, campaign.id, NOW) if d.send]
-        writer = SweepWriter(settings, session, campaign, ctx, NOW, SweepReport(now=NOW))
+        writer, sending = writer_and_sending(app, session)
         together = writer.plan(sending)
         alone = [plan for one in sending for plan in writer.plan([one])]
     assert len(together) == len(sending) > SCHOOLS // 3
@@ -144,11 +150,7 @@ def test_a_batch_is_planned_in_the_same_queries_whatever_its_size(
         statements.append(statement)
 
     with Session(app.engine) as session:
-        campaign = session.exec(select(Campaign)).one()
-        assert campaign.id is not None
-        ctx = campaign_context(app, campaign)
-        sending = [(f, d) for f, _s, d in decide_due(session, ctx, campaign.id, NOW) if d.send]
-        writer = SweepWriter(settings, session, campaign, ctx, NOW, SweepReport(now=NOW))
+        writer, sending = writer_and_sending(app, session)
         counted = []
         for size in (1, len(sending)):
             statements.clear()
