@@ -116,7 +116,8 @@ def one_scan(source: str, variant: str) -> dict[str, Any]:
                 "invented": 0.0, "right_known": 0.0, "invented_known": 0.0, "review": False,
                 "cpu": time.process_time() - started}  # fmt: skip
     assert isinstance(read, CompteRendu)
-    alone = score(read.as_json(), expected)
+    read_json = read.as_json()
+    alone = score(read_json, expected)
     checked, _checks = check_names(read, school_pupils(expected))
     result = checked.as_json()
     known = score(result, expected)
@@ -130,6 +131,7 @@ def one_scan(source: str, variant: str) -> dict[str, Any]:
         "review": read.needs_review and read.source == "ocr",
         "cpu": time.process_time() - started,
         "result": result,
+        "result_alone": read_json,
     }
 
 

@@ -3,14 +3,16 @@ the readers above."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from re import Match
 
 
 def fold(text: str) -> str:
     """Accents stripped (é → e, œ → oe) for comparisons; never for display."""
     if text.isascii():
         return text  # nothing to strip (ASCII is its own NFKD form)
-    text = text.translate(_LATIN)  # French text is done here, a C loop
+    text = _NOT_ASCII.sub(_latin, text)  # French text is done here: its few accented runs
     if text.isascii():
         return text
     return _fold_each(text)
@@ -28,3 +30,8 @@ def _fold_each(text: str) -> str:
 _LATIN = {
     code: _fold_each(chr(code)) for code in range(0x80, 0x250) if _fold_each(chr(code)).isascii()
 }
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _latin(run: Match[str]) -> str:
+    return run.group().translate(_LATIN)

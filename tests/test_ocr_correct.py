@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from daemon.ingest.reports.labels import default_labels
@@ -100,3 +102,31 @@ def test_names_are_mended_as_onde_writes_them() -> None:
     assert first_name("Marie Ève") == "Marie Ève" and first_name(None) is None
     assert last_name("OUEDRA0G0") == "OUEDRAOGO" and last_name("DURANd") == "DURAND"
     assert last_name("Dupont-Lajoie") == "Dupont-Lajoie"  # not written in capitals: as read
+
+
+def test_spaces_read_beside_a_hyphen_or_an_apostrophe_are_dropped() -> None:
+    assert last_name("N' GUYEN- LEFÈVRE") == "N'GUYEN-LEFÈVRE"
+    assert first_name("Jean - Baptiste") == "Jean-Baptiste"
+    assert last_name("DE LA FONTAINE") == "DE LA FONTAINE"  # spaces between words stay
+
+
+def test_a_birth_year_after_the_compte_rendu_is_mended_by_look_alike_digits() -> None:
+    row = AnomalyRow("MARTIN", "Léa", dt.date(2028, 2, 1), "Adresse", "", "rejet", "export")
+    read = CompteRendu(
+        submitted_at=dt.datetime(2026, 9, 14, 17, 42), anomalies=(row,), source="ocr"
+    )
+    assert mend_result(read, LABELS, []).anomalies[0].birth_date == dt.date(2020, 2, 1)
+    undated = replace(read, submitted_at=None)  # no date known: 2028 may be a real year
+    assert mend_result(undated, LABELS, []).anomalies[0].birth_date == dt.date(2028, 2, 1)
+
+
+def test_a_rubrique_run_into_its_message_is_taken_apart() -> None:
+    read = _result(field=None, message="Doubion Élève déjà scolarisé dans une autre école")
+    row = mend_result(read, LABELS, []).anomalies[0]
+    assert (row.field, row.message, row.category) == (
+        "Doublon",
+        "Élève déjà scolarisé dans une autre école",
+        "onde",
+    )
+    unknown = _result(field=None, message="Doubion motif que personne ne connaît")
+    assert mend_result(unknown, LABELS, []).anomalies[0].field is None

@@ -79,3 +79,35 @@ def test_nothing_is_checked_when_no_pupil_is_known() -> None:
     result, checks = check_names(read, [])
     assert result == read
     assert checks.ine == ("unchecked",) and not checks.all_known and checks.unknown == 0
+
+
+def test_a_birth_date_misread_by_look_alike_digits_is_the_known_pupils() -> None:
+    # 2019-09-09 printed with a slashed zero and read 2819-89-09... mended to a valid day but
+    # wrong: 08/09/2019 (the 9 read as 8), and Chloé's 17/04/2018 read 17/04/2016.
+    read = _result(("PETIT", "Inès", "2019-09-08"), ("ROUSSEAU", "Chioé", "2016-04-17"))
+    result, checks = check_names(read, KNOWN)
+    assert [(p.last_name, p.first_name, p.birth_date) for p in result.ine.pupils] == [
+        ("PETIT", "Inès", day("2019-09-09")),
+        ("ROUSSEAU", "Chloé", day("2018-04-17")),
+    ]
+    assert checks.ine == ("corrected", "corrected")
+
+
+def test_a_date_that_no_look_alike_explains_or_two_pupils_it_may_be_stay_unknown() -> None:
+    # 17/04/2012: 2 is no look-alike of 8; MARTIN Léa or Léo born 01/02/2020 read 01/02/2028.
+    read = _result(("ROUSSEAU", "Chloé", "2012-04-17"), ("MARTIN", "Lée", "2028-02-01"))
+    result, checks = check_names(read, KNOWN)
+    assert names(result) == names(read) and checks.ine == ("unknown", "unknown")
+    assert [p.birth_date for p in result.ine.pupils] == [day("2012-04-17"), day("2028-02-01")]
+
+
+def test_a_date_not_read_takes_the_known_pupils_of_exactly_that_name() -> None:
+    pupils = (
+        IneRow("PETIT", "Inès", None, "bloque", None),
+        IneRow("MARTIN", "Lé", None, "bloque", None),  # Léa or Léo: nobody can tell
+    )
+    read = CompteRendu(ine=IneSection(pupils=pupils), source="ocr")
+    result, checks = check_names(read, KNOWN)
+    assert result.ine.pupils[0].birth_date == day("2019-09-09")
+    assert result.ine.pupils[1].birth_date is None
+    assert checks.ine == ("corrected", "unknown")

@@ -38,6 +38,24 @@ def test_an_accent_or_a_short_word_keeps_its_line() -> None:
     assert texts(ocr_page(0, tokens, DPI, height=3300)) == [["Élèves", "ace", "142"]]
 
 
+def test_words_reaching_below_the_baseline_do_not_lower_their_line() -> None:
+    """Lines one pitch apart stay one pitch apart when one line's words mostly have
+    descenders (`pour`, `naissance,`): their boxes end lower than the baseline."""
+    tokens = [
+        token("Commune", 100, 100),
+        token("de", 300, 100),
+        token("dans", 400, 100),
+        token("référentiel", 100, 150),
+        token("pour", 400, 150, height=39),
+        token("naissance,", 600, 150, height=38),
+        token("veuillez", 100, 200),
+        token("vérifier", 400, 200),
+        token("saisie", 600, 200),
+    ]
+    ys = [line.y for line in page_lines(ocr_page(0, tokens, DPI, height=3300)) if line.cells]
+    assert abs((ys[1] - ys[0]) - (ys[2] - ys[1])) < 0.5
+
+
 def test_a_word_at_a_column_start_begins_a_cell_even_a_space_away() -> None:
     """A table whose columns fit their text: a space between two cells, but the next column
     begins where it begins on the other rows."""
@@ -90,6 +108,39 @@ def test_drawn_rules_become_the_page_rules_in_points() -> None:
 def test_a_wrapped_year_gets_its_slash_back_under_a_day_and_month() -> None:
     tokens = [token("01/02", 500, 100), token("12021", 500, 140), token("12021", 100, 500)]
     assert [t.text for t in mend(tokens)] == ["01/02", "/2021", "12021"]
+
+
+def test_a_years_last_digit_read_in_brackets_under_its_date_is_the_digit() -> None:
+    tokens = [
+        token("14/07/202", 500, 100),
+        token("(0)", 500, 140),
+        token("(1)", 100, 500),  # not under a date: a footnote's mark stays
+        token("01/02/2021", 900, 100),
+        token("(3)", 900, 140),  # under a whole date: nothing missing
+    ]
+    assert [t.text for t in mend(tokens)] == ["14/07/202", "0", "(1)", "01/02/2021", "(3)"]
+
+
+def test_a_speck_read_over_a_word_is_dropped() -> None:
+    speck = Token("l", 218, 100, 224, 125, 68.0, (1, 1, 1))
+    tokens = [token("N'GUYEN-", 76, 100, width=141), speck, token("LEFÈVRE", 221, 100)]
+    assert [t.text for t in mend(tokens)] == ["N'GUYEN-", "LEFÈVRE"]
+
+
+def test_dates_aligned_in_a_column_begin_their_cells_a_narrow_gap_away() -> None:
+    """A monospace print: the first names run a space short of the dates."""
+    tokens = []
+    for row, (first, date) in enumerate(
+        [("Léa", "01/02/2020"), ("Jean-Baptiste", "03/05/2019"), ("Zoé", "30/01/2021")]
+    ):
+        y = 100 + 50 * row
+        tokens += [token("MARTIN", 100, y), token(first, 400, y)]
+        tokens.append(token(date, 400 + 18 * len(first) + 10 if row == 1 else 650, y))
+    assert texts(ocr_page(0, tokens, DPI, height=3300))[1] == [
+        "MARTIN",
+        "Jean-Baptiste",
+        "03/05/2019",
+    ]
 
 
 def test_a_stray_mark_inside_an_ine_is_dropped() -> None:

@@ -77,6 +77,24 @@ def test_without_rules_the_same_lines_are_read_as_before() -> None:
     ]) == ["Code postal incohérent avec la commune Voie", "à renseigner"]  # fmt: skip
 
 
+def test_rows_nothing_tells_apart_are_read_but_said_to_be_in_doubt() -> None:
+    """No rule, no gap wider than a line, cells neither top-aligned nor centred: the rows
+    read are a guess, and the compte rendu is « à vérifier »."""
+    table = Table("anomalies", default_labels())
+    for item in [
+        line(0, 92, *HEADING),
+        line(0, 100, (320, "Code postal")), row(0, 110, "MARTIN", "incohérent avec"),
+        line(0, 120, (320, "la commune")), line(0, 130, (320, "Voie")),
+        line(0, 138, (40, "PETIT"), (120, "Léa"), (190, "01/02/2020"), (250, "Adresse"),
+             (500, "Rejet")),
+        line(0, 140, (320, "à renseigner")),
+    ]:  # fmt: skip
+        table.feed(item)
+    rows, unplaced = table.finish()
+    assert len(rows) == 2 and unplaced == []
+    assert table.notes == ["Tableau des anomalies : rien ne sépare ses lignes, à vérifier"]
+
+
 def test_a_band_at_the_top_of_a_page_ends_the_row_above_the_break() -> None:
     assert messages([
         line(0, 100, *HEADING), rule(0, 104),

@@ -167,6 +167,18 @@ def unlink_beneath(base: Path, path: Path) -> bool:
     return True
 
 
+def names_beneath(base: Path, path: Path) -> frozenset[str]:
+    """The names of the entries (of any kind, links included) in the folder at `path` beneath
+    `base`, read in one listing; none when the folder does not exist yet."""
+    try:
+        with folder(base, parts_beneath(base, path)) as fd:
+            return frozenset(os.listdir(fd))
+    except Refused as refused:
+        if refused.reason == MISSING:
+            return frozenset()
+        raise
+
+
 def exists_beneath(base: Path, path: Path) -> bool:
     """An entry (of any kind, a link included) is at `path`."""
     try:

@@ -23,8 +23,8 @@ from daemon.config import Settings
 from daemon.ingest.intake.nofollow import (
     OUTSIDE,
     Refused,
-    exists_beneath,
     move_beneath,
+    names_beneath,
     open_beneath,
     parts_beneath,
     unlink_beneath,
@@ -81,14 +81,16 @@ def safe_name(name: str, *, limit: int = 120) -> str:
 
 
 def free_path(base: Path, folder: Path, name: str) -> Path:
-    """`folder/name`, or `name-1`, `name-2`… if taken (by anything, a link included)."""
-    candidate = folder / name
+    """`folder/name`, or `name-1`, `name-2`… if taken (by anything, a link included), from one
+    listing of the folder: a name dropped every day (`compte-rendu.pdf`) is taken hundreds of
+    times in a month's folder."""
+    taken = names_beneath(base, folder)
     stem, suffix = Path(name).stem, Path(name).suffix
-    number = 1
-    while exists_beneath(base, candidate) or exists_beneath(base, reason_file(candidate)):
-        candidate = folder / f"{stem}-{number}{suffix}"
+    candidate, number = name, 1
+    while candidate in taken or candidate + REASON_SUFFIX in taken:
+        candidate = f"{stem}-{number}{suffix}"
         number += 1
-    return candidate
+    return folder / candidate
 
 
 class Store:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from daemon.ingest.reports.labels import Labels
 from daemon.ingest.reports.lines import Line
@@ -25,6 +26,8 @@ class Columns:
     names: list[str]  # in order, left to right
     starts: list[float]  # x where each heading begins
     bounds: list[float] | None = None  # x where each column begins, when a rule shows it
+    # the column of each x asked, until the columns change (cells of a column share their x)
+    placed: dict[float, str] = field(default_factory=dict, repr=False, compare=False)
 
     def place(self, x: float) -> str:
         """The column of a cell beginning at x: the first whose heading does not begin before it.
@@ -33,10 +36,15 @@ class Columns:
         and after the end of the previous heading. Under a rule (`----  ---`), the column whose
         run holds x.
         """
-        if self.bounds is not None:
-            return self.under(x)
-        index = bisect.bisect_left(self.starts, x - 2.0)
-        return self.names[min(index, len(self.names) - 1)]
+        found = self.placed.get(x)
+        if found is None:
+            if self.bounds is not None:
+                found = self.under(x)
+            else:
+                index = bisect.bisect_left(self.starts, x - 2.0)
+                found = self.names[min(index, len(self.names) - 1)]
+            self.placed[x] = found
+        return found
 
     def under(self, x: float) -> str:
         """The column whose heading a piece of heading beginning at x sits under (headings are
@@ -56,15 +64,16 @@ class Columns:
         if any(b <= a for a, b in itertools.pairwise(bounds)):
             return False
         self.bounds = bounds
+        self.placed.clear()
         return True
 
 
-def _label_matches(tokens: list[str], labels: Labels, wanted: tuple[str, ...]) -> list[str] | None:
+def _label_matches(
+    tokens: Sequence[str], labels: Labels, wanted: tuple[str, ...]
+) -> list[str] | None:
     """The column names the tokens spell in order (longest labels first), or None."""
-    options = sorted(
-        ((name, label.split()) for name in wanted for label in labels["columns"][name]),
-        key=lambda item: -len(item[1]),
-    )
+    options = labels.headings(wanted).words
+    tokens = tuple(tokens)
     found: list[str] = []
     position = 0
     while position < len(tokens):
@@ -85,11 +94,8 @@ def piece_owner(
     compact = key(text).replace(" ", "")
     if len(compact) < 2:
         return None
-    owners = [
-        name
-        for name in wanted
-        if any(compact in label.replace(" ", "") for label in labels["columns"][name])
-    ]
+    spellings = labels.headings(wanted).compact
+    owners = [name for name in wanted if any(compact in label for label in spellings[name])]
     free = [name for name in owners if name not in (taken or [])]
     choice = free or owners
     return choice[0] if choice else None
@@ -178,3 +184,4 @@ def merge_piece(columns: Columns, piece: dict[str, float]) -> None:
     order = sorted(range(len(columns.names)), key=lambda i: columns.starts[i])
     columns.names = [columns.names[i] for i in order]
     columns.starts = [columns.starts[i] for i in order]
+    columns.placed.clear()

@@ -22,6 +22,7 @@ from daemon.ingest.reports.text import parse_moment, starts_with_label
 
 _COUNT = re.compile(r"^:?\s*(\d[\d\s\u202f]{0,9})$")
 _HEADING_TAIL = re.compile(r"\s*(\(\d+\))?\s*:?\s*$")
+_ONDE = re.compile(r"^onde\s*[-:]?\s*")
 
 
 @dataclass
@@ -48,8 +49,8 @@ def _rest(line: Line, label: str) -> str:
 
 
 def _is_title(state: _State, line_key: str) -> bool:
-    stripped = re.sub(r"^onde\s*[-:]?\s*", "", line_key)
-    return any(stripped.startswith(title) for title in state.labels.titles)
+    stripped = _ONDE.sub("", line_key, count=1) if line_key.startswith("onde") else line_key
+    return stripped.startswith(state.labels.titles)
 
 
 def _section(state: _State, line_key: str) -> str | None:
@@ -129,7 +130,7 @@ def _read_line(state: _State, line: Line) -> None:
     labelled = line_key.split(" ", 1)[0].split(":", 1)[0] in state.labels.first_words
     if labelled and (_header(state, line) or _counter(state, line)):
         return
-    if any(line_key.startswith(label) for label in state.labels["sections"]["no_anomaly"]):
+    if line_key.startswith(state.labels["sections"]["no_anomaly"]):
         state.no_anomaly = True
         return
     if state.section in state.tables:

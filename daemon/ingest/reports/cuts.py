@@ -18,6 +18,7 @@ import math
 from collections.abc import Sequence
 
 from daemon.ingest.reports import rows
+from daemon.ingest.reports.centred import centred_starts
 from daemon.ingest.reports.columns import Columns
 from daemon.ingest.reports.labels import Labels
 from daemon.ingest.reports.lines import Line
@@ -29,17 +30,40 @@ ROW_GAP = 1.4  # in font sizes: a gap wider than a line, between two rows (paddi
 
 def records(
     placed: list[Placed], rules: Sequence[Line], kind: str, labels: Labels
-) -> list[list[Placed]]:
-    """The table's lines grouped into rows."""
+) -> tuple[list[list[Placed]], bool]:
+    """The table's lines grouped into rows, and whether that grouping is in doubt: rows with
+    nothing between them (no rule, no gap wider than a line), not top-aligned (or with lines
+    half a line off), and not centred in one way only."""
     anchors, continued = _anchors(placed, kind, labels)
     if not anchors:
-        return [placed] if placed else []
+        return ([placed] if placed else []), False
     ruled = _ruled(placed, rules)
     if ruled:
-        return _banded(placed, anchors, continued, ruled)
+        return _banded(placed, anchors, continued, ruled), False
     top = _top_aligned(placed, anchors)
+    gaps = _gaps(placed)
+    packed = max(gaps, default=0.0) <= ROW_GAP * _median_size(placed)
+    # Nothing between the rows, and lines not all one under the other from each row's top
+    # (a row's cells centred: its shorter cells half a line off the others' lines).
+    in_doubt = packed and (not top or (bool(gaps) and min(gaps) < 0.75 * max(gaps)))
+    if in_doubt and (centred := centred_starts(placed, anchors)) is not None:
+        return _split(placed, centred), False
     cuts = [_cut(placed, a, b, continued, top) for a, b in itertools.pairwise(anchors)]
-    return _split(placed, cuts)
+    return _split(placed, cuts), in_doubt
+
+
+def _gaps(placed: list[Placed]) -> list[float]:
+    """The gaps between two lines one under the other on one page."""
+    return [
+        line.y - previous.y
+        for (previous, _before), (line, _columns) in itertools.pairwise(placed)
+        if line.page == previous.page
+    ]
+
+
+def _median_size(placed: list[Placed]) -> float:
+    sizes = sorted(line.size for line, _columns in placed)
+    return sizes[len(sizes) // 2]
 
 
 def _split(placed: list[Placed], cuts: list[int]) -> list[list[Placed]]:

@@ -69,6 +69,15 @@ class CategoryRule:
 
 
 @dataclass(frozen=True)
+class Headings:
+    """Column headings as a table heading row is read: (column, label words), the longest
+    labels first; each column's labels without spaces (a heading cut over lines)."""
+
+    words: tuple[tuple[str, tuple[str, ...]], ...]
+    compact: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
 class Labels:
     """Every label as comparison keys (see `text.key`), grouped by what it names."""
 
@@ -104,6 +113,24 @@ class Labels:
         """The length of the longest section heading: a longer line is none."""
         sections = self.groups["sections"].values()
         return max((len(label) for names in sections for label in names), default=0)
+
+    @functools.cached_property
+    def _headings(self) -> dict[tuple[str, ...], Headings]:
+        return {}
+
+    def headings(self, wanted: tuple[str, ...]) -> Headings:
+        """The column headings of the columns `wanted`, worked out once (every line of a
+        table is compared with them)."""
+        found = self._headings.get(wanted)
+        if found is None:
+            columns = self.groups["columns"]
+            words = [(name, tuple(label.split())) for name in wanted for label in columns[name]]
+            found = Headings(
+                tuple(sorted(words, key=lambda item: -len(item[1]))),
+                {name: tuple(label.replace(" ", "") for label in columns[name]) for name in wanted},
+            )
+            self._headings[wanted] = found
+        return found
 
     def find(self, table: str, text_key: str) -> str | None:
         """The name whose label equals the text (already a key), or None."""

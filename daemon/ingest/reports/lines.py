@@ -80,6 +80,8 @@ def _split_cell(cell: Cell, bounds: list[float]) -> list[Cell]:
         return [cell]
     step = (cell.end - cell.x) / len(text)
     first = bisect.bisect_right(bounds, cell.x + step)
+    if first == len(bounds) or bounds[first] >= cell.end - step:
+        return [cell]  # within its column: most cells
     for bound in bounds[first:]:
         if bound >= cell.end - step:
             break

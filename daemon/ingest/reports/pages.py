@@ -7,9 +7,11 @@ page and the document (a line repeated in the margin of several pages is the pri
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from daemon.codes import fold
 from daemon.ingest.reports.columns import (
@@ -26,9 +28,12 @@ from daemon.ingest.reports.words import Page, page_lines
 MARGIN = 0.07  # top and bottom share of the page where printers put headers and footers
 
 
-def document_lines(pages: list[Page], labels: Labels, title: str = "") -> list[Line]:
+def document_lines(
+    pages: list[Page], labels: Labels, title: str | Callable[[], str] = ""
+) -> list[Line]:
     """The lines of every page in reading order, printers' marks removed; `title` is the
-    document's title from its metadata (browsers print it in the page header)."""
+    document's title from its metadata (browsers print it in the page header), or how to
+    read it when a margin line asks for it."""
     read = [(page_lines(page), page.top, page.bottom) for page in pages]
     noise = _Noise(labels, title)
     noise.learn(read)
@@ -41,10 +46,15 @@ def document_lines(pages: list[Page], labels: Labels, title: str = "") -> list[L
 class _Noise:
     """Decides which lines and cells a printer added, knowing the page and the document."""
 
-    def __init__(self, labels: Labels, title: str) -> None:
+    def __init__(self, labels: Labels, title: str | Callable[[], str]) -> None:
         self.labels = labels
-        self.title = fold(clean(title)).casefold() if title else ""
+        self.given = title
         self.repeated: set[tuple[str, int]] = set()
+
+    @functools.cached_property
+    def title(self) -> str:
+        title = self.given() if callable(self.given) else self.given
+        return fold(clean(title)).casefold() if title else ""
 
     @staticmethod
     def shape(text: str, y: float) -> tuple[str, int]:

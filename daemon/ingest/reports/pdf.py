@@ -7,11 +7,13 @@ encrypted, too many pages, no text layer); what printers add is removed by `page
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from pypdf import PdfReader
@@ -259,8 +261,9 @@ def _title(reader: PdfReader) -> str:
 
 def pdf_pages(
     data: bytes, max_pages: int, max_page_content: int = MAX_PAGE_CONTENT
-) -> tuple[list[Page], list[str], str]:
-    """The pages' words and rules, the text written sideways (kept for review), the title.
+) -> tuple[list[Page], list[str], Callable[[], str]]:
+    """The pages' words and rules, the text written sideways (kept for review), how to read
+    the title (only a page margin asks for it).
     A page with more than `max_page_content` bytes of content is refused before it is read."""
     reader = open_pdf(data, max_pages)
     pages: list[Page] = []
@@ -283,7 +286,7 @@ def pdf_pages(
         raise ReportRefused(NO_TEXT)
     for read, upright in zip(pages, unwrap(texts), strict=True):
         read.words = [word for fragment in upright for word in _words(fragment)]
-    return pages, sideways, _title(reader)
+    return pages, sideways, functools.partial(_title, reader)
 
 
 def pdf_lines(

@@ -29,6 +29,7 @@ from daemon.ingest.reports.labels import Labels
 from daemon.ingest.reports.lines import Cell, Line, split_at
 from daemon.ingest.reports.text import iso_date
 
+TITLES = {"anomalies": "Tableau des anomalies", "ine": "Tableau INE"}
 Gathered = dict[str, list[tuple[Line, Cell, float]]]  # column → its pieces, with its limit
 
 
@@ -184,7 +185,9 @@ class Table:
         `_cutting`); the rows are gathered once, for `finish`."""
         if self._gathered is None:
             self._flush_waiting()
-            found = records(self.placed, self.rules, self.kind, self.labels)
+            found, in_doubt = records(self.placed, self.rules, self.kind, self.labels)
+            if in_doubt:
+                self.notes.append(f"{TITLES[self.kind]} : rien ne sépare ses lignes, à vérifier")
             limits = joins.limits(self.placed)
             self._gathered = [(record, self._gather(record, limits)) for record in found]
         return (

@@ -32,19 +32,29 @@ _SUBSTITUTES = str.maketrans(
 _SPACES = re.compile(r"\s+")
 
 
+_HAS_INVISIBLE = re.compile(f"[{''.join(map(chr, _INVISIBLE))}]")
+_HAS_SUBSTITUTE = re.compile(f"[{re.escape(''.join(map(chr, _SUBSTITUTES)))}]")
+
+
 def clean(text: str) -> str:
-    """Readable text: ligatures undone (NFKC), straight apostrophes, one space between words."""
-    if text.isascii():  # nothing to undo but spaces
-        return " ".join(text.split())
-    text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE)).translate(_SUBSTITUTES)
-    return _SPACES.sub(" ", text).strip()
+    """Readable text: ligatures undone (NFKC), straight apostrophes, one space between words.
+    Each step only when the text needs it (most cells are already clean: a table asks for
+    thousands of them)."""
+    if not text.isascii():
+        if _HAS_INVISIBLE.search(text):
+            text = text.translate(_INVISIBLE)
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        if _HAS_SUBSTITUTE.search(text):
+            text = text.translate(_SUBSTITUTES)
+    return " ".join(text.split())  # the same spaces as `\s+`
 
 
 @functools.lru_cache(maxsize=8192)
 def key(text: str) -> str:
     """Comparison form of a label: no accents, lower case, `'` apostrophes, single spaces
     (remembered: a table asks for the same cells' keys many times)."""
-    return _SPACES.sub(" ", fold(clean(text)).casefold()).strip()
+    return " ".join(fold(clean(text)).casefold().split())
 
 
 def starts_with_label(line_key: str, label_key: str) -> bool:

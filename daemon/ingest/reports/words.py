@@ -24,14 +24,16 @@ from daemon.ingest.reports.text import clean
 RULE_CHARS = "-=_+|~\u2212\u2500\u2501\u2550\u2012\u2013\u2014\u2015"
 _RULE_OR_SPACE = RULE_CHARS + " "
 _RULE = re.compile(f"[{re.escape(RULE_CHARS)}]+")
-_CELL_BREAK = re.compile(r"[ \t]{2,}|\|")
+# A piece between cell breaks: words one space or tab apart
+_PIECE = re.compile(r"[^ \t|]+(?:[ \t][^ \t|]+)*")
 RULE_GAP = 1.0  # points: drawn segments closer than this in height are one rule
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Word:
     """Text and its box; `x1` NaN when the reader cannot tell where the text ends, `lead` the
-    width of its first character when known (else estimated from the box)."""
+    width of its first character when known (else estimated from the box). Not frozen: a
+    page holds thousands, and a frozen dataclass is four times slower to make."""
 
     text: str
     x0: float
@@ -63,15 +65,12 @@ def pieces(text: str) -> list[tuple[int, int]]:
     """(start, end) of the parts of a text that a fixed-width layout separates: runs of 2
     spaces or more, and `|` (a drawn column border); without their outer spaces."""
     found: list[tuple[int, int]] = []
-    start = 0
-    for match in [*_CELL_BREAK.finditer(text), None]:
-        end = match.start() if match else len(text)
-        part = text[start:end]
-        stripped = part.strip()
+    for match in _PIECE.finditer(text):
+        part = match.group()
+        stripped = part.strip()  # other spaces (no-break) at its ends
         if stripped:
-            first = start + len(part) - len(part.lstrip())
+            first = match.start() + len(part) - len(part.lstrip())
             found.append((first, first + len(stripped)))
-        start = match.end() if match else end
     return found
 
 

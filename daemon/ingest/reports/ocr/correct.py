@@ -16,6 +16,7 @@ from rapidfuzz import fuzz, process
 
 from daemon.codes import UAI_LETTERS, is_valid_uai, uai_check_letter
 from daemon.ingest.reports.labels import Labels
+from daemon.ingest.reports.ocr.dates import MAY_BE, birth_years, mend_birth_date
 from daemon.ingest.reports.records import AnomalyRow, CompteRendu, IneRow
 from daemon.ingest.reports.text import key
 
@@ -25,20 +26,8 @@ WORD_SCORE = 80.0  # a word read is taken for a known word this close (rapidfuzz
 KEPT = 0.75  # share of a known message's words a reading must keep, in order, to be it
 INVENTED = 0.9  # share of the words read that must be the known message's
 
-# Characters OCR reads in place of a digit, and the digits it mistakes for each other.
+# Characters OCR reads in place of a digit (the digits it mistakes for each other: `MAY_BE`).
 _AS_DIGIT = str.maketrans("OoQDIl|!iZzSsBGT", "0000111112255867")
-_DIGIT_LOOKALIKES = {
-    "0": "689",
-    "1": "47",
-    "2": "7",
-    "3": "89",
-    "4": "19",
-    "5": "68",
-    "6": "058",
-    "7": "12",
-    "8": "03569",
-    "9": "0348",
-}
 _LETTER_LOOKALIKES = {
     "C": "GEO",
     "G": "C6",
@@ -59,6 +48,7 @@ _LETTER_LOOKALIKES = {
     "Z": "2",
 }
 _AS_LETTER = str.maketrans("015", "OIS")  # no name holds a digit
+_LOOSE_JOIN = re.compile(r"\s*-\s*|(?<=['’])\s+|\s+(?=['’])")  # `N' GUYEN- LEFÈVRE`
 _PART_START = re.compile(r"(?:^|(?<=[\s-]))[a-zà-ÿ]")
 R = TypeVar("R", AnomalyRow, IneRow)
 _ARCHIVE_DOT = re.compile(r"\s*[:;,·]\s*zip$", re.IGNORECASE)
@@ -72,7 +62,7 @@ def _uai_candidates(digits: str, letter: str) -> set[str]:
         found.add(digits + uai_check_letter(digits))
     if letter in UAI_LETTERS:
         for i, digit in enumerate(digits):
-            for other in _DIGIT_LOOKALIKES[digit]:
+            for other in MAY_BE[digit]:
                 mended = digits[:i] + other + digits[i + 1 :]
                 if uai_check_letter(mended) == letter:
                     found.add(mended + letter)
@@ -138,11 +128,18 @@ def snap_message(text: str | None, known: dict[str, str]) -> str | None:
     return best[1] if best else text
 
 
+def _joined(name: str) -> str:
+    """A name's parts joined as written, without the space OCR reads beside a hyphen or an
+    apostrophe (a monospace print's wide letters)."""
+    return _LOOSE_JOIN.sub(lambda m: m.group(0).strip(), name)
+
+
 def last_name(text: str | None) -> str | None:
     """A last name as ONDE writes it, in capitals: a letter OCR read small or as a digit
     (`OUEDRA0G0`, `DURANd`) mended, when most of the name is in capitals."""
     if not text:
         return text
+    text = _joined(text)
     letters = [c for c in text if c.isalpha()]
     if not letters or sum(c.isupper() for c in letters) < 0.7 * len(letters):
         return text
@@ -154,19 +151,38 @@ def first_name(text: str | None) -> str | None:
     capital I or J read small); a digit inside it is a letter."""
     if not text:
         return text
-    text = text.translate(_AS_LETTER)
+    text = _joined(text).translate(_AS_LETTER)
     return _PART_START.sub(lambda m: m.group(0).upper(), text)
 
 
-def _mend_names(row: R) -> R:
-    mended = last_name(row.last_name), first_name(row.first_name)
-    if mended == (row.last_name, row.first_name):
+def _mend_names(row: R, years: range) -> R:
+    """A row's names as ONDE writes them, and its birth date a pupil's."""
+    last, first = last_name(row.last_name), first_name(row.first_name)
+    born = mend_birth_date(row.birth_date, years)
+    if (last, first, born) == (row.last_name, row.first_name, row.birth_date):
         return row
-    return replace(row, last_name=mended[0], first_name=mended[1])
+    return replace(row, last_name=last, first_name=first, birth_date=born)
 
 
-def _mend_anomaly(row: AnomalyRow, labels: Labels) -> AnomalyRow:
-    row = _mend_names(row)
+def _field_apart(row: AnomalyRow, labels: Labels) -> AnomalyRow:
+    """A rubrique run into its message (`Doubion Élève déjà scolarisé…`: no gap seen between
+    the two columns) taken apart, when its first words are a known rubrique and the rest a
+    known message."""
+    if row.field is not None or not row.message:
+        return row
+    words = row.message.split()
+    rubriques, messages = set(labels.rubriques.values()), set(labels.messages.values())
+    for size in range(1, min(3, len(words) - 1) + 1):
+        field = snap(" ".join(words[:size]), labels.rubriques, FIELD_SCORE)
+        message = snap_message(" ".join(words[size:]), labels.messages)
+        if field in rubriques and message in messages:
+            category = labels.category(field, message)
+            return replace(row, field=field, message=message, category=category)
+    return row
+
+
+def _mend_anomaly(row: AnomalyRow, labels: Labels, years: range) -> AnomalyRow:
+    row = _field_apart(_mend_names(row, years), labels)
     field = snap(row.field, labels.rubriques, FIELD_SCORE)
     message = snap_message(row.message, labels.messages)
     if (field, message) == (row.field, row.message):
@@ -175,9 +191,12 @@ def _mend_anomaly(row: AnomalyRow, labels: Labels) -> AnomalyRow:
 
 
 def mend_result(result: CompteRendu, labels: Labels, header_texts: list[str]) -> CompteRendu:
-    """Messages and rubriques snapped to the known ones; a UAI OCR misread mended."""
-    anomalies = tuple(_mend_anomaly(row, labels) for row in result.anomalies)
-    pupils = tuple(_mend_names(row) for row in result.ine.pupils)
+    """Messages and rubriques snapped to the known ones, birth dates to a pupil's years (two
+    to fourteen years before the compte rendu); a UAI OCR misread mended."""
+    moment = result.submitted_at or result.processed_at
+    years = birth_years(moment.date() if moment else None)
+    anomalies = tuple(_mend_anomaly(row, labels, years) for row in result.anomalies)
+    pupils = tuple(_mend_names(row, years) for row in result.ine.pupils)
     archive = result.archive
     if archive:  # `0441234C:zip`: the dot of the extension read as another mark
         archive = _ARCHIVE_DOT.sub(".zip", archive)

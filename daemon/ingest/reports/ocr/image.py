@@ -7,11 +7,12 @@ before OCR. The skew is measured on the text itself (the angle whose row profile
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
+from daemon.ingest.reports.ocr.engine import Token
 from daemon.ingest.reports.ocr.grid import Grid
 from daemon.ingest.reports.ocr.raster import Grey, grey
 from daemon.ingest.reports.ocr.rules import despeckle, remove_rules
@@ -20,6 +21,7 @@ TARGET_DPI = 300.0  # a page scanned below 250 dpi is enlarged to this (tesserac
 MAX_SKEW = 6.0  # degrees searched either way
 PROFILE_DPI = 75.0  # resolution at which the skew is measured
 VIEW_DPI = 110.0  # resolution of the page images shown beside the rows read
+BASELINE_INK = 0.35  # share of a word's fullest row of ink its baseline row holds at least
 
 
 @dataclass
@@ -108,15 +110,26 @@ def straighten(image: Grey, angle: float) -> Grey:
 
 def prepare(image: Grey, dpi: float) -> Prepared:
     """An upright page (turned by the caller) made straight, at a readable resolution, without
-    its table rules nor specks: black ink on white, as tesseract reads best."""
+    its table rules nor specks: dark ink on white, as tesseract reads best."""
     image, dpi = at_resolution(image, dpi)
     angle = skew_angle(image, dpi)
+    turned = straighten(image, angle)
     # A light blur first: a scanner's grain and a photocopy's jagged edges are smoothed
     # before the threshold decides what is ink.
-    straight = grey(cv2.GaussianBlur(straighten(image, angle), (3, 3), 0))
+    straight = grey(cv2.GaussianBlur(turned, (3, 3), 0))
     ink = despeckle(binary(straight), dpi)
     ink, walls, rules = remove_rules(ink, dpi, faint(straight, dpi))
-    return Prepared(grey(cv2.bitwise_not(ink)), dpi, angle, walls, rules, straight)
+    return Prepared(shaded(turned, ink, dpi), dpi, angle, walls, rules, straight)
+
+
+def shaded(page: Grey, ink: Grey, dpi: float) -> Grey:
+    """The ink kept (rules and specks taken out) in the grey of the page smoothed, on white.
+    Tesseract's recogniser reads the grey of the strokes: a photocopy's broken, jagged
+    letters (black or white, nothing between) read far better smoothed than as they are."""
+    reach = max(3, round(dpi / 60)) | 1
+    kept = cv2.dilate(ink, np.ones((reach, reach), np.uint8))
+    smooth = cv2.GaussianBlur(page, (5, 5), 0)
+    return grey(np.where(kept > 0, smooth, 255))
 
 
 def view(prepared: Prepared, dpi: float = VIEW_DPI, quality: int = 70) -> bytes:
@@ -125,6 +138,21 @@ def view(prepared: Prepared, dpi: float = VIEW_DPI, quality: int = 70) -> bytes:
     small = cv2.resize(prepared.straight, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     done, encoded = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, quality])
     return encoded.tobytes() if done else b""
+
+
+def on_baseline(image: Grey, tokens: list[Token]) -> list[Token]:
+    """The tokens with their boxes ending on their baseline: the lowest row of the box that
+    holds a good share of its ink. Tesseract's box goes down to a descender (`p`, a comma)
+    or to an accent of the line below it, and the lines' distances tell where rows end."""
+    found = []
+    for token in tokens:
+        crop = image[token.top : token.bottom, token.left : token.right]
+        rows = np.count_nonzero(crop < 128, axis=1)
+        strong = np.flatnonzero(rows >= BASELINE_INK * rows.max()) if rows.size else rows
+        if strong.size and rows.max() > 0:
+            token = replace(token, bottom=token.top + int(strong[-1]) + 1)
+        found.append(token)
+    return found
 
 
 def blank(prepared: Prepared) -> bool:

@@ -2,9 +2,13 @@
 its last extraction).
 
 A name one or two characters away from exactly one known pupil born the same day is that pupil:
-it is corrected to the known spelling. A name that matches nobody (or several) is kept as read
-and flagged, so the coordinator checks it. `NameChecks` says, row by row, how each name was
-checked: `exact`, `corrected`, `unknown`, or `unchecked` when no pupil of the school is known.
+it is corrected to the known spelling. OCR misreads a date's digits as it does a name's letters:
+when nobody born that day is close, a pupil whose name is as close and whose birth date the
+date read may be (a digit or two read as look-alikes, or a date not read at all: the name
+then exactly) is that pupil, when exactly one is. A name that matches nobody (or several) is
+kept as read and flagged, so the coordinator checks it. `NameChecks` says, row by row, how
+each name was checked: `exact`, `corrected`, `unknown`, or `unchecked` when no pupil of the
+school is known.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Literal, TypeVar
 from rapidfuzz.distance import Levenshtein
 
 from daemon.ingest.records import JsonRecord
+from daemon.ingest.reports.ocr.dates import misread
 from daemon.ingest.reports.records import AnomalyRow, CompteRendu, IneRow
 
 MAX_EDITS = 2
@@ -69,9 +74,33 @@ def _check(row: Row, known: Sequence[KnownPupil]) -> tuple[Row, Check]:
     if any(distance == 0 for distance, _p in distances):
         return row, "exact"
     close = [p for distance, p in distances if distance <= MAX_EDITS]
-    if len(close) != 1 or not read:
+    if not read:
         return row, "unknown"
-    return replace(row, last_name=close[0].last_name, first_name=close[0].first_name), "corrected"
+    if not close:
+        close = _born_misread(row, read, known)
+    if len(close) != 1:
+        return row, "unknown"
+    pupil = close[0]
+    return replace(
+        row, last_name=pupil.last_name, first_name=pupil.first_name, birth_date=pupil.birth_date
+    ), "corrected"
+
+
+def _born_misread(row: Row, read: str, known: Sequence[KnownPupil]) -> list[KnownPupil]:
+    """The known pupils this row may be when its birth date was misread: the name within
+    MAX_EDITS and the date a look-alike reading of theirs; the name exactly when no date was
+    read."""
+    found = []
+    for pupil in known:
+        if pupil.birth_date is None:
+            continue
+        distance = Levenshtein.distance(read, _spelling(pupil.last_name, pupil.first_name))
+        if row.birth_date is None:
+            if distance == 0:
+                found.append(pupil)
+        elif distance <= MAX_EDITS and misread(row.birth_date, pupil.birth_date):
+            found.append(pupil)
+    return found
 
 
 def _checked(

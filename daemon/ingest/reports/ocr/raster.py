@@ -20,6 +20,7 @@ RENDER_DPI = 300  # a PDF page is rendered at this resolution (tesseract reads 3
 PHOTO_DPI = 300.0  # assumed for a photo that does not say its resolution
 MAX_PIXELS = 60_000_000  # a page larger than this is refused (a decompression bomb)
 UNREADABLE_IMAGE = "Image illisible ou endommagée"
+TOO_LONG = "Lecture par OCR trop longue : abandonnée"
 
 Grey = NDArray[np.uint8]
 
@@ -39,7 +40,7 @@ class Page:
 def pdf_pages(data: bytes, *, max_pages: int, timeout: float) -> list[Page]:
     """Every page of a PDF rendered in grey at RENDER_DPI."""
     from pdf2image import convert_from_bytes
-    from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
+    from pdf2image.exceptions import PDFPageCountError, PDFPopplerTimeoutError, PDFSyntaxError
 
     try:
         images = convert_from_bytes(
@@ -51,6 +52,8 @@ def pdf_pages(data: bytes, *, max_pages: int, timeout: float) -> list[Page]:
         )
     except (PDFPageCountError, PDFSyntaxError) as exc:
         raise ReportRefused("PDF illisible ou endommagé") from exc
+    except PDFPopplerTimeoutError as exc:  # the time budget ran out while rendering
+        raise ReportRefused(TOO_LONG) from exc
     return [Page(n, _grey(image), float(RENDER_DPI)) for n, image in enumerate(images)]
 
 

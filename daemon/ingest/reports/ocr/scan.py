@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -22,6 +22,7 @@ from daemon.ingest.reports.ocr import engine, image, raster, second
 from daemon.ingest.reports.ocr.correct import mend_result
 from daemon.ingest.reports.ocr.engine import Token
 from daemon.ingest.reports.ocr.labels_snap import snap_lines
+from daemon.ingest.reports.ocr.messages import rejoin_messages
 from daemon.ingest.reports.ocr.words import ocr_page
 from daemon.ingest.reports.pages import document_lines
 from daemon.ingest.reports.records import CompteRendu
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 ORIENTATION_DPIS = (150.0, 300.0)  # orientation told on a smaller copy, else the full page
 ORIENTATION_SURE = 4.0  # tesseract's confidence that needs no second look
 ORIENTATION_TRUST = 1.5  # tesseract's confidence needed to turn a page
-TOO_LONG = "Lecture par OCR trop longue : abandonnée"
+TOO_LONG = raster.TOO_LONG
 NOTHING_READ = "Image sans texte lisible : pas un compte rendu"
 
 
@@ -94,7 +95,7 @@ def _tokens(prepared: image.Prepared, reading: Reading, deadline: float) -> list
     )
     scores = [t.confidence for t in found if t.confidence >= 0]
     reading.confidence += sum(scores) / len(scores) if scores else 0.0
-    return found
+    return image.on_baseline(prepared.image, found)
 
 
 def _read_page(page: raster.Page, reading: Reading, deadline: float) -> Page:
@@ -158,6 +159,7 @@ def read_scan(
     snap_lines(lines, labels)
     result = read_compte_rendu(lines, labels, "Ce scan", source="ocr")
     result = mend_result(result, labels, [ln.text for ln in lines[:40]])
+    result = replace(result, anomalies=rejoin_messages(result.anomalies, labels))
     log.info(
         "ocr pages=%d turns=%s skews=%s confidence=%.0f tesseract_s=%.1f",
         len(pages),

@@ -57,7 +57,9 @@ def read_blobs(
     """The words on the blobs, placed where the blobs are on the page."""
     if not boxes:
         return []
-    sheet, placed = _stack(image, boxes)
+    # In black and white: a lone digit in the grey of a smoothed page reads as a letter
+    # (`1` as `l`) too often, and alone it has no word around it to tell.
+    sheet, placed = _stack(np.where(image < 128, 0, 255).astype(np.uint8), boxes)
     found = engine.words(sheet, dpi, timeout=timeout, timing=timing, mode=6)
     words: list[Token] = []
     for word in found:

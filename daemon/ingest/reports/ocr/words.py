@@ -9,7 +9,8 @@ and not at the start of a column, are one cell. The table's horizontal rules, fo
 image before they were taken out, are the page's `Rule`s: they tell where the rows end.
 
 Tokens OCR predictably breaks are mended first: a date's year wrapped under its day and month
-loses its slash (`01/02` over `12021`), a dashed INE gains one, a brace is a parenthesis.
+loses its slash (`01/02` over `12021`), a dashed INE gains one, a brace is a parenthesis, a
+date that breaks its rules (`83/85/2819`: a slashed zero read `8`) is mended (`ocr.dates`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from daemon.codes import is_valid_ine
+from daemon.ingest.reports.ocr.dates import mend_date
 from daemon.ingest.reports.ocr.engine import Token
 from daemon.ingest.reports.words import Page, Rule, Word, phrases
 
@@ -28,14 +30,19 @@ POINTS = 72.0
 CELL_GAP = 0.6  # in font sizes (about two spaces): a wider gap starts another cell
 WIDEST_SPACE = 1.1  # in font sizes: a monospace print's two spaces
 HEIGHT_TO_SIZE = 0.85  # a line's taller words are this share of the font size
+SAME_SIZE = 0.35  # a line's size this close to the page's usual one is that one
 ASCENT, DESCENT = 0.8, 0.2  # of the font size, above and below the baseline
 # The x of the vertical rules crossing a line (its top and bottom), in pixels: cells' borders.
 Walls = Callable[[int, int], list[float]]
 Box = tuple[int, int, int]  # a horizontal rule in pixels: left, right, y
+_DESCENDERS = frozenset("gjpqyQçµ,;()[]{}|/")
 _BRACES = str.maketrans("{}®", "()e")  # `Né(e}`, `Né(®)`: the parenthesis, the e
 _INITIAL_DIAERESIS = re.compile(r"(?<![^\s'-])Ë")  # no French word begins with Ë: it is È
 _CUT_YEAR = re.compile(r"^[\[|1lI!/](19\d\d|20\d\d)$")
+_WHOLE_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 _DAY_MONTH = re.compile(r"\d{1,2}/\d{1,2}/?$")
+_CUT_TAIL = re.compile(r"^[\[({|]?(\d{1,3})[\])}|]?$")  # `(0)`: a year's last digit, alone
+_YEAR_START = re.compile(r"\d{1,2}/\d{1,2}/(\d{1,3})$")
 
 
 def _no_walls(top: int, bottom: int) -> list[float]:
@@ -48,19 +55,35 @@ def _useful(token: Token) -> bool:
     return text == ":" or any(c.isalnum() for c in text)
 
 
-def _mend_year(token: Token, tokens: list[Token]) -> Token:
-    """`12021` under `01/02`: the year of a date wrapped in a narrow column, its `/` misread."""
-    match = _CUT_YEAR.match(token.text)
-    if match is None:
-        return token
+def _under(token: Token, tokens: list[Token], pattern: re.Pattern[str]) -> re.Match[str] | None:
+    """The start of a wrapped date (`pattern`) on a token just above this one, left-aligned."""
     height = token.bottom - token.top
-    above = any(
-        _DAY_MONTH.search(other.text)
-        and abs(other.left - token.left) <= 2 * height
-        and 0 < token.top - other.top <= 3 * height
-        for other in tokens
-    )
-    return replace(token, text="/" + match.group(1)) if above else token
+    for other in tokens:
+        found = pattern.search(other.text)
+        if (
+            found
+            and abs(other.left - token.left) <= 2 * height
+            and 0 < token.top - other.top <= 3 * height
+        ):
+            return found
+    return None
+
+
+def _mend_year(token: Token, tokens: list[Token]) -> Token:
+    """`12021` under `01/02`: the year of a date wrapped in a narrow column, its `/` misread.
+    `(0)` under `14/07/202`: the year's last digit, alone on its line, read with brackets
+    around it (tesseract's reading of a lone digit)."""
+    match = _CUT_YEAR.match(token.text)
+    if match is not None:
+        above = _under(token, tokens, _DAY_MONTH)
+        return replace(token, text="/" + match.group(1)) if above else token
+    tail = _CUT_TAIL.match(token.text)
+    if tail is None or tail.group(0) == tail.group(1):
+        return token
+    start = _under(token, tokens, _YEAR_START)
+    if start is not None and len(start.group(1)) + len(tail.group(1)) == 4:
+        return replace(token, text=tail.group(1))
+    return token
 
 
 def _mend_ine(token: Token) -> Token:
@@ -71,13 +94,29 @@ def _mend_ine(token: Token) -> Token:
     return token
 
 
+def _covered(token: Token, others: list[Token]) -> bool:
+    """Whether half the token's box or more is another's, read with more confidence: a speck or a
+    second reading of the same ink (`l` over the `L` of `LEFÈVRE`)."""
+    width, height = token.right - token.left, token.bottom - token.top
+    for other in others:
+        if other is token or other.confidence <= token.confidence:
+            continue
+        across = min(token.right, other.right) - max(token.left, other.left)
+        down = min(token.bottom, other.bottom) - max(token.top, other.top)
+        if across >= 0.5 * width and down >= 0.5 * height:
+            return True
+    return False
+
+
 def mend(tokens: list[Token]) -> list[Token]:
+    tokens = [t for t in tokens if _useful(t)]
     tokens = [
         replace(t, text=_INITIAL_DIAERESIS.sub("È", t.text.translate(_BRACES)))
         for t in tokens
-        if _useful(t)
+        if not _covered(t, tokens)
     ]
-    return [_mend_ine(_mend_year(t, tokens)) for t in tokens]
+    tokens = [_mend_ine(_mend_year(t, tokens)) for t in tokens]
+    return [replace(t, text=mend_date(t.text)) for t in tokens]
 
 
 def _rows(tokens: list[Token]) -> list[list[Token]]:
@@ -97,16 +136,40 @@ def _rows(tokens: list[Token]) -> list[list[Token]]:
     return lines
 
 
-def _line_words(row: list[Token], scale: float) -> list[Word]:
-    """A line's tokens as words in points, all with the line's box (baseline and font size)."""
-    heights = sorted(t.bottom - t.top for t in row)
-    size = heights[(3 * len(heights)) // 4] * scale / HEIGHT_TO_SIZE
-    baseline = statistics.median(t.bottom for t in row) * scale
-    top, bottom = baseline - ASCENT * size, baseline + DESCENT * size
+def _size(row: list[Token]) -> float:
+    """A line's font size in pixels, from its words that stay on the baseline (the median: a
+    word's box grown by a speck or a rule's remains does not make the line taller)."""
+    return statistics.median(t.bottom - t.top for t in _on_baseline(row)) / HEIGHT_TO_SIZE
+
+
+def _sizes(rows: list[list[Token]]) -> tuple[list[float], float]:
+    """Each line's font size, and the page's usual one; a size within SAME_SIZE of the usual
+    one is that one."""
+    found = [_size(row) for row in rows]
+    usual = statistics.median(found) if found else 0.0
+    return [usual if abs(size - usual) <= SAME_SIZE * usual else size for size in found], usual
+
+
+def _line_words(row: list[Token], size: float, usual: float, scale: float) -> list[Word]:
+    """A line's tokens as words in points, all with the line's box: its font size (pixels)
+    around the middle of a line of the page's usual size on the same baseline. The lines'
+    distances are their baselines': a line whose words' boxes a speck or a rule's remains
+    made taller is not read higher than it is (rows are cut at the widest gap)."""
+    baseline = statistics.median(t.bottom for t in _on_baseline(row)) * scale
+    middle = baseline - (ASCENT - DESCENT) / 2 * usual * scale
+    top, bottom = middle - size * scale / 2, middle + size * scale / 2
     return [
         Word(t.text, t.left * scale, top, t.right * scale, bottom, _lead(t) * scale)
         for t in sorted(row, key=lambda t: t.left)
     ]
+
+
+def _on_baseline(row: list[Token]) -> list[Token]:
+    """The tokens whose box ends on the line's baseline: none of their letters goes below it
+    (`p`, `g`, a comma, a date's slashes), when there are such tokens. Rows are cut at the
+    widest gap between lines: a line of `pgq` read lower than it is would end a row early."""
+    flat = [t for t in row if not _DESCENDERS.intersection(t.text)]
+    return flat or row
 
 
 def _lead(token: Token) -> float:
@@ -170,12 +233,21 @@ def _cells(rows: list[list[Word]], walls: list[list[float]]) -> list[Word]:
     sizes = [w.bottom - w.top for w in free]
     tolerance = 0.3 * statistics.median(sizes) if sizes else 0.0
     space = _space(rows)
-    stops = _stops(phrases(free, space, wall), tolerance)
+    runs = phrases(free, space, wall)
+    stops = _stops(runs + _dates_within(free, runs), tolerance)
 
     def apart(left: Word, right: Word) -> bool:
         return wall(left, right) or any(abs(right.x0 - stop) <= tolerance for stop in stops)
 
     return phrases(free, space, apart) + joined
+
+
+def _dates_within(words: list[Word], runs: list[Word]) -> list[Word]:
+    """The dates that do not begin a run of words: a date column whose cells a narrow gap
+    joined to the cells before them (`Léa 01/02/2020` in a monospace print) still begins a
+    column where its dates begin."""
+    starts = {(run.x0, run.top) for run in runs}
+    return [w for w in words if _WHOLE_DATE.match(w.text) and (w.x0, w.top) not in starts]
 
 
 def _space(rows: list[list[Word]]) -> float:
@@ -211,6 +283,7 @@ def ocr_page(
         [x * scale for x in walls(min(t.top for t in row), max(t.bottom for t in row))]
         for row in rows
     ]
-    words = [_line_words(row, scale) for row in rows]
+    sizes, usual = _sizes(rows)
+    words = [_line_words(row, size, usual, scale) for row, size in zip(rows, sizes, strict=True)]
     drawn = [Rule(left * scale, right * scale, y * scale) for left, right, y in rules]
     return Page(number, 0.0, height * scale, _cells(words, crossing), drawn)
