@@ -6,7 +6,8 @@ Builds a SQLite database with `--schools` schools through the pages benchmark's 
 (`bench/pages.py`: follow-ups in every stage, archives, comptes rendus, anomalies, reminders
 already sent, events), then adds what the sweep reads besides: pupils without INE, and for
 half of the open schools a running ladder at every step (counts 0–5, a previous reminder of the
-stage whose payload holds the whole mail, as real ones do). The sweep runs on the first
+stage whose payload holds the whole mail, as real ones do; one in eleven cancelled and one in
+thirteen refused, which the ladder does not count). The sweep runs on the first
 reminder day after the generator's `now`, when every open school is due (about 70 % of the
 schools: ~31,000 mails at 45,000).
 
@@ -205,7 +206,8 @@ def _ladders(conn: Any, settings: Any, rng: random.Random) -> int:
                     "stage": stage,
                 },
                 "due_at": dt.datetime.combine(last_day, dt.time(8, 30), PARIS),
-                "status": "sent",
+                # some never reached the director: the ladder does not count them
+                "status": "cancelled" if fid % 11 == 0 else "failed" if fid % 13 == 0 else "sent",
                 "attempts": 1,
                 "next_attempt_at": dt.datetime.combine(last_day, dt.time(8, 30), PARIS),
                 "created_at": dt.datetime.combine(last_day, dt.time(8, 30), PARIS),

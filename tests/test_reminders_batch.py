@@ -4,6 +4,7 @@ and the intake to write while it runs."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import shutil
 import threading
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -29,8 +30,8 @@ from daemon.school.followup import load_evidence, schools_evidence
 from daemon.school.open_items import load_open_items
 from db.engine import make_engine, make_quick_engine
 from db.ledger import latest
-from db.models import Campaign, FollowUp, School
-from db.states import LedgerKind
+from db.models import Campaign, FollowUp, Reminder, School
+from db.states import LedgerKind, ReminderStatus
 
 SCHOOLS = 160
 
@@ -53,6 +54,7 @@ def test_a_batch_reads_what_each_school_read_alone(tmp_path: Path, database_url:
         ids = [f.id for f in follow_ups if f.id is not None]
         batch = load_batch(session, settings, campaign, ids, NOW)
         evidence = schools_evidence(session, follow_ups=follow_ups, campaign=campaign)
+        lost = 0
         stages = {len(batch.items[f.school_id].anomalies) > 0 for f in follow_ups}
         assert stages == {True, False}
         assert any(i.pending for i in batch.items.values())
@@ -82,7 +84,36 @@ def test_a_batch_reads_what_each_school_read_alone(tmp_path: Path, database_url:
                 )
                 expected = (last.payload or {}).get("open_count") if last else None
                 assert batch.previous_open_count(follow_up, stage) == expected
+                since = follow_up.last_reminder_at
+                if since is not None:
+                    missed = undelivered(session, follow_up, stage, since)
+                    lost += missed
+                    assert batch.undelivered(follow_up, stage, since) == missed
+        assert lost > 0
     app.close()
+
+
+def undelivered(session: Session, follow_up: FollowUp, stage: str, since: dt.datetime) -> int:
+    """The school's reminders of this stage written since `since` that never reached the
+    director, counted alone."""
+    query = select(Reminder).where(
+        Reminder.school_id == follow_up.school_id,
+        Reminder.campaign_id == follow_up.campaign_id,
+        Reminder.kind == LedgerKind.REMINDER,
+        Reminder.stage == stage,
+        col(Reminder.status).in_([ReminderStatus.CANCELLED, ReminderStatus.FAILED]),
+    )
+    return sum(1 for r in session.exec(query) if r.created_at >= since)
+
+
+def writer_and_sending(app: App, session: Session) -> tuple[SweepWriter, list[Any]]:
+    """The sweep's writer at `NOW` and the follow-ups due a reminder, with their decision."""
+    campaign = session.exec(select(Campaign)).one()
+    assert campaign.id is not None
+    ctx = campaign_context(app, campaign)
+    sending = [(f, d) for f, _s, d in decide_due(session, ctx, campaign.id, NOW) if d.send]
+    report = SweepReport(now=NOW)
+    return SweepWriter(app.settings, session, campaign, ctx, NOW, report), sending
 
 
 def test_the_plans_of_a_batch_are_those_of_each_school_alone(
@@ -91,11 +122,7 @@ def test_the_plans_of_a_batch_are_those_of_each_school_alone(
     settings = varied(tmp_path, database_url)
     app = App(settings, clock=lambda: NOW)
     with Session(app.engine) as session:
-        campaign = session.exec(select(Campaign)).one()
-        assert campaign.id is not None
-        ctx = campaign_context(app, campaign)
-        sending = [(f, d) for f, _s, d in decide_due(session, ctx, campaign.id, NOW) if d.send]
-        writer = SweepWriter(settings, session, campaign, ctx, NOW, SweepReport(now=NOW))
+        writer, sending = writer_and_sending(app, session)
         together = writer.plan(sending)
         alone = [plan for one in sending for plan in writer.plan([one])]
     assert len(together) == len(sending) > SCHOOLS // 3
@@ -106,6 +133,33 @@ def test_the_plans_of_a_batch_are_those_of_each_school_alone(
     kinds = {e.kind for p in together for e in p.entries}
     assert kinds == {LedgerKind.REMINDER, LedgerKind.ESCALATION}
     assert any(p.progressed for p in together) and any(p.reminder is None for p in together)
+    app.close()
+
+
+def test_a_batch_is_planned_in_the_same_queries_whatever_its_size(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Everything a batch's mails are composed from is read set-wise: planning one school
+    takes as many queries as planning them all (none per school, such as counting the
+    reminders that never reached a director)."""
+    settings = varied(tmp_path, database_url)
+    app = App(settings, clock=lambda: NOW)
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement)
+
+    with Session(app.engine) as session:
+        writer, sending = writer_and_sending(app, session)
+        counted = []
+        for size in (1, len(sending)):
+            statements.clear()
+            event.listen(app.engine, "before_cursor_execute", count)
+            plans = writer.plan(sending[:size])
+            event.remove(app.engine, "before_cursor_execute", count)
+            counted.append(len(statements))
+    assert any(p.turn.decision.reminders_without_progress > 2 for p in plans)
+    assert counted[0] == counted[1], counted
     app.close()
 
 

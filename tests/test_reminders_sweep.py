@@ -9,12 +9,15 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+import daemon.reminders.calendar as calendar_module
+import daemon.reminders.sweep as sweep_module
 from daemon.app import App
 from daemon.delivery.sender import send_due
 from daemon.demo.generate import compte_rendu, make_pupils
@@ -588,3 +591,28 @@ def test_a_campaign_past_the_shipped_holiday_data_is_logged_once(
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert warnings[0].startswith("campaign 2030-2031: les vacances scolaires ne sont connues")
+
+
+def test_the_holiday_data_is_loaded_before_the_sweep_takes_the_write_lock(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session
+) -> None:
+    """The first sweep of a process loads the shipped school-holiday data (a second of CPU on
+    a small server) before its first write transaction, not while holding the write lock that
+    the sender and the intake wait for on SQLite."""
+    app = reminder_app(tmp_path, database_url, engine)
+    add(session, 1, "École Saint-Joseph")
+    calendar_module._school_holidays.cache_clear()
+    calendar_module.school_holidays_known_until.cache_clear()
+    sweep_module._warn_holiday_gap.cache_clear()
+    loaded: list[int] = []  # the data loaded (1) or not (0) when each write transaction began
+
+    def begin(conn: Any) -> None:
+        if conn.get_execution_options().get("write", False):
+            loaded.append(calendar_module._school_holidays.cache_info().currsize)
+
+    event.listen(engine, "begin", begin)
+    try:
+        report = sweep(app, paris(D(2026, 10, 7), 9))
+    finally:
+        event.remove(engine, "begin", begin)
+    assert report.created and loaded and loaded[0] == 1, loaded

@@ -21,8 +21,9 @@ from daemon.school.open_items import (
     contact_for,
     load_open_items,
 )
+from daemon.school.rows import FollowUpFacts, SchoolFacts
 from daemon.wording import plural
-from db.models import Campaign, FollowUp, School
+from db.models import Campaign, School
 from db.states import LedgerKind
 
 
@@ -66,7 +67,7 @@ def anomaly_summary(items: OpenItems) -> str:
 def reminder_payload(
     settings: Settings,
     *,
-    school: School,
+    school: SchoolFacts,
     campaign: Campaign,
     items: OpenItems,
     stage: str,
@@ -112,7 +113,7 @@ def reminder_payload(
     }
 
 
-def escalation_category(follow_up: FollowUp, items: OpenItems) -> str:
+def escalation_category(follow_up: FollowUpFacts, items: OpenItems) -> str:
     """Whom a stuck school is routed to: the problem it reported while it is still open, else
     what is open now (its anomalies, else its step's kind)."""
     problem = open_problem(follow_up)
@@ -126,9 +127,9 @@ def escalation_category(follow_up: FollowUp, items: OpenItems) -> str:
 def escalation_mail(
     settings: Settings,
     *,
-    school: School,
+    school: SchoolFacts,
     campaign: Campaign,
-    follow_up: FollowUp,
+    follow_up: FollowUpFacts,
     items: OpenItems,
     stage: str,
     count: int,

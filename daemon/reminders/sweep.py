@@ -21,7 +21,11 @@ from sqlmodel import Session, col
 from daemon.app import App
 from daemon.config import Settings
 from daemon.reminders import ending
-from daemon.reminders.calendar import SchoolCalendar, holiday_data_gap
+from daemon.reminders.calendar import (
+    SchoolCalendar,
+    holiday_data_gap,
+    school_holidays_known_until,
+)
 from daemon.reminders.due import (
     CampaignContext,
     Decision,
@@ -138,6 +142,7 @@ def sweep(app: App, now: dt.datetime, dry_run: bool = False) -> SweepReport:
     if dry_run:
         _dry_run(app, now, report)
     else:
+        school_holidays_known_until()  # the shipped data, loaded before any write lock is held
         with transaction(app.engine) as session:
             campaign = app.campaign(session, now, follow_ups=False)
             ctx = campaign_context(app, campaign)

@@ -42,10 +42,11 @@ from daemon.reminders.policy import (
 )
 from daemon.reminders.report import Planned, SweepReport
 from daemon.school.open_items import OpenItems
+from daemon.school.rows import FollowUpRow, SchoolRow
 from daemon.wording import plural
 from db import ledger
 from db.events import event_values, record_events
-from db.models import Campaign, FollowUp, School
+from db.models import Campaign, FollowUp
 from db.states import EventKind, LedgerKind
 
 
@@ -78,7 +79,8 @@ def update_follow_ups(session: Session, rows: list[dict[str, Any]]) -> None:
         .where(FOLLOW_UP.c.id == bindparam("row_id"))
         .values({name: bindparam(f"new_{name}") for name in names})
     )
-    params = [{"row_id": r["id"], **{f"new_{n}": r[n] for n in names}} for r in rows]
+    keys = [(name, f"new_{name}") for name in names]
+    params = [{"row_id": r["id"], **{key: r[name] for name, key in keys}} for r in rows]
     session.execute(statement, params)
 
 
@@ -87,8 +89,8 @@ class SchoolTurn:
     """One school's turn in a sweep: its rows, what is still open, and the decision once
     progress and the ladder are taken into account."""
 
-    school: School
-    follow_up: FollowUp
+    school: SchoolRow
+    follow_up: FollowUpRow
     items: OpenItems
     decision: Decision
     day: dt.date  # the campaign's local day of `now`
@@ -162,7 +164,7 @@ class SweepWriter:
         school = batch.schools[follow_up.school_id]
         items = batch.items[follow_up.school_id]
         done = tuple(follow_up.escalations_done or ())
-        decision = self._delivered_only(follow_up, decision)
+        decision = _delivered_only(batch, follow_up, decision)
         previous = batch.previous_open_count(follow_up, decision.policy_stage)
         progressed = not decision.started and previous is not None and open_count(items) < previous
         if progressed:
@@ -177,22 +179,6 @@ class SweepWriter:
         reminder = self._reminder_entry(turn) if turn.reachable else None
         steps = tuple((step, self._escalation_entry(turn, step)) for step in decision.escalate)
         return Plan(turn, progressed, reminder, steps)
-
-    def _delivered_only(self, follow_up: FollowUp, decision: Decision) -> Decision:
-        """The ladder counts reminders delivered, not rows written: the previous reminder
-        (written at `last_reminder_at`) counts for nothing if it never reached the director
-        (cancelled, refused). Each row is looked at once, by the next reminder."""
-        count, since = decision.reminders_without_progress, follow_up.last_reminder_at
-        if decision.started or count <= 1 or since is None:
-            return decision
-        missed = ledger.undelivered(
-            self.session,
-            school_id=follow_up.school_id,
-            campaign_id=follow_up.campaign_id,
-            stage=decision.policy_stage,
-            since=since,
-        )
-        return replace(decision, reminders_without_progress=max(1, count - missed))
 
     def _write(self, plan: Plan, written: set[str]) -> dict[str, Any]:
         """One school's events and ladder steps; returns its follow-up's new columns."""
@@ -212,7 +198,7 @@ class SweepWriter:
             self._escalate(turn, step, entry, written)
         progress = self.now if plan.progressed else follow_up.last_progress_at
         return {
-            **columns(follow_up.id or 0, turn.decision),
+            **columns(follow_up.id, turn.decision),
             "last_reminder_at": self.now,
             "updated_at": self.now,
             "last_progress_at": progress,
@@ -310,7 +296,7 @@ class SweepWriter:
 
     def _event(
         self,
-        follow_up: FollowUp,
+        follow_up: FollowUpRow,
         kind: EventKind,
         message: str,
         data: dict[str, Any] | None = None,
@@ -353,6 +339,17 @@ class SweepWriter:
 
     def write_digests(self, entries: Sequence[ledger.Entry]) -> None:
         write_coordinator_entries(self.session, entries, self.report)
+
+
+def _delivered_only(batch: Batch, follow_up: FollowUpRow, decision: Decision) -> Decision:
+    """The ladder counts reminders delivered, not rows written: the previous reminder
+    (written at `last_reminder_at`) counts for nothing if it never reached the director
+    (cancelled, refused). Each row is looked at once, by the next reminder."""
+    count, since = decision.reminders_without_progress, follow_up.last_reminder_at
+    if decision.started or count <= 1 or since is None:
+        return decision
+    missed = batch.undelivered(follow_up, decision.policy_stage, since)
+    return replace(decision, reminders_without_progress=max(1, count - missed))
 
 
 def _without_progress(count: int) -> str:

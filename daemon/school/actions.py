@@ -15,6 +15,7 @@ from sqlmodel import Session
 from daemon.codes import EMAIL as EMAIL  # re-exported: the command line checks addresses too
 from daemon.codes import is_email_address
 from daemon.school.followup import refresh_stage
+from daemon.school.rows import FollowUpFacts
 from daemon.school.stage import french_date
 from db.campaigns import follow_up_for
 from db.events import record_event
@@ -45,7 +46,7 @@ PROBLEM_LABELS = {
 }
 
 
-def open_problem(follow_up: FollowUp) -> ProblemCategory | None:
+def open_problem(follow_up: FollowUpFacts) -> ProblemCategory | None:
     """The category of the problem the director reported, while it is still open: reported
     since the school's stage last changed (a problem about the export, reported weeks ago, says
     nothing about the constat the school now has to validate) and not marked treated since."""
@@ -60,7 +61,7 @@ def open_problem(follow_up: FollowUp) -> ProblemCategory | None:
         return None
 
 
-def problem_unanswered(follow_up: FollowUp) -> bool:
+def problem_unanswered(follow_up: FollowUpFacts) -> bool:
     """The director reported a problem and nobody marked it treated since (a report made after
     the answer is unanswered again). A director's own reply by mail answers nothing."""
     reported, answered = follow_up.problem_reported_at, follow_up.problem_answered_at

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from daemon.school.rows import FollowUpFacts
 from daemon.school.stage import (
     ArchiveEvidence,
     DocumentEvidence,
@@ -69,7 +70,7 @@ def _total(headcount: Mapping[str, Any] | None) -> int | None:
 
 
 def schools_evidence(
-    session: Session, *, follow_ups: Sequence[FollowUp], campaign: Campaign
+    session: Session, *, follow_ups: Sequence[FollowUpFacts], campaign: Campaign
 ) -> dict[int, Evidence]:
     """`load_evidence` of the schools of several follow-ups, in two queries and reading only
     the columns the stage rules read (a document's counts and archive name, never its whole

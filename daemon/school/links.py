@@ -16,8 +16,10 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from itsdangerous import BadSignature, TimestampSigner
+from itsdangerous.encoding import base64_encode, int_to_bytes, want_bytes
 
 from daemon.config import Settings
 
@@ -64,25 +66,40 @@ def _private_opener(path: str, flags: int) -> int:
 class _DatedSigner(TimestampSigner):
     """A timestamp signer that signs with the `now` it is given, not the machine's clock."""
 
-    def __init__(self, key: str, now: dt.datetime | None = None) -> None:
+    def __init__(self, key: str) -> None:
         super().__init__(key, salt=SALT)
-        self._now = now
+        self._key = self.derive_key()  # derived once, not for every link
 
-    def get_timestamp(self) -> int:
-        return int(self._now.timestamp()) if self._now else super().get_timestamp()
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        if secret_key is None and hasattr(self, "_key"):
+            return self._key
+        return super().derive_key(secret_key)
+
+    def sign_at(self, value: bytes, now: dt.datetime) -> bytes:
+        """`sign`, dated `now` (what `TimestampSigner.sign` does with the machine's clock)."""
+        timestamp = base64_encode(int_to_bytes(int(now.timestamp())))
+        sep = want_bytes(self.sep)
+        value = value + sep + timestamp
+        return value + sep + self.get_signature(value)
+
+
+@lru_cache(maxsize=8)
+def _signer(key: str) -> _DatedSigner:
+    """One signer per key (signing many links, such as a sweep's, derives the key once)."""
+    return _DatedSigner(key)
 
 
 def make_token(key: str, *, uai: str, campaign: str, now: dt.datetime, version: int = 1) -> str:
     """A token for one school and campaign at its link `version`, dated `now` (expiry is
     checked when read)."""
     payload = json.dumps({"u": uai, "c": campaign, "v": version}, separators=(",", ":")).encode()
-    return _DatedSigner(key, now).sign(base64.urlsafe_b64encode(payload)).decode("ascii")
+    return _signer(key).sign_at(base64.urlsafe_b64encode(payload), now).decode("ascii")
 
 
 def read_token(key: str, token: str, *, max_age_days: int, now: dt.datetime) -> SchoolLink:
     """The school and campaign of a valid token; LinkInvalid otherwise (message in French)."""
     try:
-        payload, signed_at = _DatedSigner(key).unsign(token, return_timestamp=True)
+        payload, signed_at = _signer(key).unsign(token, return_timestamp=True)
     except BadSignature as exc:
         raise LinkInvalid("lien invalide ou modifié") from exc
     age = now - signed_at

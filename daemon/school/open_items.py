@@ -14,10 +14,11 @@ from sqlmodel import Session
 from daemon.config.settings import ContactSettings
 from daemon.school.followup import load_evidence, schools_evidence
 from daemon.school.next_step import NextStep, StepContext, next_step
+from daemon.school.rows import FollowUpFacts, SchoolFacts
 from daemon.school.stage import StageResult, school_stage
 from daemon.wording import plural
 from db.campaigns import get_follow_up
-from db.models import Campaign, FollowUp, School
+from db.models import Campaign, School
 from db.pupils import (
     open_anomalies,
     pupils_by_id,
@@ -138,7 +139,7 @@ def load_open_items(
 def schools_open_items(
     session: Session,
     *,
-    schools: Sequence[tuple[School, FollowUp]],
+    schools: Sequence[tuple[SchoolFacts, FollowUpFacts]],
     campaign: Campaign,
     contacts: ContactSettings,
     onde_url: str,
@@ -176,7 +177,7 @@ class Found:
 
 def _open_items(
     found: Found,
-    school: School,
+    school: SchoolFacts,
     campaign: Campaign,
     contacts: ContactSettings,
     onde_url: str,
