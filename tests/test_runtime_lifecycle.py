@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import subprocess
+from collections.abc import Callable
 
 import pytest
 from sqlmodel import Session
@@ -30,6 +31,13 @@ async def beaten(lifecycle: Lifecycle) -> dict[str, Heartbeat]:
 
 async def steady(app: App, stop: asyncio.Event) -> None:
     await stop.wait()
+
+
+async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait until `condition()` holds (the machine may be busy: no fixed sleep), or fail."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
 
 
 async def test_sigterm_stops_every_part_cleanly(app: App) -> None:
@@ -150,7 +158,7 @@ async def test_the_watchdog_keeps_pinging_while_a_part_waits_for_the_database(
     monkeypatch.setattr(Lifecycle, "_sleep", lambda self, s: asyncio.sleep(0.05))
     waiting = Lifecycle(app, [("db", needs_database), ("steady", steady)], stop_timeout=5)
     task = asyncio.create_task(waiting.run())
-    await asyncio.sleep(0.3)
+    await until(lambda: "db" in waiting.states and waiting.states["db"].waiting_for_database)
     assert (await beaten(waiting))["db"].waiting_for_database
     assert waiting.watchdog_ok()  # systemd restarting us would not bring the database back
     waiting.stop.set()
@@ -158,8 +166,8 @@ async def test_the_watchdog_keeps_pinging_while_a_part_waits_for_the_database(
 
     crashing = Lifecycle(app, [("bug", broken), ("steady", steady)], stop_timeout=5)
     task = asyncio.create_task(crashing.run())
-    await asyncio.sleep(0.02)
-    assert not crashing.watchdog_ok()
+    # once the part has crashed (not merely before it started), the pings stop
+    await until(lambda: bool(crashing.states["bug"].crashes) and not crashing.watchdog_ok())
     crashing.stop.set()
     await asyncio.wait_for(task, 5)
 
