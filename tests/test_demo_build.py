@@ -28,9 +28,9 @@ from db.engine import reading, transaction
 from tests.conftest import REPO
 from tests.demo_helpers import NOW, TODAY, Heard
 
-# Building the demo takes about half a minute: it is built once per test process
-# (tests/demo_helpers.py, through tests/conftest.py: once per process, no longer once per module)
-# and each test works on its own copy; `xdist_group` asks `--dist loadgroup` for one worker.
+# Building the demo takes about half a minute: it is built once per test run, the xdist workers
+# sharing it through a file lock (tests/demo_helpers.py), and each test works on its own copy.
+# `xdist_group` would ask `--dist loadgroup` for one worker (pytest 9.2 no longer lets it).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
 
