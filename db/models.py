@@ -49,8 +49,14 @@ def one_of(table: str, column: str, enum: type[StrEnum]) -> CheckConstraint:
 class School(SQLModel, table=True):
     """A school followed by the district (from the Annuaire de l'éducation or added by hand)."""
 
-    # covers the dashboard's count per circonscription (index-only scan of the active schools)
-    __table_args__ = (Index("ix_school_circonscription_active", "circonscription", "active", "id"),)
+    __table_args__ = (
+        # covers the dashboard's count per circonscription (index-only scan of the active schools)
+        Index("ix_school_circonscription_active", "circonscription", "active", "id"),
+        # the school table's sorts, read page by page in index order (db/school_table.py)
+        Index("ix_school_name_uai", "name", "uai"),
+        Index("ix_school_commune_uai", "commune", "uai"),
+        Index("ix_school_circonscription_uai", "circonscription", "uai"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     uai: str = Field(max_length=8, unique=True, index=True)
@@ -108,6 +114,10 @@ class FollowUp(SQLModel, table=True):
         ),
         # the dashboard's schools without a next reminder (validated ones have none either)
         Index("ix_follow_up_unscheduled", "campaign_id", "next_reminder_at", "stage"),
+        # the school table's sorts by a follow-up's column, read page by page in index order
+        Index("ix_follow_up_stage_school", "campaign_id", "stage", "school_id"),
+        Index("ix_follow_up_since_school", "campaign_id", "stage_since", "school_id"),
+        Index("ix_follow_up_next_school", "campaign_id", "next_reminder_at", "school_id"),
         one_of("follow_up", "stage", Stage),
     )
 
