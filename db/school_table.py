@@ -120,7 +120,7 @@ def parse_cursor(token: str, sort: str) -> Cursor | None:
     return Cursor(number, moment, tie) if moment.tzinfo is not None else None
 
 
-def _walk(sort: str, descending: bool, backward: bool) -> list[tuple[int, Segment, bool]]:
+def reading_order(sort: str, descending: bool, backward: bool) -> list[tuple[int, Segment, bool]]:
     """(number, segment, read descending) in the order a page reads them."""
     parts = list(enumerate(segments(sort)))
     valued = [p for p in parts if not p[1].trailing]
@@ -143,7 +143,7 @@ def _beyond(segment: Segment, cursor: Cursor, descending: bool) -> ColumnElement
     return and_(key >= cursor.key, or_(key > cursor.key, tie))
 
 
-def _query(
+def segment_query(
     campaign_id: int,
     filters: SchoolFilters,
     segment: Segment,
@@ -174,7 +174,7 @@ def _value(row: Row, attribute: Attribute | None) -> Any:
     return getattr(school if attribute.class_ is School else follow_up, attribute.key)
 
 
-def _cursor(number: int, segment: Segment, row: Row) -> Cursor:
+def cursor_of(number: int, segment: Segment, row: Row) -> Cursor:
     return Cursor(number, _value(row, segment.key), _value(row, segment.tie))
 
 
@@ -195,10 +195,10 @@ def _read(
         ):
             continue  # asked only when a page reaches it (two counts of every follow-up)
         after = cursor if cursor is not None and cursor.segment == number else None
-        query = _query(campaign_id, filters, segment, descending, after).limit(limit)
+        query = segment_query(campaign_id, filters, segment, descending, after).limit(limit)
         for school, follow_up in session.exec(query).all():
             row = (school, follow_up)
-            yield _cursor(number, segment, row), row
+            yield cursor_of(number, segment, row), row
             limit -= 1
         if limit <= 0:
             return
@@ -217,7 +217,7 @@ def table_page(
     """`limit` rows of the table: the first ones, those after `after`, those just before
     `before`, or (`from_end`) the last ones."""
     backward = before is not None or from_end
-    walk = _walk(filters.sort, filters.descending, backward)
+    walk = reading_order(filters.sort, filters.descending, backward)
     cursor = before if backward else after
     found = list(_read(session, campaign_id, filters, walk, cursor, limit))
     if backward:

@@ -26,7 +26,7 @@ from daemon.school import actions
 from daemon.school.headcounts import headcounts
 from daemon.school.ocr_review import reviews_for
 from daemon.school.open_items import INE_STATUS_LABELS
-from daemon.school.stage import Stage, french_date
+from daemon.school.stage import STAGE_ORDER, Stage, french_date
 from daemon.web.auth import Coordinator, require_coordinator
 from daemon.web.cache import TTLCache
 from daemon.web.charts import SERIES, progress_svg
@@ -103,6 +103,7 @@ FINDING_LABELS = {
     "avertissement": "avertissement",
     "donnee_non_autorisee": "donnée non autorisée",
 }
+STAGE_COLUMNS = [(stage.value, stage.label) for stage in STAGE_ORDER]  # read once, not per cell
 IDLE_SCHOOL_DAYS = 10  # « sans mouvement » after that many school days
 ATTENTION_LABELS = {
     Attention.PROBLEM: "Problème signalé et sans réponse",
@@ -198,6 +199,8 @@ def dashboard(request: Request, user: Coordinator) -> Response:
         "days_to_deadline": (campaign.deadline - today).days,
         "district": district,
         "per_circonscription": per_circonscription,
+        "stage_columns": STAGE_COLUMNS,
+        "validated": Stage.VALIDATED.value,
         "counted_at": counted_at,
         "chart": progress_svg(days),
         "series": SERIES,
