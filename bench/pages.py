@@ -449,6 +449,7 @@ class Latency:
     subject: list[float]
     baseline: list[float]
     paths: list[str]
+    cpu: float  # the server's mean CPU time a page request (ms), whatever the machine's load
 
     @property
     def p95(self) -> float:
@@ -488,23 +489,31 @@ def get(client: httpx.Client, path: str) -> float:
     return elapsed
 
 
-def alternated(client: httpx.Client, paths: list[str], requests: int) -> Latency:
+def alternated(client: httpx.Client, paths: list[str], requests: int, server: int) -> Latency:
     """`requests` GETs cycling through `paths`, each paired with a GET of the static file in
-    alternating order (A B, then B A), after 5 of each not counted."""
+    alternating order (A B, then B A), after 5 of each not counted; with the server process's
+    CPU time spent on the page requests (`server`: its pid)."""
     for path in (paths * 5)[:5]:
         get(client, path)
         get(client, STATIC_PATH)
-    subject, baseline, asked = [], [], []
+    subject, baseline, asked, cpu = [], [], [], 0.0
     for number in range(requests):
         path = paths[number % len(paths)]
         asked.append(path)
+        if number % 2 == 1:
+            baseline.append(get(client, STATIC_PATH))
+        before = cpu_ms(server)
+        subject.append(get(client, path))
+        cpu += cpu_ms(server) - before
         if number % 2 == 0:
-            subject.append(get(client, path))
             baseline.append(get(client, STATIC_PATH))
-        else:
-            baseline.append(get(client, STATIC_PATH))
-            subject.append(get(client, path))
-    return Latency(subject, baseline, asked)
+    return Latency(subject, baseline, asked, cpu / requests)
+
+
+def cpu_ms(pid: int) -> float:
+    """A process's CPU time so far (user + system, in ms; the kernel counts in ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 SORT_KEYS = ("uai", "nom", "commune", "circonscription", "etape", "depuis", "relance")
@@ -583,8 +592,11 @@ def measure(state: Path, url: str, now: dt.datetime, args: Any) -> tuple[dict[st
     try:
         with httpx.Client(base_url=base, timeout=60, follow_redirects=True) as client:
             login(client)
-            found["dashboard warm"] = alternated(client, [DASHBOARD_PATH], args.requests)
-            found["table"] = alternated(client, paths, max(args.requests, 3 * len(paths)))
+            found["dashboard warm"] = alternated(
+                client, [DASHBOARD_PATH], args.requests, process.pid
+            )
+            requests = max(args.requests, 3 * len(paths))
+            found["table"] = alternated(client, paths, requests, process.pid)
         _rss, peak = resident_mb(process.pid)
     finally:
         process.terminate()
@@ -594,7 +606,9 @@ def measure(state: Path, url: str, now: dt.datetime, args: Any) -> tuple[dict[st
         with httpx.Client(base_url=base, timeout=60, follow_redirects=True) as client:
             login(client)
             cold_requests = max(40, args.requests // 3)
-            found["dashboard cold"] = alternated(client, [DASHBOARD_PATH], cold_requests)
+            found["dashboard cold"] = alternated(
+                client, [DASHBOARD_PATH], cold_requests, process.pid
+            )
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -616,7 +630,8 @@ def rows_for(found: dict[str, Any], peak: float, schools: int, load: str) -> lis
             Row(
                 "pages",
                 f"{figures[name]}, {len(latency.subject)} requests ({load})",
-                f"{latency.p95:.1f} ms (median {latency.median:.1f})",
+                f"{latency.p95:.1f} ms (median {latency.median:.1f}; server CPU "
+                f"{latency.cpu:.1f} ms a request)",
                 f"static file, alternated: {latency.baseline_p95:.1f} ms p95",
                 pairs.ratio,
                 f"≤ {targets[name]:.0f} ms",
@@ -678,7 +693,10 @@ def main(argv: list[str] | None = None) -> int:
     load = load_average()
     print(f"[pages] {load} at the end")
     for name, latency in found.items():
-        print(f"[pages] {name}: median {latency.median:.1f} ms, p95 {latency.p95:.1f} ms")
+        print(
+            f"[pages] {name}: median {latency.median:.1f} ms, p95 {latency.p95:.1f} ms, "
+            f"server CPU {latency.cpu:.1f} ms a request"
+        )
     for label, times in sorted(found["table"].by(sort_of).items()):
         middle = statistics.median(times)
         print(f"[pages]   table {label}: median {middle:.1f} ms, max {max(times):.1f}")
