@@ -248,6 +248,20 @@ def test_the_table_pages_by_keyset_through_its_links(app: App, session: Session)
         assert "page 3 sur 3" in last and "École 019" in last and "École 020" not in last
 
 
+def test_the_stage_sort_follows_the_campaign_and_the_csv_keeps_the_page_order(
+    app: App, district: Campaign
+) -> None:
+    """« Étape » sorts in the campaign's order (export awaited, exported, errors, …, validated),
+    not the stored values' alphabetical one; the CSV of the view lists its rows as the page
+    does."""
+    with signed_in(app) as (client, _token):
+        page = client.get("/ecoles?tri=etape").text
+        rows = client.get("/ecoles.csv?tri=etape").content.decode("utf-8-sig").splitlines()[1:]
+    in_order = ["École Notre-Dame", "École du Port", "École Saint-Joseph", "École Sainte-Anne"]
+    assert [page.index(name) for name in in_order] == sorted(page.index(n) for n in in_order)
+    assert [row.split(";")[1] for row in rows] == in_order
+
+
 def test_the_csv_is_the_current_view_with_bom_and_semicolons(
     app: App, district: Campaign, session: Session
 ) -> None:

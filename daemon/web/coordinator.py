@@ -44,7 +44,6 @@ from db.dashboard import (
     nothing_scheduled,
     progress_by_day,
     quarantined,
-    school_rows,
     stage_counts,
 )
 from db.engine import transaction
@@ -367,7 +366,9 @@ def school_csv(request: Request, user: Coordinator, filters: Filters) -> Respons
         campaign = current_campaign(app, session)
         assert campaign.id is not None
         zone = _zone(campaign)
-        rows = school_rows(session, campaign_id=campaign.id, filters=filters, limit=None)
+        total = school_total(session, campaign_id=campaign.id, filters=filters)
+        # the whole view in the page's own order (the same segments, read to the end)
+        rows = table_page(session, campaign_id=campaign.id, filters=filters, limit=total).rows
     ctx, now = campaign_context(app, campaign), app.now()
 
     def moment(value: dt.datetime | None) -> str:
