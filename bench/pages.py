@@ -516,9 +516,6 @@ def cpu_ms(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
-SORT_KEYS = ("uai", "nom", "commune", "circonscription", "etape", "depuis", "relance")
-
-
 def table_paths(settings: Any, now: dt.datetime, seed: int) -> list[str]:
     """Every sort, both orders: the first page, a middle and a deep one (after the cursor of
     the row before, as « Suivante » links them), the page before the deep one, the last page;

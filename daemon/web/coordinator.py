@@ -35,6 +35,7 @@ from daemon.web.csrf import verify_csrf
 from daemon.web.csv_exports import csv_response
 from daemon.web.render import render
 from daemon.web.sessions import end_all_sessions
+from daemon.web.stage_table import stage_rows
 from db.attention import Attention, AttentionRow, needing_attention
 from db.dashboard import (
     SchoolFilters,
@@ -199,7 +200,7 @@ def dashboard(request: Request, user: Coordinator) -> Response:
         "district": district,
         "per_circonscription": per_circonscription,
         "stage_columns": STAGE_COLUMNS,
-        "validated": Stage.VALIDATED.value,
+        "stage_rows": stage_rows(district, per_circonscription, [v for v, _l in STAGE_COLUMNS]),
         "counted_at": counted_at,
         "chart": progress_svg(days),
         "series": SERIES,
