@@ -91,7 +91,11 @@ def _attention_queries(
     answered = col(FollowUp.problem_answered_at)
     problem = reported.is_not(None) & (answered.is_(None) | (answered < reported))
     declared = col(FollowUp.declared_validated_at)
-    to_confirm = declared.is_not(None) & col(FollowUp.validation_confirmed_at).is_(None)
+    to_confirm = and_(  # the stage too, so that the index alone leaves the validated out
+        declared.is_not(None),
+        col(FollowUp.validation_confirmed_at).is_(None),
+        col(FollowUp.stage) != Stage.VALIDATED,
+    )
     failing = col(School.email_failing_since)
     queries: list[tuple[Attention, Any, Any]] = [
         (Attention.PROBLEM, few_follow_ups(campaign_id, problem), reported),
