@@ -7,13 +7,18 @@ in every stage, archives, comptes rendus, anomalies, reminders sent, about ten e
 with bulk inserts, then starts the real web application under uvicorn in a subprocess on a free
 loopback port, logs in as a coordinator and measures the 95th percentile of:
 - the dashboard warm (its 60 s cache as in production) and cold (a second server whose
-  dashboard cache keeps nothing: every answer computes every figure);
-- the school table on every sort, both orders, on the first, a middle, a deep and the last
-  page (shuffled);
+  dashboard cache keeps nothing: the cache is empty before each request, every answer computes
+  every figure);
+- the school table on every sort, both orders, on the first page, a middle and a deep page
+  (reached as « Suivante » reaches them: by the keyset cursor of the row before, found by
+  walking the table once before measuring), the page before the deep one (« Précédente ») and
+  the last page (shuffled);
 each request alternated with — the baseline — a static file served by the same server (A B,
-then B A). Targets: the dashboard ≤ 150 ms at p95, cold or warm; any table page, any sort,
-≤ 50 ms at p95; the server process under 300 MB resident (VmHWM, its peak, read from /proc).
-Exits 0 even when a target is missed, printing MISSED.
+then B A the next pair). The figure is the p95 of the page's times; the ratio is the median of
+the pair ratios (page / static file), with their min–max. Targets: the dashboard ≤ 150 ms at
+p95, cold or warm; any table page, any sort, ≤ 50 ms at p95; the server process under 300 MB
+resident (VmHWM, its peak, read from /proc). Exits 0 even when a target is missed, printing
+MISSED.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.report import Row, emit, load_average
+from bench.report import Pairs, Row, emit, load_average
 
 TARGET_MS = 150.0  # the dashboard, cold or warm
 TARGET_TABLE_MS = 50.0  # any page of the school table, any sort
@@ -438,22 +443,40 @@ def login(client: httpx.Client) -> None:
 
 @dataclass(frozen=True)
 class Latency:
-    """Times of a page and of the static file requested alternately with it (ms)."""
+    """Times of a page and of the static file requested alternately with it (ms), with the
+    path of each page request."""
 
     subject: list[float]
     baseline: list[float]
+    paths: list[str]
+    cpu: float  # the server's mean CPU time a page request (ms), whatever the machine's load
 
     @property
     def p95(self) -> float:
-        return statistics.quantiles(self.subject, n=20)[18]
+        return p95(self.subject)
 
     @property
     def baseline_p95(self) -> float:
-        return statistics.quantiles(self.baseline, n=20)[18]
+        return p95(self.baseline)
 
     @property
     def median(self) -> float:
         return statistics.median(self.subject)
+
+    @property
+    def pairs(self) -> Pairs:
+        return Pairs(self.subject, self.baseline)
+
+    def by(self, label: Any) -> dict[str, list[float]]:
+        """The page times grouped by `label(path)`."""
+        groups: dict[str, list[float]] = {}
+        for path, elapsed in zip(self.paths, self.subject, strict=True):
+            groups.setdefault(label(path), []).append(elapsed)
+        return groups
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[18]
 
 
 def get(client: httpx.Client, path: str) -> float:
@@ -466,39 +489,86 @@ def get(client: httpx.Client, path: str) -> float:
     return elapsed
 
 
-def alternated(client: httpx.Client, paths: list[str], requests: int) -> Latency:
+def alternated(client: httpx.Client, paths: list[str], requests: int, server: int) -> Latency:
     """`requests` GETs cycling through `paths`, each paired with a GET of the static file in
-    alternating order (A B, then B A), after 5 of each not counted."""
+    alternating order (A B, then B A), after 5 of each not counted; with the server process's
+    CPU time spent on the page requests (`server`: its pid)."""
     for path in (paths * 5)[:5]:
         get(client, path)
         get(client, STATIC_PATH)
-    subject, baseline = [], []
+    subject, baseline, asked, cpu = [], [], [], 0.0
     for number in range(requests):
         path = paths[number % len(paths)]
+        asked.append(path)
+        if number % 2 == 1:
+            baseline.append(get(client, STATIC_PATH))
+        before = cpu_ms(server)
+        subject.append(get(client, path))
+        cpu += cpu_ms(server) - before
         if number % 2 == 0:
-            subject.append(get(client, path))
             baseline.append(get(client, STATIC_PATH))
-        else:
-            baseline.append(get(client, STATIC_PATH))
-            subject.append(get(client, path))
-    return Latency(subject, baseline)
+    return Latency(subject, baseline, asked, cpu / requests)
 
 
-SORT_KEYS = ("uai", "nom", "commune", "circonscription", "etape", "depuis", "relance")
+def cpu_ms(pid: int) -> float:
+    """A process's CPU time so far (user + system, in ms; the kernel counts in ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
-def table_paths(schools: int, seed: int) -> list[str]:
-    """Every sort, both orders, on the first, a middle, a deep and the last page, shuffled."""
-    last = max(1, -(-schools // 50))
-    pages = sorted({1, max(1, last // 2), max(1, last * 9 // 10), last})
-    paths = [
-        f"{TABLE_PATH}?tri={key}&ordre={order}&page={page}"
-        for key in SORT_KEYS
-        for order in ("asc", "desc")
-        for page in pages
-    ]
+def table_paths(settings: Any, now: dt.datetime, seed: int) -> list[str]:
+    """Every sort, both orders: the first page, a middle and a deep one (after the cursor of
+    the row before, as « Suivante » links them), the page before the deep one, the last page;
+    shuffled."""
+    from urllib.parse import urlencode
+
+    from daemon.app import App
+    from db.dashboard import SchoolFilters
+    from db.engine import reading
+    from db.school_table import SORTS, school_total
+
+    app = App(settings, clock=lambda: now)
+    paths = []
+    with reading(app.engine) as session:
+        campaign = app.campaign(session, now, follow_ups=False)
+        assert campaign.id is not None
+        for key in SORTS:
+            for order in ("asc", "desc"):
+                filters = SchoolFilters(sort=key, descending=order == "desc")
+                total = school_total(session, campaign_id=campaign.id, filters=filters)
+                last = -(-total // PER_PAGE)
+                base = {"tri": key, "ordre": order}
+                paths.append(f"{TABLE_PATH}?{urlencode(base)}")
+                paths.append(f"{TABLE_PATH}?{urlencode({**base, 'page': last})}")
+                for page in (last // 2, last * 9 // 10):  # the pages after these
+                    cursor = cursor_at(session, campaign.id, filters, page * PER_PAGE)
+                    after = {**base, "page": page + 1, "apres": cursor.token}
+                    paths.append(f"{TABLE_PATH}?{urlencode(after)}")
+                before = {**base, "page": page, "avant": cursor.token}
+                paths.append(f"{TABLE_PATH}?{urlencode(before)}")
+    app.close()
     random.Random(seed).shuffle(paths)
     return paths
+
+
+PER_PAGE = 50
+
+
+def cursor_at(session: Any, campaign_id: int, filters: Any, position: int) -> Any:
+    """The cursor of the table's `position`-th row (setup only: the segments' rows counted,
+    then one OFFSET query in the right segment), as the « Suivante » links would reach it."""
+    from sqlalchemy import func, select
+
+    from db.school_table import cursor_of, reading_order, segment_query
+
+    for number, segment, descending in reading_order(filters.sort, filters.descending, False):
+        query = segment_query(campaign_id, filters, segment, descending, None)
+        size = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        if position <= size:
+            row = session.execute(query.offset(position - 1).limit(1)).one()
+            return cursor_of(number, segment, (row[0], row[1]))
+        position -= size
+    raise ValueError("past the table's end")
 
 
 def resident_mb(pid: int) -> tuple[float, float]:
@@ -514,13 +584,16 @@ def measure(state: Path, url: str, now: dt.datetime, args: Any) -> tuple[dict[st
     """The warm server (its 60 s dashboard cache as in production), then a cold one (its cache
     keeps nothing); returns the latencies and the warm server's peak memory (MB)."""
     found: dict[str, Any] = {}
+    paths = table_paths(bench_settings(state, url), now, args.seed)
     process, base = start_server(state, url, now)
     try:
         with httpx.Client(base_url=base, timeout=60, follow_redirects=True) as client:
             login(client)
-            found["dashboard warm"] = alternated(client, [DASHBOARD_PATH], args.requests)
-            paths = table_paths(args.schools, args.seed)
-            found["table"] = alternated(client, paths, max(args.requests, len(paths)))
+            found["dashboard warm"] = alternated(
+                client, [DASHBOARD_PATH], args.requests, process.pid
+            )
+            requests = max(args.requests, 3 * len(paths))
+            found["table"] = alternated(client, paths, requests, process.pid)
         _rss, peak = resident_mb(process.pid)
     finally:
         process.terminate()
@@ -529,32 +602,38 @@ def measure(state: Path, url: str, now: dt.datetime, args: Any) -> tuple[dict[st
     try:
         with httpx.Client(base_url=base, timeout=60, follow_redirects=True) as client:
             login(client)
-            cold_requests = max(20, args.requests // 4)
-            found["dashboard cold"] = alternated(client, [DASHBOARD_PATH], cold_requests)
+            cold_requests = max(40, args.requests // 3)
+            found["dashboard cold"] = alternated(
+                client, [DASHBOARD_PATH], cold_requests, process.pid
+            )
     finally:
         process.terminate()
         process.wait(timeout=30)
     return found, peak
 
 
-def rows_for(found: dict[str, Any], peak: float, schools: int) -> list[Row]:
+def rows_for(found: dict[str, Any], peak: float, schools: int, load: str) -> list[Row]:
     targets = {"dashboard cold": TARGET_MS, "dashboard warm": TARGET_MS, "table": TARGET_TABLE_MS}
     figures = {
-        "dashboard cold": f"dashboard p95, cache empty ({schools} schools)",
+        "dashboard cold": f"dashboard p95, cache emptied before each request ({schools} schools)",
         "dashboard warm": f"dashboard p95, cache warm ({schools} schools)",
-        "table": f"school table p95, every sort, pages first to last ({schools} schools)",
+        "table": f"school table p95, every sort both ways: first, middle, deep, previous, "
+        f"last pages ({schools} schools)",
     }
     rows = []
     for name, latency in found.items():
+        pairs = latency.pairs
         rows.append(
             Row(
                 "pages",
-                figures[name],
-                f"{latency.p95:.1f} ms (median {latency.median:.1f})",
-                f"static file {latency.baseline_p95:.1f} ms, alternated",
-                latency.p95 / latency.baseline_p95,
+                f"{figures[name]}, {len(latency.subject)} requests ({load})",
+                f"{latency.p95:.1f} ms (median {latency.median:.1f}; server CPU "
+                f"{latency.cpu:.1f} ms a request)",
+                f"static file, alternated: {latency.baseline_p95:.1f} ms p95",
+                pairs.ratio,
                 f"≤ {targets[name]:.0f} ms",
                 latency.p95 <= targets[name],
+                pairs.spread,
             )
         )
     rows.append(
@@ -569,6 +648,15 @@ def rows_for(found: dict[str, Any], peak: float, schools: int) -> list[Row]:
         )
     )
     return rows
+
+
+def sort_of(path: str) -> str:
+    from urllib.parse import parse_qs, urlsplit
+
+    query = parse_qs(urlsplit(path).query)
+    where = "after a cursor" if "apres" in query else "before a cursor" if "avant" in query else ""
+    where = where or ("last" if "page" in query else "first")
+    return f"{query['tri'][0]} {query['ordre'][0]} ({where})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -599,10 +687,17 @@ def main(argv: list[str] | None = None) -> int:
             built = time.perf_counter() - started
             print(f"[pages] database: {counts} built in {built:.1f} s")
         found, peak = measure(state, url, now, args)
-    print(f"[pages] {load_average()} at the end")
+    load = load_average()
+    print(f"[pages] {load} at the end")
     for name, latency in found.items():
-        print(f"[pages] {name}: median {latency.median:.1f} ms, p95 {latency.p95:.1f} ms")
-    emit(rows_for(found, peak, args.schools))
+        print(
+            f"[pages] {name}: median {latency.median:.1f} ms, p95 {latency.p95:.1f} ms, "
+            f"server CPU {latency.cpu:.1f} ms a request"
+        )
+    for label, times in sorted(found["table"].by(sort_of).items()):
+        middle = statistics.median(times)
+        print(f"[pages]   table {label}: median {middle:.1f} ms, max {max(times):.1f}")
+    emit(rows_for(found, peak, args.schools, load.split(" (")[0]))
     return 0
 
 

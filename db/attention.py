@@ -13,6 +13,7 @@ from sqlalchemy import and_, exists, func, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from db.dashboard import few_follow_ups
 from db.models import Document, Event, FollowUp, Reminder, School
 from db.states import ESCALATION_LABELS, EventKind, LedgerKind, ReminderStatus, Stage
 
@@ -90,20 +91,22 @@ def _attention_queries(
     answered = col(FollowUp.problem_answered_at)
     problem = reported.is_not(None) & (answered.is_(None) | (answered < reported))
     declared = col(FollowUp.declared_validated_at)
+    to_confirm = and_(  # the stage too, so that the index alone leaves the validated out
+        declared.is_not(None),
+        col(FollowUp.validation_confirmed_at).is_(None),
+        col(FollowUp.stage) != Stage.VALIDATED,
+    )
+    failing = col(School.email_failing_since)
     queries: list[tuple[Attention, Any, Any]] = [
-        (Attention.PROBLEM, problem, reported),
+        (Attention.PROBLEM, few_follow_ups(campaign_id, problem), reported),
         (Attention.ESCALATED, col(FollowUp.escalated).is_(True), col(FollowUp.stage_since)),
         (
             Attention.EMAIL_FAILING,
-            col(School.email_failing_since).is_not(None),
-            col(School.email_failing_since),
+            col(School.id).in_(select(School.id).where(failing.is_not(None))),
+            failing,
         ),
         (Attention.NO_EMAIL, col(School.director_email) == "", col(School.uai)),
-        (
-            Attention.AWAITING_CONFIRMATION,
-            declared.is_not(None) & col(FollowUp.validation_confirmed_at).is_(None),
-            declared,
-        ),
+        (Attention.AWAITING_CONFIRMATION, few_follow_ups(campaign_id, to_confirm), declared),
         (Attention.OCR_UNCONFIRMED, col(School.id).in_(unconfirmed), col(FollowUp.stage_since)),
         (Attention.TO_REVIEW, col(School.id).in_(to_review), col(FollowUp.stage_since)),
     ]
@@ -112,11 +115,12 @@ def _attention_queries(
     queries.append(
         (Attention.ERRORS, col(FollowUp.stage) == Stage.ERRORS, col(FollowUp.stage_since))
     )
-    idle = and_(
-        ~_activity_since(idle_since),
-        col(FollowUp.stage_since).is_(None) | (col(FollowUp.stage_since) < idle_since),
-    )
-    queries.append((Attention.IDLE, idle, col(FollowUp.stage_since)))
+    # in two parts, each read in its index's order until enough are found: the schools whose
+    # stage has no start, then those whose stage started before `idle_since`, the oldest first
+    since = col(FollowUp.stage_since)
+    idle = ~_activity_since(idle_since)
+    queries.append((Attention.IDLE, idle & since.is_(None), col(School.uai)))
+    queries.append((Attention.IDLE, idle & (since < idle_since), since))
     return queries
 
 
@@ -180,10 +184,12 @@ def needing_attention(
         .where(col(School.active).is_(True), col(FollowUp.stage) != Stage.VALIDATED)
     )
     found: dict[int, tuple[School, FollowUp, Attention]] = {}
+    listed = dict.fromkeys(Attention, 0)  # a reason may be read in two parts
     for why, condition, order in _attention_queries(campaign_id, since, overdue):
         query = base.where(condition).order_by(order.asc().nulls_first(), col(School.uai))
-        for school, follow_up in session.exec(query.limit(per_kind)).all():
+        for school, follow_up in session.exec(query.limit(per_kind - listed[why])).all():
             assert school.id is not None
+            listed[why] += 1
             found.setdefault(school.id, (school, follow_up, why))
     activity = last_activity(session, found)
     rows = []

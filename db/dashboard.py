@@ -62,6 +62,13 @@ def _awaiting_confirmation() -> ColumnElement[bool]:
     )
 
 
+def few_follow_ups(campaign_id: int, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """A condition few follow-ups meet, found through its own index first (not by walking
+    every follow-up or every school and testing it)."""
+    found = select(FollowUp.id).where(col(FollowUp.campaign_id) == campaign_id, condition)
+    return col(FollowUp.id).in_(found)
+
+
 def awaiting_confirmation_count(session: Session, *, campaign_id: int) -> int:
     """Active schools whose declared constat waits for a coordinator's confirmation."""
     query = (
@@ -69,9 +76,8 @@ def awaiting_confirmation_count(session: Session, *, campaign_id: int) -> int:
         .select_from(FollowUp)
         .join(School, col(FollowUp.school_id) == School.id)
         .where(
-            col(FollowUp.campaign_id) == campaign_id,
+            few_follow_ups(campaign_id, _awaiting_confirmation()),
             col(School.active).is_(True),
-            _awaiting_confirmation(),
         )
     )
     return int(session.exec(query).one())
@@ -148,44 +154,47 @@ class StageCounts:
     def validated(self) -> int:
         return self.by_stage.get(VALIDATED, 0)
 
+    def add(self, counts: dict[str, int], on_time: int) -> None:
+        for value, count in counts.items():
+            if count:
+                self.by_stage[value] = self.by_stage.get(value, 0) + count
+                self.total += count
+        self.validated_on_time += on_time
+
 
 def stage_counts(
     session: Session, *, campaign_id: int, deadline_end: dt.datetime
 ) -> tuple[StageCounts, list[StageCounts]]:
-    """The district's counts and each circonscription's, in one grouped query.
+    """The district's counts and each circonscription's, in one grouped query: one row a
+    circonscription (its stages counted side by side), grouped in the order of the school
+    index it reads, so no sort and few rows to read back.
 
     `deadline_end`: the end of the deadline day; a school validated before it is on time."""
-    on_time = case(
-        (
-            and_(
-                col(FollowUp.stage) == VALIDATED,
-                col(FollowUp.declared_validated_at).is_not(None),
-                col(FollowUp.declared_validated_at) < deadline_end,
-            ),
-            1,
-        ),
-        else_=0,
-    )
-    stage = func.coalesce(col(FollowUp.stage), literal(Stage.AWAITING_EXPORT.value))
+    stage = col(FollowUp.stage)
+    validated = stage == VALIDATED
+    on_time = and_(validated, col(FollowUp.declared_validated_at) < deadline_end)
+    counted = [func.count(case((stage == s, 1))) for s in Stage if s != Stage.AWAITING_EXPORT]
     query = (
-        select(School.circonscription, stage, func.count(), func.sum(on_time))
+        select(School.circonscription, func.count(), func.count(case((on_time, 1))), *counted)
         .select_from(School)
         .outerjoin(
             FollowUp,
             and_(col(FollowUp.school_id) == School.id, col(FollowUp.campaign_id) == campaign_id),
         )
         .where(col(School.active).is_(True))
-        .group_by(School.circonscription, stage)
+        .group_by(School.circonscription)
     )
+    others = [s.value for s in Stage if s != Stage.AWAITING_EXPORT]
     district = StageCounts("Tout le district")
     per: dict[str, StageCounts] = {}
-    for circonscription, stage_value, count, on_time_count in session.exec(query).all():
-        name = circonscription or "(sans circonscription)"
-        entry = per.setdefault(name, StageCounts(name))
-        for target in (district, entry):
-            target.by_stage[stage_value] = target.by_stage.get(stage_value, 0) + int(count)
-            target.total += int(count)
-            target.validated_on_time += int(on_time_count or 0)
+    for row in session.exec(query).all():
+        name = row[0] or "(sans circonscription)"
+        by_stage = [int(row[n]) for n in range(3, len(row))]
+        counts = dict(zip(others, by_stage, strict=True))
+        # a school without a follow-up yet awaits its export
+        counts[Stage.AWAITING_EXPORT.value] = int(row[1]) - sum(by_stage)
+        for target in (district, per.setdefault(name, StageCounts(name))):
+            target.add(counts, int(row[2]))
     return district, [per[k] for k in sorted(per)]
 
 

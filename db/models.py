@@ -49,8 +49,17 @@ def one_of(table: str, column: str, enum: type[StrEnum]) -> CheckConstraint:
 class School(SQLModel, table=True):
     """A school followed by the district (from the Annuaire de l'éducation or added by hand)."""
 
-    # covers the dashboard's count per circonscription (index-only scan of the active schools)
-    __table_args__ = (Index("ix_school_circonscription_active", "circonscription", "active", "id"),)
+    __table_args__ = (
+        # covers the dashboard's count per circonscription (index-only scan of the active schools)
+        Index("ix_school_circonscription_active", "circonscription", "active", "id"),
+        # the school table's sorts, read page by page in index order (db/school_table.py)
+        Index("ix_school_name_uai", "name", "uai"),
+        Index("ix_school_commune_uai", "commune", "uai"),
+        Index("ix_school_circonscription_uai", "circonscription", "uai"),
+        # the dashboard's « À regarder en premier »: failing and missing addresses
+        Index("ix_school_email_failing", "email_failing_since"),
+        Index("ix_school_director_email", "director_email", "uai"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     uai: str = Field(max_length=8, unique=True, index=True)
@@ -108,6 +117,21 @@ class FollowUp(SQLModel, table=True):
         ),
         # the dashboard's schools without a next reminder (validated ones have none either)
         Index("ix_follow_up_unscheduled", "campaign_id", "next_reminder_at", "stage"),
+        # the school table's sorts by a follow-up's column, read page by page in index order
+        Index("ix_follow_up_stage_school", "campaign_id", "stage", "school_id"),
+        Index("ix_follow_up_since_school", "campaign_id", "stage_since", "school_id"),
+        Index("ix_follow_up_next_school", "campaign_id", "next_reminder_at", "school_id"),
+        # the dashboard's « À regarder en premier », each reason read through its index
+        Index("ix_follow_up_problem", "campaign_id", "problem_reported_at", "problem_answered_at"),
+        Index("ix_follow_up_escalated", "campaign_id", "escalated", "stage_since"),
+        Index(
+            "ix_follow_up_to_confirm",
+            "campaign_id",
+            "validation_confirmed_at",
+            "declared_validated_at",
+            "stage",
+        ),
+        Index("ix_follow_up_stage_since", "campaign_id", "stage", "stage_since"),
         one_of("follow_up", "stage", Stage),
     )
 
@@ -141,6 +165,12 @@ class ExportSubmission(SQLModel, table=True):
     """One `<UAI>.zip` archive a school submitted, whatever was inside."""
 
     __tablename__ = "export_submission"
+    # the dashboard's archives received per day, index-only
+    __table_args__ = (
+        Index(
+            "ix_export_submission_day", "campaign_id", "accepted", "duplicate_of_id", "received_at"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     school_id: int = Field(foreign_key="school.id", index=True)
@@ -162,6 +192,19 @@ class ExportSubmission(SQLModel, table=True):
 
 class Document(SQLModel, table=True):
     """An ingested compte rendu or ONDE extraction, with its parse result."""
+
+    __table_args__ = (
+        # the dashboard's documents to check: index-only, never a scan of every document
+        Index("ix_document_unconfirmed_school", "campaign_id", "ocr_unconfirmed", "school_id"),
+        Index(
+            "ix_document_review",
+            "campaign_id",
+            "needs_review",
+            "superseded_by_id",
+            "duplicate_of_id",
+            "school_id",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
@@ -257,6 +300,8 @@ class Reminder(SQLModel, table=True):
         Index("ix_reminder_due", "status", "next_attempt_at"),
         Index("ix_reminder_message_id", "message_id"),  # bounces and replies find their mail
         Index("ix_reminder_recipient_day", "recipient", "day"),  # one mail per address per day
+        # a school's last mail delivered (the dashboard's « sans mouvement »), index-only
+        Index("ix_reminder_school_sent", "school_id", "kind", "status", "sent_at"),
         one_of("reminder", "kind", LedgerKind),
         one_of("reminder", "status", ReminderStatus),
     )
@@ -288,7 +333,10 @@ class Event(SQLModel, table=True):
     """One change in a school's history (or the installation's, when school_id is empty)."""
 
     __table_args__ = (
-        Index("ix_event_school_at", "school_id", "at"),
+        # a school's history; its activity since a day, index-only (« sans mouvement »)
+        Index("ix_event_school_at_kind", "school_id", "at", "kind"),
+        # the dashboard's stages entered per day
+        Index("ix_event_stage_day", "kind", "stage", "campaign_id", "at"),
         one_of("event", "kind", EventKind),
         one_of("event", "stage", Stage),
     )

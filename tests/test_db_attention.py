@@ -151,3 +151,33 @@ def test_an_unanswered_problem_comes_first_until_answered_and_again_once_reporte
     follow_up.problem_reported_at = NOW + dt.timedelta(minutes=5)  # reported again
     session.commit()
     assert _listed(session, campaign)["0441211A"][0] is Attention.PROBLEM
+
+
+def test_idle_schools_without_a_stage_start_come_first_then_the_oldest_within_the_limit(
+    session: Session,
+) -> None:
+    """« Sans mouvement » is read in two parts (no stage start, then the oldest start): together
+    they list at most `per_kind` schools, in that order."""
+    campaign = campaign_row(session)
+    assert campaign.id is not None
+    for n, days in enumerate((None, 30, None, 25, 20)):
+        since = None if days is None else NOW - dt.timedelta(days=days)
+        _school(session, campaign, f"044130{n}{'ABCDE'[n]}", stage_since=since)
+    _school(session, campaign, "0441309J", stage_since=NOW - dt.timedelta(days=2))  # too recent
+    session.commit()
+    rows = needing_attention(
+        session, campaign_id=campaign.id, now=NOW, idle_since=IDLE_SINCE, per_kind=3
+    )
+    assert [(r.school.uai, r.why) for r in rows] == [
+        ("0441300A", Attention.IDLE),
+        ("0441302C", Attention.IDLE),
+        ("0441301B", Attention.IDLE),
+    ]
+    everything = needing_attention(session, campaign_id=campaign.id, now=NOW, idle_since=IDLE_SINCE)
+    assert [r.school.uai for r in everything] == [
+        "0441300A",
+        "0441302C",
+        "0441301B",
+        "0441303D",
+        "0441304E",
+    ]

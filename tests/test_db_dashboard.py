@@ -111,3 +111,39 @@ def test_db_compares_no_french_text_and_no_json_as_text() -> None:
             if is_cast and "String" in ast.unparse(node):
                 found.append(f"{where} {ast.unparse(node)[:80]}")
     assert found == [], found
+
+
+def test_stage_counts_per_circonscription_count_schools_without_a_follow_up_as_awaiting_export(
+    session: Session,
+) -> None:
+    from db.dashboard import stage_counts
+
+    campaign = campaign_row(session)
+    assert campaign.id is not None
+    deadline_end = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
+    for uai, circonscription, stage, declared in (
+        ("0441234C", "Nantes", Stage.VALIDATED, dt.datetime(2026, 9, 20, tzinfo=dt.UTC)),
+        ("0441235D", "Nantes", Stage.VALIDATED, dt.datetime(2026, 10, 2, tzinfo=dt.UTC)),
+        ("0441236E", "Nantes", Stage.ERRORS, None),
+        ("0441237F", "", Stage.EXPORTED, None),
+    ):
+        school = _school(session, campaign, uai, stage=stage, declared_validated_at=declared)
+        school.circonscription = circonscription
+    for uai, active in (("0441238G", True), ("0441239H", False)):  # no follow-up yet
+        session.add(
+            School(uai=uai, name=uai, circonscription="Nantes", active=active, created_at=NOW,
+                   updated_at=NOW)
+        )  # fmt: skip
+    session.commit()
+    district, per = stage_counts(session, campaign_id=campaign.id, deadline_end=deadline_end)
+    assert district.total == 5 and district.validated == 2 and district.validated_on_time == 1
+    assert district.by_stage == {
+        "validated": 2,
+        "errors": 1,
+        "exported": 1,
+        "awaiting_export": 1,
+    }
+    assert [(c.name, c.total, c.by_stage) for c in per] == [
+        ("(sans circonscription)", 1, {"exported": 1}),
+        ("Nantes", 4, {"validated": 2, "errors": 1, "awaiting_export": 1}),
+    ]

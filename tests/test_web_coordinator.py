@@ -218,6 +218,50 @@ def test_the_table_sorts_and_paginates(app: App, session: Session) -> None:
         assert client.get("/ecoles?page=99").status_code == 200  # clamped to the last page
 
 
+def _link(html: str, rel: str) -> str:
+    """A pager link's address (rel="next" or "prev"), unescaped."""
+    found = re.search(r'<a href="([^"]+)" rel="' + rel + '"', html)
+    assert found, f"no {rel} link"
+    return found.group(1).replace("&amp;", "&")
+
+
+def test_the_table_pages_by_keyset_through_its_links(app: App, session: Session) -> None:
+    """« Suivante » continues after the last row shown, « Précédente » before the first, a page
+    from the end is the rest: every school once, in the sort's order."""
+    for n in range(120):
+        school(session, f"0442{n:03d}A", f"École {n:03d}")
+    campaign_of(app, session)
+    with signed_in(app) as (client, _token):
+        first = client.get("/ecoles?tri=nom&ordre=desc").text
+        assert "120 écoles — page 1 sur 3" in first and "École 119" in first
+        second = client.get(_link(first, "next")).text
+        assert "page 2 sur 3" in second
+        assert "École 069" in second and "École 020" in second and "École 070" not in second
+        third = client.get(_link(second, "next")).text
+        assert "page 3 sur 3" in third and "École 019" in third and "École 000" in third
+        assert "École 020" not in third
+        assert 'rel="next"' not in third
+        back = client.get(_link(third, "prev")).text
+        assert "page 2 sur 3" in back and "École 069" in back and "École 020" in back
+        assert "École 019" not in back and "École 070" not in back
+        last = client.get("/ecoles?tri=nom&ordre=desc&page=3").text
+        assert "page 3 sur 3" in last and "École 019" in last and "École 020" not in last
+
+
+def test_the_stage_sort_follows_the_campaign_and_the_csv_keeps_the_page_order(
+    app: App, district: Campaign
+) -> None:
+    """« Étape » sorts in the campaign's order (export awaited, exported, errors, …, validated),
+    not the stored values' alphabetical one; the CSV of the view lists its rows as the page
+    does."""
+    with signed_in(app) as (client, _token):
+        page = client.get("/ecoles?tri=etape").text
+        rows = client.get("/ecoles.csv?tri=etape").content.decode("utf-8-sig").splitlines()[1:]
+    in_order = ["École Notre-Dame", "École du Port", "École Saint-Joseph", "École Sainte-Anne"]
+    assert [page.index(name) for name in in_order] == sorted(page.index(n) for n in in_order)
+    assert [row.split(";")[1] for row in rows] == in_order
+
+
 def test_the_csv_is_the_current_view_with_bom_and_semicolons(
     app: App, district: Campaign, session: Session
 ) -> None:

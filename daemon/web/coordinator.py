@@ -26,7 +26,7 @@ from daemon.school import actions
 from daemon.school.headcounts import headcounts
 from daemon.school.ocr_review import reviews_for
 from daemon.school.open_items import INE_STATUS_LABELS
-from daemon.school.stage import Stage, french_date
+from daemon.school.stage import STAGE_ORDER, Stage, french_date
 from daemon.web.auth import Coordinator, require_coordinator
 from daemon.web.cache import TTLCache
 from daemon.web.charts import SERIES, progress_svg
@@ -35,9 +35,9 @@ from daemon.web.csrf import verify_csrf
 from daemon.web.csv_exports import csv_response
 from daemon.web.render import render
 from daemon.web.sessions import end_all_sessions
+from daemon.web.stage_table import stage_rows
 from db.attention import Attention, AttentionRow, needing_attention
 from db.dashboard import (
-    SORTS,
     SchoolFilters,
     awaiting_confirmation_count,
     circonscriptions,
@@ -45,13 +45,12 @@ from db.dashboard import (
     nothing_scheduled,
     progress_by_day,
     quarantined,
-    school_count,
-    school_rows,
     stage_counts,
 )
 from db.engine import transaction
 from db.models import Campaign, FollowUp, School
 from db.school_file import school_file, stored_original
+from db.school_table import SORTS, Page, parse_cursor, school_total, table_page
 from db.schools import get_school
 
 log = logging.getLogger(__name__)
@@ -104,6 +103,7 @@ FINDING_LABELS = {
     "avertissement": "avertissement",
     "donnee_non_autorisee": "donnée non autorisée",
 }
+STAGE_COLUMNS = [(stage.value, stage.label) for stage in STAGE_ORDER]  # read once, not per cell
 IDLE_SCHOOL_DAYS = 10  # « sans mouvement » after that many school days
 ATTENTION_LABELS = {
     Attention.PROBLEM: "Problème signalé et sans réponse",
@@ -199,6 +199,8 @@ def dashboard(request: Request, user: Coordinator) -> Response:
         "days_to_deadline": (campaign.deadline - today).days,
         "district": district,
         "per_circonscription": per_circonscription,
+        "stage_columns": STAGE_COLUMNS,
+        "stage_rows": stage_rows(district, per_circonscription, [v for v, _l in STAGE_COLUMNS]),
         "counted_at": counted_at,
         "chart": progress_svg(days),
         "series": SERIES,
@@ -219,6 +221,37 @@ def dashboard(request: Request, user: Coordinator) -> Response:
 
 
 # ---- school table ------------------------------------------------------------------------------
+def _table_page(
+    session: Session,
+    campaign_id: int,
+    filters: SchoolFilters,
+    numbers: tuple[int, int, int],
+    after: str,
+    before: str,
+) -> tuple[Page, int]:
+    """The page asked for and its number: after or before a cursor, the last page (its
+    number, without a cursor: as many rows as remain), else the first."""
+    page, pages, total = numbers
+    cursor = parse_cursor(after or before, filters.sort) if after or before else None
+    if cursor is not None and 1 < page <= pages:
+        found = table_page(
+            session,
+            campaign_id=campaign_id,
+            filters=filters,
+            after=None if before else cursor,
+            before=cursor if before else None,
+            limit=PER_PAGE,
+        )
+        return found, page
+    if page >= pages > 1:
+        rest = total - (pages - 1) * PER_PAGE
+        found = table_page(
+            session, campaign_id=campaign_id, filters=filters, from_end=True, limit=rest
+        )
+        return found, pages
+    return table_page(session, campaign_id=campaign_id, filters=filters, limit=PER_PAGE), 1
+
+
 def _filters(
     etape: str = "",
     circonscription: str = "",
@@ -263,26 +296,28 @@ def school_table(
     user: Coordinator,
     filters: Filters,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    apres: Annotated[str, Query(max_length=2000)] = "",
+    avant: Annotated[str, Query(max_length=2000)] = "",
 ) -> Response:
+    """One page of the table, read by keyset: « Suivante » continues after the page's last
+    row (`apres`), « Précédente » before its first (`avant`), « Dernière » from the end;
+    `page` only numbers it."""
     app = relance_app(request)
     with reading(app.engine) as session:
         campaign = current_campaign(app, session)
         assert campaign.id is not None
-        total = school_count(session, campaign_id=campaign.id, filters=filters)
+        total = school_total(session, campaign_id=campaign.id, filters=filters)
         pages = max(1, math.ceil(total / PER_PAGE))
-        page = min(page, pages)
-        rows = school_rows(
-            session,
-            campaign_id=campaign.id,
-            filters=filters,
-            offset=(page - 1) * PER_PAGE,
-            limit=PER_PAGE,
-        )
+        found, page = _table_page(session, campaign.id, filters, (page, pages, total), apres, avant)
+        rows = found.rows
         ctx, now = campaign_context(app, campaign), app.now()
         next_reminders = {s.uai: announced(s, f, ctx, now) for s, f in rows}
         cache: TTLCache = request.app.state.dashboard_cache
         all_circonscriptions = cache.get("circonscriptions", lambda: circonscriptions(session))
         all_contracts = cache.get("contracts", lambda: contracts(session))
+
+    def page_link(number: int, **cursor: str) -> str:
+        return "/ecoles?" + _query_string(filters, page=number if number > 1 else "", **cursor)
 
     def sort_link(key: str) -> str:
         descending = filters.sort == key and not filters.descending
@@ -301,7 +336,10 @@ def school_table(
         "contract_labels": CONTRACT_LABELS,
         "sort_labels": SORT_LABELS,
         "sort_link": sort_link,
-        "page_link": lambda n: "/ecoles?" + _query_string(filters, page=n),
+        "first_link": page_link(1),
+        "previous_link": page_link(page - 1, avant=found.first.token) if found.first else "",
+        "next_link": page_link(page + 1, apres=found.last.token) if found.last else "",
+        "last_link": page_link(pages),
         "csv_link": "/ecoles.csv?" + _query_string(filters),
     }
     return render(request, "schools.html", context)
@@ -329,7 +367,9 @@ def school_csv(request: Request, user: Coordinator, filters: Filters) -> Respons
         campaign = current_campaign(app, session)
         assert campaign.id is not None
         zone = _zone(campaign)
-        rows = school_rows(session, campaign_id=campaign.id, filters=filters, limit=None)
+        total = school_total(session, campaign_id=campaign.id, filters=filters)
+        # the whole view in the page's own order (the same segments, read to the end)
+        rows = table_page(session, campaign_id=campaign.id, filters=filters, limit=total).rows
     ctx, now = campaign_context(app, campaign), app.now()
 
     def moment(value: dt.datetime | None) -> str:
