@@ -30,7 +30,13 @@ from daemon.school.stage import Stage, french_date
 from daemon.web.auth import Coordinator, require_coordinator
 from daemon.web.cache import TTLCache
 from daemon.web.charts import SERIES, progress_svg
-from daemon.web.common import current_campaign, intake_for, reading, relance_app
+from daemon.web.common import (
+    current_campaign,
+    intake_for,
+    reading,
+    relance_app,
+    viewed_campaign,
+)
 from daemon.web.csrf import verify_csrf
 from daemon.web.csv_exports import csv_response
 from daemon.web.render import render
@@ -155,12 +161,17 @@ def _zone(campaign: Campaign) -> ZoneInfo:
 
 
 # ---- dashboard --------------------------------------------------------------------------------
+# `?campagne=NAME`: a past campaign still kept, shown read only (the followed one by default)
+CampaignChoice = Annotated[str, Query(alias="campagne", max_length=40)]
+
+
 @router.get("/")
-def dashboard(request: Request, user: Coordinator) -> Response:
+def dashboard(request: Request, user: Coordinator, campagne: CampaignChoice = "") -> Response:
     app = relance_app(request)
     now = app.now()
     with reading(app.engine) as session:
-        campaign = current_campaign(app, session)
+        view = viewed_campaign(app, session, campagne)
+        campaign = view.campaign
         assert campaign.id is not None
         zone = _zone(campaign)
         today = now.astimezone(zone).date()
@@ -194,6 +205,7 @@ def dashboard(request: Request, user: Coordinator) -> Response:
     context = {
         "title": "Tableau de bord",
         "campaign": campaign,
+        "view": view,
         "today": today,
         "days_to_observation": (campaign.observation_date - today).days,
         "days_to_deadline": (campaign.deadline - today).days,
@@ -263,10 +275,12 @@ def school_table(
     user: Coordinator,
     filters: Filters,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    campagne: CampaignChoice = "",
 ) -> Response:
     app = relance_app(request)
     with reading(app.engine) as session:
-        campaign = current_campaign(app, session)
+        view = viewed_campaign(app, session, campagne)
+        campaign = view.campaign
         assert campaign.id is not None
         total = school_count(session, campaign_id=campaign.id, filters=filters)
         pages = max(1, math.ceil(total / PER_PAGE))
@@ -279,17 +293,22 @@ def school_table(
             limit=PER_PAGE,
         )
         ctx, now = campaign_context(app, campaign), app.now()
-        next_reminders = {s.uai: announced(s, f, ctx, now) for s, f in rows}
+        # a past campaign is never swept: no next reminder to announce
+        next_reminders = {s.uai: None if view.past else announced(s, f, ctx, now) for s, f in rows}
         cache: TTLCache = request.app.state.dashboard_cache
         all_circonscriptions = cache.get("circonscriptions", lambda: circonscriptions(session))
         all_contracts = cache.get("contracts", lambda: contracts(session))
 
+    keep = {"campagne": campaign.name if view.past else ""}
+
     def sort_link(key: str) -> str:
         descending = filters.sort == key and not filters.descending
-        return "/ecoles?" + _query_string(filters, tri=key, ordre="desc" if descending else "asc")
+        order = "desc" if descending else "asc"
+        return "/ecoles?" + _query_string(filters, tri=key, ordre=order, **keep)
 
     context = {
         "title": "Écoles",
+        "view": view,
         "rows": rows,
         "next_reminders": next_reminders,
         "filters": filters,
@@ -301,7 +320,7 @@ def school_table(
         "contract_labels": CONTRACT_LABELS,
         "sort_labels": SORT_LABELS,
         "sort_link": sort_link,
-        "page_link": lambda n: "/ecoles?" + _query_string(filters, page=n),
+        "page_link": lambda n: "/ecoles?" + _query_string(filters, page=n, **keep),
         "csv_link": "/ecoles.csv?" + _query_string(filters),
     }
     return render(request, "schools.html", context)
