@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from daemon.app import App
 from daemon.cli import cli
 from daemon.reminders.sweep import sweep
-from db.models import Campaign, Event, FollowUp, Reminder
+from db.models import Campaign, Event, FollowUp
 from tests.mailsink import MailSink
 from tests.reminder_helpers import CONTACTS, add, ledger, paris
 from tests.test_delivery_recheck import at, campaign_app, replay

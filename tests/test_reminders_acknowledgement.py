@@ -17,7 +17,7 @@ from daemon.reminders.acknowledgement import (
     reply_subject,
 )
 from db.models import Campaign, School
-from tests.conftest import NOW
+from tests.conftest import NOW, PARIS
 from tests.mailbox_helpers import DIRECTOR, OUR_ID, World, build_world, ledger
 
 
@@ -86,3 +86,17 @@ def test_per_school_and_hour_and_without_a_school(world: World, engine: Engine) 
     assert row.key.startswith("sans-ecole:")
     assert "n'a pas pu être pris en compte : école inconnue." in row.payload["text"]
     assert "avec son UAI dans le nom du fichier ou dans l'objet" in row.payload["text"]
+
+
+def test_a_mail_received_on_saturday_is_answered_inside_monday_window_only(
+    world: World, engine: Engine
+) -> None:
+    """Tied to the sending window like every mail: a message read on Saturday evening is
+    answered on Monday from the window's opening, and never after Monday's window ends."""
+    saturday = dt.datetime(2026, 9, 19, 21, 30, tzinfo=PARIS).astimezone(dt.UTC)
+    assert queue(world, received(received_at=saturday), 1, saturday)
+    [row] = ledger(engine, "acknowledgement")
+    start, end = world.app.settings.reminders.window_start, world.app.settings.reminders.window_end
+    monday = dt.date(2026, 9, 21)
+    assert row.due_at == dt.datetime.combine(monday, start, PARIS).astimezone(dt.UTC)
+    assert row.send_before == dt.datetime.combine(monday, end, PARIS).astimezone(dt.UTC)

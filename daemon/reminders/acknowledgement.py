@@ -21,6 +21,7 @@ from sqlmodel import Session
 from daemon.app import App
 from daemon.reminders.compose import render
 from daemon.reminders.mails import open_items
+from daemon.reminders.sweep import campaign_context
 from daemon.school.links import school_url
 from db import ledger
 from db.events import record_event
@@ -99,16 +100,19 @@ def queue_acknowledgement(
             )
         return False
     payload = acknowledgement_payload(app, session, received, school, campaign, now)
+    # inside the sending window of a school day, like every mail: not at night, not on Sunday
+    due, day_end = campaign_context(app, campaign).calendar.sending_slot(now)
     entry = ledger.Entry(
         kind=KIND,
         key=acknowledgement_key(school, campaign, received.key),
         recipient=received.sender,
         payload=payload,
         day=now.astimezone(ZoneInfo(campaign.timezone)).date() if school else now.date(),
-        due_at=now,
+        due_at=due,
         created_at=now,
         school_id=school.id if school else None,
         campaign_id=campaign.id,
+        send_before=day_end,
     )
     return ledger.enqueue(session, entry).new
 

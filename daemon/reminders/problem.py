@@ -222,6 +222,8 @@ def _queue(
         campaign_id=report.campaign.id,
         stage=items.stage.stage.value,
         cc=report.cc,
+        # inside the window of its school day only: never retried at night nor on Saturday
+        send_before=campaign_context(app, report.campaign).calendar.sending_slot(due)[1],
     )
     queued = ledger.enqueue(session, entry)
     if not queued.new:
