@@ -17,7 +17,7 @@ from daemon.cli import cli
 from daemon.reminders.sweep import sweep
 from db.models import Campaign, Event, FollowUp
 from tests.mailsink import MailSink
-from tests.reminder_helpers import CONTACTS, add, ledger, paris
+from tests.reminder_helpers import CAMPAIGN, CONTACTS, add, ledger, paris
 from tests.test_delivery_recheck import at, campaign_app, replay
 
 D = dt.date
@@ -136,3 +136,45 @@ def test_a_campaign_that_cannot_be_opened_says_why_in_french(
     assert "la date d'observation (17/08/2027) est avant le début de la campagne" in disorder.output
     with Session(engine) as session:
         assert list(campaigns(session)) == ["2026-2027"]
+
+
+def test_the_daemon_restarted_on_the_old_configuration_keeps_the_new_campaign_dates(
+    tmp_path: Path, database_url: str, engine: Engine, mailsink: MailSink
+) -> None:
+    """`relance.toml` still names 2026-2027 after `relance campaign new 2027-2028`: the daemon
+    follows 2027-2028, and applying the configuration at its start changes only the settings
+    of every year (here the retention), never the new campaign's dates."""
+    app = campaign_app(tmp_path, database_url, engine, mailsink)
+    with Session(engine) as session:
+        app.campaign(session, paris(D(2026, 10, 5), 8))
+        session.commit()
+    assert run(app, "new", *NEXT).exit_code == 0
+    restarted = campaign_app(
+        tmp_path, database_url, engine, mailsink, campaign={**CAMPAIGN, "retention_days": 200}
+    )
+    changed = restarted.apply_settings(paris(D(2027, 9, 1), 7), actor="serve")
+    assert changed == ["retention_days"]
+    with Session(engine) as session:
+        followed = restarted.campaign(session, paris(D(2027, 9, 1), 7))
+        assert followed.name == "2027-2028" and followed.retention_days == 200
+        assert (followed.start, followed.deadline) == (D(2027, 9, 1), D(2027, 10, 1))
+        assert campaigns(session)["2026-2027"].retention_days == 120
+
+
+def test_naming_the_next_campaign_in_the_configuration_opens_it_too(
+    tmp_path: Path, database_url: str, engine: Engine, mailsink: MailSink
+) -> None:
+    app = campaign_app(tmp_path, database_url, engine, mailsink)
+    with Session(engine) as session:
+        app.campaign(session, paris(D(2026, 10, 5), 8))
+        session.commit()
+    dates = {"start": "2027-09-01", "observation_date": "2027-09-17", "deadline": "2027-10-01"}
+    renamed = campaign_app(
+        tmp_path, database_url, engine, mailsink, campaign={"name": "2027-2028", **dates}
+    )
+    with Session(engine) as session:
+        assert renamed.campaign(session, paris(D(2027, 9, 1), 7)).name == "2027-2028"
+        session.commit()
+        assert app.campaign(session, paris(D(2027, 9, 1), 7)).name == "2027-2028"
+        kept = campaigns(session)
+    assert kept["2027-2028"].active and not kept["2026-2027"].active
