@@ -184,6 +184,7 @@ def test_pages_follow_the_next_campaign_and_show_the_last_one_read_only(
         unknown = client.get("/?campagne=1999-2000").text
         table = client.get("/ecoles?etape=validated").text
         past_table = client.get("/ecoles?etape=validated&campagne=2026-2027").text
+        past_csv = client.get("/ecoles.csv?etape=validated&campagne=2026-2027").text
     assert "Campagne 2027-2028 — situation" in current and "consultation seule" not in current
     assert '<option value="2026-2027">2026-2027</option>' in current
     assert "À regarder en premier" in current
@@ -195,6 +196,8 @@ def test_pages_follow_the_next_campaign_and_show_the_last_one_read_only(
     assert "École Sainte-Anne" not in table  # validated last year, followed afresh
     assert "École Sainte-Anne" in past_table and "consultation seule" in past_table
     assert 'name="campagne" value="2026-2027"' in past_table
+    assert re.search(r'href="/ecoles\.csv\?[^"]*campagne=2026-2027"', past_table)
+    assert "École Sainte-Anne" in past_csv  # the view downloaded is the past campaign's
 
 
 def test_the_progress_chart_counts_validations_per_day(

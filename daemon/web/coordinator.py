@@ -196,12 +196,7 @@ def dashboard(request: Request, user: Coordinator, campagne: CampaignChoice = ""
                 session, campaign_id=campaign_id, start=campaign.start, end=chart_end
             ),
         )
-        attention = cache.get(
-            ("attention", campaign_id, now.replace(second=0, microsecond=0)),
-            lambda: _attention(session, campaign, now),
-        )
-        to_confirm = awaiting_confirmation_count(session, campaign_id=campaign_id)
-        idle_count, idle = nothing_scheduled(session, campaign_id=campaign.id)
+        to_act = {} if view.past else _to_act(session, cache, campaign, now)
     context = {
         "title": "Tableau de bord",
         "campaign": campaign,
@@ -212,6 +207,34 @@ def dashboard(request: Request, user: Coordinator, campagne: CampaignChoice = ""
         "district": district,
         "per_circonscription": per_circonscription,
         "counted_at": counted_at,
+        **_chart(days),
+        **to_act,
+        "attention_reason": attention_reason,
+        "french_date": french_date,
+    }
+    return render(request, "dashboard.html", context)
+
+
+def _to_act(
+    session: Session, cache: TTLCache, campaign: Campaign, now: dt.datetime
+) -> dict[str, Any]:
+    """What the dashboard asks coordinators to act on (the campaign followed only)."""
+    assert campaign.id is not None
+    idle_count, idle = nothing_scheduled(session, campaign_id=campaign.id)
+    return {
+        "attention": cache.get(
+            ("attention", campaign.id, now.replace(second=0, microsecond=0)),
+            lambda: _attention(session, campaign, now),
+        ),
+        "to_confirm": awaiting_confirmation_count(session, campaign_id=campaign.id),
+        "idle_count": idle_count,
+        "idle": idle,
+    }
+
+
+def _chart(days: list[Any]) -> dict[str, Any]:
+    """The progress chart of the dashboard and its legend's totals."""
+    return {
         "chart": progress_svg(days),
         "series": SERIES,
         "chart_days": days,
@@ -220,14 +243,7 @@ def dashboard(request: Request, user: Coordinator, campagne: CampaignChoice = ""
             "exported": sum(d.exported for d in days),
             "errors": sum(d.errors for d in days),
         },
-        "attention": attention,
-        "attention_reason": attention_reason,
-        "to_confirm": to_confirm,
-        "idle_count": idle_count,
-        "idle": idle,
-        "french_date": french_date,
     }
-    return render(request, "dashboard.html", context)
 
 
 # ---- school table ------------------------------------------------------------------------------
@@ -298,14 +314,6 @@ def school_table(
         cache: TTLCache = request.app.state.dashboard_cache
         all_circonscriptions = cache.get("circonscriptions", lambda: circonscriptions(session))
         all_contracts = cache.get("contracts", lambda: contracts(session))
-
-    keep = {"campagne": campaign.name if view.past else ""}
-
-    def sort_link(key: str) -> str:
-        descending = filters.sort == key and not filters.descending
-        order = "desc" if descending else "asc"
-        return "/ecoles?" + _query_string(filters, tri=key, ordre=order, **keep)
-
     context = {
         "title": "Écoles",
         "view": view,
@@ -319,11 +327,25 @@ def school_table(
         "contracts": all_contracts,
         "contract_labels": CONTRACT_LABELS,
         "sort_labels": SORT_LABELS,
-        "sort_link": sort_link,
-        "page_link": lambda n: "/ecoles?" + _query_string(filters, page=n, **keep),
-        "csv_link": "/ecoles.csv?" + _query_string(filters),
+        **_table_links(filters, campaign.name if view.past else ""),
     }
     return render(request, "schools.html", context)
+
+
+def _table_links(filters: SchoolFilters, campaign: str) -> dict[str, Any]:
+    """The table's sort, page and CSV links, with its filters and the past campaign shown."""
+    keep = {"campagne": campaign}
+
+    def sort_link(key: str) -> str:
+        descending = filters.sort == key and not filters.descending
+        order = "desc" if descending else "asc"
+        return "/ecoles?" + _query_string(filters, tri=key, ordre=order, **keep)
+
+    return {
+        "sort_link": sort_link,
+        "page_link": lambda n: "/ecoles?" + _query_string(filters, page=n, **keep),
+        "csv_link": "/ecoles.csv?" + _query_string(filters, **keep),
+    }
 
 
 CSV_COLUMNS = (
@@ -342,10 +364,13 @@ CSV_COLUMNS = (
 
 
 @router.get("/ecoles.csv")
-def school_csv(request: Request, user: Coordinator, filters: Filters) -> Response:
+def school_csv(
+    request: Request, user: Coordinator, filters: Filters, campagne: CampaignChoice = ""
+) -> Response:
     app = relance_app(request)
     with reading(app.engine) as session:
-        campaign = current_campaign(app, session)
+        view = viewed_campaign(app, session, campagne)
+        campaign = view.campaign
         assert campaign.id is not None
         zone = _zone(campaign)
         rows = school_rows(session, campaign_id=campaign.id, filters=filters, limit=None)
@@ -366,12 +391,13 @@ def school_csv(request: Request, user: Coordinator, filters: Filters) -> Respons
             stage.label,
             moment(follow_up.stage_since if follow_up else None),
             follow_up.stage_reason if follow_up else "",
-            moment(announced(school, follow_up, ctx, now)),
+            "" if view.past else moment(announced(school, follow_up, ctx, now)),
             school.director_email,
         )
 
     day = app.now().astimezone(zone).date()
-    return csv_response(f"ecoles-{day:%Y-%m-%d}.csv", CSV_COLUMNS, [line(*r) for r in rows])
+    name = f"ecoles-{campaign.name}-{day:%Y-%m-%d}" if view.past else f"ecoles-{day:%Y-%m-%d}"
+    return csv_response(f"{name}.csv", CSV_COLUMNS, [line(*r) for r in rows])
 
 
 # ---- one school --------------------------------------------------------------------------------
