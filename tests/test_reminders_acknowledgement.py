@@ -88,15 +88,11 @@ def test_per_school_and_hour_and_without_a_school(world: World, engine: Engine) 
     assert "avec son UAI dans le nom du fichier ou dans l'objet" in row.payload["text"]
 
 
-def test_a_mail_received_on_saturday_is_answered_inside_monday_window_only(
-    world: World, engine: Engine
-) -> None:
-    """Tied to the sending window like every mail: a message read on Saturday evening is
-    answered on Monday from the window's opening, and never after Monday's window ends."""
+def test_an_answer_belongs_to_its_day(world: World, engine: Engine) -> None:
+    """A message read on Saturday evening is answered at once (an automatic answer to someone
+    who just wrote), but only that day: still waiting at midnight, it never leaves later."""
     saturday = dt.datetime(2026, 9, 19, 21, 30, tzinfo=PARIS).astimezone(dt.UTC)
     assert queue(world, received(received_at=saturday), 1, saturday)
     [row] = ledger(engine, "acknowledgement")
-    start, end = world.app.settings.reminders.window_start, world.app.settings.reminders.window_end
-    monday = dt.date(2026, 9, 21)
-    assert row.due_at == dt.datetime.combine(monday, start, PARIS).astimezone(dt.UTC)
-    assert row.send_before == dt.datetime.combine(monday, end, PARIS).astimezone(dt.UTC)
+    assert row.due_at == saturday
+    assert row.send_before == dt.datetime(2026, 9, 20, 0, 0, tzinfo=PARIS).astimezone(dt.UTC)

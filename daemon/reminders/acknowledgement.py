@@ -100,15 +100,17 @@ def queue_acknowledgement(
             )
         return False
     payload = acknowledgement_payload(app, session, received, school, campaign, now)
-    # inside the sending window of a school day, like every mail: not at night, not on Sunday
-    due, day_end = campaign_context(app, campaign).calendar.sending_slot(now)
+    # An answer to someone who just wrote leaves at once (an auto-reply, not a chase), but it
+    # belongs to its day: not delivered by midnight, it is cancelled with its reason.
+    calendar = campaign_context(app, campaign).calendar
+    day_end = calendar.at(calendar.local_day(now) + dt.timedelta(days=1), dt.time(0, 0))
     entry = ledger.Entry(
         kind=KIND,
         key=acknowledgement_key(school, campaign, received.key),
         recipient=received.sender,
         payload=payload,
         day=now.astimezone(ZoneInfo(campaign.timezone)).date() if school else now.date(),
-        due_at=due,
+        due_at=now,
         created_at=now,
         school_id=school.id if school else None,
         campaign_id=campaign.id,

@@ -175,7 +175,8 @@ class SweepWriter:
             for p in plans
             if p.reminder is not None and p.reminder.recipient.lower() in mailed[p.reminder.day]
         ]
-        return [p for p in plans if p not in waiting], waiting
+        held = {id(p) for p in waiting}
+        return [p for p in plans if id(p) not in held], waiting
 
     def _wait(self, plan: Plan) -> dict[str, Any]:
         """A school whose reminder waits for the next school day: nothing written but its new
