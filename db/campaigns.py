@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from db.events import record_event
 from db.models import Campaign, FollowUp, School
-from db.states import EventKind
+from db.states import EventKind, Stage
 
 CALENDAR_FIELDS = (
     "start",
@@ -29,12 +30,91 @@ def get_campaign(session: Session, *, name: str) -> Campaign | None:
     return session.exec(select(Campaign).where(Campaign.name == name)).first()
 
 
+# The settings that belong to one school year: a campaign opened by `relance campaign new`
+# keeps its own, whatever the configuration (written for the campaign it names) says.
+YEAR_FIELDS = ("start", "observation_date", "deadline", "extra_days_off")
+
+
 def active_campaign(session: Session) -> Campaign | None:
-    """The campaign being followed (the newest active one)."""
+    """The campaign being followed: the newest active one (by its start), never a purged one.
+    Opening a new school year (`open_campaign`) makes it this one."""
     query = (
-        select(Campaign).where(col(Campaign.active).is_(True)).order_by(col(Campaign.start).desc())
+        select(Campaign)
+        .where(col(Campaign.active).is_(True), col(Campaign.purged_at).is_(None))
+        .order_by(col(Campaign.start).desc(), col(Campaign.id).desc())
     )
     return session.exec(query).first()
+
+
+def past_campaigns(session: Session, *, current: Campaign) -> list[Campaign]:
+    """The campaigns before `current` whose data is still there (not purged), newest first:
+    readable, never swept."""
+    query = (
+        select(Campaign)
+        .where(
+            col(Campaign.id) != current.id,
+            col(Campaign.purged_at).is_(None),
+            col(Campaign.start) < current.start,
+        )
+        .order_by(col(Campaign.start).desc())
+    )
+    return list(session.exec(query))
+
+
+def all_campaigns(session: Session) -> list[Campaign]:
+    """Every campaign kept (purged ones included: their counts stay), newest first."""
+    return list(session.exec(select(Campaign).order_by(col(Campaign.start).desc())))
+
+
+def validated_count(session: Session, *, campaign_id: int | None) -> tuple[int, int]:
+    """How many schools the campaign followed, and how many of them validated."""
+    query = select(FollowUp.stage, func.count()).where(FollowUp.campaign_id == campaign_id)
+    by_stage = {str(stage): count for stage, count in session.exec(query.group_by(FollowUp.stage))}
+    return sum(by_stage.values()), by_stage.get(Stage.VALIDATED.value, 0)
+
+
+class CampaignRefused(ValueError):
+    """A new campaign that cannot be opened; the message says why, in French."""
+
+
+def open_campaign(
+    session: Session, *, name: str, calendar: dict[str, Any], now: dt.datetime, actor: str
+) -> Campaign:
+    """Open the next school year's campaign: it becomes the one followed and every other
+    campaign stops being swept (each with an event); their rows stay readable until purged."""
+    if get_campaign(session, name=name) is not None:
+        raise CampaignRefused(f"la campagne {name} existe déjà")
+    current = active_campaign(session)
+    if current is not None and calendar["start"] <= current.start:
+        raise CampaignRefused(
+            f"la campagne {name} doit commencer après la campagne en cours {current.name} "
+            f"(début le {current.start:%d/%m/%Y})"
+        )
+    campaign = _create(session, name=name, calendar=calendar, now=now)
+    if campaign is None:
+        raise CampaignRefused(f"la campagne {name} vient d'être ouverte par un autre processus")
+    _close_others(session, campaign=campaign, now=now, actor=actor)
+    return campaign
+
+
+def _close_others(session: Session, *, campaign: Campaign, now: dt.datetime, actor: str) -> None:
+    others = session.exec(
+        select(Campaign).where(col(Campaign.active).is_(True), col(Campaign.id) != campaign.id)
+    ).all()
+    for other in others:
+        other.active = False
+        session.add(other)
+        record_event(
+            session,
+            at=now,
+            kind=EventKind.CAMPAIGN_UPDATED,
+            campaign_id=other.id,
+            actor=actor,
+            message=f"Campagne {other.name} close : la campagne {campaign.name} est ouverte "
+            "(relances arrêtées, suivi consultable jusqu'à la purge)",
+            data={"fields": ["active"], "old": {"active": True}, "new": {"active": False}},
+        )
+    session.flush()
 
 
 def ensure_campaign(

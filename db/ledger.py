@@ -27,6 +27,9 @@ from db.states import LedgerKind, ReminderStatus
 
 LEDGER: Any = Reminder.__table__  # type: ignore[attr-defined]
 NO_SCHOOL = "sans-ecole"  # an acknowledgement to a sender of no known school
+# A mail of one day not delivered by the end of that day's sending window: cancelled with this
+# reason by the sender (`daemon.delivery`), replaced by the next day's.
+DAY_OVER = "non envoyé avant la fin de sa journée d'envoi : le mail suivant le remplace"
 
 
 def ledger_key(
@@ -155,6 +158,21 @@ def with_keys(session: Session, keys: Sequence[str]) -> list[Reminder]:
     return list(session.exec(query))
 
 
+def mailed_on(session: Session, *, day: dt.date, recipients: Sequence[str]) -> set[str]:
+    """Of these addresses, those a reminder for `day` already left to (or is leaving to:
+    claimed by a sender), lower-cased: one mail per address per day."""
+    if not recipients:
+        return set()
+    spellings = {r for r in recipients} | {r.lower() for r in recipients}
+    query = sa_select(LEDGER.c.recipient).where(
+        LEDGER.c.recipient.in_(spellings),
+        LEDGER.c.day == day,
+        LEDGER.c.kind == LedgerKind.REMINDER,
+        LEDGER.c.status.in_([ReminderStatus.SENT, ReminderStatus.CLAIMED]),
+    )
+    return {str(r).lower() for r in session.connection().execute(query).scalars()}
+
+
 def written_since(
     session: Session,
     *,
@@ -209,6 +227,27 @@ def lost_reminders(
     for school_id, stage, created_at in session.connection().execute(query):
         found.setdefault((school_id, stage), []).append(created_at)
     return found
+
+
+def escalations_out_of_time(session: Session, *, school_id: int, campaign_id: int) -> set[int]:
+    """The ladder steps (their `after`, the last part of the key) whose latest mail to support
+    was cancelled because its day ended before it could leave: the next reminder takes them
+    again."""
+    query = (
+        sa_select(LEDGER.c.key, LEDGER.c.status, LEDGER.c.last_error)
+        .where(
+            LEDGER.c.school_id == school_id,
+            LEDGER.c.campaign_id == campaign_id,
+            LEDGER.c.kind == LedgerKind.ESCALATION,
+        )
+        .order_by(LEDGER.c.day, LEDGER.c.id)
+    )
+    latest: dict[int, bool] = {}
+    for key, status, error in session.connection().execute(query):
+        step = key.rsplit(":", 1)[-1]
+        if step.isdigit():
+            latest[int(step)] = status == ReminderStatus.CANCELLED and error == DAY_OVER
+    return {step for step, lost in latest.items() if lost}
 
 
 def latest_values(

@@ -34,13 +34,18 @@ TICKS = (6, 7, 8, 10, 13, 17, 19)
 
 
 def campaign_app(
-    tmp_path: Path, database_url: str, engine: Engine, sink: MailSink, **extra: dict
+    tmp_path: Path,
+    database_url: str,
+    engine: Engine,
+    sink: MailSink,
+    campaign: dict | None = None,
+    **extra: dict,
 ) -> App:
     settings = make_settings(
         tmp_path,
         database_url,
         **extra,
-        campaign=CAMPAIGN,
+        campaign=campaign or CAMPAIGN,
         contacts=CONTACTS,
         web={"secret_key": "clé-de-test", "base_url": "https://relance.example.org"},
         smtp=sink.smtp_settings(retry_base_seconds=1, retry_max_seconds=2),

@@ -17,7 +17,7 @@ from daemon.reminders.acknowledgement import (
     reply_subject,
 )
 from db.models import Campaign, School
-from tests.conftest import NOW
+from tests.conftest import NOW, PARIS
 from tests.mailbox_helpers import DIRECTOR, OUR_ID, World, build_world, ledger
 
 
@@ -86,3 +86,13 @@ def test_per_school_and_hour_and_without_a_school(world: World, engine: Engine) 
     assert row.key.startswith("sans-ecole:")
     assert "n'a pas pu être pris en compte : école inconnue." in row.payload["text"]
     assert "avec son UAI dans le nom du fichier ou dans l'objet" in row.payload["text"]
+
+
+def test_an_answer_belongs_to_its_day(world: World, engine: Engine) -> None:
+    """A message read on Saturday evening is answered at once (an automatic answer to someone
+    who just wrote), but only that day: still waiting at midnight, it never leaves later."""
+    saturday = dt.datetime(2026, 9, 19, 21, 30, tzinfo=PARIS).astimezone(dt.UTC)
+    assert queue(world, received(received_at=saturday), 1, saturday)
+    [row] = ledger(engine, "acknowledgement")
+    assert row.due_at == saturday
+    assert row.send_before == dt.datetime(2026, 9, 20, 0, 0, tzinfo=PARIS).astimezone(dt.UTC)

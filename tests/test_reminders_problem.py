@@ -21,6 +21,7 @@ from tests.conftest import make_settings
 from tests.delivery_helpers import Clock
 from tests.mailsink import MailSink
 from tests.reminder_helpers import CAMPAIGN, CONTACTS, add, paris, reminder_app, uai
+from tests.test_delivery_recheck import at, campaign_app
 from tests.web_helpers import signed_in
 
 D = dt.date
@@ -353,3 +354,30 @@ def test_a_complement_leaving_the_next_day_names_the_day_of_the_earlier_mail(
     for part in ("text", "html"):
         assert "aujourd'hui" not in second.payload[part]
         assert "déjà transmis le lundi 5 octobre 2026 pour cette école." in second.payload[part]
+
+
+def test_a_report_refused_4xx_all_its_day_is_never_sent_at_night_nor_on_saturday(
+    tmp_path: Path, database_url: str, engine: Engine, session: Session, mailsink: MailSink
+) -> None:
+    """Tied to its day and the window: the server refuses 451 on Friday afternoon;
+    retried inside Friday's window only, then cancelled with its reason (the school's history
+    says so), not delivered that night nor on Saturday when the server accepts again."""
+    friday = paris(D(2026, 10, 9), 17, 30)
+    app = campaign_app(tmp_path, database_url, engine, mailsink)
+    at(app, friday)
+    school = add(session, 1, "École Saint-Joseph")
+    report(app, session, school, ProblemCategory.ONDE, now=friday)
+    mailsink.refuse_all(451)
+    asyncio.run(send_due(app))
+    mailsink.accept_all()
+    for moment in (paris(D(2026, 10, 9), 18, 5), paris(D(2026, 10, 10), 10)):
+        at(app, moment)
+        asyncio.run(send_due(app))
+    assert mailsink.received == []
+    [row] = problem_rows(session)
+    assert row.status == "cancelled" and "fin de sa journée d'envoi" in row.last_error
+    session.rollback()
+    events = session.exec(select(Event).where(Event.kind == "reminder_cancelled")).all()
+    assert [e.message.split(" :")[0] for e in events] == [
+        "Problème signalé non transmis (assistance-onde@example.org)"
+    ]

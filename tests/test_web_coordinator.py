@@ -172,6 +172,34 @@ def test_a_document_to_check_by_hand_puts_its_school_on_the_attention_list(
     assert "Document à vérifier" in row
 
 
+def test_pages_follow_the_next_campaign_and_show_the_last_one_read_only(
+    app: App, district: Campaign
+) -> None:
+    dates = {"start": dt.date(2027, 9, 1), "observation_date": dt.date(2027, 9, 17)}
+    dates["deadline"] = dt.date(2027, 10, 1)
+    app.open_next_campaign(name="2027-2028", dates=dates, now=NOW, actor="t")
+    with signed_in(app) as (client, _token):
+        current = client.get("/").text
+        past = client.get("/?campagne=2026-2027").text
+        unknown = client.get("/?campagne=1999-2000").text
+        table = client.get("/ecoles?etape=validated").text
+        past_table = client.get("/ecoles?etape=validated&campagne=2026-2027").text
+        past_csv = client.get("/ecoles.csv?etape=validated&campagne=2026-2027").text
+    assert "Campagne 2027-2028 — situation" in current and "consultation seule" not in current
+    assert '<option value="2026-2027">2026-2027</option>' in current
+    assert "À regarder en premier" in current
+    assert "Campagne 2026-2027 — situation" in past
+    assert "Campagne 2026-2027 terminée : consultation seule" in past
+    assert "À regarder en premier" not in past and "Confirmer le constat" not in past
+    assert "&amp;campagne=2026-2027" in past  # its counts lead to its own table
+    assert "Campagne 2027-2028 — situation" in unknown
+    assert "École Sainte-Anne" not in table  # validated last year, followed afresh
+    assert "École Sainte-Anne" in past_table and "consultation seule" in past_table
+    assert 'name="campagne" value="2026-2027"' in past_table
+    assert re.search(r'href="/ecoles\.csv\?[^"]*campagne=2026-2027"', past_table)
+    assert "École Sainte-Anne" in past_csv  # the view downloaded is the past campaign's
+
+
 def test_the_progress_chart_counts_validations_per_day(
     app: App, district: Campaign, session: Session
 ) -> None:

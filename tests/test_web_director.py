@@ -132,6 +132,20 @@ def test_a_link_of_another_campaign_is_gone(client: TestClient, app: App) -> Non
     assert page.status_code == 410 and "campagne terminée" in page.text
 
 
+def test_once_the_next_campaign_is_opened_its_links_open_and_the_last_ones_are_gone(
+    client: TestClient, app: App
+) -> None:
+    assert client.get(link(app)).status_code == 200  # the configured campaign, 2026-2027
+    dates = {"start": dt.date(2027, 9, 1), "observation_date": dt.date(2027, 9, 17)}
+    dates["deadline"] = dt.date(2027, 10, 1)
+    app.open_next_campaign(name="2027-2028", dates=dates, now=NOW, actor="t")
+    old = client.get(link(app))
+    assert old.status_code == 410 and "campagne terminée" in old.text
+    page = client.get(link(app, campaign="2027-2028"))
+    assert page.status_code == 200 and "École Saint-Joseph" in page.text
+    assert 'data-stage="awaiting_export"' in page.text
+
+
 def test_a_link_signed_with_another_key_is_refused(client: TestClient, app: App) -> None:
     token = make_token("une autre clé", uai=UAI, campaign=app.settings.campaign.name, now=NOW)
     assert client.get(f"/ecole/{token}").status_code == 403

@@ -28,6 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "daemon.cli.maintenance_cmd:backup_cmd",
         "Sauvegarde la base SQLite (à chaud, API de sauvegarde de SQLite).",
     ),
+    "campaign": (
+        "daemon.cli.campaign_cmd:campaign_group",
+        "Campagnes : ouvrir la nouvelle année scolaire, lister les campagnes gardées.",
+    ),
     "config": (
         "daemon.cli.config_cmd:config_group",
         "Configuration : afficher, vérifier, appliquer à la campagne, exemple commenté.",

@@ -22,6 +22,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from db.events import record_event
+from db.ledger import DAY_OVER
 from db.models import FollowUp, Reminder, School
 from db.states import STAGE_LABELS, EventKind, LedgerKind, ReminderStatus, Stage
 
@@ -30,8 +31,10 @@ CANCELLED_NAMES = {
     LedgerKind.REMINDER.value: "Relance annulée",
     LedgerKind.ESCALATION.value: "Signalement à l'assistance annulé",
     LedgerKind.DIGEST.value: "Synthèse annulée",
+    LedgerKind.PROBLEM.value: "Problème signalé non transmis",
+    LedgerKind.ACKNOWLEDGEMENT.value: "Accusé de réception annulé",
 }
-DAY_OVER = "non envoyé avant la fin de sa journée d'envoi : le mail suivant le remplace"
+__all__ = ["DAY_OVER"]  # the reason, kept where the ledger's readers find it too
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from daemon.app import App
 from daemon.reminders.compose import render
 from daemon.reminders.mails import open_items
+from daemon.reminders.sweep import campaign_context
 from daemon.school.links import school_url
 from db import ledger
 from db.events import record_event
@@ -99,6 +100,10 @@ def queue_acknowledgement(
             )
         return False
     payload = acknowledgement_payload(app, session, received, school, campaign, now)
+    # An answer to someone who just wrote leaves at once (an auto-reply, not a chase), but it
+    # belongs to its day: not delivered by midnight, it is cancelled with its reason.
+    calendar = campaign_context(app, campaign).calendar
+    day_end = calendar.at(calendar.local_day(now) + dt.timedelta(days=1), dt.time(0, 0))
     entry = ledger.Entry(
         kind=KIND,
         key=acknowledgement_key(school, campaign, received.key),
@@ -109,6 +114,7 @@ def queue_acknowledgement(
         created_at=now,
         school_id=school.id if school else None,
         campaign_id=campaign.id,
+        send_before=day_end,
     )
     return ledger.enqueue(session, entry).new
 

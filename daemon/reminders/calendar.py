@@ -152,6 +152,12 @@ class SchoolCalendar:
             and self.window_start <= local.time().replace(tzinfo=None) < self.window_end
         )
 
+    def sending_slot(self, moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+        """When a mail asked for at `moment` leaves at the earliest (`next_send_moment`) and the
+        end of that school day's window: it never leaves after it (nor on another day)."""
+        start = self.next_send_moment(moment)
+        return start, self.at(self.local_day(start), self.window_end)
+
     @lru_cache(maxsize=4096)  # noqa: B019 (one calendar per sweep)
     def next_send_moment(self, moment: dt.datetime) -> dt.datetime:
         """`moment` itself when inside the window, else the next opening of the window."""

@@ -191,6 +191,12 @@ def _day_of(app: App, campaign: Campaign, moment: dt.datetime) -> dt.date:
     return campaign_context(app, campaign).calendar.local_day(moment)
 
 
+def _day_end(app: App, campaign: Campaign, due: dt.datetime) -> dt.datetime:
+    """The end of the sending window of the day the mail is due: never retried at night nor on
+    Saturday, cancelled with its reason past it."""
+    return campaign_context(app, campaign).calendar.sending_slot(due)[1]
+
+
 def _queue(
     app: App, session: Session, report: ProblemReport, earlier: int, due: dt.datetime
 ) -> Routed:
@@ -222,11 +228,11 @@ def _queue(
         campaign_id=report.campaign.id,
         stage=items.stage.stage.value,
         cc=report.cc,
+        send_before=_day_end(app, report.campaign, due),
     )
     queued = ledger.enqueue(session, entry)
     if not queued.new:
-        # The same report sent twice at the same instant (a double click, two daemons on
-        # PostgreSQL): the other request queued this key first. One mail, like a repeat.
+        # The same report at the same instant (double click, two daemons): one mail, a repeat.
         return _already(session, report, queued.row)
     copy = f" (copie : {', '.join(report.cc)})" if report.cc else ""
     _note(

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from daemon.config import Settings
 from daemon.reminders.batch import Batch, load_batch
+from daemon.reminders.compose import long_date
 from daemon.reminders.digest import (
     DigestScope,
     coordinator_entries,
@@ -152,10 +153,47 @@ class SweepWriter:
         """The ledger rows in one statement; then for each school, in order, its events, its
         follow-up's new columns and the ladder steps it reached (a mail whose key was taken
         already is neither reported nor recorded); the follow-ups and the events in bulk."""
+        plans, waiting = self._once_a_day(plans)
         written = ledger.enqueue_many(self.session, [e for plan in plans for e in plan.entries])
         update_follow_ups(self.session, [self._write(plan, written) for plan in plans])
+        update_follow_ups(self.session, [self._wait(plan) for plan in waiting])
         record_events(self.session, self.events)
         self.events.clear()
+
+    def _once_a_day(self, plans: Sequence[Plan]) -> tuple[list[Plan], list[Plan]]:
+        """The plans to write, and those whose director's address already got (or is being
+        sent) today's mail for another school: one mail per address per day, so these wait for
+        the next school day (the mails still waiting leave together: `delivery.grouping`)."""
+        by_day: dict[dt.date, list[str]] = {}
+        for plan in plans:
+            if plan.reminder is not None:
+                by_day.setdefault(plan.reminder.day, []).append(plan.reminder.recipient)
+        mailed = {
+            day: ledger.mailed_on(self.session, day=day, recipients=recipients)
+            for day, recipients in by_day.items()
+        }
+        waiting = [
+            p
+            for p in plans
+            if p.reminder is not None and p.reminder.recipient.lower() in mailed[p.reminder.day]
+        ]
+        held = {id(p) for p in waiting}
+        return [p for p in plans if id(p) not in held], waiting
+
+    def _wait(self, plan: Plan) -> dict[str, Any]:
+        """A school whose reminder waits for the next school day: nothing written but its new
+        due moment and the event saying why (its turn is decided again then)."""
+        turn, cal = plan.turn, self.ctx.calendar
+        day = cal.next_school_day(turn.day, include=False)
+        self._event(
+            turn.follow_up,
+            EventKind.REMINDER_SKIPPED,
+            f"Relance reportée au {long_date(day)} : un mail est déjà parti aujourd'hui à "
+            f"{turn.school.director_email} pour une autre école de la même direction "
+            "(un seul mail par jour et par adresse)",
+        )
+        self.report.skipped.append(f"{turn.school.uai} : relance reportée au {long_date(day)}")
+        return {"id": turn.follow_up.id or 0, "next_reminder_at": cal.opening(day)}
 
     def _plan(self, batch: Batch, follow_up_id: int, decision: Decision) -> Plan:
         """The school's turn: the count restarts if it made progress since its last reminder;
@@ -163,7 +201,7 @@ class SweepWriter:
         follow_up = batch.follow_ups[follow_up_id]
         school = batch.schools[follow_up.school_id]
         items = batch.items[follow_up.school_id]
-        done = tuple(follow_up.escalations_done or ())
+        done = self._escalations_delivered(follow_up)
         decision = _delivered_only(batch, follow_up, decision)
         previous = batch.previous_open_count(follow_up, decision.policy_stage)
         progressed = not decision.started and previous is not None and open_count(items) < previous
@@ -179,6 +217,19 @@ class SweepWriter:
         reminder = self._reminder_entry(turn) if turn.reachable else None
         steps = tuple((step, self._escalation_entry(turn, step)) for step in decision.escalate)
         return Plan(turn, progressed, reminder, steps)
+
+    def _escalations_delivered(self, follow_up: FollowUpRow) -> tuple[str, ...]:
+        """The ladder steps taken, less those whose mail to support never left because its day
+        ended first (an SMTP outage): the next reminder takes them again, so an escalation
+        is superseded by the next day's, never delivered late nor lost."""
+        done = tuple(follow_up.escalations_done or ())
+        support = [name for name in done if name.startswith(f"{Notify.SUPPORT.value}@")]
+        if not support:
+            return done
+        lost = ledger.escalations_out_of_time(
+            self.session, school_id=follow_up.school_id, campaign_id=follow_up.campaign_id
+        )
+        return tuple(n for n in done if n not in {f"{Notify.SUPPORT.value}@{s}" for s in lost})
 
     def _write(self, plan: Plan, written: set[str]) -> dict[str, Any]:
         """One school's events and ladder steps; returns its follow-up's new columns."""
@@ -275,7 +326,7 @@ class SweepWriter:
             school_id=turn.school.id,
             campaign_id=self.campaign.id,
             stage=turn.decision.policy_stage,
-            send_before=self._day_end(turn.day) if kind is LedgerKind.REMINDER else None,
+            send_before=self._day_end(turn.day),  # reminders and escalations alike
         )
 
     def _created(self, entry: ledger.Entry, turn: SchoolTurn, written: set[str]) -> bool:

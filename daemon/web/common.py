@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from fastapi import Request
 from sqlalchemy.engine import Engine
@@ -12,7 +13,7 @@ from sqlmodel import Session
 from daemon.app import App
 from daemon.ingest.intake.intake import Intake
 from daemon.ingest.intake.staging import Staging
-from db.campaigns import get_campaign
+from db.campaigns import past_campaigns
 from db.engine import reading as db_reading
 from db.engine import transaction
 from db.models import Campaign
@@ -44,12 +45,36 @@ def staging_for(request: Request) -> Staging:
 
 
 def current_campaign(app: App, session: Session) -> Campaign:
-    """The configured campaign (created, with its follow-ups, the first time it is asked for)."""
-    campaign = get_campaign(session, name=app.settings.campaign.name)
+    """The campaign followed (`App.followed_campaign`: the newest active one; the configured one
+    created, with its follow-ups, the first time it is asked for)."""
+    campaign = app.settled_campaign(session)
     if campaign is None:
         with transaction(app.engine) as writer:
             campaign = app.campaign(writer, app.now())
     return campaign
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    """The campaign a coordinator's page shows: the one followed, or a past one still kept
+    (`?campagne=NAME`), read only."""
+
+    campaign: Campaign
+    current: Campaign
+    choices: tuple[str, ...]  # the campaign followed first, then the past ones kept
+
+    @property
+    def past(self) -> bool:
+        return self.campaign.id != self.current.id
+
+
+def viewed_campaign(app: App, session: Session, name: str) -> CampaignView:
+    """The campaign asked for by `?campagne=` among the followed one and the past ones not
+    purged; the followed one when the name is empty or unknown."""
+    current = current_campaign(app, session)
+    past = past_campaigns(session, current=current)
+    chosen = next((c for c in past if c.name == name), current)
+    return CampaignView(chosen, current, (current.name, *(c.name for c in past)))
 
 
 @contextmanager

@@ -30,7 +30,13 @@ from daemon.school.stage import STAGE_ORDER, Stage, french_date
 from daemon.web.auth import Coordinator, require_coordinator
 from daemon.web.cache import TTLCache
 from daemon.web.charts import SERIES, progress_svg
-from daemon.web.common import current_campaign, intake_for, reading, relance_app
+from daemon.web.common import (
+    current_campaign,
+    intake_for,
+    reading,
+    relance_app,
+    viewed_campaign,
+)
 from daemon.web.csrf import verify_csrf
 from daemon.web.csv_exports import csv_response
 from daemon.web.render import render
@@ -155,12 +161,17 @@ def _zone(campaign: Campaign) -> ZoneInfo:
 
 
 # ---- dashboard --------------------------------------------------------------------------------
+# `?campagne=NAME`: a past campaign still kept, shown read only (the followed one by default)
+CampaignChoice = Annotated[str, Query(alias="campagne", max_length=40)]
+
+
 @router.get("/")
-def dashboard(request: Request, user: Coordinator) -> Response:
+def dashboard(request: Request, user: Coordinator, campagne: CampaignChoice = "") -> Response:
     app = relance_app(request)
     now = app.now()
     with reading(app.engine) as session:
-        campaign = current_campaign(app, session)
+        view = viewed_campaign(app, session, campagne)
+        campaign = view.campaign
         assert campaign.id is not None
         zone = _zone(campaign)
         today = now.astimezone(zone).date()
@@ -185,23 +196,52 @@ def dashboard(request: Request, user: Coordinator) -> Response:
                 session, campaign_id=campaign_id, start=campaign.start, end=chart_end
             ),
         )
-        attention = cache.get(
-            ("attention", campaign_id, now.replace(second=0, microsecond=0)),
-            lambda: _attention(session, campaign, now),
-        )
-        to_confirm = awaiting_confirmation_count(session, campaign_id=campaign_id)
-        idle_count, idle = nothing_scheduled(session, campaign_id=campaign.id)
+        to_act = {} if view.past else _to_act(session, cache, campaign, now)
     context = {
         "title": "Tableau de bord",
         "campaign": campaign,
+        "view": view,
         "today": today,
         "days_to_observation": (campaign.observation_date - today).days,
         "days_to_deadline": (campaign.deadline - today).days,
         "district": district,
         "per_circonscription": per_circonscription,
         "stage_columns": STAGE_COLUMNS,
-        "stage_rows": stage_rows(district, per_circonscription, [v for v, _l in STAGE_COLUMNS]),
+        "stage_rows": stage_rows(
+            district,
+            per_circonscription,
+            [v for v, _l in STAGE_COLUMNS],
+            campaign=campaign.name if view.past else "",
+        ),
         "counted_at": counted_at,
+        **_chart(days),
+        **to_act,
+        "attention_reason": attention_reason,
+        "french_date": french_date,
+    }
+    return render(request, "dashboard.html", context)
+
+
+def _to_act(
+    session: Session, cache: TTLCache, campaign: Campaign, now: dt.datetime
+) -> dict[str, Any]:
+    """What the dashboard asks coordinators to act on (the campaign followed only)."""
+    assert campaign.id is not None
+    idle_count, idle = nothing_scheduled(session, campaign_id=campaign.id)
+    return {
+        "attention": cache.get(
+            ("attention", campaign.id, now.replace(second=0, microsecond=0)),
+            lambda: _attention(session, campaign, now),
+        ),
+        "to_confirm": awaiting_confirmation_count(session, campaign_id=campaign.id),
+        "idle_count": idle_count,
+        "idle": idle,
+    }
+
+
+def _chart(days: list[Any]) -> dict[str, Any]:
+    """The progress chart of the dashboard and its legend's totals."""
+    return {
         "chart": progress_svg(days),
         "series": SERIES,
         "chart_days": days,
@@ -210,14 +250,7 @@ def dashboard(request: Request, user: Coordinator) -> Response:
             "exported": sum(d.exported for d in days),
             "errors": sum(d.errors for d in days),
         },
-        "attention": attention,
-        "attention_reason": attention_reason,
-        "to_confirm": to_confirm,
-        "idle_count": idle_count,
-        "idle": idle,
-        "french_date": french_date,
     }
-    return render(request, "dashboard.html", context)
 
 
 # ---- school table ------------------------------------------------------------------------------
@@ -298,33 +331,29 @@ def school_table(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     apres: Annotated[str, Query(max_length=2000)] = "",
     avant: Annotated[str, Query(max_length=2000)] = "",
+    campagne: CampaignChoice = "",
 ) -> Response:
     """One page of the table, read by keyset: « Suivante » continues after the page's last
     row (`apres`), « Précédente » before its first (`avant`), « Dernière » from the end;
     `page` only numbers it."""
     app = relance_app(request)
     with reading(app.engine) as session:
-        campaign = current_campaign(app, session)
+        view = viewed_campaign(app, session, campagne)
+        campaign = view.campaign
         assert campaign.id is not None
         total = school_total(session, campaign_id=campaign.id, filters=filters)
         pages = max(1, math.ceil(total / PER_PAGE))
         found, page = _table_page(session, campaign.id, filters, (page, pages, total), apres, avant)
         rows = found.rows
         ctx, now = campaign_context(app, campaign), app.now()
-        next_reminders = {s.uai: announced(s, f, ctx, now) for s, f in rows}
+        # a past campaign is never swept: no next reminder to announce
+        next_reminders = {s.uai: None if view.past else announced(s, f, ctx, now) for s, f in rows}
         cache: TTLCache = request.app.state.dashboard_cache
         all_circonscriptions = cache.get("circonscriptions", lambda: circonscriptions(session))
         all_contracts = cache.get("contracts", lambda: contracts(session))
-
-    def page_link(number: int, **cursor: str) -> str:
-        return "/ecoles?" + _query_string(filters, page=number if number > 1 else "", **cursor)
-
-    def sort_link(key: str) -> str:
-        descending = filters.sort == key and not filters.descending
-        return "/ecoles?" + _query_string(filters, tri=key, ordre="desc" if descending else "asc")
-
     context = {
         "title": "Écoles",
+        "view": view,
         "rows": rows,
         "next_reminders": next_reminders,
         "filters": filters,
@@ -335,14 +364,36 @@ def school_table(
         "contracts": all_contracts,
         "contract_labels": CONTRACT_LABELS,
         "sort_labels": SORT_LABELS,
+        **_table_links(filters, campaign.name if view.past else "", (page, pages), found),
+    }
+    return render(request, "schools.html", context)
+
+
+def _table_links(
+    filters: SchoolFilters, campaign: str, numbers: tuple[int, int], found: Page
+) -> dict[str, Any]:
+    """The table's sort, page and CSV links, with its filters and the past campaign shown;
+    « Précédente » and « Suivante » carry the cursor of the page's first or last row."""
+    keep = {"campagne": campaign}
+    page, pages = numbers
+
+    def page_link(number: int, **cursor: str) -> str:
+        shown = number if number > 1 else ""
+        return "/ecoles?" + _query_string(filters, page=shown, **cursor, **keep)
+
+    def sort_link(key: str) -> str:
+        descending = filters.sort == key and not filters.descending
+        order = "desc" if descending else "asc"
+        return "/ecoles?" + _query_string(filters, tri=key, ordre=order, **keep)
+
+    return {
         "sort_link": sort_link,
         "first_link": page_link(1),
         "previous_link": page_link(page - 1, avant=found.first.token) if found.first else "",
         "next_link": page_link(page + 1, apres=found.last.token) if found.last else "",
         "last_link": page_link(pages),
-        "csv_link": "/ecoles.csv?" + _query_string(filters),
+        "csv_link": "/ecoles.csv?" + _query_string(filters, **keep),
     }
-    return render(request, "schools.html", context)
 
 
 CSV_COLUMNS = (
@@ -361,10 +412,13 @@ CSV_COLUMNS = (
 
 
 @router.get("/ecoles.csv")
-def school_csv(request: Request, user: Coordinator, filters: Filters) -> Response:
+def school_csv(
+    request: Request, user: Coordinator, filters: Filters, campagne: CampaignChoice = ""
+) -> Response:
     app = relance_app(request)
     with reading(app.engine) as session:
-        campaign = current_campaign(app, session)
+        view = viewed_campaign(app, session, campagne)
+        campaign = view.campaign
         assert campaign.id is not None
         zone = _zone(campaign)
         total = school_total(session, campaign_id=campaign.id, filters=filters)
@@ -387,12 +441,13 @@ def school_csv(request: Request, user: Coordinator, filters: Filters) -> Respons
             stage.label,
             moment(follow_up.stage_since if follow_up else None),
             follow_up.stage_reason if follow_up else "",
-            moment(announced(school, follow_up, ctx, now)),
+            "" if view.past else moment(announced(school, follow_up, ctx, now)),
             school.director_email,
         )
 
     day = app.now().astimezone(zone).date()
-    return csv_response(f"ecoles-{day:%Y-%m-%d}.csv", CSV_COLUMNS, [line(*r) for r in rows])
+    name = f"ecoles-{campaign.name}-{day:%Y-%m-%d}" if view.past else f"ecoles-{day:%Y-%m-%d}"
+    return csv_response(f"{name}.csv", CSV_COLUMNS, [line(*r) for r in rows])
 
 
 # ---- one school --------------------------------------------------------------------------------

@@ -176,19 +176,19 @@ def linked(request: Request) -> Scope:
 
 
 def _scope(app: App, token: str, link: SchoolLink, now: dt.datetime) -> Scope:
-    if link.campaign != app.settings.campaign.name:
-        raise PageError(
-            410,
-            "Lien d'une campagne terminée",
-            "ce lien concerne une campagne terminée : utilisez celui du dernier message reçu",
-        )
     with reading(app.engine) as session:
+        campaign = current_campaign(app, session)  # a new school year's once it is opened
+        if link.campaign != campaign.name:
+            raise PageError(
+                410,
+                "Lien d'une campagne terminée",
+                "ce lien concerne une campagne terminée : utilisez celui du dernier message reçu",
+            )
         school = get_school(session, uai=link.uai)
         if school is None or not school.active:
             raise PageError(
                 403, "École inconnue", "cette école n'est plus suivie : contactez la coordination"
             )
-        campaign = current_campaign(app, session)
         for row in (school, campaign):  # kept readable after the reading session ends
             if row in session:
                 session.expunge(row)

@@ -18,16 +18,20 @@ LISTS = (
 )
 
 
-def stage_rows(district: StageCounts, per: list[StageCounts], stages: list[str]) -> list[Markup]:
-    """One `<tr>` a line of the table, the district's first (`stages`: the columns' values)."""
-    return [_row(counts, stages, first=n == 0) for n, counts in enumerate([district, *per])]
+def stage_rows(
+    district: StageCounts, per: list[StageCounts], stages: list[str], *, campaign: str = ""
+) -> list[Markup]:
+    """One `<tr>` a line of the table, the district's first (`stages`: the columns' values;
+    `campaign`: a past campaign shown, that the table's links keep)."""
+    shown = f"&campagne={quote(campaign, safe='')}" if campaign else ""
+    return [_row(counts, stages, shown, first=n == 0) for n, counts in enumerate([district, *per])]
 
 
-def _row(counts: StageCounts, stages: list[str], *, first: bool) -> Markup:
+def _row(counts: StageCounts, stages: list[str], shown: str, *, first: bool) -> Markup:
     name = escape(counts.name)
     quoted = quote(counts.name, safe="/")
-    scope = "" if first else f"&circonscription={quoted}"
-    link = escape(f"/ecoles?circonscription={quoted}")
+    scope = ("" if first else f"&circonscription={quoted}") + shown
+    link = escape(f"/ecoles?circonscription={quoted}{shown}")
     head = name if first else Markup(f'<a href="{link}">{name}</a>')
     cells = [
         _cell(counts.by_stage.get(value, 0), f"/ecoles?etape={value}{scope}") for value in stages
