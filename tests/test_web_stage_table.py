@@ -29,3 +29,19 @@ def test_rows_link_each_count_to_its_view_and_escape_every_name() -> None:
     assert f'href="/anomalies.csv?circonscription={quoted}"' in second
     assert '<td class="num">33 %</td><td class="num">0 %</td>' in second
     assert "sans INE" not in third and '<td class="exports"></td>' in third
+
+
+def test_rows_of_a_past_campaign_keep_it_in_every_table_link() -> None:
+    district = StageCounts("Tout le district", {"errors": 2}, 2, 0)
+    circonscription = StageCounts("Rennes Nord", {"errors": 2}, 2, 0)
+    first, second = (
+        str(r) for r in stage_rows(district, [circonscription], STAGES, campaign="2025-2026")
+    )
+    assert '<a href="/ecoles?etape=errors&amp;campagne=2025-2026">2</a>' in first
+    assert '<a href="/ecoles?circonscription=Rennes%20Nord&amp;campagne=2025-2026">' in second
+    assert (
+        '<a href="/ecoles?etape=errors&amp;circonscription=Rennes%20Nord&amp;campagne=2025-2026">'
+        in second
+    )
+    current = str(stage_rows(district, [circonscription], STAGES)[1])
+    assert "campagne" not in current
