@@ -43,6 +43,14 @@ def campaigns(session: Session) -> dict[str, Campaign]:
     return {c.name: c for c in session.exec(select(Campaign))}
 
 
+def opened(app: App) -> App:
+    """The app with its configured campaign (2026-2027) opened in the database."""
+    with Session(app.engine) as session:
+        app.campaign(session, paris(D(2026, 10, 5), 8))
+        session.commit()
+    return app
+
+
 def test_a_campaign_ends_then_the_next_school_year_is_opened_and_followed(
     tmp_path: Path, database_url: str, engine: Engine, session: Session, mailsink: MailSink
 ) -> None:
@@ -92,10 +100,7 @@ def test_a_campaign_ends_then_the_next_school_year_is_opened_and_followed(
 def test_a_campaign_that_cannot_be_opened_says_why_in_french(
     tmp_path: Path, database_url: str, engine: Engine, mailsink: MailSink
 ) -> None:
-    app = campaign_app(tmp_path, database_url, engine, mailsink)
-    with Session(engine) as session:
-        app.campaign(session, paris(D(2026, 10, 5), 8))
-        session.commit()
+    app = opened(campaign_app(tmp_path, database_url, engine, mailsink))
     same = run(
         app,
         "new",
@@ -144,10 +149,7 @@ def test_the_daemon_restarted_on_the_old_configuration_keeps_the_new_campaign_da
     """`relance.toml` still names 2026-2027 after `relance campaign new 2027-2028`: the daemon
     follows 2027-2028, and applying the configuration at its start changes only the settings
     of every year (here the retention), never the new campaign's dates."""
-    app = campaign_app(tmp_path, database_url, engine, mailsink)
-    with Session(engine) as session:
-        app.campaign(session, paris(D(2026, 10, 5), 8))
-        session.commit()
+    app = opened(campaign_app(tmp_path, database_url, engine, mailsink))
     assert run(app, "new", *NEXT).exit_code == 0
     restarted = campaign_app(
         tmp_path, database_url, engine, mailsink, campaign={**CAMPAIGN, "retention_days": 200}
@@ -164,10 +166,7 @@ def test_the_daemon_restarted_on_the_old_configuration_keeps_the_new_campaign_da
 def test_naming_the_next_campaign_in_the_configuration_opens_it_too(
     tmp_path: Path, database_url: str, engine: Engine, mailsink: MailSink
 ) -> None:
-    app = campaign_app(tmp_path, database_url, engine, mailsink)
-    with Session(engine) as session:
-        app.campaign(session, paris(D(2026, 10, 5), 8))
-        session.commit()
+    app = opened(campaign_app(tmp_path, database_url, engine, mailsink))
     dates = {"start": "2027-09-01", "observation_date": "2027-09-17", "deadline": "2027-10-01"}
     renamed = campaign_app(
         tmp_path, database_url, engine, mailsink, campaign={"name": "2027-2028", **dates}
