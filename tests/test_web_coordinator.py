@@ -200,6 +200,23 @@ def test_pages_follow_the_next_campaign_and_show_the_last_one_read_only(
     assert "École Sainte-Anne" in past_csv  # the view downloaded is the past campaign's
 
 
+def test_a_school_page_shows_the_last_campaign_read_only(app: App, district: Campaign) -> None:
+    dates = {"start": dt.date(2027, 9, 1), "observation_date": dt.date(2027, 9, 17)}
+    dates["deadline"] = dt.date(2027, 10, 1)
+    app.open_next_campaign(name="2027-2028", dates=dates, now=NOW, actor="t")
+    with signed_in(app) as (client, _token):
+        past_table = client.get("/ecoles?etape=validated&campagne=2026-2027").text
+        uai = re.findall(r'href="/ecoles/(\d{7}[A-Z])\?campagne=2026-2027"', past_table)[0]
+        current = client.get(f"/ecoles/{uai}").text
+        past = client.get(f"/ecoles/{uai}?campagne=2026-2027").text
+    assert "Campagne 2026-2027 terminée : consultation seule" in past
+    assert "Constat validé" in past and "Constat validé" not in current  # its own follow-up
+    assert "aucune : campagne terminée" in past
+    assert "Relancer maintenant" not in past and "Relancer maintenant" in current
+    assert "Suspendre" not in past and "consultation seule" not in current
+    assert 'href="/ecoles?campagne=2026-2027"' in past  # back to the past campaign's table
+
+
 def test_the_progress_chart_counts_validations_per_day(
     app: App, district: Campaign, session: Session
 ) -> None:

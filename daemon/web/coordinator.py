@@ -459,11 +459,15 @@ def _school_or_404(session: Session, uai: str) -> School:
 
 
 @router.get("/ecoles/{uai}")
-def school_page(request: Request, user: Coordinator, uai: str, fait: str = "") -> Response:
+def school_page(
+    request: Request, user: Coordinator, uai: str, fait: str = "", campagne: CampaignChoice = ""
+) -> Response:
+    """The school's file in the campaign followed, or in a past one kept (read only)."""
     app = relance_app(request)
     with reading(app.engine) as session:
         school = _school_or_404(session, uai)
-        campaign = current_campaign(app, session)
+        view = viewed_campaign(app, session, campagne)
+        campaign = view.campaign
         assert school.id is not None and campaign.id is not None
         found = school_file(session, school_id=school.id, campaign_id=campaign.id)
         reply = latest_reply(session, school=school)
@@ -473,7 +477,10 @@ def school_page(request: Request, user: Coordinator, uai: str, fait: str = "") -
     now = app.now()
     context = {
         "title": f"{school.name} ({school.uai})",
-        "next_reminder": announced(school, follow_up, campaign_context(app, campaign), now),
+        "view": view,
+        "next_reminder": None
+        if view.past
+        else announced(school, follow_up, campaign_context(app, campaign), now),
         "headcounts": headcounts(found.submissions, found.documents),
         "finding_labels": FINDING_LABELS,
         "school": school,
