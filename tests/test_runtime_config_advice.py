@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlmodel import Session
 
 from daemon.app import App
 from daemon.cli import cli
@@ -147,4 +148,34 @@ def test_serve_logs_the_same_advice_at_start(
         "reply to reminders (relance config check says more)",
         "configuration campaign.deadline: deadline 2027-09-30 is past "
         "(relance config check says more)",
+    ]
+
+
+def test_serve_judges_the_dates_of_the_campaign_followed_not_last_years_configuration(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """After `relance campaign new`, relance.toml still names last year's campaign: its past
+    deadline is no mistake; the followed campaign's dates are the ones judged."""
+    from daemon.cli.serve_cmd import log_advice
+
+    settings = settings_of(tmp_path, GOOD)  # 2027-2028, deadline 30/09/2027
+    moment = dt.datetime(2028, 9, 20, 9, tzinfo=dt.UTC)  # past that deadline
+    app = App(settings, clock=lambda: moment)
+    with Session(app.engine) as session:
+        app.campaign(session, moment)
+        session.commit()
+    dates = {"start": dt.date(2028, 9, 1), "observation_date": dt.date(2028, 9, 14)}
+    app.open_next_campaign(
+        name="2028-2029", dates={**dates, "deadline": dt.date(2028, 9, 29)}, now=moment, actor="t"
+    )
+    with caplog.at_level(logging.WARNING, logger="daemon.serve"):
+        log_advice(app)
+    assert [r.getMessage() for r in caplog.records if r.name == "daemon.serve"] == []
+    app.clock = lambda: dt.datetime(2028, 10, 2, 9, tzinfo=dt.UTC)  # past the new deadline
+    with caplog.at_level(logging.WARNING, logger="daemon.serve"):
+        log_advice(app)
+    logged = [r.getMessage() for r in caplog.records if r.name == "daemon.serve"]
+    assert logged == [
+        "configuration campaign.deadline: deadline 2028-09-29 is past "
+        "(relance config check says more)"
     ]

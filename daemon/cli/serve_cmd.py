@@ -79,10 +79,19 @@ def log_advice(app: App) -> None:
     """The probable mistakes `relance config check` warns about, in the journal at start."""
     from zoneinfo import ZoneInfo
 
-    from daemon.runtime.config_advice import advice
+    from sqlmodel import Session
+
+    from daemon.runtime.config_advice import CampaignDates, advice
 
     today = app.now().astimezone(ZoneInfo(app.settings.campaign.timezone)).date()
-    for item in advice(app.settings, today=today):
+    with Session(app.engine) as session:
+        settled = app.settled_campaign(session)  # reads only
+    followed = (
+        None
+        if settled is None
+        else CampaignDates(settled.name, settled.observation_date, settled.deadline)
+    )
+    for item in advice(app.settings, today=today, followed=followed):
         log.warning("configuration %s: %s (relance config check says more)", item.key, item.log)
 
 

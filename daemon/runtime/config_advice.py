@@ -39,12 +39,28 @@ def is_local(host: str) -> bool:
         return False
 
 
-def advice(settings: Settings, *, today: dt.date) -> list[Advice]:
-    """Every probable mistake of `settings`, seen on `today`."""
+@dataclass(frozen=True)
+class CampaignDates:
+    """The dates of the campaign followed, when the database knows it: after `relance campaign
+    new`, the configuration's dates are last year's and say nothing of what is in force."""
+
+    name: str
+    observation_date: dt.date
+    deadline: dt.date
+
+
+def advice(
+    settings: Settings, *, today: dt.date, followed: CampaignDates | None = None
+) -> list[Advice]:
+    """Every probable mistake of `settings`, seen on `today` (the dates of the campaign
+    `followed` rather than the configured ones when it is another one)."""
+    configured = settings.campaign
+    if followed is None or followed.name == configured.name:
+        followed = CampaignDates(configured.name, configured.observation_date, configured.deadline)
     return [
         *_contacts(settings),
         *_mail_and_links(settings),
-        *_dates(settings, today),
+        *_dates(settings, today, followed),
         *_ocr(),
     ]
 
@@ -114,15 +130,15 @@ def _mail_and_links(settings: Settings) -> list[Advice]:
     return found
 
 
-def _dates(settings: Settings, today: dt.date) -> list[Advice]:
+def _dates(settings: Settings, today: dt.date, followed: CampaignDates) -> list[Advice]:
     campaign, found = settings.campaign, []
-    if campaign.deadline < today:
+    if followed.deadline < today:
         found.append(
             Advice(
                 "campaign.deadline",
-                f"la date limite ({campaign.deadline:%d/%m/%Y}) est déjà passée : toutes les "
+                f"la date limite ({followed.deadline:%d/%m/%Y}) est déjà passée : toutes les "
                 "écoles non validées sont en retard",
-                f"deadline {campaign.deadline} is past",
+                f"deadline {followed.deadline} is past",
             )
         )
     calendar = SchoolCalendar(
@@ -133,8 +149,8 @@ def _dates(settings: Settings, today: dt.date) -> list[Advice]:
         frozenset(campaign.extra_days_off),
     )
     for key, what, day in (
-        ("observation_date", "la date d'observation", campaign.observation_date),
-        ("deadline", "la date limite", campaign.deadline),
+        ("observation_date", "la date d'observation", followed.observation_date),
+        ("deadline", "la date limite", followed.deadline),
     ):
         reason = calendar.day_off_reason(day)
         if reason:
