@@ -4,10 +4,12 @@ folder, a fixed clock, argon2 at its cheapest parameters, the demo built once pe
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,17 @@ NOW = dt.datetime(2026, 9, 14, 10, 0, tzinfo=PARIS).astimezone(dt.UTC)
 REPO = Path(__file__).resolve().parents[1]
 DEMO_DATA = REPO / "daemon" / "data" / "demo"
 ANNUAIRE = DEMO_DATA / "annuaire-035-2023.csv"
+
+
+async def wait_for(
+    condition: Callable[[], bool], timeout: float = 20.0, every: float = 0.05
+) -> None:
+    """Wait until `condition()` holds, looking every `every` seconds (the machine may be
+    busy: no fixed sleep), or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(every)
 
 
 def pytest_report_header() -> str:

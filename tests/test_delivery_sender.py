@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,15 +18,9 @@ from daemon.delivery.sender import run_sender, send_due
 from daemon.delivery.smtp import Connection
 from db.engine import make_engine
 from db.models import Event, School
+from tests.conftest import wait_for
 from tests.delivery_helpers import Clock, add_reminders, add_school, rows, sending_app
 from tests.mailsink import MailSink
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.05)
 
 
 async def test_sending_marks_rows_sent_with_their_message_id(

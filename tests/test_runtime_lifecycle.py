@@ -6,7 +6,6 @@ import asyncio
 import os
 import signal
 import subprocess
-from collections.abc import Callable
 
 import pytest
 from sqlmodel import Session
@@ -16,6 +15,7 @@ from daemon.app import App
 from daemon.runtime.lifecycle import Lifecycle
 from db.health import heartbeats, instance_name
 from db.models import Heartbeat
+from tests.conftest import wait_for
 
 
 def written(app: App) -> dict[str, Heartbeat]:
@@ -31,13 +31,6 @@ async def beaten(lifecycle: Lifecycle) -> dict[str, Heartbeat]:
 
 async def steady(app: App, stop: asyncio.Event) -> None:
     await stop.wait()
-
-
-async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Wait until `condition()` holds (the machine may be busy: no fixed sleep), or fail."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 async def test_sigterm_stops_every_part_cleanly(app: App) -> None:
@@ -158,7 +151,11 @@ async def test_the_watchdog_keeps_pinging_while_a_part_waits_for_the_database(
     monkeypatch.setattr(Lifecycle, "_sleep", lambda self, s: asyncio.sleep(0.05))
     waiting = Lifecycle(app, [("db", needs_database), ("steady", steady)], stop_timeout=5)
     task = asyncio.create_task(waiting.run())
-    await until(lambda: "db" in waiting.states and waiting.states["db"].waiting_for_database)
+    await wait_for(
+        lambda: "db" in waiting.states and waiting.states["db"].waiting_for_database,
+        timeout=10.0,
+        every=0.01,
+    )
     assert (await beaten(waiting))["db"].waiting_for_database
     assert waiting.watchdog_ok()  # systemd restarting us would not bring the database back
     waiting.stop.set()
@@ -167,7 +164,11 @@ async def test_the_watchdog_keeps_pinging_while_a_part_waits_for_the_database(
     crashing = Lifecycle(app, [("bug", broken), ("steady", steady)], stop_timeout=5)
     task = asyncio.create_task(crashing.run())
     # once the part has crashed (not merely before it started), the pings stop
-    await until(lambda: bool(crashing.states["bug"].crashes) and not crashing.watchdog_ok())
+    await wait_for(
+        lambda: bool(crashing.states["bug"].crashes) and not crashing.watchdog_ok(),
+        timeout=10.0,
+        every=0.01,
+    )
     crashing.stop.set()
     await asyncio.wait_for(task, 5)
 
